@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = []
+
+let package = Package(
+  name: "Wick",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "wick", targets: ["wick"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+  ],
+  targets: [
+    // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
+    .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+    .target(name: "WickCore", swiftSettings: strict),
+    .target(name: "WickLua", dependencies: ["CLua", "WickCore"], swiftSettings: strict),
+    .target(
+      name: "WickData",
+      dependencies: [
+        "WickCore", "CCurl",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
+    .target(name: "WickSim", dependencies: ["WickCore"], swiftSettings: strict),
+    .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
+    .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
+    .target(
+      name: "WickCLI",
+      dependencies: [
+        "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
+    .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
+    .executableTarget(
+      name: "wick-bench",
+      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI"],
+      path: "Benchmarks/wick-bench", swiftSettings: strict),
+
+    // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
+    .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
+
+    .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
+    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
+    .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
+    .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua"]),
+    .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
+    .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

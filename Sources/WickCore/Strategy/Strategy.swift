@@ -1,0 +1,76 @@
+/// The seam between the engine and strategy logic. The engine (backtest, paper, live) drives a
+/// `Strategy`; `WickLua` implements it for scripts, tests implement it in plain Swift.
+///
+/// A strategy only ever sees closed candles, and acts through the `StrategyHost` it is given.
+public protocol Strategy: AnyObject {
+  /// Display name.
+  var name: String { get }
+  /// Candles per symbol replayed before intents are honoured.
+  var warmup: Int { get }
+  /// True when the strategy wants all symbols' candles of a time at once (`onBars`).
+  var wantsBars: Bool { get }
+  /// Called once before the first candle.
+  func start(host: StrategyHost) throws
+  /// Called for each closed candle of each symbol, in time order.
+  func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws
+  /// Called once per time when every symbol has its closed candle for that time (multi-symbol).
+  func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws
+}
+
+extension Strategy {
+  public var wantsBars: Bool { false }
+  public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {}
+}
+
+/// What the engine offers a strategy: the `ctx` of the Lua API.
+public protocol StrategyHost: AnyObject {
+  /// The run's symbols; intents and queries name a symbol by its index here.
+  var symbols: [String] { get }
+  /// Open time of the candle being handled.
+  var now: Int64 { get }
+  /// The open position of a symbol, if any.
+  func position(symbol: Int) -> Position?
+  /// Equity: cash plus unrealised PnL at the last closes.
+  func equity() -> Double
+  /// Propose an entry. Sized and checked by the risk layer; executed at the next open at the earliest.
+  @discardableResult func enter(_ intent: OrderIntent) -> IntentOutcome
+  /// Ask to close a symbol's position at the next open. Returns false when there is none.
+  @discardableResult func exit(symbol: Int, reason: String?) -> Bool
+  /// The last `count` closed candles of a symbol, oldest first (at most the warmup).
+  func history(symbol: Int, count: Int) -> [Candle]
+  /// A line for the run's log.
+  func log(_ message: String)
+  /// Pairs: enter both legs as one unit (both or neither).
+  @discardableResult func enterPair(_ pair: PairIntent) -> IntentOutcome
+  /// Pairs: exit both legs as one unit.
+  @discardableResult func exitPair(long: Int, short: Int, reason: String?) -> Bool
+}
+
+/// Two legs entered together: long `long`, short `short`, the short leg sized `hedge` × the long
+/// leg's quantity in price-weighted units.
+public struct PairIntent: Sendable, Equatable {
+  public var long: Int
+  public var short: Int
+  public var hedge: Double
+  /// The spread z-score at entry and at the stop: risk is sized to their distance in spread units.
+  public var entryZ: Double?
+  public var stopZ: Double?
+  /// Spread standard deviation in price units at entry (for sizing to stop_z).
+  public var spreadStd: Double?
+  public var risk: Double?
+  public var tag: String?
+
+  public init(
+    long: Int, short: Int, hedge: Double, entryZ: Double? = nil, stopZ: Double? = nil, spreadStd: Double? = nil,
+    risk: Double? = nil, tag: String? = nil
+  ) {
+    self.long = long
+    self.short = short
+    self.hedge = hedge
+    self.entryZ = entryZ
+    self.stopZ = stopZ
+    self.spreadStd = spreadStd
+    self.risk = risk
+    self.tag = tag
+  }
+}

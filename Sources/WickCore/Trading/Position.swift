@@ -1,0 +1,42 @@
+/// An open position as the engine tracks it.
+public struct Position: Sendable, Equatable {
+  public var symbol: Int
+  public var side: Side
+  public var qty: Double
+  /// Average fill price including spread and slippage.
+  public var entry: Double
+  public var stop: Double?
+  public var take: Double?
+  public var trail: Double?
+  public var openedAt: Int64
+  /// qty × |entry − initial stop| at the fill: the "1R" of this trade (0 without a stop).
+  public var initialRisk: Double
+  public var tag: String?
+  /// Entry costs, carried into the trade record.
+  public var entryFees: Double
+  public var entrySpread: Double
+  public var entrySlippage: Double
+
+  public init(
+    symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?, trail: Double?,
+    openedAt: Int64, initialRisk: Double, tag: String?, entryFees: Double, entrySpread: Double,
+    entrySlippage: Double
+  ) {
+    self.symbol = symbol
+    self.side = side
+    self.qty = qty
+    self.entry = entry
+    self.stop = stop
+    self.take = take
+    self.trail = trail
+    self.openedAt = openedAt
+    self.initialRisk = initialRisk
+    self.tag = tag
+    self.entryFees = entryFees
+    self.entrySpread = entrySpread
+    self.entrySlippage = entrySlippage
+  }
+
+  /// Unrealised PnL at `price`, before exit costs.
+  @inline(__always) public func unrealized(at price: Double) -> Double { side.sign * (price - entry) * qty }
+}

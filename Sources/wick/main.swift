@@ -1,0 +1,3 @@
+import WickCLI
+
+WickCommand.main()
