@@ -1,0 +1,44 @@
+/// What the engine shows the risk layer about the book when an intent arrives. Implemented by
+/// the backtest engine and by the live runner, so the same rules run in both.
+public protocol PortfolioView: AnyObject {
+  var symbols: [String] { get }
+  /// Open position of a symbol, if any.
+  func position(symbol: Int) -> Position?
+  /// Last close of a symbol (0 before its first candle).
+  func lastPrice(symbol: Int) -> Double
+  /// Cash plus unrealised PnL.
+  func equity() -> Double
+  /// Initial margin currently locked by open positions.
+  func marginInUse() -> Double
+}
+
+/// An intent with what it takes to size it: the engine's expected entry price is the last close.
+public struct RiskRequest: Sendable {
+  public var intent: OrderIntent
+  public var referencePrice: Double
+  public var time: Int64
+  public init(intent: OrderIntent, referencePrice: Double, time: Int64) {
+    self.intent = intent
+    self.referencePrice = referencePrice
+    self.time = time
+  }
+}
+
+/// The host-owned risk layer: sizes intents or refuses them with a reason, and learns from
+/// closed trades (loss streaks, daily loss, drawdown). One implementation serves backtest, paper
+/// and live.
+public protocol RiskGate: AnyObject {
+  /// Sizes or refuses an entry. `.accepted(qty)` reserves nothing yet: `recordOpen` follows a fill.
+  func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome
+  /// A position was opened (filled).
+  func recordOpen(_ position: Position, time: Int64)
+  /// A position was closed.
+  func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView)
+  /// Called on every new candle time before fills: daily resets and kill checks. Returns symbols
+  /// whose positions must be flattened now (e.g. an emergency stop), with the reason.
+  func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)]
+  /// Leverage used for margin: initial margin = notional / leverage.
+  var leverage: Double { get }
+  /// Human-readable list of the limits in force, for the summary.
+  var limitsInForce: [String] { get }
+}

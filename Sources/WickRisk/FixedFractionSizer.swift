@@ -1,0 +1,54 @@
+import WickCore
+
+/// Sizing only: risk a fixed fraction of equity to the stop, capped by leverage.
+///
+///     qty = min(equity × risk / |entry − stop|, equity × leverage / entry)
+///
+/// With `requireStop` (the default) an intent without a stop is refused. This is what a plain
+/// `wick backtest` without a risk config applies.
+public final class FixedFractionSizer: RiskGate {
+  public var riskPerTrade: Double
+  public var maxRiskPerTrade: Double
+  public let leverage: Double
+  public var requireStop: Bool
+
+  public init(riskPerTrade: Double = 0.01, maxRiskPerTrade: Double = 0.05, leverage: Double = 3, requireStop: Bool = true) {
+    self.riskPerTrade = riskPerTrade
+    self.maxRiskPerTrade = maxRiskPerTrade
+    self.leverage = leverage
+    self.requireStop = requireStop
+  }
+
+  public func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
+    let intent = request.intent
+    let price = request.referencePrice
+    guard price > 0 else { return .refused(Refusal("no_price", "no price yet for the symbol")) }
+    let equity = portfolio.equity()
+    guard equity > 0 else { return .refused(Refusal("no_equity", "equity is \(equity)")) }
+    let risk = intent.risk ?? riskPerTrade
+    if risk <= 0 || risk > maxRiskPerTrade {
+      return .refused(Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
+    }
+    let cap = equity * leverage / price
+    guard let stop = intent.stop else {
+      if requireStop { return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)")) }
+      return .accepted(qty: cap)
+    }
+    let distance = (price - stop) * intent.side.sign
+    guard distance > 0 else {
+      return .refused(Refusal("stop_wrong_side", "stop \(stop) is not on the losing side of \(price) for a \(intent.side.rawValue)"))
+    }
+    let qty = min(equity * risk / distance, cap)
+    guard qty > 0, qty.isFinite else { return .refused(Refusal("zero_size", "computed size is \(qty)")) }
+    return .accepted(qty: qty)
+  }
+
+  public func recordOpen(_ position: Position, time: Int64) {}
+  public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {}
+  public func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] { [] }
+
+  public var limitsInForce: [String] {
+    ["sizing: risk \(formatNumber(riskPerTrade * 100))% of equity to the stop, leverage cap \(formatNumber(leverage))x"]
+      + (requireStop ? ["mandatory stop"] : [])
+  }
+}
