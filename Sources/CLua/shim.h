@@ -106,6 +106,17 @@ static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
   return status;
 }
 
+/// A protected call made from inside a host function (e.g. `require` running a plugin): the
+/// limits stay enforced and the instruction budget keeps counting for the current callback.
+static inline int wick_pcall_nested(lua_State *L, int nargs, int nresults, int msgh) {
+  wick_runtime *rt = wick_runtime_of(L);
+  int saved = rt->enforce;
+  rt->enforce = 1;
+  int status = lua_pcall(L, nargs, nresults, msgh);
+  rt->enforce = saved;
+  return status;
+}
+
 static inline int wick_loadtext(lua_State *L, const char *buf, size_t size, const char *chunkname) {
   wick_runtime *rt = wick_runtime_of(L);
   rt->enforce = 1;
@@ -125,6 +136,9 @@ static inline int wick_traceback(lua_State *L) {
   return 1;
 }
 static inline void wick_push_traceback_handler(lua_State *L) { lua_pushcfunction(L, wick_traceback); }
+
+/// Pushes "file:line:" of the Lua function `level` frames up (for host-function error messages).
+static inline void wick_where(lua_State *L, int level) { luaL_where(L, level); }
 
 // Macro wrappers.
 static inline int wick_registryindex(void) { return LUA_REGISTRYINDEX; }

@@ -1,0 +1,62 @@
+/// Rolling least-squares regression y = α + β·x over `period` observations: β is the hedge
+/// ratio of a pair. O(1) per update from running centred sums; inputs: y, x.
+public final class RollingOLS: StreamingIndicator {
+  private let period: Int
+  private var xs: RingBuffer
+  private var ys: RingBuffer
+  private var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+  private var updates = 0
+  public private(set) var value: Double?
+  /// Intercept α of the last fit.
+  public private(set) var intercept: Double?
+  public let arity = 2
+
+  public init(period: Int) {
+    self.period = period
+    xs = RingBuffer(capacity: period)
+    ys = RingBuffer(capacity: period)
+  }
+
+  public func update(_ y: Double, _ x: Double, _: Double = 0) -> Double? {
+    if let ox = xs.push(x), let oy = ys.push(y) {
+      sx -= ox
+      sy -= oy
+      sxx -= ox * ox
+      sxy -= ox * oy
+    }
+    sx += x
+    sy += y
+    sxx += x * x
+    sxy += x * y
+    updates += 1
+    if updates % 4096 == 0 { recompute() }
+    guard xs.isFull else { return nil }
+    let n = Double(period)
+    let varX = sxx - sx * sx / n
+    guard varX > 1e-12 * max(1, sxx) else {
+      value = nil
+      intercept = nil
+      return nil
+    }
+    let beta = (sxy - sx * sy / n) / varX
+    value = beta
+    intercept = (sy - beta * sx) / n
+    return beta
+  }
+
+  /// Exact re-summation: bounds the drift of the running sums.
+  private func recompute() {
+    sx = 0
+    sy = 0
+    sxx = 0
+    sxy = 0
+    for i in 0..<xs.count {
+      let x = xs[i]
+      let y = ys[i]
+      sx += x
+      sy += y
+      sxx += x * x
+      sxy += x * y
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/// A streaming indicator: O(1) work and no allocation per update; `nil` until warm.
+///
+/// Inputs are positional (`a`, `b`, `c`) so one calling convention serves every indicator:
+/// price-only indicators read `a`; ATR reads high, low, close; OLS reads y, x.
+public protocol StreamingIndicator: AnyObject {
+  /// Number of inputs `update` reads (1 to 3).
+  var arity: Int { get }
+  /// Feeds one observation and returns the new value, or nil while warming up.
+  func update(_ a: Double, _ b: Double, _ c: Double) -> Double?
+  /// The last value returned by `update`.
+  var value: Double? { get }
+}
+
+/// Fixed-capacity ring of the last `capacity` values. Storage is allocated once.
+public struct RingBuffer {
+  public private(set) var storage: [Double]
+  public private(set) var count = 0
+  private var head = 0  // index of the oldest element
+
+  public init(capacity: Int) {
+    precondition(capacity > 0)
+    storage = Array(repeating: 0, count: capacity)
+  }
+
+  public var capacity: Int { storage.count }
+  public var isFull: Bool { count == storage.count }
+
+  /// Appends `x`; when full, drops and returns the oldest value.
+  @inline(__always) @discardableResult
+  public mutating func push(_ x: Double) -> Double? {
+    if count < storage.count {
+      storage[(head + count) % storage.count] = x
+      count += 1
+      return nil
+    }
+    let old = storage[head]
+    storage[head] = x
+    head += 1
+    if head == storage.count { head = 0 }
+    return old
+  }
+
+  /// The i-th oldest value (0 = oldest).
+  @inline(__always) public subscript(i: Int) -> Double { storage[(head + i) % storage.count] }
+}

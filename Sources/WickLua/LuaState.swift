@@ -1,0 +1,160 @@
+import CLua
+import WickCore
+
+/// Limits of one Lua state (see Sandbox.swift for the whole policy).
+public struct LuaLimits: Sendable, Equatable {
+  /// Bytes the state may allocate.
+  public var memoryBytes: Int
+  /// Instructions one callback (init, on_candle, on_bars) may execute.
+  public var instructionsPerCallback: Int
+  /// Seed of `math.random`; fixed so a run is reproducible.
+  public var randomSeed: Int
+
+  public init(memoryBytes: Int = 64 << 20, instructionsPerCallback: Int = 10_000_000, randomSeed: Int = 1) {
+    self.memoryBytes = memoryBytes
+    self.instructionsPerCallback = instructionsPerCallback
+    self.randomSeed = randomSeed
+  }
+}
+
+/// Owns one `lua_State` and its C runtime block (allocator accounting, hook budget, dispatcher).
+/// Not thread-safe: a state is confined to the thread that drives its strategy.
+final class LuaState {
+  let L: OpaquePointer
+  let runtime: UnsafeMutablePointer<wick_runtime>
+
+  init(limits: LuaLimits) throws {
+    runtime = .allocate(capacity: 1)
+    runtime.initialize(
+      to: wick_runtime(
+        used: 0, limit: limits.memoryBytes, ticks: 0,
+        budget: Int64(max(1, limits.instructionsPerCallback / Int(WICK_HOOK_STEP))), enforce: 0, exceeded: 0,
+        dispatch: nil, host: nil))
+    guard let state = wick_newstate(runtime) else {
+      runtime.deallocate()
+      throw WickError.script("could not create a Lua state")
+    }
+    L = state
+  }
+
+  deinit {
+    lua_close(L)
+    runtime.deallocate()
+  }
+
+  var memoryUsed: Int { runtime.pointee.used }
+  var limitExceeded: Int32 { runtime.pointee.exceeded }
+
+  // MARK: Small typed helpers (none of them can raise a Lua error).
+
+  var top: Int32 { lua_gettop(L) }
+  func pop(_ n: Int32 = 1) { wick_pop(L, n) }
+  func type(at i: Int32) -> Int32 { lua_type(L, i) }
+
+  func string(at i: Int32) -> String? {
+    guard lua_type(L, i) == LUA_TSTRING, let p = wick_tostring(L, i) else { return nil }
+    return String(cString: p)
+  }
+
+  func number(at i: Int32) -> Double? {
+    let t = lua_type(L, i)
+    guard t == LUA_TNUMBER else { return nil }
+    return wick_tonumber(L, i)
+  }
+
+  func push(_ s: String) { _ = s.withCString { lua_pushstring(L, $0) } }
+  func push(_ d: Double) { lua_pushnumber(L, d) }
+  func push(_ b: Bool) { lua_pushboolean(L, b ? 1 : 0) }
+  func pushNil() { lua_pushnil(L) }
+
+  /// Pushes a number as a Lua integer when it is whole (so `for i = 1, n` and string.rep accept it).
+  func pushNumber(_ d: Double) {
+    if d == d.rounded(), abs(d) < 9.0e15 { lua_pushinteger(L, lua_Integer(d)) } else { lua_pushnumber(L, d) }
+  }
+
+  /// Reads `t[key]` with raw access (no metamethods, so no Lua code can run) and leaves it on the stack.
+  @discardableResult func rawField(_ table: Int32, _ key: String) -> Int32 {
+    let abs = lua_absindex(L, table)
+    push(key)
+    return lua_rawget(L, abs)
+  }
+
+  /// Sets `t[key] = value on top` with raw access; pops the value.
+  func setRawField(_ table: Int32, _ key: String) {
+    let abs = lua_absindex(L, table)
+    push(key)
+    wick_insert(L, -2)
+    lua_rawset(L, abs)
+  }
+
+  func pushValue(_ v: ParamValue) {
+    switch v {
+    case .number(let d): pushNumber(d)
+    case .bool(let b): push(b)
+    case .string(let s): push(s)
+    case .list(let items):
+      lua_createtable(L, Int32(items.count), 0)
+      for (i, item) in items.enumerated() {
+        pushValue(item)
+        lua_rawseti(L, -2, lua_Integer(i + 1))
+      }
+    case .table(let kv):
+      lua_createtable(L, 0, Int32(kv.count))
+      for (k, item) in kv {
+        pushValue(item)
+        setRawField(-2, k)
+      }
+    }
+  }
+
+  /// Converts a plain Lua value (number, boolean, string, table of those) to a ParamValue.
+  /// Tables with only keys 1...n become lists; others become tables sorted by key for determinism.
+  func paramValue(at index: Int32, depth: Int = 0) -> ParamValue? {
+    let i = lua_absindex(L, index)
+    switch lua_type(L, i) {
+    case LUA_TNUMBER: return .number(wick_tonumber(L, i))
+    case LUA_TBOOLEAN: return .bool(lua_toboolean(L, i) != 0)
+    case LUA_TSTRING: return string(at: i).map(ParamValue.string)
+    case LUA_TTABLE:
+      guard depth < 8 else { return nil }
+      let n = Int(lua_rawlen(L, i))
+      var keyed: [(String, ParamValue)] = []
+      var count = 0
+      lua_pushnil(L)
+      while lua_next(L, i) != 0 {
+        count += 1
+        if lua_type(L, -2) == LUA_TSTRING, let k = string(at: -2) {
+          guard let v = paramValue(at: -1, depth: depth + 1) else {
+            pop(2)
+            return nil
+          }
+          keyed.append((k, v))
+        }
+        pop()
+      }
+      if count == n && keyed.isEmpty {
+        var items: [ParamValue] = []
+        for k in 1...max(n, 1) where n > 0 {
+          lua_rawgeti(L, i, lua_Integer(k))
+          guard let v = paramValue(at: -1, depth: depth + 1) else {
+            pop()
+            return nil
+          }
+          items.append(v)
+          pop()
+        }
+        return .list(items)
+      }
+      guard keyed.count == count else { return nil }  // mixed keys
+      return .table(keyed.sorted { $0.0 < $1.0 })
+    default: return nil
+    }
+  }
+
+  /// Pushes "file:line:" of the Lua caller `level` frames up, for host error messages.
+  func whereString(level: Int32 = 1) -> String {
+    wick_where(L, level)
+    defer { pop() }
+    return string(at: -1) ?? ""
+  }
+}

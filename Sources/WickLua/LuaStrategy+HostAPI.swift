@@ -1,0 +1,375 @@
+import CLua
+import Foundation
+import WickCore
+
+/// The `ctx` methods, `print`, `require` and the indicator bindings. Each runs in a Swift frame
+/// called by the C trampoline: it must not raise a Lua error itself. It returns the number of
+/// results, or `fail(...)` (-1 with a message) and the trampoline raises after we return.
+extension LuaStrategy {
+  func call(_ function: HostFunction, _ L: OpaquePointer) -> Int32 {
+    switch function {
+    case .print: return log(L, firstArgument: 1)
+    case .log: return log(L, firstArgument: 2)
+    case .require: return requirePlugin(L)
+    case .enter: return enter(L)
+    case .exit: return exit(L)
+    case .position: return position(L)
+    case .equity:
+      guard let host else { return notInCallback(function) }
+      lua_pushnumber(L, host.equity())
+      return 1
+    case .history: return history(L)
+    case .enterPair: return enterPair(L)
+    case .exitPair: return exitPair(L)
+    case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols: return newIndicator(function, L)
+    case .indicatorUpdate: return updateIndicator(L)
+    case .indicatorValue, .indicatorIntercept: return indicatorValue(L, intercept: function == .indicatorIntercept)
+    }
+  }
+
+  /// Pushes "file:line: message" and returns -1 so the trampoline raises it.
+  func fail(_ message: String) -> Int32 {
+    state.push(state.whereString() + message)
+    return -1
+  }
+
+  private func notInCallback(_ f: HostFunction) -> Int32 {
+    fail("ctx:\(f.luaName) is only available inside init, on_candle and on_bars")
+  }
+
+  // MARK: Symbols
+
+  /// Resolves the symbol argument at `index` (a string, or nil when the run has one symbol).
+  func symbolIndex(_ L: OpaquePointer, at index: Int32, function: String) -> Int? {
+    if lua_type(L, index) <= 0 {
+      return symbols.count == 1 ? 0 : nil
+    }
+    guard lua_type(L, index) == LUA_TSTRING, let p = wick_tostring(L, index) else { return nil }
+    for i in symbolPointers.indices where symbolPointers[i] == UnsafePointer(p) { return i }
+    let s = String(cString: p)
+    return symbols.firstIndex(of: s)
+  }
+
+  private func unknownSymbol(_ L: OpaquePointer, at index: Int32, function: String) -> Int32 {
+    let given = state.string(at: index).map { "'\($0)'" } ?? "(missing)"
+    return fail("\(function): unknown symbol \(given); this run trades \(symbols.joined(separator: ", "))")
+  }
+
+  // MARK: ctx methods
+
+  private func log(_ L: OpaquePointer, firstArgument: Int32) -> Int32 {
+    var parts: [String] = []
+    let n = lua_gettop(L)
+    if firstArgument <= n {
+      for i in firstArgument...n {
+        switch lua_type(L, i) {
+        case LUA_TSTRING: parts.append(state.string(at: i) ?? "")
+        case LUA_TNUMBER:
+          let d = wick_tonumber(L, i)
+          parts.append(lua_isinteger(L, i) != 0 ? String(wick_tointeger(L, i)) : formatNumber(d))
+        case LUA_TBOOLEAN: parts.append(lua_toboolean(L, i) != 0 ? "true" : "false")
+        case LUA_TNIL: parts.append("nil")
+        default: parts.append(String(cString: lua_typename(L, lua_type(L, i))))
+        }
+      }
+    }
+    var line = parts.joined(separator: " ")
+    if let host { line = "\(UTCTime.iso(host.now)) \(line)" }
+    if logs.count < logLimit { logs.append(line) }
+    onLog?(line)
+    return 0
+  }
+
+  /// Reads the optional table argument of enter/exit; returns field → stack index pairs after
+  /// checking every key is one of `allowed` (typos are errors, not silently ignored).
+  private func checkFields(_ L: OpaquePointer, table: Int32, allowed: Set<String>, function: String) -> String? {
+    lua_pushnil(L)
+    while lua_next(L, table) != 0 {
+      state.pop()
+      guard let key = state.string(at: -1), allowed.contains(key) else {
+        let k = state.string(at: -1) ?? "(non-string key)"
+        state.pop()
+        return "\(function): unknown field '\(k)' (expected: \(allowed.sorted().joined(separator: ", ")))"
+      }
+    }
+    return nil
+  }
+
+  /// A numeric field of the table at `table`: nil when absent, or an error text when not a finite number.
+  private func numberField(_ table: Int32, _ key: String, _ function: String) -> Result<Double?, Refusal> {
+    defer { state.pop() }
+    switch state.rawField(table, key) {
+    case LUA_TNIL: return .success(nil)
+    case LUA_TNUMBER:
+      let d = wick_tonumber(state.L, -1)
+      guard d.isFinite else { return .failure(Refusal("", "\(function): '\(key)' must be a finite number")) }
+      return .success(d)
+    default: return .failure(Refusal("", "\(function): '\(key)' must be a number"))
+    }
+  }
+
+  private func stringField(_ table: Int32, _ key: String) -> String? {
+    defer { state.pop() }
+    return state.rawField(table, key) == LUA_TSTRING ? state.string(at: -1) : nil
+  }
+
+  private func enter(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:enter"
+    guard let host else { return notInCallback(.enter) }
+    guard lua_type(L, 2) == LUA_TTABLE else {
+      return fail("\(f) expects a table: ctx:enter{ symbol = c.symbol, side = \"long\", stop = ... }")
+    }
+    if let e = checkFields(L, table: 2, allowed: ["symbol", "side", "stop", "take", "trail", "tag", "risk"], function: f) {
+      return fail(e)
+    }
+    state.rawField(2, "symbol")
+    let symbol = symbolIndex(L, at: -1, function: f)
+    if symbol == nil {
+      defer { state.pop() }
+      return unknownSymbol(L, at: lua_gettop(L), function: f)
+    }
+    state.pop()
+    let sideText = stringField(2, "side")
+    guard let sideText, let side = Side(rawValue: sideText) else {
+      return fail("\(f): 'side' must be \"long\" or \"short\"")
+    }
+    var numbers: [Double?] = []
+    for key in ["stop", "take", "trail", "risk"] {
+      switch numberField(2, key, f) {
+      case .success(let v): numbers.append(v)
+      case .failure(let e): return fail(e.detail)
+      }
+    }
+    if let trail = numbers[2], trail <= 0 { return fail("\(f): 'trail' must be a positive price distance") }
+    let intent = OrderIntent(
+      symbol: symbol!, side: side, stop: numbers[0], take: numbers[1], trail: numbers[2], risk: numbers[3],
+      tag: stringField(2, "tag"))
+    switch host.enter(intent) {
+    case .accepted(let qty):
+      lua_pushboolean(L, 1)
+      lua_pushnumber(L, qty)
+    case .refused(let r):
+      lua_pushboolean(L, 0)
+      state.push(r.description)
+    }
+    return 2
+  }
+
+  private func exit(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:exit"
+    guard let host else { return notInCallback(.exit) }
+    var reason: String? = nil
+    var symbolSlot: Int32 = 2
+    if lua_type(L, 2) == LUA_TTABLE {
+      if let e = checkFields(L, table: 2, allowed: ["symbol", "reason"], function: f) { return fail(e) }
+      reason = stringField(2, "reason")
+      state.rawField(2, "symbol")
+      symbolSlot = lua_gettop(L)
+    }
+    guard let symbol = symbolIndex(L, at: symbolSlot, function: f) else {
+      return unknownSymbol(L, at: symbolSlot, function: f)
+    }
+    lua_pushboolean(L, host.exit(symbol: symbol, reason: reason) ? 1 : 0)
+    return 1
+  }
+
+  private func position(_ L: OpaquePointer) -> Int32 {
+    guard let host else { return notInCallback(.position) }
+    guard let symbol = symbolIndex(L, at: 2, function: "ctx:position") else {
+      return unknownSymbol(L, at: 2, function: "ctx:position")
+    }
+    guard let p = host.position(symbol: symbol) else {
+      lua_pushnil(L)
+      return 1
+    }
+    // The same table is returned until the position changes: no allocation per candle.
+    if cachedPositions[symbol] == p, positionRefs[symbol] != LUA_NOREF {
+      lua_rawgeti(L, wick_registryindex(), lua_Integer(positionRefs[symbol]))
+      return 1
+    }
+    lua_createtable(L, 0, 9)
+    state.push(p.side.rawValue)
+    state.setRawField(-2, "side")
+    for (key, value) in [("qty", p.qty), ("entry", p.entry)] {
+      lua_pushnumber(L, value)
+      state.setRawField(-2, key)
+    }
+    for (key, value) in [("stop", p.stop), ("take", p.take), ("trail", p.trail)] {
+      if let value {
+        lua_pushnumber(L, value)
+        state.setRawField(-2, key)
+      }
+    }
+    lua_pushinteger(L, lua_Integer(p.openedAt))
+    state.setRawField(-2, "opened_at")
+    if let tag = p.tag {
+      state.push(tag)
+      state.setRawField(-2, "tag")
+    }
+    state.push(symbols[symbol])
+    state.setRawField(-2, "symbol")
+    if positionRefs[symbol] != LUA_NOREF { luaL_unref(L, wick_registryindex(), positionRefs[symbol]) }
+    lua_pushvalue(L, -1)
+    positionRefs[symbol] = luaL_ref(L, wick_registryindex())
+    cachedPositions[symbol] = p
+    return 1
+  }
+
+  private func history(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:history"
+    guard let host else { return notInCallback(.history) }
+    guard let symbol = symbolIndex(L, at: 2, function: f) else { return unknownSymbol(L, at: 2, function: f) }
+    guard lua_type(L, 3) == LUA_TNUMBER else { return fail("\(f)(symbol, n): n must be a number") }
+    let n = Int(wick_tointeger(L, 3))
+    guard n >= 1, n <= max(warmup, 1) else {
+      return fail("\(f): n = \(n) must be between 1 and the strategy's warmup (\(warmup))")
+    }
+    let candles = host.history(symbol: symbol, count: n)
+    lua_createtable(L, Int32(candles.count), 0)
+    for (i, c) in candles.enumerated() {
+      lua_createtable(L, 0, 7)
+      state.push(symbols[symbol])
+      state.setRawField(-2, "symbol")
+      lua_pushinteger(L, lua_Integer(c.time))
+      state.setRawField(-2, "t")
+      for (key, value) in [("open", c.open), ("high", c.high), ("low", c.low), ("close", c.close), ("volume", c.volume)] {
+        lua_pushnumber(L, value)
+        state.setRawField(-2, key)
+      }
+      lua_rawseti(L, -2, lua_Integer(i + 1))
+    }
+    return 1
+  }
+
+  private func enterPair(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:enter_pair"
+    guard let host else { return notInCallback(.enterPair) }
+    guard lua_type(L, 2) == LUA_TTABLE else {
+      return fail("\(f) expects a table: ctx:enter_pair{ long = \"A\", short = \"B\", hedge = h, stop_z = 3.5 }")
+    }
+    if let e = checkFields(
+      L, table: 2, allowed: ["long", "short", "hedge", "entry_z", "stop_z", "spread_std", "risk", "tag"], function: f)
+    {
+      return fail(e)
+    }
+    var legs: [Int] = []
+    for key in ["long", "short"] {
+      state.rawField(2, key)
+      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
+        defer { state.pop() }
+        return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
+      }
+      state.pop()
+      legs.append(i)
+    }
+    guard legs[0] != legs[1] else { return fail("\(f): the long and short legs must be different symbols") }
+    var numbers: [Double?] = []
+    for key in ["hedge", "entry_z", "stop_z", "spread_std", "risk"] {
+      switch numberField(2, key, f) {
+      case .success(let v): numbers.append(v)
+      case .failure(let e): return fail(e.detail)
+      }
+    }
+    guard let hedge = numbers[0], hedge > 0 else { return fail("\(f): 'hedge' must be a positive number") }
+    let pair = PairIntent(
+      long: legs[0], short: legs[1], hedge: hedge, entryZ: numbers[1], stopZ: numbers[2], spreadStd: numbers[3],
+      risk: numbers[4], tag: stringField(2, "tag"))
+    switch host.enterPair(pair) {
+    case .accepted(let qty):
+      lua_pushboolean(L, 1)
+      lua_pushnumber(L, qty)
+    case .refused(let r):
+      lua_pushboolean(L, 0)
+      state.push(r.description)
+    }
+    return 2
+  }
+
+  private func exitPair(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:exit_pair"
+    guard let host else { return notInCallback(.exitPair) }
+    guard lua_type(L, 2) == LUA_TTABLE else { return fail("\(f) expects a table: ctx:exit_pair{ long = \"A\", short = \"B\" }") }
+    if let e = checkFields(L, table: 2, allowed: ["long", "short", "reason"], function: f) { return fail(e) }
+    var legs: [Int] = []
+    for key in ["long", "short"] {
+      state.rawField(2, key)
+      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
+        defer { state.pop() }
+        return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
+      }
+      state.pop()
+      legs.append(i)
+    }
+    lua_pushboolean(L, host.exitPair(long: legs[0], short: legs[1], reason: stringField(2, "reason")) ? 1 : 0)
+    return 1
+  }
+
+  // MARK: Indicators
+
+  private func newIndicator(_ kind: HostFunction, _ L: OpaquePointer) -> Int32 {
+    let name = "wick.\(kind.luaName)"
+    guard lua_type(L, 1) == LUA_TNUMBER, lua_isinteger(L, 1) != 0 || wick_tonumber(L, 1) == wick_tonumber(L, 1).rounded()
+    else {
+      return fail("\(name)(period): period must be a whole number")
+    }
+    let period = Int(wick_tonumber(L, 1))
+    let minimum = kind == .ols ? 2 : 1
+    guard period >= minimum, period <= 1_000_000 else {
+      return fail("\(name)(period): period \(period) must be between \(minimum) and 1000000")
+    }
+    guard indicators.count < 100_000 else {
+      return fail("\(name): too many indicators (100000); create them once in init, not per candle")
+    }
+    let indicator: StreamingIndicator
+    switch kind {
+    case .sma: indicator = SMA(period: period)
+    case .ema: indicator = EMA(period: period)
+    case .stddev: indicator = StdDev(period: period)
+    case .zscore: indicator = ZScore(period: period)
+    case .highest: indicator = RollingExtreme(period: period, kind: .highest)
+    case .lowest: indicator = RollingExtreme(period: period, kind: .lowest)
+    case .atr: indicator = ATR(period: period)
+    case .rsi: indicator = RSI(period: period)
+    default: indicator = RollingOLS(period: period)
+    }
+    let slot = wick_newuserdata(L, MemoryLayout<Int>.size)!
+    slot.storeBytes(of: indicators.count, as: Int.self)
+    indicators.append(indicator)
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(indicatorMetaRef))
+    lua_setmetatable(L, -2)
+    return 1
+  }
+
+  @inline(__always) private func indicator(_ L: OpaquePointer) -> StreamingIndicator? {
+    guard lua_type(L, 1) == LUA_TUSERDATA, let p = lua_touserdata(L, 1) else { return nil }
+    let i = p.load(as: Int.self)
+    return i >= 0 && i < indicators.count ? indicators[i] : nil
+  }
+
+  private func updateIndicator(_ L: OpaquePointer) -> Int32 {
+    guard let ind = indicator(L) else { return fail("indicator:update must be called with ':' on an indicator") }
+    var args: (Double, Double, Double) = (0, 0, 0)
+    for k in 0..<ind.arity {
+      let i = Int32(2 + k)
+      guard lua_type(L, i) == LUA_TNUMBER else {
+        let names = ind.arity == 3 ? "high, low, close" : ind.arity == 2 ? "y, x" : "a number"
+        return fail("indicator:update expects \(names); argument \(k + 1) is \(String(cString: lua_typename(L, lua_type(L, i))))")
+      }
+      let v = wick_tonumber(L, i)
+      switch k {
+      case 0: args.0 = v
+      case 1: args.1 = v
+      default: args.2 = v
+      }
+    }
+    if let v = ind.update(args.0, args.1, args.2) { lua_pushnumber(L, v) } else { lua_pushnil(L) }
+    return 1
+  }
+
+  private func indicatorValue(_ L: OpaquePointer, intercept: Bool) -> Int32 {
+    guard let ind = indicator(L) else { return fail("indicator:value must be called with ':' on an indicator") }
+    let v: Double? = intercept ? (ind as? RollingOLS)?.intercept : ind.value
+    if let v { lua_pushnumber(L, v) } else { lua_pushnil(L) }
+    return 1
+  }
+}

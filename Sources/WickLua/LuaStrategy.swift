@@ -1,0 +1,290 @@
+import CLua
+import Foundation
+import WickCore
+
+/// A strategy script running in its own sandboxed `lua_State`.
+///
+///     let s = try LuaStrategy(path: "strategies/ma_cross.lua", overrides: [], symbols: ["BTCUSDT"])
+///     engine.run(strategy: s, ...)
+///
+/// The state is confined to the thread that calls `start`/`onCandle`. Loading validates the
+/// module table and the params; any failure is a `WickError.script` naming file:line.
+public final class LuaStrategy: Strategy {
+  public private(set) var manifest: StrategyManifest
+  /// Params after defaults and overrides, sorted by name.
+  public private(set) var params: [(name: String, value: ParamValue)] = []
+  /// Files this strategy read: the script and every plugin it required (for `--watch`).
+  public internal(set) var sourceFiles: [String] = []
+  /// Lines from `ctx:log` and `print`, bounded.
+  public internal(set) var logs: [String] = []
+  public var logLimit = 10_000
+  /// Called for each log line as it happens (the CLI prints them).
+  public var onLog: ((String) -> Void)?
+
+  public var name: String { manifest.name }
+  public var warmup: Int { manifest.warmup }
+  public var wantsBars: Bool { manifest.hasOnBars && !manifest.hasOnCandle }
+
+  let state: LuaState
+  let pluginRoots: [String]
+  var envRef: Int32 = LUA_NOREF
+  var readonlyRef: Int32 = LUA_NOREF
+  var moduleRef: Int32 = LUA_NOREF
+  var indicatorMetaRef: Int32 = LUA_NOREF
+  var loadedPluginsRef: Int32 = LUA_NOREF
+  var indicators: [StreamingIndicator] = []
+  var symbols: [String] = []
+  /// Address of each symbol's interned Lua string: `ctx:position(c.symbol)` resolves by pointer.
+  var symbolPointers: [UnsafePointer<CChar>?] = []
+  var positionRefs: [Int32] = []
+  var cachedPositions: [Position?] = []
+  var barsRef: Int32 = LUA_NOREF
+  var barTableRefs: [Int32] = []
+  /// The engine's context while a callback runs; nil between callbacks.
+  unowned(unsafe) var host: StrategyHost? = nil
+  var lastCandleSymbol = -1
+  var currentCallback = "load"
+
+  // Fixed stack slots during a run (set up by `start`): see `Slot`.
+  enum Slot {
+    static let handler: Int32 = 1
+    static let onCandle: Int32 = 2
+    static let ctx: Int32 = 3
+    static let candle: Int32 = 4
+    static let keySymbol: Int32 = 5
+    static let keyTime: Int32 = 6
+    static let keyOpen: Int32 = 7
+    static let keyHigh: Int32 = 8
+    static let keyLow: Int32 = 9
+    static let keyClose: Int32 = 10
+    static let keyVolume: Int32 = 11
+    static let firstSymbol: Int32 = 12
+  }
+
+  /// Loads and validates a script.
+  /// - Parameters:
+  ///   - path: the script file (its name appears in every error message).
+  ///   - source: the script text; read from `path` when nil.
+  ///   - overrides: param values from the CLI, a params file or the dashboard.
+  ///   - symbols: the symbols of the run; the script's `symbols` when nil.
+  ///   - pluginRoots: folders searched by `require`.
+  public init(
+    path: String, source: String? = nil, overrides: [(name: String, value: ParamValue, source: String)] = [],
+    symbols: [String]? = nil, limits: LuaLimits = LuaLimits(), pluginRoots: [String]? = nil
+  ) throws {
+    let text: String
+    if let source {
+      text = source
+    } else {
+      guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
+        throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
+      }
+      text = s
+    }
+    state = try LuaState(limits: limits)
+    self.pluginRoots = pluginRoots ?? LuaStrategy.defaultPluginRoots(for: path)
+    manifest = StrategyManifest(
+      name: "", path: path, timeframe: nil, symbols: [], warmup: 0, params: [], hasInit: false, hasOnCandle: false,
+      hasOnBars: false)
+    sourceFiles = [path]
+    state.runtime.pointee.dispatch = dispatchHostFunction
+    state.runtime.pointee.host = Unmanaged.passUnretained(self).toOpaque()
+    try installSandbox(seed: limits.randomSeed)
+    let loaded = try loadModule(path: path, text: text)
+    manifest = loaded
+    self.symbols = symbols ?? loaded.symbols
+    if self.symbols.isEmpty {
+      throw WickError.script("\(path): no symbols: declare `symbols = { \"BTCUSDT\" }` or pass --symbol")
+    }
+    params = try resolveParams(loaded.params, overrides: overrides)
+  }
+
+  /// `plugins/` beside the working directory, then beside the script's folder.
+  static func defaultPluginRoots(for path: String) -> [String] {
+    let scriptDir = URL(fileURLWithPath: path).deletingLastPathComponent()
+    return [
+      FileManager.default.currentDirectoryPath + "/plugins",
+      scriptDir.deletingLastPathComponent().appendingPathComponent("plugins").path,
+      scriptDir.appendingPathComponent("plugins").path,
+    ]
+  }
+
+  // MARK: Setup
+
+  private func installSandbox(seed: Int) throws {
+    let L = state.L
+    let refs = try Sandbox.install(in: state, seed: seed) { s in
+      lua_createtable(s.L, 0, Int32(HostFunction.indicatorConstructors.count))
+      for f in HostFunction.indicatorConstructors {
+        wick_push_host_function(s.L, f.rawValue)
+        s.setRawField(-2, f.luaName)
+      }
+    }
+    envRef = refs.env
+    readonlyRef = refs.readonly
+    // Indicator userdata share one metatable whose methods are host functions.
+    lua_createtable(L, 0, 2)
+    lua_createtable(L, 0, Int32(HostFunction.indicatorMethods.count))
+    for f in HostFunction.indicatorMethods {
+      wick_push_host_function(L, f.rawValue)
+      state.setRawField(-2, f.luaName)
+    }
+    state.setRawField(-2, "__index")
+    state.push(false)
+    state.setRawField(-2, "__metatable")
+    indicatorMetaRef = luaL_ref(L, wick_registryindex())
+    wick_newtable(L)
+    loadedPluginsRef = luaL_ref(L, wick_registryindex())
+  }
+
+  /// Compiles text-only with the sandbox environment and runs the chunk; leaves its results.
+  func runChunk(text: String, chunkName: String, results: Int32, nested: Bool) -> (ok: Bool, message: String) {
+    let L = state.L
+    wick_push_traceback_handler(L)
+    let handler = state.top
+    let status = text.withCString { wick_loadtext(L, $0, text.utf8.count, chunkName) }
+    guard status == LUA_OK else {
+      let m = state.string(at: -1) ?? "syntax error"
+      state.pop(2)
+      return (false, m)
+    }
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(envRef))
+    _ = lua_setupvalue(L, -2, 1)
+    let call = nested ? wick_pcall_nested(L, 0, results, handler) : wick_pcall(L, 0, results, handler)
+    guard call == LUA_OK else {
+      let m = state.string(at: -1) ?? "error"
+      state.pop(2)
+      return (false, m)
+    }
+    wick_remove(L, handler)
+    return (true, "")
+  }
+
+  private func loadModule(path: String, text: String) throws -> StrategyManifest {
+    let L = state.L
+    let (ok, message) = runChunk(text: text, chunkName: "@" + path, results: 1, nested: false)
+    guard ok else {
+      throw WickError.script(ScriptFailure.message(message, callback: "loading the script", limitHit: state.limitExceeded))
+    }
+    guard lua_type(L, -1) == LUA_TTABLE else {
+      let t = String(cString: lua_typename(L, lua_type(L, -1)))
+      state.pop()
+      throw WickError.script("\(path): the script must return the strategy table (return { name = ..., on_candle = ... }), got \(t)")
+    }
+    defer { moduleRef = luaL_ref(L, wick_registryindex()) }
+    return try readManifest(path: path)
+  }
+
+  /// Reads and validates the module table on the stack top.
+  private func readManifest(path: String) throws -> StrategyManifest {
+    let L = state.L
+    let module = state.top
+    func fail(_ why: String) -> WickError { .script("\(path): \(why)") }
+    // Unknown top-level fields are typos until proven otherwise (on_candel, warmpu, …).
+    lua_pushnil(L)
+    while lua_next(L, module) != 0 {
+      state.pop()
+      guard let key = state.string(at: -1), StrategyManifest.knownFields.contains(key) else {
+        let k = state.string(at: -1) ?? "(non-string key)"
+        state.pop()
+        throw fail("unknown field '\(k)' in the strategy table (expected: \(StrategyManifest.knownFields.sorted().joined(separator: ", ")))")
+      }
+    }
+    var m = StrategyManifest(
+      name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path, timeframe: nil,
+      symbols: [], warmup: 0, params: [], hasInit: false, hasOnCandle: false, hasOnBars: false)
+    if state.rawField(module, "name") != LUA_TNIL {
+      guard let n = state.string(at: -1), !n.isEmpty else { throw fail("'name' must be a non-empty string") }
+      m.name = n
+    }
+    state.pop()
+    if state.rawField(module, "timeframe") != LUA_TNIL {
+      guard let tf = state.string(at: -1) else { throw fail("'timeframe' must be a string such as \"1m\"") }
+      do { m.timeframe = try Timeframe(parsing: tf) } catch { throw fail("\(error)") }
+    }
+    state.pop()
+    if state.rawField(module, "symbols") != LUA_TNIL {
+      guard case .list(let items)? = state.paramValue(at: -1) else {
+        throw fail("'symbols' must be a list of strings such as { \"BTCUSDT\" }")
+      }
+      m.symbols = try items.map {
+        guard case .string(let s) = $0 else { throw fail("'symbols' must be a list of strings") }
+        return s
+      }
+    }
+    state.pop()
+    if state.rawField(module, "warmup") != LUA_TNIL {
+      guard let w = state.number(at: -1), w >= 0, w == w.rounded(), w <= 1_000_000 else {
+        throw fail("'warmup' must be a whole number of candles between 0 and 1000000")
+      }
+      m.warmup = Int(w)
+    }
+    state.pop()
+    for (field, flag) in [("init", \StrategyManifest.hasInit), ("on_candle", \.hasOnCandle), ("on_bars", \.hasOnBars)] {
+      let t = state.rawField(module, field)
+      if t != LUA_TNIL {
+        guard t == LUA_TFUNCTION else { throw fail("'\(field)' must be a function") }
+        m[keyPath: flag] = true
+      }
+      state.pop()
+    }
+    guard m.hasOnCandle || m.hasOnBars else {
+      throw fail("the strategy table needs an on_candle(ctx, c) or on_bars(ctx, t, bars) function")
+    }
+    if state.rawField(module, "params") != LUA_TNIL {
+      guard lua_type(L, -1) == LUA_TTABLE else { throw fail("'params' must be a table of declarations") }
+      m.params = try readParamSpecs(at: state.top, path: path)
+    }
+    state.pop()
+    return m
+  }
+
+  private func readParamSpecs(at index: Int32, path: String) throws -> [ParamSpec] {
+    guard case .table(let entries)? = state.paramValue(at: index) else {
+      throw WickError.script("\(path): 'params' must map names to declarations like { default = 20, min = 5, max = 200 }")
+    }
+    return try entries.map { name, decl in
+      func fail(_ why: String) -> WickError { .script("\(path): param '\(name)': \(why)") }
+      guard case .table(let fields) = decl else { throw fail("expected a declaration table { default = ... }") }
+      var dict: [String: ParamValue] = [:]
+      for (k, v) in fields { dict[k] = v }
+      let allowed: Set<String> = ["default", "min", "max", "step", "choices", "description"]
+      if let bad = dict.keys.sorted().first(where: { !allowed.contains($0) }) {
+        throw fail("unknown key '\(bad)' (expected: default, min, max, step, choices, description)")
+      }
+      guard let def = dict["default"] else { throw fail("missing 'default'") }
+      func num(_ k: String) throws -> Double? {
+        guard let v = dict[k] else { return nil }
+        guard case .number(let d) = v else { throw fail("'\(k)' must be a number") }
+        return d
+      }
+      var description: String? = nil
+      if case .string(let d)? = dict["description"] { description = d }
+      let kind: ParamSpec.Kind
+      switch def {
+      case .number:
+        kind = .number(min: try num("min"), max: try num("max"), step: try num("step"))
+      case .bool: kind = .bool
+      case .string:
+        if let c = dict["choices"] {
+          guard case .list(let items) = c else { throw fail("'choices' must be a list of strings") }
+          kind = .choice(
+            try items.map {
+              guard case .string(let s) = $0 else { throw fail("'choices' must be a list of strings") }
+              return s
+            })
+        } else {
+          kind = .string
+        }
+      case .list, .table: kind = .list
+      }
+      if case .number = def {} else if dict["min"] != nil || dict["max"] != nil || dict["step"] != nil {
+        throw fail("min/max/step apply to numeric params only")
+      }
+      var spec = ParamSpec(name: name, kind: kind, defaultValue: def, description: description)
+      if case .table = def { spec.defaultValue = .list([def]) }
+      spec.defaultValue = try spec.validate(spec.defaultValue, source: "\(path): default")
+      return spec
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import WickCore
+
+/// What a strategy script declares about itself (the module table minus its functions).
+public struct StrategyManifest: Sendable, Equatable {
+  public var name: String
+  public var path: String
+  public var timeframe: Timeframe?
+  public var symbols: [String]
+  public var warmup: Int
+  public var params: [ParamSpec]
+  public var hasInit: Bool
+  public var hasOnCandle: Bool
+  public var hasOnBars: Bool
+
+  /// Fields a strategy module may have; anything else is reported as a probable typo.
+  static let knownFields: Set<String> = [
+    "name", "timeframe", "symbols", "warmup", "params", "init", "on_candle", "on_bars", "description", "version",
+  ]
+}
