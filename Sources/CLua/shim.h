@@ -63,8 +63,8 @@ static inline void wick_count_hook(lua_State *L, lua_Debug *ar) {
   wick_runtime *rt = wick_runtime_of(L);
   if (++rt->ticks > rt->budget) {
     rt->exceeded = 2;
-    luaL_error(L, "instruction budget exceeded (%lld instructions in one callback)",
-               rt->budget * (long long)WICK_HOOK_STEP);
+    luaL_error(L, "instruction budget exceeded (%I instructions in one callback)",
+               (lua_Integer)(rt->budget * WICK_HOOK_STEP));
   }
 }
 

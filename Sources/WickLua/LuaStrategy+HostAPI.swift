@@ -124,10 +124,7 @@ extension LuaStrategy {
     }
     state.rawField(2, "symbol")
     let symbol = symbolIndex(L, at: -1, function: f)
-    if symbol == nil {
-      defer { state.pop() }
-      return unknownSymbol(L, at: lua_gettop(L), function: f)
-    }
+    if symbol == nil { return unknownSymbol(L, at: lua_gettop(L), function: f) }
     state.pop()
     let sideText = stringField(2, "side")
     guard let sideText, let side = Side(rawValue: sideText) else {
@@ -256,7 +253,6 @@ extension LuaStrategy {
     for key in ["long", "short"] {
       state.rawField(2, key)
       guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
-        defer { state.pop() }
         return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
       }
       state.pop()
@@ -294,7 +290,6 @@ extension LuaStrategy {
     for key in ["long", "short"] {
       state.rawField(2, key)
       guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
-        defer { state.pop() }
         return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
       }
       state.pop()

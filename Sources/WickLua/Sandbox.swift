@@ -50,6 +50,9 @@ enum Sandbox {
 
     G.math.randomseed(seed)
     local safe_string = copy(G.string, { dump = true })
+    safe_string.dump = function()
+      error("string.dump is not available in the Wick sandbox (no bytecode in or out)", 2)
+    end
     -- Method calls on strings (s:rep()) go through the string metatable: point it at the safe copy.
     local string_meta = G.getmetatable("")
     string_meta.__index = safe_string

@@ -18,7 +18,9 @@ public final class RollingOLS: StreamingIndicator {
   }
 
   public func update(_ y: Double, _ x: Double, _: Double = 0) -> Double? {
-    if let ox = xs.push(x), let oy = ys.push(y) {
+    let droppedX = xs.push(x)
+    let droppedY = ys.push(y)
+    if let ox = droppedX, let oy = droppedY {
       sx -= ox
       sy -= oy
       sxx -= ox * ox

@@ -1,0 +1,57 @@
+import WickCore
+
+/// Follows equity at every candle close: drawdown and exposure on the full series; a chart
+/// series decimated to a bounded number of points (deterministically); daily closes for ratios.
+struct EquityTracker {
+  private(set) var peak: Double
+  private(set) var maxDrawdown = 0.0
+  private(set) var chart: [EquityPoint] = []
+  private(set) var daily: [EquityPoint] = []
+  private(set) var times = 0
+  private(set) var exposedTimes = 0
+  private var stride = 1
+  private let chartLimit: Int
+  private var currentDay = Int64.min
+  private var lastPoint: EquityPoint?
+
+  init(initialEquity: Double, chartLimit: Int) {
+    peak = initialEquity
+    self.chartLimit = max(chartLimit, 16)
+    chart.reserveCapacity(self.chartLimit * 2 + 2)
+  }
+
+  /// Records equity at the close of the candle(s) opened at `time`. `closeTime` is time + timeframe.
+  @inline(__always) mutating func record(time: Int64, closeTime: Int64, equity: Double, exposed: Bool) {
+    if times == 0 { daily.append(EquityPoint(time: time, equity: peak)) }
+    times += 1
+    if exposed { exposedTimes += 1 }
+    if equity > peak { peak = equity }
+    if peak > 0 {
+      let dd = (peak - equity) / peak
+      if dd > maxDrawdown { maxDrawdown = dd }
+    }
+    let point = EquityPoint(time: closeTime, equity: equity)
+    // Daily close: the last equity of each UTC day (the point is replaced until the day ends).
+    let day = UTCTime.dayStart(closeTime - 1)
+    if day != currentDay {
+      currentDay = day
+      daily.append(point)
+    } else {
+      daily[daily.count - 1] = point
+    }
+    if (times - 1) % stride == 0 {
+      chart.append(point)
+      if chart.count > chartLimit * 2 {
+        chart = chart.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        stride *= 2
+      }
+    }
+    lastPoint = point
+  }
+
+  /// The chart series with the final point included.
+  var chartWithLast: [EquityPoint] {
+    guard let lastPoint, chart.last != lastPoint else { return chart }
+    return chart + [lastPoint]
+  }
+}

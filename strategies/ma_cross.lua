@@ -1,0 +1,45 @@
+-- ma_cross — seed 004's moving-average strategy ("TGT QR Trading System").
+--
+-- Idea: a 60-period simple moving average of 1m closes (the seed's "1-hour MA on 1-minute
+-- data"). Go long when the close is more than `threshold` above the MA, short when it is more
+-- than `threshold` below; protect every entry with a `stop_pct` stop and a `take_pct` target.
+--
+-- Params:
+--   period     MA length in candles (default 60)
+--   threshold  distance from the MA that counts as a signal, as a fraction (default 0.001 = 0.1%)
+--   stop_pct   stop distance from the entry reference, as a fraction (default 0.02 = 2%)
+--   take_pct   take-profit distance, as a fraction (default 0.04 = 4%)
+--   allow_short  trade the short side too (default true)
+--
+-- Source: seed 004 (MA_PERIOD = 60, 0.1% threshold, STOP_LOSS_PCT = 0.02, TAKE_PROFIT_PCT = 0.04).
+return {
+  name = "ma_cross",
+  timeframe = "1m",
+  symbols = { "BTCUSDT" },
+  warmup = 60,
+  params = {
+    period = { default = 60, min = 5, max = 500, step = 5, description = "MA length in candles" },
+    threshold = { default = 0.001, min = 0, max = 0.05, description = "signal distance from the MA" },
+    stop_pct = { default = 0.02, min = 0.001, max = 0.2, description = "stop distance" },
+    take_pct = { default = 0.04, min = 0.001, max = 0.5, description = "take-profit distance" },
+    allow_short = { default = true, description = "also trade below the MA" },
+  },
+
+  init = function(ctx)
+    ctx.ma = wick.sma(ctx.params.period)
+  end,
+
+  on_candle = function(ctx, c)
+    local ma = ctx.ma:update(c.close)
+    if not ma then return end
+    if ctx:position(c.symbol) then return end
+    local p = ctx.params
+    if c.close > ma * (1 + p.threshold) then
+      ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * (1 - p.stop_pct),
+                 take = c.close * (1 + p.take_pct), tag = "ma_up" }
+    elseif p.allow_short and c.close < ma * (1 - p.threshold) then
+      ctx:enter{ symbol = c.symbol, side = "short", stop = c.close * (1 + p.stop_pct),
+                 take = c.close * (1 - p.take_pct), tag = "ma_down" }
+    end
+  end,
+}
