@@ -199,10 +199,6 @@ extension LuaStrategy {
     }
     lua_pushinteger(L, lua_Integer(p.openedAt))
     state.setRawField(-2, "opened_at")
-    if let tag = p.tag {
-      state.push(tag)
-      state.setRawField(-2, "tag")
-    }
     state.push(symbols[symbol])
     state.setRawField(-2, "symbol")
     if positionRefs[symbol] != LUA_NOREF { luaL_unref(L, wick_registryindex(), positionRefs[symbol]) }

@@ -22,9 +22,10 @@ extension BacktestEngine {
     let initialRisk = intent.stop.map { qty * abs(fill.price - $0) } ?? 0
     let p = Position(
       symbol: s, side: side, qty: qty, entry: fill.price, stop: intent.stop, take: intent.take, trail: intent.trail,
-      openedAt: time, initialRisk: initialRisk, tag: intent.tag, entryFees: fill.fee, entrySpread: fill.spread,
+      openedAt: time, initialRisk: initialRisk, entryFees: fill.fee, entrySpread: fill.spread,
       entrySlippage: fill.slippage)
     positions[s] = p
+    positionTags[s] = intent.tag
     openPositionCount += 1
     risk.recordOpen(p, time: time)
   }
@@ -40,7 +41,7 @@ extension BacktestEngine {
       symbol: symbols[s], side: p.side, entryTime: p.openedAt, entryPrice: p.entry, exitTime: time,
       exitPrice: fill.price, qty: p.qty, fees: p.entryFees + fill.fee, spreadCost: p.entrySpread + fill.spread,
       slippageCost: p.entrySlippage + fill.slippage, pnl: pnl, r: p.initialRisk > 0 ? pnl / p.initialRisk : nil,
-      exitReason: reason, exitNote: note, tag: p.tag)
+      exitReason: reason, exitNote: note, tag: positionTags[s])
     trades.append(trade)
     positions[s] = nil
     openPositionCount -= 1
@@ -68,7 +69,7 @@ extension BacktestEngine {
   /// Pair entries fill only at a time when both legs have a candle (both legs or neither).
   func executePairsAtOpen() {
     var opens = [Double?](repeating: nil, count: symbols.count)
-    for sc in slice { opens[sc.symbol] = sc.candle.open }
+    for k in 0..<sliceCount { opens[slice[k].symbol] = slice[k].candle.open }
     var waiting: [PendingPair] = []
     for pair in pendingPairs {
       let i = pair.intent

@@ -20,6 +20,7 @@ public final class BacktestEngine {
 
   // Per-symbol state, indexed by symbol; no dictionaries on the hot path.
   var positions: [Position?]
+  var positionTags: [String?]
   var pendingEntries: [PendingEntry?]
   var pendingExits: [String??]
   var lastPrices: [Double]
@@ -40,6 +41,7 @@ public final class BacktestEngine {
 
   // The current time slice.
   var slice: [SymbolCandle] = []
+  var sliceCount = 0
   var bars: [Candle]
   var barsPresent: [Bool]
   var missingBars = 0
@@ -51,6 +53,7 @@ public final class BacktestEngine {
     self.risk = risk
     let n = symbols.count
     positions = Array(repeating: nil, count: n)
+    positionTags = Array(repeating: nil, count: n)
     pendingEntries = Array(repeating: nil, count: n)
     pendingExits = Array(repeating: nil, count: n)
     lastPrices = Array(repeating: 0, count: n)
@@ -58,7 +61,7 @@ public final class BacktestEngine {
     candlesSeen = Array(repeating: 0, count: n)
     cash = config.initialEquity
     tracker = EquityTracker(initialEquity: config.initialEquity, chartLimit: config.chartPoints)
-    slice.reserveCapacity(n)
+    slice = Array(repeating: SymbolCandle(symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)), count: n)
     bars = Array(repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: n)
     barsPresent = Array(repeating: false, count: n)
   }
@@ -71,11 +74,15 @@ public final class BacktestEngine {
       try strategy.start(host: self)
       var next = try source.next()
       while let first = next {
-        slice.removeAll(keepingCapacity: true)
-        slice.append(first)
+        slice[0] = first
+        sliceCount = 1
         next = try source.next()
         while let c = next, c.candle.time == first.candle.time {
-          slice.append(c)
+          guard sliceCount < slice.count else {
+            throw WickError.data("two candles for \(symbols[c.symbol]) at \(UTCTime.iso(c.candle.time)) in the source")
+          }
+          slice[sliceCount] = c
+          sliceCount += 1
           next = try source.next()
         }
         try processSlice(time: first.candle.time)
@@ -108,23 +115,23 @@ public final class BacktestEngine {
     if strategy.wantsBars {
       try deliverBars(time: time)
     } else {
-      for sc in slice { try strategy.onCandle(symbol: sc.symbol, candle: sc.candle, host: self) }
+      for k in 0..<sliceCount { try strategy.onCandle(symbol: slice[k].symbol, candle: slice[k].candle, host: self) }
     }
   }
 
   /// on_bars runs only when every symbol has its candle for `time`; a missing one is counted and
   /// reported, never filled in.
   private func deliverBars(time: Int64) throws {
-    if slice.count != symbols.count {
+    if sliceCount != symbols.count {
       missingBars += 1
       if missingBars <= 20 {
-        let have = Set(slice.map(\.symbol))
+        let have = Set(slice.prefix(sliceCount).map(\.symbol))
         let missing = symbols.indices.filter { !have.contains($0) }.map { symbols[$0] }
         log("on_bars skipped at \(UTCTime.iso(time)): no candle for \(missing.joined(separator: ", "))")
       }
       return
     }
-    for sc in slice { bars[sc.symbol] = sc.candle }
+    for k in 0..<sliceCount { bars[slice[k].symbol] = slice[k].candle }
     try bars.withUnsafeBufferPointer { try strategy.onBars(time: time, bars: $0, host: self) }
   }
 

@@ -119,7 +119,7 @@ import WickCore
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     host.positions[0] = Position(
       symbol: 0, side: .long, qty: 2, entry: 100.5, stop: 98, take: nil, trail: nil, openedAt: 0, initialRisk: 5,
-      tag: nil, entryFees: 0, entrySpread: 0, entrySlippage: 0)
+      entryFees: 0, entrySpread: 0, entrySlippage: 0)
     try s.onCandle(symbol: 0, candle: candle(1), host: host)
     try s.onCandle(symbol: 0, candle: candle(2), host: host)
     host.positions[0]!.stop = 99

@@ -1,4 +1,5 @@
-/// An open position as the engine tracks it.
+/// An open position as the engine tracks it. Plain values only (no strings or references), so
+/// copying one on the per-candle path is a memcpy, not retain/release traffic.
 public struct Position: Sendable, Equatable {
   public var symbol: Int
   public var side: Side
@@ -11,7 +12,6 @@ public struct Position: Sendable, Equatable {
   public var openedAt: Int64
   /// qty × |entry − initial stop| at the fill: the "1R" of this trade (0 without a stop).
   public var initialRisk: Double
-  public var tag: String?
   /// Entry costs, carried into the trade record.
   public var entryFees: Double
   public var entrySpread: Double
@@ -19,7 +19,7 @@ public struct Position: Sendable, Equatable {
 
   public init(
     symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?, trail: Double?,
-    openedAt: Int64, initialRisk: Double, tag: String?, entryFees: Double, entrySpread: Double,
+    openedAt: Int64, initialRisk: Double, entryFees: Double, entrySpread: Double,
     entrySlippage: Double
   ) {
     self.symbol = symbol
@@ -31,7 +31,6 @@ public struct Position: Sendable, Equatable {
     self.trail = trail
     self.openedAt = openedAt
     self.initialRisk = initialRisk
-    self.tag = tag
     self.entryFees = entryFees
     self.entrySpread = entrySpread
     self.entrySlippage = entrySlippage
