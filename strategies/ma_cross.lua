@@ -10,8 +10,15 @@
 --   stop_pct   stop distance from the entry reference, as a fraction (default 0.02 = 2%)
 --   take_pct   take-profit distance, as a fraction (default 0.04 = 4%)
 --   allow_short  trade the short side too (default true)
+--   min_quote_volume  skip signals while the rolling quote volume (close × volume summed over
+--              `volume_window` candles) is below this (default 500,000; 0 disables)
+--   volume_window  candles in the rolling volume sum (default 1440 = 24h of 1m candles)
+--   eval_every  evaluate only on candles that close on a multiple of this many minutes (seed
+--              004 runs every 15 minutes; default 1 = every candle). Indicators still see every
+--              candle, and the decision uses only the candle that just closed: no lookahead.
 --
--- Source: seed 004 (MA_PERIOD = 60, 0.1% threshold, STOP_LOSS_PCT = 0.02, TAKE_PROFIT_PCT = 0.04).
+-- Source: seed 004 (MA_PERIOD = 60, 0.1% threshold, STOP_LOSS_PCT = 0.02, TAKE_PROFIT_PCT = 0.04,
+-- 500K+ USD volume filter, STRATEGY_INTERVAL_MINUTES = 15).
 return {
   name = "ma_cross",
   timeframe = "1m",
@@ -23,17 +30,25 @@ return {
     stop_pct = { default = 0.02, min = 0.001, max = 0.2, description = "stop distance" },
     take_pct = { default = 0.04, min = 0.001, max = 0.5, description = "take-profit distance" },
     allow_short = { default = true, description = "also trade below the MA" },
+    min_quote_volume = { default = 500000, min = 0, description = "rolling quote volume floor" },
+    volume_window = { default = 1440, min = 1, max = 100000, step = 1, description = "candles in the volume sum" },
+    eval_every = { default = 1, min = 1, max = 1440, step = 1, description = "minutes between evaluations" },
   },
 
   init = function(ctx)
     ctx.ma = wick.sma(ctx.params.period)
+    ctx.quote_volume = wick.sma(ctx.params.volume_window)
+    ctx.eval_ms = ctx.params.eval_every * 60000
   end,
 
   on_candle = function(ctx, c)
     local ma = ctx.ma:update(c.close)
-    if not ma then return end
-    if ctx:position(c.symbol) then return end
     local p = ctx.params
+    local qv = ctx.quote_volume:update(c.close * c.volume)
+    if not ma then return end
+    if ctx.eval_ms > 60000 and (c.t + 60000) % ctx.eval_ms ~= 0 then return end
+    if p.min_quote_volume > 0 and (not qv or qv * p.volume_window < p.min_quote_volume) then return end
+    if ctx:position(c.symbol) then return end
     if c.close > ma * (1 + p.threshold) then
       ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * (1 - p.stop_pct),
                  take = c.close * (1 + p.take_pct), tag = "ma_up" }

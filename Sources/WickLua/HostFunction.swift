@@ -29,6 +29,8 @@ enum HostFunction: Int32, CaseIterable {
   case indicatorUpdate
   case indicatorValue
   case indicatorIntercept
+  case indicatorResidualStd
+  case indicatorZScore
 
   /// The name under which the function is exposed (ctx method, wick field or indicator method).
   var luaName: String {
@@ -55,12 +57,16 @@ enum HostFunction: Int32, CaseIterable {
     case .indicatorUpdate: return "update"
     case .indicatorValue: return "value"
     case .indicatorIntercept: return "intercept"
+    case .indicatorResidualStd: return "residual_std"
+    case .indicatorZScore: return "zscore"
     }
   }
 
   static let contextMethods: [HostFunction] = [.enter, .exit, .position, .equity, .log, .history, .enterPair, .exitPair]
   static let indicatorConstructors: [HostFunction] = [.sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols]
-  static let indicatorMethods: [HostFunction] = [.indicatorUpdate, .indicatorValue, .indicatorIntercept]
+  static let indicatorMethods: [HostFunction] = [
+    .indicatorUpdate, .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore,
+  ]
 }
 
 /// The single C-callable entry point. It must never let a Lua error escape: host functions

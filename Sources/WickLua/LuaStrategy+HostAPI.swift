@@ -23,7 +23,8 @@ extension LuaStrategy {
     case .exitPair: return exitPair(L)
     case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols: return newIndicator(function, L)
     case .indicatorUpdate: return updateIndicator(L)
-    case .indicatorValue, .indicatorIntercept: return indicatorValue(L, intercept: function == .indicatorIntercept)
+    case .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore:
+      return indicatorValue(L, function)
     }
   }
 
@@ -357,9 +358,16 @@ extension LuaStrategy {
     return 1
   }
 
-  private func indicatorValue(_ L: OpaquePointer, intercept: Bool) -> Int32 {
-    guard let ind = indicator(L) else { return fail("indicator:value must be called with ':' on an indicator") }
-    let v: Double? = intercept ? (ind as? RollingOLS)?.intercept : ind.value
+  /// `value()` for every indicator; `intercept()`, `residual_std()` and `zscore()` for `wick.ols`.
+  private func indicatorValue(_ L: OpaquePointer, _ f: HostFunction) -> Int32 {
+    guard let ind = indicator(L) else { return fail("indicator:\(f.luaName) must be called with ':' on an indicator") }
+    let v: Double?
+    if f == .indicatorValue {
+      v = ind.value
+    } else {
+      guard let ols = ind as? RollingOLS else { return fail("indicator:\(f.luaName) exists on wick.ols only") }
+      v = f == .indicatorIntercept ? ols.intercept : f == .indicatorResidualStd ? ols.residualStd : ols.zscore
+    }
     if let v { lua_pushnumber(L, v) } else { lua_pushnil(L) }
     return 1
   }

@@ -46,6 +46,11 @@ extension LuaStrategy {
     state.setRawField(-2, "params")
     wick_newtable(L)
     state.setRawField(-2, "state")
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
+    state.pushValue(.list(symbols.map(ParamValue.string)))
+    state.push("symbols")
+    _ = wick_pcall(L, 2, 1, 0)  // readonly(list, "symbols") cannot fail
+    state.setRawField(-2, "symbols")
     lua_createtable(L, 0, 2)
     lua_createtable(L, 0, Int32(HostFunction.contextMethods.count))
     for f in HostFunction.contextMethods {

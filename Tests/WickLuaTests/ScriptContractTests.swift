@@ -15,7 +15,7 @@ import WickCore
     #expect(s.manifest.name == "ma_cross")
     #expect(s.manifest.timeframe?.description == "1m")
     #expect(s.warmup == 60)
-    #expect(s.params.map(\.name) == ["allow_short", "period", "stop_pct", "take_pct", "threshold"])
+    #expect(s.params.map(\.name) == ["allow_short", "eval_every", "min_quote_volume", "period", "stop_pct", "take_pct", "threshold", "volume_window"])
     #expect(s.params.first { $0.name == "period" }?.value == .number(60))
   }
 

@@ -23,7 +23,7 @@ import WickRisk
   }
 
   func runMACross(_ candles: [Candle]) throws -> BacktestResult {
-    let strategy = try LuaStrategy(path: "strategies/ma_cross.lua", overrides: [try parseParamAssignment("period=10")])
+    let strategy = try LuaStrategy(path: "strategies/ma_cross.lua", overrides: [try parseParamAssignment("period=10"), try parseParamAssignment("min_quote_volume=0")])
     let config = BacktestConfig(
       initialEquity: 10_000, strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute,
       historyDepth: strategy.warmup)

@@ -4,11 +4,16 @@ public final class RollingOLS: StreamingIndicator {
   private let period: Int
   private var xs: RingBuffer
   private var ys: RingBuffer
-  private var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+  private var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0
   private var updates = 0
   public private(set) var value: Double?
   /// Intercept α of the last fit.
   public private(set) var intercept: Double?
+  /// Standard deviation of the window's residuals y − α − β·x (population form).
+  public private(set) var residualStd: Double?
+  /// The latest observation's residual in residual standard deviations: the pair's z-score
+  /// with the spread measured under the current hedge ratio across the whole window.
+  public private(set) var zscore: Double?
   public let arity = 2
 
   public init(period: Int) {
@@ -25,11 +30,13 @@ public final class RollingOLS: StreamingIndicator {
       sy -= oy
       sxx -= ox * ox
       sxy -= ox * oy
+      syy -= oy * oy
     }
     sx += x
     sy += y
     sxx += x * x
     sxy += x * y
+    syy += y * y
     updates += 1
     if updates % 4096 == 0 { recompute() }
     guard xs.isFull else { return nil }
@@ -38,11 +45,18 @@ public final class RollingOLS: StreamingIndicator {
     guard varX > 1e-12 * max(1, sxx) else {
       value = nil
       intercept = nil
+      residualStd = nil
+      zscore = nil
       return nil
     }
-    let beta = (sxy - sx * sy / n) / varX
+    let covXY = sxy - sx * sy / n
+    let beta = covXY / varX
+    let alpha = (sy - beta * sx) / n
     value = beta
-    intercept = (sy - beta * sx) / n
+    intercept = alpha
+    let sd = (max(syy - sy * sy / n - beta * covXY, 0) / n).squareRoot()
+    residualStd = sd
+    zscore = sd > 0 ? (y - alpha - beta * x) / sd : nil
     return beta
   }
 
@@ -52,6 +66,7 @@ public final class RollingOLS: StreamingIndicator {
     sy = 0
     sxx = 0
     sxy = 0
+    syy = 0
     for i in 0..<xs.count {
       let x = xs[i]
       let y = ys[i]
@@ -59,6 +74,7 @@ public final class RollingOLS: StreamingIndicator {
       sy += y
       sxx += x * x
       sxy += x * y
+      syy += y * y
     }
   }
 }

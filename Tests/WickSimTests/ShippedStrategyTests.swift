@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+import WickCore
+import WickLua
+import WickRisk
+
+@testable import WickSim
+
+/// Each shipped strategy trades on data built to trigger it and respects its own rules.
+@Suite struct ShippedStrategyTests {
+  func run(
+    _ script: String, _ series: [String: [Candle]], timeframe: Timeframe, params: [String] = [], expectError: Bool = false
+  ) throws -> BacktestResult {
+    let symbols = series.keys.sorted()
+    let strategy = try LuaStrategy(
+      path: "strategies/\(script).lua", overrides: try params.map(parseParamAssignment), symbols: symbols)
+    let config = BacktestConfig(
+      initialEquity: 10_000, fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+      strategyName: strategy.name, params: strategy.params, timeframe: timeframe, historyDepth: strategy.warmup)
+    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let source = MergedCandleSource(symbols: symbols, cursors: symbols.map { ArrayCandleCursor(series[$0]!) })
+    let result = try engine.run(source: source)
+    if let e = result.error, !expectError { Issue.record("script error: \(e)") }
+    return result
+  }
+
+  /// Candles following a path of closes: open = previous close, a small range around both.
+  func path(_ closes: [Double], tf: Int64, wick: Double = 0.001, volume: Double = 100) -> [Candle] {
+    var out: [Candle] = []
+    var prev = closes[0]
+    for (i, c) in closes.enumerated() {
+      out.append(
+        Candle(time: t0 + Int64(i) * tf, open: prev, high: max(prev, c) * (1 + wick), low: min(prev, c) * (1 - wick),
+          close: c, volume: volume))
+      prev = c
+    }
+    return out
+  }
+
+  // MARK: vol_breakout (seed 001)
+
+  func breakoutSeries() -> [Candle] {
+    // 40 candles ranging ±0.3% around 100, then a breakout up and a steady climb.
+    var closes = (0..<40).map { 100 + ($0 % 2 == 0 ? 0.3 : -0.3) }
+    closes += [102, 102.5, 103, 104, 105, 106, 107, 108, 109, 110]
+    return path(closes, tf: 300_000)
+  }
+
+  @Test func volBreakoutEntersOnTheBreakoutWithAStopAndFixedTake() throws {
+    let r = try run("vol_breakout", ["BTCUSDT": breakoutSeries()], timeframe: try Timeframe(parsing: "5m"))
+    let t = try #require(r.trades.first)
+    #expect(t.side == .long)
+    #expect(t.entryTime == t0 + 41 * 300_000)  // signal on candle 40's close, fill at 41's open
+    #expect(t.tag == "vol_breakout_5m_closed")
+    #expect(t.exitReason == .take)
+    #expect(abs(t.r! - 1.8) < 0.05)  // the take sits at 1.8 R (from the signal close)
+  }
+
+  @Test func volBreakoutTrailingModeTrails() throws {
+    var candles = breakoutSeries()
+    candles += path([110, 108, 105, 100, 95], tf: 300_000).enumerated().map { i, c in
+      var c = c
+      c.time = t0 + Int64(50 + i) * 300_000
+      return c
+    }
+    let r = try run("vol_breakout", ["BTCUSDT": candles], timeframe: try Timeframe(parsing: "5m"), params: ["tp_mode=trailing"])
+    let t = try #require(r.trades.first)
+    #expect(t.exitReason == .trail)
+    #expect(t.pnl > 0)
+  }
+
+  // MARK: peak_reversal (seed 000)
+
+  func peakSeries(after: [Double]) -> [Candle] {
+    let rise = (0..<60).map { 100 + Double($0) * 0.2 }  // a steady climb to a peak at ~111.8
+    return path(rise + [112.5, 111.0, 110.0] + after, tf: 300_000)
+  }
+
+  @Test(arguments: ["fixed_r", "time", "opposite", "trailing"])
+  func peakReversalShortsTheFailedPeakWithStopAboveIt(exitType: String) throws {
+    let after: [Double]
+    switch exitType {
+    case "fixed_r": after = (1...20).map { 110 - Double($0) * 0.4 }
+    case "time": after = Array(repeating: 109.8, count: 30)
+    case "opposite": after = [110, 111, 112, 113, 114, 115, 116]
+    default: after = (1...10).map { 110 - Double($0) * 0.5 } + [108, 110, 112, 114]
+    }
+    let candles = peakSeries(after: after)
+    let r = try run(
+      "peak_reversal", ["BTCUSDT": candles], timeframe: try Timeframe(parsing: "5m"),
+      params: ["exit_type=\(exitType)", "highest_high_lookback=20", "max_hold_candles=10"])
+    let t = try #require(r.trades.first, "no trade for \(exitType)")
+    #expect(t.side == .short)
+    let peakHigh = candles[60].high
+    #expect(t.tag == "peak_breakdown")
+    // The stop sits above the peak: any stop-out fills at or above the peak's high.
+    if t.exitReason == .stop { #expect(t.exitPrice >= peakHigh) }
+    switch exitType {
+    case "fixed_r": #expect(t.exitReason == .take)
+    case "time":
+      #expect(t.exitReason == .signal && t.exitNote == "time")
+      #expect((t.exitTime - t.entryTime) / 300_000 == 10)
+    case "opposite": #expect(t.exitReason == .signal && t.exitNote == "opposite" || t.exitReason == .stop)
+    default: #expect(t.exitReason == .trail)
+    }
+  }
+
+  // MARK: ma_cross (seed 004)
+
+  @Test func maCrossEvaluatesOnlyOnQuarterHoursWhenAsked() throws {
+    var state: UInt64 = 3
+    var price = 100.0
+    let closes = (0..<3_000).map { i -> Double in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      price *= 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01 + 0.0003 * sin(Double(i) / 50)
+      return price
+    }
+    let candles = path(closes, tf: 60_000, volume: 1e6)
+    let every = try run("ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute)
+    let quarter = try run("ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute, params: ["eval_every=15"])
+    #expect(every.trades.count > 10)
+    #expect(quarter.trades.count > 3)
+    // A decision on the candle closing at hh:15 fills at the open of the candle opening at hh:15.
+    #expect(quarter.trades.allSatisfy { ($0.entryTime - t0) % 900_000 == 0 })
+    #expect(!every.trades.allSatisfy { ($0.entryTime - t0) % 900_000 == 0 })
+    #expect(every.trades.allSatisfy { $0.exitReason != .endOfData || $0 == every.trades.last })
+  }
+
+  @Test func maCrossSkipsIlliquidMarkets() throws {
+    let closes = (0..<600).map { 100 + 5 * sin(Double($0) / 40) }
+    let thin = path(closes, tf: 60_000, volume: 0.001)
+    #expect(try run("ma_cross", ["BTCUSDT": thin], timeframe: .oneMinute).trades.isEmpty)
+    #expect(!(try run("ma_cross", ["BTCUSDT": thin], timeframe: .oneMinute, params: ["min_quote_volume=0"]).trades.isEmpty))
+  }
+
+  // MARK: zscore_pairs (seed 002)
+
+  /// b is a random walk; a = 2·b + an AR(1) spread that mean-reverts with a half-life of ~2 bars.
+  func cointegratedPair(_ n: Int, seed: UInt64) -> (a: [Candle], b: [Candle]) {
+    var state = seed
+    func normal() -> Double {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      let u2 = Double(state >> 11) / Double(1 << 53)
+      return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+    var b = 100.0
+    var spread = 0.0
+    var bs: [Double] = []
+    var as_: [Double] = []
+    for _ in 0..<n {
+      b *= 1 + 0.01 * normal()
+      spread = 0.7 * spread + 0.5 * normal()
+      bs.append(b)
+      as_.append(2 * b + 50 + spread)
+    }
+    return (path(as_, tf: 14_400_000, wick: 0.002), path(bs, tf: 14_400_000, wick: 0.002))
+  }
+
+  @Test func zscorePairsRefusesPairsOutsideTheRun() throws {
+    let (a, b) = cointegratedPair(100, seed: 21)
+    let r = try run("zscore_pairs", ["AAA": a, "BBB": b], timeframe: try Timeframe(parsing: "4h"), expectError: true)
+    #expect(r.error?.contains("not in this run's symbols") == true)
+  }
+
+  @Test func zscorePairsOpensAndClosesLegsAsOneUnit() throws {
+    let (a, b) = cointegratedPair(1_000, seed: 21)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairs-\(UUID().uuidString).json")
+    try #"{"pairs": [{"a": "AAA", "b": "BBB"}]}"#.write(to: dir, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let overrides = try ParamsFile.load(path: dir.path)
+    let symbols = ["AAA", "BBB"]
+    let strategy = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: overrides, symbols: symbols)
+    let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"), historyDepth: 60)
+    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    #expect(r.error == nil, "\(r.error ?? "")")
+    let legsA = r.trades.filter { $0.symbol == "AAA" }
+    let legsB = r.trades.filter { $0.symbol == "BBB" }
+    #expect(legsA.count > 5)
+    #expect(legsA.count == legsB.count)
+    for (x, y) in zip(legsA, legsB) {
+      #expect(x.entryTime == y.entryTime && x.exitTime == y.exitTime)
+      #expect(x.side != y.side)
+      #expect(x.tag == "AAA/BBB")
+    }
+    // Mean reversion on a planted cointegrated pair should pay.
+    #expect(r.trades.map(\.pnl).reduce(0, +) > 0)
+  }
+}
