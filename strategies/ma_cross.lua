@@ -36,25 +36,31 @@ return {
   },
 
   init = function(ctx)
-    ctx.ma = wick.sma(ctx.params.period)
-    ctx.quote_volume = wick.sma(ctx.params.volume_window)
-    ctx.eval_ms = ctx.params.eval_every * 60000
+    local p = ctx.params
+    ctx.ma = wick.sma(p.period)
+    ctx.quote_volume = wick.sma(p.volume_window)
+    ctx.eval_ms = p.eval_every * 60000
+    -- Copy the params used per candle into ctx: ctx.params is a read-only proxy, and every read
+    -- through it costs a metatable lookup.
+    ctx.up, ctx.down = 1 + p.threshold, 1 - p.threshold
+    ctx.stop_pct, ctx.take_pct, ctx.allow_short = p.stop_pct, p.take_pct, p.allow_short
+    ctx.min_volume = p.min_quote_volume / p.volume_window   -- floor for the mean quote volume
   end,
 
   on_candle = function(ctx, c)
-    local ma = ctx.ma:update(c.close)
-    local p = ctx.params
-    local qv = ctx.quote_volume:update(c.close * c.volume)
+    local close = c.close
+    local ma = ctx.ma:update(close)
+    local qv = ctx.quote_volume:update(close * c.volume)
     if not ma then return end
     if ctx.eval_ms > 60000 and (c.t + 60000) % ctx.eval_ms ~= 0 then return end
-    if p.min_quote_volume > 0 and (not qv or qv * p.volume_window < p.min_quote_volume) then return end
+    if ctx.min_volume > 0 and (not qv or qv < ctx.min_volume) then return end
     if ctx:position(c.symbol) then return end
-    if c.close > ma * (1 + p.threshold) then
-      ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * (1 - p.stop_pct),
-                 take = c.close * (1 + p.take_pct), tag = "ma_up" }
-    elseif p.allow_short and c.close < ma * (1 - p.threshold) then
-      ctx:enter{ symbol = c.symbol, side = "short", stop = c.close * (1 + p.stop_pct),
-                 take = c.close * (1 - p.take_pct), tag = "ma_down" }
+    if close > ma * ctx.up then
+      ctx:enter{ symbol = c.symbol, side = "long", stop = close * (1 - ctx.stop_pct),
+                 take = close * (1 + ctx.take_pct), tag = "ma_up" }
+    elseif ctx.allow_short and close < ma * ctx.down then
+      ctx:enter{ symbol = c.symbol, side = "short", stop = close * (1 + ctx.stop_pct),
+                 take = close * (1 - ctx.take_pct), tag = "ma_down" }
     end
   end,
 }

@@ -17,7 +17,7 @@ func synth(_ n: Int) -> [Candle] {
   }
 }
 let candles = synth(Int(ProcessInfo.processInfo.environment["N"] ?? "1000000")!)
-let strategy = try LuaStrategy(path: "strategies/ma_cross.lua")
+let strategy = try LuaStrategy(path: ProcessInfo.processInfo.environment["SCRIPT"] ?? "strategies/ma_cross.lua")
 let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute, historyDepth: strategy.warmup)
 let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
 let t = Date()

@@ -95,6 +95,19 @@ static inline void wick_push_host_function(lua_State *L, int function_id) {
   lua_pushcclosure(L, wick_trampoline, 1);
 }
 
+/// Pushes host function `function_id` bound to `object` (e.g. an indicator's index): the Swift
+/// side reads it back with `wick_bound_object`, so a method call needs no lookup of `self`.
+static inline void wick_push_bound_host_function(lua_State *L, int function_id, lua_Integer object) {
+  lua_pushinteger(L, function_id);
+  lua_pushinteger(L, object);
+  lua_pushcclosure(L, wick_trampoline, 2);
+}
+
+/// The object a bound host function was created with (0 for unbound functions).
+static inline lua_Integer wick_bound_object(lua_State *L) {
+  return lua_tointegerx(L, lua_upvalueindex(2), NULL);
+}
+
 /// Runs a Lua call in protected mode with the limits enforced and the budget reset.
 static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
   wick_runtime *rt = wick_runtime_of(L);

@@ -324,17 +324,23 @@ extension LuaStrategy {
     case .rsi: indicator = RSI(period: period)
     default: indicator = RollingOLS(period: period)
     }
-    let slot = wick_newuserdata(L, MemoryLayout<Int>.size)!
-    slot.storeBytes(of: indicators.count, as: Int.self)
+    // An indicator is a table of methods bound to its index: `ind:update(x)` is one table lookup
+    // and a C call, with no metatable walk.
+    let index = lua_Integer(indicators.count)
     indicators.append(indicator)
-    lua_rawgeti(L, wick_registryindex(), lua_Integer(indicatorMetaRef))
-    lua_setmetatable(L, -2)
+    let methods: [HostFunction] =
+      kind == .ols ? HostFunction.indicatorMethods : [.indicatorUpdate, .indicatorValue]
+    lua_createtable(L, 0, Int32(methods.count))
+    for m in methods {
+      wick_push_bound_host_function(L, m.rawValue, index)
+      state.setRawField(-2, m.luaName)
+    }
     return 1
   }
 
   @inline(__always) private func indicator(_ L: OpaquePointer) -> StreamingIndicator? {
-    guard lua_type(L, 1) == LUA_TUSERDATA, let p = lua_touserdata(L, 1) else { return nil }
-    let i = p.load(as: Int.self)
+    guard lua_type(L, 1) == LUA_TTABLE else { return nil }
+    let i = Int(wick_bound_object(L))
     return i >= 0 && i < indicators.count ? indicators[i] : nil
   }
 

@@ -30,8 +30,9 @@ extension LuaStrategy {
     try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
   }
 
-  /// `ctx`: a plain writable table (scripts keep indicators and state in it) whose metatable
-  /// supplies the host methods; `ctx.params` is read-only, `ctx.state` persists across reloads.
+  /// `ctx`: a plain writable table (scripts keep indicators and state in it) holding the host
+  /// methods directly (one lookup per call, no metatable walk); `ctx.params` is read-only,
+  /// `ctx.state` persists across reloads.
   private func pushContext() {
     let L = state.L
     lua_createtable(L, 0, 8)
@@ -51,14 +52,10 @@ extension LuaStrategy {
     state.push("symbols")
     _ = wick_pcall(L, 2, 1, 0)  // readonly(list, "symbols") cannot fail
     state.setRawField(-2, "symbols")
-    lua_createtable(L, 0, 2)
-    lua_createtable(L, 0, Int32(HostFunction.contextMethods.count))
     for f in HostFunction.contextMethods {
       wick_push_host_function(L, f.rawValue)
       state.setRawField(-2, f.luaName)
     }
-    state.setRawField(-2, "__index")
-    lua_setmetatable(L, -2)
   }
 
   private func makeBarsTables() {

@@ -30,7 +30,6 @@ public final class LuaStrategy: Strategy {
   var envRef: Int32 = LUA_NOREF
   var readonlyRef: Int32 = LUA_NOREF
   var moduleRef: Int32 = LUA_NOREF
-  var indicatorMetaRef: Int32 = LUA_NOREF
   var loadedPluginsRef: Int32 = LUA_NOREF
   var indicators: [StreamingIndicator] = []
   var symbols: [String] = []
@@ -122,17 +121,6 @@ public final class LuaStrategy: Strategy {
     }
     envRef = refs.env
     readonlyRef = refs.readonly
-    // Indicator userdata share one metatable whose methods are host functions.
-    lua_createtable(L, 0, 2)
-    lua_createtable(L, 0, Int32(HostFunction.indicatorMethods.count))
-    for f in HostFunction.indicatorMethods {
-      wick_push_host_function(L, f.rawValue)
-      state.setRawField(-2, f.luaName)
-    }
-    state.setRawField(-2, "__index")
-    state.push(false)
-    state.setRawField(-2, "__metatable")
-    indicatorMetaRef = luaL_ref(L, wick_registryindex())
     wick_newtable(L)
     loadedPluginsRef = luaL_ref(L, wick_registryindex())
   }
