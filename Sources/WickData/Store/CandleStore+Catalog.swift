@@ -1,0 +1,99 @@
+import GRDB
+import WickCore
+
+extension CandleStore {
+  /// Every series stored, ordered by exchange, symbol and timeframe.
+  ///
+  /// A loose index scan: one primary-key seek per series rather than a scan of every candle, so
+  /// listing stays instant on a cache of hundreds of millions of rows.
+  public func seriesKeys() throws -> [SeriesKey] {
+    try read { db in
+      var keys: [SeriesKey] = []
+      var row = try Row.fetchOne(
+        db,
+        sql:
+          "SELECT exchange, symbol, timeframe_ms FROM candles ORDER BY exchange, symbol, timeframe_ms LIMIT 1"
+      )
+      while let r = row {
+        let ms: Int64 = r[2]
+        keys.append(SeriesKey(exchange: r[0], symbol: r[1], timeframe: Timeframe(milliseconds: ms)))
+        row = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT exchange, symbol, timeframe_ms FROM candles
+            WHERE (exchange, symbol, timeframe_ms) > (?, ?, ?)
+            ORDER BY exchange, symbol, timeframe_ms LIMIT 1
+            """,
+          arguments: [r[0] as String, r[1] as String, ms])
+      }
+      return keys
+    }
+  }
+
+  /// The series for `symbol`/`timeframe`; when `exchange` is nil, the only exchange that has it.
+  ///
+  ///     let key = try store.resolveSeries(symbol: "BTCUSDT", timeframe: .oneMinute, exchange: nil)
+  ///
+  /// - Throws: `WickError.data` when no exchange has the series (saying how to get data) or when
+  ///   several do (listing them and asking for `--exchange`).
+  public func resolveSeries(symbol: String, timeframe: Timeframe, exchange: String?) throws
+    -> SeriesKey
+  {
+    let all = try seriesKeys()
+    let matching = all.filter {
+      $0.symbol == symbol && $0.timeframe == timeframe
+        && (exchange == nil || $0.exchange == exchange)
+    }
+    if matching.count == 1 { return matching[0] }
+    if matching.isEmpty {
+      let on = exchange.map { " on \($0)" } ?? ""
+      let others = all.filter { $0.symbol == symbol }.map { "\($0.exchange) \($0.timeframe)" }
+      let hint =
+        others.isEmpty ? "" : " (\(symbol) is stored as: \(others.joined(separator: ", ")))"
+      throw WickError.data(
+        "no candles for \(symbol) \(timeframe)\(on) in \(path)\(hint); run `wick data synth` or `wick data import` first"
+      )
+    }
+    let names = matching.map(\.exchange).joined(separator: ", ")
+    throw WickError.data(
+      "\(symbol) \(timeframe) is stored for several exchanges in \(path) (\(names)); choose one with --exchange"
+    )
+  }
+
+  /// A summary of every stored series: bounds, count and gaps.
+  public func seriesList() throws -> [SeriesSummary] {
+    try seriesKeys().compactMap { key in
+      var scanner = GapScanner(timeframe: key.timeframe, recordGaps: false)
+      let (count, first, last) = try scan(key) { scanner.observe($0) }
+      guard let first, let last else { return nil }
+      return SeriesSummary(
+        series: key, first: first, last: last, count: count,
+        gapCount: scanner.gapCount, missingCandles: scanner.missingCandles)
+    }
+  }
+
+  /// The runs of missing candles in `series`, oldest first.
+  ///
+  ///     for gap in try store.gaps(series: key) { try feed.fetch(key, from: gap.from, to: gap.to) }
+  public func gaps(series: SeriesKey) throws -> [CandleGap] {
+    var scanner = GapScanner(timeframe: series.timeframe)
+    _ = try scan(series) { scanner.observe($0) }
+    return scanner.gaps
+  }
+
+  /// Streams the open times of `series` through the fast cursor.
+  private func scan(_ series: SeriesKey, _ observe: (Int64) -> Void) throws -> (Int, Int64?, Int64?)
+  {
+    let cursor = try cursor(series: series)
+    var count = 0
+    var first: Int64?
+    var last: Int64?
+    while let c = try cursor.next() {
+      if first == nil { first = c.time }
+      last = c.time
+      count += 1
+      observe(c.time)
+    }
+    return (count, first, last)
+  }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import WickCore
+
+/// The candle cache: one SQLite file (WAL mode) holding candles keyed by
+/// (exchange, symbol, timeframe, open time) and funding rates keyed by (exchange, symbol, time).
+///
+///     let store = try CandleStore(path: "./wick.sqlite")
+///     try store.write(candles, series: SeriesKey(symbol: "BTCUSDT", timeframe: .oneMinute), replace: false)
+///     let cursor = try store.cursor(series: key)
+///     while let c = try cursor.next() { … }
+///
+/// Writes go through GRDB's serialized queue; reads on the hot path (`cursor`) use their own
+/// read-only SQLite connection on a prefetch thread, so a long backtest never blocks a writer.
+public final class CandleStore: CandleSink, FundingSink, @unchecked Sendable {
+  /// The default cache file, relative to the working directory.
+  public static let defaultPath = "./wick.sqlite"
+
+  /// The path this store was opened at, as given.
+  public let path: String
+
+  /// The underlying GRDB connection. Other modules may add their own tables with `migrate(_:)`.
+  public let database: DatabaseQueue
+
+  /// Opens (creating if needed) the cache at `path` and applies the candle migrations.
+  ///
+  ///     let store = try CandleStore(path: "data/wick.sqlite")   // creates data/ if missing
+  ///
+  /// - Throws: `WickError.data` naming the path when the file cannot be created or opened.
+  public init(path: String = CandleStore.defaultPath) throws {
+    self.path = path
+    let url = URL(fileURLWithPath: path)
+    do {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      var config = Configuration()
+      config.prepareDatabase { db in
+        // WAL lets the read-only cursor connections stream while a writer commits; NORMAL sync is
+        // durable across application crashes, which is what a re-fetchable cache needs.
+        try db.execute(sql: "PRAGMA journal_mode = WAL")
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      }
+      database = try DatabaseQueue(path: path, configuration: config)
+    } catch {
+      throw WickError.data("cannot open candle cache '\(path)': \(Self.describe(error))")
+    }
+    try migrate(Self.registerCandleMigrations)
+  }
+
+  /// Applies migrations registered by `register` (each identifier runs once per database file).
+  ///
+  ///     try store.migrate { m in
+  ///       m.registerMigration("live.v1") { db in try db.create(table: "orders") { … } }
+  ///     }
+  public func migrate(_ register: (inout DatabaseMigrator) -> Void) throws {
+    var migrator = DatabaseMigrator()
+    register(&migrator)
+    do {
+      try migrator.migrate(database)
+    } catch {
+      throw WickError.data("cannot migrate candle cache '\(path)': \(Self.describe(error))")
+    }
+  }
+
+  /// A short human message for a GRDB or system error (no SQL dump).
+  static func describe(_ error: any Error) -> String {
+    if let wick = error as? WickError { return wick.description }
+    if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
+    return "\(error)"
+  }
+}

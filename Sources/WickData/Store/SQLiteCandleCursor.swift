@@ -1,0 +1,188 @@
+import Foundation
+import GRDBSQLite
+import WickCore
+
+/// Streams one series from SQLite at millions of candles per second.
+///
+/// A dedicated read-only connection (so it never blocks the store's writer) is stepped on a
+/// background thread that fills a ring of preallocated chunks; `next()` only indexes the current
+/// chunk, so the consumer's per-candle path has no allocation, no lock and no SQLite call. Chunks
+/// change hands through two semaphores (`free` counts chunks the reader may fill, `filled` counts
+/// chunks ready for the consumer). Dropping the cursor early stops and joins the reader thread.
+final class SQLiteCandleCursor: CandleCursor {
+  /// Candles per chunk: large enough that the hand-over cost disappears, small enough for L2.
+  static let chunkCapacity = 16_384
+  /// Chunks in the ring: the reader can run this far ahead of the consumer.
+  static let ringSize = 4
+
+  private let state: PrefetchState
+  private var chunk: UnsafeMutableBufferPointer<Candle>
+  private var index = 0
+  private var count = 0
+  private var slot = -1
+  private var finished = false
+
+  init(path: String, series: SeriesKey, from: Int64, to: Int64) throws {
+    state = try PrefetchState(path: path, series: series, from: from, to: to)
+    chunk = state.buffers[0]
+    let state = self.state
+    let thread = Thread { state.run() }
+    thread.name = "wick.cursor.\(series)"
+    thread.start()
+  }
+
+  deinit {
+    state.cancel()
+  }
+
+  func next() throws -> Candle? {
+    if index < count {
+      defer { index += 1 }
+      return chunk[index]
+    }
+    return try nextChunk()
+  }
+
+  /// Hands the consumed chunk back to the reader and takes the next filled one.
+  private func nextChunk() throws -> Candle? {
+    while !finished {
+      if slot >= 0 { state.free.signal() }
+      state.filled.wait()
+      slot = (slot + 1) % Self.ringSize
+      chunk = state.buffers[slot]
+      count = state.counts[slot]
+      finished = state.isFinal[slot]
+      index = 0
+      if count > 0 {
+        index = 1
+        return chunk[0]
+      }
+    }
+    if let error = state.error { throw error }
+    return nil
+  }
+}
+
+/// What the reader thread and the consumer share. Every field except `cancelled` is handed over
+/// through the semaphores (a chunk's buffer, count and final flag are written before `filled` is
+/// signalled and read after it is waited on), which orders the accesses.
+private final class PrefetchState: @unchecked Sendable {
+  let buffers: [UnsafeMutableBufferPointer<Candle>]
+  var counts = [Int](repeating: 0, count: SQLiteCandleCursor.ringSize)
+  var isFinal = [Bool](repeating: false, count: SQLiteCandleCursor.ringSize)
+  var error: WickError?
+  // Created at 0 and signalled up: libdispatch traps when a semaphore is freed below its initial value.
+  let free = DispatchSemaphore(value: 0)
+  let filled = DispatchSemaphore(value: 0)
+  private let stopped = DispatchSemaphore(value: 0)
+  private let lock = NSLock()
+  private var cancelled = false
+  private let connection: OpaquePointer
+  private let statement: OpaquePointer
+  private let series: SeriesKey
+  private let path: String
+
+  /// Opens the connection and prepares the query up front so that a bad path or schema throws
+  /// from `store.cursor(…)` rather than from the first `next()`.
+  init(path: String, series: SeriesKey, from: Int64, to: Int64) throws {
+    self.path = path
+    self.series = series
+    var db: OpaquePointer?
+    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+      let db
+    else {
+      let message = SQLiteText.message(db)
+      sqlite3_close(db)
+      throw WickError.data("cannot open candle cache '\(path)' for reading: \(message)")
+    }
+    // Memory-mapped reads skip a copy per page; the mapping is shared with the OS page cache.
+    sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nil, nil, nil)
+    var stmt: OpaquePointer?
+    let sql = """
+      SELECT time, open, high, low, close, volume FROM candles
+      WHERE exchange = ?1 AND symbol = ?2 AND timeframe_ms = ?3 AND time >= ?4 AND time < ?5
+      ORDER BY time
+      """
+    guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+      let message = SQLiteText.message(db)
+      sqlite3_close(db)
+      throw WickError.data("cannot read candles from '\(path)': \(message)")
+    }
+    _ = SQLiteText.bind(series.exchange, at: 1, in: stmt)
+    _ = SQLiteText.bind(series.symbol, at: 2, in: stmt)
+    sqlite3_bind_int64(stmt, 3, series.timeframe.milliseconds)
+    sqlite3_bind_int64(stmt, 4, from)
+    sqlite3_bind_int64(stmt, 5, to)
+    connection = db
+    statement = stmt
+    buffers = (0..<SQLiteCandleCursor.ringSize).map { _ in
+      UnsafeMutableBufferPointer<Candle>.allocate(capacity: SQLiteCandleCursor.chunkCapacity)
+    }
+    for _ in buffers { free.signal() }
+  }
+
+  deinit {
+    for buffer in buffers { buffer.deallocate() }
+  }
+
+  /// The reader thread's body: fill free chunks in ring order until the rows run out, an error
+  /// occurs, or the consumer goes away.
+  func run() {
+    defer {
+      sqlite3_finalize(statement)
+      sqlite3_close(connection)
+      stopped.signal()
+    }
+    var slot = 0
+    while true {
+      free.wait()
+      if isCancelled { return }
+      let (n, final) = fill(buffers[slot])
+      counts[slot] = n
+      isFinal[slot] = final
+      filled.signal()
+      if final { return }
+      slot = (slot + 1) % SQLiteCandleCursor.ringSize
+    }
+  }
+
+  /// Steps the statement into `buffer`; `final` is true at the end of the rows or on an error.
+  private func fill(_ buffer: UnsafeMutableBufferPointer<Candle>) -> (count: Int, final: Bool) {
+    var n = 0
+    while n < buffer.count {
+      let rc = sqlite3_step(statement)
+      guard rc == SQLITE_ROW else {
+        if rc != SQLITE_DONE {
+          error = WickError.data(
+            "reading \(series) from '\(path)' failed after \(n) rows of a chunk: \(SQLiteText.message(connection))"
+          )
+        }
+        return (n, true)
+      }
+      buffer[n] = Candle(
+        time: sqlite3_column_int64(statement, 0),
+        open: sqlite3_column_double(statement, 1),
+        high: sqlite3_column_double(statement, 2),
+        low: sqlite3_column_double(statement, 3),
+        close: sqlite3_column_double(statement, 4),
+        volume: sqlite3_column_double(statement, 5))
+      n += 1
+    }
+    return (n, false)
+  }
+
+  private var isCancelled: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return cancelled
+  }
+
+  /// Stops the reader (waking it if it waits for a free chunk) and waits until it has exited.
+  func cancel() {
+    lock.lock()
+    cancelled = true
+    lock.unlock()
+    free.signal()
+    stopped.wait()
+  }
+}
