@@ -18,7 +18,7 @@ public struct DataCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "data",
     abstract: "Manage the candle cache: synthesise, import, export, list, fetch.",
-    subcommands: []
+    subcommands: [DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self]
   )
   public init() {}
 }

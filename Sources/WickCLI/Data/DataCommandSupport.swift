@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import WickCore
+
+/// Runs a command body; a `WickError` is printed as `error: …` on stderr and ends the command
+/// with a non-zero exit status instead of ArgumentParser's generic message.
+func reportingErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as WickError {
+    printError("error: \(error)")
+    throw ExitCode.failure
+  }
+}
+
+/// Writes a line to stderr (progress and summaries, so stdout stays clean for data).
+func printError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Seconds since `start`, as `0.9 s`.
+func elapsed(since start: ContinuousClock.Instant) -> String {
+  let d = ContinuousClock.now - start
+  let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  return String(format: "%.1f s", seconds)
+}

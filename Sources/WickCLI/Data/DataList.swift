@@ -1,0 +1,35 @@
+import ArgumentParser
+import WickCore
+import WickData
+
+/// `wick data ls`: one row per stored series with its range, size and gaps.
+struct DataList: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ls", abstract: "List the series in the cache with their ranges and gaps.")
+
+  @OptionGroup var store: StoreOptions
+
+  func run() throws {
+    try reportingErrors {
+      let summaries = try store.openStore(mustExist: true).seriesList().filter {
+        store.exchange == nil || $0.exchange == store.exchange
+      }
+      guard !summaries.isEmpty else {
+        print("no series in \(store.db); run `wick data synth` or `wick data import` to add one")
+        return
+      }
+      let rows = summaries.map { s in
+        [
+          s.exchange, s.symbol, s.timeframe.description, UTCTime.iso(s.first), UTCTime.iso(s.last),
+          "\(s.count)",
+          s.gapCount == 0 ? "0" : "\(s.gapCount) (\(s.missingCandles) missing)",
+        ]
+      }
+      print(
+        TextTable(
+          header: ["EXCHANGE", "SYMBOL", "TF", "FIRST", "LAST", "CANDLES", "GAPS"], rows: rows
+        ).rendered,
+        terminator: "")
+    }
+  }
+}
