@@ -38,6 +38,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 bench: deps
+	$(SWIFT) build -c release --product wick
 	$(SWIFT) build -c release --product wick-bench
 	$$($(SWIFT) build -c release --show-bin-path)/wick-bench
 

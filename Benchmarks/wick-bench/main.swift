@@ -1,26 +1,100 @@
 import Foundation
 import WickCore
+import WickData
 import WickLua
 import WickRisk
 import WickSim
 
-// Temporary in-memory figure while the store lands.
-func synth(_ n: Int) -> [Candle] {
-  var state: UInt64 = 42
-  var price = 42_000.0
-  return (0..<n).map { i in
-    state = state &* 6364136223846793005 &+ 1442695040888963407
-    let u = Double(state >> 11) / Double(1 << 53) - 0.5
-    let open = price
-    price *= 1 + u * 0.004
-    return Candle(time: 1_704_067_200_000 + Int64(i) * 60_000, open: open, high: max(open, price) * 1.001, low: min(open, price) * 0.999, close: price, volume: 1)
+// `make bench`: one line per figure, each with its baseline measured in the same run.
+// Timings are best-of-3 wall clock on a shared machine; ratios are the figures to trust.
+
+let candleCount = Int(ProcessInfo.processInfo.environment["WICK_BENCH_CANDLES"] ?? "1000000")!
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("wick-bench-\(getpid())")
+try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: work) }
+let dbPath = work.appendingPathComponent("bench.sqlite").path
+let series = SeriesKey(exchange: "local", symbol: "BTCUSDT", timeframe: .oneMinute)
+
+func line(_ name: String, _ value: String, _ note: String = "") {
+  print("\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(value)\(note.isEmpty ? "" : "  (\(note))")")
+}
+
+/// Best of `n` runs of `body`, in seconds.
+func best(_ n: Int = 3, _ body: () throws -> Void) rethrows -> Double {
+  var t = Double.infinity
+  for _ in 0..<n {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    t = min(t, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+  return t
+}
+
+func rate(_ n: Int, _ seconds: Double) -> String { String(format: "%.0f/s", Double(n) / seconds) }
+
+// Candles: the deterministic synthesizer into a fresh cache.
+let store = try CandleStore(path: dbPath)
+var synth = CandleSynthesizer(seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
+let writeSeconds = try best(1) {
+  try store.writeBatches(series: series, replace: false) { write in
+    var left = candleCount
+    while left > 0 {
+      let n = min(100_000, left)
+      try write((0..<n).map { _ in synth.next() })
+      left -= n
+    }
   }
 }
-let candles = synth(Int(ProcessInfo.processInfo.environment["N"] ?? "1000000")!)
-let strategy = try LuaStrategy(path: ProcessInfo.processInfo.environment["SCRIPT"] ?? "strategies/ma_cross.lua")
-let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute, historyDepth: strategy.warmup)
-let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
-let t = Date()
-let r = try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
-let dt = Date().timeIntervalSince(t)
-print("lua in-memory: \(Int(Double(candles.count) / dt)) candles/s, trades \(r.trades.count)")
+line("sqlite write (batched insert)", rate(candleCount, writeSeconds))
+
+// SQLite read on its own: the cursor's prefetch thread and the consumer.
+var checksum = 0.0
+let readSeconds = try best {
+  let cursor = try store.cursor(series: series)
+  while let c = try cursor.next() { checksum += c.close }
+}
+line("sqlite read (cursor)", rate(candleCount, readSeconds))
+
+func engineRun(_ strategy: Strategy, params: [(name: String, value: ParamValue)] = []) throws -> BacktestResult {
+  let config = BacktestConfig(strategyName: strategy.name, params: params, timeframe: .oneMinute, historyDepth: 60)
+  let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+  let source = MergedCandleSource(symbols: ["BTCUSDT"], cursors: [try store.cursor(series: series)])
+  return try engine.run(source: source)
+}
+
+var swiftTrades = 0
+let swiftSeconds = try best {
+  swiftTrades = try engineRun(MACrossSwift()).trades.count
+}
+line("end to end, ma_cross in Swift (baseline)", rate(candleCount, swiftSeconds), "\(swiftTrades) trades")
+
+var luaTrades = 0
+let luaSeconds = try best {
+  let s = try LuaStrategy(path: "strategies/ma_cross.lua")
+  luaTrades = try engineRun(s, params: s.params).trades.count
+}
+line("end to end, ma_cross.lua (sqlite→lua→fills)", rate(candleCount, luaSeconds), "\(luaTrades) trades")
+line("lua overhead (swift time / lua time)", String(format: "%.2f", swiftSeconds / luaSeconds), "1.00 = free")
+
+// The real command, as a user runs it: wall time and peak RSS of the `wick backtest` process.
+let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wick")
+if FileManager.default.isExecutableFile(atPath: wick.path) {
+  let p = Process()
+  p.executableURL = wick
+  p.arguments = ["backtest", "strategies/ma_cross.lua", "--symbol", "BTCUSDT", "--timeframe", "1m", "--db", dbPath, "--quiet"]
+  p.standardOutput = FileHandle.nullDevice
+  let start = DispatchTime.now().uptimeNanoseconds
+  try p.run()
+  var status: Int32 = 0
+  var usage = rusage()
+  wait4(p.processIdentifier, &status, 0, &usage)
+  let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  line("wick backtest command, wall (incl. startup)", rate(candleCount, seconds), "exit \(status >> 8)")
+  line("wick backtest command, peak RSS", String(format: "%.1f MB", Double(usage.ru_maxrss) / 1024), "target < 150 MB")
+} else {
+  line("wick backtest command", "skipped", "build the wick product first")
+}
+var selfUsage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &selfUsage)
+line("bench process peak RSS", String(format: "%.1f MB", Double(selfUsage.ru_maxrss) / 1024))
+if checksum == 0 { print("") }

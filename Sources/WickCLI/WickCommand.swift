@@ -7,7 +7,8 @@ public struct WickCommand: ParsableCommand {
     commandName: "wick",
     abstract: "Crypto trading host: Lua strategies, honest backtests, paper and live execution.",
     subcommands: [
-      DataCommand.self
+      DataCommand.self,
+      BacktestCommand.self,
     ]
   )
   public init() {}

@@ -1,0 +1,75 @@
+import Foundation
+import WickCore
+import WickData
+import WickLua
+import WickReport
+import WickRisk
+import WickSim
+
+/// One backtest from a script and the candle cache to a result: the wiring behind
+/// `wick backtest`, kept out of the command so tests and `--watch` call it directly.
+struct BacktestJob {
+  var strategyPath: String
+  var symbols: [String]?
+  var timeframe: Timeframe?
+  var exchange: String?
+  var from: Int64?
+  var to: Int64?
+  var paramsFile: String?
+  var paramAssignments: [String] = []
+  var fills = FillModel()
+  var initialEquity = 10_000.0
+  var riskPerTrade = 0.01
+  var leverage = 3.0
+  var dbPath = CandleStore.defaultPath
+  var onLog: ((String) -> Void)?
+
+  struct Outcome {
+    var result: BacktestResult
+    var metrics: Metrics
+    /// Files the strategy read (script and plugins), for `--watch`.
+    var sourceFiles: [String]
+    var seconds: Double
+  }
+
+  /// Loads the script with its params; throws on any script or params error.
+  func loadStrategy() throws -> LuaStrategy {
+    var overrides: [(name: String, value: ParamValue, source: String)] = []
+    if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
+    overrides += try paramAssignments.map(parseParamAssignment)
+    return try LuaStrategy(path: strategyPath, overrides: overrides, symbols: symbols)
+  }
+
+  func run() throws -> Outcome {
+    let started = Date()
+    let strategy = try loadStrategy()
+    strategy.onLog = onLog
+    let symbols = self.symbols ?? strategy.manifest.symbols
+    guard let tf = timeframe ?? strategy.manifest.timeframe else {
+      throw WickError.invalidArgument("\(strategyPath) declares no timeframe: pass --timeframe")
+    }
+    if let from, let to, from >= to {
+      throw WickError.invalidArgument("--from \(UTCTime.iso(from)) must be before --to \(UTCTime.iso(to))")
+    }
+    let store = try CandleStore(path: dbPath)
+    let cursors = try symbols.map { symbol -> CandleCursor in
+      let series = try store.resolveSeries(symbol: symbol, timeframe: tf, exchange: exchange)
+      return try store.cursor(series: series, from: from, to: to)
+    }
+    let config = BacktestConfig(
+      initialEquity: initialEquity, fills: fills, strategyName: strategy.name, params: strategy.params,
+      timeframe: tf, historyDepth: max(strategy.warmup, 1))
+    let risk = FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
+    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
+    engine.onLog = onLog
+    var result = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: cursors))
+    result.logs = strategy.logs + result.logs
+    if result.candles == 0 {
+      throw WickError.data(
+        "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)")
+    }
+    return Outcome(
+      result: result, metrics: Metrics.compute(result), sourceFiles: strategy.sourceFiles,
+      seconds: Date().timeIntervalSince(started))
+  }
+}

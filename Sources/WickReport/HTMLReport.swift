@@ -1,0 +1,93 @@
+import Foundation
+import WickCore
+
+/// The `--html` report: one self-contained file (inline CSS and SVG, no scripts, no network)
+/// with the run's header, metrics, equity and drawdown charts, refusals, limits, trades and log.
+public enum HTMLReport {
+  /// Trades listed in full up to this many; the JSON always has all of them.
+  public static let tradeLimit = 5_000
+
+  public static func render(_ r: BacktestResult, metrics m: Metrics) -> String {
+    let e = HTMLEscape.text
+    let period =
+      r.firstTime.map { UTCTime.iso($0) + " → " + UTCTime.iso((r.lastTime ?? $0) + r.timeframe.milliseconds) } ?? "no candles"
+    var html = """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(e(r.strategy)) — Wick backtest</title>
+      <style>
+      body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#111827;padding:0 16px}
+      h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+      .muted{color:#6b7280} .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px}
+      .card{border:1px solid #e5e7eb;border-radius:8px;padding:8px 10px} .card b{display:block;font-size:17px}
+      .card span{color:#6b7280;font-size:12px} .pos{color:#047857} .neg{color:#b91c1c}
+      table{border-collapse:collapse;width:100%;font-size:12.5px} th,td{padding:4px 6px;border-bottom:1px solid #f3f4f6;text-align:right}
+      th{background:#f9fafb;position:sticky;top:0} td.l,th.l{text-align:left} .tick{font-size:11px;fill:#6b7280}
+      .err{background:#fef2f2;border:1px solid #fecaca;padding:8px 10px;border-radius:8px;white-space:pre-wrap;font-family:ui-monospace,monospace}
+      pre{background:#f9fafb;padding:8px;border-radius:8px;max-height:320px;overflow:auto;font-size:12px}
+      </style></head><body>
+      <h1>\(e(r.strategy))</h1>
+      <div class="muted">\(e(r.symbols.joined(separator: ", "))) · \(r.timeframe) · \(e(period)) · \(r.candles) candles · equity \(Format.money(r.initialEquity)) → \(Format.money(r.finalEquity))</div>
+
+      """
+    if !r.params.isEmpty {
+      html += "<div class=\"muted\">params: " + r.params.map { e("\($0.name)=\($0.value)") }.joined(separator: " · ") + "</div>\n"
+    }
+    if let error = r.error {
+      html += "<h2>The run stopped early</h2><div class=\"err\">\(e(error))</div>\n"
+    }
+    html += "<h2>Metrics</h2><div class=\"grid\">\n"
+    for (label, value) in Format.metricRows(m) {
+      let tone =
+        ["net return", "CAGR", "net pnl", "expectancy"].contains(label) ? (value.hasPrefix("-") ? " neg" : " pos") : ""
+      html += "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
+    }
+    html += "</div>\n"
+    let equity = r.equity.map { (time: $0.time, value: $0.equity) }
+    var peak = -Double.infinity
+    let drawdown = r.equity.map { p -> (time: Int64, value: Double) in
+      peak = max(peak, p.equity)
+      return (p.time, peak > 0 ? (p.equity - peak) / peak * 100 : 0)
+    }
+    html += "<h2>Equity</h2>\n" + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
+    html += "<h2>Drawdown (%)</h2>\n"
+      + SVGChart(height: 180, stroke: "#b91c1c", fill: "#fee2e2", valueFormat: { String(format: "%.1f%%", $0) })
+      .render(drawdown, title: "Drawdown") + "\n"
+    if !r.refusals.isEmpty || !r.limitsInForce.isEmpty {
+      html += "<h2>Risk</h2>\n"
+      if !r.refusals.isEmpty {
+        html += "<table><tr><th class=\"l\">refused because</th><th>intents</th></tr>\n"
+        for code in r.refusals.keys.sorted() { html += "<tr><td class=\"l\">\(e(code))</td><td>\(r.refusals[code]!)</td></tr>\n" }
+        html += "</table>\n"
+      }
+      if !r.limitsInForce.isEmpty {
+        html += "<p class=\"muted\">Limits in force: " + r.limitsInForce.map(e).joined(separator: "; ") + "</p>\n"
+      }
+    }
+    html += "<h2>Trades (\(r.trades.count))</h2>\n"
+    html += """
+      <table><tr><th class="l">#</th><th class="l">symbol</th><th class="l">side</th><th class="l">entry</th><th>price</th>
+      <th class="l">exit</th><th>price</th><th>qty</th><th>fees</th><th>pnl</th><th>R</th><th class="l">reason</th><th class="l">tag</th></tr>
+
+      """
+    for (i, t) in r.trades.prefix(tradeLimit).enumerated() {
+      let tone = t.pnl >= 0 ? "pos" : "neg"
+      html += "<tr><td class=\"l\">\(i + 1)</td><td class=\"l\">\(e(t.symbol))</td><td class=\"l\">\(t.side.rawValue)</td>"
+      html += "<td class=\"l\">\(UTCTime.iso(t.entryTime))</td><td>\(Format.price(t.entryPrice))</td>"
+      html += "<td class=\"l\">\(UTCTime.iso(t.exitTime))</td><td>\(Format.price(t.exitPrice))</td>"
+      html += "<td>\(Format.price(t.qty))</td><td>\(Format.money(t.fees))</td><td class=\"\(tone)\">\(Format.money(t.pnl))</td>"
+      html += "<td>\(t.r.map { String(format: "%.2f", $0) } ?? "–")</td>"
+      html += "<td class=\"l\">\(e(t.exitReason.rawValue + (t.exitNote.map { " (\($0))" } ?? "")))</td><td class=\"l\">\(e(t.tag ?? ""))</td></tr>\n"
+    }
+    html += "</table>\n"
+    if r.trades.count > tradeLimit {
+      html += "<p class=\"muted\">\(r.trades.count - tradeLimit) more trades are in the JSON result.</p>\n"
+    }
+    if !r.logs.isEmpty {
+      html += "<h2>Log</h2><pre>" + r.logs.suffix(2_000).map(e).joined(separator: "\n") + "</pre>\n"
+    }
+    html += "<p class=\"muted\">Generated by Wick. Fills at the next open with spread, slippage and fees; stops before takes.</p>\n</body></html>\n"
+    return html
+  }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import WickCore
+
+/// Line charts as inline SVG: a polyline, a few labelled ticks on each axis, no scripts.
+struct SVGChart {
+  var width = 1000.0
+  var height = 260.0
+  var margin = (left: 70.0, right: 16.0, top: 12.0, bottom: 28.0)
+  var stroke = "#2563eb"
+  var fill: String? = nil
+  var valueFormat: (Double) -> String = { String(format: "%.0f", $0) }
+
+  func render(_ points: [(time: Int64, value: Double)], title: String) -> String {
+    guard let first = points.first, let last = points.last else {
+      return "<p class=\"muted\">\(HTMLEscape.text(title)): no data</p>"
+    }
+    let t0 = Double(first.time)
+    let t1 = max(Double(last.time), t0 + 1)
+    var lo = points.map(\.value).min()!
+    var hi = points.map(\.value).max()!
+    if hi - lo < 1e-12 {
+      lo -= 1
+      hi += 1
+    }
+    let plotW = width - margin.left - margin.right
+    let plotH = height - margin.top - margin.bottom
+    func x(_ t: Int64) -> Double { margin.left + (Double(t) - t0) / (t1 - t0) * plotW }
+    func y(_ v: Double) -> Double { margin.top + (hi - v) / (hi - lo) * plotH }
+    var svg = """
+      <svg viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" role="img" aria-label="\(HTMLEscape.attribute(title))" xmlns="http://www.w3.org/2000/svg">
+      <rect x="\(margin.left)" y="\(margin.top)" width="\(plotW)" height="\(plotH)" fill="#fafafa" stroke="#e5e7eb"/>
+
+      """
+    for i in 0...4 {
+      let v = lo + (hi - lo) * Double(i) / 4
+      let yy = y(v)
+      svg += "<line x1=\"\(margin.left)\" x2=\"\(margin.left + plotW)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#e5e7eb\"/>"
+      svg += "<text x=\"\(margin.left - 6)\" y=\"\(fmt(yy + 4))\" text-anchor=\"end\" class=\"tick\">\(HTMLEscape.text(valueFormat(v)))</text>\n"
+    }
+    for i in 0...4 {
+      let t = Int64(t0 + (t1 - t0) * Double(i) / 4)
+      let label = String(UTCTime.iso(t).prefix(10))
+      svg += "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" class=\"tick\">\(label)</text>\n"
+    }
+    var path = ""
+    path.reserveCapacity(points.count * 16)
+    for (i, p) in points.enumerated() {
+      path += (i == 0 ? "M" : "L") + fmt(x(p.time)) + "," + fmt(y(p.value))
+    }
+    if let fill {
+      let area = path + "L\(fmt(x(last.time))),\(fmt(y(max(lo, min(hi, 0)))))L\(fmt(x(first.time))),\(fmt(y(max(lo, min(hi, 0)))))Z"
+      svg += "<path d=\"\(area)\" fill=\"\(fill)\" stroke=\"none\"/>\n"
+    }
+    svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\"/>\n</svg>"
+    return svg
+  }
+
+  private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+}
+
+/// HTML escaping for text and attribute values (strategy names and log lines are user text).
+enum HTMLEscape {
+  static func text(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.count)
+    for c in s {
+      switch c {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      default: out.append(c)
+      }
+    }
+    return out
+  }
+  static func attribute(_ s: String) -> String {
+    text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+  }
+}
