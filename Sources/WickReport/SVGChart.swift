@@ -40,7 +40,8 @@ struct SVGChart {
     for i in 0...4 {
       let t = Int64(t0 + (t1 - t0) * Double(i) / 4)
       let label = String(UTCTime.iso(t).prefix(10))
-      svg += "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" class=\"tick\">\(label)</text>\n"
+      let anchor = i == 0 ? "start" : i == 4 ? "end" : "middle"
+      svg += "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(label)</text>\n"
     }
     var path = ""
     path.reserveCapacity(points.count * 16)
