@@ -21,6 +21,12 @@ public final class BacktestEngine {
   // Per-symbol state, indexed by symbol; no dictionaries on the hot path.
   var positions: [Position?]
   var positionTags: [String?]
+  /// Per open position: its liquidation price (0 when margin is off) and funding paid so far.
+  var liquidationPrices: [Double]
+  var positionFunding: [Double]
+  var fundingCursors: [Int]
+  var fundingCheckedUntil: Int64?
+  var rejects: RandomRejects
   var pendingEntries: [PendingEntry?]
   var pendingExits: [String??]
   var lastPrices: [Double]
@@ -54,6 +60,10 @@ public final class BacktestEngine {
     let n = symbols.count
     positions = Array(repeating: nil, count: n)
     positionTags = Array(repeating: nil, count: n)
+    liquidationPrices = Array(repeating: 0, count: n)
+    positionFunding = Array(repeating: 0, count: n)
+    fundingCursors = Array(repeating: 0, count: n)
+    rejects = RandomRejects(probability: config.rejectProbability, seed: config.rejectSeed)
     pendingEntries = Array(repeating: nil, count: n)
     pendingExits = Array(repeating: nil, count: n)
     lastPrices = Array(repeating: 0, count: n)
@@ -99,6 +109,7 @@ public final class BacktestEngine {
     now = time
     if firstTime == nil { firstTime = time }
     lastTime = time
+    if config.funding != nil { chargeFunding(until: time) }
     for (symbol, reason) in risk.advance(to: time, portfolio: self) where positions[symbol] != nil {
       pendingExits[symbol] = .some("risk: \(reason)")
     }

@@ -32,6 +32,9 @@ public struct BacktestCommand: ParsableCommand {
   @Option(help: "Initial equity in quote currency.") var equity: Double = 10_000
   @Option(help: "Fraction of equity risked to the stop per trade.") var risk: Double = 0.01
   @Option(help: "Leverage cap used for sizing and margin.") var leverage: Double = 3
+  @Option(help: "Funding rate per 8h for funding times without a stored rate (e.g. 0.0001).") var fundingRate: Double?
+  @Option(help: "Probability that the venue rejects an order (seeded).") var rejectProb: Double = 0
+  @Option(help: "Seed for simulated rejects (and the Lua math.random seed).") var seed: UInt64 = 1
   @Option(help: "Write the JSON result here.") var json: String?
   @Option(help: "Write the self-contained HTML report here.") var html: String?
   @Option(help: "Candle cache (SQLite).") var db: String = CandleStore.defaultPath
@@ -55,6 +58,10 @@ public struct BacktestCommand: ParsableCommand {
     guard equity > 0, equity.isFinite else { throw WickError.invalidArgument("--equity \(equity): must be positive") }
     guard risk > 0, risk <= 0.05 else { throw WickError.invalidArgument("--risk \(risk): expected a fraction in (0, 0.05]") }
     guard leverage >= 1, leverage <= 100 else { throw WickError.invalidArgument("--leverage \(leverage): expected 1 to 100") }
+    guard rejectProb >= 0, rejectProb < 1 else { throw WickError.invalidArgument("--reject-prob \(rejectProb): expected [0, 1)") }
+    if let f = fundingRate, !(abs(f) < 0.05) {
+      throw WickError.invalidArgument("--funding-rate \(f): expected a per-8h rate such as 0.0001")
+    }
     var list: [String]? = symbol.map { [$0] }
     if let symbols {
       list = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -64,7 +71,8 @@ public struct BacktestCommand: ParsableCommand {
       exchange: exchange, from: try time(from, "--from"), to: try time(to, "--to"), paramsFile: paramsFile,
       paramAssignments: params,
       fills: FillModel(takerFeeBps: feeBps, spreadBps: spreadBps, slippageBps: slippageBps), initialEquity: equity,
-      riskPerTrade: risk, leverage: leverage, dbPath: db,
+      riskPerTrade: risk, leverage: leverage, dbPath: db, fundingRate: fundingRate, rejectProbability: rejectProb,
+      seed: seed,
       onLog: quiet ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) })
   }
 

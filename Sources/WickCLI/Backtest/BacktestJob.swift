@@ -22,6 +22,10 @@ struct BacktestJob {
   var riskPerTrade = 0.01
   var leverage = 3.0
   var dbPath = CandleStore.defaultPath
+  /// Funding per 8h when no rate is stored for a funding time (nil: stored rates only).
+  var fundingRate: Double?
+  var rejectProbability = 0.0
+  var seed: UInt64 = 1
   var onLog: ((String) -> Void)?
 
   struct Outcome {
@@ -37,7 +41,8 @@ struct BacktestJob {
     var overrides: [(name: String, value: ParamValue, source: String)] = []
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
-    return try LuaStrategy(path: strategyPath, overrides: overrides, symbols: symbols)
+    return try LuaStrategy(
+      path: strategyPath, overrides: overrides, symbols: symbols, limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
   }
 
   func run() throws -> Outcome {
@@ -52,18 +57,30 @@ struct BacktestJob {
       throw WickError.invalidArgument("--from \(UTCTime.iso(from)) must be before --to \(UTCTime.iso(to))")
     }
     let store = try CandleStore(path: dbPath)
-    let cursors = try symbols.map { symbol -> CandleCursor in
-      let series = try store.resolveSeries(symbol: symbol, timeframe: tf, exchange: exchange)
-      return try store.cursor(series: series, from: from, to: to)
-    }
+    let keys = try symbols.map { try store.resolveSeries(symbol: $0, timeframe: tf, exchange: exchange) }
+    let cursors = try keys.map { try store.cursor(series: $0, from: from, to: to) }
+    // Funding: rates fetched into the cache for the series' exchange, else the constant.
+    let rates = try keys.map { try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to) }
+    let funding: FundingModel? =
+      rates.contains { !$0.isEmpty } || fundingRate != nil ? FundingModel(rates: rates, constant: fundingRate) : nil
     let config = BacktestConfig(
       initialEquity: initialEquity, fills: fills, strategyName: strategy.name, params: strategy.params,
-      timeframe: tf, historyDepth: max(strategy.warmup, 1))
+      timeframe: tf, historyDepth: max(strategy.warmup, 1), margin: MarginModel(), funding: funding,
+      rejectProbability: rejectProbability, rejectSeed: seed)
     let risk = FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
     engine.onLog = onLog
     var result = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: cursors))
     result.logs = strategy.logs + result.logs
+    result.limitsInForce.append("isolated margin with Bybit maintenance tiers (liquidation before a stop beyond it)")
+    if let funding {
+      let stored = rates.map(\.count).reduce(0, +)
+      result.limitsInForce.append(
+        "funding at 00/08/16 UTC: \(stored) stored rates" + (funding.constant.map { ", else \($0) per 8h" } ?? ""))
+    }
+    if rejectProbability > 0 {
+      result.limitsInForce.append("random rejects p=\(rejectProbability) seed=\(seed)")
+    }
     if result.candles == 0 {
       throw WickError.data(
         "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)")
