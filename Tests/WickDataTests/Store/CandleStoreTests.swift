@@ -141,7 +141,9 @@ import WickData
     for k in keys {
       try store.write(testCandles(count: 4, timeframe: k.timeframe), series: k, replace: false)
     }
-    #expect(try store.seriesList().map(\.series) == [keys[2], keys[0], keys[3], keys[1]])
+    let list = try store.seriesList()
+    #expect(list.map(\.series) == [keys[2], keys[0], keys[3], keys[1]])
+    #expect(list.allSatisfy { $0.count == 4 && $0.gapCount == 0 && $0.missingCandles == 0 })
   }
 
   @Test func fundingUpserts() throws {
