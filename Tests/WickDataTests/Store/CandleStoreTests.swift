@@ -83,6 +83,20 @@ import WickData
     #expect(try store.count(series: key) == 100_001)
   }
 
+  @Test func anOpenCursorNeitherBlocksWritersNorSeesTheirRows() throws {
+    let candles = testCandles(count: 100_000)
+    try store.write(candles, series: key, replace: false)
+    let cursor = try store.cursor(series: key)
+    let first = try cursor.next()
+    // The reader thread now holds a read snapshot (its ring is full); WAL lets the writer commit.
+    let later = testCandles(count: 10, start: candles[99_999].time + 60_000)
+    try store.write(later, series: key, replace: false)
+    var rest = try drain(cursor)
+    if let first { rest.insert(first, at: 0) }
+    #expect(rest == candles)
+    #expect(try store.count(series: key) == 100_010)
+  }
+
   @Test func resolveSeries() throws {
     #expect(throws: WickError.self) {
       try store.resolveSeries(symbol: "BTCUSDT", timeframe: .oneMinute, exchange: nil)
