@@ -21,10 +21,12 @@ extension CandleStore {
           db,
           sql: """
             SELECT exchange, symbol, timeframe_ms FROM candles
-            WHERE (exchange, symbol, timeframe_ms) > (?, ?, ?)
+            WHERE (exchange, symbol, timeframe_ms, time) > (?, ?, ?, ?)
             ORDER BY exchange, symbol, timeframe_ms LIMIT 1
             """,
-          arguments: [r[0] as String, r[1] as String, ms])
+          // Seeking past the series' greatest possible key jumps straight to the next series;
+          // a 3-column comparison would step through every candle of the current one.
+          arguments: [r[0] as String, r[1] as String, ms, Int64.max])
       }
       return keys
     }
