@@ -6,8 +6,9 @@ import WickCore
 ///     let candles = try CSVImporter(timeframe: .oneMinute).candles(fromFile: "btc.csv")
 ///     try store.write(candles, series: key, replace: false)   // one transaction
 ///
-/// `time` may be epoch seconds, epoch milliseconds (told apart by magnitude: below 1e11 is
-/// seconds) or ISO-8601 UTC. Every row is checked — field count, finite numbers, strictly
+/// `time` may be epoch seconds, milliseconds or microseconds (told apart by magnitude: below
+/// 1e11 is seconds, below 1e14 milliseconds, microseconds above — Binance's newer dumps) or
+/// ISO-8601 UTC. A leading UTF-8 byte-order mark (spreadsheet exports) is ignored. Every row is checked — field count, finite numbers, strictly
 /// increasing and timeframe-aligned times, high ≥ max(open, close), low ≤ min(open, close),
 /// volume ≥ 0 — and the first bad row throws `WickError.invalidFile` with its line number, so a
 /// caller that writes only after parsing writes nothing from a bad file.
@@ -56,6 +57,7 @@ private struct Parser {
   }
 
   mutating func run() throws -> [Candle] {
+    if length >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { offset = 3 }
     guard let headerLine = nextLine() else {
       throw failure(line: 1, "empty file; expected the header \(CSVHeader.expected)")
     }
@@ -142,11 +144,16 @@ private struct Parser {
     return candle
   }
 
-  /// Epoch seconds or milliseconds (by magnitude) or ISO-8601, checked against the timeframe grid.
+  /// Epoch seconds, milliseconds or microseconds (by magnitude) or ISO-8601, checked against the
+  /// timeframe grid.
   private func parseTime(_ range: Range<Int>) throws -> Int64 {
     let time: Int64
     if let n = CSVFields.integer(bytes, range) {
-      time = abs(n) < 100_000_000_000 ? n * 1000 : n
+      switch abs(n) {
+      case ..<100_000_000_000: time = n * 1000
+      case ..<100_000_000_000_000: time = n
+      default: time = n / 1000
+      }
     } else if let t = UTCTime.parse(CSVFields.text(bytes, range)) {
       time = t
     } else {

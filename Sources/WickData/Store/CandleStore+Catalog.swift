@@ -21,10 +21,12 @@ extension CandleStore {
           db,
           sql: """
             SELECT exchange, symbol, timeframe_ms FROM candles
-            WHERE (exchange, symbol, timeframe_ms) > (?, ?, ?)
+            WHERE (exchange, symbol, timeframe_ms, time) > (?, ?, ?, ?)
             ORDER BY exchange, symbol, timeframe_ms LIMIT 1
             """,
-          arguments: [r[0] as String, r[1] as String, ms])
+          // Seeking past the series' greatest possible key jumps straight to the next series;
+          // a 3-column comparison would step through every candle of the current one.
+          arguments: [r[0] as String, r[1] as String, ms, Int64.max])
       }
       return keys
     }
@@ -61,11 +63,29 @@ extension CandleStore {
   }
 
   /// A summary of every stored series: bounds, count and gaps.
+  ///
+  /// One grouped pass gives bounds and counts; only a series whose count falls short of its
+  /// span is streamed again to count its gaps, so a complete cache lists at SQLite's scan speed.
   public func seriesList() throws -> [SeriesSummary] {
-    try seriesKeys().compactMap { key in
+    let rows = try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT exchange, symbol, timeframe_ms, MIN(time), MAX(time), COUNT(*) FROM candles
+          GROUP BY exchange, symbol, timeframe_ms ORDER BY exchange, symbol, timeframe_ms
+          """)
+    }
+    return try rows.map { row in
+      let key = SeriesKey(
+        exchange: row[0], symbol: row[1], timeframe: Timeframe(milliseconds: row[2]))
+      let first: Int64 = row[3]
+      let last: Int64 = row[4]
+      let count: Int = row[5]
       var scanner = GapScanner(timeframe: key.timeframe, recordGaps: false)
-      let (count, first, last) = try scan(key) { scanner.observe($0) }
-      guard let first, let last else { return nil }
+      if Int64(count) != (last - first) / key.timeframe.milliseconds + 1 {
+        let cursor = try cursor(series: key)
+        while let c = try cursor.next() { scanner.observe(c.time) }
+      }
       return SeriesSummary(
         series: key, first: first, last: last, count: count,
         gapCount: scanner.gapCount, missingCandles: scanner.missingCandles)
@@ -77,23 +97,8 @@ extension CandleStore {
   ///     for gap in try store.gaps(series: key) { try feed.fetch(key, from: gap.from, to: gap.to) }
   public func gaps(series: SeriesKey) throws -> [CandleGap] {
     var scanner = GapScanner(timeframe: series.timeframe)
-    _ = try scan(series) { scanner.observe($0) }
-    return scanner.gaps
-  }
-
-  /// Streams the open times of `series` through the fast cursor.
-  private func scan(_ series: SeriesKey, _ observe: (Int64) -> Void) throws -> (Int, Int64?, Int64?)
-  {
     let cursor = try cursor(series: series)
-    var count = 0
-    var first: Int64?
-    var last: Int64?
-    while let c = try cursor.next() {
-      if first == nil { first = c.time }
-      last = c.time
-      count += 1
-      observe(c.time)
-    }
-    return (count, first, last)
+    while let c = try cursor.next() { scanner.observe(c.time) }
+    return scanner.gaps
   }
 }

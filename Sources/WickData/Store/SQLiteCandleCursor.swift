@@ -95,6 +95,8 @@ private final class PrefetchState: @unchecked Sendable {
       sqlite3_close(db)
       throw WickError.data("cannot open candle cache '\(path)' for reading: \(message)")
     }
+    // A WAL reader is only briefly busy (while another connection recovers the WAL index): wait.
+    sqlite3_busy_timeout(db, 5_000)
     // Memory-mapped reads skip a copy per page; the mapping is shared with the OS page cache.
     sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nil, nil, nil)
     var stmt: OpaquePointer?

@@ -15,16 +15,19 @@ public struct BarShaper: Sendable {
     self.longRunVolatility = longRunVolatility
   }
 
-  /// A valid candle (high ≥ max(open, close), low ≤ min(open, close), volume > 0).
+  /// A valid candle (high ≥ max(open, close), low ≤ min(open, close), volume > 0) that opens at
+  /// `open` and closes at `open × exp(logReturn)`; `sigma` is the bar's volatility.
   public func candle(
-    time: Int64, open: Double, close: Double, sigma: Double, rng: inout Xoshiro256StarStar
+    time: Int64, open: Double, logReturn: Double, sigma: Double, rng: inout Xoshiro256StarStar
   )
     -> Candle
   {
+    let close = open * exp(logReturn)
     // Half-normal wick lengths: a bar usually trades a little beyond its body.
     let upper = exp(0.5 * sigma * abs(rng.nextNormal()))
     let lower = exp(-0.5 * sigma * abs(rng.nextNormal()))
-    let size = abs(log(close / open)) / max(longRunVolatility, 1e-12)
+    let size = abs(logReturn) / max(longRunVolatility, 1e-12)
+    // Log-normal noise with mean 1 (the −σ²/2 term) around a level that grows with the move.
     let volume = meanVolume * (0.4 + 0.6 * size) * exp(0.35 * rng.nextNormal() - 0.06125)
     return Candle(
       time: time, open: open, high: max(open, close) * upper, low: min(open, close) * lower,

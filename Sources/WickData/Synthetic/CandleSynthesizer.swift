@@ -20,6 +20,8 @@ public struct CandleSynthesizer: Sendable {
   private var rng: Xoshiro256StarStar
   private var time: Int64
   private var price: Double
+  /// log(price), carried along so the range drift needs no `log` per candle.
+  private var logPrice: Double
   /// The log price the current range oscillates around.
   private var anchor: Double
   private var variance: Double
@@ -44,7 +46,8 @@ public struct CandleSynthesizer: Sendable {
     rng = Xoshiro256StarStar(seed: seed)
     time = timeframe.floor(start)
     price = startPrice
-    anchor = log(startPrice)
+    logPrice = log(startPrice)
+    anchor = logPrice
     let days = Double(timeframe.milliseconds) / 86_400_000
     let years = days / 365
     longRunVariance = parameters.annualVolatility * parameters.annualVolatility * years
@@ -63,7 +66,7 @@ public struct CandleSynthesizer: Sendable {
   public mutating func next() -> Candle {
     let previousRegime = regime
     regime = regime.next(switchProbability: switchProbability, uniform: rng.nextUniform())
-    if regime == .range && previousRegime != .range { anchor = log(price) }
+    if regime == .range && previousRegime != .range { anchor = logPrice }
 
     variance =
       omega + parameters.garchAlpha * lastShock * lastShock + parameters.garchBeta * variance
@@ -75,10 +78,10 @@ public struct CandleSynthesizer: Sendable {
       logReturn += parameters.jumpVolatility * rng.nextNormal()
     }
 
-    let open = price
-    let close = open * exp(logReturn)
-    let candle = shaper.candle(time: time, open: open, close: close, sigma: sigma, rng: &rng)
-    price = close
+    let candle = shaper.candle(
+      time: time, open: price, logReturn: logReturn, sigma: sigma, rng: &rng)
+    price = candle.close
+    logPrice += logReturn
     time += timeframe.milliseconds
     return candle
   }
@@ -87,7 +90,7 @@ public struct CandleSynthesizer: Sendable {
     switch regime {
     case .trendUp: return trendDrift
     case .trendDown: return -trendDrift
-    case .range: return reversion * (anchor - log(price))
+    case .range: return reversion * (anchor - logPrice)
     }
   }
 }

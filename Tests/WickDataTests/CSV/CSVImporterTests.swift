@@ -92,6 +92,7 @@ import WickData
       "1704067200,42000,42100.5,41900.25,42050,12.5\n1704067260,42050,42060,42000,42010,0\n",
       "1704067200000,42000,42100.5,41900.25,42050,12.5\n1704067260000,42050,42060,42000,42010,0\n",
       "2024-01-01T00:00:00Z,42000,42100.5,41900.25,42050,12.5\n2024-01-01 00:01:00,42050,42060,42000,42010,0\n",
+      "1704067200000000,42000,42100.5,41900.25,42050,12.5\n1704067260000000,42050,42060,42000,42010,0\n",
     ]
     for body in variants {
       #expect(
@@ -99,9 +100,9 @@ import WickData
     }
   }
 
-  @Test func headerIsCaseInsensitiveAndWhitespaceTolerant() throws {
+  @Test func headerIsCaseInsensitiveAndToleratesWhitespaceAndBOM() throws {
     let text =
-      " Time , OPEN,High ,low,\tClose,VOLUME \r\n\r\n 1704067200000 , 1 , 2 , 0.5 , 1.5 , 3 \r\n\n"
+      "\u{FEFF} Time , OPEN,High ,low,\tClose,VOLUME \r\n\r\n 1704067200000 , 1 , 2 , 0.5 , 1.5 , 3 \r\n\n"
     #expect(
       try importer.candles(from: Array(text.utf8), file: "t.csv")
         == [Candle(time: 1_704_067_200_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3)])

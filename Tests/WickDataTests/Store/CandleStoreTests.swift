@@ -83,6 +83,20 @@ import WickData
     #expect(try store.count(series: key) == 100_001)
   }
 
+  @Test func anOpenCursorNeitherBlocksWritersNorSeesTheirRows() throws {
+    let candles = testCandles(count: 100_000)
+    try store.write(candles, series: key, replace: false)
+    let cursor = try store.cursor(series: key)
+    let first = try cursor.next()
+    // The reader thread now holds a read snapshot (its ring is full); WAL lets the writer commit.
+    let later = testCandles(count: 10, start: candles[99_999].time + 60_000)
+    try store.write(later, series: key, replace: false)
+    var rest = try drain(cursor)
+    if let first { rest.insert(first, at: 0) }
+    #expect(rest == candles)
+    #expect(try store.count(series: key) == 100_010)
+  }
+
   @Test func resolveSeries() throws {
     #expect(throws: WickError.self) {
       try store.resolveSeries(symbol: "BTCUSDT", timeframe: .oneMinute, exchange: nil)
@@ -141,7 +155,9 @@ import WickData
     for k in keys {
       try store.write(testCandles(count: 4, timeframe: k.timeframe), series: k, replace: false)
     }
-    #expect(try store.seriesList().map(\.series) == [keys[2], keys[0], keys[3], keys[1]])
+    let list = try store.seriesList()
+    #expect(list.map(\.series) == [keys[2], keys[0], keys[3], keys[1]])
+    #expect(list.allSatisfy { $0.count == 4 && $0.gapCount == 0 && $0.missingCandles == 0 })
   }
 
   @Test func fundingUpserts() throws {
