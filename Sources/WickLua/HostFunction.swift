@@ -9,7 +9,6 @@ enum HostFunction: Int32, CaseIterable {
   // ctx methods.
   case enter
   case exit
-  case position
   case equity
   case log
   case history
@@ -39,7 +38,6 @@ enum HostFunction: Int32, CaseIterable {
     case .require: return "require"
     case .enter: return "enter"
     case .exit: return "exit"
-    case .position: return "position"
     case .equity: return "equity"
     case .log: return "log"
     case .history: return "history"
@@ -62,7 +60,7 @@ enum HostFunction: Int32, CaseIterable {
     }
   }
 
-  static let contextMethods: [HostFunction] = [.enter, .exit, .position, .equity, .log, .history, .enterPair, .exitPair]
+  static let contextMethods: [HostFunction] = [.enter, .exit, .equity, .log, .history, .enterPair, .exitPair]
   static let indicatorConstructors: [HostFunction] = [.sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols]
   static let indicatorMethods: [HostFunction] = [
     .indicatorUpdate, .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore,

@@ -13,7 +13,6 @@ extension LuaStrategy {
     case .require: return requirePlugin(L)
     case .enter: return enter(L)
     case .exit: return exit(L)
-    case .position: return position(L)
     case .equity:
       guard let host else { return notInCallback(function) }
       lua_pushnumber(L, host.equity())
@@ -171,19 +170,12 @@ extension LuaStrategy {
     return 1
   }
 
-  private func position(_ L: OpaquePointer) -> Int32 {
-    guard let host else { return notInCallback(.position) }
-    guard let symbol = symbolIndex(L, at: 2, function: "ctx:position") else {
-      return unknownSymbol(L, at: 2, function: "ctx:position")
-    }
-    guard let p = host.position(symbol: symbol) else {
-      lua_pushnil(L)
-      return 1
-    }
-    // The same table is returned until the position changes: no allocation per candle.
+  /// Pushes the Lua table describing `p`, reusing the previous one while the position is unchanged.
+  func pushPositionTable(_ p: Position, symbol: Int) {
+    let L = state.L
     if cachedPositions[symbol] == p, positionRefs[symbol] != LUA_NOREF {
       lua_rawgeti(L, wick_registryindex(), lua_Integer(positionRefs[symbol]))
-      return 1
+      return
     }
     lua_createtable(L, 0, 9)
     state.push(p.side.rawValue)
@@ -206,7 +198,6 @@ extension LuaStrategy {
     lua_pushvalue(L, -1)
     positionRefs[symbol] = luaL_ref(L, wick_registryindex())
     cachedPositions[symbol] = p
-    return 1
   }
 
   private func history(_ L: OpaquePointer) -> Int32 {

@@ -11,9 +11,7 @@ extension LuaStrategy {
       throw WickError.script("\(manifest.path): too many symbols for one strategy (\(symbols.count))")
     }
     wick_push_traceback_handler(L)  // Slot.handler
-    lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
-    state.rawField(-1, "on_candle")  // Slot.onCandle (may be nil)
-    wick_remove(L, -2)
+    lua_pushnil(L)  // Slot.deliver, set below
     pushContext()  // Slot.ctx
     lua_createtable(L, 0, 7)  // Slot.candle
     for key in ["symbol", "t", "open", "high", "low", "close", "volume"] { state.push(key) }
@@ -25,6 +23,8 @@ extension LuaStrategy {
     positionRefs = Array(repeating: LUA_NOREF, count: symbols.count)
     cachedPositions = Array(repeating: nil, count: symbols.count)
     lastCandleSymbol = -1
+    try installFastPath()
+    seenPositionsVersion = nil
     if manifest.hasOnBars { makeBarsTables() }
     guard manifest.hasInit else { return }
     try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
@@ -77,6 +77,71 @@ extension LuaStrategy {
     barsRef = luaL_ref(L, wick_registryindex())
   }
 
+  /// The per-candle path, in Lua: `deliver(t, o, h, l, c, v)` stores the numbers into the reused
+  /// candle table (Lua's own field stores are several times cheaper than C API sets) and calls
+  /// on_candle; `ctx.position` reads a table the host re-syncs only when positions change, so
+  /// asking for a position is a Lua call, not a trip through the C boundary.
+  static let fastPath = #"""
+    local on_candle, ctx, c, positions, default_symbol, traded = ...
+    local error, tostring = error, tostring
+    local function position(_, symbol)
+      local p = positions[symbol or default_symbol]
+      if p then return p end
+      if p == false then return nil end
+      error("ctx:position: unknown symbol '" .. tostring(symbol) .. "'; this run trades " .. traded, 2)
+    end
+    local function deliver(t, open, high, low, close, volume)
+      c.t, c.open, c.high, c.low, c.close, c.volume = t, open, high, low, close, volume
+      return on_candle(ctx, c)
+    end
+    return deliver, position
+    """#
+
+  private func installFastPath() throws {
+    let L = state.L
+    wick_newtable(L)
+    for i in symbols.indices {
+      lua_pushvalue(L, Slot.firstSymbol + Int32(i))
+      lua_pushboolean(L, 0)
+      lua_rawset(L, -3)
+    }
+    positionsRef = luaL_ref(L, wick_registryindex())
+    let (ok, message) = runChunk(text: Self.fastPath, chunkName: "=wick", results: 0, nested: false, arguments: {
+      lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
+      state.rawField(-1, "on_candle")
+      wick_remove(L, -2)
+      lua_pushvalue(L, Slot.ctx)
+      lua_pushvalue(L, Slot.candle)
+      lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
+      if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
+      state.push(symbols.joined(separator: ", "))
+      return 6
+    }, keep: 2)
+    guard ok else { throw WickError.script("internal: fast path: \(message)") }
+    state.setRawField(Slot.ctx, "position")
+    wick_replace(L, Slot.deliver)
+  }
+
+  /// Mirrors the engine's positions into the Lua table behind `ctx:position`: symbol → table
+  /// (reused while unchanged) or false when flat.
+  @inline(__always) func syncPositions(_ host: StrategyHost) {
+    let version = host.positionsVersion
+    guard version != seenPositionsVersion else { return }
+    seenPositionsVersion = version
+    let L = state.L
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
+    for i in symbols.indices {
+      lua_pushvalue(L, Slot.firstSymbol + Int32(i))
+      if let p = host.position(symbol: i) {
+        pushPositionTable(p, symbol: i)
+      } else {
+        lua_pushboolean(L, 0)
+      }
+      lua_rawset(L, -3)
+    }
+    state.pop()
+  }
+
   /// Writes the candle into the table at `table` with pre-interned keys and raw sets: no
   /// allocation, no hashing of C strings.
   @inline(__always) private func fill(_ table: Int32, _ c: Candle) {
@@ -110,12 +175,16 @@ extension LuaStrategy {
       lua_rawset(L, Slot.candle)
       lastCandleSymbol = symbol
     }
-    fill(Slot.candle, candle)
+    syncPositions(host)
     self.host = host
-    lua_pushvalue(L, Slot.onCandle)
-    lua_pushvalue(L, Slot.ctx)
-    lua_pushvalue(L, Slot.candle)
-    let status = wick_pcall(L, 2, 0, Slot.handler)
+    lua_pushvalue(L, Slot.deliver)
+    lua_pushinteger(L, lua_Integer(candle.time))
+    lua_pushnumber(L, candle.open)
+    lua_pushnumber(L, candle.high)
+    lua_pushnumber(L, candle.low)
+    lua_pushnumber(L, candle.close)
+    lua_pushnumber(L, candle.volume)
+    let status = wick_pcall(L, 6, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK { throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time) }
   }
@@ -134,6 +203,7 @@ extension LuaStrategy {
     lua_pushvalue(L, Slot.ctx)
     lua_pushinteger(L, lua_Integer(time))
     lua_rawgeti(L, wick_registryindex(), lua_Integer(barsRef))
+    syncPositions(host)
     self.host = host
     let status = wick_pcall(L, 3, 0, Slot.handler)
     self.host = nil
@@ -147,6 +217,7 @@ extension LuaStrategy {
     state.rawField(-1, name)
     wick_remove(L, -2)
     lua_pushvalue(L, Slot.ctx)
+    syncPositions(host)
     self.host = host
     currentCallback = name
     let status = wick_pcall(L, 1 + arguments, 0, Slot.handler)

@@ -38,6 +38,8 @@ public final class LuaStrategy: Strategy {
   var positionRefs: [Int32] = []
   var cachedPositions: [Position?] = []
   var barsRef: Int32 = LUA_NOREF
+  var positionsRef: Int32 = LUA_NOREF
+  var seenPositionsVersion: Int? = nil
   var barTableRefs: [Int32] = []
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
@@ -47,7 +49,7 @@ public final class LuaStrategy: Strategy {
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {
     static let handler: Int32 = 1
-    static let onCandle: Int32 = 2
+    static let deliver: Int32 = 2
     static let ctx: Int32 = 3
     static let candle: Int32 = 4
     static let keySymbol: Int32 = 5
@@ -126,7 +128,11 @@ public final class LuaStrategy: Strategy {
   }
 
   /// Compiles text-only with the sandbox environment and runs the chunk; leaves its results.
-  func runChunk(text: String, chunkName: String, results: Int32, nested: Bool) -> (ok: Bool, message: String) {
+  /// `arguments` pushes the chunk's arguments and returns how many; `keep` results stay on the
+  /// stack (pass `results: 0` with a `keep` to mean exactly that many).
+  func runChunk(
+    text: String, chunkName: String, results: Int32, nested: Bool, arguments: () -> Int32 = { 0 }, keep: Int32 = 0
+  ) -> (ok: Bool, message: String) {
     let L = state.L
     wick_push_traceback_handler(L)
     let handler = state.top
@@ -138,7 +144,9 @@ public final class LuaStrategy: Strategy {
     }
     lua_rawgeti(L, wick_registryindex(), lua_Integer(envRef))
     _ = lua_setupvalue(L, -2, 1)
-    let call = nested ? wick_pcall_nested(L, 0, results, handler) : wick_pcall(L, 0, results, handler)
+    let n = arguments()
+    let wanted = keep > 0 ? keep : results
+    let call = nested ? wick_pcall_nested(L, n, wanted, handler) : wick_pcall(L, n, wanted, handler)
     guard call == LUA_OK else {
       let m = state.string(at: -1) ?? "error"
       state.pop(2)

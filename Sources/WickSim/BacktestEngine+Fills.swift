@@ -44,6 +44,7 @@ extension BacktestEngine {
     liquidationPrices[s] =
       config.margin?.liquidationPrice(symbol: symbols[s], side: side, entry: fill.price, qty: qty, leverage: leverage) ?? 0
     openPositionCount += 1
+    positionsVersion &+= 1
     risk.recordOpen(p, time: time)
     return true
   }
@@ -70,6 +71,7 @@ extension BacktestEngine {
     liquidationPrices[s] = 0
     positionFunding[s] = 0
     openPositionCount -= 1
+    positionsVersion &+= 1
     if let i = openPairs.firstIndex(where: { $0.long == s || $0.short == s }) { openPairs.remove(at: i) }
     risk.recordClose(trade, symbol: s, time: time, portfolio: self)
   }

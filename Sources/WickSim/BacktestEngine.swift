@@ -36,6 +36,7 @@ public final class BacktestEngine {
   var openPairs: [(long: Int, short: Int)] = []
 
   var cash: Double
+  public internal(set) var positionsVersion = 0
   public internal(set) var now: Int64 = 0
   var trades: [Trade] = []
   var refusals: [String: Int] = [:]
@@ -154,9 +155,13 @@ public final class BacktestEngine {
     if let p = positions[symbol], let trail = p.trail {
       let candidate = c.close - p.side.sign * trail
       if let stop = p.stop {
-        if (candidate - stop) * p.side.sign > 0 { positions[symbol]!.stop = candidate }
+        if (candidate - stop) * p.side.sign > 0 {
+          positions[symbol]!.stop = candidate
+          positionsVersion &+= 1
+        }
       } else {
         positions[symbol]!.stop = candidate
+        positionsVersion &+= 1
       }
     }
   }

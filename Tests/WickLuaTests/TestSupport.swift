@@ -9,7 +9,8 @@ final class RecordingHost: StrategyHost {
   var now: Int64 = 0
   var intents: [OrderIntent] = []
   var exits: [(Int, String?)] = []
-  var positions: [Int: Position] = [:]
+  var positions: [Int: Position] = [:] { didSet { positionsVersion += 1 } }
+  var positionsVersion = 0
   var logLines: [String] = []
   var candles: [Candle] = []
 

@@ -30,6 +30,9 @@ public protocol StrategyHost: AnyObject {
   var now: Int64 { get }
   /// The open position of a symbol, if any.
   func position(symbol: Int) -> Position?
+  /// Changes whenever any position opens, closes or has its stop moved: a strategy that mirrors
+  /// positions (the Lua host does, so `ctx:position` needs no host call) re-reads only then.
+  var positionsVersion: Int { get }
   /// Equity: cash plus unrealised PnL at the last closes.
   func equity() -> Double
   /// Propose an entry. Sized and checked by the risk layer; executed at the next open at the earliest.
