@@ -8,7 +8,23 @@ import WickSim
 // `make bench`: one line per figure, each with its baseline measured in the same run.
 // Timings are best-of-3 wall clock on a shared machine; ratios are the figures to trust.
 
-let candleCount = Int(ProcessInfo.processInfo.environment["WICK_BENCH_CANDLES"] ?? "1000000")!
+let environment = ProcessInfo.processInfo.environment
+let candleCount = Int(environment["WICK_BENCH_CANDLES"] ?? "1000000")!
+
+// Profiling aid: `WICK_PROFILE_SCRIPT=x.lua wick-bench` runs only that script over in-memory
+// synthetic candles (no SQLite), e.g. under `valgrind --tool=callgrind`.
+if let script = environment["WICK_PROFILE_SCRIPT"] {
+  var synth = CandleSynthesizer(seed: 7, timeframe: Timeframe.oneMinute)
+  let candles = (0..<candleCount).map { _ in synth.next() }
+  let strategy = try LuaStrategy(path: script)
+  let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute, historyDepth: 60)
+  let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+  let start = DispatchTime.now().uptimeNanoseconds
+  let r = try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+  let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  print("\(script): \(Int(Double(candleCount) / seconds)) candles/s in memory, \(r.trades.count) trades")
+  exit(0)
+}
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("wick-bench-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
