@@ -9,6 +9,7 @@ public struct WickCommand: ParsableCommand {
     subcommands: [
       DataCommand.self,
       BacktestCommand.self,
+      ConfigCommand.self,
     ]
   )
   public init() {}

@@ -21,26 +21,23 @@ public final class FixedFractionSizer: RiskGate {
 
   public func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
     let intent = request.intent
-    let price = request.referencePrice
-    guard price > 0 else { return .refused(Refusal("no_price", "no price yet for the symbol")) }
-    let equity = portfolio.equity()
-    guard equity > 0 else { return .refused(Refusal("no_equity", "equity is \(equity)")) }
     let risk = intent.risk ?? riskPerTrade
     if risk <= 0 || risk > maxRiskPerTrade {
       return .refused(Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
     }
-    let cap = equity * leverage / price
-    guard let stop = intent.stop else {
-      if requireStop { return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)")) }
-      return .accepted(qty: cap)
+    if intent.stop == nil && requireStop {
+      return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"))
     }
-    let distance = (price - stop) * intent.side.sign
-    guard distance > 0 else {
-      return .refused(Refusal("stop_wrong_side", "stop \(stop) is not on the losing side of \(price) for a \(intent.side.rawValue)"))
+    if let stop = intent.stop, (request.referencePrice - stop) * intent.side.sign <= 0, request.referencePrice > 0 {
+      return .refused(
+        Refusal("stop_wrong_side", "stop \(stop) is not on the losing side of \(request.referencePrice) for a \(intent.side.rawValue)"))
     }
-    let qty = min(equity * risk / distance, cap)
-    guard qty > 0, qty.isFinite else { return .refused(Refusal("zero_size", "computed size is \(qty)")) }
-    return .accepted(qty: qty)
+    switch SizeCalculator(leverage: leverage).size(
+      equity: portfolio.equity(), risk: risk, decay: 1, entry: request.referencePrice, stop: intent.stop)
+    {
+    case .success(let qty): return .accepted(qty: qty)
+    case .failure(let refusal): return .refused(refusal)
+    }
   }
 
   public func recordOpen(_ position: Position, time: Int64) {}

@@ -189,12 +189,17 @@ public final class BacktestEngine {
   private func makeResult(error: String?) -> BacktestResult {
     var limits = risk.limitsInForce
     if missingBars > 0 { limits.append("on_bars skipped \(missingBars) times with a symbol's candle missing") }
-    return BacktestResult(
+    var result = BacktestResult(
       strategy: config.strategyName, params: config.params, symbols: symbols, timeframe: config.timeframe,
       candles: candleCount, firstTime: firstTime, lastTime: lastTime, initialEquity: config.initialEquity,
       finalEquity: cash, trades: trades, equity: tracker.chartWithLast, dailyEquity: tracker.daily,
       maxDrawdown: tracker.maxDrawdown, exposure: tracker.times > 0 ? Double(tracker.exposedTimes) / Double(tracker.times) : 0,
       refusals: refusals, logs: logLines, limitsInForce: limits, error: error)
+    if let journal = risk as? RiskJournal {
+      result.riskEvents = journal.events
+      result.riskStates = journal.statePoints
+    }
+    return result
   }
 
   var logLines: [String] = []

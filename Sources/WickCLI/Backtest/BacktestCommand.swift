@@ -4,6 +4,7 @@ import WickCore
 import WickData
 import WickLua
 import WickReport
+import WickRisk
 import WickSim
 
 /// `wick backtest STRATEGY.lua`: runs a strategy over cached candles and reports.
@@ -35,6 +36,8 @@ public struct BacktestCommand: ParsableCommand {
   @Option(help: "Funding rate per 8h for funding times without a stored rate (e.g. 0.0001).") var fundingRate: Double?
   @Option(help: "Probability that the venue rejects an order (seeded).") var rejectProb: Double = 0
   @Option(help: "Seed for simulated rejects (and the Lua math.random seed).") var seed: UInt64 = 1
+  @Option(help: "Risk and cost config (TOML). Default: ./wick.toml when present.") var config: String?
+  @Flag(help: "Ignore ./wick.toml: sizing and the mandatory stop only.") var noConfig = false
   @Option(help: "Write the JSON result here.") var json: String?
   @Option(help: "Write the self-contained HTML report here.") var html: String?
   @Option(help: "Candle cache (SQLite).") var db: String = CandleStore.defaultPath
@@ -62,6 +65,12 @@ public struct BacktestCommand: ParsableCommand {
     if let f = fundingRate, !(abs(f) < 0.05) {
       throw WickError.invalidArgument("--funding-rate \(f): expected a per-8h rate such as 0.0001")
     }
+    // A config file enables the account, governor and absolute limits; its [costs] replace the
+    // cost flags' defaults (flags given explicitly on the command line still win).
+    var loaded: WickConfig? = nil
+    if !noConfig, let path = config ?? (FileManager.default.fileExists(atPath: "wick.toml") ? "wick.toml" : nil) {
+      loaded = try WickConfig.load(path: path)
+    }
     var list: [String]? = symbol.map { [$0] }
     if let symbols {
       list = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -70,14 +79,28 @@ public struct BacktestCommand: ParsableCommand {
       strategyPath: strategy, symbols: list, timeframe: try timeframe.map { try Timeframe(parsing: $0) },
       exchange: exchange, from: try time(from, "--from"), to: try time(to, "--to"), paramsFile: paramsFile,
       paramAssignments: params,
-      fills: FillModel(takerFeeBps: feeBps, spreadBps: spreadBps, slippageBps: slippageBps), initialEquity: equity,
-      riskPerTrade: risk, leverage: leverage, dbPath: db, fundingRate: fundingRate, rejectProbability: rejectProb,
-      seed: seed,
+      fills: loaded.map { costFills($0.costs) } ?? FillModel(takerFeeBps: feeBps, spreadBps: spreadBps, slippageBps: slippageBps),
+      initialEquity: equity, riskPerTrade: risk, leverage: leverage, dbPath: db, riskConfig: loaded,
+      fundingRate: fundingRate ?? loaded?.costs.fundingRate, rejectProbability: loaded?.costs.rejectProbability ?? rejectProb,
+      seed: loaded?.costs.seed ?? seed,
       onLog: quiet ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) })
   }
 
+  /// Costs from the config, with any cost flag given on the command line taking precedence.
+  private func costFills(_ c: CostsConfig) -> FillModel {
+    let given = Set(CommandLine.arguments)
+    return FillModel(
+      takerFeeBps: given.contains("--fee-bps") ? feeBps : c.takerFeeBps, makerFeeBps: c.makerFeeBps,
+      spreadBps: given.contains("--spread-bps") ? spreadBps : c.spreadBps,
+      slippageBps: given.contains("--slippage-bps") ? slippageBps : c.slippageBps)
+  }
+
   public func run() throws {
-    let job = try job()
+    let job: BacktestJob
+    do { job = try self.job() } catch let error as WickError {
+      printError("error: \(error)")
+      throw ExitCode(1)
+    }
     if watch { return try runWatching(job) }
     do {
       let outcome = try job.run()

@@ -22,6 +22,9 @@ struct BacktestJob {
   var riskPerTrade = 0.01
   var leverage = 3.0
   var dbPath = CandleStore.defaultPath
+  /// A risk config turns on the accounts, governor and caps (like freqtrade's
+  /// --enable-protections); without one only sizing and the mandatory stop apply.
+  var riskConfig: WickConfig?
   /// Funding per 8h when no rate is stored for a funding time (nil: stored rates only).
   var fundingRate: Double?
   var rejectProbability = 0.0
@@ -67,7 +70,9 @@ struct BacktestJob {
       initialEquity: initialEquity, fills: fills, strategyName: strategy.name, params: strategy.params,
       timeframe: tf, historyDepth: max(strategy.warmup, 1), margin: MarginModel(), funding: funding,
       rejectProbability: rejectProbability, rejectSeed: seed)
-    let risk = FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
+    let risk: RiskGate =
+      riskConfig.map { RiskEngine(config: $0, strategy: strategy.name, symbols: symbols, initialEquity: initialEquity) }
+      ?? FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
     engine.onLog = onLog
     var result = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: cursors))

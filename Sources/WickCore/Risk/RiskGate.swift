@@ -42,3 +42,40 @@ public protocol RiskGate: AnyObject {
   /// Human-readable list of the limits in force, for the summary.
   var limitsInForce: [String] { get }
 }
+
+/// Something the risk layer did or saw, for the log, the report and persistence.
+public struct RiskEvent: Sendable, Equatable {
+  public enum Kind: String, Sendable { case refusal, kill, breach, emergency, reset }
+  public var time: Int64
+  public var kind: Kind
+  public var account: String
+  public var detail: String
+  public init(time: Int64, kind: Kind, account: String, detail: String) {
+    self.time = time
+    self.kind = kind
+    self.account = account
+    self.detail = detail
+  }
+}
+
+/// The state of one virtual account when it changed: what the report plots over time.
+public struct RiskStatePoint: Sendable, Equatable {
+  public var time: Int64
+  public var account: String
+  public var decayFactor: Double
+  public var dailyLossUsed: Double
+  public var killed: Bool
+  public init(time: Int64, account: String, decayFactor: Double, dailyLossUsed: Double, killed: Bool) {
+    self.time = time
+    self.account = account
+    self.decayFactor = decayFactor
+    self.dailyLossUsed = dailyLossUsed
+    self.killed = killed
+  }
+}
+
+/// Risk gates that keep an event log and a state history expose them here.
+public protocol RiskJournal: AnyObject {
+  var events: [RiskEvent] { get }
+  var statePoints: [RiskStatePoint] { get }
+}

@@ -85,7 +85,8 @@ public enum UTCTime {
   /// Midnight UTC of the day containing `ms`.
   public static func dayStart(_ ms: Int64) -> Int64 { floorDiv(ms, 86_400_000) * 86_400_000 }
 
-  static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+  /// Integer division rounding toward negative infinity.
+  public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
   }

@@ -27,6 +27,10 @@ public struct BacktestResult: Sendable {
   public var limitsInForce: [String]
   /// The error that ended the run early, if any (the result up to it is still valid).
   public var error: String?
+  /// Kills, breaches, emergency stops and refusals with their times (when a risk config is on).
+  public var riskEvents: [RiskEvent] = []
+  /// Virtual-account state (decay factor, daily loss used, kill flag) whenever it changed.
+  public var riskStates: [RiskStatePoint] = []
 
   public init(
     strategy: String, params: [(name: String, value: ParamValue)], symbols: [String], timeframe: Timeframe,

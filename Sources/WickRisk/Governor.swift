@@ -1,0 +1,53 @@
+import WickCore
+
+/// Rules across accounts (seed 001's global rules and seed 002's portfolio caps): one account
+/// owns a symbol, no opposing exposures, a net exposure cap against real equity, a cooldown
+/// after a breach, and a cap on concurrent positions.
+public struct Governor: Sendable {
+  public var config: GovernorConfig
+  /// Account name owning each symbol while it has a position.
+  public private(set) var owners: [String: String] = [:]
+  public private(set) var cooldownUntil: Int64 = .min
+
+  public init(config: GovernorConfig) { self.config = config }
+
+  public func refusal(
+    account: String, symbol: String, side: Side, notional: Double, time: Int64, portfolio: PortfolioView
+  ) -> Refusal? {
+    if time < cooldownUntil {
+      return Refusal("cooldown", "entries paused after a breach until \(UTCTime.iso(cooldownUntil))")
+    }
+    if config.oneAccountPerSymbol, let owner = owners[symbol], owner != account {
+      return Refusal("symbol_owned", "\(symbol) is owned by account \(owner)")
+    }
+    var open = 0
+    var net = 0.0
+    for i in portfolio.symbols.indices {
+      guard let p = portfolio.position(symbol: i) else { continue }
+      open += 1
+      net += p.side.sign * p.qty * portfolio.lastPrice(symbol: i)
+      if config.noOpposingExposure, portfolio.symbols[i] == symbol, p.side != side {
+        return Refusal("opposing_exposure", "\(symbol) already has a \(p.side.rawValue) position")
+      }
+    }
+    if open >= config.maxConcurrentPositions {
+      return Refusal("max_positions", "\(open) positions open (limit \(config.maxConcurrentPositions))")
+    }
+    let equity = portfolio.equity()
+    let after = abs(net + side.sign * notional)
+    if equity > 0, after > config.maxNetExposurePct * equity, after > abs(net) {
+      return Refusal(
+        "net_exposure_cap",
+        "net exposure would be \(formatNumber(after.rounded())) > \(formatNumber(config.maxNetExposurePct * 100))% of equity \(formatNumber(equity.rounded()))")
+    }
+    return nil
+  }
+
+  public mutating func claim(symbol: String, account: String) { owners[symbol] = account }
+  public mutating func release(symbol: String) { owners[symbol] = nil }
+
+  /// Starts the cooldown after a breach at `time`.
+  public mutating func breach(at time: Int64) {
+    cooldownUntil = max(cooldownUntil, time + Int64(config.cooldownMinutes * 60_000))
+  }
+}

@@ -1,0 +1,193 @@
+import WickCore
+
+/// The full risk layer of a run (what `--config`/`wick.toml` turns on, and what paper and live
+/// always use): virtual accounts per strategy × symbol, the governor, absolute caps and sizing.
+/// Every refusal carries a stable code and a reason, and is kept in `events`.
+public final class RiskEngine: RiskGate, RiskJournal {
+  public let config: WickConfig
+  public private(set) var accounts: [VirtualAccount]
+  public private(set) var governor: Governor
+  public private(set) var events: [RiskEvent] = []
+  public private(set) var statePoints: [RiskStatePoint] = []
+  /// Set by the emergency stop (absolute total loss): everything is flattened and stays halted.
+  public private(set) var halted = false
+  let symbols: [String]
+  let initialEquity: Double
+  var currentDay: Int64?
+  var dayStartEquity: Double
+  var flattenPending = false
+
+  public var leverage: Double { config.risk.leverage }
+
+  /// - Parameters:
+  ///   - strategy: the strategy's name; accounts configured for it (or for no strategy) apply.
+  ///   - initialEquity: real equity; symbols without a configured account share it equally.
+  public init(config: WickConfig, strategy: String, symbols: [String], initialEquity: Double) {
+    self.config = config
+    self.symbols = symbols
+    self.initialEquity = initialEquity
+    dayStartEquity = initialEquity
+    governor = Governor(config: config.governor)
+    accounts = symbols.enumerated().map { i, symbol in
+      let configured = config.accounts.first { $0.symbol == symbol && ($0.strategy == nil || $0.strategy == strategy) }
+      return VirtualAccount(
+        name: configured?.name ?? "\(strategy):\(symbol)", symbol: i,
+        allocation: configured?.allocation ?? initialEquity / Double(symbols.count),
+        maxDailyLoss: configured?.maxDailyLoss ?? config.risk.maxDailyLoss,
+        maxDrawdownPct: configured?.maxDrawdownPct ?? config.risk.maxDrawdownPct,
+        maxTradesPerDay: configured?.maxTradesPerDay ?? config.risk.maxTradesPerDay)
+    }
+  }
+
+  func unrealized(_ symbol: Int, _ portfolio: PortfolioView) -> Double {
+    portfolio.position(symbol: symbol)?.unrealized(at: portfolio.lastPrice(symbol: symbol)) ?? 0
+  }
+
+  private func refuse(_ r: Refusal, account: String, time: Int64) -> IntentOutcome {
+    events.append(RiskEvent(time: time, kind: .refusal, account: account, detail: r.description))
+    return .refused(r)
+  }
+
+  public func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
+    let intent = request.intent
+    let time = request.time
+    let account = accounts[intent.symbol]
+    let symbol = symbols[intent.symbol]
+    if halted {
+      return refuse(Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"), account: account.name, time: time)
+    }
+    if let r = account.entryRefusal() { return refuse(r, account: account.name, time: time) }
+    if config.risk.requireStop && intent.stop == nil {
+      return refuse(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"), account: account.name, time: time)
+    }
+    if let stop = intent.stop {
+      let distance = (request.referencePrice - stop) * intent.side.sign
+      guard distance > 0 else {
+        return refuse(
+          Refusal("stop_wrong_side", "stop \(formatNumber(stop)) is not on the losing side of \(formatNumber(request.referencePrice))"),
+          account: account.name, time: time)
+      }
+      if distance < config.risk.minStopDistancePct * request.referencePrice {
+        return refuse(Refusal("stop_too_close", "stop distance is below min_stop_distance_pct"), account: account.name, time: time)
+      }
+    }
+    if config.caps.maxDailyLoss > 0, dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss {
+      governor.breach(at: time)
+      return refuse(
+        Refusal("daily_loss_cap", "real equity lost \(formatNumber(dayStartEquity - portfolio.equity())) today (cap \(formatNumber(config.caps.maxDailyLoss)))"),
+        account: account.name, time: time)
+    }
+    let risk = intent.risk ?? config.risk.riskPerTrade
+    guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
+      return refuse(
+        Refusal("risk_out_of_range", "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]"),
+        account: account.name, time: time)
+    }
+    let sizer = SizeCalculator(
+      leverage: leverage, instrument: config.instruments[symbol] ?? InstrumentSpec(), maxPositionValue: config.caps.maxPositionValue)
+    let decay = config.risk.decayFactor(lossStreak: account.lossStreak)
+    let equity = account.equity(unrealized: unrealized(intent.symbol, portfolio))
+    switch sizer.size(equity: equity, risk: risk, decay: decay, entry: request.referencePrice, stop: intent.stop) {
+    case .failure(let r): return refuse(r, account: account.name, time: time)
+    case .success(let qty):
+      if let r = governor.refusal(
+        account: account.name, symbol: symbol, side: intent.side, notional: qty * request.referencePrice, time: time,
+        portfolio: portfolio)
+      {
+        if r.code == "net_exposure_cap" {
+          governor.breach(at: time)
+          events.append(RiskEvent(time: time, kind: .breach, account: account.name, detail: r.description))
+        }
+        return refuse(r, account: account.name, time: time)
+      }
+      return .accepted(qty: qty)
+    }
+  }
+
+  public func recordOpen(_ position: Position, time: Int64) {
+    accounts[position.symbol].tradesToday += 1
+    governor.claim(symbol: symbols[position.symbol], account: accounts[position.symbol].name)
+  }
+
+  public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {
+    accounts[symbol].record(pnl: trade.pnl)
+    governor.release(symbol: symbols[symbol])
+    if accounts[symbol].checkDrawdown(equity: accounts[symbol].equity(unrealized: 0)) {
+      events.append(RiskEvent(time: time, kind: .kill, account: accounts[symbol].name, detail: accounts[symbol].killReason ?? ""))
+      governor.breach(at: time)
+    }
+    snapshot(symbol, time)
+  }
+
+  public func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] {
+    let day = UTCTime.floorDiv(time - Int64(config.risk.dailyResetHourUTC) * 3_600_000, 86_400_000)
+    if currentDay != day {
+      if currentDay != nil {
+        for i in accounts.indices {
+          accounts[i].resetDay()
+          snapshot(i, time)
+        }
+      }
+      currentDay = day
+      dayStartEquity = portfolio.equity()
+    }
+    var flatten: [(Int, String)] = []
+    // Drawdown kill switch on marked equity: the account is killed and its position closed.
+    for i in accounts.indices where !accounts[i].killed {
+      if accounts[i].checkDrawdown(equity: accounts[i].equity(unrealized: unrealized(i, portfolio))) {
+        events.append(RiskEvent(time: time, kind: .kill, account: accounts[i].name, detail: accounts[i].killReason ?? ""))
+        governor.breach(at: time)
+        snapshot(i, time)
+        if portfolio.position(symbol: i) != nil { flatten.append((i, "account killed: \(accounts[i].killReason ?? "")")) }
+      }
+    }
+    // Seed 004's emergency stop: total loss over the cap flattens everything and halts.
+    if !halted, config.caps.maxTotalLoss > 0, initialEquity - portfolio.equity() >= config.caps.maxTotalLoss {
+      halted = true
+      let lost = initialEquity - portfolio.equity()
+      events.append(
+        RiskEvent(time: time, kind: .emergency, account: "*", detail: "total loss \(formatNumber(lost)) ≥ cap \(formatNumber(config.caps.maxTotalLoss)): flatten and halt"))
+      for i in symbols.indices where portfolio.position(symbol: i) != nil { flatten.append((i, "emergency stop")) }
+    }
+    return flatten
+  }
+
+  private func snapshot(_ i: Int, _ time: Int64) {
+    let a = accounts[i]
+    let point = RiskStatePoint(
+      time: time, account: a.name, decayFactor: config.risk.decayFactor(lossStreak: a.lossStreak),
+      dailyLossUsed: a.dailyLossUsed, killed: a.killed)
+    if let last = statePoints.last(where: { $0.account == a.name }), last.decayFactor == point.decayFactor,
+      last.dailyLossUsed == point.dailyLossUsed, last.killed == point.killed
+    {
+      return
+    }
+    statePoints.append(point)
+  }
+
+  /// The user's reset of a killed account (live and paper; a backtest keeps kills for the run).
+  public func resetAccount(symbol: Int, portfolio: PortfolioView) {
+    accounts[symbol].reset(equity: accounts[symbol].equity(unrealized: unrealized(symbol, portfolio)))
+  }
+
+  public var limitsInForce: [String] {
+    let r = config.risk
+    var out = [
+      "sizing: risk \(formatNumber(r.riskPerTrade * 100))% of account equity × loss-streak decay, leverage \(formatNumber(leverage))x (max \(formatNumber(r.maxLeverage))x)"
+    ]
+    if r.requireStop { out.append("mandatory stop") }
+    out.append("drawdown kill switch at \(formatNumber(r.maxDrawdownPct * 100))% per account")
+    if r.maxDailyLoss > 0 { out.append("daily loss limit \(formatNumber(r.maxDailyLoss)) per account (reset \(r.dailyResetHourUTC):00 UTC)") }
+    if r.maxTradesPerDay > 0 { out.append("max \(r.maxTradesPerDay) trades per day per account") }
+    let g = config.governor
+    out.append(
+      "governor: max \(g.maxConcurrentPositions) positions, net exposure ≤ \(formatNumber(g.maxNetExposurePct * 100))% of equity, cooldown \(formatNumber(g.cooldownMinutes)) min"
+        + (g.noOpposingExposure ? ", no opposing exposure" : "") + (g.oneAccountPerSymbol ? ", one account per symbol" : ""))
+    let c = config.caps
+    if c.maxPositionValue > 0 { out.append("max position value \(formatNumber(c.maxPositionValue))") }
+    if c.maxDailyLoss > 0 { out.append("absolute daily loss cap \(formatNumber(c.maxDailyLoss))") }
+    if c.maxTotalLoss > 0 { out.append("emergency stop at total loss \(formatNumber(c.maxTotalLoss))") }
+    if !config.instruments.isEmpty { out.append("instrument constraints for \(config.instruments.keys.sorted().joined(separator: ", "))") }
+    return out
+  }
+}
