@@ -55,6 +55,7 @@ let package = Package(
     .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
     .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
+    .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import WickCore
+
+@testable import WickRisk
+
+@Suite struct ConfigTests {
+  @Test func theShippedExampleIsValid() throws {
+    let c = try WickConfig.load(path: "config/wick.toml")
+    #expect(c.risk.riskPerTrade == 0.01)
+    #expect(c.risk.lossStreakDecay.map(\.losses) == [2, 4])
+    #expect(c.accounts.first?.allocation == 5000)
+    #expect(c.instruments["BTCUSDT"]?.minQty == 0.001)
+    #expect(c.governor.maxConcurrentPositions == 5)
+    #expect(c.costs.fundingRate == 0.0001)
+  }
+
+  @Test(arguments: [
+    ("[risk]\nrisk_per_trade = 0.01\nmax_drawdown = 0.3\n", 3, "unknown key 'max_drawdown' in [risk]"),
+    ("[risk]\nmax_leverage = 500\n", 2, "max_leverage: 500 is out of range"),
+    ("[risk]\nrequire_stop = \"yes\"\n", 2, "expected true or false"),
+    ("[governer]\nx = 1\n", 1, "unknown key 'governer' in top level"),
+    ("[account.a]\nsymbol = \"BTCUSDT\"\n", 1, "needs allocation"),
+    ("[risk]\nmax_trades_per_day = 2.5\n", 2, "expected a whole number"),
+    ("[risk]\nloss_streak_decay = [[2, 1.5]]\n", 2, "factor in (0, 1]"),
+    ("[instrument.BTCUSDT]\nlot = 0.001\n", 2, "unknown key 'lot' in [instrument.BTCUSDT]"),
+  ])
+  func errorsNameTheKeyAndLine(text: String, line: Int, reason: String) {
+    do {
+      _ = try WickConfig.parse(text, path: "w.toml")
+      Issue.record("accepted: \(text)")
+    } catch {
+      #expect("\(error)".hasPrefix("w.toml:\(line):"), "\(error)")
+      #expect("\(error)".contains(reason), "\(error)")
+    }
+  }
+}
