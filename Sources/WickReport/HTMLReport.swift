@@ -65,6 +65,18 @@ public enum HTMLReport {
         html += "<p class=\"muted\">Limits in force: " + r.limitsInForce.map(e).joined(separator: "; ") + "</p>\n"
       }
     }
+    let notable = r.riskEvents.filter { $0.kind != .refusal }
+    if !notable.isEmpty || !r.riskStates.isEmpty {
+      html += "<h2>Risk events and account state</h2>\n<table><tr><th class=\"l\">time</th><th class=\"l\">account</th><th class=\"l\">event</th></tr>\n"
+      for ev in notable.prefix(500) {
+        html += "<tr><td class=\"l\">\(UTCTime.iso(ev.time))</td><td class=\"l\">\(e(ev.account))</td><td class=\"l\">\(ev.kind.rawValue): \(e(ev.detail))</td></tr>\n"
+      }
+      for p in r.riskStates.prefix(2_000) {
+        let state = String(format: "decay %.2f×, daily loss used %.2f", p.decayFactor, p.dailyLossUsed) + (p.killed ? ", KILLED" : "")
+        html += "<tr><td class=\"l\">\(UTCTime.iso(p.time))</td><td class=\"l\">\(e(p.account))</td><td class=\"l\">state: \(state)</td></tr>\n"
+      }
+      html += "</table>\n"
+    }
     html += "<h2>Trades (\(r.trades.count))</h2>\n"
     html += """
       <table><tr><th class="l">#</th><th class="l">symbol</th><th class="l">side</th><th class="l">entry</th><th>price</th>

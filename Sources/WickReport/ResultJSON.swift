@@ -107,6 +107,36 @@ public enum ResultJSON {
     w.raw("]")
     key("error")
     if let e = r.error { w.string(e) } else { w.raw("null") }
+    key("risk_events")
+    w.raw("[")
+    for (i, e) in r.riskEvents.enumerated() {
+      w.raw(i == 0 ? "\n    {" : ",\n    {")
+      w.raw("\"time\": ")
+      w.string(UTCTime.iso(e.time))
+      w.raw(", \"kind\": ")
+      w.string(e.kind.rawValue)
+      w.raw(", \"account\": ")
+      w.string(e.account)
+      w.raw(", \"detail\": ")
+      w.string(e.detail)
+      w.raw("}")
+    }
+    w.raw(r.riskEvents.isEmpty ? "]" : "\n  ]")
+    key("risk_state")
+    w.raw("[")
+    for (i, p) in r.riskStates.enumerated() {
+      w.raw(i == 0 ? "\n    {" : ",\n    {")
+      w.raw("\"time\": ")
+      w.string(UTCTime.iso(p.time))
+      w.raw(", \"account\": ")
+      w.string(p.account)
+      w.raw(", \"decay_factor\": ")
+      w.number(p.decayFactor)
+      w.raw(", \"daily_loss_used\": ")
+      w.number(p.dailyLossUsed)
+      w.raw(", \"killed\": \(p.killed)}")
+    }
+    w.raw(r.riskStates.isEmpty ? "]" : "\n  ]")
     key("equity")
     w.raw("[")
     for (i, p) in r.equity.enumerated() {

@@ -14,6 +14,11 @@ public final class RiskEngine: RiskGate, RiskJournal {
   let symbols: [String]
   let initialEquity: Double
   var currentDay: Int64?
+  /// Bumped whenever an account's state changes, so an account's refusal (a formatted string) is
+  /// built once per state rather than once per refused intent.
+  var accountStamps: [Int]
+  var cachedRefusals: [(stamp: Int, refusal: Refusal?)?]
+  var lastRefusalEvent: [String: String] = [:]
   var dayStartEquity: Double
   var flattenPending = false
 
@@ -28,6 +33,8 @@ public final class RiskEngine: RiskGate, RiskJournal {
     self.initialEquity = initialEquity
     dayStartEquity = initialEquity
     governor = Governor(config: config.governor)
+    accountStamps = Array(repeating: 0, count: symbols.count)
+    cachedRefusals = Array(repeating: nil, count: symbols.count)
     accounts = symbols.enumerated().map { i, symbol in
       let configured = config.accounts.first { $0.symbol == symbol && ($0.strategy == nil || $0.strategy == strategy) }
       return VirtualAccount(
@@ -43,10 +50,24 @@ public final class RiskEngine: RiskGate, RiskJournal {
     portfolio.position(symbol: symbol)?.unrealized(at: portfolio.lastPrice(symbol: symbol)) ?? 0
   }
 
+  /// Records a refusal; a run of identical refusals for an account is logged once (the engine
+  /// still counts every one).
   private func refuse(_ r: Refusal, account: String, time: Int64) -> IntentOutcome {
-    events.append(RiskEvent(time: time, kind: .refusal, account: account, detail: r.description))
+    if lastRefusalEvent[account] != r.detail {
+      lastRefusalEvent[account] = r.detail
+      events.append(RiskEvent(time: time, kind: .refusal, account: account, detail: r.description))
+    }
     return .refused(r)
   }
+
+  private func accountRefusal(_ i: Int) -> Refusal? {
+    if let cached = cachedRefusals[i], cached.stamp == accountStamps[i] { return cached.refusal }
+    let r = accounts[i].entryRefusal()
+    cachedRefusals[i] = (accountStamps[i], r)
+    return r
+  }
+
+  private func touch(_ i: Int) { accountStamps[i] &+= 1 }
 
   public func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
     let intent = request.intent
@@ -56,7 +77,7 @@ public final class RiskEngine: RiskGate, RiskJournal {
     if halted {
       return refuse(Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"), account: account.name, time: time)
     }
-    if let r = account.entryRefusal() { return refuse(r, account: account.name, time: time) }
+    if let r = accountRefusal(intent.symbol) { return refuse(r, account: account.name, time: time) }
     if config.risk.requireStop && intent.stop == nil {
       return refuse(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"), account: account.name, time: time)
     }
@@ -106,13 +127,16 @@ public final class RiskEngine: RiskGate, RiskJournal {
 
   public func recordOpen(_ position: Position, time: Int64) {
     accounts[position.symbol].tradesToday += 1
+    touch(position.symbol)
     governor.claim(symbol: symbols[position.symbol], account: accounts[position.symbol].name)
   }
 
   public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {
     accounts[symbol].record(pnl: trade.pnl)
+    touch(symbol)
     governor.release(symbol: symbols[symbol])
     if accounts[symbol].checkDrawdown(equity: accounts[symbol].equity(unrealized: 0)) {
+      touch(symbol)
       events.append(RiskEvent(time: time, kind: .kill, account: accounts[symbol].name, detail: accounts[symbol].killReason ?? ""))
       governor.breach(at: time)
     }
@@ -125,6 +149,7 @@ public final class RiskEngine: RiskGate, RiskJournal {
       if currentDay != nil {
         for i in accounts.indices {
           accounts[i].resetDay()
+          touch(i)
           snapshot(i, time)
         }
       }
@@ -135,6 +160,7 @@ public final class RiskEngine: RiskGate, RiskJournal {
     // Drawdown kill switch on marked equity: the account is killed and its position closed.
     for i in accounts.indices where !accounts[i].killed {
       if accounts[i].checkDrawdown(equity: accounts[i].equity(unrealized: unrealized(i, portfolio))) {
+        touch(i)
         events.append(RiskEvent(time: time, kind: .kill, account: accounts[i].name, detail: accounts[i].killReason ?? ""))
         governor.breach(at: time)
         snapshot(i, time)
@@ -168,6 +194,7 @@ public final class RiskEngine: RiskGate, RiskJournal {
   /// The user's reset of a killed account (live and paper; a backtest keeps kills for the run).
   public func resetAccount(symbol: Int, portfolio: PortfolioView) {
     accounts[symbol].reset(equity: accounts[symbol].equity(unrealized: unrealized(symbol, portfolio)))
+    touch(symbol)
   }
 
   public var limitsInForce: [String] {

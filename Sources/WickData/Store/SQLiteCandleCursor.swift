@@ -97,8 +97,9 @@ private final class PrefetchState: @unchecked Sendable {
     }
     // A WAL reader is only briefly busy (while another connection recovers the WAL index): wait.
     sqlite3_busy_timeout(db, 5_000)
-    // Memory-mapped reads skip a copy per page; the mapping is shared with the OS page cache.
-    sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nil, nil, nil)
+    // No memory mapping: a mapped file counts every page read toward the process's RSS (80 MB
+    // per million candles), while plain reads keep memory flat at no measurable speed cost.
+    sqlite3_exec(db, "PRAGMA mmap_size = 0", nil, nil, nil)
     var stmt: OpaquePointer?
     let sql = """
       SELECT time, open, high, low, close, volume FROM candles
