@@ -151,6 +151,27 @@ public enum ResultJSON {
     return w.text
   }
 
+  /// The params as a JSON object (for the ledger).
+  public static func params(_ params: [(name: String, value: ParamValue)]) -> String {
+    var w = JSONWriter()
+    value(.table(params.map { ($0.name, $0.value) }), &w)
+    return w.text
+  }
+
+  /// The metrics as a JSON object (for the ledger).
+  public static func metrics(_ m: Metrics) -> String {
+    var w = JSONWriter()
+    w.raw("{")
+    for (i, f) in m.fields.enumerated() {
+      if i > 0 { w.raw(", ") }
+      w.string(f.key)
+      w.raw(": ")
+      w.number(f.value)
+    }
+    w.raw("}")
+    return w.text
+  }
+
   static func value(_ v: ParamValue, _ w: inout JSONWriter) {
     switch v {
     case .number(let d): w.number(d)

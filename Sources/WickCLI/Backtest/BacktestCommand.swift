@@ -43,6 +43,8 @@ public struct BacktestCommand: ParsableCommand {
   @Option(help: "Candle cache (SQLite).") var db: String = CandleStore.defaultPath
   @Flag(help: "Re-run when the script, a plugin or the params file changes.") var watch = false
   @Flag(help: "Do not print strategy log lines.") var quiet = false
+  @Flag(help: "Save the run (accounts, orders, fills, positions, equity, daily PnL, incidents) into the cache file's ledger.")
+  var save = false
 
   public init() {}
 
@@ -83,7 +85,7 @@ public struct BacktestCommand: ParsableCommand {
       initialEquity: equity, riskPerTrade: risk, leverage: leverage, dbPath: db, riskConfig: loaded,
       fundingRate: fundingRate ?? loaded?.costs.fundingRate, rejectProbability: loaded?.costs.rejectProbability ?? rejectProb,
       seed: loaded?.costs.seed ?? seed,
-      onLog: quiet ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) })
+      onLog: quiet ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) }, save: save)
   }
 
   /// Costs from the config, with any cost flag given on the command line taking precedence.
@@ -118,6 +120,7 @@ public struct BacktestCommand: ParsableCommand {
   private func report(_ outcome: BacktestJob.Outcome) throws {
     print(SummaryTable.render(outcome.result, metrics: outcome.metrics))
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
+    if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
     if let json {
       try write(ResultJSON.encode(outcome.result, metrics: outcome.metrics), to: json)
       print("json: \(json)")

@@ -30,6 +30,9 @@ struct BacktestJob {
   var rejectProbability = 0.0
   var seed: UInt64 = 1
   var onLog: ((String) -> Void)?
+  /// Persist the run (accounts, orders, fills, positions, equity, daily PnL, incidents) into the
+  /// ledger tables of the cache file.
+  var save = false
 
   struct Outcome {
     var result: BacktestResult
@@ -37,6 +40,8 @@ struct BacktestJob {
     /// Files the strategy read (script and plugins), for `--watch`.
     var sourceFiles: [String]
     var seconds: Double
+    /// The ledger run id when `save` was on.
+    var savedRun: Int64?
   }
 
   /// Loads the script with its params; throws on any script or params error.
@@ -90,8 +95,19 @@ struct BacktestJob {
       throw WickError.data(
         "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)")
     }
+    let metrics = Metrics.compute(result)
+    var runID: Int64? = nil
+    if save {
+      let accounts = (risk as? RiskEngine)?.accounts.map {
+        Ledger.AccountRecord(
+          name: $0.name, symbol: symbols[$0.symbol], allocation: $0.allocation, killed: $0.killed, killReason: $0.killReason)
+      }
+      runID = try Ledger(store: store).saveBacktest(
+        result, metricsJSON: ResultJSON.metrics(metrics), paramsJSON: ResultJSON.params(result.params),
+        accounts: accounts ?? [])
+    }
     return Outcome(
-      result: result, metrics: Metrics.compute(result), sourceFiles: strategy.sourceFiles,
-      seconds: Date().timeIntervalSince(started))
+      result: result, metrics: metrics, sourceFiles: strategy.sourceFiles, seconds: Date().timeIntervalSince(started),
+      savedRun: runID)
   }
 }
