@@ -34,17 +34,18 @@ let package = Package(
     .target(name: "WickSim", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
+    .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
-        "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport",
+        "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
     .executableTarget(
       name: "wick-bench",
-      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI"],
+      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk", "WickStats"],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
@@ -55,6 +56,7 @@ let package = Package(
     .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
     .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
+    .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
   ],
