@@ -10,6 +10,7 @@ public struct WickCommand: ParsableCommand {
       DataCommand.self,
       BacktestCommand.self,
       ConfigCommand.self,
+      PairsCommand.self,
     ]
   )
   public init() {}
