@@ -21,7 +21,10 @@ public struct DataCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "data",
     abstract: "Manage the candle cache: synthesise, import, export, list, fetch.",
-    subcommands: [DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self]
+    subcommands: [
+      DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self, DataFetch.self, DataRepair.self,
+      DataTime.self,
+    ]
   )
   public init() {}
 }

@@ -1,0 +1,159 @@
+import Foundation
+
+/// A small JSON reader for exchange responses: values refer to byte ranges of the body, so a
+/// page of a thousand klines costs one array per kline and no string per field. Numbers (and
+/// the numeric strings exchanges send) convert with `strtod` straight from the bytes.
+public struct JSONDocument: Sendable {
+  public indirect enum Value: Sendable {
+    case string(Range<Int>)
+    case number(Range<Int>)
+    case bool(Bool)
+    case null
+    case array([Value])
+    case object([(key: Range<Int>, value: Value)])
+  }
+
+  struct Malformed: Error {
+    var reason: String
+    var offset: Int
+  }
+
+  /// The body with a NUL appended, so `strtod` always stops inside the buffer.
+  public let bytes: [UInt8]
+  public let root: Value
+
+  public init(_ body: [UInt8]) throws {
+    var b = body
+    b.append(0)
+    bytes = b
+    var p = Parser(bytes: b, end: body.count)
+    root = try p.value()
+    p.skipSpace()
+    guard p.i == body.count else { throw Malformed(reason: "unexpected text after the JSON value", offset: p.i) }
+  }
+
+  public func text(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+
+  /// The number in a JSON number or a numeric string.
+  public func double(_ v: Value) -> Double? {
+    let r: Range<Int>
+    switch v {
+    case .number(let x), .string(let x): r = x
+    default: return nil
+    }
+    guard !r.isEmpty else { return nil }
+    return bytes.withUnsafeBufferPointer { buf -> Double? in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { base -> Double? in
+        let start = base + r.lowerBound
+        var end: UnsafeMutablePointer<CChar>? = nil
+        let d = strtod(start, &end)
+        guard let end, UnsafePointer(end) - start == r.count, d.isFinite else { return nil }
+        return d
+      }
+    }
+  }
+
+  public func int64(_ v: Value) -> Int64? {
+    guard let d = double(v), d == d.rounded(), abs(d) < 9e15 else { return nil }
+    return Int64(d)
+  }
+
+  public func member(_ v: Value, _ key: String) -> Value? {
+    guard case .object(let members) = v else { return nil }
+    let k = Array(key.utf8)
+    return members.first { bytes[$0.key].elementsEqual(k) }?.value
+  }
+
+  struct Parser {
+    let bytes: [UInt8]
+    let end: Int
+    var i = 0
+
+    mutating func skipSpace() { while i < end, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 } }
+
+    mutating func value() throws -> Value {
+      skipSpace()
+      guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
+      switch bytes[i] {
+      case 34: return .string(try string())
+      case 91:
+        i += 1
+        var items: [Value] = []
+        skipSpace()
+        if i < end, bytes[i] == 93 {
+          i += 1
+          return .array(items)
+        }
+        while true {
+          items.append(try value())
+          skipSpace()
+          guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
+          if bytes[i] == 44 {
+            i += 1
+          } else if bytes[i] == 93 {
+            i += 1
+            return .array(items)
+          } else {
+            throw Malformed(reason: "expected ',' or ']'", offset: i)
+          }
+        }
+      case 123:
+        i += 1
+        var members: [(key: Range<Int>, value: Value)] = []
+        skipSpace()
+        if i < end, bytes[i] == 125 {
+          i += 1
+          return .object(members)
+        }
+        while true {
+          skipSpace()
+          guard i < end, bytes[i] == 34 else { throw Malformed(reason: i < end ? "expected a key" : "truncated JSON", offset: i) }
+          let key = try string()
+          skipSpace()
+          guard i < end, bytes[i] == 58 else { throw Malformed(reason: i < end ? "expected ':'" : "truncated JSON", offset: i) }
+          i += 1
+          members.append((key, try value()))
+          skipSpace()
+          guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
+          if bytes[i] == 44 {
+            i += 1
+          } else if bytes[i] == 125 {
+            i += 1
+            return .object(members)
+          } else {
+            throw Malformed(reason: "expected ',' or '}'", offset: i)
+          }
+        }
+      case 116 where bytes[i..<min(i + 4, end)].elementsEqual("true".utf8):
+        i += 4
+        return .bool(true)
+      case 102 where bytes[i..<min(i + 5, end)].elementsEqual("false".utf8):
+        i += 5
+        return .bool(false)
+      case 110 where bytes[i..<min(i + 4, end)].elementsEqual("null".utf8):
+        i += 4
+        return .null
+      default:
+        let start = i
+        while i < end, (bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 45 || bytes[i] == 43 || bytes[i] == 46 || bytes[i] == 101 || bytes[i] == 69 {
+          i += 1
+        }
+        guard i > start else { throw Malformed(reason: "unexpected character", offset: i) }
+        return .number(start..<i)
+      }
+    }
+
+    /// A string's content range (escapes are kept raw: exchange fields never need decoding).
+    mutating func string() throws -> Range<Int> {
+      i += 1
+      let start = i
+      while i < end, bytes[i] != 34 {
+        if bytes[i] == 92 { i += 1 }
+        i += 1
+      }
+      guard i < end else { throw Malformed(reason: "truncated JSON (unterminated string)", offset: i) }
+      defer { i += 1 }
+      return start..<i
+    }
+  }
+}
