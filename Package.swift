@@ -45,7 +45,7 @@ let package = Package(
     .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
     .executableTarget(
       name: "wick-bench",
-      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk", "WickStats"],
+      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk", "WickStats", "WickTesting"],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.

@@ -4,6 +4,8 @@ import WickData
 import WickLua
 import WickRisk
 import WickSim
+import WickStats
+import WickTesting
 
 // `make bench`: one line per figure, each with its baseline measured in the same run.
 // Timings are best-of-3 wall clock on a shared machine; ratios are the figures to trust.
@@ -130,6 +132,44 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
 } else {
   line("wick backtest command", "skipped", "build the wick product first")
 }
+// Pairs: zscore_pairs.lua over 10 cointegrated pairs × 4 years of 4h candles (20 symbols).
+do {
+  let tf4h = try Timeframe(parsing: "4h")
+  let perSeries = 4 * 365 * 6
+  var names: [String] = []
+  var pairList: [ParamValue] = []
+  for k in 0..<10 {
+    var pair = PairSynthesizer(seed: UInt64(100 + k), timeframe: tf4h, hedge: Double(5 + k), halfLife: Double(6 + k))
+    var a: [Candle] = []
+    var b: [Candle] = []
+    for _ in 0..<perSeries {
+      let (x, y) = pair.next()
+      a.append(x)
+      b.append(y)
+    }
+    let (na, nb) = ("A\(k)USDT", "B\(k)USDT")
+    try store.write(a, series: SeriesKey(exchange: "local", symbol: na, timeframe: tf4h), replace: false)
+    try store.write(b, series: SeriesKey(exchange: "local", symbol: nb, timeframe: tf4h), replace: false)
+    names += [na, nb]
+    pairList.append(.table([("a", .string(na)), ("b", .string(nb))]))
+  }
+  var pairTrades = 0
+  let pairSeconds = try best {
+    let s = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: [("pairs", .list(pairList), "bench")], symbols: names)
+    let config = BacktestConfig(strategyName: s.name, params: s.params, timeframe: tf4h, historyDepth: s.warmup)
+    let engine = BacktestEngine(config: config, symbols: names, strategy: s, risk: FixedFractionSizer())
+    let cursors = try names.map { try store.cursor(series: SeriesKey(exchange: "local", symbol: $0, timeframe: tf4h)) }
+    pairTrades = try engine.run(source: MergedCandleSource(symbols: names, cursors: cursors)).trades.count
+  }
+  line("zscore_pairs.lua, 10 pairs × 4y of 4h", rate(perSeries * 20, pairSeconds), "\(pairTrades) trades")
+}
+
+// The cointegration scanner: all 1,225 pairs of 50 symbols × 1,000 candles.
+line("pairs scan, 50 symbols × 1000 candles", String(format: "%.0f pairs/s", PairScanBenchmark.run(symbols: 50, length: 1_000)))
+
+// Exchange feed: fetch, parse and store 200k candles served by the loopback mock exchange.
+line("feed fetch+parse+store (loopback)", String(format: "%.0f/s", try FeedBenchmark.run(candles: 200_000)), "target ≥ 500000/s")
+
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)
 line("bench process peak RSS", String(format: "%.1f MB", Double(selfUsage.ru_maxrss) / 1024))
