@@ -16,6 +16,20 @@
 -- Source: seed 000 (BacktestEngine sweeps highest_high_lookback and the exit type).
 local exits = require "exits"
 
+-- A setup (the latest peak, or trough when allow_long) fails when price closes beyond the
+-- opposite side of its candle within confirm_candles: trade the failure, stop beyond the extreme.
+local function try_setup(ctx, c, setup, side, trigger, extreme, tag)
+  local p = ctx.params
+  setup.age = setup.age + 1
+  if setup.age > p.confirm_candles then return false end
+  local sign = side == "short" and 1 or -1
+  if (c.close - trigger) * sign >= 0 then return false end
+  local stop = extreme * (1 + sign * p.stop_buffer)
+  local order = exits.plan{ style = p.exit_type, side = side, entry = c.close, stop = stop, take_r = p.take_r }
+  ctx:enter{ symbol = c.symbol, side = side, stop = order.stop, take = order.take, trail = order.trail, tag = tag }
+  return true
+end
+
 return {
   name = "peak_reversal",
   timeframe = "5m",
@@ -60,28 +74,11 @@ return {
       return
     end
 
-    local peak = ctx.peak
-    if peak then
-      peak.age = peak.age + 1
-      if peak.age <= p.confirm_candles and c.close < peak.low then
-        local stop = peak.high * (1 + p.stop_buffer)
-        local order = exits.plan{ style = p.exit_type, side = "short", entry = c.close, stop = stop, take_r = p.take_r }
-        ctx:enter{ symbol = c.symbol, side = "short", stop = order.stop, take = order.take, trail = order.trail,
-                   tag = "peak_breakdown" }
-        ctx.peak = nil
-        return
-      end
-    end
-    local trough = ctx.trough
-    if p.allow_long and trough then
-      trough.age = trough.age + 1
-      if trough.age <= p.confirm_candles and c.close > trough.high then
-        local stop = trough.low * (1 - p.stop_buffer)
-        local order = exits.plan{ style = p.exit_type, side = "long", entry = c.close, stop = stop, take_r = p.take_r }
-        ctx:enter{ symbol = c.symbol, side = "long", stop = order.stop, take = order.take, trail = order.trail,
-                   tag = "trough_breakout" }
-        ctx.trough = nil
-      end
+    local peak, trough = ctx.peak, ctx.trough
+    if peak and try_setup(ctx, c, peak, "short", peak.low, peak.high, "peak_breakdown") then
+      ctx.peak = nil
+    elseif p.allow_long and trough and try_setup(ctx, c, trough, "long", trough.high, trough.low, "trough_breakout") then
+      ctx.trough = nil
     end
   end,
 }

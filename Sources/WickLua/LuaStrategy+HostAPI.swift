@@ -108,6 +108,47 @@ extension LuaStrategy {
     }
   }
 
+  /// The numeric fields `keys` of the table at index 2 (nil when absent), or the first error.
+  private func numberFields(_ keys: [String], _ function: String) -> Result<[Double?], Refusal> {
+    var numbers: [Double?] = []
+    for key in keys {
+      switch numberField(2, key, function) {
+      case .success(let v): numbers.append(v)
+      case .failure(let e): return .failure(e)
+      }
+    }
+    return .success(numbers)
+  }
+
+  /// `true, qty` for an accepted intent, `false, "code: detail"` for a refused one.
+  private func pushOutcome(_ outcome: IntentOutcome) -> Int32 {
+    switch outcome {
+    case .accepted(let qty):
+      lua_pushboolean(state.L, 1)
+      lua_pushnumber(state.L, qty)
+    case .refused(let r):
+      lua_pushboolean(state.L, 0)
+      state.push(r.description)
+    }
+    return 2
+  }
+
+  /// The `long` and `short` legs of a pair table at index 2, as symbol indices; nil after
+  /// pushing the error (the caller returns -1).
+  private func pairLegs(_ L: OpaquePointer, _ function: String) -> (long: Int, short: Int)? {
+    var legs: [Int] = []
+    for key in ["long", "short"] {
+      state.rawField(2, key)
+      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: function) else {
+        _ = unknownSymbol(L, at: lua_gettop(L), function: "\(function) '\(key)'")
+        return nil
+      }
+      state.pop()
+      legs.append(i)
+    }
+    return (legs[0], legs[1])
+  }
+
   private func stringField(_ table: Int32, _ key: String) -> String? {
     defer { state.pop() }
     return state.rawField(table, key) == LUA_TSTRING ? state.string(at: -1) : nil
@@ -130,26 +171,16 @@ extension LuaStrategy {
     guard let sideText, let side = Side(rawValue: sideText) else {
       return fail("\(f): 'side' must be \"long\" or \"short\"")
     }
-    var numbers: [Double?] = []
-    for key in ["stop", "take", "trail", "risk"] {
-      switch numberField(2, key, f) {
-      case .success(let v): numbers.append(v)
-      case .failure(let e): return fail(e.detail)
-      }
+    let numbers: [Double?]
+    switch numberFields(["stop", "take", "trail", "risk"], f) {
+    case .success(let n): numbers = n
+    case .failure(let e): return fail(e.detail)
     }
     if let trail = numbers[2], trail <= 0 { return fail("\(f): 'trail' must be a positive price distance") }
     let intent = OrderIntent(
       symbol: symbol!, side: side, stop: numbers[0], take: numbers[1], trail: numbers[2], risk: numbers[3],
       tag: stringField(2, "tag"))
-    switch host.enter(intent) {
-    case .accepted(let qty):
-      lua_pushboolean(L, 1)
-      lua_pushnumber(L, qty)
-    case .refused(let r):
-      lua_pushboolean(L, 0)
-      state.push(r.description)
-    }
-    return 2
+    return pushOutcome(host.enter(intent))
   }
 
   private func exit(_ L: OpaquePointer) -> Int32 {
@@ -237,36 +268,18 @@ extension LuaStrategy {
     {
       return fail(e)
     }
-    var legs: [Int] = []
-    for key in ["long", "short"] {
-      state.rawField(2, key)
-      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
-        return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
-      }
-      state.pop()
-      legs.append(i)
-    }
-    guard legs[0] != legs[1] else { return fail("\(f): the long and short legs must be different symbols") }
-    var numbers: [Double?] = []
-    for key in ["hedge", "entry_z", "stop_z", "spread_std", "risk"] {
-      switch numberField(2, key, f) {
-      case .success(let v): numbers.append(v)
-      case .failure(let e): return fail(e.detail)
-      }
+    guard let legs = pairLegs(L, f) else { return -1 }
+    guard legs.long != legs.short else { return fail("\(f): the long and short legs must be different symbols") }
+    let numbers: [Double?]
+    switch numberFields(["hedge", "entry_z", "stop_z", "spread_std", "risk"], f) {
+    case .success(let n): numbers = n
+    case .failure(let e): return fail(e.detail)
     }
     guard let hedge = numbers[0], hedge > 0 else { return fail("\(f): 'hedge' must be a positive number") }
     let pair = PairIntent(
-      long: legs[0], short: legs[1], hedge: hedge, entryZ: numbers[1], stopZ: numbers[2], spreadStd: numbers[3],
+      long: legs.long, short: legs.short, hedge: hedge, entryZ: numbers[1], stopZ: numbers[2], spreadStd: numbers[3],
       risk: numbers[4], tag: stringField(2, "tag"))
-    switch host.enterPair(pair) {
-    case .accepted(let qty):
-      lua_pushboolean(L, 1)
-      lua_pushnumber(L, qty)
-    case .refused(let r):
-      lua_pushboolean(L, 0)
-      state.push(r.description)
-    }
-    return 2
+    return pushOutcome(host.enterPair(pair))
   }
 
   private func exitPair(_ L: OpaquePointer) -> Int32 {
@@ -274,16 +287,8 @@ extension LuaStrategy {
     guard let host else { return notInCallback(.exitPair) }
     guard lua_type(L, 2) == LUA_TTABLE else { return fail("\(f) expects a table: ctx:exit_pair{ long = \"A\", short = \"B\" }") }
     if let e = checkFields(L, table: 2, allowed: ["long", "short", "reason"], function: f) { return fail(e) }
-    var legs: [Int] = []
-    for key in ["long", "short"] {
-      state.rawField(2, key)
-      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: f) else {
-        return unknownSymbol(L, at: lua_gettop(L), function: "\(f) '\(key)'")
-      }
-      state.pop()
-      legs.append(i)
-    }
-    lua_pushboolean(L, host.exitPair(long: legs[0], short: legs[1], reason: stringField(2, "reason")) ? 1 : 0)
+    guard let legs = pairLegs(L, f) else { return -1 }
+    lua_pushboolean(L, host.exitPair(long: legs.long, short: legs.short, reason: stringField(2, "reason")) ? 1 : 0)
     return 1
   }
 
