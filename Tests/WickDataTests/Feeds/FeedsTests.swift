@@ -210,6 +210,27 @@ import WickTesting
     #expect(try rig.store.fundingRates(exchange: api.storageName, symbol: "BTCUSDT") == rates)
   }
 
+  /// Ctrl-C stops after the page in flight: whole pages stay, and the next run continues.
+  @Test func anInterruptedFetchLeavesWholePagesAndResumes() throws {
+    let candles = series(4_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf, serverTime: candles.last!.time + 60_000)
+    defer { mock.stop() }
+    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    var pages = 0
+    rig.fetcher.onProgress = { _ in
+      pages += 1
+      if pages == 2 { FetchInterrupt.requested = 1 }
+    }
+    let first = try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    FetchInterrupt.requested = 0
+    #expect(first.interrupted)
+    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))
+    rig.fetcher.onProgress = nil
+    let second = try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    #expect(second.candles == 2_000 && !second.interrupted)
+    #expect(try rig.stored("bybit") == candles)
+  }
+
   @Test func serverClockMeasuresTheOffset() throws {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     let mock = try MockExchange(candles: [], timeframe: tf, serverTime: now + 60_000)
