@@ -30,14 +30,16 @@ public enum ADF {
       return (Array(diff[start...]), cols)
     }
 
-    // AIC search on the sample that the longest lag allows, so the criteria are comparable.
+    // AIC search on the sample that the longest lag allows, so the criteria are comparable. The
+    // models are nested (each lag adds a column), so one factorisation serves all of them.
     let commonRows = diff.count - maxlag
+    let full = design(lag: maxlag, rows: commonRows)
+    let nested = NestedLeastSquares(y: full.y, columns: full.columns)
     var best: (aic: Double, lag: Int)? = nil
     for lag in 0...maxlag {
-      let d = design(lag: lag, rows: commonRows)
-      guard let fit = LeastSquares(y: d.y, columns: d.columns) else { continue }
+      guard let aic = nested.aic(columns: ntrend + 1 + lag) else { continue }
       // Ties go to the shorter lag, as Python's min over (aic, k) tuples does.
-      if best == nil || fit.aic < best!.aic { best = (fit.aic, lag) }
+      if best == nil || aic < best!.aic { best = (aic, lag) }
     }
     guard let chosen = best?.lag else { return nil }
     let d = design(lag: chosen, rows: diff.count - chosen)
