@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := out/demo
-WICK_RELEASE = $$($(SWIFT) build -c release --show-bin-path)/wick
+BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
 .PHONY: deps build release demo test bench format clean
 
@@ -27,9 +27,9 @@ release: deps
 demo: release
 	@mkdir -p $(DEMO_DIR)
 	@rm -f $(DEMO_DIR)/wick.sqlite*
-	$(WICK_RELEASE) data synth --symbol BTCUSDT --timeframe 1m --candles 525600 --seed 7 --db $(DEMO_DIR)/wick.sqlite
-	$(WICK_RELEASE) data ls --db $(DEMO_DIR)/wick.sqlite
-	$(WICK_RELEASE) backtest strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m --db $(DEMO_DIR)/wick.sqlite \
+	$(BIN)/wick data synth --symbol BTCUSDT --timeframe 1m --candles 525600 --seed 7 --db $(DEMO_DIR)/wick.sqlite
+	$(BIN)/wick data ls --db $(DEMO_DIR)/wick.sqlite
+	$(BIN)/wick backtest strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m --db $(DEMO_DIR)/wick.sqlite \
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
@@ -40,7 +40,7 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product wick
 	$(SWIFT) build -c release --product wick-bench
-	$$($(SWIFT) build -c release --show-bin-path)/wick-bench
+	$(BIN)/wick-bench
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks
