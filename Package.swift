@@ -54,7 +54,7 @@ let package = Package(
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
     .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
-    .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua"]),
+    .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
     .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),

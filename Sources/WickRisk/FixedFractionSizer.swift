@@ -40,6 +40,9 @@ public final class FixedFractionSizer: RiskGate {
     }
   }
 
+  /// Sizing-only mode has no account or portfolio limits to apply to pre-sized legs.
+  public func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal? { nil }
+
   public func recordOpen(_ position: Position, time: Int64) {}
   public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {}
   public func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] { [] }

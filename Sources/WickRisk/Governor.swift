@@ -30,8 +30,9 @@ public struct Governor: Sendable {
         return Refusal("opposing_exposure", "\(symbol) already has a \(p.side.rawValue) position")
       }
     }
-    if open >= config.maxConcurrentPositions {
-      return Refusal("max_positions", "\(open) positions open (limit \(config.maxConcurrentPositions))")
+    if open + portfolio.pendingEntries >= config.maxConcurrentPositions {
+      return Refusal(
+        "max_positions", "\(open) positions open and \(portfolio.pendingEntries) pending (limit \(config.maxConcurrentPositions))")
     }
     let equity = portfolio.equity()
     let after = abs(net + side.sign * notional)

@@ -125,6 +125,38 @@ public final class RiskEngine: RiskGate, RiskJournal {
     }
   }
 
+  public func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal? {
+    let name = legs.map { accounts[$0.symbol].name }.joined(separator: "+")
+    func refused(_ r: Refusal) -> Refusal {
+      _ = refuse(r, account: name, time: time)
+      return r
+    }
+    if halted { return refused(Refusal("emergency_stop", "trading is halted after the total-loss emergency stop")) }
+    for leg in legs {
+      if let r = accountRefusal(leg.symbol) { return refused(r) }
+    }
+    // Positions already open plus the new legs must fit the portfolio cap as a unit.
+    let open = portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count + portfolio.pendingEntries
+    if open + legs.count > config.governor.maxConcurrentPositions {
+      return refused(Refusal("max_positions", "\(open) positions open; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"))
+    }
+    for leg in legs {
+      let price = portfolio.lastPrice(symbol: leg.symbol)
+      if config.caps.maxPositionValue > 0, leg.qty * price > config.caps.maxPositionValue {
+        return refused(Refusal("max_position_value", "a leg's value \(formatNumber(leg.qty * price)) exceeds \(formatNumber(config.caps.maxPositionValue))"))
+      }
+      var governorView = governor
+      governorView.config.maxConcurrentPositions = Int.max  // counted for the unit above
+      if let r = governorView.refusal(
+        account: accounts[leg.symbol].name, symbol: symbols[leg.symbol], side: leg.side, notional: 0, time: time,
+        portfolio: portfolio)
+      {
+        return refused(r)
+      }
+    }
+    return nil
+  }
+
   public func recordOpen(_ position: Position, time: Int64) {
     accounts[position.symbol].tradesToday += 1
     touch(position.symbol)

@@ -7,8 +7,8 @@ extension BacktestEngine {
       pendingExits[s] = nil
       if positions[s] != nil { close(symbol: s, at: c.open, time: c.time, reason: .signal, note: reason) }
     }
-    guard let pending = pendingEntries[s] else { return }
-    pendingEntries[s] = nil
+    guard let pending = pendingOrders[s] else { return }
+    pendingOrders[s] = nil
     guard positions[s] == nil else {
       count(Refusal("position_open", "an entry for \(symbols[s]) arrived while a position is open"))
       return

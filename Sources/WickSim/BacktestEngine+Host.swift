@@ -6,6 +6,8 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   public func equity() -> Double { markedEquity() }
   public func lastPrice(symbol: Int) -> Double { lastPrices[symbol] }
 
+  public var pendingEntries: Int { pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count }
+
   public func marginInUse() -> Double {
     var m = 0.0
     for i in positions.indices { if let p = positions[i] { m += p.qty * p.entry / risk.leverage } }
@@ -21,12 +23,12 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     if positions[s] != nil && pendingExits[s] == nil {
       return refuse(Refusal("position_open", "\(symbols[s]) already has an open position; exit it first"))
     }
-    if pendingEntries[s] != nil {
+    if pendingOrders[s] != nil {
       return refuse(Refusal("entry_pending", "\(symbols[s]) already has an entry waiting for the next open"))
     }
     let outcome = risk.review(RiskRequest(intent: intent, referencePrice: lastPrices[s], time: now), portfolio: self)
     switch outcome {
-    case .accepted(let qty): pendingEntries[s] = PendingEntry(intent: intent, qty: qty, decidedAt: now)
+    case .accepted(let qty): pendingOrders[s] = PendingEntry(intent: intent, qty: qty, decidedAt: now)
     case .refused(let r): count(r)
     }
     return outcome
@@ -38,8 +40,8 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   }
 
   public func exit(symbol: Int, reason: String?) -> Bool {
-    if pendingEntries[symbol] != nil && positions[symbol] == nil {
-      pendingEntries[symbol] = nil  // cancel an entry that has not filled yet
+    if pendingOrders[symbol] != nil && positions[symbol] == nil {
+      pendingOrders[symbol] = nil  // cancel an entry that has not filled yet
       return true
     }
     guard positions[symbol] != nil else { return false }
@@ -75,6 +77,9 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     let notionalPerUnit = pl + pair.hedge * ps
     qty = min(qty, eq * risk.leverage / notionalPerUnit)
     guard qty > 0, qty.isFinite else { return refuse(Refusal("zero_size", "pair size is \(qty)")) }
+    if let r = risk.admit(legs: [(pair.long, .long, qty), (pair.short, .short, qty * pair.hedge)], time: now, portfolio: self) {
+      return refuse(r)
+    }
     pendingPairs.append(PendingPair(intent: pair, qtyLong: qty, qtyShort: qty * pair.hedge))
     return .accepted(qty: qty)
   }

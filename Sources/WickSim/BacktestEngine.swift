@@ -27,7 +27,7 @@ public final class BacktestEngine {
   var fundingCursors: [Int]
   var fundingCheckedUntil: Int64?
   var rejects: RandomRejects
-  var pendingEntries: [PendingEntry?]
+  var pendingOrders: [PendingEntry?]
   var pendingExits: [String??]
   var lastPrices: [Double]
   var histories: [CandleHistory]
@@ -65,7 +65,7 @@ public final class BacktestEngine {
     positionFunding = Array(repeating: 0, count: n)
     fundingCursors = Array(repeating: 0, count: n)
     rejects = RandomRejects(probability: config.rejectProbability, seed: config.rejectSeed)
-    pendingEntries = Array(repeating: nil, count: n)
+    pendingOrders = Array(repeating: nil, count: n)
     pendingExits = Array(repeating: nil, count: n)
     lastPrices = Array(repeating: 0, count: n)
     histories = Array(repeating: CandleHistory(capacity: config.historyDepth), count: n)

@@ -9,6 +9,7 @@ final class FakePortfolio: PortfolioView {
   var positions: [Int: Position] = [:]
   var prices: [Double]
   var cash: Double
+  var pendingEntries = 0
   init(symbols: [String] = ["BTCUSDT", "ETHUSDT"], prices: [Double] = [100, 50], cash: Double = 10_000) {
     self.symbols = symbols
     self.prices = prices

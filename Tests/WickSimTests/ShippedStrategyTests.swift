@@ -164,6 +164,36 @@ import WickRisk
     #expect(r.error?.contains("not in this run's symbols") == true)
   }
 
+  /// Pair legs go through the same account and portfolio rules as single entries: with room for
+  /// two positions, only one pair (two legs) can be open at a time.
+  @Test func pairLegsRespectThePortfolioCap() throws {
+    let (a, b) = cointegratedPair(1_000, seed: 21)
+    let (c, d) = cointegratedPair(1_000, seed: 22)
+    let symbols = ["AAA", "BBB", "CCC", "DDD"]
+    let pairs = ParamValue.list([
+      .table([("a", .string("AAA")), ("b", .string("BBB"))]), .table([("a", .string("CCC")), ("b", .string("DDD"))]),
+    ])
+    let strategy = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: [("pairs", pairs, "test")], symbols: symbols)
+    var risk = WickConfig()
+    risk.governor.maxConcurrentPositions = 2
+    let gate = RiskEngine(config: risk, strategy: strategy.name, symbols: symbols, initialEquity: 10_000)
+    let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"), historyDepth: 60)
+    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: gate)
+    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
+    #expect(r.error == nil)
+    #expect((r.refusals["max_positions"] ?? 0) > 0)
+    // Never more than two legs open at once.
+    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    var open = 0
+    var most = 0
+    for (_, delta) in events {
+      open += delta
+      most = max(most, open)
+    }
+    #expect(most <= 2)
+    #expect(r.trades.count >= 4)
+  }
+
   @Test func zscorePairsOpensAndClosesLegsAsOneUnit() throws {
     let (a, b) = cointegratedPair(1_000, seed: 21)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairs-\(UUID().uuidString).json")

@@ -10,6 +10,8 @@ public protocol PortfolioView: AnyObject {
   func equity() -> Double
   /// Initial margin currently locked by open positions.
   func marginInUse() -> Double
+  /// Entries (and pair legs) accepted but not filled yet: they count toward position limits.
+  var pendingEntries: Int { get }
 }
 
 /// An intent with what it takes to size it: the engine's expected entry price is the last close.
@@ -37,6 +39,9 @@ public protocol RiskGate: AnyObject {
   /// Called on every new candle time before fills: daily resets and kill checks. Returns symbols
   /// whose positions must be flattened now (e.g. an emergency stop), with the reason.
   func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)]
+  /// Admits (nil) or refuses legs the engine has already sized, as one unit: pair trades are
+  /// sized by their spread, but the account, governor and cap rules still apply to every leg.
+  func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal?
   /// Leverage used for margin: initial margin = notional / leverage.
   var leverage: Double { get }
   /// Human-readable list of the limits in force, for the summary.
