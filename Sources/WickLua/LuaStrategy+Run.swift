@@ -149,21 +149,14 @@ extension LuaStrategy {
     lua_pushvalue(L, Slot.keyTime)
     lua_pushinteger(L, lua_Integer(c.time))
     lua_rawset(L, table)
-    lua_pushvalue(L, Slot.keyOpen)
-    lua_pushnumber(L, c.open)
-    lua_rawset(L, table)
-    lua_pushvalue(L, Slot.keyHigh)
-    lua_pushnumber(L, c.high)
-    lua_rawset(L, table)
-    lua_pushvalue(L, Slot.keyLow)
-    lua_pushnumber(L, c.low)
-    lua_rawset(L, table)
-    lua_pushvalue(L, Slot.keyClose)
-    lua_pushnumber(L, c.close)
-    lua_rawset(L, table)
-    lua_pushvalue(L, Slot.keyVolume)
-    lua_pushnumber(L, c.volume)
-    lua_rawset(L, table)
+    // open, high, low, close, volume: consecutive key slots, consecutive tuple fields.
+    withUnsafeBytes(of: (c.open, c.high, c.low, c.close, c.volume)) { raw in
+      for (k, value) in raw.bindMemory(to: Double.self).enumerated() {
+        lua_pushvalue(L, Slot.keyOpen + Int32(k))
+        lua_pushnumber(L, value)
+        lua_rawset(L, table)
+      }
+    }
   }
 
   public func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws {

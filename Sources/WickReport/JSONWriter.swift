@@ -27,6 +27,14 @@ struct JSONWriter {
     text += "\""
   }
 
+  /// `"key": value` inside an object (preceded by ", " unless first).
+  mutating func field(_ key: String, first: Bool = false, _ value: (inout JSONWriter) -> Void) {
+    if !first { text += ", " }
+    string(key)
+    text += ": "
+    value(&self)
+  }
+
   mutating func number(_ d: Double?) {
     guard let d, d.isFinite else {
       text += "null"

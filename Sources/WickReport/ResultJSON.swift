@@ -49,37 +49,23 @@ public enum ResultJSON {
     key("final_equity")
     w.number(r.finalEquity)
     key("trades")
-    w.raw("[")
-    for (i, t) in r.trades.enumerated() {
-      w.raw(i == 0 ? "\n    {" : ",\n    {")
-      w.raw("\"symbol\": ")
-      w.string(t.symbol)
-      w.raw(", \"side\": ")
-      w.string(t.side.rawValue)
-      w.raw(", \"entry_time\": ")
-      w.string(UTCTime.iso(t.entryTime))
-      w.raw(", \"entry_price\": ")
-      w.number(t.entryPrice)
-      w.raw(", \"exit_time\": ")
-      w.string(UTCTime.iso(t.exitTime))
-      w.raw(", \"exit_price\": ")
-      w.number(t.exitPrice)
+    objects(r.trades, &w) { t, w in
+      w.field("symbol", first: true) { $0.string(t.symbol) }
+      w.field("side") { $0.string(t.side.rawValue) }
+      w.field("entry_time") { $0.string(UTCTime.iso(t.entryTime)) }
+      w.field("entry_price") { $0.number(t.entryPrice) }
+      w.field("exit_time") { $0.string(UTCTime.iso(t.exitTime)) }
+      w.field("exit_price") { $0.number(t.exitPrice) }
       for (k, v) in [
         ("qty", t.qty), ("fees", t.fees), ("spread", t.spreadCost), ("slippage", t.slippageCost), ("funding", t.funding),
         ("pnl", t.pnl), ("r", t.r),
       ] as [(String, Double?)] {
-        w.raw(", \"\(k)\": ")
-        w.number(v)
+        w.field(k) { $0.number(v) }
       }
-      w.raw(", \"exit_reason\": ")
-      w.string(t.exitReason.rawValue)
-      w.raw(", \"exit_note\": ")
-      if let n = t.exitNote { w.string(n) } else { w.raw("null") }
-      w.raw(", \"tag\": ")
-      if let tag = t.tag { w.string(tag) } else { w.raw("null") }
-      w.raw("}")
+      w.field("exit_reason") { $0.string(t.exitReason.rawValue) }
+      w.field("exit_note") { w in if let n = t.exitNote { w.string(n) } else { w.raw("null") } }
+      w.field("tag") { w in if let tag = t.tag { w.string(tag) } else { w.raw("null") } }
     }
-    w.raw(r.trades.isEmpty ? "]" : "\n  ]")
     key("metrics")
     w.raw("{")
     for (i, f) in metrics.fields.enumerated() {
@@ -108,35 +94,20 @@ public enum ResultJSON {
     key("error")
     if let e = r.error { w.string(e) } else { w.raw("null") }
     key("risk_events")
-    w.raw("[")
-    for (i, e) in r.riskEvents.enumerated() {
-      w.raw(i == 0 ? "\n    {" : ",\n    {")
-      w.raw("\"time\": ")
-      w.string(UTCTime.iso(e.time))
-      w.raw(", \"kind\": ")
-      w.string(e.kind.rawValue)
-      w.raw(", \"account\": ")
-      w.string(e.account)
-      w.raw(", \"detail\": ")
-      w.string(e.detail)
-      w.raw("}")
+    objects(r.riskEvents, &w) { e, w in
+      w.field("time", first: true) { $0.string(UTCTime.iso(e.time)) }
+      w.field("kind") { $0.string(e.kind.rawValue) }
+      w.field("account") { $0.string(e.account) }
+      w.field("detail") { $0.string(e.detail) }
     }
-    w.raw(r.riskEvents.isEmpty ? "]" : "\n  ]")
     key("risk_state")
-    w.raw("[")
-    for (i, p) in r.riskStates.enumerated() {
-      w.raw(i == 0 ? "\n    {" : ",\n    {")
-      w.raw("\"time\": ")
-      w.string(UTCTime.iso(p.time))
-      w.raw(", \"account\": ")
-      w.string(p.account)
-      w.raw(", \"decay_factor\": ")
-      w.number(p.decayFactor)
-      w.raw(", \"daily_loss_used\": ")
-      w.number(p.dailyLossUsed)
-      w.raw(", \"killed\": \(p.killed)}")
+    objects(r.riskStates, &w) { p, w in
+      w.field("time", first: true) { $0.string(UTCTime.iso(p.time)) }
+      w.field("account") { $0.string(p.account) }
+      w.field("decay_factor") { $0.number(p.decayFactor) }
+      w.field("daily_loss_used") { $0.number(p.dailyLossUsed) }
+      w.field("killed") { $0.raw(p.killed ? "true" : "false") }
     }
-    w.raw(r.riskStates.isEmpty ? "]" : "\n  ]")
     key("equity")
     w.raw("[")
     for (i, p) in r.equity.enumerated() {
@@ -149,6 +120,17 @@ public enum ResultJSON {
     w.raw(r.equity.isEmpty ? "]" : "\n  ]")
     w.raw("\n}\n")
     return w.text
+  }
+
+  /// An array of objects, one per line, each written by `body`.
+  static func objects<T>(_ items: [T], _ w: inout JSONWriter, _ body: (T, inout JSONWriter) -> Void) {
+    w.raw("[")
+    for (i, item) in items.enumerated() {
+      w.raw(i == 0 ? "\n    {" : ",\n    {")
+      body(item, &w)
+      w.raw("}")
+    }
+    w.raw(items.isEmpty ? "]" : "\n  ]")
   }
 
   /// The params as a JSON object (for the ledger).

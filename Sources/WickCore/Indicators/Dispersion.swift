@@ -25,32 +25,29 @@ struct RollingMoments {
   }
 }
 
-/// Population standard deviation over `period` values (TA-Lib STDDEV with nbdev = 1).
-public final class StdDev: StreamingIndicator {
+/// An indicator computed from the rolling mean and standard deviation of the last `period`
+/// values: `StdDev` and `ZScore` differ only in what they report.
+public class RollingDispersion: StreamingIndicator {
   private var moments: RollingMoments
   public private(set) var value: Double?
   public let arity = 1
   public init(period: Int) { moments = RollingMoments(period: period) }
 
+  /// What to report for `x` given the window's mean and standard deviation (nil: not defined).
+  func report(_ x: Double, mean: Double, sd: Double) -> Double? { sd }
+
   @inline(__always) public func update(_ x: Double, _: Double = 0, _: Double = 0) -> Double? {
     moments.push(x)
-    value = moments.isFull ? moments.variance.squareRoot() : nil
+    value = moments.isFull ? report(x, mean: moments.mean, sd: moments.variance.squareRoot()) : nil
     return value
   }
 }
 
+/// Population standard deviation over `period` values (TA-Lib STDDEV with nbdev = 1).
+public final class StdDev: RollingDispersion {}
+
 /// (x − mean) / stddev over the last `period` values including x; nil until warm or when the
 /// window is flat (stddev 0).
-public final class ZScore: StreamingIndicator {
-  private var moments: RollingMoments
-  public private(set) var value: Double?
-  public let arity = 1
-  public init(period: Int) { moments = RollingMoments(period: period) }
-
-  @inline(__always) public func update(_ x: Double, _: Double = 0, _: Double = 0) -> Double? {
-    moments.push(x)
-    let sd = moments.variance.squareRoot()
-    value = moments.isFull && sd > 0 ? (x - moments.mean) / sd : nil
-    return value
-  }
+public final class ZScore: RollingDispersion {
+  override func report(_ x: Double, mean: Double, sd: Double) -> Double? { sd > 0 ? (x - mean) / sd : nil }
 }
