@@ -18,9 +18,13 @@ final class MACrossSwift: Strategy {
     guard let qv, qv >= minVolume else { return }
     guard host.position(symbol: symbol) == nil else { return }
     if c.close > m * 1.001 {
-      host.enter(OrderIntent(symbol: symbol, side: .long, stop: c.close * 0.98, take: c.close * 1.04, tag: "ma_up"))
+      host.enter(
+        OrderIntent(
+          symbol: symbol, side: .long, stop: c.close * 0.98, take: c.close * 1.04, tag: "ma_up"))
     } else if c.close < m * 0.999 {
-      host.enter(OrderIntent(symbol: symbol, side: .short, stop: c.close * 1.02, take: c.close * 0.96, tag: "ma_down"))
+      host.enter(
+        OrderIntent(
+          symbol: symbol, side: .short, stop: c.close * 1.02, take: c.close * 0.96, tag: "ma_down"))
     }
   }
 }

@@ -19,12 +19,17 @@ if let script = environment["WICK_PROFILE_SCRIPT"] {
   var synth = CandleSynthesizer(seed: 7, timeframe: Timeframe.oneMinute)
   let candles = (0..<candleCount).map { _ in synth.next() }
   let strategy = try LuaStrategy(path: script)
-  let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute, historyDepth: 60)
-  let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+  let config = BacktestConfig(
+    strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute, historyDepth: 60)
+  let engine = BacktestEngine(
+    config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
   let start = DispatchTime.now().uptimeNanoseconds
-  let r = try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+  let r = try engine.run(
+    source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
   let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-  print("\(script): \(Int(Double(candleCount) / seconds)) candles/s in memory, \(r.trades.count) trades")
+  print(
+    "\(script): \(Int(Double(candleCount) / seconds)) candles/s in memory, \(r.trades.count) trades"
+  )
   exit(0)
 }
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("wick-bench-\(getpid())")
@@ -34,7 +39,9 @@ let dbPath = work.appendingPathComponent("bench.sqlite").path
 let series = SeriesKey(exchange: "local", symbol: "BTCUSDT", timeframe: .oneMinute)
 
 func line(_ name: String, _ value: String, _ note: String = "") {
-  print("\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(value)\(note.isEmpty ? "" : "  (\(note))")")
+  print(
+    "\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(value)\(note.isEmpty ? "" : "  (\(note))")"
+  )
 }
 
 /// Best of `n` runs of `body`, in seconds.
@@ -52,7 +59,8 @@ func rate(_ n: Int, _ seconds: Double) -> String { String(format: "%.0f/s", Doub
 
 // Candles: the deterministic synthesizer into a fresh cache.
 let store = try CandleStore(path: dbPath)
-var synth = CandleSynthesizer(seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
+var synth = CandleSynthesizer(
+  seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
 let writeSeconds = try best(1) {
   try store.writeBatches(series: series, replace: false) { write in
     var left = candleCount
@@ -74,9 +82,11 @@ let readSeconds = try best {
 line("sqlite read (cursor)", rate(candleCount, readSeconds))
 
 func engineRun(
-  _ strategy: Strategy, params: [(name: String, value: ParamValue)] = [], risk: RiskGate = FixedFractionSizer()
+  _ strategy: Strategy, params: [(name: String, value: ParamValue)] = [],
+  risk: RiskGate = FixedFractionSizer()
 ) throws -> BacktestResult {
-  let config = BacktestConfig(strategyName: strategy.name, params: params, timeframe: .oneMinute, historyDepth: 60)
+  let config = BacktestConfig(
+    strategyName: strategy.name, params: params, timeframe: .oneMinute, historyDepth: 60)
   let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: risk)
   let source = MergedCandleSource(symbols: ["BTCUSDT"], cursors: [try store.cursor(series: series)])
   return try engine.run(source: source)
@@ -86,15 +96,21 @@ var swiftTrades = 0
 let swiftSeconds = try best {
   swiftTrades = try engineRun(MACrossSwift()).trades.count
 }
-line("end to end, ma_cross in Swift (baseline)", rate(candleCount, swiftSeconds), "\(swiftTrades) trades")
+line(
+  "end to end, ma_cross in Swift (baseline)", rate(candleCount, swiftSeconds),
+  "\(swiftTrades) trades")
 
 var luaTrades = 0
 let luaSeconds = try best {
   let s = try LuaStrategy(path: "strategies/ma_cross.lua")
   luaTrades = try engineRun(s, params: s.params).trades.count
 }
-line("end to end, ma_cross.lua (sqlite→lua→fills)", rate(candleCount, luaSeconds), "\(luaTrades) trades")
-line("lua overhead (swift time / lua time)", String(format: "%.2f", swiftSeconds / luaSeconds), "1.00 = free")
+line(
+  "end to end, ma_cross.lua (sqlite→lua→fills)", rate(candleCount, luaSeconds),
+  "\(luaTrades) trades")
+line(
+  "lua overhead (swift time / lua time)", String(format: "%.2f", swiftSeconds / luaSeconds),
+  "1.00 = free")
 
 // The full risk engine (account rules, governor, caps, instruments) against sizing only. With the
 // example config ma_cross trips the daily loss limit and then the kill switch, after which it
@@ -107,18 +123,27 @@ let riskSeconds = try best {
   config.risk.maxDailyLoss = 1_000
   config.risk.maxDrawdownPct = 1
   config.accounts = []
-  let gate = RiskEngine(config: config, strategy: s.name, symbols: ["BTCUSDT"], initialEquity: 10_000)
+  let gate = RiskEngine(
+    config: config, strategy: s.name, symbols: ["BTCUSDT"], initialEquity: 10_000)
   riskTrades = try engineRun(s, params: s.params, risk: gate).trades.count
 }
-line("end to end, ma_cross.lua + full risk engine", rate(candleCount, riskSeconds), "\(riskTrades) trades")
-line("risk engine ratio (sizing-only time / full)", String(format: "%.2f", luaSeconds / riskSeconds), "target ≥ 0.8")
+line(
+  "end to end, ma_cross.lua + full risk engine", rate(candleCount, riskSeconds),
+  "\(riskTrades) trades")
+line(
+  "risk engine ratio (sizing-only time / full)", String(format: "%.2f", luaSeconds / riskSeconds),
+  "target ≥ 0.8")
 
 // The real command, as a user runs it: wall time and peak RSS of the `wick backtest` process.
-let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wick")
+let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  .appendingPathComponent("wick")
 if FileManager.default.isExecutableFile(atPath: wick.path) {
   let p = Process()
   p.executableURL = wick
-  p.arguments = ["backtest", "strategies/ma_cross.lua", "--symbol", "BTCUSDT", "--timeframe", "1m", "--db", dbPath, "--quiet"]
+  p.arguments = [
+    "backtest", "strategies/ma_cross.lua", "--symbol", "BTCUSDT", "--timeframe", "1m", "--db",
+    dbPath, "--quiet",
+  ]
   p.standardOutput = FileHandle.nullDevice
   let start = DispatchTime.now().uptimeNanoseconds
   try p.run()
@@ -127,8 +152,12 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
   // The only child this process has run: its peak RSS is the children's maximum.
   var usage = rusage()
   getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-  line("wick backtest command, wall (incl. startup)", rate(candleCount, seconds), "exit \(p.terminationStatus)")
-  line("wick backtest command, peak RSS", String(format: "%.1f MB", Double(usage.ru_maxrss) / 1024), "target < 150 MB")
+  line(
+    "wick backtest command, wall (incl. startup)", rate(candleCount, seconds),
+    "exit \(p.terminationStatus)")
+  line(
+    "wick backtest command, peak RSS", String(format: "%.1f MB", Double(usage.ru_maxrss) / 1024),
+    "target < 150 MB")
 } else {
   line("wick backtest command", "skipped", "build the wick product first")
 }
@@ -139,7 +168,8 @@ do {
   var names: [String] = []
   var pairList: [ParamValue] = []
   for k in 0..<10 {
-    var pair = PairSynthesizer(seed: UInt64(100 + k), timeframe: tf4h, hedge: Double(5 + k), halfLife: Double(6 + k))
+    var pair = PairSynthesizer(
+      seed: UInt64(100 + k), timeframe: tf4h, hedge: Double(5 + k), halfLife: Double(6 + k))
     var a: [Candle] = []
     var b: [Candle] = []
     for _ in 0..<perSeries {
@@ -148,27 +178,42 @@ do {
       b.append(y)
     }
     let (na, nb) = ("A\(k)USDT", "B\(k)USDT")
-    try store.write(a, series: SeriesKey(exchange: "local", symbol: na, timeframe: tf4h), replace: false)
-    try store.write(b, series: SeriesKey(exchange: "local", symbol: nb, timeframe: tf4h), replace: false)
+    try store.write(
+      a, series: SeriesKey(exchange: "local", symbol: na, timeframe: tf4h), replace: false)
+    try store.write(
+      b, series: SeriesKey(exchange: "local", symbol: nb, timeframe: tf4h), replace: false)
     names += [na, nb]
     pairList.append(.table([("a", .string(na)), ("b", .string(nb))]))
   }
   var pairTrades = 0
   let pairSeconds = try best {
-    let s = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: [("pairs", .list(pairList), "bench")], symbols: names)
-    let config = BacktestConfig(strategyName: s.name, params: s.params, timeframe: tf4h, historyDepth: s.warmup)
-    let engine = BacktestEngine(config: config, symbols: names, strategy: s, risk: FixedFractionSizer())
-    let cursors = try names.map { try store.cursor(series: SeriesKey(exchange: "local", symbol: $0, timeframe: tf4h)) }
-    pairTrades = try engine.run(source: MergedCandleSource(symbols: names, cursors: cursors)).trades.count
+    let s = try LuaStrategy(
+      path: "strategies/zscore_pairs.lua", overrides: [("pairs", .list(pairList), "bench")],
+      symbols: names)
+    let config = BacktestConfig(
+      strategyName: s.name, params: s.params, timeframe: tf4h, historyDepth: s.warmup)
+    let engine = BacktestEngine(
+      config: config, symbols: names, strategy: s, risk: FixedFractionSizer())
+    let cursors = try names.map {
+      try store.cursor(series: SeriesKey(exchange: "local", symbol: $0, timeframe: tf4h))
+    }
+    pairTrades = try engine.run(source: MergedCandleSource(symbols: names, cursors: cursors)).trades
+      .count
   }
-  line("zscore_pairs.lua, 10 pairs × 4y of 4h", rate(perSeries * 20, pairSeconds), "\(pairTrades) trades")
+  line(
+    "zscore_pairs.lua, 10 pairs × 4y of 4h", rate(perSeries * 20, pairSeconds),
+    "\(pairTrades) trades")
 }
 
 // The cointegration scanner: all 1,225 pairs of 50 symbols × 1,000 candles.
-line("pairs scan, 50 symbols × 1000 candles", String(format: "%.0f pairs/s", PairScanBenchmark.run(symbols: 50, length: 1_000)))
+line(
+  "pairs scan, 50 symbols × 1000 candles",
+  String(format: "%.0f pairs/s", PairScanBenchmark.run(symbols: 50, length: 1_000)))
 
 // Exchange feed: fetch, parse and store 200k candles served by the loopback mock exchange.
-line("feed fetch+parse+store (loopback)", String(format: "%.0f/s", try FeedBenchmark.run(candles: 200_000)), "target ≥ 500000/s")
+line(
+  "feed fetch+parse+store (loopback)",
+  String(format: "%.0f/s", try FeedBenchmark.run(candles: 200_000)), "target ≥ 500000/s")
 
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)

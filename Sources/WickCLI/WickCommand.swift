@@ -22,7 +22,8 @@ public struct DataCommand: ParsableCommand {
     commandName: "data",
     abstract: "Manage the candle cache: synthesise, import, export, list, fetch.",
     subcommands: [
-      DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self, DataFetch.self, DataRepair.self,
+      DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self,
+      DataFetch.self, DataRepair.self,
       DataTime.self,
     ]
   )

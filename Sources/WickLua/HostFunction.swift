@@ -60,8 +60,12 @@ enum HostFunction: Int32, CaseIterable {
     }
   }
 
-  static let contextMethods: [HostFunction] = [.enter, .exit, .equity, .log, .history, .enterPair, .exitPair]
-  static let indicatorConstructors: [HostFunction] = [.sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols]
+  static let contextMethods: [HostFunction] = [
+    .enter, .exit, .equity, .log, .history, .enterPair, .exitPair,
+  ]
+  static let indicatorConstructors: [HostFunction] = [
+    .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols,
+  ]
   static let indicatorMethods: [HostFunction] = [
     .indicatorUpdate, .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore,
   ]

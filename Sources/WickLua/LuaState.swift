@@ -10,7 +10,9 @@ public struct LuaLimits: Sendable, Equatable {
   /// Seed of `math.random`; fixed so a run is reproducible.
   public var randomSeed: Int
 
-  public init(memoryBytes: Int = 64 << 20, instructionsPerCallback: Int = 10_000_000, randomSeed: Int = 1) {
+  public init(
+    memoryBytes: Int = 64 << 20, instructionsPerCallback: Int = 10_000_000, randomSeed: Int = 1
+  ) {
     self.memoryBytes = memoryBytes
     self.instructionsPerCallback = instructionsPerCallback
     self.randomSeed = randomSeed
@@ -28,7 +30,8 @@ final class LuaState {
     runtime.initialize(
       to: wick_runtime(
         used: 0, limit: limits.memoryBytes, ticks: 0,
-        budget: Int64(max(1, limits.instructionsPerCallback / Int(WICK_HOOK_STEP))), enforce: 0, exceeded: 0,
+        budget: Int64(max(1, limits.instructionsPerCallback / Int(WICK_HOOK_STEP))), enforce: 0,
+        exceeded: 0,
         dispatch: nil, host: nil))
     guard let state = wick_newstate(runtime) else {
       runtime.deallocate()
@@ -69,7 +72,11 @@ final class LuaState {
 
   /// Pushes a number as a Lua integer when it is whole (so `for i = 1, n` and string.rep accept it).
   func pushNumber(_ d: Double) {
-    if d == d.rounded(), abs(d) < 9.0e15 { lua_pushinteger(L, lua_Integer(d)) } else { lua_pushnumber(L, d) }
+    if d == d.rounded(), abs(d) < 9.0e15 {
+      lua_pushinteger(L, lua_Integer(d))
+    } else {
+      lua_pushnumber(L, d)
+    }
   }
 
   /// Reads `t[key]` with raw access (no metamethods, so no Lua code can run) and leaves it on the stack.

@@ -20,7 +20,8 @@ extension LuaStrategy {
     case .history: return history(L)
     case .enterPair: return enterPair(L)
     case .exitPair: return exitPair(L)
-    case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols: return newIndicator(function, L)
+    case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols:
+      return newIndicator(function, L)
     case .indicatorUpdate: return updateIndicator(L)
     case .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore:
       return indicatorValue(L, function)
@@ -52,7 +53,8 @@ extension LuaStrategy {
 
   private func unknownSymbol(_ L: OpaquePointer, at index: Int32, function: String) -> Int32 {
     let given = state.string(at: index).map { "'\($0)'" } ?? "(missing)"
-    return fail("\(function): unknown symbol \(given); this run trades \(symbols.joined(separator: ", "))")
+    return fail(
+      "\(function): unknown symbol \(given); this run trades \(symbols.joined(separator: ", "))")
   }
 
   // MARK: ctx methods
@@ -82,27 +84,34 @@ extension LuaStrategy {
 
   /// Reads the optional table argument of enter/exit; returns field → stack index pairs after
   /// checking every key is one of `allowed` (typos are errors, not silently ignored).
-  private func checkFields(_ L: OpaquePointer, table: Int32, allowed: Set<String>, function: String) -> String? {
+  private func checkFields(_ L: OpaquePointer, table: Int32, allowed: Set<String>, function: String)
+    -> String?
+  {
     lua_pushnil(L)
     while lua_next(L, table) != 0 {
       state.pop()
       guard let key = state.string(at: -1), allowed.contains(key) else {
         let k = state.string(at: -1) ?? "(non-string key)"
         state.pop()
-        return "\(function): unknown field '\(k)' (expected: \(allowed.sorted().joined(separator: ", ")))"
+        return
+          "\(function): unknown field '\(k)' (expected: \(allowed.sorted().joined(separator: ", ")))"
       }
     }
     return nil
   }
 
   /// A numeric field of the table at `table`: nil when absent, or an error text when not a finite number.
-  private func numberField(_ table: Int32, _ key: String, _ function: String) -> Result<Double?, Refusal> {
+  private func numberField(_ table: Int32, _ key: String, _ function: String) -> Result<
+    Double?, Refusal
+  > {
     defer { state.pop() }
     switch state.rawField(table, key) {
     case LUA_TNIL: return .success(nil)
     case LUA_TNUMBER:
       let d = wick_tonumber(state.L, -1)
-      guard d.isFinite else { return .failure(Refusal("", "\(function): '\(key)' must be a finite number")) }
+      guard d.isFinite else {
+        return .failure(Refusal("", "\(function): '\(key)' must be a finite number"))
+      }
       return .success(d)
     default: return .failure(Refusal("", "\(function): '\(key)' must be a number"))
     }
@@ -139,7 +148,8 @@ extension LuaStrategy {
     var legs: [Int] = []
     for key in ["long", "short"] {
       state.rawField(2, key)
-      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: function) else {
+      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: function)
+      else {
         _ = unknownSymbol(L, at: lua_gettop(L), function: "\(function) '\(key)'")
         return nil
       }
@@ -158,9 +168,12 @@ extension LuaStrategy {
     let f = "ctx:enter"
     guard let host else { return notInCallback(.enter) }
     guard lua_type(L, 2) == LUA_TTABLE else {
-      return fail("\(f) expects a table: ctx:enter{ symbol = c.symbol, side = \"long\", stop = ... }")
+      return fail(
+        "\(f) expects a table: ctx:enter{ symbol = c.symbol, side = \"long\", stop = ... }")
     }
-    if let e = checkFields(L, table: 2, allowed: ["symbol", "side", "stop", "take", "trail", "tag", "risk"], function: f) {
+    if let e = checkFields(
+      L, table: 2, allowed: ["symbol", "side", "stop", "take", "trail", "tag", "risk"], function: f)
+    {
       return fail(e)
     }
     state.rawField(2, "symbol")
@@ -176,9 +189,12 @@ extension LuaStrategy {
     case .success(let n): numbers = n
     case .failure(let e): return fail(e.detail)
     }
-    if let trail = numbers[2], trail <= 0 { return fail("\(f): 'trail' must be a positive price distance") }
+    if let trail = numbers[2], trail <= 0 {
+      return fail("\(f): 'trail' must be a positive price distance")
+    }
     let intent = OrderIntent(
-      symbol: symbol!, side: side, stop: numbers[0], take: numbers[1], trail: numbers[2], risk: numbers[3],
+      symbol: symbol!, side: side, stop: numbers[0], take: numbers[1], trail: numbers[2],
+      risk: numbers[3],
       tag: stringField(2, "tag"))
     return pushOutcome(host.enter(intent))
   }
@@ -189,7 +205,9 @@ extension LuaStrategy {
     var reason: String? = nil
     var symbolSlot: Int32 = 2
     if lua_type(L, 2) == LUA_TTABLE {
-      if let e = checkFields(L, table: 2, allowed: ["symbol", "reason"], function: f) { return fail(e) }
+      if let e = checkFields(L, table: 2, allowed: ["symbol", "reason"], function: f) {
+        return fail(e)
+      }
       reason = stringField(2, "reason")
       state.rawField(2, "symbol")
       symbolSlot = lua_gettop(L)
@@ -225,7 +243,9 @@ extension LuaStrategy {
     state.setRawField(-2, "opened_at")
     state.push(symbols[symbol])
     state.setRawField(-2, "symbol")
-    if positionRefs[symbol] != LUA_NOREF { luaL_unref(L, wick_registryindex(), positionRefs[symbol]) }
+    if positionRefs[symbol] != LUA_NOREF {
+      luaL_unref(L, wick_registryindex(), positionRefs[symbol])
+    }
     lua_pushvalue(L, -1)
     positionRefs[symbol] = luaL_ref(L, wick_registryindex())
     cachedPositions[symbol] = p
@@ -234,7 +254,9 @@ extension LuaStrategy {
   private func history(_ L: OpaquePointer) -> Int32 {
     let f = "ctx:history"
     guard let host else { return notInCallback(.history) }
-    guard let symbol = symbolIndex(L, at: 2, function: f) else { return unknownSymbol(L, at: 2, function: f) }
+    guard let symbol = symbolIndex(L, at: 2, function: f) else {
+      return unknownSymbol(L, at: 2, function: f)
+    }
     guard lua_type(L, 3) == LUA_TNUMBER else { return fail("\(f)(symbol, n): n must be a number") }
     let n = Int(wick_tointeger(L, 3))
     guard n >= 1, n <= max(warmup, 1) else {
@@ -248,7 +270,10 @@ extension LuaStrategy {
       state.setRawField(-2, "symbol")
       lua_pushinteger(L, lua_Integer(c.time))
       state.setRawField(-2, "t")
-      for (key, value) in [("open", c.open), ("high", c.high), ("low", c.low), ("close", c.close), ("volume", c.volume)] {
+      for (key, value) in [
+        ("open", c.open), ("high", c.high), ("low", c.low), ("close", c.close),
+        ("volume", c.volume),
+      ] {
         lua_pushnumber(L, value)
         state.setRawField(-2, key)
       }
@@ -261,23 +286,32 @@ extension LuaStrategy {
     let f = "ctx:enter_pair"
     guard let host else { return notInCallback(.enterPair) }
     guard lua_type(L, 2) == LUA_TTABLE else {
-      return fail("\(f) expects a table: ctx:enter_pair{ long = \"A\", short = \"B\", hedge = h, stop_z = 3.5 }")
+      return fail(
+        "\(f) expects a table: ctx:enter_pair{ long = \"A\", short = \"B\", hedge = h, stop_z = 3.5 }"
+      )
     }
     if let e = checkFields(
-      L, table: 2, allowed: ["long", "short", "hedge", "entry_z", "stop_z", "spread_std", "risk", "tag"], function: f)
+      L, table: 2,
+      allowed: ["long", "short", "hedge", "entry_z", "stop_z", "spread_std", "risk", "tag"],
+      function: f)
     {
       return fail(e)
     }
     guard let legs = pairLegs(L, f) else { return -1 }
-    guard legs.long != legs.short else { return fail("\(f): the long and short legs must be different symbols") }
+    guard legs.long != legs.short else {
+      return fail("\(f): the long and short legs must be different symbols")
+    }
     let numbers: [Double?]
     switch numberFields(["hedge", "entry_z", "stop_z", "spread_std", "risk"], f) {
     case .success(let n): numbers = n
     case .failure(let e): return fail(e.detail)
     }
-    guard let hedge = numbers[0], hedge > 0 else { return fail("\(f): 'hedge' must be a positive number") }
+    guard let hedge = numbers[0], hedge > 0 else {
+      return fail("\(f): 'hedge' must be a positive number")
+    }
     let pair = PairIntent(
-      long: legs.long, short: legs.short, hedge: hedge, entryZ: numbers[1], stopZ: numbers[2], spreadStd: numbers[3],
+      long: legs.long, short: legs.short, hedge: hedge, entryZ: numbers[1], stopZ: numbers[2],
+      spreadStd: numbers[3],
       risk: numbers[4], tag: stringField(2, "tag"))
     return pushOutcome(host.enterPair(pair))
   }
@@ -285,10 +319,16 @@ extension LuaStrategy {
   private func exitPair(_ L: OpaquePointer) -> Int32 {
     let f = "ctx:exit_pair"
     guard let host else { return notInCallback(.exitPair) }
-    guard lua_type(L, 2) == LUA_TTABLE else { return fail("\(f) expects a table: ctx:exit_pair{ long = \"A\", short = \"B\" }") }
-    if let e = checkFields(L, table: 2, allowed: ["long", "short", "reason"], function: f) { return fail(e) }
+    guard lua_type(L, 2) == LUA_TTABLE else {
+      return fail("\(f) expects a table: ctx:exit_pair{ long = \"A\", short = \"B\" }")
+    }
+    if let e = checkFields(L, table: 2, allowed: ["long", "short", "reason"], function: f) {
+      return fail(e)
+    }
     guard let legs = pairLegs(L, f) else { return -1 }
-    lua_pushboolean(L, host.exitPair(long: legs.long, short: legs.short, reason: stringField(2, "reason")) ? 1 : 0)
+    lua_pushboolean(
+      L, host.exitPair(long: legs.long, short: legs.short, reason: stringField(2, "reason")) ? 1 : 0
+    )
     return 1
   }
 
@@ -296,7 +336,8 @@ extension LuaStrategy {
 
   private func newIndicator(_ kind: HostFunction, _ L: OpaquePointer) -> Int32 {
     let name = "wick.\(kind.luaName)"
-    guard lua_type(L, 1) == LUA_TNUMBER, lua_isinteger(L, 1) != 0 || wick_tonumber(L, 1) == wick_tonumber(L, 1).rounded()
+    guard lua_type(L, 1) == LUA_TNUMBER,
+      lua_isinteger(L, 1) != 0 || wick_tonumber(L, 1) == wick_tonumber(L, 1).rounded()
     else {
       return fail("\(name)(period): period must be a whole number")
     }
@@ -341,13 +382,17 @@ extension LuaStrategy {
   }
 
   private func updateIndicator(_ L: OpaquePointer) -> Int32 {
-    guard let ind = indicator(L) else { return fail("indicator:update must be called with ':' on an indicator") }
+    guard let ind = indicator(L) else {
+      return fail("indicator:update must be called with ':' on an indicator")
+    }
     var args: (Double, Double, Double) = (0, 0, 0)
     for k in 0..<ind.arity {
       let i = Int32(2 + k)
       guard lua_type(L, i) == LUA_TNUMBER else {
         let names = ind.arity == 3 ? "high, low, close" : ind.arity == 2 ? "y, x" : "a number"
-        return fail("indicator:update expects \(names); argument \(k + 1) is \(String(cString: lua_typename(L, lua_type(L, i))))")
+        return fail(
+          "indicator:update expects \(names); argument \(k + 1) is \(String(cString: lua_typename(L, lua_type(L, i))))"
+        )
       }
       let v = wick_tonumber(L, i)
       switch k {
@@ -362,13 +407,19 @@ extension LuaStrategy {
 
   /// `value()` for every indicator; `intercept()`, `residual_std()` and `zscore()` for `wick.ols`.
   private func indicatorValue(_ L: OpaquePointer, _ f: HostFunction) -> Int32 {
-    guard let ind = indicator(L) else { return fail("indicator:\(f.luaName) must be called with ':' on an indicator") }
+    guard let ind = indicator(L) else {
+      return fail("indicator:\(f.luaName) must be called with ':' on an indicator")
+    }
     let v: Double?
     if f == .indicatorValue {
       v = ind.value
     } else {
-      guard let ols = ind as? RollingOLS else { return fail("indicator:\(f.luaName) exists on wick.ols only") }
-      v = f == .indicatorIntercept ? ols.intercept : f == .indicatorResidualStd ? ols.residualStd : ols.zscore
+      guard let ols = ind as? RollingOLS else {
+        return fail("indicator:\(f.luaName) exists on wick.ols only")
+      }
+      v =
+        f == .indicatorIntercept
+        ? ols.intercept : f == .indicatorResidualStd ? ols.residualStd : ols.zscore
     }
     if let v { lua_pushnumber(L, v) } else { lua_pushnil(L) }
     return 1

@@ -6,10 +6,17 @@ import WickCore
 /// plugin roots, compiled as text into the same sandbox, cached per state.
 extension LuaStrategy {
   func requirePlugin(_ L: OpaquePointer) -> Int32 {
-    guard let name = state.string(at: 1) else { return fail("require expects a module name string") }
-    let allowed = name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 }
-    guard !name.isEmpty, allowed, !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else {
-      return fail("require '\(name)': module names may only contain a-z, 0-9, '_' and '.' (plugins live under plugins/)")
+    guard let name = state.string(at: 1) else {
+      return fail("require expects a module name string")
+    }
+    let allowed = name.utf8.allSatisfy {
+      ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46
+    }
+    guard !name.isEmpty, allowed, !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..")
+    else {
+      return fail(
+        "require '\(name)': module names may only contain a-z, 0-9, '_' and '.' (plugins live under plugins/)"
+      )
     }
     lua_rawgeti(L, wick_registryindex(), lua_Integer(loadedPluginsRef))
     if state.rawField(-1, name) != LUA_TNIL {
@@ -18,12 +25,19 @@ extension LuaStrategy {
     }
     state.pop()
     let relative = name.replacingOccurrences(of: ".", with: "/") + ".lua"
-    guard let path = pluginRoots.map({ $0 + "/" + relative }).first(where: { FileManager.default.fileExists(atPath: $0) })
+    guard
+      let path = pluginRoots.map({ $0 + "/" + relative }).first(where: {
+        FileManager.default.fileExists(atPath: $0)
+      })
     else {
       state.pop()
-      return fail("require '\(name)': module not found (looked for \(relative) under \(pluginRoots.joined(separator: ", ")))")
+      return fail(
+        "require '\(name)': module not found (looked for \(relative) under \(pluginRoots.joined(separator: ", ")))"
+      )
     }
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
+    else {
       state.pop()
       return fail("require '\(name)': cannot read \(path)")
     }

@@ -8,7 +8,8 @@ extension LuaStrategy {
     symbols = host.symbols
     lua_settop(L, 0)
     guard lua_checkstack(L, Slot.firstSymbol + Int32(symbols.count) + 40) != 0 else {
-      throw WickError.script("\(manifest.path): too many symbols for one strategy (\(symbols.count))")
+      throw WickError.script(
+        "\(manifest.path): too many symbols for one strategy (\(symbols.count))")
     }
     wick_push_traceback_handler(L)  // Slot.handler
     lua_pushnil(L)  // Slot.deliver, set below
@@ -106,17 +107,19 @@ extension LuaStrategy {
       lua_rawset(L, -3)
     }
     positionsRef = luaL_ref(L, wick_registryindex())
-    let (ok, message) = runChunk(text: Self.fastPath, chunkName: "=wick", results: 0, nested: false, arguments: {
-      lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
-      state.rawField(-1, "on_candle")
-      wick_remove(L, -2)
-      lua_pushvalue(L, Slot.ctx)
-      lua_pushvalue(L, Slot.candle)
-      lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
-      if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
-      state.push(symbols.joined(separator: ", "))
-      return 6
-    }, keep: 2)
+    let (ok, message) = runChunk(
+      text: Self.fastPath, chunkName: "=wick", results: 0, nested: false,
+      arguments: {
+        lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
+        state.rawField(-1, "on_candle")
+        wick_remove(L, -2)
+        lua_pushvalue(L, Slot.ctx)
+        lua_pushvalue(L, Slot.candle)
+        lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
+        if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
+        state.push(symbols.joined(separator: ", "))
+        return 6
+      }, keep: 2)
     guard ok else { throw WickError.script("internal: fast path: \(message)") }
     state.setRawField(Slot.ctx, "position")
     wick_replace(L, Slot.deliver)
@@ -179,7 +182,9 @@ extension LuaStrategy {
     lua_pushnumber(L, candle.volume)
     let status = wick_pcall(L, 6, 0, Slot.handler)
     self.host = nil
-    if status != LUA_OK { throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time) }
+    if status != LUA_OK {
+      throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)
+    }
   }
 
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {
@@ -204,7 +209,9 @@ extension LuaStrategy {
   }
 
   /// Calls `module[name](ctx, <arguments already pushed>)`.
-  func callModuleFunction(_ name: String, arguments: Int32, symbol: String?, time: Int64?, host: StrategyHost) throws {
+  func callModuleFunction(
+    _ name: String, arguments: Int32, symbol: String?, time: Int64?, host: StrategyHost
+  ) throws {
     let L = state.L
     lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
     state.rawField(-1, name)
@@ -222,7 +229,9 @@ extension LuaStrategy {
   func failure(callback: String, symbol: String?, time: Int64?) -> WickError {
     let raw = state.string(at: -1) ?? "error object is not a string"
     state.pop()
-    return .script(ScriptFailure.message(raw, callback: callback, symbol: symbol, time: time, limitHit: state.limitExceeded))
+    return .script(
+      ScriptFailure.message(
+        raw, callback: callback, symbol: symbol, time: time, limitHit: state.limitExceeded))
   }
 
   /// Bytes the Lua state holds now.

@@ -70,22 +70,27 @@ public final class LuaStrategy: Strategy {
   ///   - symbols: the symbols of the run; the script's `symbols` when nil.
   ///   - pluginRoots: folders searched by `require`.
   public init(
-    path: String, source: String? = nil, overrides: [(name: String, value: ParamValue, source: String)] = [],
+    path: String, source: String? = nil,
+    overrides: [(name: String, value: ParamValue, source: String)] = [],
     symbols: [String]? = nil, limits: LuaLimits = LuaLimits(), pluginRoots: [String]? = nil
   ) throws {
     let text: String
     if let source {
       text = source
     } else {
-      guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
-        throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
+      guard let data = FileManager.default.contents(atPath: path),
+        let s = String(data: data, encoding: .utf8)
+      else {
+        throw WickError.invalidFile(
+          path: path, line: nil, reason: "cannot read the strategy script")
       }
       text = s
     }
     state = try LuaState(limits: limits)
     self.pluginRoots = pluginRoots ?? LuaStrategy.defaultPluginRoots(for: path)
     manifest = StrategyManifest(
-      name: "", path: path, timeframe: nil, symbols: [], warmup: 0, params: [], hasInit: false, hasOnCandle: false,
+      name: "", path: path, timeframe: nil, symbols: [], warmup: 0, params: [], hasInit: false,
+      hasOnCandle: false,
       hasOnBars: false)
     sourceFiles = [path]
     state.runtime.pointee.dispatch = dispatchHostFunction
@@ -95,7 +100,8 @@ public final class LuaStrategy: Strategy {
     manifest = loaded
     self.symbols = symbols ?? loaded.symbols
     if self.symbols.isEmpty {
-      throw WickError.script("\(path): no symbols: declare `symbols = { \"BTCUSDT\" }` or pass --symbol")
+      throw WickError.script(
+        "\(path): no symbols: declare `symbols = { \"BTCUSDT\" }` or pass --symbol")
     }
     params = try resolveParams(loaded.params, overrides: overrides)
   }
@@ -131,7 +137,8 @@ public final class LuaStrategy: Strategy {
   /// `arguments` pushes the chunk's arguments and returns how many; `keep` results stay on the
   /// stack (pass `results: 0` with a `keep` to mean exactly that many).
   func runChunk(
-    text: String, chunkName: String, results: Int32, nested: Bool, arguments: () -> Int32 = { 0 }, keep: Int32 = 0
+    text: String, chunkName: String, results: Int32, nested: Bool, arguments: () -> Int32 = { 0 },
+    keep: Int32 = 0
   ) -> (ok: Bool, message: String) {
     let L = state.L
     wick_push_traceback_handler(L)
@@ -160,12 +167,16 @@ public final class LuaStrategy: Strategy {
     let L = state.L
     let (ok, message) = runChunk(text: text, chunkName: "@" + path, results: 1, nested: false)
     guard ok else {
-      throw WickError.script(ScriptFailure.message(message, callback: "loading the script", limitHit: state.limitExceeded))
+      throw WickError.script(
+        ScriptFailure.message(
+          message, callback: "loading the script", limitHit: state.limitExceeded))
     }
     guard lua_type(L, -1) == LUA_TTABLE else {
       let t = String(cString: lua_typename(L, lua_type(L, -1)))
       state.pop()
-      throw WickError.script("\(path): the script must return the strategy table (return { name = ..., on_candle = ... }), got \(t)")
+      throw WickError.script(
+        "\(path): the script must return the strategy table (return { name = ..., on_candle = ... }), got \(t)"
+      )
     }
     defer { moduleRef = luaL_ref(L, wick_registryindex()) }
     return try readManifest(path: path)
@@ -183,19 +194,26 @@ public final class LuaStrategy: Strategy {
       guard let key = state.string(at: -1), StrategyManifest.knownFields.contains(key) else {
         let k = state.string(at: -1) ?? "(non-string key)"
         state.pop()
-        throw fail("unknown field '\(k)' in the strategy table (expected: \(StrategyManifest.knownFields.sorted().joined(separator: ", ")))")
+        throw fail(
+          "unknown field '\(k)' in the strategy table (expected: \(StrategyManifest.knownFields.sorted().joined(separator: ", ")))"
+        )
       }
     }
     var m = StrategyManifest(
-      name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path, timeframe: nil,
+      name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path,
+      timeframe: nil,
       symbols: [], warmup: 0, params: [], hasInit: false, hasOnCandle: false, hasOnBars: false)
     if state.rawField(module, "name") != LUA_TNIL {
-      guard let n = state.string(at: -1), !n.isEmpty else { throw fail("'name' must be a non-empty string") }
+      guard let n = state.string(at: -1), !n.isEmpty else {
+        throw fail("'name' must be a non-empty string")
+      }
       m.name = n
     }
     state.pop()
     if state.rawField(module, "timeframe") != LUA_TNIL {
-      guard let tf = state.string(at: -1) else { throw fail("'timeframe' must be a string such as \"1m\"") }
+      guard let tf = state.string(at: -1) else {
+        throw fail("'timeframe' must be a string such as \"1m\"")
+      }
       do { m.timeframe = try Timeframe(parsing: tf) } catch { throw fail("\(error)") }
     }
     state.pop()
@@ -216,7 +234,9 @@ public final class LuaStrategy: Strategy {
       m.warmup = Int(w)
     }
     state.pop()
-    for (field, flag) in [("init", \StrategyManifest.hasInit), ("on_candle", \.hasOnCandle), ("on_bars", \.hasOnBars)] {
+    for (field, flag) in [
+      ("init", \StrategyManifest.hasInit), ("on_candle", \.hasOnCandle), ("on_bars", \.hasOnBars),
+    ] {
       let t = state.rawField(module, field)
       if t != LUA_TNIL {
         guard t == LUA_TFUNCTION else { throw fail("'\(field)' must be a function") }
@@ -228,7 +248,9 @@ public final class LuaStrategy: Strategy {
       throw fail("the strategy table needs an on_candle(ctx, c) or on_bars(ctx, t, bars) function")
     }
     if state.rawField(module, "params") != LUA_TNIL {
-      guard lua_type(L, -1) == LUA_TTABLE else { throw fail("'params' must be a table of declarations") }
+      guard lua_type(L, -1) == LUA_TTABLE else {
+        throw fail("'params' must be a table of declarations")
+      }
       m.params = try readParamSpecs(at: state.top, path: path)
     }
     state.pop()
@@ -237,11 +259,15 @@ public final class LuaStrategy: Strategy {
 
   private func readParamSpecs(at index: Int32, path: String) throws -> [ParamSpec] {
     guard case .table(let entries)? = state.paramValue(at: index) else {
-      throw WickError.script("\(path): 'params' must map names to declarations like { default = 20, min = 5, max = 200 }")
+      throw WickError.script(
+        "\(path): 'params' must map names to declarations like { default = 20, min = 5, max = 200 }"
+      )
     }
     return try entries.map { name, decl in
       func fail(_ why: String) -> WickError { .script("\(path): param '\(name)': \(why)") }
-      guard case .table(let fields) = decl else { throw fail("expected a declaration table { default = ... }") }
+      guard case .table(let fields) = decl else {
+        throw fail("expected a declaration table { default = ... }")
+      }
       var dict: [String: ParamValue] = [:]
       for (k, v) in fields { dict[k] = v }
       let allowed: Set<String> = ["default", "min", "max", "step", "choices", "description"]
@@ -266,7 +292,9 @@ public final class LuaStrategy: Strategy {
           guard case .list(let items) = c else { throw fail("'choices' must be a list of strings") }
           kind = .choice(
             try items.map {
-              guard case .string(let s) = $0 else { throw fail("'choices' must be a list of strings") }
+              guard case .string(let s) = $0 else {
+                throw fail("'choices' must be a list of strings")
+              }
               return s
             })
         } else {
@@ -274,7 +302,8 @@ public final class LuaStrategy: Strategy {
         }
       case .list, .table: kind = .list
       }
-      if case .number = def {} else if dict["min"] != nil || dict["max"] != nil || dict["step"] != nil {
+      if case .number = def {
+      } else if dict["min"] != nil || dict["max"] != nil || dict["step"] != nil {
         throw fail("min/max/step apply to numeric params only")
       }
       var spec = ParamSpec(name: name, kind: kind, defaultValue: def, description: description)

@@ -37,13 +37,19 @@ public struct ParamSpec: Sendable, Equatable {
       default: throw fail("expected a number, got \(value)")
       }
       guard v.isFinite else { throw fail("expected a finite number, got \(v)") }
-      if let lo, v < lo { throw fail("\(formatNumber(v)) is below the minimum \(formatNumber(lo))") }
-      if let hi, v > hi { throw fail("\(formatNumber(v)) is above the maximum \(formatNumber(hi))") }
+      if let lo, v < lo {
+        throw fail("\(formatNumber(v)) is below the minimum \(formatNumber(lo))")
+      }
+      if let hi, v > hi {
+        throw fail("\(formatNumber(v)) is above the maximum \(formatNumber(hi))")
+      }
       if let step, step > 0 {
         let base = lo ?? 0
         let k = ((v - base) / step).rounded()
         if abs(base + k * step - v) > 1e-9 * max(1, abs(v)) {
-          throw fail("\(formatNumber(v)) is not on the grid \(formatNumber(base)) + k × \(formatNumber(step))")
+          throw fail(
+            "\(formatNumber(v)) is not on the grid \(formatNumber(base)) + k × \(formatNumber(step))"
+          )
         }
         v = base + k * step
       }
@@ -80,7 +86,8 @@ public func resolveParams(
     guard let i = specs.firstIndex(where: { $0.name == o.name }) else {
       let declared = specs.map(\.name).joined(separator: ", ")
       throw WickError.invalidArgument(
-        "\(o.source): unknown param '\(o.name)' (the strategy declares: \(declared.isEmpty ? "none" : declared))")
+        "\(o.source): unknown param '\(o.name)' (the strategy declares: \(declared.isEmpty ? "none" : declared))"
+      )
     }
     values[i].value = try specs[i].validate(o.value, source: o.source)
   }
@@ -88,7 +95,9 @@ public func resolveParams(
 }
 
 /// Parses `name=value` from the command line. The value is kept as text; the declaration decides.
-public func parseParamAssignment(_ text: String) throws -> (name: String, value: ParamValue, source: String) {
+public func parseParamAssignment(_ text: String) throws -> (
+  name: String, value: ParamValue, source: String
+) {
   guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
     throw WickError.invalidArgument("--param \(text): expected name=value")
   }

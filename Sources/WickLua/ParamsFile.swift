@@ -6,7 +6,9 @@ import WickCore
 ///
 ///     {"period": 120, "pairs": [{"a": "BTCUSDT", "b": "ETHUSDT"}]}
 public enum ParamsFile {
-  public static func load(path: String) throws -> [(name: String, value: ParamValue, source: String)] {
+  public static func load(path: String) throws -> [(
+    name: String, value: ParamValue, source: String
+  )] {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the params file")
     }
@@ -20,19 +22,25 @@ public enum ParamsFile {
     return try parseJSON(data, path: path)
   }
 
-  static func parseJSON(_ data: Data, path: String) throws -> [(name: String, value: ParamValue, source: String)] {
+  static func parseJSON(_ data: Data, path: String) throws -> [(
+    name: String, value: ParamValue, source: String
+  )] {
     let object: Any
     do {
       object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     } catch {
-      throw WickError.invalidFile(path: path, line: jsonErrorLine(error, data: data), reason: "invalid JSON: \(jsonReason(error))")
+      throw WickError.invalidFile(
+        path: path, line: jsonErrorLine(error, data: data),
+        reason: "invalid JSON: \(jsonReason(error))")
     }
     guard let top = object as? [String: Any] else {
-      throw WickError.invalidFile(path: path, line: nil, reason: "expected a JSON object of param names to values")
+      throw WickError.invalidFile(
+        path: path, line: nil, reason: "expected a JSON object of param names to values")
     }
     return try top.keys.sorted().map { key in
       guard let v = paramValue(top[key]!) else {
-        throw WickError.invalidFile(path: path, line: nil, reason: "param '\(key)': unsupported value (null or mixed)")
+        throw WickError.invalidFile(
+          path: path, line: nil, reason: "param '\(key)': unsupported value (null or mixed)")
       }
       return (key, v, path)
     }
@@ -71,7 +79,8 @@ public enum ParamsFile {
   /// Foundation reports a character offset; turn it into a line number when it does.
   private static func jsonErrorLine(_ error: Error, data: Data) -> Int? {
     let ns = error as NSError
-    guard let index = ns.userInfo["NSJSONSerializationErrorIndex"] as? Int, index <= data.count else { return nil }
+    guard let index = ns.userInfo["NSJSONSerializationErrorIndex"] as? Int, index <= data.count
+    else { return nil }
     return data.prefix(index).reduce(1) { $1 == 10 ? $0 + 1 : $0 }
   }
 }

@@ -100,13 +100,17 @@ enum Sandbox {
 
   /// Opens the allowed libraries and runs the prelude. Leaves nothing on the stack; stores the
   /// environment and the `readonly` helper in the registry under the returned references.
-  static func install(in state: LuaState, seed: Int, apiTable: (LuaState) -> Void) throws -> (env: Int32, readonly: Int32) {
+  static func install(in state: LuaState, seed: Int, apiTable: (LuaState) -> Void) throws -> (
+    env: Int32, readonly: Int32
+  ) {
     let L = state.L
     wick_open_safe_libraries(L)
     wick_push_traceback_handler(L)
     let handler = state.top
     let status = prelude.withCString { wick_loadtext(L, $0, prelude.utf8.count, "=sandbox") }
-    guard status == LUA_OK else { throw WickError.script("sandbox prelude: \(state.string(at: -1) ?? "?")") }
+    guard status == LUA_OK else {
+      throw WickError.script("sandbox prelude: \(state.string(at: -1) ?? "?")")
+    }
     wick_push_host_function(L, HostFunction.print.rawValue)
     wick_push_host_function(L, HostFunction.require.rawValue)
     apiTable(state)

@@ -14,6 +14,7 @@ public struct StrategyManifest: Sendable, Equatable {
 
   /// Fields a strategy module may have; anything else is reported as a probable typo.
   static let knownFields: Set<String> = [
-    "name", "timeframe", "symbols", "warmup", "params", "init", "on_candle", "on_bars", "description", "version",
+    "name", "timeframe", "symbols", "warmup", "params", "init", "on_candle", "on_bars",
+    "description", "version",
   ]
 }

@@ -10,7 +10,9 @@ public enum HTMLReport {
   public static func render(_ r: BacktestResult, metrics m: Metrics) -> String {
     let e = HTMLEscape.text
     let period =
-      r.firstTime.map { UTCTime.iso($0) + " → " + UTCTime.iso((r.lastTime ?? $0) + r.timeframe.milliseconds) } ?? "no candles"
+      r.firstTime.map {
+        UTCTime.iso($0) + " → " + UTCTime.iso((r.lastTime ?? $0) + r.timeframe.milliseconds)
+      } ?? "no candles"
     var html = """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
@@ -32,7 +34,9 @@ public enum HTMLReport {
 
       """
     if !r.params.isEmpty {
-      html += "<div class=\"muted\">params: " + r.params.map { e("\($0.name)=\($0.value)") }.joined(separator: " · ") + "</div>\n"
+      html +=
+        "<div class=\"muted\">params: "
+        + r.params.map { e("\($0.name)=\($0.value)") }.joined(separator: " · ") + "</div>\n"
     }
     if let error = r.error {
       html += "<h2>The run stopped early</h2><div class=\"err\">\(e(error))</div>\n"
@@ -40,8 +44,10 @@ public enum HTMLReport {
     html += "<h2>Metrics</h2><div class=\"grid\">\n"
     for (label, value) in Format.metricRows(m) {
       let tone =
-        ["net return", "CAGR", "net pnl", "expectancy"].contains(label) ? (value.hasPrefix("-") ? " neg" : " pos") : ""
-      html += "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
+        ["net return", "CAGR", "net pnl", "expectancy"].contains(label)
+        ? (value.hasPrefix("-") ? " neg" : " pos") : ""
+      html +=
+        "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
     }
     html += "</div>\n"
     let equity = r.equity.map { (time: $0.time, value: $0.equity) }
@@ -50,30 +56,45 @@ public enum HTMLReport {
       peak = max(peak, p.equity)
       return (p.time, peak > 0 ? (p.equity - peak) / peak * 100 : 0)
     }
-    html += "<h2>Equity</h2>\n" + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
-    html += "<h2>Drawdown (%)</h2>\n"
-      + SVGChart(height: 180, stroke: "#b91c1c", fill: "#fee2e2", valueFormat: { String(format: "%.1f%%", $0) })
+    html +=
+      "<h2>Equity</h2>\n"
+      + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
+    html +=
+      "<h2>Drawdown (%)</h2>\n"
+      + SVGChart(
+        height: 180, stroke: "#b91c1c", fill: "#fee2e2",
+        valueFormat: { String(format: "%.1f%%", $0) }
+      )
       .render(drawdown, title: "Drawdown") + "\n"
     if !r.refusals.isEmpty || !r.limitsInForce.isEmpty {
       html += "<h2>Risk</h2>\n"
       if !r.refusals.isEmpty {
         html += "<table><tr><th class=\"l\">refused because</th><th>intents</th></tr>\n"
-        for code in r.refusals.keys.sorted() { html += "<tr><td class=\"l\">\(e(code))</td><td>\(r.refusals[code]!)</td></tr>\n" }
+        for code in r.refusals.keys.sorted() {
+          html += "<tr><td class=\"l\">\(e(code))</td><td>\(r.refusals[code]!)</td></tr>\n"
+        }
         html += "</table>\n"
       }
       if !r.limitsInForce.isEmpty {
-        html += "<p class=\"muted\">Limits in force: " + r.limitsInForce.map(e).joined(separator: "; ") + "</p>\n"
+        html +=
+          "<p class=\"muted\">Limits in force: " + r.limitsInForce.map(e).joined(separator: "; ")
+          + "</p>\n"
       }
     }
     let notable = r.riskEvents.filter { $0.kind != .refusal }
     if !notable.isEmpty || !r.riskStates.isEmpty {
-      html += "<h2>Risk events and account state</h2>\n<table><tr><th class=\"l\">time</th><th class=\"l\">account</th><th class=\"l\">event</th></tr>\n"
+      html +=
+        "<h2>Risk events and account state</h2>\n<table><tr><th class=\"l\">time</th><th class=\"l\">account</th><th class=\"l\">event</th></tr>\n"
       for ev in notable.prefix(500) {
-        html += "<tr><td class=\"l\">\(UTCTime.iso(ev.time))</td><td class=\"l\">\(e(ev.account))</td><td class=\"l\">\(ev.kind.rawValue): \(e(ev.detail))</td></tr>\n"
+        html +=
+          "<tr><td class=\"l\">\(UTCTime.iso(ev.time))</td><td class=\"l\">\(e(ev.account))</td><td class=\"l\">\(ev.kind.rawValue): \(e(ev.detail))</td></tr>\n"
       }
       for p in r.riskStates.prefix(2_000) {
-        let state = String(format: "decay %.2f×, daily loss used %.2f", p.decayFactor, p.dailyLossUsed) + (p.killed ? ", KILLED" : "")
-        html += "<tr><td class=\"l\">\(UTCTime.iso(p.time))</td><td class=\"l\">\(e(p.account))</td><td class=\"l\">state: \(state)</td></tr>\n"
+        let state =
+          String(format: "decay %.2f×, daily loss used %.2f", p.decayFactor, p.dailyLossUsed)
+          + (p.killed ? ", KILLED" : "")
+        html +=
+          "<tr><td class=\"l\">\(UTCTime.iso(p.time))</td><td class=\"l\">\(e(p.account))</td><td class=\"l\">state: \(state)</td></tr>\n"
       }
       html += "</table>\n"
     }
@@ -85,21 +106,27 @@ public enum HTMLReport {
       """
     for (i, t) in r.trades.prefix(tradeLimit).enumerated() {
       let tone = t.pnl >= 0 ? "pos" : "neg"
-      html += "<tr><td class=\"l\">\(i + 1)</td><td class=\"l\">\(e(t.symbol))</td><td class=\"l\">\(t.side.rawValue)</td>"
-      html += "<td class=\"l\">\(UTCTime.iso(t.entryTime))</td><td>\(Format.price(t.entryPrice))</td>"
+      html +=
+        "<tr><td class=\"l\">\(i + 1)</td><td class=\"l\">\(e(t.symbol))</td><td class=\"l\">\(t.side.rawValue)</td>"
+      html +=
+        "<td class=\"l\">\(UTCTime.iso(t.entryTime))</td><td>\(Format.price(t.entryPrice))</td>"
       html += "<td class=\"l\">\(UTCTime.iso(t.exitTime))</td><td>\(Format.price(t.exitPrice))</td>"
-      html += "<td>\(Format.price(t.qty))</td><td>\(Format.money(t.fees))</td><td class=\"\(tone)\">\(Format.money(t.pnl))</td>"
+      html +=
+        "<td>\(Format.price(t.qty))</td><td>\(Format.money(t.fees))</td><td class=\"\(tone)\">\(Format.money(t.pnl))</td>"
       html += "<td>\(t.r.map { String(format: "%.2f", $0) } ?? "–")</td>"
-      html += "<td class=\"l\">\(e(t.exitReason.rawValue + (t.exitNote.map { " (\($0))" } ?? "")))</td><td class=\"l\">\(e(t.tag ?? ""))</td></tr>\n"
+      html +=
+        "<td class=\"l\">\(e(t.exitReason.rawValue + (t.exitNote.map { " (\($0))" } ?? "")))</td><td class=\"l\">\(e(t.tag ?? ""))</td></tr>\n"
     }
     html += "</table>\n"
     if r.trades.count > tradeLimit {
-      html += "<p class=\"muted\">\(r.trades.count - tradeLimit) more trades are in the JSON result.</p>\n"
+      html +=
+        "<p class=\"muted\">\(r.trades.count - tradeLimit) more trades are in the JSON result.</p>\n"
     }
     if !r.logs.isEmpty {
       html += "<h2>Log</h2><pre>" + r.logs.suffix(2_000).map(e).joined(separator: "\n") + "</pre>\n"
     }
-    html += "<p class=\"muted\">Generated by Wick. Fills at the next open with spread, slippage and fees; stops before takes.</p>\n</body></html>\n"
+    html +=
+      "<p class=\"muted\">Generated by Wick. Fills at the next open with spread, slippage and fees; stops before takes.</p>\n</body></html>\n"
     return html
   }
 }

@@ -57,16 +57,19 @@ public struct Metrics: Sendable, Equatable {
       let growth = r.finalEquity / r.initialEquity
       cagr = growth > 0 ? pow(growth, 365.25 / span) - 1 : -1
     }
-    let returns = zip(r.dailyEquity.dropFirst(), r.dailyEquity).compactMap { now, before -> Double? in
+    let returns = zip(r.dailyEquity.dropFirst(), r.dailyEquity).compactMap {
+      now, before -> Double? in
       before.equity > 0 ? now.equity / before.equity - 1 : nil
     }
     var sharpe = 0.0
     var sortino = 0.0
     if returns.count >= 2 {
       let mean = returns.reduce(0, +) / Double(returns.count)
-      let variance = returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count - 1)
+      let variance =
+        returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count - 1)
       if variance > 0 { sharpe = mean / variance.squareRoot() * 365.0.squareRoot() }
-      let downside = (returns.map { min($0, 0) * min($0, 0) }.reduce(0, +) / Double(returns.count)).squareRoot()
+      let downside = (returns.map { min($0, 0) * min($0, 0) }.reduce(0, +) / Double(returns.count))
+        .squareRoot()
       if downside > 0 { sortino = mean / downside * 365.0.squareRoot() }
     }
     let wins = trades.filter { $0.pnl > 0 }
@@ -91,24 +94,32 @@ public struct Metrics: Sendable, Equatable {
       winRate: trades.isEmpty ? 0 : Double(wins.count) / Double(trades.count),
       profitFactor: grossLoss > 0 ? grossProfit / grossLoss : nil,
       expectancy: trades.isEmpty ? 0 : netPnl / Double(trades.count),
-      averageR: rs.isEmpty ? 0 : rs.reduce(0, +) / Double(rs.count), exposure: r.exposure, tradeCount: trades.count,
-      longCount: trades.filter { $0.side == .long }.count, shortCount: trades.filter { $0.side == .short }.count,
-      netPnl: netPnl, grossPnl: netPnl + fees + spread + slippage + funding, fees: fees, spread: spread,
+      averageR: rs.isEmpty ? 0 : rs.reduce(0, +) / Double(rs.count), exposure: r.exposure,
+      tradeCount: trades.count,
+      longCount: trades.filter { $0.side == .long }.count,
+      shortCount: trades.filter { $0.side == .short }.count,
+      netPnl: netPnl, grossPnl: netPnl + fees + spread + slippage + funding, fees: fees,
+      spread: spread,
       slippage: slippage, funding: funding, bestTrade: trades.map(\.pnl).max() ?? 0,
       worstTrade: trades.map(\.pnl).min() ?? 0,
-      averageHoldingHours: trades.isEmpty ? 0 : holding / Double(trades.count), maxConsecutiveLosses: worstStreak)
+      averageHoldingHours: trades.isEmpty ? 0 : holding / Double(trades.count),
+      maxConsecutiveLosses: worstStreak)
   }
 
   /// (name, value) pairs in report order; names are the JSON keys. Non-finite values become nil.
   public var fields: [(key: String, value: Double?)] {
     [
       ("net_return", netReturn), ("cagr", cagr), ("max_drawdown", maxDrawdown), ("sharpe", sharpe),
-      ("sortino", sortino), ("calmar", calmar), ("win_rate", winRate), ("profit_factor", profitFactor),
+      ("sortino", sortino), ("calmar", calmar), ("win_rate", winRate),
+      ("profit_factor", profitFactor),
       ("expectancy", expectancy), ("average_r", averageR), ("exposure", exposure),
-      ("trades", Double(tradeCount)), ("long_trades", Double(longCount)), ("short_trades", Double(shortCount)),
-      ("net_pnl", netPnl), ("gross_pnl", grossPnl), ("fees", fees), ("spread", spread), ("slippage", slippage),
+      ("trades", Double(tradeCount)), ("long_trades", Double(longCount)),
+      ("short_trades", Double(shortCount)),
+      ("net_pnl", netPnl), ("gross_pnl", grossPnl), ("fees", fees), ("spread", spread),
+      ("slippage", slippage),
       ("funding", funding), ("best_trade", bestTrade), ("worst_trade", worstTrade),
-      ("average_holding_hours", averageHoldingHours), ("max_consecutive_losses", Double(maxConsecutiveLosses)),
+      ("average_holding_hours", averageHoldingHours),
+      ("max_consecutive_losses", Double(maxConsecutiveLosses)),
     ].map { ($0.0, $0.1.flatMap { $0.isFinite ? $0 : nil }) }
   }
 }

@@ -5,8 +5,12 @@ import Foundation
 ///     net_return          12.34% → 14.10%   (+1.76 pp)
 ///     trades                  41 → 38       (−3)
 public enum MetricsDiff {
-  static let percentKeys: Set<String> = ["net_return", "cagr", "max_drawdown", "win_rate", "exposure"]
-  static let countKeys: Set<String> = ["trades", "long_trades", "short_trades", "max_consecutive_losses"]
+  static let percentKeys: Set<String> = [
+    "net_return", "cagr", "max_drawdown", "win_rate", "exposure",
+  ]
+  static let countKeys: Set<String> = [
+    "trades", "long_trades", "short_trades", "max_consecutive_losses",
+  ]
 
   public static func render(old: Metrics, new: Metrics) -> String {
     var lines: [String] = []
@@ -24,7 +28,8 @@ public enum MetricsDiff {
           delta = String(format: "(%@%.2f)", sign, abs(d))
         }
       }
-      let label = key.replacingOccurrences(of: "_", with: " ").padding(toLength: 22, withPad: " ", startingAt: 0)
+      let label = key.replacingOccurrences(of: "_", with: " ").padding(
+        toLength: 22, withPad: " ", startingAt: 0)
       lines.append("\(label) \(show(key, before.value)) → \(show(key, after.value))   \(delta)")
     }
     return lines.isEmpty ? "no change" : lines.joined(separator: "\n")

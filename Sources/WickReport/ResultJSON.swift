@@ -31,11 +31,13 @@ public enum ResultJSON {
     key("symbol")
     w.string(r.symbols.first ?? "")
     key("symbols")
-    w.raw("[" + r.symbols.map { s -> String in
-      var x = JSONWriter()
-      x.string(s)
-      return x.text
-    }.joined(separator: ", ") + "]")
+    w.raw(
+      "["
+        + r.symbols.map { s -> String in
+          var x = JSONWriter()
+          x.string(s)
+          return x.text
+        }.joined(separator: ", ") + "]")
     key("timeframe")
     w.string(r.timeframe.description)
     key("candles")
@@ -43,7 +45,11 @@ public enum ResultJSON {
     key("from")
     if let t = r.firstTime { w.string(UTCTime.iso(t)) } else { w.raw("null") }
     key("to")
-    if let t = r.lastTime { w.string(UTCTime.iso(t + r.timeframe.milliseconds)) } else { w.raw("null") }
+    if let t = r.lastTime {
+      w.string(UTCTime.iso(t + r.timeframe.milliseconds))
+    } else {
+      w.raw("null")
+    }
     key("initial_equity")
     w.number(r.initialEquity)
     key("final_equity")
@@ -57,7 +63,8 @@ public enum ResultJSON {
       w.field("exit_time") { $0.string(UTCTime.iso(t.exitTime)) }
       w.field("exit_price") { $0.number(t.exitPrice) }
       for (k, v) in [
-        ("qty", t.qty), ("fees", t.fees), ("spread", t.spreadCost), ("slippage", t.slippageCost), ("funding", t.funding),
+        ("qty", t.qty), ("fees", t.fees), ("spread", t.spreadCost), ("slippage", t.slippageCost),
+        ("funding", t.funding),
         ("pnl", t.pnl), ("r", t.r),
       ] as [(String, Double?)] {
         w.field(k) { $0.number(v) }
@@ -123,7 +130,8 @@ public enum ResultJSON {
   }
 
   /// An array of objects, one per line, each written by `body`.
-  static func objects<T>(_ items: [T], _ w: inout JSONWriter, _ body: (T, inout JSONWriter) -> Void) {
+  static func objects<T>(_ items: [T], _ w: inout JSONWriter, _ body: (T, inout JSONWriter) -> Void)
+  {
     w.raw("[")
     for (i, item) in items.enumerated() {
       w.raw(i == 0 ? "\n    {" : ",\n    {")

@@ -34,14 +34,17 @@ struct SVGChart {
     for i in 0...4 {
       let v = lo + (hi - lo) * Double(i) / 4
       let yy = y(v)
-      svg += "<line x1=\"\(margin.left)\" x2=\"\(margin.left + plotW)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#e5e7eb\"/>"
-      svg += "<text x=\"\(margin.left - 6)\" y=\"\(fmt(yy + 4))\" text-anchor=\"end\" class=\"tick\">\(HTMLEscape.text(valueFormat(v)))</text>\n"
+      svg +=
+        "<line x1=\"\(margin.left)\" x2=\"\(margin.left + plotW)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#e5e7eb\"/>"
+      svg +=
+        "<text x=\"\(margin.left - 6)\" y=\"\(fmt(yy + 4))\" text-anchor=\"end\" class=\"tick\">\(HTMLEscape.text(valueFormat(v)))</text>\n"
     }
     for i in 0...4 {
       let t = Int64(t0 + (t1 - t0) * Double(i) / 4)
       let label = String(UTCTime.iso(t).prefix(10))
       let anchor = i == 0 ? "start" : i == 4 ? "end" : "middle"
-      svg += "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(label)</text>\n"
+      svg +=
+        "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(label)</text>\n"
     }
     var path = ""
     path.reserveCapacity(points.count * 16)
@@ -49,7 +52,9 @@ struct SVGChart {
       path += (i == 0 ? "M" : "L") + fmt(x(p.time)) + "," + fmt(y(p.value))
     }
     if let fill {
-      let area = path + "L\(fmt(x(last.time))),\(fmt(y(max(lo, min(hi, 0)))))L\(fmt(x(first.time))),\(fmt(y(max(lo, min(hi, 0)))))Z"
+      let area =
+        path
+        + "L\(fmt(x(last.time))),\(fmt(y(max(lo, min(hi, 0)))))L\(fmt(x(first.time))),\(fmt(y(max(lo, min(hi, 0)))))Z"
       svg += "<path d=\"\(area)\" fill=\"\(fill)\" stroke=\"none\"/>\n"
     }
     svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\"/>\n</svg>"
@@ -75,6 +80,7 @@ enum HTMLEscape {
     return out
   }
   static func attribute(_ s: String) -> String {
-    text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(
+      of: "'", with: "&#39;")
   }
 }

@@ -5,8 +5,12 @@ public enum SummaryTable {
   public static func render(_ r: BacktestResult, metrics m: Metrics) -> String {
     var lines: [String] = []
     let period =
-      r.firstTime.map { UTCTime.iso($0) + " → " + UTCTime.iso((r.lastTime ?? $0) + r.timeframe.milliseconds) } ?? "no candles"
-    lines.append("\(r.strategy)  \(r.symbols.joined(separator: ",")) \(r.timeframe)  \(period)  (\(r.candles) candles)")
+      r.firstTime.map {
+        UTCTime.iso($0) + " → " + UTCTime.iso((r.lastTime ?? $0) + r.timeframe.milliseconds)
+      } ?? "no candles"
+    lines.append(
+      "\(r.strategy)  \(r.symbols.joined(separator: ",")) \(r.timeframe)  \(period)  (\(r.candles) candles)"
+    )
     if !r.params.isEmpty {
       lines.append("params  " + r.params.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
     }
@@ -24,7 +28,9 @@ public enum SummaryTable {
     }
     if !r.refusals.isEmpty {
       lines.append("")
-      lines.append("refused intents: " + r.refusals.keys.sorted().map { "\($0) \(r.refusals[$0]!)" }.joined(separator: ", "))
+      lines.append(
+        "refused intents: "
+          + r.refusals.keys.sorted().map { "\($0) \(r.refusals[$0]!)" }.joined(separator: ", "))
     }
     if !r.limitsInForce.isEmpty {
       lines.append("limits in force: " + r.limitsInForce.joined(separator: "; "))

@@ -12,7 +12,10 @@ public final class FixedFractionSizer: RiskGate {
   public let leverage: Double
   public var requireStop: Bool
 
-  public init(riskPerTrade: Double = 0.01, maxRiskPerTrade: Double = 0.05, leverage: Double = 3, requireStop: Bool = true) {
+  public init(
+    riskPerTrade: Double = 0.01, maxRiskPerTrade: Double = 0.05, leverage: Double = 3,
+    requireStop: Bool = true
+  ) {
     self.riskPerTrade = riskPerTrade
     self.maxRiskPerTrade = maxRiskPerTrade
     self.leverage = leverage
@@ -23,17 +26,24 @@ public final class FixedFractionSizer: RiskGate {
     let intent = request.intent
     let risk = intent.risk ?? riskPerTrade
     if risk <= 0 || risk > maxRiskPerTrade {
-      return .refused(Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
+      return .refused(
+        Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
     }
     if intent.stop == nil && requireStop {
       return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"))
     }
-    if let stop = intent.stop, (request.referencePrice - stop) * intent.side.sign <= 0, request.referencePrice > 0 {
+    if let stop = intent.stop, (request.referencePrice - stop) * intent.side.sign <= 0,
+      request.referencePrice > 0
+    {
       return .refused(
-        Refusal("stop_wrong_side", "stop \(stop) is not on the losing side of \(request.referencePrice) for a \(intent.side.rawValue)"))
+        Refusal(
+          "stop_wrong_side",
+          "stop \(stop) is not on the losing side of \(request.referencePrice) for a \(intent.side.rawValue)"
+        ))
     }
     switch SizeCalculator(leverage: leverage).size(
-      equity: portfolio.equity(), risk: risk, decay: 1, entry: request.referencePrice, stop: intent.stop)
+      equity: portfolio.equity(), risk: risk, decay: 1, entry: request.referencePrice,
+      stop: intent.stop)
     {
     case .success(let qty): return .accepted(qty: qty)
     case .failure(let refusal): return .refused(refusal)
@@ -41,14 +51,20 @@ public final class FixedFractionSizer: RiskGate {
   }
 
   /// Sizing-only mode has no account or portfolio limits to apply to pre-sized legs.
-  public func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal? { nil }
+  public func admit(
+    legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView
+  ) -> Refusal? { nil }
 
   public func recordOpen(_ position: Position, time: Int64) {}
   public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {}
-  public func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] { [] }
+  public func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] {
+    []
+  }
 
   public var limitsInForce: [String] {
-    ["sizing: risk \(formatNumber(riskPerTrade * 100))% of equity to the stop, leverage cap \(formatNumber(leverage))x"]
+    [
+      "sizing: risk \(formatNumber(riskPerTrade * 100))% of equity to the stop, leverage cap \(formatNumber(leverage))x"
+    ]
       + (requireStop ? ["mandatory stop"] : [])
   }
 }

@@ -12,10 +12,12 @@ public struct Governor: Sendable {
   public init(config: GovernorConfig) { self.config = config }
 
   public func refusal(
-    account: String, symbol: String, side: Side, notional: Double, time: Int64, portfolio: PortfolioView
+    account: String, symbol: String, side: Side, notional: Double, time: Int64,
+    portfolio: PortfolioView
   ) -> Refusal? {
     if time < cooldownUntil {
-      return Refusal("cooldown", "entries paused after a breach until \(UTCTime.iso(cooldownUntil))")
+      return Refusal(
+        "cooldown", "entries paused after a breach until \(UTCTime.iso(cooldownUntil))")
     }
     if config.oneAccountPerSymbol, let owner = owners[symbol], owner != account {
       return Refusal("symbol_owned", "\(symbol) is owned by account \(owner)")
@@ -32,14 +34,17 @@ public struct Governor: Sendable {
     }
     if open + portfolio.pendingEntries >= config.maxConcurrentPositions {
       return Refusal(
-        "max_positions", "\(open) positions open and \(portfolio.pendingEntries) pending (limit \(config.maxConcurrentPositions))")
+        "max_positions",
+        "\(open) positions open and \(portfolio.pendingEntries) pending (limit \(config.maxConcurrentPositions))"
+      )
     }
     let equity = portfolio.equity()
     let after = abs(net + side.sign * notional)
     if equity > 0, after > config.maxNetExposurePct * equity, after > abs(net) {
       return Refusal(
         "net_exposure_cap",
-        "net exposure would be \(formatNumber(after.rounded())) > \(formatNumber(config.maxNetExposurePct * 100))% of equity \(formatNumber(equity.rounded()))")
+        "net exposure would be \(formatNumber(after.rounded())) > \(formatNumber(config.maxNetExposurePct * 100))% of equity \(formatNumber(equity.rounded()))"
+      )
     }
     return nil
   }

@@ -36,7 +36,9 @@ public final class RiskEngine: RiskGate, RiskJournal {
     accountStamps = Array(repeating: 0, count: symbols.count)
     cachedRefusals = Array(repeating: nil, count: symbols.count)
     accounts = symbols.enumerated().map { i, symbol in
-      let configured = config.accounts.first { $0.symbol == symbol && ($0.strategy == nil || $0.strategy == strategy) }
+      let configured = config.accounts.first {
+        $0.symbol == symbol && ($0.strategy == nil || $0.strategy == strategy)
+      }
       return VirtualAccount(
         name: configured?.name ?? "\(strategy):\(symbol)", symbol: i,
         allocation: configured?.allocation ?? initialEquity / Double(symbols.count),
@@ -75,49 +77,69 @@ public final class RiskEngine: RiskGate, RiskJournal {
     let account = accounts[intent.symbol]
     let symbol = symbols[intent.symbol]
     if halted {
-      return refuse(Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"), account: account.name, time: time)
+      return refuse(
+        Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"),
+        account: account.name, time: time)
     }
     if let r = accountRefusal(intent.symbol) { return refuse(r, account: account.name, time: time) }
     if config.risk.requireStop && intent.stop == nil {
-      return refuse(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"), account: account.name, time: time)
+      return refuse(
+        Refusal("missing_stop", "an entry needs a stop (require_stop is on)"),
+        account: account.name, time: time)
     }
     if let stop = intent.stop {
       let distance = (request.referencePrice - stop) * intent.side.sign
       guard distance > 0 else {
         return refuse(
-          Refusal("stop_wrong_side", "stop \(formatNumber(stop)) is not on the losing side of \(formatNumber(request.referencePrice))"),
+          Refusal(
+            "stop_wrong_side",
+            "stop \(formatNumber(stop)) is not on the losing side of \(formatNumber(request.referencePrice))"
+          ),
           account: account.name, time: time)
       }
       if distance < config.risk.minStopDistancePct * request.referencePrice {
-        return refuse(Refusal("stop_too_close", "stop distance is below min_stop_distance_pct"), account: account.name, time: time)
+        return refuse(
+          Refusal("stop_too_close", "stop distance is below min_stop_distance_pct"),
+          account: account.name, time: time)
       }
     }
-    if config.caps.maxDailyLoss > 0, dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss {
+    if config.caps.maxDailyLoss > 0, dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss
+    {
       governor.breach(at: time)
       return refuse(
-        Refusal("daily_loss_cap", "real equity lost \(formatNumber(dayStartEquity - portfolio.equity())) today (cap \(formatNumber(config.caps.maxDailyLoss)))"),
+        Refusal(
+          "daily_loss_cap",
+          "real equity lost \(formatNumber(dayStartEquity - portfolio.equity())) today (cap \(formatNumber(config.caps.maxDailyLoss)))"
+        ),
         account: account.name, time: time)
     }
     let risk = intent.risk ?? config.risk.riskPerTrade
     guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
       return refuse(
-        Refusal("risk_out_of_range", "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]"),
+        Refusal(
+          "risk_out_of_range",
+          "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]"),
         account: account.name, time: time)
     }
     let sizer = SizeCalculator(
-      leverage: leverage, instrument: config.instruments[symbol] ?? InstrumentSpec(), maxPositionValue: config.caps.maxPositionValue)
+      leverage: leverage, instrument: config.instruments[symbol] ?? InstrumentSpec(),
+      maxPositionValue: config.caps.maxPositionValue)
     let decay = config.risk.decayFactor(lossStreak: account.lossStreak)
     let equity = account.equity(unrealized: unrealized(intent.symbol, portfolio))
-    switch sizer.size(equity: equity, risk: risk, decay: decay, entry: request.referencePrice, stop: intent.stop) {
+    switch sizer.size(
+      equity: equity, risk: risk, decay: decay, entry: request.referencePrice, stop: intent.stop)
+    {
     case .failure(let r): return refuse(r, account: account.name, time: time)
     case .success(let qty):
       if let r = governor.refusal(
-        account: account.name, symbol: symbol, side: intent.side, notional: qty * request.referencePrice, time: time,
+        account: account.name, symbol: symbol, side: intent.side,
+        notional: qty * request.referencePrice, time: time,
         portfolio: portfolio)
       {
         if r.code == "net_exposure_cap" {
           governor.breach(at: time)
-          events.append(RiskEvent(time: time, kind: .breach, account: account.name, detail: r.description))
+          events.append(
+            RiskEvent(time: time, kind: .breach, account: account.name, detail: r.description))
         }
         return refuse(r, account: account.name, time: time)
       }
@@ -125,30 +147,46 @@ public final class RiskEngine: RiskGate, RiskJournal {
     }
   }
 
-  public func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal? {
+  public func admit(
+    legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView
+  ) -> Refusal? {
     let name = legs.map { accounts[$0.symbol].name }.joined(separator: "+")
     func refused(_ r: Refusal) -> Refusal {
       _ = refuse(r, account: name, time: time)
       return r
     }
-    if halted { return refused(Refusal("emergency_stop", "trading is halted after the total-loss emergency stop")) }
+    if halted {
+      return refused(
+        Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"))
+    }
     for leg in legs {
       if let r = accountRefusal(leg.symbol) { return refused(r) }
     }
     // Positions already open plus the new legs must fit the portfolio cap as a unit.
-    let open = portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count + portfolio.pendingEntries
+    let open =
+      portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count
+      + portfolio.pendingEntries
     if open + legs.count > config.governor.maxConcurrentPositions {
-      return refused(Refusal("max_positions", "\(open) positions open; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"))
+      return refused(
+        Refusal(
+          "max_positions",
+          "\(open) positions open; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"
+        ))
     }
     for leg in legs {
       let price = portfolio.lastPrice(symbol: leg.symbol)
       if config.caps.maxPositionValue > 0, leg.qty * price > config.caps.maxPositionValue {
-        return refused(Refusal("max_position_value", "a leg's value \(formatNumber(leg.qty * price)) exceeds \(formatNumber(config.caps.maxPositionValue))"))
+        return refused(
+          Refusal(
+            "max_position_value",
+            "a leg's value \(formatNumber(leg.qty * price)) exceeds \(formatNumber(config.caps.maxPositionValue))"
+          ))
       }
       var governorView = governor
       governorView.config.maxConcurrentPositions = Int.max  // counted for the unit above
       if let r = governorView.refusal(
-        account: accounts[leg.symbol].name, symbol: symbols[leg.symbol], side: leg.side, notional: 0, time: time,
+        account: accounts[leg.symbol].name, symbol: symbols[leg.symbol], side: leg.side,
+        notional: 0, time: time,
         portfolio: portfolio)
       {
         return refused(r)
@@ -169,7 +207,10 @@ public final class RiskEngine: RiskGate, RiskJournal {
     governor.release(symbol: symbols[symbol])
     if accounts[symbol].checkDrawdown(equity: accounts[symbol].equity(unrealized: 0)) {
       touch(symbol)
-      events.append(RiskEvent(time: time, kind: .kill, account: accounts[symbol].name, detail: accounts[symbol].killReason ?? ""))
+      events.append(
+        RiskEvent(
+          time: time, kind: .kill, account: accounts[symbol].name,
+          detail: accounts[symbol].killReason ?? ""))
       governor.breach(at: time)
     }
     snapshot(symbol, time)
@@ -191,21 +232,35 @@ public final class RiskEngine: RiskGate, RiskJournal {
     var flatten: [(Int, String)] = []
     // Drawdown kill switch on marked equity: the account is killed and its position closed.
     for i in accounts.indices where !accounts[i].killed {
-      if accounts[i].checkDrawdown(equity: accounts[i].equity(unrealized: unrealized(i, portfolio))) {
+      if accounts[i].checkDrawdown(equity: accounts[i].equity(unrealized: unrealized(i, portfolio)))
+      {
         touch(i)
-        events.append(RiskEvent(time: time, kind: .kill, account: accounts[i].name, detail: accounts[i].killReason ?? ""))
+        events.append(
+          RiskEvent(
+            time: time, kind: .kill, account: accounts[i].name, detail: accounts[i].killReason ?? ""
+          ))
         governor.breach(at: time)
         snapshot(i, time)
-        if portfolio.position(symbol: i) != nil { flatten.append((i, "account killed: \(accounts[i].killReason ?? "")")) }
+        if portfolio.position(symbol: i) != nil {
+          flatten.append((i, "account killed: \(accounts[i].killReason ?? "")"))
+        }
       }
     }
     // Seed 004's emergency stop: total loss over the cap flattens everything and halts.
-    if !halted, config.caps.maxTotalLoss > 0, initialEquity - portfolio.equity() >= config.caps.maxTotalLoss {
+    if !halted, config.caps.maxTotalLoss > 0,
+      initialEquity - portfolio.equity() >= config.caps.maxTotalLoss
+    {
       halted = true
       let lost = initialEquity - portfolio.equity()
       events.append(
-        RiskEvent(time: time, kind: .emergency, account: "*", detail: "total loss \(formatNumber(lost)) ≥ cap \(formatNumber(config.caps.maxTotalLoss)): flatten and halt"))
-      for i in symbols.indices where portfolio.position(symbol: i) != nil { flatten.append((i, "emergency stop")) }
+        RiskEvent(
+          time: time, kind: .emergency, account: "*",
+          detail:
+            "total loss \(formatNumber(lost)) ≥ cap \(formatNumber(config.caps.maxTotalLoss)): flatten and halt"
+        ))
+      for i in symbols.indices where portfolio.position(symbol: i) != nil {
+        flatten.append((i, "emergency stop"))
+      }
     }
     return flatten
   }
@@ -215,7 +270,8 @@ public final class RiskEngine: RiskGate, RiskJournal {
     let point = RiskStatePoint(
       time: time, account: a.name, decayFactor: config.risk.decayFactor(lossStreak: a.lossStreak),
       dailyLossUsed: a.dailyLossUsed, killed: a.killed)
-    if let last = statePoints.last(where: { $0.account == a.name }), last.decayFactor == point.decayFactor,
+    if let last = statePoints.last(where: { $0.account == a.name }),
+      last.decayFactor == point.decayFactor,
       last.dailyLossUsed == point.dailyLossUsed, last.killed == point.killed
     {
       return
@@ -225,7 +281,8 @@ public final class RiskEngine: RiskGate, RiskJournal {
 
   /// The user's reset of a killed account (live and paper; a backtest keeps kills for the run).
   public func resetAccount(symbol: Int, portfolio: PortfolioView) {
-    accounts[symbol].reset(equity: accounts[symbol].equity(unrealized: unrealized(symbol, portfolio)))
+    accounts[symbol].reset(
+      equity: accounts[symbol].equity(unrealized: unrealized(symbol, portfolio)))
     touch(symbol)
   }
 
@@ -236,17 +293,29 @@ public final class RiskEngine: RiskGate, RiskJournal {
     ]
     if r.requireStop { out.append("mandatory stop") }
     out.append("drawdown kill switch at \(formatNumber(r.maxDrawdownPct * 100))% per account")
-    if r.maxDailyLoss > 0 { out.append("daily loss limit \(formatNumber(r.maxDailyLoss)) per account (reset \(r.dailyResetHourUTC):00 UTC)") }
+    if r.maxDailyLoss > 0 {
+      out.append(
+        "daily loss limit \(formatNumber(r.maxDailyLoss)) per account (reset \(r.dailyResetHourUTC):00 UTC)"
+      )
+    }
     if r.maxTradesPerDay > 0 { out.append("max \(r.maxTradesPerDay) trades per day per account") }
     let g = config.governor
     out.append(
       "governor: max \(g.maxConcurrentPositions) positions, net exposure ≤ \(formatNumber(g.maxNetExposurePct * 100))% of equity, cooldown \(formatNumber(g.cooldownMinutes)) min"
-        + (g.noOpposingExposure ? ", no opposing exposure" : "") + (g.oneAccountPerSymbol ? ", one account per symbol" : ""))
+        + (g.noOpposingExposure ? ", no opposing exposure" : "")
+        + (g.oneAccountPerSymbol ? ", one account per symbol" : ""))
     let c = config.caps
-    if c.maxPositionValue > 0 { out.append("max position value \(formatNumber(c.maxPositionValue))") }
+    if c.maxPositionValue > 0 {
+      out.append("max position value \(formatNumber(c.maxPositionValue))")
+    }
     if c.maxDailyLoss > 0 { out.append("absolute daily loss cap \(formatNumber(c.maxDailyLoss))") }
-    if c.maxTotalLoss > 0 { out.append("emergency stop at total loss \(formatNumber(c.maxTotalLoss))") }
-    if !config.instruments.isEmpty { out.append("instrument constraints for \(config.instruments.keys.sorted().joined(separator: ", "))") }
+    if c.maxTotalLoss > 0 {
+      out.append("emergency stop at total loss \(formatNumber(c.maxTotalLoss))")
+    }
+    if !config.instruments.isEmpty {
+      out.append(
+        "instrument constraints for \(config.instruments.keys.sorted().joined(separator: ", "))")
+    }
     return out
   }
 }

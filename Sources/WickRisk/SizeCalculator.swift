@@ -12,30 +12,49 @@ public struct SizeCalculator: Sendable {
   /// Absolute cap on a position's value (seed 004's tiny accounts; 0 = off).
   public var maxPositionValue: Double
 
-  public init(leverage: Double, instrument: InstrumentSpec = InstrumentSpec(), maxPositionValue: Double = 0) {
+  public init(
+    leverage: Double, instrument: InstrumentSpec = InstrumentSpec(), maxPositionValue: Double = 0
+  ) {
     self.leverage = leverage
     self.instrument = instrument
     self.maxPositionValue = maxPositionValue
   }
 
-  public func size(equity: Double, risk: Double, decay: Double, entry: Double, stop: Double?) -> Result<Double, Refusal> {
+  public func size(equity: Double, risk: Double, decay: Double, entry: Double, stop: Double?)
+    -> Result<Double, Refusal>
+  {
     guard entry > 0 else { return .failure(Refusal("no_price", "no price yet for the symbol")) }
-    guard equity > 0 else { return .failure(Refusal("no_equity", "account equity is \(formatNumber(equity))")) }
+    guard equity > 0 else {
+      return .failure(Refusal("no_equity", "account equity is \(formatNumber(equity))"))
+    }
     var qty = equity * leverage / entry
     if let stop {
       let distance = abs(entry - stop)
-      guard distance > 0 else { return .failure(Refusal("stop_at_entry", "the stop equals the entry price")) }
+      guard distance > 0 else {
+        return .failure(Refusal("stop_at_entry", "the stop equals the entry price"))
+      }
       qty = min(equity * risk * decay / distance, qty)
     }
     if maxPositionValue > 0 { qty = min(qty, maxPositionValue / entry) }
-    if instrument.lotStep > 0 { qty = (qty / instrument.lotStep + 1e-9).rounded(.down) * instrument.lotStep }
-    guard qty > 0, qty.isFinite else { return .failure(Refusal("zero_size", "the size rounds to zero")) }
+    if instrument.lotStep > 0 {
+      qty = (qty / instrument.lotStep + 1e-9).rounded(.down) * instrument.lotStep
+    }
+    guard qty > 0, qty.isFinite else {
+      return .failure(Refusal("zero_size", "the size rounds to zero"))
+    }
     if instrument.minQty > 0, qty < instrument.minQty {
-      return .failure(Refusal("below_min_qty", "size \(formatNumber(qty)) is below the minimum quantity \(formatNumber(instrument.minQty))"))
+      return .failure(
+        Refusal(
+          "below_min_qty",
+          "size \(formatNumber(qty)) is below the minimum quantity \(formatNumber(instrument.minQty))"
+        ))
     }
     if instrument.minNotional > 0, qty * entry < instrument.minNotional {
       return .failure(
-        Refusal("below_min_notional", "notional \(formatNumber(qty * entry)) is below the minimum \(formatNumber(instrument.minNotional))"))
+        Refusal(
+          "below_min_notional",
+          "notional \(formatNumber(qty * entry)) is below the minimum \(formatNumber(instrument.minNotional))"
+        ))
     }
     return .success(qty)
   }

@@ -18,7 +18,10 @@ public struct VirtualAccount: Sendable, Equatable {
   public var killed = false
   public var killReason: String?
 
-  public init(name: String, symbol: Int, allocation: Double, maxDailyLoss: Double, maxDrawdownPct: Double, maxTradesPerDay: Int) {
+  public init(
+    name: String, symbol: Int, allocation: Double, maxDailyLoss: Double, maxDrawdownPct: Double,
+    maxTradesPerDay: Int
+  ) {
     self.name = name
     self.symbol = symbol
     self.allocation = allocation
@@ -36,12 +39,19 @@ public struct VirtualAccount: Sendable, Equatable {
 
   /// Why this account may not open a new position now, if it may not.
   public func entryRefusal() -> Refusal? {
-    if killed { return Refusal("account_killed", "\(name) is killed: \(killReason ?? "drawdown") (reset it to trade again)") }
+    if killed {
+      return Refusal(
+        "account_killed", "\(name) is killed: \(killReason ?? "drawdown") (reset it to trade again)"
+      )
+    }
     if maxDailyLoss > 0, dailyLossUsed >= maxDailyLoss {
-      return Refusal("daily_loss_limit", "\(name) lost \(formatNumber(dailyLossUsed)) today (limit \(formatNumber(maxDailyLoss)))")
+      return Refusal(
+        "daily_loss_limit",
+        "\(name) lost \(formatNumber(dailyLossUsed)) today (limit \(formatNumber(maxDailyLoss)))")
     }
     if maxTradesPerDay > 0, tradesToday >= maxTradesPerDay {
-      return Refusal("max_trades_per_day", "\(name) made \(tradesToday) trades today (limit \(maxTradesPerDay))")
+      return Refusal(
+        "max_trades_per_day", "\(name) made \(tradesToday) trades today (limit \(maxTradesPerDay))")
     }
     return nil
   }
@@ -59,7 +69,8 @@ public struct VirtualAccount: Sendable, Equatable {
     peak = max(peak, equity)
     guard !killed, peak > 0, (peak - equity) / peak >= maxDrawdownPct else { return false }
     killed = true
-    killReason = "drawdown \(formatNumber(((peak - equity) / peak * 1000).rounded() / 10))% from peak \(formatNumber(peak))"
+    killReason =
+      "drawdown \(formatNumber(((peak - equity) / peak * 1000).rounded() / 10))% from peak \(formatNumber(peak))"
     return true
   }
 

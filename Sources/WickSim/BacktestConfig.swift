@@ -21,9 +21,11 @@ public struct BacktestConfig: Sendable {
   public var rejectSeed: UInt64
 
   public init(
-    initialEquity: Double = 10_000, fills: FillModel = FillModel(), chartPoints: Int = 2_000, strategyName: String,
+    initialEquity: Double = 10_000, fills: FillModel = FillModel(), chartPoints: Int = 2_000,
+    strategyName: String,
     params: [(name: String, value: ParamValue)] = [], timeframe: Timeframe, historyDepth: Int = 1,
-    margin: MarginModel? = MarginModel(), funding: FundingModel? = nil, rejectProbability: Double = 0,
+    margin: MarginModel? = MarginModel(), funding: FundingModel? = nil,
+    rejectProbability: Double = 0,
     rejectSeed: UInt64 = 0
   ) {
     self.initialEquity = initialEquity

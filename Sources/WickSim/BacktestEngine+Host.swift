@@ -6,7 +6,9 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   public func equity() -> Double { markedEquity() }
   public func lastPrice(symbol: Int) -> Double { lastPrices[symbol] }
 
-  public var pendingEntries: Int { pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count }
+  public var pendingEntries: Int {
+    pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count
+  }
 
   public func marginInUse() -> Double {
     var m = 0.0
@@ -21,14 +23,18 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     let s = intent.symbol
     if warming(s) { return .refused(Refusal("warmup", "intents are suppressed during the warmup")) }
     if positions[s] != nil && pendingExits[s] == nil {
-      return refuse(Refusal("position_open", "\(symbols[s]) already has an open position; exit it first"))
+      return refuse(
+        Refusal("position_open", "\(symbols[s]) already has an open position; exit it first"))
     }
     if pendingOrders[s] != nil {
-      return refuse(Refusal("entry_pending", "\(symbols[s]) already has an entry waiting for the next open"))
+      return refuse(
+        Refusal("entry_pending", "\(symbols[s]) already has an entry waiting for the next open"))
     }
-    let outcome = risk.review(RiskRequest(intent: intent, referencePrice: lastPrices[s], time: now), portfolio: self)
+    let outcome = risk.review(
+      RiskRequest(intent: intent, referencePrice: lastPrices[s], time: now), portfolio: self)
     switch outcome {
-    case .accepted(let qty): pendingOrders[s] = PendingEntry(intent: intent, qty: qty, decidedAt: now)
+    case .accepted(let qty):
+      pendingOrders[s] = PendingEntry(intent: intent, qty: qty, decidedAt: now)
     case .refused(let r): count(r)
     }
     return outcome
@@ -51,15 +57,20 @@ extension BacktestEngine: StrategyHost, PortfolioView {
 
   public func history(symbol: Int, count: Int) -> [Candle] { histories[symbol].last(count) }
 
-
   public func enterPair(_ pair: PairIntent) -> IntentOutcome {
     if warming(pair.long) || warming(pair.short) {
       return .refused(Refusal("warmup", "intents are suppressed during the warmup"))
     }
     if positions[pair.long] != nil || positions[pair.short] != nil
-      || pendingPairs.contains(where: { [$0.intent.long, $0.intent.short].contains(pair.long) || [$0.intent.long, $0.intent.short].contains(pair.short) })
+      || pendingPairs.contains(where: {
+        [$0.intent.long, $0.intent.short].contains(pair.long)
+          || [$0.intent.long, $0.intent.short].contains(pair.short)
+      })
     {
-      return refuse(Refusal("pair_open", "one position per pair: a leg of \(symbols[pair.long])/\(symbols[pair.short]) is busy"))
+      return refuse(
+        Refusal(
+          "pair_open",
+          "one position per pair: a leg of \(symbols[pair.long])/\(symbols[pair.short]) is busy"))
     }
     let pl = lastPrices[pair.long]
     let ps = lastPrices[pair.short]
@@ -71,13 +82,18 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     guard let stopZ = pair.stopZ, let entryZ = pair.entryZ, let std = pair.spreadStd, std > 0,
       abs(stopZ - entryZ) > 0
     else {
-      return refuse(Refusal("missing_stop", "a pair entry needs entry_z, stop_z and spread_std to size its risk"))
+      return refuse(
+        Refusal(
+          "missing_stop", "a pair entry needs entry_z, stop_z and spread_std to size its risk"))
     }
     var qty = eq * riskFraction / (abs(stopZ - entryZ) * std)
     let notionalPerUnit = pl + pair.hedge * ps
     qty = min(qty, eq * risk.leverage / notionalPerUnit)
     guard qty > 0, qty.isFinite else { return refuse(Refusal("zero_size", "pair size is \(qty)")) }
-    if let r = risk.admit(legs: [(pair.long, .long, qty), (pair.short, .short, qty * pair.hedge)], time: now, portfolio: self) {
+    if let r = risk.admit(
+      legs: [(pair.long, .long, qty), (pair.short, .short, qty * pair.hedge)], time: now,
+      portfolio: self)
+    {
       return refuse(r)
     }
     pendingPairs.append(PendingPair(intent: pair, qtyLong: qty, qtyShort: qty * pair.hedge))
@@ -85,7 +101,8 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   }
 
   public func exitPair(long: Int, short: Int, reason: String?) -> Bool {
-    if let i = pendingPairs.firstIndex(where: { $0.intent.long == long && $0.intent.short == short }) {
+    if let i = pendingPairs.firstIndex(where: { $0.intent.long == long && $0.intent.short == short }
+    ) {
       pendingPairs.remove(at: i)
       return true
     }

@@ -72,8 +72,12 @@ public final class BacktestEngine {
     candlesSeen = Array(repeating: 0, count: n)
     cash = config.initialEquity
     tracker = EquityTracker(initialEquity: config.initialEquity, chartLimit: config.chartPoints)
-    slice = Array(repeating: SymbolCandle(symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)), count: n)
-    bars = Array(repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: n)
+    slice = Array(
+      repeating: SymbolCandle(
+        symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)), count: n
+    )
+    bars = Array(
+      repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: n)
     barsPresent = Array(repeating: false, count: n)
   }
 
@@ -90,7 +94,8 @@ public final class BacktestEngine {
         next = try source.next()
         while let c = next, c.candle.time == first.candle.time {
           guard sliceCount < slice.count else {
-            throw WickError.data("two candles for \(symbols[c.symbol]) at \(UTCTime.iso(c.candle.time)) in the source")
+            throw WickError.data(
+              "two candles for \(symbols[c.symbol]) at \(UTCTime.iso(c.candle.time)) in the source")
           }
           slice[sliceCount] = c
           sliceCount += 1
@@ -123,11 +128,15 @@ public final class BacktestEngine {
     }
     exposed = openPositionCount > 0
     candleCount += slice.count
-    tracker.record(time: time, closeTime: time + config.timeframe.milliseconds, equity: markedEquity(), exposed: exposed)
+    tracker.record(
+      time: time, closeTime: time + config.timeframe.milliseconds, equity: markedEquity(),
+      exposed: exposed)
     if strategy.wantsBars {
       try deliverBars(time: time)
     } else {
-      for k in 0..<sliceCount { try strategy.onCandle(symbol: slice[k].symbol, candle: slice[k].candle, host: self) }
+      for k in 0..<sliceCount {
+        try strategy.onCandle(symbol: slice[k].symbol, candle: slice[k].candle, host: self)
+      }
     }
   }
 
@@ -139,7 +148,9 @@ public final class BacktestEngine {
       if missingBars <= 20 {
         let have = Set(slice.prefix(sliceCount).map(\.symbol))
         let missing = symbols.indices.filter { !have.contains($0) }.map { symbols[$0] }
-        log("on_bars skipped at \(UTCTime.iso(time)): no candle for \(missing.joined(separator: ", "))")
+        log(
+          "on_bars skipped at \(UTCTime.iso(time)): no candle for \(missing.joined(separator: ", "))"
+        )
       }
       return
     }
@@ -188,12 +199,17 @@ public final class BacktestEngine {
 
   private func makeResult(error: String?) -> BacktestResult {
     var limits = risk.limitsInForce
-    if missingBars > 0 { limits.append("on_bars skipped \(missingBars) times with a symbol's candle missing") }
+    if missingBars > 0 {
+      limits.append("on_bars skipped \(missingBars) times with a symbol's candle missing")
+    }
     var result = BacktestResult(
-      strategy: config.strategyName, params: config.params, symbols: symbols, timeframe: config.timeframe,
-      candles: candleCount, firstTime: firstTime, lastTime: lastTime, initialEquity: config.initialEquity,
+      strategy: config.strategyName, params: config.params, symbols: symbols,
+      timeframe: config.timeframe,
+      candles: candleCount, firstTime: firstTime, lastTime: lastTime,
+      initialEquity: config.initialEquity,
       finalEquity: cash, trades: trades, equity: tracker.chartWithLast, dailyEquity: tracker.daily,
-      maxDrawdown: tracker.maxDrawdown, exposure: tracker.times > 0 ? Double(tracker.exposedTimes) / Double(tracker.times) : 0,
+      maxDrawdown: tracker.maxDrawdown,
+      exposure: tracker.times > 0 ? Double(tracker.exposedTimes) / Double(tracker.times) : 0,
       refusals: refusals, logs: logLines, limitsInForce: limits, error: error)
     if let journal = risk as? RiskJournal {
       result.riskEvents = journal.events

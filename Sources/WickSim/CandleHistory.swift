@@ -7,7 +7,9 @@ struct CandleHistory {
   private(set) var count = 0
 
   init(capacity: Int) {
-    ring = Array(repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: max(capacity, 1))
+    ring = Array(
+      repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0),
+      count: max(capacity, 1))
   }
 
   @inline(__always) mutating func append(_ c: Candle) {

@@ -21,7 +21,9 @@ struct EquityTracker {
   }
 
   /// Records equity at the close of the candle(s) opened at `time`. `closeTime` is time + timeframe.
-  @inline(__always) mutating func record(time: Int64, closeTime: Int64, equity: Double, exposed: Bool) {
+  @inline(__always) mutating func record(
+    time: Int64, closeTime: Int64, equity: Double, exposed: Bool
+  ) {
     if times == 0 { daily.append(EquityPoint(time: time, equity: peak)) }
     times += 1
     if exposed { exposedTimes += 1 }

@@ -12,7 +12,10 @@ public struct FillModel: Sendable, Equatable {
   public var spreadBps: Double
   public var slippageBps: Double
 
-  public init(takerFeeBps: Double = 5.5, makerFeeBps: Double = 2.0, spreadBps: Double = 1.0, slippageBps: Double = 2.0) {
+  public init(
+    takerFeeBps: Double = 5.5, makerFeeBps: Double = 2.0, spreadBps: Double = 1.0,
+    slippageBps: Double = 2.0
+  ) {
     self.takerFeeBps = takerFeeBps
     self.makerFeeBps = makerFeeBps
     self.spreadBps = spreadBps

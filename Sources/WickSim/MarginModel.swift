@@ -24,7 +24,10 @@ public struct MarginModel: Sendable, Equatable {
   public var tiers: [String: [Tier]]
   public var fallback: [Tier]
 
-  public init(tiers: [String: [Tier]] = MarginModel.bybitLinearTiers, fallback: [Tier] = MarginModel.defaultTiers) {
+  public init(
+    tiers: [String: [Tier]] = MarginModel.bybitLinearTiers,
+    fallback: [Tier] = MarginModel.defaultTiers
+  ) {
     self.tiers = tiers
     self.fallback = fallback
   }
@@ -33,16 +36,19 @@ public struct MarginModel: Sendable, Equatable {
   /// position value), as published for the linear contracts; other symbols use `defaultTiers`.
   public static let bybitLinearTiers: [String: [Tier]] = [
     "BTCUSDT": [
-      Tier(maxValue: 2_000_000, rate: 0.005), Tier(maxValue: 4_000_000, rate: 0.01), Tier(maxValue: 6_000_000, rate: 0.015),
+      Tier(maxValue: 2_000_000, rate: 0.005), Tier(maxValue: 4_000_000, rate: 0.01),
+      Tier(maxValue: 6_000_000, rate: 0.015),
       Tier(maxValue: 8_000_000, rate: 0.02), Tier(maxValue: .infinity, rate: 0.025),
     ],
     "ETHUSDT": [
-      Tier(maxValue: 1_000_000, rate: 0.005), Tier(maxValue: 2_000_000, rate: 0.01), Tier(maxValue: 3_000_000, rate: 0.015),
+      Tier(maxValue: 1_000_000, rate: 0.005), Tier(maxValue: 2_000_000, rate: 0.01),
+      Tier(maxValue: 3_000_000, rate: 0.015),
       Tier(maxValue: 4_000_000, rate: 0.02), Tier(maxValue: .infinity, rate: 0.025),
     ],
   ]
   public static let defaultTiers: [Tier] = [
-    Tier(maxValue: 200_000, rate: 0.01), Tier(maxValue: 400_000, rate: 0.015), Tier(maxValue: .infinity, rate: 0.02),
+    Tier(maxValue: 200_000, rate: 0.01), Tier(maxValue: 400_000, rate: 0.015),
+    Tier(maxValue: .infinity, rate: 0.02),
   ]
 
   /// The maintenance margin rate of a position of `value` in `symbol`.
@@ -52,7 +58,9 @@ public struct MarginModel: Sendable, Equatable {
   }
 
   /// The mark price at which an isolated position is liquidated.
-  public func liquidationPrice(symbol: String, side: Side, entry: Double, qty: Double, leverage: Double) -> Double {
+  public func liquidationPrice(
+    symbol: String, side: Side, entry: Double, qty: Double, leverage: Double
+  ) -> Double {
     let mmr = maintenanceRate(symbol: symbol, value: entry * qty)
     return side == .long ? entry * (1 - 1 / leverage + mmr) : entry * (1 + 1 / leverage - mmr)
   }

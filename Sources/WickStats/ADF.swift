@@ -26,7 +26,9 @@ public enum ADF {
       var cols: [[Double]] = []
       if trend == .constant { cols.append([Double](repeating: 1, count: rows)) }
       cols.append((0..<rows).map { x[start + $0] })  // level x_{t-1} for Δx_t = diff[start + i]
-      for l in stride(from: 1, through: lag, by: 1) { cols.append((0..<rows).map { diff[start + $0 - l] }) }
+      for l in stride(from: 1, through: lag, by: 1) {
+        cols.append((0..<rows).map { diff[start + $0 - l] })
+      }
       return (Array(diff[start...]), cols)
     }
 

@@ -25,7 +25,8 @@ public enum EngleGranger {
     guard let adf = ADF.test(residuals, trend: .none) else { return nil }
     return CointegrationResult(
       hedgeRatio: beta, intercept: alpha, adfStatistic: adf.statistic,
-      pValue: MacKinnon.pValue(adf.statistic, variables: 2), lags: adf.usedLag, nobs: y.count, residuals: residuals)
+      pValue: MacKinnon.pValue(adf.statistic, variables: 2), lags: adf.usedLag, nobs: y.count,
+      residuals: residuals)
   }
 }
 
@@ -36,7 +37,10 @@ public enum HalfLife {
     guard spread.count > 3 else { return nil }
     let lagged = Array(spread.dropLast())
     let delta = (1..<spread.count).map { spread[$0] - spread[$0 - 1] }
-    guard let fit = LeastSquares(y: delta, columns: [lagged, [Double](repeating: 1, count: lagged.count)]) else { return nil }
+    guard
+      let fit = LeastSquares(
+        y: delta, columns: [lagged, [Double](repeating: 1, count: lagged.count)])
+    else { return nil }
     let lambda = fit.coefficients[0]
     guard lambda < 0 else { return nil }
     return -log(2) / lambda

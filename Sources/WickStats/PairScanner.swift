@@ -27,10 +27,13 @@ public enum PairScanner {
       results.set(
         k,
         PairScore(
-          a: symbols[i], b: symbols[j], hedgeRatio: r.hedgeRatio, adfStatistic: r.adfStatistic, pValue: r.pValue,
+          a: symbols[i], b: symbols[j], hedgeRatio: r.hedgeRatio, adfStatistic: r.adfStatistic,
+          pValue: r.pValue,
           halfLife: HalfLife.of(r.residuals), observations: r.nobs))
     }
-    return results.values.compactMap { $0 }.sorted { ($0.pValue, $0.a, $0.b) < ($1.pValue, $1.a, $1.b) }
+    return results.values.compactMap { $0 }.sorted {
+      ($0.pValue, $0.a, $0.b) < ($1.pValue, $1.a, $1.b)
+    }
   }
 }
 
@@ -54,9 +57,9 @@ public enum PairScanBenchmark {
   public static func run(symbols: Int, length: Int) -> Double {
     var state: UInt64 = 42
     func normal() -> Double {
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u2 = Double(state >> 11) / Double(1 << 53)
       return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }

@@ -10,16 +10,22 @@ public enum FeedBenchmark {
     let candles = (0..<count).map { _ in synth.next() }
     let mock = try MockExchange(candles: candles, timeframe: .oneMinute)
     defer { mock.stop() }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wick-feed-bench-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-feed-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let store = try CandleStore(path: dir.appendingPathComponent("f.sqlite").path)
     let api = BinanceAPI(market: .futures, baseURL: mock.baseURL)
-    let requester = ExchangeRequester(transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 10_000))
-    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester, now: { mock.serverTime })
+    let requester = ExchangeRequester(
+      transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 10_000))
+    let fetcher = MarketDataFetcher(
+      api: api, store: store, requester: requester, now: { mock.serverTime })
     let start = DispatchTime.now().uptimeNanoseconds
-    let summary = try fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: .oneMinute, from: candles[0].time, to: nil)
+    let summary = try fetcher.fetchKlines(
+      symbol: "BTCUSDT", timeframe: .oneMinute, from: candles[0].time, to: nil)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    guard summary.candles == count else { throw WickError.data("feed bench stored \(summary.candles) of \(count)") }
+    guard summary.candles == count else {
+      throw WickError.data("feed bench stored \(summary.candles) of \(count)")
+    }
     return Double(count) / seconds
   }
 }

@@ -58,7 +58,9 @@ public final class MockExchange: @unchecked Sendable {
   /// Paths and queries received, in order.
   public var requests: [String] { lock.withLock { recorded } }
 
-  public init(candles: [Candle], timeframe: Timeframe, funding: [FundingRate] = [], serverTime: Int64? = nil) throws {
+  public init(
+    candles: [Candle], timeframe: Timeframe, funding: [FundingRate] = [], serverTime: Int64? = nil
+  ) throws {
     self.candles = candles
     self.timeframe = timeframe
     self.funding = funding
@@ -72,9 +74,13 @@ public final class MockExchange: @unchecked Sendable {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = 0
     let bound = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
-    guard bound == 0, listen(listener, 64) == 0 else { throw WickError.exchange("mock: bind/listen failed") }
+    guard bound == 0, listen(listener, 64) == 0 else {
+      throw WickError.exchange("mock: bind/listen failed")
+    }
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &addr) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
@@ -140,7 +146,8 @@ public final class MockExchange: @unchecked Sendable {
     if case .slow(let seconds)? = fault { Thread.sleep(forTimeInterval: seconds) }
     var (status, body, headers) = respond(target, fault: fault)
     if case .truncated? = fault { body = Array(body.prefix(body.count / 2)) }
-    var head = "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+    var head =
+      "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
     for (k, v) in headers { head += "\(k): \(v)\r\n" }
     head += "\r\n"
     let bytes = Array(head.utf8) + body
@@ -167,17 +174,30 @@ public final class MockExchange: @unchecked Sendable {
 
   private func respond(_ target: String, fault: Fault?) -> (Int, [UInt8], [(String, String)]) {
     if case .status(let code, let retryAfter)? = fault {
-      return (code, Array("{\"code\":-1,\"msg\":\"injected \(code)\"}".utf8), retryAfter.map { [("Retry-After", "\($0)")] } ?? [])
+      return (
+        code, Array("{\"code\":-1,\"msg\":\"injected \(code)\"}".utf8),
+        retryAfter.map { [("Retry-After", "\($0)")] } ?? []
+      )
     }
     if case .retCode(let code, let message)? = fault {
-      return (200, Array("{\"retCode\":\(code),\"retMsg\":\"\(message)\",\"result\":{},\"time\":\(serverTime)}".utf8), [])
+      return (
+        200,
+        Array(
+          "{\"retCode\":\(code),\"retMsg\":\"\(message)\",\"result\":{},\"time\":\(serverTime)}"
+            .utf8), []
+      )
     }
     let path = String(target.split(separator: "?").first ?? "")
     let q = query(target)
     let tf = timeframe.milliseconds
     switch path {
     case "/v5/market/time":
-      return (200, Array("{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"timeSecond\":\"\(serverTime / 1000)\",\"timeNano\":\"\(serverTime)000000\"},\"time\":\(serverTime)}".utf8), [])
+      return (
+        200,
+        Array(
+          "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"timeSecond\":\"\(serverTime / 1000)\",\"timeNano\":\"\(serverTime)000000\"},\"time\":\(serverTime)}"
+            .utf8), []
+      )
     case "/api/v3/time", "/fapi/v1/time":
       return (200, Array("{\"serverTime\":\(serverTime)}".utf8), [])
     case "/v5/market/kline", "/api/v3/klines", "/fapi/v1/klines":
@@ -189,7 +209,10 @@ public final class MockExchange: @unchecked Sendable {
       page = bybit ? Array(page.suffix(limit)) : Array(page.prefix(limit))
       switch fault {
       case .emptyPage?: page = []
-      case .forming?: page.append(Candle(time: timeframe.floor(serverTime), open: 1, high: 2, low: 0.5, close: 1.5, volume: 1))
+      case .forming?:
+        page.append(
+          Candle(
+            time: timeframe.floor(serverTime), open: 1, high: 2, low: 0.5, close: 1.5, volume: 1))
       case .duplicateBoundary?:
         if let previous = candles.last(where: { $0.time < start }) { page.insert(previous, at: 0) }
       default: break
@@ -202,25 +225,43 @@ public final class MockExchange: @unchecked Sendable {
       let rows = page.enumerated().map { i, c -> String in
         let open = wrong && i == 0 ? "{\"x\":1}" : (bybit ? "\"\(c.open)\"" : "\"\(c.open)\"")
         if bybit {
-          return "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
+          return
+            "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
         }
-        return "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
+        return
+          "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
       }.joined(separator: ",")
       if bybit {
-        return (200, Array("{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"X\",\"category\":\"linear\",\"list\":[\(rows)]},\"retExtInfo\":{},\"time\":\(serverTime)}".utf8), [("X-Bapi-Limit-Status", "99")])
+        return (
+          200,
+          Array(
+            "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"X\",\"category\":\"linear\",\"list\":[\(rows)]},\"retExtInfo\":{},\"time\":\(serverTime)}"
+              .utf8), [("X-Bapi-Limit-Status", "99")]
+        )
       }
       return (200, Array("[\(rows)]".utf8), [("X-MBX-USED-WEIGHT-1m", "10")])
     case "/v5/market/funding/history":
       let start = q["startTime"] ?? 0
       let end = q["endTime"] ?? Int64.max
-      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time > $1.time }.prefix(Int(q["limit"] ?? 200))
-      let rows = page.map { "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingRateTimestamp\":\"\($0.time)\"}" }.joined(separator: ",")
-      return (200, Array("{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\",\"list\":[\(rows)]},\"time\":\(serverTime)}".utf8), [])
+      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time > $1.time }
+        .prefix(Int(q["limit"] ?? 200))
+      let rows = page.map {
+        "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingRateTimestamp\":\"\($0.time)\"}"
+      }.joined(separator: ",")
+      return (
+        200,
+        Array(
+          "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\",\"list\":[\(rows)]},\"time\":\(serverTime)}"
+            .utf8), []
+      )
     case "/fapi/v1/fundingRate":
       let start = q["startTime"] ?? 0
       let end = q["endTime"] ?? Int64.max
-      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time < $1.time }.prefix(Int(q["limit"] ?? 100))
-      let rows = page.map { "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingTime\":\($0.time),\"markPrice\":\"1\"}" }.joined(separator: ",")
+      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time < $1.time }
+        .prefix(Int(q["limit"] ?? 100))
+      let rows = page.map {
+        "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingTime\":\($0.time),\"markPrice\":\"1\"}"
+      }.joined(separator: ",")
       return (200, Array("[\(rows)]".utf8), [])
     default:
       return (404, Array("{\"msg\":\"not found\"}".utf8), [])
@@ -229,5 +270,7 @@ public final class MockExchange: @unchecked Sendable {
 }
 
 extension Array where Element == UInt8 {
-  fileprivate func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+  fileprivate func ends(with suffix: [UInt8]) -> Bool {
+    count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+  }
 }

@@ -11,13 +11,16 @@ import WickReport
 @Suite struct BacktestCommandTests {
   /// A cache with 20,000 synthetic 1m candles, removed afterwards.
   final class Fixture {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wick-cli-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-cli-\(UUID().uuidString)")
     var db: String { dir.appendingPathComponent("w.sqlite").path }
     init() throws {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
       var synth = CandleSynthesizer(seed: 3, timeframe: .oneMinute)
       let store = try CandleStore(path: db)
-      try store.write((0..<20_000).map { _ in synth.next() }, series: SeriesKey(symbol: "BTCUSDT", timeframe: .oneMinute), replace: false)
+      try store.write(
+        (0..<20_000).map { _ in synth.next() },
+        series: SeriesKey(symbol: "BTCUSDT", timeframe: .oneMinute), replace: false)
     }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: dir) }
@@ -32,7 +35,10 @@ import WickReport
     var outputs: [String] = []
     for i in 0..<2 {
       let out = f.path("r\(i).json")
-      try command(["strategies/ma_cross.lua", "--db", f.db, "--json", out, "--param", "min_quote_volume=0", "--quiet"]).run()
+      try command([
+        "strategies/ma_cross.lua", "--db", f.db, "--json", out, "--param", "min_quote_volume=0",
+        "--quiet",
+      ]).run()
       outputs.append(try String(contentsOfFile: out, encoding: .utf8))
     }
     #expect(outputs[0] == outputs[1])
@@ -43,15 +49,19 @@ import WickReport
 
   @Test func htmlReportIsWritten() throws {
     let f = try Fixture()
-    try command(["strategies/ma_cross.lua", "--db", f.db, "--html", f.path("r.html"), "--quiet"]).run()
+    try command(["strategies/ma_cross.lua", "--db", f.db, "--html", f.path("r.html"), "--quiet"])
+      .run()
     let html = try String(contentsOfFile: f.path("r.html"), encoding: .utf8)
     #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg"))
   }
 
   @Test func paramsFileAndCommandLineOverrides() throws {
     let f = try Fixture()
-    try #"{"period": 120, "stop_pct": 0.01}"#.write(toFile: f.path("p.json"), atomically: true, encoding: .utf8)
-    let job = try command(["strategies/ma_cross.lua", "--db", f.db, "--params", f.path("p.json"), "--param", "period=30"]).job()
+    try #"{"period": 120, "stop_pct": 0.01}"#.write(
+      toFile: f.path("p.json"), atomically: true, encoding: .utf8)
+    let job = try command([
+      "strategies/ma_cross.lua", "--db", f.db, "--params", f.path("p.json"), "--param", "period=30",
+    ]).job()
     let s = try job.loadStrategy()
     #expect(s.params.first { $0.name == "period" }?.value == .number(30))
     #expect(s.params.first { $0.name == "stop_pct" }?.value == .number(0.01))
@@ -81,10 +91,10 @@ import WickReport
   @Test func scriptErrorEndsWithExitStatusOne() throws {
     let f = try Fixture()
     try """
-      return { symbols = { "BTCUSDT" }, timeframe = "1m", on_candle = function(ctx, c)
-        if c.t > 1704070000000 then error("boom") end
-      end }
-      """.write(toFile: f.path("bad.lua"), atomically: true, encoding: .utf8)
+    return { symbols = { "BTCUSDT" }, timeframe = "1m", on_candle = function(ctx, c)
+      if c.t > 1704070000000 then error("boom") end
+    end }
+    """.write(toFile: f.path("bad.lua"), atomically: true, encoding: .utf8)
     #expect(throws: ExitCode.self) {
       try command([f.path("bad.lua"), "--db", f.db, "--json", f.path("bad.json"), "--quiet"]).run()
     }

@@ -9,7 +9,7 @@ import Testing
     var x = 42_000.0
     var state: UInt64 = 7
     return (0..<3_000).map { _ in
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       x *= 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01
       return x
     }
@@ -37,7 +37,11 @@ import Testing
     var ref: Double? = nil
     for (i, x) in series.enumerated() {
       let v = ema.update(x)
-      if i == 9 { ref = series[0...9].reduce(0, +) / 10 } else if let r = ref { ref = r + 2.0 / 11.0 * (x - r) }
+      if i == 9 {
+        ref = series[0...9].reduce(0, +) / 10
+      } else if let r = ref {
+        ref = r + 2.0 / 11.0 * (x - r)
+      }
       #expect(close(v, ref), "at \(i)")
     }
   }
@@ -111,7 +115,11 @@ import Testing
         let pc = series[i - 1]
         let tr = max(highs[i] - lows[i], abs(highs[i] - pc), abs(lows[i] - pc))
         trs.append(tr)
-        if trs.count == n { ref = trs.reduce(0, +) / Double(n) } else if let r = ref { ref = (r * Double(n - 1) + tr) / Double(n) }
+        if trs.count == n {
+          ref = trs.reduce(0, +) / Double(n)
+        } else if let r = ref {
+          ref = (r * Double(n - 1) + tr) / Double(n)
+        }
       }
       #expect(close(v, ref), "at \(i)")
     }

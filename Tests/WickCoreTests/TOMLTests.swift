@@ -55,7 +55,9 @@ import Testing
       return
     }
     #expect(fills.count == 2)
-    #expect(doc.entry("pairs")?.value.paramValue == .list([.table([("a", .string("BTCUSDT")), ("b", .string("ETHUSDT"))])]))
+    #expect(
+      doc.entry("pairs")?.value.paramValue
+        == .list([.table([("a", .string("BTCUSDT")), ("b", .string("ETHUSDT"))])]))
   }
 
   @Test(arguments: [

@@ -26,11 +26,15 @@ import WickCore
     let s = try LuaStrategy(path: path)
     let host = RecordingHost()
     try s.start(host: host)
-    let natives: [StreamingIndicator] = [SMA(period: 3), EMA(period: 3), RSI(period: 3), ATR(period: 3),
-      RollingExtreme(period: 3, kind: .highest), ZScore(period: 3)]
+    let natives: [StreamingIndicator] = [
+      SMA(period: 3), EMA(period: 3), RSI(period: 3), ATR(period: 3),
+      RollingExtreme(period: 3, kind: .highest), ZScore(period: 3),
+    ]
     let closes: [Double] = [10, 11, 10.5, 12, 13, 12.5, 11, 14]
     for (i, close) in closes.enumerated() {
-      let c = Candle(time: Int64(i) * 60_000, open: close, high: close + 0.5, low: close - 0.7, close: close, volume: 1)
+      let c = Candle(
+        time: Int64(i) * 60_000, open: close, high: close + 0.5, low: close - 0.7, close: close,
+        volume: 1)
       try s.onCandle(symbol: 0, candle: c, host: host)
       let expected = natives.enumerated().map { k, ind -> String in
         let v: Double? =
@@ -48,7 +52,11 @@ import WickCore
   @Test func badIndicatorUseIsAnError() {
     #expect(runOnce(strategySource(onCandle: "wick.sma(0)"))?.contains("between 1 and") == true)
     #expect(runOnce(strategySource(onCandle: "wick.sma(2.5)"))?.contains("whole number") == true)
-    #expect(runOnce(strategySource(onCandle: "local s = wick.sma(3) s:update('x')"))?.contains("argument 1 is string") == true)
-    #expect(runOnce(strategySource(onCandle: "local s = wick.sma(3) s.update(5)"))?.contains("called with ':'") == true)
+    #expect(
+      runOnce(strategySource(onCandle: "local s = wick.sma(3) s:update('x')"))?.contains(
+        "argument 1 is string") == true)
+    #expect(
+      runOnce(strategySource(onCandle: "local s = wick.sma(3) s.update(5)"))?.contains(
+        "called with ':'") == true)
   }
 }

@@ -30,7 +30,8 @@ import WickCore
 
   @Test func binaryChunksAreRefused() {
     // A binary chunk starts with ESC "Lua"; load must refuse it even as a string.
-    let message = runOnce(strategySource(onCandle: #"local f, err = load("\27Lua\84\0") ; error(err)"#))
+    let message = runOnce(
+      strategySource(onCandle: #"local f, err = load("\27Lua\84\0") ; error(err)"#))
     #expect(message?.contains("binary chunk") == true, "\(message ?? "nil")")
     let viaFunction = runOnce(strategySource(onCandle: "load(function() return nil end)"))
     #expect(viaFunction?.contains("only source text") == true, "\(viaFunction ?? "nil")")
@@ -45,7 +46,8 @@ import WickCore
   @Test func memoryBombsHitTheCap() {
     let stringBomb = runOnce(strategySource(onCandle: "local s = string.rep('x', 1 << 30)"))
     #expect(stringBomb?.contains("memory limit exceeded") == true, "\(stringBomb ?? "nil")")
-    let tableBomb = runOnce(strategySource(onCandle: "local t = {} for i = 1, 1e9 do t[i] = {i} end"),
+    let tableBomb = runOnce(
+      strategySource(onCandle: "local t = {} for i = 1, 1e9 do t[i] = {i} end"),
       limits: LuaLimits(memoryBytes: 8 << 20, instructionsPerCallback: 1_000_000_000))
     #expect(tableBomb?.contains("memory limit exceeded") == true, "\(tableBomb ?? "nil")")
   }
@@ -55,12 +57,20 @@ import WickCore
       strategySource(onCandle: "local function f(n) return 1 + f(n + 1) end f(1)"),
       limits: LuaLimits(memoryBytes: 64 << 20, instructionsPerCallback: 1_000_000_000))
     #expect(message != nil)
-    #expect(message!.contains("stack overflow") || message!.contains("memory limit exceeded"), "\(message!)")
+    #expect(
+      message!.contains("stack overflow") || message!.contains("memory limit exceeded"),
+      "\(message!)")
   }
 
   @Test func stringMethodsStillWorkButDumpIsGone() {
-    #expect(runOnce(strategySource(onCandle: "assert(('ab'):rep(2) == 'abab') assert(string.format('%d', 3) == '3')")) == nil)
-    #expect(runOnce(strategySource(onCandle: "('x'):dump()"))?.contains("string.dump is not available") == true)
+    #expect(
+      runOnce(
+        strategySource(
+          onCandle: "assert(('ab'):rep(2) == 'abab') assert(string.format('%d', 3) == '3')")) == nil
+    )
+    #expect(
+      runOnce(strategySource(onCandle: "('x'):dump()"))?.contains("string.dump is not available")
+        == true)
   }
 
   @Test func randomIsSeededPerRun() {
@@ -82,10 +92,12 @@ import WickCore
   @Test func pluginsLoadThroughTheSandboxedRequire() throws {
     let dir = ScriptDir()
     defer { dir.cleanup() }
-    _ = dir.write("plugins/levels/util.lua", "local M = {} function M.double(x) return 2 * x end return M")
+    _ = dir.write(
+      "plugins/levels/util.lua", "local M = {} function M.double(x) return 2 * x end return M")
     let path = dir.write(
       "p.lua", strategySource(onCandle: "local u = require 'levels.util' ctx:log(u.double(21))"))
-    let s = try LuaStrategy(path: path, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
+    let s = try LuaStrategy(
+      path: path, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
     let host = RecordingHost()
     try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
@@ -98,7 +110,8 @@ import WickCore
     defer { dir.cleanup() }
     _ = dir.write("plugins/evil.lua", "return io.open('/etc/passwd')")
     let path = dir.write("p.lua", strategySource(onCandle: "require 'evil'"))
-    let s = try LuaStrategy(path: path, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
+    let s = try LuaStrategy(
+      path: path, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
     let host = RecordingHost()
     try s.start(host: host)
     #expect(throws: WickError.self) { try s.onCandle(symbol: 0, candle: candle(0), host: host) }

@@ -4,7 +4,9 @@ import WickCore
 @testable import WickLua
 
 @Suite struct ScriptContractTests {
-  func load(_ source: String, overrides: [(name: String, value: ParamValue, source: String)] = []) throws -> LuaStrategy {
+  func load(_ source: String, overrides: [(name: String, value: ParamValue, source: String)] = [])
+    throws -> LuaStrategy
+  {
     let dir = ScriptDir()
     defer { dir.cleanup() }
     return try LuaStrategy(path: dir.write("s.lua", source), overrides: overrides)
@@ -15,7 +17,11 @@ import WickCore
     #expect(s.manifest.name == "ma_cross")
     #expect(s.manifest.timeframe?.description == "1m")
     #expect(s.warmup == 60)
-    #expect(s.params.map(\.name) == ["allow_short", "eval_every", "min_quote_volume", "period", "stop_pct", "take_pct", "threshold", "volume_window"])
+    #expect(
+      s.params.map(\.name) == [
+        "allow_short", "eval_every", "min_quote_volume", "period", "stop_pct", "take_pct",
+        "threshold", "volume_window",
+      ])
     #expect(s.params.first { $0.name == "period" }?.value == .number(60))
   }
 
@@ -28,7 +34,9 @@ import WickCore
       ("period=62", "not on the grid"), ("perod=60", "unknown param 'perod'"),
       ("allow_short=maybe", "expected true or false"), ("threshold=abc", "expected a number"),
     ] {
-      #expect(throws: WickError.self, "\(text)") { try LuaStrategy(path: path, overrides: [try parseParamAssignment(text)]) }
+      #expect(throws: WickError.self, "\(text)") {
+        try LuaStrategy(path: path, overrides: [try parseParamAssignment(text)])
+      }
       do { _ = try LuaStrategy(path: path, overrides: [try parseParamAssignment(text)]) } catch {
         #expect("\(error)".contains(expected), "\(text): \(error)")
       }
@@ -43,8 +51,12 @@ import WickCore
       """
     let s = try load(src, overrides: [("mode", .string("trailing"), "test")])
     #expect(s.params.first { $0.name == "mode" }?.value == .string("trailing"))
-    #expect(s.params.first { $0.name == "pairs" }?.value == .list([.table([("a", .string("A")), ("b", .string("B"))])]))
-    #expect(throws: WickError.self) { try load(src, overrides: [("mode", .string("random"), "test")]) }
+    #expect(
+      s.params.first { $0.name == "pairs" }?.value
+        == .list([.table([("a", .string("A")), ("b", .string("B"))])]))
+    #expect(throws: WickError.self) {
+      try load(src, overrides: [("mode", .string("random"), "test")])
+    }
     #expect(throws: WickError.self) { try load(src, overrides: [("pairs", .number(3), "test")]) }
   }
 
@@ -55,7 +67,10 @@ import WickCore
       ("return { name = 'x' }", "needs an on_candle"),
       ("return { on_candle = function() end, timeframe = '7x' }", "timeframe '7x'"),
       ("return { on_candle = function() end, warmup = -1 }", "'warmup' must be"),
-      ("return { on_candle = function() end, params = { p = { default = 1, min = 5 } } }", "below the minimum"),
+      (
+        "return { on_candle = function() end, params = { p = { default = 1, min = 5 } } }",
+        "below the minimum"
+      ),
       ("return { on_candle = function( end }", "s.lua:1:"),
     ]
     for (src, expected) in cases {
@@ -93,10 +108,11 @@ import WickCore
     defer { dir.cleanup() }
     let path = dir.write(
       "e.lua",
-      strategySource(onCandle: """
-        local ok, qty = ctx:enter{ symbol = c.symbol, side = "short", stop = c.close + 5, take = c.close - 10, tag = "t1" }
-        assert(ok == true and qty == 1)
-        """))
+      strategySource(
+        onCandle: """
+          local ok, qty = ctx:enter{ symbol = c.symbol, side = "short", stop = c.close + 5, take = c.close - 10, tag = "t1" }
+          assert(ok == true and qty == 1)
+          """))
     let s = try LuaStrategy(path: path)
     let host = RecordingHost()
     try s.start(host: host)
@@ -109,22 +125,27 @@ import WickCore
     defer { dir.cleanup() }
     let path = dir.write(
       "p.lua",
-      strategySource(onCandle: """
-        local p = ctx:position(c.symbol)
-        if p then ctx:log(p.side, p.qty, p.entry, p.stop) else ctx:log("flat") end
-        """))
+      strategySource(
+        onCandle: """
+          local p = ctx:position(c.symbol)
+          if p then ctx:log(p.side, p.qty, p.entry, p.stop) else ctx:log("flat") end
+          """))
     let s = try LuaStrategy(path: path)
     let host = RecordingHost()
     try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     host.positions[0] = Position(
-      symbol: 0, side: .long, qty: 2, entry: 100.5, stop: 98, take: nil, trail: nil, openedAt: 0, initialRisk: 5,
+      symbol: 0, side: .long, qty: 2, entry: 100.5, stop: 98, take: nil, trail: nil, openedAt: 0,
+      initialRisk: 5,
       entryFees: 0, entrySpread: 0, entrySlippage: 0)
     try s.onCandle(symbol: 0, candle: candle(1), host: host)
     try s.onCandle(symbol: 0, candle: candle(2), host: host)
     host.positions[0]!.stop = 99
     try s.onCandle(symbol: 0, candle: candle(3), host: host)
-    #expect(s.logs.map { String($0.split(separator: " ", maxSplits: 1)[1]) } == ["flat", "long 2 100.5 98", "long 2 100.5 98", "long 2 100.5 99"])
+    #expect(
+      s.logs.map { String($0.split(separator: " ", maxSplits: 1)[1]) } == [
+        "flat", "long 2 100.5 98", "long 2 100.5 98", "long 2 100.5 99",
+      ])
   }
 
   @Test func historyIsBoundedByWarmup() {

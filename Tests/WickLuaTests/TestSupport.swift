@@ -36,12 +36,15 @@ final class RecordingHost: StrategyHost {
 struct ScriptDir {
   let root: URL
   init() {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("wick-lua-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: root.appendingPathComponent("plugins"), withIntermediateDirectories: true)
+    root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-lua-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(
+      at: root.appendingPathComponent("plugins"), withIntermediateDirectories: true)
   }
   func write(_ name: String, _ text: String) -> String {
     let url = root.appendingPathComponent(name)
-    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try? FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try? text.write(to: url, atomically: true, encoding: .utf8)
     return url.path
   }
@@ -68,18 +71,24 @@ func strategySource(onCandle body: String, initBody: String = "", extra: String 
 }
 
 func candle(_ i: Int, close: Double = 100) -> Candle {
-  Candle(time: 1_704_067_200_000 + Int64(i) * 60_000, open: close, high: close + 1, low: close - 1, close: close, volume: 1)
+  Candle(
+    time: 1_704_067_200_000 + Int64(i) * 60_000, open: close, high: close + 1, low: close - 1,
+    close: close, volume: 1)
 }
 
 /// Loads `source`, starts it and feeds one candle; returns the error message, if any.
-func runOnce(_ source: String, limits: LuaLimits = LuaLimits(memoryBytes: 16 << 20, instructionsPerCallback: 2_000_000))
+func runOnce(
+  _ source: String,
+  limits: LuaLimits = LuaLimits(memoryBytes: 16 << 20, instructionsPerCallback: 2_000_000)
+)
   -> String?
 {
   let dir = ScriptDir()
   defer { dir.cleanup() }
   let path = dir.write("probe.lua", source)
   do {
-    let s = try LuaStrategy(path: path, limits: limits, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
+    let s = try LuaStrategy(
+      path: path, limits: limits, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
     let host = RecordingHost()
     try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)

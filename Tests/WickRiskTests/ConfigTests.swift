@@ -16,7 +16,10 @@ import WickCore
   }
 
   @Test(arguments: [
-    ("[risk]\nrisk_per_trade = 0.01\nmax_drawdown = 0.3\n", 3, "unknown key 'max_drawdown' in [risk]"),
+    (
+      "[risk]\nrisk_per_trade = 0.01\nmax_drawdown = 0.3\n", 3,
+      "unknown key 'max_drawdown' in [risk]"
+    ),
     ("[risk]\nmax_leverage = 500\n", 2, "max_leverage: 500 is out of range"),
     ("[risk]\nrequire_stop = \"yes\"\n", 2, "expected true or false"),
     ("[governer]\nx = 1\n", 1, "unknown key 'governer' in top level"),

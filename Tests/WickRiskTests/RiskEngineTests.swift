@@ -10,14 +10,18 @@ final class FakePortfolio: PortfolioView {
   var prices: [Double]
   var cash: Double
   var pendingEntries = 0
-  init(symbols: [String] = ["BTCUSDT", "ETHUSDT"], prices: [Double] = [100, 50], cash: Double = 10_000) {
+  init(
+    symbols: [String] = ["BTCUSDT", "ETHUSDT"], prices: [Double] = [100, 50], cash: Double = 10_000
+  ) {
     self.symbols = symbols
     self.prices = prices
     self.cash = cash
   }
   func position(symbol: Int) -> Position? { positions[symbol] }
   func lastPrice(symbol: Int) -> Double { prices[symbol] }
-  func equity() -> Double { cash + positions.map { $0.value.unrealized(at: prices[$0.key]) }.reduce(0, +) }
+  func equity() -> Double {
+    cash + positions.map { $0.value.unrealized(at: prices[$0.key]) }.reduce(0, +)
+  }
   func marginInUse() -> Double { 0 }
 }
 
@@ -26,29 +30,38 @@ let t0: Int64 = 1_704_067_200_000  // 2024-01-01T00:00Z
 
 func position(_ symbol: Int, _ side: Side, qty: Double, entry: Double) -> Position {
   Position(
-    symbol: symbol, side: side, qty: qty, entry: entry, stop: nil, take: nil, trail: nil, openedAt: t0, initialRisk: 0,
+    symbol: symbol, side: side, qty: qty, entry: entry, stop: nil, take: nil, trail: nil,
+    openedAt: t0, initialRisk: 0,
     entryFees: 0, entrySpread: 0, entrySlippage: 0)
 }
 
 func trade(pnl: Double) -> Trade {
   Trade(
-    symbol: "BTCUSDT", side: .long, entryTime: t0, entryPrice: 100, exitTime: t0, exitPrice: 100, qty: 1, fees: 0,
+    symbol: "BTCUSDT", side: .long, entryTime: t0, entryPrice: 100, exitTime: t0, exitPrice: 100,
+    qty: 1, fees: 0,
     spreadCost: 0, slippageCost: 0, pnl: pnl, r: nil, exitReason: .stop)
 }
 
 func engine(_ configure: (inout WickConfig) -> Void = { _ in }) -> RiskEngine {
   var c = WickConfig()
   configure(&c)
-  return RiskEngine(config: c, strategy: "s", symbols: ["BTCUSDT", "ETHUSDT"], initialEquity: 10_000)
+  return RiskEngine(
+    config: c, strategy: "s", symbols: ["BTCUSDT", "ETHUSDT"], initialEquity: 10_000)
 }
 
-func review(_ e: RiskEngine, _ p: FakePortfolio, symbol: Int = 0, side: Side = .long, stop: Double? = 90, time: Int64 = t0)
+func review(
+  _ e: RiskEngine, _ p: FakePortfolio, symbol: Int = 0, side: Side = .long, stop: Double? = 90,
+  time: Int64 = t0
+)
   -> IntentOutcome
 {
   _ = e.advance(to: time, portfolio: p)
   let price = p.prices[symbol]
   let s = stop.map { side == .long ? $0 * price / 100 : price * 2 - $0 * price / 100 }
-  return e.review(RiskRequest(intent: OrderIntent(symbol: symbol, side: side, stop: s), referencePrice: price, time: time), portfolio: p)
+  return e.review(
+    RiskRequest(
+      intent: OrderIntent(symbol: symbol, side: side, stop: s), referencePrice: price, time: time),
+    portfolio: p)
 }
 
 func code(_ o: IntentOutcome) -> String? { if case .refused(let r) = o { r.code } else { nil } }
@@ -83,7 +96,9 @@ func qty(_ o: IntentOutcome) -> Double? { if case .accepted(let q) = o { q } els
     #expect(abs(qty(review(e, p))! - 0.25 * 4960 * 0.01 / 10) < 1e-9)
     e.recordClose(trade(pnl: 5), symbol: 0, time: t0, portfolio: p)
     #expect(abs(qty(review(e, p))! - 4965 * 0.01 / 10) < 1e-9)
-    let decays = e.statePoints.map(\.decayFactor).reduce(into: [Double]()) { if $0.last != $1 { $0.append($1) } }
+    let decays = e.statePoints.map(\.decayFactor).reduce(into: [Double]()) {
+      if $0.last != $1 { $0.append($1) }
+    }
     #expect(decays == [1, 0.5, 0.25, 1])
   }
 
@@ -138,11 +153,20 @@ func qty(_ o: IntentOutcome) -> Double? { if case .accepted(let q) = o { q } els
     var g = Governor(config: GovernorConfig())
     let p = FakePortfolio()
     g.claim(symbol: "BTCUSDT", account: "other")
-    #expect(g.refusal(account: "mine", symbol: "BTCUSDT", side: .long, notional: 100, time: t0, portfolio: p)?.code == "symbol_owned")
+    #expect(
+      g.refusal(
+        account: "mine", symbol: "BTCUSDT", side: .long, notional: 100, time: t0, portfolio: p)?
+        .code == "symbol_owned")
     g.release(symbol: "BTCUSDT")
     p.positions[0] = position(0, .short, qty: 1, entry: 100)
-    #expect(g.refusal(account: "mine", symbol: "BTCUSDT", side: .long, notional: 100, time: t0, portfolio: p)?.code == "opposing_exposure")
-    #expect(g.refusal(account: "mine", symbol: "BTCUSDT", side: .short, notional: 100, time: t0, portfolio: p) == nil)
+    #expect(
+      g.refusal(
+        account: "mine", symbol: "BTCUSDT", side: .long, notional: 100, time: t0, portfolio: p)?
+        .code == "opposing_exposure")
+    #expect(
+      g.refusal(
+        account: "mine", symbol: "BTCUSDT", side: .short, notional: 100, time: t0, portfolio: p)
+        == nil)
   }
 
   @Test func netExposureCapAndCooldown() {
@@ -178,9 +202,12 @@ func qty(_ o: IntentOutcome) -> Double? { if case .accepted(let q) = o { q } els
   }
 
   @Test func lotStepMinQtyAndMinNotional() throws {
-    let c = SizeCalculator(leverage: 3, instrument: InstrumentSpec(lotStep: 0.01, minQty: 0.05, minNotional: 10))
+    let c = SizeCalculator(
+      leverage: 3, instrument: InstrumentSpec(lotStep: 0.01, minQty: 0.05, minNotional: 10))
     #expect(try c.size(equity: 1_000, risk: 0.01, decay: 1, entry: 100, stop: 97).get() == 3.33)
-    #expect(c.size(equity: 1, risk: 0.01, decay: 1, entry: 100, stop: 97) == .failure(Refusal("zero_size", "the size rounds to zero")))
+    #expect(
+      c.size(equity: 1, risk: 0.01, decay: 1, entry: 100, stop: 97)
+        == .failure(Refusal("zero_size", "the size rounds to zero")))
     if case .failure(let r) = c.size(equity: 10, risk: 0.01, decay: 1, entry: 100, stop: 97) {
       #expect(r.code == "below_min_qty")
     } else {

@@ -10,7 +10,9 @@ import WickRisk
 /// over synthetic candles without an error.
 @Suite struct DocExamplesTests {
   static let examples: [String] = {
-    guard let text = try? String(contentsOfFile: "docs/strategy-api.md", encoding: .utf8) else { return [] }
+    guard let text = try? String(contentsOfFile: "docs/strategy-api.md", encoding: .utf8) else {
+      return []
+    }
     var blocks: [String] = []
     var current: [Substring]? = nil
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -30,7 +32,8 @@ import WickRisk
 
   @Test(arguments: Self.examples.indices)
   func exampleRuns(index: Int) throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("doc-example-\(index)-\(UUID().uuidString).lua")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "doc-example-\(index)-\(UUID().uuidString).lua")
     try Self.examples[index].write(to: url, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: url) }
     let strategy = try LuaStrategy(path: url.path)
@@ -40,16 +43,21 @@ import WickRisk
       var state = UInt64(k + 1)
       var price = 100.0 * Double(k + 1)
       return (0..<400).map { i -> Candle in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let open = price
         price *= 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.02
-        return Candle(time: 1_704_067_200_000 + Int64(i) * tf.milliseconds, open: open, high: max(open, price) * 1.002,
+        return Candle(
+          time: 1_704_067_200_000 + Int64(i) * tf.milliseconds, open: open,
+          high: max(open, price) * 1.002,
           low: min(open, price) * 0.998, close: price, volume: 10)
       }
     }
-    let config = BacktestConfig(strategyName: strategy.name, timeframe: tf, historyDepth: max(strategy.warmup, 1))
-    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
-    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: series.map { ArrayCandleCursor($0) }))
+    let config = BacktestConfig(
+      strategyName: strategy.name, timeframe: tf, historyDepth: max(strategy.warmup, 1))
+    let engine = BacktestEngine(
+      config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(
+      source: MergedCandleSource(symbols: symbols, cursors: series.map { ArrayCandleCursor($0) }))
     #expect(r.error == nil, "example \(index): \(r.error ?? "")")
     #expect(r.candles == 400 * symbols.count)
   }

@@ -28,10 +28,13 @@ func bar(_ i: Int, _ o: Double, _ h: Double, _ l: Double, _ c: Double) -> Candle
 
 /// Runs `strategy` over `candles` of one symbol with costs off unless given.
 func backtest(
-  _ candles: [Candle], fills: FillModel = FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+  _ candles: [Candle],
+  fills: FillModel = FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
   risk: RiskGate = FixedFractionSizer(riskPerTrade: 0.01, leverage: 3), strategy: Strategy
 ) throws -> BacktestResult {
-  let config = BacktestConfig(initialEquity: 10_000, fills: fills, strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
+  let config = BacktestConfig(
+    initialEquity: 10_000, fills: fills, strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
   let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: risk)
-  return try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+  return try engine.run(
+    source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
 }

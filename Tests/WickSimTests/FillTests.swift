@@ -7,7 +7,9 @@ import WickRisk
 @Suite struct FillTests {
   /// An intent made on candle k fills at the open of k+1, never inside k.
   @Test func entryFillsAtNextOpen() throws {
-    let candles = [bar(0, 100, 101, 99, 100), bar(1, 103, 104, 102, 103), bar(2, 103, 104, 102, 103)]
+    let candles = [
+      bar(0, 100, 101, 99, 100), bar(1, 103, 104, 102, 103), bar(2, 103, 104, 102, 103),
+    ]
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 90)) }
     }
@@ -43,7 +45,9 @@ import WickRisk
   }
 
   @Test func candleTouchingBothLevelsTakesTheStop() throws {
-    let candles = [bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 112, 90, 100)]
+    let candles = [
+      bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 112, 90, 100),
+    ]
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .short, stop: 105, take: 95)) }
     }
@@ -53,7 +57,9 @@ import WickRisk
   }
 
   @Test func takeProfitFillsAtTheLevel() throws {
-    let candles = [bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 103, 99, 102)]
+    let candles = [
+      bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 103, 99, 102),
+    ]
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 95, take: 102.5)) }
     }
@@ -64,7 +70,8 @@ import WickRisk
 
   @Test func trailingStopFollowsTheBestClose() throws {
     let candles = [
-      bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99.5, 100), bar(2, 100, 106, 100, 105), bar(3, 105, 105, 100, 101),
+      bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99.5, 100), bar(2, 100, 106, 100, 105),
+      bar(3, 105, 105, 100, 101),
     ]
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 95, trail: 3)) }
@@ -79,7 +86,9 @@ import WickRisk
   /// Costs: half spread and slippage move both fills against us, fees on notional; each is
   /// reported separately and the PnL is net of all of them.
   @Test func costsAreChargedAndReportedSeparately() throws {
-    let candles = [bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99, 100), bar(2, 110, 111, 109, 110)]
+    let candles = [
+      bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99, 100), bar(2, 110, 111, 109, 110),
+    ]
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 50, risk: 0.01)) }
       if c.time == candles[1].time { host.exit(symbol: 0, reason: "done") }
@@ -103,10 +112,15 @@ import WickRisk
     let candles = (0..<5).map { bar($0, 100, 101, 99, 100) }
     var outcomes: [IntentOutcome] = []
     let s = ScriptedStrategy(warmup: 3) { _, _, host in
-      if host.position(symbol: 0) == nil { outcomes.append(host.enter(OrderIntent(symbol: 0, side: .long, stop: 90))) }
+      if host.position(symbol: 0) == nil {
+        outcomes.append(host.enter(OrderIntent(symbol: 0, side: .long, stop: 90)))
+      }
     }
     let r = try backtest(candles, strategy: s)
-    #expect(outcomes.prefix(2).allSatisfy { if case .refused(let x) = $0 { x.code == "warmup" } else { false } })
+    #expect(
+      outcomes.prefix(2).allSatisfy {
+        if case .refused(let x) = $0 { x.code == "warmup" } else { false }
+      })
     #expect(r.trades.first?.entryTime == candles[3].time)
     #expect(r.refusals["warmup"] == nil)
   }
@@ -120,7 +134,11 @@ import WickRisk
     let r = try backtest(candles, strategy: s)
     #expect(r.trades.isEmpty)
     #expect(r.refusals == ["missing_stop": 1])
-    if case .refused(let x)? = outcome { #expect(x.code == "missing_stop") } else { Issue.record("not refused") }
+    if case .refused(let x)? = outcome {
+      #expect(x.code == "missing_stop")
+    } else {
+      Issue.record("not refused")
+    }
   }
 
   @Test func leverageCapsTheSize() throws {

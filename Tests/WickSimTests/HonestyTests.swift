@@ -12,23 +12,31 @@ import WickRisk
     var state = seed
     var price = 100.0
     return (0..<n).map { i in
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u = Double(state >> 11) / Double(1 << 53) - 0.5
       let open = price
       price *= 1 + u * 0.02
       let hi = max(open, price) * 1.003
       let lo = min(open, price) * 0.997
-      return Candle(time: t0 + Int64(i) * 60_000, open: open, high: hi, low: lo, close: price, volume: 1)
+      return Candle(
+        time: t0 + Int64(i) * 60_000, open: open, high: hi, low: lo, close: price, volume: 1)
     }
   }
 
   func runMACross(_ candles: [Candle]) throws -> BacktestResult {
-    let strategy = try LuaStrategy(path: "strategies/ma_cross.lua", overrides: [try parseParamAssignment("period=10"), try parseParamAssignment("min_quote_volume=0")])
+    let strategy = try LuaStrategy(
+      path: "strategies/ma_cross.lua",
+      overrides: [
+        try parseParamAssignment("period=10"), try parseParamAssignment("min_quote_volume=0"),
+      ])
     let config = BacktestConfig(
-      initialEquity: 10_000, strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute,
+      initialEquity: 10_000, strategyName: strategy.name, params: strategy.params,
+      timeframe: .oneMinute,
       historyDepth: strategy.warmup)
-    let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
-    return try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+    let engine = BacktestEngine(
+      config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+    return try engine.run(
+      source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
   }
 
   /// Change every candle after time T: every decision and fill before T must be identical.
@@ -38,10 +46,12 @@ import WickRisk
     var perturbed = candles
     var state: UInt64 = 99
     for i in cut..<perturbed.count {
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let f = 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.05
       let c = perturbed[i]
-      perturbed[i] = Candle(time: c.time, open: c.open * f, high: c.high * f * 1.01, low: c.low * f * 0.99, close: c.close * f, volume: 7)
+      perturbed[i] = Candle(
+        time: c.time, open: c.open * f, high: c.high * f * 1.01, low: c.low * f * 0.99,
+        close: c.close * f, volume: 7)
     }
     let a = try runMACross(candles)
     let b = try runMACross(perturbed)
@@ -50,7 +60,9 @@ import WickRisk
     let before = { (r: BacktestResult) in r.trades.filter { $0.exitTime < T } }
     #expect(before(a).count > 5)
     #expect(before(a) == before(b))
-    let opensBefore = { (r: BacktestResult) in r.trades.filter { $0.entryTime < T }.map { [$0.entryTime, Int64($0.entryPrice * 1e6)] } }
+    let opensBefore = { (r: BacktestResult) in
+      r.trades.filter { $0.entryTime < T }.map { [$0.entryTime, Int64($0.entryPrice * 1e6)] }
+    }
     #expect(opensBefore(a) == opensBefore(b))
     #expect(a.trades != b.trades)  // the perturbation did change the future
   }
@@ -65,17 +77,21 @@ import WickRisk
   }
 
   @Test func scriptErrorEndsTheRunWithTheMessage() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wick-sim-\(UUID().uuidString).lua")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-sim-\(UUID().uuidString).lua")
     try """
-      return { name = "boom", symbols = {"BTCUSDT"}, on_candle = function(ctx, c)
-        if c.t >= \(t0 + 5 * 60_000) then local x = nil; return x.field end
-      end }
-      """.write(to: dir, atomically: true, encoding: .utf8)
+    return { name = "boom", symbols = {"BTCUSDT"}, on_candle = function(ctx, c)
+      if c.t >= \(t0 + 5 * 60_000) then local x = nil; return x.field end
+    end }
+    """.write(to: dir, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: dir) }
     let strategy = try LuaStrategy(path: dir.path)
     let config = BacktestConfig(strategyName: "boom", timeframe: .oneMinute)
-    let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
-    let r = try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(syntheticCandles(20, seed: 1))]))
+    let engine = BacktestEngine(
+      config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(
+      source: MergedCandleSource(
+        symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(syntheticCandles(20, seed: 1))]))
     let error = try #require(r.error)
     #expect(error.contains(".lua:2: attempt to index a nil value"))
     #expect(error.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:05:00Z"))

@@ -7,14 +7,19 @@ import WickRisk
 /// Isolated margin, liquidation, funding and venue rejects.
 @Suite struct MarginTests {
   func run(
-    _ candles: [Candle], symbol: String = "BTCUSDT", funding: FundingModel? = nil, rejects: Double = 0, seed: UInt64 = 1,
+    _ candles: [Candle], symbol: String = "BTCUSDT", funding: FundingModel? = nil,
+    rejects: Double = 0, seed: UInt64 = 1,
     strategy: Strategy
   ) throws -> BacktestResult {
     let config = BacktestConfig(
-      initialEquity: 10_000, fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
-      strategyName: "t", timeframe: .oneMinute, funding: funding, rejectProbability: rejects, rejectSeed: seed)
-    let engine = BacktestEngine(config: config, symbols: [symbol], strategy: strategy, risk: FixedFractionSizer(leverage: 3))
-    return try engine.run(source: MergedCandleSource(symbols: [symbol], cursors: [ArrayCandleCursor(candles)]))
+      initialEquity: 10_000,
+      fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+      strategyName: "t", timeframe: .oneMinute, funding: funding, rejectProbability: rejects,
+      rejectSeed: seed)
+    let engine = BacktestEngine(
+      config: config, symbols: [symbol], strategy: strategy, risk: FixedFractionSizer(leverage: 3))
+    return try engine.run(
+      source: MergedCandleSource(symbols: [symbol], cursors: [ArrayCandleCursor(candles)]))
   }
 
   func longOnFirstCandle(stop: Double) -> ScriptedStrategy {
@@ -28,8 +33,14 @@ import WickRisk
     #expect(m.maintenanceRate(symbol: "BTCUSDT", value: 1_000) == 0.005)
     #expect(m.maintenanceRate(symbol: "BTCUSDT", value: 3_000_000) == 0.01)
     #expect(m.maintenanceRate(symbol: "DOGEUSDT", value: 1_000) == 0.01)
-    #expect(abs(m.liquidationPrice(symbol: "BTCUSDT", side: .long, entry: 100, qty: 1, leverage: 3) - 100 * (1 - 1.0 / 3 + 0.005)) < 1e-12)
-    #expect(abs(m.liquidationPrice(symbol: "BTCUSDT", side: .short, entry: 100, qty: 1, leverage: 3) - 100 * (1 + 1.0 / 3 - 0.005)) < 1e-12)
+    #expect(
+      abs(
+        m.liquidationPrice(symbol: "BTCUSDT", side: .long, entry: 100, qty: 1, leverage: 3) - 100
+          * (1 - 1.0 / 3 + 0.005)) < 1e-12)
+    #expect(
+      abs(
+        m.liquidationPrice(symbol: "BTCUSDT", side: .short, entry: 100, qty: 1, leverage: 3) - 100
+          * (1 + 1.0 / 3 - 0.005)) < 1e-12)
   }
 
   /// A stop beyond the liquidation price never fills: the position is liquidated first and
@@ -56,10 +67,13 @@ import WickRisk
     // 16 hours of 1m candles from 23:00 UTC: funding at 00:00 and 08:00 while the position is open.
     let start = t0 - 3_600_000
     let candles = (0..<(16 * 60)).map { i in
-      Candle(time: start + Int64(i) * 60_000, open: 100, high: 100.5, low: 99.5, close: 100, volume: 1)
+      Candle(
+        time: start + Int64(i) * 60_000, open: 100, high: 100.5, low: 99.5, close: 100, volume: 1)
     }
     let s = ScriptedStrategy { _, c, host in
-      if c.time == start { host.enter(OrderIntent(symbol: 0, side: side, stop: side == .long ? 50 : 150)) }
+      if c.time == start {
+        host.enter(OrderIntent(symbol: 0, side: side, stop: side == .long ? 50 : 150))
+      }
     }
     let r = try run(candles, funding: FundingModel(rates: [], constant: 0.0001), strategy: s)
     let t = try #require(r.trades.first)
@@ -71,21 +85,31 @@ import WickRisk
 
   @Test func storedFundingRatesWinOverTheConstant() throws {
     let start = t0 - 60_000
-    let candles = (0..<5).map { Candle(time: start + Int64($0) * 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1) }
+    let candles = (0..<5).map {
+      Candle(
+        time: start + Int64($0) * 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1)
+    }
     let s = ScriptedStrategy { _, c, host in
       if c.time == start { host.enter(OrderIntent(symbol: 0, side: .short, stop: 150)) }
     }
     // Entry fills at t0 (00:00), so the 00:00 funding does not apply to it; nothing else in range.
-    let r = try run(candles, funding: FundingModel(rates: [[FundingRate(time: t0, rate: -0.01)]], constant: 0.5), strategy: s)
+    let r = try run(
+      candles, funding: FundingModel(rates: [[FundingRate(time: t0, rate: -0.01)]], constant: 0.5),
+      strategy: s)
     #expect(r.trades.first?.funding == 0)
   }
 
   @Test func randomRejectsAreSeeded() throws {
     let candles = (0..<400).map { bar($0, 100, 101, 99, 100) }
-    let s = { ScriptedStrategy { _, c, host in
-      if let p = host.position(symbol: 0) { if c.time - p.openedAt >= 120_000 { host.exit(symbol: 0, reason: nil) } }
-      else { host.enter(OrderIntent(symbol: 0, side: .long, stop: 90)) }
-    } }
+    let s = {
+      ScriptedStrategy { _, c, host in
+        if let p = host.position(symbol: 0) {
+          if c.time - p.openedAt >= 120_000 { host.exit(symbol: 0, reason: nil) }
+        } else {
+          host.enter(OrderIntent(symbol: 0, side: .long, stop: 90))
+        }
+      }
+    }
     let a = try run(candles, rejects: 0.3, seed: 9, strategy: s())
     let b = try run(candles, rejects: 0.3, seed: 9, strategy: s())
     let c = try run(candles, rejects: 0.3, seed: 10, strategy: s())
@@ -97,13 +121,16 @@ import WickRisk
   @Test func sizeShrinksToTheAvailableBalance() throws {
     let candles = (0..<3).map { bar($0, 100, 101, 99, 100) }
     let config = BacktestConfig(
-      initialEquity: 10_000, fills: FillModel(takerFeeBps: 10, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+      initialEquity: 10_000,
+      fills: FillModel(takerFeeBps: 10, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
       strategyName: "t", timeframe: .oneMinute)
     let s = ScriptedStrategy { _, c, host in
       if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 99.999)) }  // asks for 3x equity
     }
-    let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: s, risk: FixedFractionSizer(leverage: 3))
-    let r = try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+    let engine = BacktestEngine(
+      config: config, symbols: ["BTCUSDT"], strategy: s, risk: FixedFractionSizer(leverage: 3))
+    let r = try engine.run(
+      source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
     let t = try #require(r.trades.first)
     let margin = t.qty * t.entryPrice / 3
     #expect(margin + t.qty * t.entryPrice * 0.001 <= 10_000 + 1e-6)

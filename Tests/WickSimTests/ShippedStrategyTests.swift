@@ -9,16 +9,22 @@ import WickRisk
 /// Each shipped strategy trades on data built to trigger it and respects its own rules.
 @Suite struct ShippedStrategyTests {
   func run(
-    _ script: String, _ series: [String: [Candle]], timeframe: Timeframe, params: [String] = [], expectError: Bool = false
+    _ script: String, _ series: [String: [Candle]], timeframe: Timeframe, params: [String] = [],
+    expectError: Bool = false
   ) throws -> BacktestResult {
     let symbols = series.keys.sorted()
     let strategy = try LuaStrategy(
-      path: "strategies/\(script).lua", overrides: try params.map(parseParamAssignment), symbols: symbols)
+      path: "strategies/\(script).lua", overrides: try params.map(parseParamAssignment),
+      symbols: symbols)
     let config = BacktestConfig(
-      initialEquity: 10_000, fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
-      strategyName: strategy.name, params: strategy.params, timeframe: timeframe, historyDepth: strategy.warmup)
-    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
-    let source = MergedCandleSource(symbols: symbols, cursors: symbols.map { ArrayCandleCursor(series[$0]!) })
+      initialEquity: 10_000,
+      fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+      strategyName: strategy.name, params: strategy.params, timeframe: timeframe,
+      historyDepth: strategy.warmup)
+    let engine = BacktestEngine(
+      config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let source = MergedCandleSource(
+      symbols: symbols, cursors: symbols.map { ArrayCandleCursor(series[$0]!) })
     let result = try engine.run(source: source)
     if let e = result.error, !expectError { Issue.record("script error: \(e)") }
     return result
@@ -30,7 +36,9 @@ import WickRisk
     var prev = closes[0]
     for (i, c) in closes.enumerated() {
       out.append(
-        Candle(time: t0 + Int64(i) * tf, open: prev, high: max(prev, c) * (1 + wick), low: min(prev, c) * (1 - wick),
+        Candle(
+          time: t0 + Int64(i) * tf, open: prev, high: max(prev, c) * (1 + wick),
+          low: min(prev, c) * (1 - wick),
           close: c, volume: volume))
       prev = c
     }
@@ -47,7 +55,8 @@ import WickRisk
   }
 
   @Test func volBreakoutEntersOnTheBreakoutWithAStopAndFixedTake() throws {
-    let r = try run("vol_breakout", ["BTCUSDT": breakoutSeries()], timeframe: try Timeframe(parsing: "5m"))
+    let r = try run(
+      "vol_breakout", ["BTCUSDT": breakoutSeries()], timeframe: try Timeframe(parsing: "5m"))
     let t = try #require(r.trades.first)
     #expect(t.side == .long)
     #expect(t.entryTime == t0 + 41 * 300_000)  // signal on candle 40's close, fill at 41's open
@@ -63,7 +72,9 @@ import WickRisk
       c.time = t0 + Int64(50 + i) * 300_000
       return c
     }
-    let r = try run("vol_breakout", ["BTCUSDT": candles], timeframe: try Timeframe(parsing: "5m"), params: ["tp_mode=trailing"])
+    let r = try run(
+      "vol_breakout", ["BTCUSDT": candles], timeframe: try Timeframe(parsing: "5m"),
+      params: ["tp_mode=trailing"])
     let t = try #require(r.trades.first)
     #expect(t.exitReason == .trail)
     #expect(t.pnl > 0)
@@ -100,7 +111,8 @@ import WickRisk
     case "time":
       #expect(t.exitReason == .signal && t.exitNote == "time")
       #expect((t.exitTime - t.entryTime) / 300_000 == 10)
-    case "opposite": #expect(t.exitReason == .signal && t.exitNote == "opposite" || t.exitReason == .stop)
+    case "opposite":
+      #expect(t.exitReason == .signal && t.exitNote == "opposite" || t.exitReason == .stop)
     default: #expect(t.exitReason == .trail)
     }
   }
@@ -111,13 +123,15 @@ import WickRisk
     var state: UInt64 = 3
     var price = 100.0
     let closes = (0..<3_000).map { i -> Double in
-      state = state &* 6364136223846793005 &+ 1442695040888963407
-      price *= 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01 + 0.0003 * sin(Double(i) / 50)
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      price *=
+        1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01 + 0.0003 * sin(Double(i) / 50)
       return price
     }
     let candles = path(closes, tf: 60_000, volume: 1e6)
     let every = try run("ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute)
-    let quarter = try run("ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute, params: ["eval_every=15"])
+    let quarter = try run(
+      "ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute, params: ["eval_every=15"])
     #expect(every.trades.count > 10)
     #expect(quarter.trades.count > 3)
     // A decision on the candle closing at hh:15 fills at the open of the candle opening at hh:15.
@@ -130,7 +144,10 @@ import WickRisk
     let closes = (0..<600).map { 100 + 5 * sin(Double($0) / 40) }
     let thin = path(closes, tf: 60_000, volume: 0.001)
     #expect(try run("ma_cross", ["BTCUSDT": thin], timeframe: .oneMinute).trades.isEmpty)
-    #expect(!(try run("ma_cross", ["BTCUSDT": thin], timeframe: .oneMinute, params: ["min_quote_volume=0"]).trades.isEmpty))
+    #expect(
+      !(try run(
+        "ma_cross", ["BTCUSDT": thin], timeframe: .oneMinute, params: ["min_quote_volume=0"]
+      ).trades.isEmpty))
   }
 
   // MARK: zscore_pairs (seed 002)
@@ -139,9 +156,9 @@ import WickRisk
   func cointegratedPair(_ n: Int, seed: UInt64) -> (a: [Candle], b: [Candle]) {
     var state = seed
     func normal() -> Double {
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u2 = Double(state >> 11) / Double(1 << 53)
       return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
@@ -160,7 +177,9 @@ import WickRisk
 
   @Test func zscorePairsRefusesPairsOutsideTheRun() throws {
     let (a, b) = cointegratedPair(100, seed: 21)
-    let r = try run("zscore_pairs", ["AAA": a, "BBB": b], timeframe: try Timeframe(parsing: "4h"), expectError: true)
+    let r = try run(
+      "zscore_pairs", ["AAA": a, "BBB": b], timeframe: try Timeframe(parsing: "4h"),
+      expectError: true)
     #expect(r.error?.contains("not in this run's symbols") == true)
   }
 
@@ -171,19 +190,28 @@ import WickRisk
     let (c, d) = cointegratedPair(1_000, seed: 22)
     let symbols = ["AAA", "BBB", "CCC", "DDD"]
     let pairs = ParamValue.list([
-      .table([("a", .string("AAA")), ("b", .string("BBB"))]), .table([("a", .string("CCC")), ("b", .string("DDD"))]),
+      .table([("a", .string("AAA")), ("b", .string("BBB"))]),
+      .table([("a", .string("CCC")), ("b", .string("DDD"))]),
     ])
-    let strategy = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: [("pairs", pairs, "test")], symbols: symbols)
+    let strategy = try LuaStrategy(
+      path: "strategies/zscore_pairs.lua", overrides: [("pairs", pairs, "test")], symbols: symbols)
     var risk = WickConfig()
     risk.governor.maxConcurrentPositions = 2
-    let gate = RiskEngine(config: risk, strategy: strategy.name, symbols: symbols, initialEquity: 10_000)
-    let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"), historyDepth: 60)
+    let gate = RiskEngine(
+      config: risk, strategy: strategy.name, symbols: symbols, initialEquity: 10_000)
+    let config = BacktestConfig(
+      strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"),
+      historyDepth: 60)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: gate)
-    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
+    let r = try engine.run(
+      source: MergedCandleSource(
+        symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
     #expect(r.error == nil)
     #expect((r.refusals["max_positions"] ?? 0) > 0)
     // Never more than two legs open at once.
-    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted {
+      ($0.0, $0.1) < ($1.0, $1.1)
+    }
     var open = 0
     var most = 0
     for (_, delta) in events {
@@ -196,15 +224,22 @@ import WickRisk
 
   @Test func zscorePairsOpensAndClosesLegsAsOneUnit() throws {
     let (a, b) = cointegratedPair(1_000, seed: 21)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairs-\(UUID().uuidString).json")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "pairs-\(UUID().uuidString).json")
     try #"{"pairs": [{"a": "AAA", "b": "BBB"}]}"#.write(to: dir, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: dir) }
     let overrides = try ParamsFile.load(path: dir.path)
     let symbols = ["AAA", "BBB"]
-    let strategy = try LuaStrategy(path: "strategies/zscore_pairs.lua", overrides: overrides, symbols: symbols)
-    let config = BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"), historyDepth: 60)
-    let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
-    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    let strategy = try LuaStrategy(
+      path: "strategies/zscore_pairs.lua", overrides: overrides, symbols: symbols)
+    let config = BacktestConfig(
+      strategyName: strategy.name, params: strategy.params, timeframe: try Timeframe(parsing: "4h"),
+      historyDepth: 60)
+    let engine = BacktestEngine(
+      config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(
+      source: MergedCandleSource(
+        symbols: symbols, cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
     #expect(r.error == nil, "\(r.error ?? "")")
     let legsA = r.trades.filter { $0.symbol == "AAA" }
     let legsB = r.trades.filter { $0.symbol == "BBB" }

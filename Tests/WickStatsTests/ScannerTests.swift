@@ -17,7 +17,8 @@ import WickLua
   }
 
   func plantedPair(_ n: Int, halfLife: Double, seed: UInt64 = 5) -> (a: [Double], b: [Double]) {
-    var s = PairSynthesizer(seed: seed, timeframe: try! Timeframe(parsing: "4h"), hedge: 20, halfLife: halfLife)
+    var s = PairSynthesizer(
+      seed: seed, timeframe: try! Timeframe(parsing: "4h"), hedge: 20, halfLife: halfLife)
     var a: [Double] = []
     var b: [Double] = []
     for _ in 0..<n {
@@ -39,7 +40,10 @@ import WickLua
     #expect(top.a == "AAA" && top.b == "BBB")
     #expect(top.pValue < 0.01)
     #expect(abs(top.hedgeRatio - 20) < 1)
-    let walkPairs = scores.filter { !($0.a == "AAA" && $0.b == "BBB") && !["AAA", "BBB"].contains($0.a) && !["AAA", "BBB"].contains($0.b) }
+    let walkPairs = scores.filter {
+      !($0.a == "AAA" && $0.b == "BBB") && !["AAA", "BBB"].contains($0.a)
+        && !["AAA", "BBB"].contains($0.b)
+    }
     #expect(walkPairs.count == 10)
     // Independent walks are rejected: none comes near the planted pair's significance.
     #expect(walkPairs.allSatisfy { $0.pValue > 0.01 }, "\(walkPairs.map(\.pValue))")

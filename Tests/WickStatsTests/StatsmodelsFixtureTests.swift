@@ -29,7 +29,9 @@ import Testing
   func engleGrangerMatchesStatsmodelsCoint(name: String) throws {
     let c = try #require(Self.fixture.cases.first { $0.name == name })
     let r = try #require(EngleGranger.test(y: c.y, x: c.x))
-    #expect(abs(r.adfStatistic - c.coint_stat) <= 1e-6 * abs(c.coint_stat), "\(name): \(r.adfStatistic) vs \(c.coint_stat)")
+    #expect(
+      abs(r.adfStatistic - c.coint_stat) <= 1e-6 * abs(c.coint_stat),
+      "\(name): \(r.adfStatistic) vs \(c.coint_stat)")
     #expect(abs(r.pValue - c.coint_pvalue) <= 1e-4, "\(name): \(r.pValue) vs \(c.coint_pvalue)")
   }
 
@@ -38,7 +40,9 @@ import Testing
     let c = try #require(Self.fixture.cases.first { $0.name == name })
     let r = try #require(ADF.test(c.y, trend: .constant))
     #expect(r.usedLag == c.adf_usedlag, "\(name)")
-    #expect(abs(r.statistic - c.adf_stat) <= 1e-6 * abs(c.adf_stat), "\(name): \(r.statistic) vs \(c.adf_stat)")
+    #expect(
+      abs(r.statistic - c.adf_stat) <= 1e-6 * abs(c.adf_stat),
+      "\(name): \(r.statistic) vs \(c.adf_stat)")
     #expect(abs(MacKinnon.pValue(r.statistic, variables: 1) - c.adf_pvalue) <= 1e-4, "\(name)")
   }
 }

@@ -50,7 +50,8 @@ struct BacktestJob {
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
     return try LuaStrategy(
-      path: strategyPath, overrides: overrides, symbols: symbols, limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
+      path: strategyPath, overrides: overrides, symbols: symbols,
+      limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
   }
 
   func run() throws -> Outcome {
@@ -62,52 +63,68 @@ struct BacktestJob {
       throw WickError.invalidArgument("\(strategyPath) declares no timeframe: pass --timeframe")
     }
     if let from, let to, from >= to {
-      throw WickError.invalidArgument("--from \(UTCTime.iso(from)) must be before --to \(UTCTime.iso(to))")
+      throw WickError.invalidArgument(
+        "--from \(UTCTime.iso(from)) must be before --to \(UTCTime.iso(to))")
     }
     let store = try CandleStore(path: dbPath)
-    let keys = try symbols.map { try store.resolveSeries(symbol: $0, timeframe: tf, exchange: exchange) }
+    let keys = try symbols.map {
+      try store.resolveSeries(symbol: $0, timeframe: tf, exchange: exchange)
+    }
     let cursors = try keys.map { try store.cursor(series: $0, from: from, to: to) }
     // Funding: rates fetched into the cache for the series' exchange, else the constant.
-    let rates = try keys.map { try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to) }
+    let rates = try keys.map {
+      try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to)
+    }
     let funding: FundingModel? =
-      rates.contains { !$0.isEmpty } || fundingRate != nil ? FundingModel(rates: rates, constant: fundingRate) : nil
+      rates.contains { !$0.isEmpty } || fundingRate != nil
+      ? FundingModel(rates: rates, constant: fundingRate) : nil
     let config = BacktestConfig(
-      initialEquity: initialEquity, fills: fills, strategyName: strategy.name, params: strategy.params,
+      initialEquity: initialEquity, fills: fills, strategyName: strategy.name,
+      params: strategy.params,
       timeframe: tf, historyDepth: max(strategy.warmup, 1), margin: MarginModel(), funding: funding,
       rejectProbability: rejectProbability, rejectSeed: seed)
     let risk: RiskGate =
-      riskConfig.map { RiskEngine(config: $0, strategy: strategy.name, symbols: symbols, initialEquity: initialEquity) }
+      riskConfig.map {
+        RiskEngine(
+          config: $0, strategy: strategy.name, symbols: symbols, initialEquity: initialEquity)
+      }
       ?? FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
     engine.onLog = onLog
     var result = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: cursors))
     result.logs = strategy.logs + result.logs
-    result.limitsInForce.append("isolated margin with Bybit maintenance tiers (liquidation before a stop beyond it)")
+    result.limitsInForce.append(
+      "isolated margin with Bybit maintenance tiers (liquidation before a stop beyond it)")
     if let funding {
       let stored = rates.map(\.count).reduce(0, +)
       result.limitsInForce.append(
-        "funding at 00/08/16 UTC: \(stored) stored rates" + (funding.constant.map { ", else \($0) per 8h" } ?? ""))
+        "funding at 00/08/16 UTC: \(stored) stored rates"
+          + (funding.constant.map { ", else \($0) per 8h" } ?? ""))
     }
     if rejectProbability > 0 {
       result.limitsInForce.append("random rejects p=\(rejectProbability) seed=\(seed)")
     }
     if result.candles == 0 {
       throw WickError.data(
-        "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)")
+        "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)"
+      )
     }
     let metrics = Metrics.compute(result)
     var runID: Int64? = nil
     if save {
       let accounts = (risk as? RiskEngine)?.accounts.map {
         Ledger.AccountRecord(
-          name: $0.name, symbol: symbols[$0.symbol], allocation: $0.allocation, killed: $0.killed, killReason: $0.killReason)
+          name: $0.name, symbol: symbols[$0.symbol], allocation: $0.allocation, killed: $0.killed,
+          killReason: $0.killReason)
       }
       runID = try Ledger(store: store).saveBacktest(
-        result, metricsJSON: ResultJSON.metrics(metrics), paramsJSON: ResultJSON.params(result.params),
+        result, metricsJSON: ResultJSON.metrics(metrics),
+        paramsJSON: ResultJSON.params(result.params),
         accounts: accounts ?? [])
     }
     return Outcome(
-      result: result, metrics: metrics, sourceFiles: strategy.sourceFiles, seconds: Date().timeIntervalSince(started),
+      result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
+      seconds: Date().timeIntervalSince(started),
       savedRun: runID)
   }
 }

@@ -6,24 +6,29 @@ import WickData
 /// `--exchange`, `--category`, `--base-url`, `--testnet`: which exchange API a network command talks to.
 struct ExchangeOptions: ParsableArguments {
   @Option(help: "bybit or binance.") var exchange: String
-  @Option(help: "Bybit: linear (USDT perpetuals) or spot; Binance: futures (USDT-M) or spot.") var category: String?
-  @Option(help: "Override the API base URL (a mirror, or a local test server).") var baseURL: String?
+  @Option(help: "Bybit: linear (USDT perpetuals) or spot; Binance: futures (USDT-M) or spot.")
+  var category: String?
+  @Option(help: "Override the API base URL (a mirror, or a local test server).") var baseURL:
+    String?
   @Flag(help: "Use the exchange's testnet URLs.") var testnet = false
   @Option(help: "Seconds to wait for a connection.") var connectTimeout: Double = 5
   @Option(help: "Seconds a whole request may take.") var timeout: Double = 30
-  @Option(help: "Attempts per request (timeouts, 429 and 5xx are retried with backoff).") var attempts: Int = 5
+  @Option(help: "Attempts per request (timeouts, 429 and 5xx are retried with backoff).")
+  var attempts: Int = 5
 
   func api() throws -> ExchangeAPI {
     switch exchange.lowercased() {
     case "bybit":
       guard let c = BybitAPI.Category(rawValue: category ?? "linear") else {
-        throw WickError.invalidArgument("--category \(category ?? ""): Bybit categories are linear and spot")
+        throw WickError.invalidArgument(
+          "--category \(category ?? ""): Bybit categories are linear and spot")
       }
       return BybitAPI(category: c, baseURL: baseURL, testnet: testnet)
     case "binance":
       let name = category == "linear" ? "futures" : (category ?? "futures")
       guard let m = BinanceAPI.Market(rawValue: name) else {
-        throw WickError.invalidArgument("--category \(category ?? ""): Binance markets are futures and spot")
+        throw WickError.invalidArgument(
+          "--category \(category ?? ""): Binance markets are futures and spot")
       }
       return BinanceAPI(market: m, baseURL: baseURL, testnet: testnet)
     default:
@@ -32,10 +37,13 @@ struct ExchangeOptions: ParsableArguments {
   }
 
   func requester(for api: ExchangeAPI) throws -> ExchangeRequester {
-    guard attempts >= 1, attempts <= 20 else { throw WickError.invalidArgument("--attempts \(attempts): expected 1 to 20") }
+    guard attempts >= 1, attempts <= 20 else {
+      throw WickError.invalidArgument("--attempts \(attempts): expected 1 to 20")
+    }
     let client = try CurlHTTPClient(connectTimeout: connectTimeout, totalTimeout: timeout)
     return ExchangeRequester(
-      transport: client, limiter: RateLimiter(rate: api.requestsPerSecond), retry: RetryPolicy(maxAttempts: attempts))
+      transport: client, limiter: RateLimiter(rate: api.requestsPerSecond),
+      retry: RetryPolicy(maxAttempts: attempts))
   }
 }
 
@@ -57,11 +65,19 @@ final class ProgressDisplay {
     if isTTY {
       let width = 30
       let filled = Int(p.fraction * Double(width))
-      let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+      let bar =
+        String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
       FileHandle.standardError.write(
-        Data(String(format: "\r%@ %@ %5.1f%%  %.0f candles/s  ETA %.0fs ", label, bar, p.fraction * 100, rate, eta).utf8))
+        Data(
+          String(
+            format: "\r%@ %@ %5.1f%%  %.0f candles/s  ETA %.0fs ", label, bar, p.fraction * 100,
+            rate, eta
+          ).utf8))
     } else {
-      printError(String(format: "%@: %.1f%% (%d candles, %.0f/s, up to %@)", label, p.fraction * 100, p.stored, rate, UTCTime.iso(p.position)))
+      printError(
+        String(
+          format: "%@: %.1f%% (%d candles, %.0f/s, up to %@)", label, p.fraction * 100, p.stored,
+          rate, UTCTime.iso(p.position)))
     }
   }
 
@@ -77,14 +93,17 @@ func installInterruptHandler() {
 struct DataFetch: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fetch",
-    abstract: "Download closed candles and funding rates from Bybit v5 or Binance; resumable and incremental.")
+    abstract:
+      "Download closed candles and funding rates from Bybit v5 or Binance; resumable and incremental."
+  )
 
   @OptionGroup var store: StoreDatabaseOption
   @OptionGroup var exchange: ExchangeOptions
   @Option(help: "The symbol, e.g. BTCUSDT.") var symbol: String
   @Option(help: "The candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String
   @Option(help: "Start time (ISO-8601 UTC).") var from: String
-  @Option(help: "End time (ISO-8601 UTC, exclusive; default: the last closed candle).") var to: String?
+  @Option(help: "End time (ISO-8601 UTC, exclusive; default: the last closed candle).") var to:
+    String?
   @Flag(help: "Skip funding-rate history.") var noFunding = false
 
   func run() throws {
@@ -93,21 +112,26 @@ struct DataFetch: ParsableCommand {
       let tf = try Timeframe(parsing: timeframe)
       guard let start = try parseTime(from, option: "--from") else { return }
       let end = try parseTime(to, option: "--to")
-      let fetcher = MarketDataFetcher(api: api, store: try CandleStore(path: store.db), requester: try exchange.requester(for: api))
+      let fetcher = MarketDataFetcher(
+        api: api, store: try CandleStore(path: store.db),
+        requester: try exchange.requester(for: api))
       let progress = ProgressDisplay(label: "\(api.storageName) \(symbol) \(tf)")
       fetcher.onProgress = progress.update
       installInterruptHandler()
       let began = ContinuousClock.now
       let summary = try fetcher.fetchKlines(symbol: symbol, timeframe: tf, from: start, to: end)
       progress.finish()
-      var line = "fetch: \(summary.candles) new candles \(api.storageName) \(symbol) \(tf) in \(summary.requests) requests (\(elapsed(since: began)))"
+      var line =
+        "fetch: \(summary.candles) new candles \(api.storageName) \(symbol) \(tf) in \(summary.requests) requests (\(elapsed(since: began)))"
       if !noFunding && !summary.interrupted {
         let rates = try fetcher.fetchFunding(symbol: symbol, from: start, to: end)
         line += ", \(rates) funding rates"
       }
       print(line)
       if summary.interrupted || FetchInterrupt.requested != 0 {
-        printError("interrupted: stored up to \(UTCTime.iso(summary.to)); run the same command again to continue")
+        printError(
+          "interrupted: stored up to \(UTCTime.iso(summary.to)); run the same command again to continue"
+        )
         throw ExitCode(130)
       }
     }
@@ -117,7 +141,8 @@ struct DataFetch: ParsableCommand {
 /// `wick data repair`: re-fetches the gaps `wick data ls` reports.
 struct DataRepair: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "repair", abstract: "Re-fetch missing candles of a cached series from its exchange.")
+    commandName: "repair",
+    abstract: "Re-fetch missing candles of a cached series from its exchange.")
   @OptionGroup var store: StoreDatabaseOption
   @OptionGroup var exchange: ExchangeOptions
   @Option(help: "The symbol, e.g. BTCUSDT.") var symbol: String
@@ -126,12 +151,16 @@ struct DataRepair: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let api = try exchange.api()
-      let fetcher = MarketDataFetcher(api: api, store: try CandleStore(path: store.db), requester: try exchange.requester(for: api))
+      let fetcher = MarketDataFetcher(
+        api: api, store: try CandleStore(path: store.db),
+        requester: try exchange.requester(for: api))
       installInterruptHandler()
       let summary = try fetcher.repair(symbol: symbol, timeframe: try Timeframe(parsing: timeframe))
       print("repair: \(summary.candles) candles filled in \(summary.requests) requests")
       for gap in summary.unfilledGaps {
-        print("  the exchange has no data for \(gap.missingCandles) candles from \(UTCTime.iso(gap.from)) to \(UTCTime.iso(gap.to))")
+        print(
+          "  the exchange has no data for \(gap.missingCandles) candles from \(UTCTime.iso(gap.from)) to \(UTCTime.iso(gap.to))"
+        )
       }
     }
   }
@@ -139,14 +168,17 @@ struct DataRepair: ParsableCommand {
 
 /// `wick data time`: the exchange's clock against ours.
 struct DataTime: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "time", abstract: "Show the exchange's server time and our clock offset.")
+  static let configuration = CommandConfiguration(
+    commandName: "time", abstract: "Show the exchange's server time and our clock offset.")
   @OptionGroup var exchange: ExchangeOptions
 
   func run() throws {
     try reportingErrors {
       let api = try exchange.api()
       let clock = try ServerClock.measure(api: api, requester: try exchange.requester(for: api))
-      print("\(api.storageName): server \(UTCTime.iso(clock.now())), offset \(clock.offsetMilliseconds) ms (round trip \(clock.roundTripMilliseconds) ms)")
+      print(
+        "\(api.storageName): server \(UTCTime.iso(clock.now())), offset \(clock.offsetMilliseconds) ms (round trip \(clock.roundTripMilliseconds) ms)"
+      )
     }
   }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import WickCore
 import WickData
 
@@ -31,7 +31,10 @@ struct DataSynth: ParsableCommand {
   @Flag(help: "Overwrite candles already stored at the same times.")
   var replace = false
 
-  @Option(help: "Generate a cointegrated pair instead, as two symbols A,B (A = hedge × B + a mean-reverting spread).")
+  @Option(
+    help:
+      "Generate a cointegrated pair instead, as two symbols A,B (A = hedge × B + a mean-reverting spread)."
+  )
   var pair: String?
 
   @Option(help: "With --pair: candles for a spread deviation to halve.")
@@ -42,7 +45,9 @@ struct DataSynth: ParsableCommand {
 
   func validate() throws {
     guard candles > 0 else { throw ValidationError("--candles must be positive") }
-    guard (symbol == nil) != (pair == nil) else { throw ValidationError("give --symbol S, or --pair A,B for a cointegrated pair") }
+    guard (symbol == nil) != (pair == nil) else {
+      throw ValidationError("give --symbol S, or --pair A,B for a cointegrated pair")
+    }
     guard price > 0, price.isFinite else {
       throw ValidationError("--price must be a positive number")
     }
@@ -85,7 +90,8 @@ struct DataSynth: ParsableCommand {
     try reportingErrors {
       let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
       guard names.count == 2, !names[0].isEmpty, !names[1].isEmpty, names[0] != names[1] else {
-        throw WickError.invalidArgument("--pair '\(text)': expected two different symbols, e.g. --pair AAAUSDT,BBBUSDT")
+        throw WickError.invalidArgument(
+          "--pair '\(text)': expected two different symbols, e.g. --pair AAAUSDT,BBBUSDT")
       }
       guard halfLife > 0, halfLife.isFinite, hedge > 0, hedge.isFinite else {
         throw WickError.invalidArgument("--half-life and --hedge must be positive numbers")
@@ -93,7 +99,8 @@ struct DataSynth: ParsableCommand {
       let timeframe = try Timeframe(parsing: timeframe)
       let startTime = try parseTime(start, option: "--start") ?? CandleSynthesizer.defaultStart
       var synth = PairSynthesizer(
-        seed: seed, timeframe: timeframe, start: startTime, priceB: price / hedge, hedge: hedge, halfLife: halfLife)
+        seed: seed, timeframe: timeframe, start: startTime, priceB: price / hedge, hedge: hedge,
+        halfLife: halfLife)
       var a: [Candle] = []
       var b: [Candle] = []
       for _ in 0..<candles {
@@ -102,9 +109,15 @@ struct DataSynth: ParsableCommand {
         b.append(y)
       }
       let cache = try store.openStore()
-      try cache.write(a, series: SeriesKey(exchange: store.writeExchange, symbol: names[0], timeframe: timeframe), replace: replace)
-      try cache.write(b, series: SeriesKey(exchange: store.writeExchange, symbol: names[1], timeframe: timeframe), replace: replace)
-      print("synth: cointegrated pair \(names[0]) = \(formatNumber(hedge)) × \(names[1]) + spread (half-life \(formatNumber(halfLife)) candles), \(candles) \(timeframe) candles each into \(store.db)")
+      try cache.write(
+        a, series: SeriesKey(exchange: store.writeExchange, symbol: names[0], timeframe: timeframe),
+        replace: replace)
+      try cache.write(
+        b, series: SeriesKey(exchange: store.writeExchange, symbol: names[1], timeframe: timeframe),
+        replace: replace)
+      print(
+        "synth: cointegrated pair \(names[0]) = \(formatNumber(hedge)) × \(names[1]) + spread (half-life \(formatNumber(halfLife)) candles), \(candles) \(timeframe) candles each into \(store.db)"
+      )
     }
   }
 }

@@ -7,7 +7,8 @@ import WickStats
 /// `wick pairs …`: pairs research.
 public struct PairsCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
-    commandName: "pairs", abstract: "Find cointegrated pairs for zscore_pairs.lua.", subcommands: [PairsScan.self])
+    commandName: "pairs", abstract: "Find cointegrated pairs for zscore_pairs.lua.",
+    subcommands: [PairsScan.self])
   public init() {}
 }
 
@@ -15,7 +16,8 @@ public struct PairsCommand: ParsableCommand {
 struct PairsScan: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scan",
-    abstract: "Engle-Granger test of every pair of symbols, ranked; writes a params file for zscore_pairs.lua.",
+    abstract:
+      "Engle-Granger test of every pair of symbols, ranked; writes a params file for zscore_pairs.lua.",
     discussion: """
       Each pair's first symbol (in --symbols order) is regressed on the second: a = α + β·b + spread.
       The output JSON is {"pairs": [{"a", "b", "hedge_ratio", "adf_stat", "pvalue", "half_life"}, ...]},
@@ -32,11 +34,15 @@ struct PairsScan: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let names = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      let names = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty }
       guard names.count >= 2, Set(names).count == names.count else {
-        throw WickError.invalidArgument("--symbols '\(symbols)': expected at least two different symbols")
+        throw WickError.invalidArgument(
+          "--symbols '\(symbols)': expected at least two different symbols")
       }
-      guard pvalue > 0, pvalue <= 1 else { throw WickError.invalidArgument("--pvalue \(pvalue): expected (0, 1]") }
+      guard pvalue > 0, pvalue <= 1 else {
+        throw WickError.invalidArgument("--pvalue \(pvalue): expected (0, 1]")
+      }
       let tf = try Timeframe(parsing: timeframe)
       let cache = try store.openStore(mustExist: true)
       let start = try parseTime(from, option: "--from")
@@ -50,13 +56,17 @@ struct PairsScan: ParsableCommand {
         while let c = try cursor.next() { closes[c.time] = c.close }
         series.append(closes)
       }
-      let common = series.dropFirst().reduce(Set(series[0].keys)) { $0.intersection($1.keys) }.sorted()
+      let common = series.dropFirst().reduce(Set(series[0].keys)) { $0.intersection($1.keys) }
+        .sorted()
       let dropped = series.map { $0.count - common.count }
       guard common.count >= 50 else {
-        throw WickError.data("only \(common.count) times have a candle for every symbol; need at least 50")
+        throw WickError.data(
+          "only \(common.count) times have a candle for every symbol; need at least 50")
       }
       if dropped.contains(where: { $0 > 0 }) {
-        printError("aligned \(common.count) times; dropped " + zip(names, dropped).map { "\($0) \($1)" }.joined(separator: ", "))
+        printError(
+          "aligned \(common.count) times; dropped "
+            + zip(names, dropped).map { "\($0) \($1)" }.joined(separator: ", "))
       }
       let closes = series.map { s in common.map { s[$0]! } }
       let scores = PairScanner.scan(symbols: names, closes: closes)
@@ -72,12 +82,16 @@ struct PairsScan: ParsableCommand {
     for s in scores {
       rows.append([
         s.a, s.b, String(format: "%.4f", s.hedgeRatio), String(format: "%.3f", s.adfStatistic),
-        String(format: "%.4f", s.pValue), s.halfLife.map { String(format: "%.1f", $0) } ?? "–", "\(s.observations)",
+        String(format: "%.4f", s.pValue), s.halfLife.map { String(format: "%.1f", $0) } ?? "–",
+        "\(s.observations)",
       ])
     }
     let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-    return rows.map { r in zip(r, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-      .joined(separator: "\n")
+    return rows.map { r in
+      zip(r, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(
+        separator: "  ")
+    }
+    .joined(separator: "\n")
   }
 
   /// `{"pairs": [...]}`: a params file for zscore_pairs.lua (its `pairs` param).
@@ -86,14 +100,17 @@ struct PairsScan: ParsableCommand {
     let items = scores.map {
       "    {\"a\": \"\($0.a)\", \"b\": \"\($0.b)\", \"hedge_ratio\": \(n($0.hedgeRatio)), \"adf_stat\": \(n($0.adfStatistic)), \"pvalue\": \(n($0.pValue)), \"half_life\": \(n($0.halfLife))}"
     }
-    return "{\n  \"pairs\": [\n" + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n") + "  ]\n}\n"
+    return "{\n  \"pairs\": [\n" + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n")
+      + "  ]\n}\n"
   }
 
   private func writeAtomically(_ text: String, to path: String) throws {
     let tmp = path + ".tmp"
     do {
       try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-      guard rename(tmp, path) == 0 else { throw WickError.invalidFile(path: path, line: nil, reason: "cannot rename into place") }
+      guard rename(tmp, path) == 0 else {
+        throw WickError.invalidFile(path: path, line: nil, reason: "cannot rename into place")
+      }
     } catch {
       try? FileManager.default.removeItem(atPath: tmp)
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot write: \(error)")

@@ -86,7 +86,9 @@ public enum TOMLParser {
       self.path = path
     }
 
-    func fail(_ reason: String) -> WickError { .invalidFile(path: path, line: line, reason: reason) }
+    func fail(_ reason: String) -> WickError {
+      .invalidFile(path: path, line: line, reason: reason)
+    }
 
     var atEnd: Bool { i >= bytes.count }
     var peek: UInt8 { i < bytes.count ? bytes[i] : 0 }
@@ -117,7 +119,9 @@ public enum TOMLParser {
       skipSpaces()
       skipComment()
       if peek == 13 { i += 1 }
-      guard atEnd || peek == 10 else { throw fail("unexpected text after the value; expected a new line") }
+      guard atEnd || peek == 10 else {
+        throw fail("unexpected text after the value; expected a new line")
+      }
       if !atEnd {
         i += 1
         line += 1
@@ -133,7 +137,9 @@ public enum TOMLParser {
         } else {
           let (keys, keyLine) = try keyPath()
           skipSpaces()
-          guard peek == 61 else { throw fail("expected '=' after the key '\(keys.joined(separator: "."))'") }
+          guard peek == 61 else {
+            throw fail("expected '=' after the key '\(keys.joined(separator: "."))'")
+          }
           i += 1
           skipSpaces()
           let v = try value()
@@ -164,7 +170,9 @@ public enum TOMLParser {
         current = keys
       } else {
         guard !definedTables.contains(keys) else {
-          throw WickError.invalidFile(path: path, line: headerLine, reason: "table [\(keys.joined(separator: "."))] is defined twice")
+          throw WickError.invalidFile(
+            path: path, line: headerLine,
+            reason: "table [\(keys.joined(separator: "."))] is defined twice")
         }
         definedTables.insert(keys)
         try ensureTable(keys, headerLine)
@@ -213,7 +221,9 @@ public enum TOMLParser {
 
     mutating func basicString() throws -> String {
       i += 1
-      if peek == 34, i + 1 < bytes.count, bytes[i + 1] == 34 { throw fail("multi-line strings are not supported") }
+      if peek == 34, i + 1 < bytes.count, bytes[i + 1] == 34 {
+        throw fail("multi-line strings are not supported")
+      }
       var out: [UInt8] = []
       while true {
         guard !atEnd, peek != 10 else { throw fail("unterminated string") }
@@ -231,7 +241,8 @@ public enum TOMLParser {
           case 92: out.append(92)
           case 117, 85:
             let n = e == 117 ? 4 : 8
-            guard i + n <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + n)], as: UTF8.self), radix: 16),
+            guard i + n <= bytes.count,
+              let code = UInt32(String(decoding: bytes[i..<(i + n)], as: UTF8.self), radix: 16),
               let scalar = Unicode.Scalar(code)
             else { throw fail("invalid unicode escape") }
             out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -271,20 +282,30 @@ public enum TOMLParser {
 
     mutating func numberValue() throws -> TOMLValue {
       let start = i
-      while !atEnd, !(peek == 32 || peek == 9 || peek == 10 || peek == 13 || peek == 44 || peek == 93 || peek == 125 || peek == 35) {
+      while !atEnd,
+        !(peek == 32 || peek == 9 || peek == 10 || peek == 13 || peek == 44 || peek == 93
+          || peek == 125 || peek == 35)
+      {
         i += 1
       }
       let raw = String(decoding: bytes[start..<i], as: UTF8.self)
-      guard !raw.isEmpty else { throw fail("expected a value (string, number, boolean, array or table)") }
+      guard !raw.isEmpty else {
+        throw fail("expected a value (string, number, boolean, array or table)")
+      }
       let text = raw.replacingOccurrences(of: "_", with: "")
       if let v = Int64(text) { return .integer(v) }
-      if text.contains(where: { "0123456789".contains($0) }), !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }),
+      if text.contains(where: { "0123456789".contains($0) }),
+        !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }),
         let d = Double(text), d.isFinite
       {
         return .float(d)
       }
-      if ["inf", "+inf", "-inf", "nan", "+nan", "-nan"].contains(text) { throw fail("inf and nan are not allowed here") }
-      if raw.count >= 10, raw.dropFirst(4).first == "-" { throw fail("dates are not supported; write times as strings") }
+      if ["inf", "+inf", "-inf", "nan", "+nan", "-nan"].contains(text) {
+        throw fail("inf and nan are not allowed here")
+      }
+      if raw.count >= 10, raw.dropFirst(4).first == "-" {
+        throw fail("dates are not supported; write times as strings")
+      }
       throw fail("'\(raw)' is not a valid value (strings need quotes)")
     }
 
@@ -320,13 +341,17 @@ public enum TOMLParser {
       while true {
         skipSpaces()
         let (keys, keyLine) = try keyPath()
-        guard keys.count == 1 else { throw fail("dotted keys inside inline tables are not supported") }
+        guard keys.count == 1 else {
+          throw fail("dotted keys inside inline tables are not supported")
+        }
         skipSpaces()
         guard peek == 61 else { throw fail("expected '=' in an inline table") }
         i += 1
         skipSpaces()
         let v = try value()
-        guard table[keys[0]] == nil else { throw fail("duplicate key '\(keys[0])' in an inline table") }
+        guard table[keys[0]] == nil else {
+          throw fail("duplicate key '\(keys[0])' in an inline table")
+        }
         table.entries.append(.init(key: keys[0], value: v, line: keyLine))
         skipSpaces()
         if peek == 44 {
@@ -343,7 +368,9 @@ public enum TOMLParser {
 
     /// Applies `body` to the table at `keys` (creating intermediate tables; into the last element
     /// of arrays of tables).
-    mutating func withTable<T>(_ keys: [String], _ keyLine: Int, _ body: (inout TOMLTable) throws -> T) throws -> T {
+    mutating func withTable<T>(
+      _ keys: [String], _ keyLine: Int, _ body: (inout TOMLTable) throws -> T
+    ) throws -> T {
       func descend(_ t: inout TOMLTable, _ rest: ArraySlice<String>) throws -> T {
         guard let k = rest.first else { return try body(&t) }
         if let idx = t.entries.firstIndex(where: { $0.key == k }) {
@@ -354,14 +381,16 @@ public enum TOMLParser {
             return r
           case .array(var items):
             guard case .table(var last)? = items.last else {
-              throw WickError.invalidFile(path: path, line: keyLine, reason: "'\(k)' is not a table")
+              throw WickError.invalidFile(
+                path: path, line: keyLine, reason: "'\(k)' is not a table")
             }
             let r = try descend(&last, rest.dropFirst())
             items[items.count - 1] = .table(last)
             t.entries[idx].value = .array(items)
             return r
           default:
-            throw WickError.invalidFile(path: path, line: keyLine, reason: "'\(k)' is already a value, not a table")
+            throw WickError.invalidFile(
+              path: path, line: keyLine, reason: "'\(k)' is already a value, not a table")
           }
         }
         var sub = TOMLTable(line: keyLine)
@@ -380,7 +409,8 @@ public enum TOMLParser {
       let path = self.path
       try withTable(Array(keys.dropLast()), keyLine) { t in
         guard t[keys.last!] == nil else {
-          throw WickError.invalidFile(path: path, line: keyLine, reason: "duplicate key '\(keys.joined(separator: "."))'")
+          throw WickError.invalidFile(
+            path: path, line: keyLine, reason: "duplicate key '\(keys.joined(separator: "."))'")
         }
         t.entries.append(.init(key: keys.last!, value: v, line: keyLine))
       }
@@ -392,12 +422,14 @@ public enum TOMLParser {
         let k = keys.last!
         if let idx = t.entries.firstIndex(where: { $0.key == k }) {
           guard case .array(var items) = t.entries[idx].value else {
-            throw WickError.invalidFile(path: path, line: keyLine, reason: "'\(k)' is not an array of tables")
+            throw WickError.invalidFile(
+              path: path, line: keyLine, reason: "'\(k)' is not an array of tables")
           }
           items.append(.table(TOMLTable(line: keyLine)))
           t.entries[idx].value = .array(items)
         } else {
-          t.entries.append(.init(key: k, value: .array([.table(TOMLTable(line: keyLine))]), line: keyLine))
+          t.entries.append(
+            .init(key: k, value: .array([.table(TOMLTable(line: keyLine))]), line: keyLine))
         }
       }
     }

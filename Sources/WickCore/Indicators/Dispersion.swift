@@ -49,5 +49,7 @@ public final class StdDev: RollingDispersion {}
 /// (x − mean) / stddev over the last `period` values including x; nil until warm or when the
 /// window is flat (stddev 0).
 public final class ZScore: RollingDispersion {
-  override func report(_ x: Double, mean: Double, sd: Double) -> Double? { sd > 0 ? (x - mean) / sd : nil }
+  override func report(_ x: Double, mean: Double, sd: Double) -> Double? {
+    sd > 0 ? (x - mean) / sd : nil
+  }
 }

@@ -22,13 +22,17 @@ public struct Candle: Hashable, Sendable {
 
   /// Why this candle is not a valid OHLCV bar, or nil when it is.
   public var invalidReason: String? {
-    for (name, v) in [("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume)]
+    for (name, v) in [
+      ("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume),
+    ]
     where !v.isFinite {
       return "\(name) is not a finite number"
     }
     if open <= 0 || close <= 0 || low <= 0 { return "prices must be positive" }
     if volume < 0 { return "volume must not be negative" }
-    if high < max(open, close) { return "high \(high) is below max(open, close) \(max(open, close))" }
+    if high < max(open, close) {
+      return "high \(high) is below max(open, close) \(max(open, close))"
+    }
     if low > min(open, close) { return "low \(low) is above min(open, close) \(min(open, close))" }
     return nil
   }

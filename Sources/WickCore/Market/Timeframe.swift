@@ -11,9 +11,13 @@ public struct Timeframe: Hashable, Sendable, CustomStringConvertible, Comparable
 
   /// Accepts `<n>s`, `<n>m`, `<n>h`, `<n>d`, `<n>w`.
   public init(parsing text: String) throws {
-    let units: [Character: Int64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
-    guard let unit = text.last, let scale = units[unit], let n = Int64(text.dropLast()), n > 0 else {
-      throw WickError.invalidArgument("timeframe '\(text)': expected a number and a unit s, m, h, d or w (e.g. 1m, 5m, 4h, 1d)")
+    let units: [Character: Int64] = [
+      "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
+    ]
+    guard let unit = text.last, let scale = units[unit], let n = Int64(text.dropLast()), n > 0
+    else {
+      throw WickError.invalidArgument(
+        "timeframe '\(text)': expected a number and a unit s, m, h, d or w (e.g. 1m, 5m, 4h, 1d)")
     }
     self.init(milliseconds: n * scale)
   }
@@ -21,7 +25,9 @@ public struct Timeframe: Hashable, Sendable, CustomStringConvertible, Comparable
   public static let oneMinute = Timeframe(milliseconds: 60_000)
 
   public var description: String {
-    for (unit, scale) in [("w", Int64(604_800_000)), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)]
+    for (unit, scale) in [
+      ("w", Int64(604_800_000)), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000),
+    ]
     where milliseconds % scale == 0 {
       return "\(milliseconds / scale)\(unit)"
     }

@@ -41,7 +41,8 @@ public protocol RiskGate: AnyObject {
   func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)]
   /// Admits (nil) or refuses legs the engine has already sized, as one unit: pair trades are
   /// sized by their spread, but the account, governor and cap rules still apply to every leg.
-  func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView) -> Refusal?
+  func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView)
+    -> Refusal?
   /// Leverage used for margin: initial margin = notional / leverage.
   var leverage: Double { get }
   /// Human-readable list of the limits in force, for the summary.
@@ -70,7 +71,9 @@ public struct RiskStatePoint: Sendable, Equatable {
   public var decayFactor: Double
   public var dailyLossUsed: Double
   public var killed: Bool
-  public init(time: Int64, account: String, decayFactor: Double, dailyLossUsed: Double, killed: Bool) {
+  public init(
+    time: Int64, account: String, decayFactor: Double, dailyLossUsed: Double, killed: Bool
+  ) {
     self.time = time
     self.account = account
     self.decayFactor = decayFactor

@@ -64,7 +64,8 @@ public struct PairIntent: Sendable, Equatable {
   public var tag: String?
 
   public init(
-    long: Int, short: Int, hedge: Double, entryZ: Double? = nil, stopZ: Double? = nil, spreadStd: Double? = nil,
+    long: Int, short: Int, hedge: Double, entryZ: Double? = nil, stopZ: Double? = nil,
+    spreadStd: Double? = nil,
     risk: Double? = nil, tag: String? = nil
   ) {
     self.long = long

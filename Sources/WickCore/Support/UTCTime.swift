@@ -10,7 +10,8 @@ public enum UTCTime {
     let days = floorDiv(secs, 86_400)
     let rem = secs - days * 86_400
     let (y, m, d) = civil(fromDays: days)
-    var s = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))"
+    var s =
+      "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))"
     if millis != 0 { s += ".\(pad(millis, 3))" }
     return s + "Z"
   }
@@ -29,13 +30,19 @@ public enum UTCTime {
       }
       return v
     }
-    guard b.count >= 10, let y = num(0, 4), b[4] == 45, let mo = num(5, 2), b[7] == 45, let d = num(8, 2),
+    guard b.count >= 10, let y = num(0, 4), b[4] == 45, let mo = num(5, 2), b[7] == 45,
+      let d = num(8, 2),
       (1...12).contains(mo), (1...31).contains(d)
     else { return nil }
-    var h: Int64 = 0, mi: Int64 = 0, s: Int64 = 0, ms: Int64 = 0
+    var h: Int64 = 0
+    var mi: Int64 = 0
+    var s: Int64 = 0
+    var ms: Int64 = 0
     var i = 10
     if i < b.count, b[i] == 84 || b[i] == 32 {  // 'T' or ' '
-      guard let hh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let mm = num(i + 4, 2) else { return nil }
+      guard let hh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let mm = num(i + 4, 2) else {
+        return nil
+      }
       h = hh
       mi = mm
       i += 6
@@ -69,7 +76,7 @@ public enum UTCTime {
     if i < b.count {
       if b[i] == 90 && i + 1 == b.count {  // Z
         i += 1
-      } else if (b[i] == 43 || b[i] == 45), let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58,
+      } else if b[i] == 43 || b[i] == 45, let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58,
         let om = num(i + 4, 2), i + 6 == b.count
       {
         offset = (oh * 60 + om) * 60_000 * (b[i] == 43 ? 1 : -1)

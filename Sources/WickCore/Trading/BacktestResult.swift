@@ -33,10 +33,13 @@ public struct BacktestResult: Sendable {
   public var riskStates: [RiskStatePoint] = []
 
   public init(
-    strategy: String, params: [(name: String, value: ParamValue)], symbols: [String], timeframe: Timeframe,
+    strategy: String, params: [(name: String, value: ParamValue)], symbols: [String],
+    timeframe: Timeframe,
     candles: Int, firstTime: Int64?, lastTime: Int64?, initialEquity: Double, finalEquity: Double,
-    trades: [Trade], equity: [EquityPoint], dailyEquity: [EquityPoint], maxDrawdown: Double, exposure: Double,
-    refusals: [String: Int] = [:], logs: [String] = [], limitsInForce: [String] = [], error: String? = nil
+    trades: [Trade], equity: [EquityPoint], dailyEquity: [EquityPoint], maxDrawdown: Double,
+    exposure: Double,
+    refusals: [String: Int] = [:], logs: [String] = [], limitsInForce: [String] = [],
+    error: String? = nil
   ) {
     self.strategy = strategy
     self.params = params

@@ -14,7 +14,8 @@ public struct OrderIntent: Sendable, Equatable {
   public var tag: String?
 
   public init(
-    symbol: Int, side: Side, stop: Double?, take: Double? = nil, trail: Double? = nil, risk: Double? = nil,
+    symbol: Int, side: Side, stop: Double?, take: Double? = nil, trail: Double? = nil,
+    risk: Double? = nil,
     tag: String? = nil
   ) {
     self.symbol = symbol

@@ -18,7 +18,8 @@ public struct Position: Sendable, Equatable {
   public var entrySlippage: Double
 
   public init(
-    symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?, trail: Double?,
+    symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?,
+    trail: Double?,
     openedAt: Int64, initialRisk: Double, entryFees: Double, entrySpread: Double,
     entrySlippage: Double
   ) {
@@ -37,5 +38,7 @@ public struct Position: Sendable, Equatable {
   }
 
   /// Unrealised PnL at `price`, before exit costs.
-  @inline(__always) public func unrealized(at price: Double) -> Double { side.sign * (price - entry) * qty }
+  @inline(__always) public func unrealized(at price: Double) -> Double {
+    side.sign * (price - entry) * qty
+  }
 }

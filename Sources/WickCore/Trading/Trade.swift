@@ -30,8 +30,10 @@ public struct Trade: Sendable, Equatable {
   public var tag: String?
 
   public init(
-    symbol: String, side: Side, entryTime: Int64, entryPrice: Double, exitTime: Int64, exitPrice: Double,
-    qty: Double, fees: Double, spreadCost: Double, slippageCost: Double, funding: Double = 0, pnl: Double,
+    symbol: String, side: Side, entryTime: Int64, entryPrice: Double, exitTime: Int64,
+    exitPrice: Double,
+    qty: Double, fees: Double, spreadCost: Double, slippageCost: Double, funding: Double = 0,
+    pnl: Double,
     r: Double?, exitReason: ExitReason, exitNote: String? = nil, tag: String? = nil
   ) {
     self.symbol = symbol

@@ -13,7 +13,8 @@ public protocol ExchangeAPI: Sendable {
   var fundingLimit: Int { get }
   /// Requests per second the exchange allows for these endpoints.
   var requestsPerSecond: Double { get }
-  func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int) throws -> String
+  func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int) throws
+    -> String
   func parseKlines(_ doc: JSONDocument) throws -> [Candle]
   func fundingURL(symbol: String, start: Int64, end: Int64, limit: Int) -> String
   func parseFunding(_ doc: JSONDocument) throws -> [FundingRate]
@@ -52,24 +53,36 @@ public struct BybitAPI: ExchangeAPI {
     case 86_400_000: return "D"
     case 604_800_000: return "W"
     default:
-      guard tf.milliseconds % 60_000 == 0, [1, 3, 5, 15, 30, 60, 120, 240, 360, 720].contains(minutes) else {
-        throw WickError.invalidArgument("Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w)")
+      guard tf.milliseconds % 60_000 == 0,
+        [1, 3, 5, 15, 30, 60, 120, 240, 360, 720].contains(minutes)
+      else {
+        throw WickError.invalidArgument(
+          "Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w)")
       }
       return String(minutes)
     }
   }
 
-  public func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int) throws -> String {
+  public func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int)
+    throws -> String
+  {
     "\(baseURL)/v5/market/kline?category=\(category.rawValue)&symbol=\(symbol)&interval=\(try Self.interval(timeframe))&start=\(start)&end=\(end)&limit=\(limit)"
   }
 
   /// `result.list`: newest first, every field a string: [start, open, high, low, close, volume, turnover].
   public func parseKlines(_ doc: JSONDocument) throws -> [Candle] {
-    guard case .array(let rows)? = try list(doc) else { throw ShapeError(reason: "result.list is not an array") }
+    guard case .array(let rows)? = try list(doc) else {
+      throw ShapeError(reason: "result.list is not an array")
+    }
     return try rows.map { row in
-      guard case .array(let f) = row, f.count >= 6, let t = doc.int64(f[0]), let o = doc.double(f[1]), let h = doc.double(f[2]),
+      guard case .array(let f) = row, f.count >= 6, let t = doc.int64(f[0]),
+        let o = doc.double(f[1]), let h = doc.double(f[2]),
         let l = doc.double(f[3]), let c = doc.double(f[4]), let v = doc.double(f[5])
-      else { throw ShapeError(reason: "a kline is not [start, open, high, low, close, volume, turnover] of numeric strings") }
+      else {
+        throw ShapeError(
+          reason:
+            "a kline is not [start, open, high, low, close, volume, turnover] of numeric strings")
+      }
       return Candle(time: t, open: o, high: h, low: l, close: c, volume: v)
     }
   }
@@ -79,9 +92,12 @@ public struct BybitAPI: ExchangeAPI {
   }
 
   public func parseFunding(_ doc: JSONDocument) throws -> [FundingRate] {
-    guard case .array(let rows)? = try list(doc) else { throw ShapeError(reason: "result.list is not an array") }
+    guard case .array(let rows)? = try list(doc) else {
+      throw ShapeError(reason: "result.list is not an array")
+    }
     return try rows.map { row in
-      guard let r = row.member(doc, "fundingRate").flatMap(doc.double), let t = row.member(doc, "fundingRateTimestamp").flatMap(doc.int64)
+      guard let r = row.member(doc, "fundingRate").flatMap(doc.double),
+        let t = row.member(doc, "fundingRateTimestamp").flatMap(doc.int64)
       else { throw ShapeError(reason: "a funding entry lacks fundingRate or fundingRateTimestamp") }
       return FundingRate(time: t, rate: r)
     }
@@ -91,7 +107,10 @@ public struct BybitAPI: ExchangeAPI {
 
   public func parseServerTime(_ doc: JSONDocument) throws -> Int64 {
     if let ms = doc.member(doc.root, "time").flatMap(doc.int64) { return ms }
-    guard let s = doc.member(doc.root, "result").flatMap({ doc.member($0, "timeSecond") }).flatMap(doc.int64) else {
+    guard
+      let s = doc.member(doc.root, "result").flatMap({ doc.member($0, "timeSecond") }).flatMap(
+        doc.int64)
+    else {
       throw ShapeError(reason: "no time in the answer")
     }
     return s * 1000
@@ -99,9 +118,14 @@ public struct BybitAPI: ExchangeAPI {
 
   /// `retCode` 0 is success; anything else is an error with its message.
   private func list(_ doc: JSONDocument) throws -> JSONDocument.Value? {
-    guard let code = doc.member(doc.root, "retCode").flatMap(doc.int64) else { throw ShapeError(reason: "no retCode") }
+    guard let code = doc.member(doc.root, "retCode").flatMap(doc.int64) else {
+      throw ShapeError(reason: "no retCode")
+    }
     guard code == 0 else {
-      let message = doc.member(doc.root, "retMsg").map { v -> String in if case .string(let r) = v { doc.text(r) } else { "" } } ?? ""
+      let message =
+        doc.member(doc.root, "retMsg").map { v -> String in
+          if case .string(let r) = v { doc.text(r) } else { "" }
+        } ?? ""
       throw WickError.exchange("Bybit retCode \(code): \(message)")
     }
     return doc.member(doc.root, "result").flatMap { doc.member($0, "list") }
@@ -110,7 +134,8 @@ public struct BybitAPI: ExchangeAPI {
   public func retryableBody(_ response: HTTPResponse) -> String? {
     // 10006: too many visits; 10016: server error. Cheap check before a full parse.
     let head = String(decoding: response.body.prefix(64), as: UTF8.self)
-    return head.contains("\"retCode\":10006") || head.contains("\"retCode\":10016") ? "Bybit \(head.prefix(40))" : nil
+    return head.contains("\"retCode\":10006") || head.contains("\"retCode\":10016")
+      ? "Bybit \(head.prefix(40))" : nil
   }
 }
 
@@ -137,23 +162,34 @@ public struct BinanceAPI: ExchangeAPI {
 
   static func interval(_ tf: Timeframe) throws -> String {
     let name = tf.description
-    guard ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"].contains(name) else {
+    guard
+      ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"]
+        .contains(name)
+    else {
       throw WickError.invalidArgument("Binance has no \(tf) klines")
     }
     return name
   }
 
-  public func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int) throws -> String {
+  public func klinesURL(symbol: String, timeframe: Timeframe, start: Int64, end: Int64, limit: Int)
+    throws -> String
+  {
     "\(baseURL)\(prefix)/klines?symbol=\(symbol)&interval=\(try Self.interval(timeframe))&startTime=\(start)&endTime=\(end)&limit=\(limit)"
   }
 
   /// Oldest first: [openTime, "open", "high", "low", "close", "volume", closeTime, ...].
   public func parseKlines(_ doc: JSONDocument) throws -> [Candle] {
-    guard case .array(let rows) = doc.root else { throw ShapeError(reason: "expected an array of klines") }
+    guard case .array(let rows) = doc.root else {
+      throw ShapeError(reason: "expected an array of klines")
+    }
     return try rows.map { row in
-      guard case .array(let f) = row, f.count >= 6, case .number = f[0], let t = doc.int64(f[0]), let o = doc.double(f[1]),
-        let h = doc.double(f[2]), let l = doc.double(f[3]), let c = doc.double(f[4]), let v = doc.double(f[5])
-      else { throw ShapeError(reason: "a kline is not [openTime, open, high, low, close, volume, ...]") }
+      guard case .array(let f) = row, f.count >= 6, case .number = f[0], let t = doc.int64(f[0]),
+        let o = doc.double(f[1]),
+        let h = doc.double(f[2]), let l = doc.double(f[3]), let c = doc.double(f[4]),
+        let v = doc.double(f[5])
+      else {
+        throw ShapeError(reason: "a kline is not [openTime, open, high, low, close, volume, ...]")
+      }
       return Candle(time: t, open: o, high: h, low: l, close: c, volume: v)
     }
   }
@@ -163,18 +199,25 @@ public struct BinanceAPI: ExchangeAPI {
   }
 
   public func parseFunding(_ doc: JSONDocument) throws -> [FundingRate] {
-    guard case .array(let rows) = doc.root else { throw ShapeError(reason: "expected an array of funding rates") }
+    guard case .array(let rows) = doc.root else {
+      throw ShapeError(reason: "expected an array of funding rates")
+    }
     return try rows.map { row in
-      guard let r = row.member(doc, "fundingRate").flatMap(doc.double), let t = row.member(doc, "fundingTime").flatMap(doc.int64)
+      guard let r = row.member(doc, "fundingRate").flatMap(doc.double),
+        let t = row.member(doc, "fundingTime").flatMap(doc.int64)
       else { throw ShapeError(reason: "a funding entry lacks fundingRate or fundingTime") }
       return FundingRate(time: t, rate: r)
     }
   }
 
-  public var serverTimeURL: String { market == .futures ? "\(baseURL)/fapi/v1/time" : "\(baseURL)/api/v3/time" }
+  public var serverTimeURL: String {
+    market == .futures ? "\(baseURL)/fapi/v1/time" : "\(baseURL)/api/v3/time"
+  }
 
   public func parseServerTime(_ doc: JSONDocument) throws -> Int64 {
-    guard let t = doc.member(doc.root, "serverTime").flatMap(doc.int64) else { throw ShapeError(reason: "no serverTime") }
+    guard let t = doc.member(doc.root, "serverTime").flatMap(doc.int64) else {
+      throw ShapeError(reason: "no serverTime")
+    }
     return t
   }
 

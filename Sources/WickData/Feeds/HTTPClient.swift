@@ -43,7 +43,9 @@ public final class CurlHTTPClient: HTTPTransport {
   private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
   public init(connectTimeout: TimeInterval = 5, totalTimeout: TimeInterval = 30) throws {
-    guard Self.globalInit, let h = curl_easy_init() else { throw WickError.exchange("cannot initialise libcurl") }
+    guard Self.globalInit, let h = curl_easy_init() else {
+      throw WickError.exchange("cannot initialise libcurl")
+    }
     handle = OpaquePointer(h)
     self.connectTimeout = connectTimeout
     self.totalTimeout = totalTimeout
@@ -70,25 +72,32 @@ public final class CurlHTTPClient: HTTPTransport {
     _ = wick_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0)
     _ = "wick/0.1".withCString { wick_curl_setopt_string(h, CURLOPT_USERAGENT, $0) }
     _ = "".withCString { wick_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, $0) }
-    _ = wick_curl_setopt_write(h, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
-      let n = size * count
-      guard let ptr, let user else { return n }
-      let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-      ptr.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
-      return n
-    })
-    _ = wick_curl_setopt_pointer(h, CURLOPT_WRITEDATA, box.toOpaque())
-    _ = wick_curl_setopt_write(h, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
-      let n = size * count
-      guard let ptr, let user else { return n }
-      let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
-      if let colon = line.firstIndex(of: ":") {
+    _ = wick_curl_setopt_write(
+      h, CURLOPT_WRITEFUNCTION,
+      { ptr, size, count, user in
+        let n = size * count
+        guard let ptr, let user else { return n }
         let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-        let name = line[..<colon].lowercased()
-        sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-      }
-      return n
-    })
+        ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+          sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+        }
+        return n
+      })
+    _ = wick_curl_setopt_pointer(h, CURLOPT_WRITEDATA, box.toOpaque())
+    _ = wick_curl_setopt_write(
+      h, CURLOPT_HEADERFUNCTION,
+      { ptr, size, count, user in
+        let n = size * count
+        guard let ptr, let user else { return n }
+        let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+        if let colon = line.firstIndex(of: ":") {
+          let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+          let name = line[..<colon].lowercased()
+          sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        }
+        return n
+      })
     _ = wick_curl_setopt_pointer(h, CURLOPT_HEADERDATA, box.toOpaque())
     let code = curl_easy_perform(h)
     guard code == CURLE_OK else {

@@ -29,7 +29,9 @@ public struct JSONDocument: Sendable {
     var p = Parser(bytes: b, end: body.count)
     root = try p.value()
     p.skipSpace()
-    guard p.i == body.count else { throw Malformed(reason: "unexpected text after the JSON value", offset: p.i) }
+    guard p.i == body.count else {
+      throw Malformed(reason: "unexpected text after the JSON value", offset: p.i)
+    }
   }
 
   public func text(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
@@ -69,7 +71,9 @@ public struct JSONDocument: Sendable {
     let end: Int
     var i = 0
 
-    mutating func skipSpace() { while i < end, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 } }
+    mutating func skipSpace() {
+      while i < end, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 }
+    }
 
     mutating func value() throws -> Value {
       skipSpace()
@@ -107,10 +111,14 @@ public struct JSONDocument: Sendable {
         }
         while true {
           skipSpace()
-          guard i < end, bytes[i] == 34 else { throw Malformed(reason: i < end ? "expected a key" : "truncated JSON", offset: i) }
+          guard i < end, bytes[i] == 34 else {
+            throw Malformed(reason: i < end ? "expected a key" : "truncated JSON", offset: i)
+          }
           let key = try string()
           skipSpace()
-          guard i < end, bytes[i] == 58 else { throw Malformed(reason: i < end ? "expected ':'" : "truncated JSON", offset: i) }
+          guard i < end, bytes[i] == 58 else {
+            throw Malformed(reason: i < end ? "expected ':'" : "truncated JSON", offset: i)
+          }
           i += 1
           members.append((key, try value()))
           skipSpace()
@@ -135,7 +143,10 @@ public struct JSONDocument: Sendable {
         return .null
       default:
         let start = i
-        while i < end, (bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 45 || bytes[i] == 43 || bytes[i] == 46 || bytes[i] == 101 || bytes[i] == 69 {
+        while i < end,
+          (bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 45 || bytes[i] == 43 || bytes[i] == 46
+            || bytes[i] == 101 || bytes[i] == 69
+        {
           i += 1
         }
         guard i > start else { throw Malformed(reason: "unexpected character", offset: i) }
@@ -151,7 +162,9 @@ public struct JSONDocument: Sendable {
         if bytes[i] == 92 { i += 1 }
         i += 1
       }
-      guard i < end else { throw Malformed(reason: "truncated JSON (unterminated string)", offset: i) }
+      guard i < end else {
+        throw Malformed(reason: "truncated JSON (unterminated string)", offset: i)
+      }
       defer { i += 1 }
       return start..<i
     }

@@ -13,7 +13,9 @@ public struct FetchProgress: Sendable {
   public var position: Int64
   public var from: Int64
   public var to: Int64
-  public var fraction: Double { to > from ? min(1, Double(position - from) / Double(to - from)) : 1 }
+  public var fraction: Double {
+    to > from ? min(1, Double(position - from) / Double(to - from)) : 1
+  }
 }
 
 /// What a fetch did.
@@ -38,9 +40,12 @@ public final class MarketDataFetcher {
   public var now: () -> Int64
   public var onProgress: ((FetchProgress) -> Void)?
 
-  public init(api: ExchangeAPI, store: CandleStore, requester: ExchangeRequester, now: @escaping () -> Int64 = {
-    Int64(Date().timeIntervalSince1970 * 1000)
-  }) {
+  public init(
+    api: ExchangeAPI, store: CandleStore, requester: ExchangeRequester,
+    now: @escaping () -> Int64 = {
+      Int64(Date().timeIntervalSince1970 * 1000)
+    }
+  ) {
     self.api = api
     self.store = store
     self.requester = requester
@@ -48,14 +53,19 @@ public final class MarketDataFetcher {
   }
 
   /// Fetches `[from, to)` (to defaults to the last closed candle), skipping what is stored.
-  public func fetchKlines(symbol: String, timeframe tf: Timeframe, from: Int64, to: Int64?) throws -> FetchSummary {
+  public func fetchKlines(symbol: String, timeframe tf: Timeframe, from: Int64, to: Int64?) throws
+    -> FetchSummary
+  {
     let series = SeriesKey(exchange: api.storageName, symbol: symbol, timeframe: tf)
     let lastClosedEnd = tf.floor(now())  // a candle is closed when its end is ≤ now
     let end = min(to ?? lastClosedEnd, lastClosedEnd)
     var start = tf.floor(from) == from ? from : tf.floor(from) + tf.milliseconds
-    if let last = try store.lastTime(series: series), last + tf.milliseconds > start { start = last + tf.milliseconds }
+    if let last = try store.lastTime(series: series), last + tf.milliseconds > start {
+      start = last + tf.milliseconds
+    }
     var summary = FetchSummary(from: start, to: end)
-    summary.candles = try fetchRange(series: series, from: start, to: end, replace: false, summary: &summary)
+    summary.candles = try fetchRange(
+      series: series, from: start, to: end, replace: false, summary: &summary)
     return summary
   }
 
@@ -65,16 +75,20 @@ public final class MarketDataFetcher {
     var summary = FetchSummary()
     for gap in try store.gaps(series: series) {
       if FetchInterrupt.requested != 0 { break }
-      let got = try fetchRange(series: series, from: gap.from, to: gap.to, replace: true, summary: &summary)
+      let got = try fetchRange(
+        series: series, from: gap.from, to: gap.to, replace: true, summary: &summary)
       summary.candles += got
       if got < gap.missingCandles {
-        summary.unfilledGaps.append(CandleGap(from: gap.from, to: gap.to, missingCandles: gap.missingCandles - got))
+        summary.unfilledGaps.append(
+          CandleGap(from: gap.from, to: gap.to, missingCandles: gap.missingCandles - got))
       }
     }
     return summary
   }
 
-  private func fetchRange(series: SeriesKey, from: Int64, to: Int64, replace: Bool, summary: inout FetchSummary) throws -> Int {
+  private func fetchRange(
+    series: SeriesKey, from: Int64, to: Int64, replace: Bool, summary: inout FetchSummary
+  ) throws -> Int {
     let tf = series.timeframe.milliseconds
     let closedBy = now()
     var cursor = from
@@ -86,23 +100,29 @@ public final class MarketDataFetcher {
       }
       let windowEnd = min(cursor + Int64(api.klineLimit) * tf, to)
       let url = try api.klinesURL(
-        symbol: series.symbol, timeframe: series.timeframe, start: cursor, end: windowEnd - 1, limit: api.klineLimit)
+        symbol: series.symbol, timeframe: series.timeframe, start: cursor, end: windowEnd - 1,
+        limit: api.klineLimit)
       let page = try parse(url) { try api.parseKlines($0) }
       summary.requests += 1
       // Pages come newest-first (Bybit) or oldest-first (Binance), may repeat the boundary candle
       // or still contain the forming one: keep closed, aligned candles of this window, once each.
-      var candles = page.filter { $0.time >= cursor && $0.time < windowEnd && $0.time % tf == 0 && $0.time + tf <= closedBy }
+      var candles = page.filter {
+        $0.time >= cursor && $0.time < windowEnd && $0.time % tf == 0 && $0.time + tf <= closedBy
+      }
       candles.sort { $0.time < $1.time }
       var unique: [Candle] = []
       unique.reserveCapacity(candles.count)
       for c in candles where unique.last?.time != c.time { unique.append(c) }
       if let bad = unique.first(where: { $0.invalidReason != nil }) {
-        throw WickError.exchange("GET \(url): candle at \(UTCTime.iso(bad.time)) is invalid: \(bad.invalidReason!)")
+        throw WickError.exchange(
+          "GET \(url): candle at \(UTCTime.iso(bad.time)) is invalid: \(bad.invalidReason!)")
       }
       if !unique.isEmpty { try store.write(unique, series: series, replace: replace) }
       stored += unique.count
       cursor = windowEnd
-      onProgress?(FetchProgress(stored: summary.candles + stored, position: cursor, from: summary.from, to: summary.to))
+      onProgress?(
+        FetchProgress(
+          stored: summary.candles + stored, position: cursor, from: summary.from, to: summary.to))
     }
     return stored
   }
@@ -112,15 +132,23 @@ public final class MarketDataFetcher {
     guard api.fundingLimit > 0 else { return 0 }
     let interval = FundingModelInterval.ms
     var cursor = from
-    if let last = try store.lastFundingTime(exchange: api.storageName, symbol: symbol), last + 1 > cursor { cursor = last + 1 }
+    if let last = try store.lastFundingTime(exchange: api.storageName, symbol: symbol),
+      last + 1 > cursor
+    {
+      cursor = last + 1
+    }
     let end = min(to ?? now(), now())
     var total = 0
     while cursor < end, FetchInterrupt.requested == 0 {
       let windowEnd = min(cursor + Int64(api.fundingLimit) * interval, end)
-      let url = api.fundingURL(symbol: symbol, start: cursor, end: windowEnd - 1, limit: api.fundingLimit)
-      let rates = try parse(url) { try api.parseFunding($0) }.filter { $0.time >= cursor && $0.time < windowEnd }
+      let url = api.fundingURL(
+        symbol: symbol, start: cursor, end: windowEnd - 1, limit: api.fundingLimit)
+      let rates = try parse(url) { try api.parseFunding($0) }.filter {
+        $0.time >= cursor && $0.time < windowEnd
+      }
       if !rates.isEmpty {
-        try store.writeFunding(rates.sorted { $0.time < $1.time }, exchange: api.storageName, symbol: symbol)
+        try store.writeFunding(
+          rates.sorted { $0.time < $1.time }, exchange: api.storageName, symbol: symbol)
       }
       total += rates.count
       cursor = windowEnd
@@ -164,7 +192,8 @@ public struct ServerClock: Sendable {
     } catch {
       throw WickError.exchange("GET \(api.serverTimeURL): unexpected response: \(error)")
     }
-    return ServerClock(offsetMilliseconds: server - (before + after) / 2, roundTripMilliseconds: after - before)
+    return ServerClock(
+      offsetMilliseconds: server - (before + after) / 2, roundTripMilliseconds: after - before)
   }
 
   /// Now on the exchange's clock, epoch ms.

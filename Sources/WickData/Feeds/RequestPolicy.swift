@@ -13,7 +13,8 @@ public final class RateLimiter {
   private let sleep: (TimeInterval) -> Void
 
   public init(
-    rate: Double, burst: Double? = nil, clock: @escaping () -> TimeInterval = { Date().timeIntervalSince1970 },
+    rate: Double, burst: Double? = nil,
+    clock: @escaping () -> TimeInterval = { Date().timeIntervalSince1970 },
     sleep: @escaping (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
   ) {
     self.rate = rate
@@ -53,7 +54,10 @@ public struct RetryPolicy: Sendable {
   public var maxDelay: TimeInterval
   private var state: UInt64
 
-  public init(maxAttempts: Int = 5, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 30, seed: UInt64 = 1) {
+  public init(
+    maxAttempts: Int = 5, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 30,
+    seed: UInt64 = 1
+  ) {
     self.maxAttempts = maxAttempts
     self.baseDelay = baseDelay
     self.maxDelay = maxDelay
@@ -94,7 +98,9 @@ public final class ExchangeRequester {
   }
 
   /// GETs `url`; `retryableBody` lets the exchange mark a 200 answer as "rate limited, retry".
-  public func get(_ url: String, retryableBody: (HTTPResponse) -> String? = { _ in nil }) throws -> HTTPResponse {
+  public func get(_ url: String, retryableBody: (HTTPResponse) -> String? = { _ in nil }) throws
+    -> HTTPResponse
+  {
     var lastProblem = ""
     for attempt in 1...max(1, retry.maxAttempts) {
       lastAttempts = attempt

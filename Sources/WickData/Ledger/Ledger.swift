@@ -23,7 +23,10 @@ public final class Ledger: @unchecked Sendable {
     public var allocation: Double
     public var killed: Bool
     public var killReason: String?
-    public init(name: String, symbol: String, allocation: Double, killed: Bool = false, killReason: String? = nil) {
+    public init(
+      name: String, symbol: String, allocation: Double, killed: Bool = false,
+      killReason: String? = nil
+    ) {
       self.name = name
       self.symbol = symbol
       self.allocation = allocation
@@ -34,7 +37,9 @@ public final class Ledger: @unchecked Sendable {
 
   /// Persists a finished backtest in one transaction and returns its run id.
   @discardableResult
-  public func saveBacktest(_ r: BacktestResult, metricsJSON: String, paramsJSON: String, accounts: [AccountRecord]) throws -> Int64 {
+  public func saveBacktest(
+    _ r: BacktestResult, metricsJSON: String, paramsJSON: String, accounts: [AccountRecord]
+  ) throws -> Int64 {
     do {
       return try database.write { db in
         try db.execute(
@@ -44,35 +49,49 @@ public final class Ledger: @unchecked Sendable {
             VALUES ('backtest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
-            r.strategy, paramsJSON, r.symbols.joined(separator: ","), r.timeframe.description, r.firstTime, r.lastTime,
-            r.initialEquity, r.finalEquity, metricsJSON, r.error, Int64(Date().timeIntervalSince1970 * 1000),
+            r.strategy, paramsJSON, r.symbols.joined(separator: ","), r.timeframe.description,
+            r.firstTime, r.lastTime,
+            r.initialEquity, r.finalEquity, metricsJSON, r.error,
+            Int64(Date().timeIntervalSince1970 * 1000),
           ])
         let run = db.lastInsertedRowID
         var accountIDs: [String: Int64] = [:]
         let records =
           accounts.isEmpty
-          ? r.symbols.map { AccountRecord(name: "\(r.strategy):\($0)", symbol: $0, allocation: r.initialEquity / Double(r.symbols.count)) }
+          ? r.symbols.map {
+            AccountRecord(
+              name: "\(r.strategy):\($0)", symbol: $0,
+              allocation: r.initialEquity / Double(r.symbols.count))
+          }
           : accounts
         for a in records {
           try db.execute(
-            sql: "INSERT INTO accounts (run_id, name, strategy, symbol, allocation, killed, kill_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql:
+              "INSERT INTO accounts (run_id, name, strategy, symbol, allocation, killed, kill_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [run, a.name, r.strategy, a.symbol, a.allocation, a.killed, a.killReason])
           accountIDs[a.symbol] = db.lastInsertedRowID
         }
-        try saveTrades(r, run: run, accountIDs: accountIDs, names: Dictionary(records.map { ($0.symbol, $0.name) }, uniquingKeysWith: { a, _ in a }), db: db)
+        try saveTrades(
+          r, run: run, accountIDs: accountIDs,
+          names: Dictionary(records.map { ($0.symbol, $0.name) }, uniquingKeysWith: { a, _ in a }),
+          db: db)
         for p in r.dailyEquity {
           try db.execute(
-            sql: "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)", arguments: [run, p.time, p.equity])
+            sql:
+              "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
+            arguments: [run, p.time, p.equity])
         }
         for e in r.riskEvents where e.kind != .refusal {
           let table = e.kind == .breach || e.kind == .reset ? "governor_events" : "incidents"
           try db.execute(
-            sql: "INSERT INTO \(table) (run_id, time, kind, account, detail) VALUES (?, ?, ?, ?, ?)",
+            sql:
+              "INSERT INTO \(table) (run_id, time, kind, account, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [run, e.time, e.kind.rawValue, e.account, e.detail])
         }
         if let error = r.error {
           try db.execute(
-            sql: "INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'strategy_error', NULL, ?)",
+            sql:
+              "INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'strategy_error', NULL, ?)",
             arguments: [run, r.lastTime ?? 0, error])
         }
         return run
@@ -86,14 +105,24 @@ public final class Ledger: @unchecked Sendable {
 
   /// Each trade becomes an entry order and fill, its protective stop (and take) linked to the
   /// entry, the exit order and fill, and a closed position; then daily PnL and statistics.
-  private func saveTrades(_ r: BacktestResult, run: Int64, accountIDs: [String: Int64], names: [String: String], db: Database) throws {
+  private func saveTrades(
+    _ r: BacktestResult, run: Int64, accountIDs: [String: Int64], names: [String: String],
+    db: Database
+  ) throws {
     var daily: [String: (pnl: Double, trades: Int)] = [:]
-    var stats: [String: (trades: Int, wins: Int, losses: Int, profit: Double, loss: Double, fees: Double, streak: Int, worst: Int)] = [:]
+    var stats:
+      [String: (
+        trades: Int, wins: Int, losses: Int, profit: Double, loss: Double, fees: Double,
+        streak: Int, worst: Int
+      )] = [:]
     for (n, t) in r.trades.enumerated() {
       guard let account = accountIDs[t.symbol] else { continue }
       let entrySide = t.side == .long ? "buy" : "sell"
       let exitSide = t.side == .long ? "sell" : "buy"
-      func order(_ id: String, _ side: String, _ type: String, _ price: Double?, _ status: String, _ parent: Int64?, _ time: Int64) throws -> Int64 {
+      func order(
+        _ id: String, _ side: String, _ type: String, _ price: Double?, _ status: String,
+        _ parent: Int64?, _ time: Int64
+      ) throws -> Int64 {
         try db.execute(
           sql: """
             INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, price, status, parent_order_id, created_at)
@@ -106,8 +135,11 @@ public final class Ledger: @unchecked Sendable {
       try db.execute(
         sql: "INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, ?, ?, ?)",
         arguments: [entry, t.entryTime, t.entryPrice, t.qty, t.fees / 2])
-      let closedBy = t.exitReason == .take ? "take" : (t.exitReason == .stop || t.exitReason == .trail) ? "stop" : "market"
-      let exit = try order("bt-\(n)-exit", exitSide, closedBy, t.exitPrice, "filled", entry, t.exitTime)
+      let closedBy =
+        t.exitReason == .take
+        ? "take" : (t.exitReason == .stop || t.exitReason == .trail) ? "stop" : "market"
+      let exit = try order(
+        "bt-\(n)-exit", exitSide, closedBy, t.exitPrice, "filled", entry, t.exitTime)
       try db.execute(
         sql: "INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, ?, ?, ?)",
         arguments: [exit, t.exitTime, t.exitPrice, t.qty, t.fees / 2])
@@ -116,7 +148,10 @@ public final class Ledger: @unchecked Sendable {
           INSERT INTO positions (run_id, account_id, symbol, side, qty, entry, opened_at, closed_at, exit_price, pnl, exit_reason, active)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
           """,
-        arguments: [run, account, t.symbol, t.side.rawValue, t.qty, t.entryPrice, t.entryTime, t.exitTime, t.exitPrice, t.pnl, t.exitReason.rawValue])
+        arguments: [
+          run, account, t.symbol, t.side.rawValue, t.qty, t.entryPrice, t.entryTime, t.exitTime,
+          t.exitPrice, t.pnl, t.exitReason.rawValue,
+        ])
       let name = names[t.symbol] ?? t.symbol
       let day = String(UTCTime.iso(t.exitTime).prefix(10))
       for key in [name + "|" + day, "|" + day] {
@@ -142,7 +177,9 @@ public final class Ledger: @unchecked Sendable {
       let parts = key.split(separator: "|", omittingEmptySubsequences: false)
       try db.execute(
         sql: "INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, ?, ?, ?, ?)",
-        arguments: [run, parts[0].isEmpty ? nil : String(parts[0]), String(parts[1]), v.pnl, v.trades])
+        arguments: [
+          run, parts[0].isEmpty ? nil : String(parts[0]), String(parts[1]), v.pnl, v.trades,
+        ])
     }
     for (name, s) in stats.sorted(by: { $0.key < $1.key }) {
       try db.execute(
@@ -157,7 +194,10 @@ public final class Ledger: @unchecked Sendable {
   /// Opens a position for an account (paper/live). Fails if the symbol already has an active
   /// position in this run: the unique index is the last line of defence behind the governor.
   @discardableResult
-  public func openPosition(run: Int64, account: Int64, symbol: String, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?, time: Int64)
+  public func openPosition(
+    run: Int64, account: Int64, symbol: String, side: Side, qty: Double, entry: Double,
+    stop: Double?, take: Double?, time: Int64
+  )
     throws -> Int64
   {
     do {
@@ -171,12 +211,16 @@ public final class Ledger: @unchecked Sendable {
         return db.lastInsertedRowID
       }
     } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-      throw WickError.data("\(symbol) already has an active position in run \(run): one active owner per symbol")
+      throw WickError.data(
+        "\(symbol) already has an active position in run \(run): one active owner per symbol")
     }
   }
 
   /// Rows of a table for a run (tests, reports).
   public func count(_ table: String, run: Int64) throws -> Int {
-    try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE run_id = ?", arguments: [run]) ?? 0 }
+    try database.read { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE run_id = ?", arguments: [run])
+        ?? 0
+    }
   }
 }

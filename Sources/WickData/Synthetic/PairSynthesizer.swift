@@ -26,7 +26,8 @@ public struct PairSynthesizer: Sendable {
   ///   - halfLife: candles for a spread deviation to halve (φ = 2^(−1/halfLife)).
   ///   - spreadVolatility: the spread's stationary standard deviation as a fraction of A's price.
   public init(
-    seed: UInt64, timeframe: Timeframe, start: Int64 = CandleSynthesizer.defaultStart, priceB: Double = 2_000,
+    seed: UInt64, timeframe: Timeframe, start: Int64 = CandleSynthesizer.defaultStart,
+    priceB: Double = 2_000,
     hedge: Double = 20, halfLife: Double = 10, spreadVolatility: Double = 0.01
   ) {
     precondition(priceB > 0 && hedge > 0 && halfLife > 0)
@@ -48,12 +49,14 @@ public struct PairSynthesizer: Sendable {
 
   public mutating func next() -> (a: Candle, b: Candle) {
     let logReturnB = volatilityB * rng.nextNormal()
-    let b = shaper.candle(time: time, open: priceB, logReturn: logReturnB, sigma: volatilityB, rng: &rng)
+    let b = shaper.candle(
+      time: time, open: priceB, logReturn: logReturnB, sigma: volatilityB, rng: &rng)
     priceB = b.close
     spread = phi * spread + spreadVolatility * rng.nextNormal()
     let closeA = max(hedge * priceB + spread, previousA * 0.5)
     let a = shaper.candle(
-      time: time, open: previousA, logReturn: log(closeA / previousA), sigma: volatilityB, rng: &rng)
+      time: time, open: previousA, logReturn: log(closeA / previousA), sigma: volatilityB, rng: &rng
+    )
     previousA = a.close
     time += timeframe.milliseconds
     return (a, b)

@@ -31,7 +31,9 @@ public final class FileWatcher {
 
   /// Blocks until a watched file changes; waits `settle` more so an editor's multi-step save
   /// is seen as one change.
-  public func waitForChange(pollInterval: TimeInterval = 0.25, settle: TimeInterval = 0.1) -> [String] {
+  public func waitForChange(pollInterval: TimeInterval = 0.25, settle: TimeInterval = 0.1)
+    -> [String]
+  {
     while true {
       let c = changes()
       if !c.isEmpty {
@@ -44,6 +46,7 @@ public final class FileWatcher {
 
   private static func stamp(_ path: String) -> Stamp {
     let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-    return Stamp(modified: attrs?[.modificationDate] as? Date, size: (attrs?[.size] as? NSNumber)?.intValue)
+    return Stamp(
+      modified: attrs?[.modificationDate] as? Date, size: (attrs?[.size] as? NSNumber)?.intValue)
   }
 }

@@ -5,7 +5,9 @@ extension WickConfig {
   /// Reads and validates a `wick.toml`. Unknown sections or keys, wrong types and values out of
   /// range are errors naming the key and its line.
   public static func load(path: String) throws -> WickConfig {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
+    else {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the config file")
     }
     return try parse(text, path: path)
@@ -17,35 +19,50 @@ extension WickConfig {
     var root = SectionReader(table: doc, name: "", path: path)
     if let t = try root.table("risk") {
       var r = SectionReader(table: t, name: "risk", path: path)
-      config.risk.riskPerTrade = try r.number("risk_per_trade", in: 0.0001...0.2) ?? config.risk.riskPerTrade
-      config.risk.maxRiskPerTrade = try r.number("max_risk_per_trade", in: 0.0001...0.5) ?? config.risk.maxRiskPerTrade
-      config.risk.defaultLeverage = try r.number("default_leverage", in: 1...100) ?? config.risk.defaultLeverage
+      config.risk.riskPerTrade =
+        try r.number("risk_per_trade", in: 0.0001...0.2) ?? config.risk.riskPerTrade
+      config.risk.maxRiskPerTrade =
+        try r.number("max_risk_per_trade", in: 0.0001...0.5) ?? config.risk.maxRiskPerTrade
+      config.risk.defaultLeverage =
+        try r.number("default_leverage", in: 1...100) ?? config.risk.defaultLeverage
       config.risk.maxLeverage = try r.number("max_leverage", in: 1...100) ?? config.risk.maxLeverage
       config.risk.requireStop = try r.bool("require_stop") ?? config.risk.requireStop
-      config.risk.maxDailyLoss = try r.number("max_daily_loss", in: 0...1e12) ?? config.risk.maxDailyLoss
-      config.risk.maxDrawdownPct = try r.number("max_drawdown_pct", in: 0.01...1) ?? config.risk.maxDrawdownPct
-      config.risk.maxTradesPerDay = try r.integer("max_trades_per_day", in: 0...100_000) ?? config.risk.maxTradesPerDay
-      config.risk.dailyResetHourUTC = try r.integer("daily_reset_hour_utc", in: 0...23) ?? config.risk.dailyResetHourUTC
-      config.risk.minStopDistancePct = try r.number("min_stop_distance_pct", in: 0...0.5) ?? config.risk.minStopDistancePct
+      config.risk.maxDailyLoss =
+        try r.number("max_daily_loss", in: 0...1e12) ?? config.risk.maxDailyLoss
+      config.risk.maxDrawdownPct =
+        try r.number("max_drawdown_pct", in: 0.01...1) ?? config.risk.maxDrawdownPct
+      config.risk.maxTradesPerDay =
+        try r.integer("max_trades_per_day", in: 0...100_000) ?? config.risk.maxTradesPerDay
+      config.risk.dailyResetHourUTC =
+        try r.integer("daily_reset_hour_utc", in: 0...23) ?? config.risk.dailyResetHourUTC
+      config.risk.minStopDistancePct =
+        try r.number("min_stop_distance_pct", in: 0...0.5) ?? config.risk.minStopDistancePct
       if let decay = try r.decayTable("loss_streak_decay") { config.risk.lossStreakDecay = decay }
       try r.finish()
       if config.risk.riskPerTrade > config.risk.maxRiskPerTrade {
-        throw WickError.invalidFile(path: path, line: t.line, reason: "[risk] risk_per_trade exceeds max_risk_per_trade")
+        throw WickError.invalidFile(
+          path: path, line: t.line, reason: "[risk] risk_per_trade exceeds max_risk_per_trade")
       }
     }
     if let t = try root.table("account") {
       for entry in t.entries {
         guard case .table(let a) = entry.value else {
-          throw WickError.invalidFile(path: path, line: entry.line, reason: "account.\(entry.key) must be a table [account.\(entry.key)]")
+          throw WickError.invalidFile(
+            path: path, line: entry.line,
+            reason: "account.\(entry.key) must be a table [account.\(entry.key)]")
         }
         var r = SectionReader(table: a, name: "account.\(entry.key)", path: path)
         guard let symbol = try r.string("symbol") else {
-          throw WickError.invalidFile(path: path, line: a.line, reason: "[account.\(entry.key)] needs symbol = \"...\"")
+          throw WickError.invalidFile(
+            path: path, line: a.line, reason: "[account.\(entry.key)] needs symbol = \"...\"")
         }
         guard let allocation = try r.number("allocation", in: 0.000001...1e12) else {
-          throw WickError.invalidFile(path: path, line: a.line, reason: "[account.\(entry.key)] needs allocation = <equity>")
+          throw WickError.invalidFile(
+            path: path, line: a.line, reason: "[account.\(entry.key)] needs allocation = <equity>")
         }
-        var account = AccountConfig(name: entry.key, strategy: try r.string("strategy"), symbol: symbol, allocation: allocation)
+        var account = AccountConfig(
+          name: entry.key, strategy: try r.string("strategy"), symbol: symbol,
+          allocation: allocation)
         account.maxDailyLoss = try r.number("max_daily_loss", in: 0...1e12)
         account.maxDrawdownPct = try r.number("max_drawdown_pct", in: 0.01...1)
         account.maxTradesPerDay = try r.integer("max_trades_per_day", in: 0...100_000)
@@ -59,7 +76,8 @@ extension WickConfig {
       config.governor.noOpposingExposure = try r.bool("no_opposing_exposure") ?? true
       config.governor.maxNetExposurePct = try r.number("max_net_exposure_pct", in: 0.01...100) ?? 1
       config.governor.cooldownMinutes = try r.number("cooldown_minutes", in: 0...100_000) ?? 60
-      config.governor.maxConcurrentPositions = try r.integer("max_concurrent_positions", in: 1...10_000) ?? 5
+      config.governor.maxConcurrentPositions =
+        try r.integer("max_concurrent_positions", in: 1...10_000) ?? 5
       config.governor.onePositionPerPair = try r.bool("one_position_per_pair") ?? true
       try r.finish()
     }
@@ -72,10 +90,13 @@ extension WickConfig {
     }
     if let t = try root.table("costs") {
       var r = SectionReader(table: t, name: "costs", path: path)
-      config.costs.takerFeeBps = try r.number("taker_fee_bps", in: 0...1000) ?? config.costs.takerFeeBps
-      config.costs.makerFeeBps = try r.number("maker_fee_bps", in: -100...1000) ?? config.costs.makerFeeBps
+      config.costs.takerFeeBps =
+        try r.number("taker_fee_bps", in: 0...1000) ?? config.costs.takerFeeBps
+      config.costs.makerFeeBps =
+        try r.number("maker_fee_bps", in: -100...1000) ?? config.costs.makerFeeBps
       config.costs.spreadBps = try r.number("spread_bps", in: 0...1000) ?? config.costs.spreadBps
-      config.costs.slippageBps = try r.number("slippage_bps", in: 0...1000) ?? config.costs.slippageBps
+      config.costs.slippageBps =
+        try r.number("slippage_bps", in: 0...1000) ?? config.costs.slippageBps
       config.costs.fundingRate = try r.number("funding_rate", in: -0.05...0.05)
       config.costs.rejectProbability = try r.number("reject_probability", in: 0...0.99) ?? 0
       config.costs.seed = UInt64(try r.integer("seed", in: 0...Int(Int32.max)) ?? 1)
@@ -84,12 +105,15 @@ extension WickConfig {
     if let t = try root.table("instrument") {
       for entry in t.entries {
         guard case .table(let i) = entry.value else {
-          throw WickError.invalidFile(path: path, line: entry.line, reason: "instrument.\(entry.key) must be a table")
+          throw WickError.invalidFile(
+            path: path, line: entry.line, reason: "instrument.\(entry.key) must be a table")
         }
         var r = SectionReader(table: i, name: "instrument.\(entry.key)", path: path)
         config.instruments[entry.key] = InstrumentSpec(
-          lotStep: try r.number("lot_step", in: 0...1e9) ?? 0, minQty: try r.number("min_qty", in: 0...1e9) ?? 0,
-          minNotional: try r.number("min_notional", in: 0...1e12) ?? 0, tickSize: try r.number("tick_size", in: 0...1e9) ?? 0)
+          lotStep: try r.number("lot_step", in: 0...1e9) ?? 0,
+          minQty: try r.number("min_qty", in: 0...1e9) ?? 0,
+          minNotional: try r.number("min_notional", in: 0...1e12) ?? 0,
+          tickSize: try r.number("tick_size", in: 0...1e9) ?? 0)
         try r.finish()
       }
     }
@@ -113,7 +137,9 @@ struct SectionReader {
   }
 
   private func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
-    .invalidFile(path: path, line: entry.line, reason: "\(name.isEmpty ? "" : "[\(name)] ")\(entry.key): \(why)")
+    .invalidFile(
+      path: path, line: entry.line,
+      reason: "\(name.isEmpty ? "" : "[\(name)] ")\(entry.key): \(why)")
   }
 
   private mutating func entry(_ key: String) -> TOMLTable.Entry? {
@@ -123,29 +149,42 @@ struct SectionReader {
 
   mutating func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
     guard let e = entry(key) else { return nil }
-    guard let v = e.value.number else { throw fail(e, "expected a number, got \(e.value.typeName)") }
+    guard let v = e.value.number else {
+      throw fail(e, "expected a number, got \(e.value.typeName)")
+    }
     guard range.contains(v) else {
-      throw fail(e, "\(formatNumber(v)) is out of range (expected \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound)))")
+      throw fail(
+        e,
+        "\(formatNumber(v)) is out of range (expected \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound)))"
+      )
     }
     return v
   }
 
   mutating func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
     guard let e = entry(key) else { return nil }
-    guard case .integer(let v) = e.value else { throw fail(e, "expected a whole number, got \(e.value.typeName)") }
-    guard range.contains(Int(v)) else { throw fail(e, "\(v) is out of range (expected \(range.lowerBound) to \(range.upperBound))") }
+    guard case .integer(let v) = e.value else {
+      throw fail(e, "expected a whole number, got \(e.value.typeName)")
+    }
+    guard range.contains(Int(v)) else {
+      throw fail(e, "\(v) is out of range (expected \(range.lowerBound) to \(range.upperBound))")
+    }
     return Int(v)
   }
 
   mutating func bool(_ key: String) throws -> Bool? {
     guard let e = entry(key) else { return nil }
-    guard case .bool(let b) = e.value else { throw fail(e, "expected true or false, got \(e.value.typeName)") }
+    guard case .bool(let b) = e.value else {
+      throw fail(e, "expected true or false, got \(e.value.typeName)")
+    }
     return b
   }
 
   mutating func string(_ key: String) throws -> String? {
     guard let e = entry(key) else { return nil }
-    guard case .string(let s) = e.value, !s.isEmpty else { throw fail(e, "expected a non-empty string") }
+    guard case .string(let s) = e.value, !s.isEmpty else {
+      throw fail(e, "expected a non-empty string")
+    }
     return s
   }
 
@@ -171,7 +210,8 @@ struct SectionReader {
   func finish() throws {
     for e in table.entries where !used.contains(e.key) {
       let section = name.isEmpty ? "top level" : "[\(name)]"
-      throw WickError.invalidFile(path: path, line: e.line, reason: "unknown key '\(e.key)' in \(section)")
+      throw WickError.invalidFile(
+        path: path, line: e.line, reason: "unknown key '\(e.key)' in \(section)")
     }
   }
 }

@@ -38,8 +38,10 @@ public struct RiskConfig: Sendable, Equatable {
   public init() {}
 
   public static func == (a: RiskConfig, b: RiskConfig) -> Bool {
-    a.riskPerTrade == b.riskPerTrade && a.maxRiskPerTrade == b.maxRiskPerTrade && a.defaultLeverage == b.defaultLeverage
-      && a.maxLeverage == b.maxLeverage && a.requireStop == b.requireStop && a.maxDailyLoss == b.maxDailyLoss
+    a.riskPerTrade == b.riskPerTrade && a.maxRiskPerTrade == b.maxRiskPerTrade
+      && a.defaultLeverage == b.defaultLeverage
+      && a.maxLeverage == b.maxLeverage && a.requireStop == b.requireStop
+      && a.maxDailyLoss == b.maxDailyLoss
       && a.maxDrawdownPct == b.maxDrawdownPct && a.maxTradesPerDay == b.maxTradesPerDay
       && a.dailyResetHourUTC == b.dailyResetHourUTC && a.minStopDistancePct == b.minStopDistancePct
       && a.lossStreakDecay.map(\.losses) == b.lossStreakDecay.map(\.losses)
@@ -113,7 +115,9 @@ public struct InstrumentSpec: Sendable, Equatable {
   public var minQty = 0.0
   public var minNotional = 0.0
   public var tickSize = 0.0
-  public init(lotStep: Double = 0, minQty: Double = 0, minNotional: Double = 0, tickSize: Double = 0) {
+  public init(
+    lotStep: Double = 0, minQty: Double = 0, minNotional: Double = 0, tickSize: Double = 0
+  ) {
     self.lotStep = lotStep
     self.minQty = minQty
     self.minNotional = minNotional
