@@ -207,6 +207,7 @@ public struct BacktestCommand: ParsableCommand {
       }
       watcher.watch(watched)
       print("watching \(watched.joined(separator: ", ")) — Ctrl-C to stop")
+      fflush(nil)  // flush stdout too: a pipe is block-buffered, and each run should show as it ends
       let changed = watcher.waitForChange()
       print("\nchanged: \(changed.joined(separator: ", ")) — re-running")
     }
