@@ -17,6 +17,11 @@
 /// pushed, or -1 after pushing an error message; the trampoline raises it once Swift has returned.
 typedef int (*wick_dispatch_fn)(lua_State *L, void *host, int function_id);
 
+/// A host indicator's update, called straight from its C closure (the per-candle fast path):
+/// returns 1 with the value in *out, or 0 while the indicator is warming up. It must not touch
+/// the Lua state.
+typedef int (*wick_indicator_fn)(void *indicator, double a, double b, double c, double *out);
+
 /// Per-state runtime: memory accounting, the instruction budget and the Swift dispatcher.
 /// It is the allocator's user data, so C code reaches it from any lua_State with lua_getallocf.
 typedef struct wick_runtime {
@@ -28,6 +33,7 @@ typedef struct wick_runtime {
   int exceeded;           // 0 = no, 1 = memory cap hit, 2 = instruction budget hit
   wick_dispatch_fn dispatch;
   void *host;
+  wick_indicator_fn indicator_update;
 } wick_runtime;
 
 #define WICK_HOOK_STEP 1000
@@ -106,6 +112,35 @@ static inline void wick_push_bound_host_function(lua_State *L, int function_id, 
 /// The object a bound host function was created with (0 for unbound functions).
 static inline lua_Integer wick_bound_object(lua_State *L) {
   return lua_tointegerx(L, lua_upvalueindex(2), NULL);
+}
+
+/// `ind:update(...)`: arguments are checked here, in C, where raising a Lua error is safe; the
+/// Swift update runs between the checks and the push and cannot fail.
+static inline int wick_indicator_update(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE)
+    return luaL_error(L, "indicator:update must be called with ':' on an indicator");
+  int arity = (int)lua_tointegerx(L, lua_upvalueindex(2), NULL);
+  double v[3] = {0, 0, 0};
+  for (int k = 0; k < arity; k++) {
+    int t = lua_type(L, 2 + k);
+    if (t != LUA_TNUMBER)
+      return luaL_error(L, "indicator:update expects %s; argument %d is %s",
+                        arity == 3 ? "high, low, close" : arity == 2 ? "y, x" : "a number", k + 1, lua_typename(L, t));
+    v[k] = lua_tonumberx(L, 2 + k, NULL);
+  }
+  double out = 0;
+  if (wick_runtime_of(L)->indicator_update(lua_touserdata(L, lua_upvalueindex(1)), v[0], v[1], v[2], &out))
+    lua_pushnumber(L, out);
+  else
+    lua_pushnil(L);
+  return 1;
+}
+
+/// Pushes the `update` closure of the indicator behind `indicator` (kept alive by the host).
+static inline void wick_push_indicator_update(lua_State *L, void *indicator, int arity) {
+  lua_pushlightuserdata(L, indicator);
+  lua_pushinteger(L, arity);
+  lua_pushcclosure(L, wick_indicator_update, 2);
 }
 
 /// Runs a Lua call in protected mode with the limits enforced and the budget reset.

@@ -1,4 +1,5 @@
 import CLua
+import WickCore
 
 /// Every Swift function a script can reach, by the id its C closure carries. The C trampoline
 /// (`wick_trampoline` in CLua/shim.h) calls `dispatchHostFunction`, which routes here.
@@ -77,4 +78,19 @@ let dispatchHostFunction: wick_dispatch_fn = { L, host, id in
   guard let L, let host, let function = HostFunction(rawValue: id) else { return 0 }
   let strategy = Unmanaged<LuaStrategy>.fromOpaque(host).takeUnretainedValue()
   return strategy.call(function, L)
+}
+
+/// Holds an indicator for the C fast path: its address is the `update` closure's upvalue.
+final class IndicatorBox {
+  let indicator: StreamingIndicator
+  init(_ indicator: StreamingIndicator) { self.indicator = indicator }
+}
+
+/// The Swift half of `ind:update(...)`: no Lua API calls, no errors, no allocation.
+let indicatorUpdateThunk: wick_indicator_fn = { box, a, b, c, out in
+  guard let box, let out,
+    let v = Unmanaged<IndicatorBox>.fromOpaque(box).takeUnretainedValue().indicator.update(a, b, c)
+  else { return 0 }
+  out.pointee = v
+  return 1
 }

@@ -32,7 +32,7 @@ final class LuaState {
         used: 0, limit: limits.memoryBytes, ticks: 0,
         budget: Int64(max(1, limits.instructionsPerCallback / Int(WICK_HOOK_STEP))), enforce: 0,
         exceeded: 0,
-        dispatch: nil, host: nil))
+        dispatch: nil, host: nil, indicator_update: indicatorUpdateThunk))
     guard let state = wick_newstate(runtime) else {
       runtime.deallocate()
       throw WickError.script("could not create a Lua state")

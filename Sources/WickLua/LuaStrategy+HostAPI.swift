@@ -22,7 +22,7 @@ extension LuaStrategy {
     case .exitPair: return exitPair(L)
     case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols:
       return newIndicator(function, L)
-    case .indicatorUpdate: return updateIndicator(L)
+    case .indicatorUpdate: return fail("internal: indicator:update is served by its C closure (wick_indicator_update)")
     case .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore:
       return indicatorValue(L, function)
     }
@@ -368,8 +368,15 @@ extension LuaStrategy {
     let methods: [HostFunction] =
       kind == .ols ? HostFunction.indicatorMethods : [.indicatorUpdate, .indicatorValue]
     lua_createtable(L, 0, Int32(methods.count))
+    let box = IndicatorBox(indicator)
+    indicatorBoxes.append(box)
     for m in methods {
-      wick_push_bound_host_function(L, m.rawValue, index)
+      if m == .indicatorUpdate {
+        // The per-candle call goes straight to C and back, skipping the general dispatcher.
+        wick_push_indicator_update(L, Unmanaged.passUnretained(box).toOpaque(), Int32(indicator.arity))
+      } else {
+        wick_push_bound_host_function(L, m.rawValue, index)
+      }
       state.setRawField(-2, m.luaName)
     }
     return 1
@@ -379,30 +386,6 @@ extension LuaStrategy {
     guard lua_type(L, 1) == LUA_TTABLE else { return nil }
     let i = Int(wick_bound_object(L))
     return i >= 0 && i < indicators.count ? indicators[i] : nil
-  }
-
-  private func updateIndicator(_ L: OpaquePointer) -> Int32 {
-    guard let ind = indicator(L) else {
-      return fail("indicator:update must be called with ':' on an indicator")
-    }
-    var args: (Double, Double, Double) = (0, 0, 0)
-    for k in 0..<ind.arity {
-      let i = Int32(2 + k)
-      guard lua_type(L, i) == LUA_TNUMBER else {
-        let names = ind.arity == 3 ? "high, low, close" : ind.arity == 2 ? "y, x" : "a number"
-        return fail(
-          "indicator:update expects \(names); argument \(k + 1) is \(String(cString: lua_typename(L, lua_type(L, i))))"
-        )
-      }
-      let v = wick_tonumber(L, i)
-      switch k {
-      case 0: args.0 = v
-      case 1: args.1 = v
-      default: args.2 = v
-      }
-    }
-    if let v = ind.update(args.0, args.1, args.2) { lua_pushnumber(L, v) } else { lua_pushnil(L) }
-    return 1
   }
 
   /// `value()` for every indicator; `intercept()`, `residual_std()` and `zscore()` for `wick.ols`.

@@ -32,6 +32,8 @@ public final class LuaStrategy: Strategy {
   var moduleRef: Int32 = LUA_NOREF
   var loadedPluginsRef: Int32 = LUA_NOREF
   var indicators: [StreamingIndicator] = []
+  /// Boxes whose addresses the indicators' C `update` closures hold; alive as long as the state.
+  var indicatorBoxes: [IndicatorBox] = []
   var symbols: [String] = []
   /// Address of each symbol's interned Lua string: `ctx:position(c.symbol)` resolves by pointer.
   var symbolPointers: [UnsafePointer<CChar>?] = []
