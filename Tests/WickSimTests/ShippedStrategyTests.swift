@@ -254,3 +254,86 @@ import WickRisk
     #expect(r.trades.map(\.pnl).reduce(0, +) > 0)
   }
 }
+
+/// on_bars alignment and the strategy's own pair cap.
+@Suite struct BarsAlignmentTests {
+  /// A time at which one symbol has no candle is skipped and reported, never filled in.
+  @Test func missingCandlesSkipOnBarsAndAreReported() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bars-\(UUID().uuidString).lua")
+    try """
+      return { symbols = { "AAA", "BBB" }, timeframe = "1m",
+        on_bars = function(ctx, t, bars) ctx:log("bars", t, bars.AAA.close, bars.BBB.close) end }
+      """.write(to: dir, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let a = (0..<5).map { bar($0, 100, 101, 99, 100 + Double($0)) }
+    let b = (0..<5).filter { $0 != 2 }.map { bar($0, 50, 51, 49, 50 + Double($0)) }
+    let strategy = try LuaStrategy(path: dir.path)
+    let engine = BacktestEngine(
+      config: BacktestConfig(strategyName: "bars", timeframe: .oneMinute), symbols: ["AAA", "BBB"], strategy: strategy,
+      risk: FixedFractionSizer())
+    let r = try engine.run(source: MergedCandleSource(symbols: ["AAA", "BBB"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    let delivered = strategy.logs.map { $0.split(separator: " ")[2] }
+    #expect(delivered == ["\(t0)", "\(t0 + 60_000)", "\(t0 + 180_000)", "\(t0 + 240_000)"])
+    #expect(strategy.logs[2].hasSuffix("103 53"))  // the candles of the same time, never a stale one
+    #expect(r.logs.contains { $0.contains("on_bars skipped at 2024-01-01T00:02:00Z: no candle for BBB") })
+    #expect(r.limitsInForce.contains { $0.contains("on_bars skipped 1 times") })
+  }
+
+  /// zscore_pairs' max_open: with two cointegrated pairs and max_open = 1, never more than one
+  /// pair (two legs) is open.
+  @Test func zscorePairsRespectsMaxOpen() throws {
+    let tf = try Timeframe(parsing: "4h")
+    var first = PairSource(seed: 31)
+    var second = PairSource(seed: 32)
+    let (a, b) = first.series(800, tf: tf)
+    let (c, d) = second.series(800, tf: tf)
+    let symbols = ["AAA", "BBB", "CCC", "DDD"]
+    let pairs = ParamValue.list([
+      .table([("a", .string("AAA")), ("b", .string("BBB"))]), .table([("a", .string("CCC")), ("b", .string("DDD"))]),
+    ])
+    let strategy = try LuaStrategy(
+      path: "strategies/zscore_pairs.lua", overrides: [("pairs", pairs, "test"), ("max_open", .number(1), "test")], symbols: symbols)
+    let engine = BacktestEngine(
+      config: BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: tf, historyDepth: 60),
+      symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
+    #expect(r.error == nil)
+    #expect(Set(r.trades.map(\.symbol)) == Set(symbols))  // both pairs traded, at different times
+    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    var open = 0
+    var most = 0
+    for (_, delta) in events {
+      open += delta
+      most = max(most, open)
+    }
+    #expect(most == 2)
+  }
+}
+
+/// A seeded cointegrated pair: b a random walk, a = 2·b + 50 + an AR(1) spread.
+struct PairSource {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func normal() -> Double {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    let u2 = Double(state >> 11) / Double(1 << 53)
+    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+  }
+  mutating func series(_ n: Int, tf: Timeframe) -> (a: [Candle], b: [Candle]) {
+    var b = 100.0
+    var spread = 0.0
+    var a: [Candle] = []
+    var bs: [Candle] = []
+    for i in 0..<n {
+      b *= 1 + 0.01 * normal()
+      spread = 0.7 * spread + 0.5 * normal()
+      let t = t0 + Int64(i) * tf.milliseconds
+      let pa = 2 * b + 50 + spread
+      a.append(Candle(time: t, open: pa, high: pa * 1.002, low: pa * 0.998, close: pa, volume: 1))
+      bs.append(Candle(time: t, open: b, high: b * 1.002, low: b * 0.998, close: b, volume: 1))
+    }
+    return (a, bs)
+  }
+}

@@ -186,29 +186,16 @@ public struct BacktestCommand: ParsableCommand {
   /// Re-runs on every change of the script, a plugin or the params file; prints how the metrics
   /// moved. An edit that fails to load prints its error and keeps watching.
   private func runWatching(_ job: BacktestJob) throws {
-    var previous: Metrics? = nil
-    var watched = [job.strategyPath] + (job.paramsFile.map { [$0] } ?? [])
-    let watcher = FileWatcher(paths: watched)
+    let session = BacktestWatch(job: job, firstReport: { outcome in
+      var text = SummaryTable.render(outcome.result, metrics: outcome.metrics)
+      text += String(format: "\nran %d candles in %.2f s", outcome.result.candles, outcome.seconds)
+      return text
+    })
     while true {
-      do {
-        let outcome = try job.run()
-        watched = outcome.sourceFiles + (job.paramsFile.map { [$0] } ?? [])
-        if let previous {
-          print("— metrics moved —")
-          print(MetricsDiff.render(old: previous, new: outcome.metrics))
-        } else {
-          try report(outcome)
-        }
-        if let error = outcome.result.error { printError("error: \(error)") }
-        previous = outcome.metrics
-      } catch {
-        printError("error: \(error)")
-        print("(keeping the last good result; fix the file and save again)")
-      }
-      watcher.watch(watched)
-      print("watching \(watched.joined(separator: ", ")) — Ctrl-C to stop")
+      print(session.runOnce())
+      print("watching \(session.watchedFiles.joined(separator: ", ")) — Ctrl-C to stop")
       fflush(nil)  // flush stdout too: a pipe is block-buffered, and each run should show as it ends
-      let changed = watcher.waitForChange()
+      let changed = session.waitForChange()
       print("\nchanged: \(changed.joined(separator: ", ")) — re-running")
     }
   }
