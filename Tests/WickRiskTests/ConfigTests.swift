@@ -13,6 +13,7 @@ import WickCore
     #expect(c.instruments["BTCUSDT"]?.minQty == 0.001)
     #expect(c.governor.maxConcurrentPositions == 5)
     #expect(c.costs.fundingRate == 0.0001)
+    #expect(c.exchanges["bybit"]?.baseURL == "https://api.bybit.com")
   }
 
   @Test(arguments: [
@@ -27,6 +28,8 @@ import WickCore
     ("[risk]\nmax_trades_per_day = 2.5\n", 2, "expected a whole number"),
     ("[risk]\nloss_streak_decay = [[2, 1.5]]\n", 2, "factor in (0, 1]"),
     ("[instrument.BTCUSDT]\nlot = 0.001\n", 2, "unknown key 'lot' in [instrument.BTCUSDT]"),
+    ("[exchange.bybit]\nbase_url = \"ftp://x\"\n", 2, "expected an http(s) URL"),
+    ("[exchange.kraken]\nbase_url = \"https://x\"\n", 1, "expected [exchange.bybit] or [exchange.binance]"),
   ])
   func errorsNameTheKeyAndLine(text: String, line: Int, reason: String) {
     do {

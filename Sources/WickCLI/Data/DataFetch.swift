@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WickCore
 import WickData
+import WickRisk
 
 /// `--exchange`, `--category`, `--base-url`, `--testnet`: which exchange API a network command talks to.
 struct ExchangeOptions: ParsableArguments {

@@ -9,7 +9,19 @@ public struct WickConfig: Sendable, Equatable {
   public var caps = AbsoluteCaps()
   public var costs = CostsConfig()
   public var instruments: [String: InstrumentSpec] = [:]
+  /// Exchange endpoints by name (`[exchange.bybit]`), e.g. a mirror or the testnet.
+  public var exchanges: [String: ExchangeEndpoint] = [:]
   public init() {}
+}
+
+/// Where to reach an exchange's REST API.
+public struct ExchangeEndpoint: Sendable, Equatable {
+  public var baseURL: String?
+  public var testnet: Bool
+  public init(baseURL: String? = nil, testnet: Bool = false) {
+    self.baseURL = baseURL
+    self.testnet = testnet
+  }
 }
 
 /// Per-account rules and sizing (seed 001's RiskConfig).
