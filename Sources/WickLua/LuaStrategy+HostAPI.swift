@@ -22,7 +22,8 @@ extension LuaStrategy {
     case .exitPair: return exitPair(L)
     case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols:
       return newIndicator(function, L)
-    case .indicatorUpdate: return fail("internal: indicator:update is served by its C closure (wick_indicator_update)")
+    case .indicatorUpdate:
+      return fail("internal: indicator:update is served by its C closure (wick_indicator_update)")
     case .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore:
       return indicatorValue(L, function)
     }
@@ -60,6 +61,7 @@ extension LuaStrategy {
   // MARK: ctx methods
 
   private func log(_ L: OpaquePointer, firstArgument: Int32) -> Int32 {
+    if host is ReplayHost { return 0 }  // a reload's warmup replay already logged once
     var parts: [String] = []
     let n = lua_gettop(L)
     if firstArgument <= n {
@@ -373,7 +375,8 @@ extension LuaStrategy {
     for m in methods {
       if m == .indicatorUpdate {
         // The per-candle call goes straight to C and back, skipping the general dispatcher.
-        wick_push_indicator_update(L, Unmanaged.passUnretained(box).toOpaque(), Int32(indicator.arity))
+        wick_push_indicator_update(
+          L, Unmanaged.passUnretained(box).toOpaque(), Int32(indicator.arity))
       } else {
         wick_push_bound_host_function(L, m.rawValue, index)
       }

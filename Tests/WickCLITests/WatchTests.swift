@@ -14,19 +14,21 @@ import WickData
     let plugin = plugins.appendingPathComponent("bias.lua").path
     try "return { side = 'long' }".write(toFile: plugin, atomically: false, encoding: .utf8)
     let script = f.dir.appendingPathComponent("strategies/biased.lua").path
-    try FileManager.default.createDirectory(atPath: f.dir.appendingPathComponent("strategies").path, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: f.dir.appendingPathComponent("strategies").path, withIntermediateDirectories: true)
     try """
-      local bias = require "bias"
-      return { symbols = { "BTCUSDT" }, timeframe = "1m",
-        on_candle = function(ctx, c)
-          if not ctx:position(c.symbol) then
-            local s = bias.side
-            ctx:enter{ symbol = c.symbol, side = s, stop = s == "long" and c.close * 0.99 or c.close * 1.01 }
-          end
-        end }
-      """.write(toFile: script, atomically: false, encoding: .utf8)
+    local bias = require "bias"
+    return { symbols = { "BTCUSDT" }, timeframe = "1m",
+      on_candle = function(ctx, c)
+        if not ctx:position(c.symbol) then
+          local s = bias.side
+          ctx:enter{ symbol = c.symbol, side = s, stop = s == "long" and c.close * 0.99 or c.close * 1.01 }
+        end
+      end }
+    """.write(toFile: script, atomically: false, encoding: .utf8)
     let job = try BacktestCommand.parse([script, "--db", f.db, "--quiet"]).job()
-    let watch = BacktestWatch(job: job, firstReport: { "first run: \($0.result.trades.count) trades" })
+    let watch = BacktestWatch(
+      job: job, firstReport: { "first run: \($0.result.trades.count) trades" })
     #expect(watch.runOnce().hasPrefix("first run:"))
     #expect(watch.watchedFiles.contains { $0.hasSuffix("plugins/bias.lua") })
     #expect(watch.pendingChanges().isEmpty)
@@ -40,6 +42,8 @@ import WickData
     // A broken edit reports its error and keeps the last good result as the baseline.
     try "return {".write(toFile: plugin, atomically: false, encoding: .utf8)
     let broken = watch.runOnce()
-    #expect(broken.contains("bias.lua:1:") && broken.contains("keeping the last good result"), "\(broken)")
+    #expect(
+      broken.contains("bias.lua:1:") && broken.contains("keeping the last good result"), "\(broken)"
+    )
   }
 }

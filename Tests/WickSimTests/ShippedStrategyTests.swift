@@ -259,23 +259,28 @@ import WickRisk
 @Suite struct BarsAlignmentTests {
   /// A time at which one symbol has no candle is skipped and reported, never filled in.
   @Test func missingCandlesSkipOnBarsAndAreReported() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bars-\(UUID().uuidString).lua")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "bars-\(UUID().uuidString).lua")
     try """
-      return { symbols = { "AAA", "BBB" }, timeframe = "1m",
-        on_bars = function(ctx, t, bars) ctx:log("bars", t, bars.AAA.close, bars.BBB.close) end }
-      """.write(to: dir, atomically: true, encoding: .utf8)
+    return { symbols = { "AAA", "BBB" }, timeframe = "1m",
+      on_bars = function(ctx, t, bars) ctx:log("bars", t, bars.AAA.close, bars.BBB.close) end }
+    """.write(to: dir, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: dir) }
     let a = (0..<5).map { bar($0, 100, 101, 99, 100 + Double($0)) }
     let b = (0..<5).filter { $0 != 2 }.map { bar($0, 50, 51, 49, 50 + Double($0)) }
     let strategy = try LuaStrategy(path: dir.path)
     let engine = BacktestEngine(
-      config: BacktestConfig(strategyName: "bars", timeframe: .oneMinute), symbols: ["AAA", "BBB"], strategy: strategy,
+      config: BacktestConfig(strategyName: "bars", timeframe: .oneMinute), symbols: ["AAA", "BBB"],
+      strategy: strategy,
       risk: FixedFractionSizer())
-    let r = try engine.run(source: MergedCandleSource(symbols: ["AAA", "BBB"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    let r = try engine.run(
+      source: MergedCandleSource(
+        symbols: ["AAA", "BBB"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
     let delivered = strategy.logs.map { $0.split(separator: " ")[2] }
     #expect(delivered == ["\(t0)", "\(t0 + 60_000)", "\(t0 + 180_000)", "\(t0 + 240_000)"])
     #expect(strategy.logs[2].hasSuffix("103 53"))  // the candles of the same time, never a stale one
-    #expect(r.logs.contains { $0.contains("on_bars skipped at 2024-01-01T00:02:00Z: no candle for BBB") })
+    #expect(
+      r.logs.contains { $0.contains("on_bars skipped at 2024-01-01T00:02:00Z: no candle for BBB") })
     #expect(r.limitsInForce.contains { $0.contains("on_bars skipped 1 times") })
   }
 
@@ -289,17 +294,24 @@ import WickRisk
     let (c, d) = second.series(800, tf: tf)
     let symbols = ["AAA", "BBB", "CCC", "DDD"]
     let pairs = ParamValue.list([
-      .table([("a", .string("AAA")), ("b", .string("BBB"))]), .table([("a", .string("CCC")), ("b", .string("DDD"))]),
+      .table([("a", .string("AAA")), ("b", .string("BBB"))]),
+      .table([("a", .string("CCC")), ("b", .string("DDD"))]),
     ])
     let strategy = try LuaStrategy(
-      path: "strategies/zscore_pairs.lua", overrides: [("pairs", pairs, "test"), ("max_open", .number(1), "test")], symbols: symbols)
+      path: "strategies/zscore_pairs.lua",
+      overrides: [("pairs", pairs, "test"), ("max_open", .number(1), "test")], symbols: symbols)
     let engine = BacktestEngine(
-      config: BacktestConfig(strategyName: strategy.name, params: strategy.params, timeframe: tf, historyDepth: 60),
+      config: BacktestConfig(
+        strategyName: strategy.name, params: strategy.params, timeframe: tf, historyDepth: 60),
       symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
-    let r = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
+    let r = try engine.run(
+      source: MergedCandleSource(
+        symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
     #expect(r.error == nil)
     #expect(Set(r.trades.map(\.symbol)) == Set(symbols))  // both pairs traded, at different times
-    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted {
+      ($0.0, $0.1) < ($1.0, $1.1)
+    }
     var open = 0
     var most = 0
     for (_, delta) in events {
@@ -315,9 +327,9 @@ struct PairSource {
   var state: UInt64
   init(seed: UInt64) { state = seed }
   mutating func normal() -> Double {
-    state = state &* 6364136223846793005 &+ 1442695040888963407
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
-    state = state &* 6364136223846793005 &+ 1442695040888963407
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     let u2 = Double(state >> 11) / Double(1 << 53)
     return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
   }

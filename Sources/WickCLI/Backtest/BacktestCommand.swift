@@ -186,11 +186,14 @@ public struct BacktestCommand: ParsableCommand {
   /// Re-runs on every change of the script, a plugin or the params file; prints how the metrics
   /// moved. An edit that fails to load prints its error and keeps watching.
   private func runWatching(_ job: BacktestJob) throws {
-    let session = BacktestWatch(job: job, firstReport: { outcome in
-      var text = SummaryTable.render(outcome.result, metrics: outcome.metrics)
-      text += String(format: "\nran %d candles in %.2f s", outcome.result.candles, outcome.seconds)
-      return text
-    })
+    let session = BacktestWatch(
+      job: job,
+      firstReport: { outcome in
+        var text = SummaryTable.render(outcome.result, metrics: outcome.metrics)
+        text += String(
+          format: "\nran %d candles in %.2f s", outcome.result.candles, outcome.seconds)
+        return text
+      })
     while true {
       print(session.runOnce())
       print("watching \(session.watchedFiles.joined(separator: ", ")) — Ctrl-C to stop")

@@ -25,7 +25,8 @@ final class BacktestWatch {
       let outcome = try job.run()
       watchedFiles = outcome.sourceFiles + (job.paramsFile.map { [$0] } ?? [])
       if let previous {
-        text = "— metrics moved —\n" + MetricsDiff.render(old: previous.metrics, new: outcome.metrics)
+        text =
+          "— metrics moved —\n" + MetricsDiff.render(old: previous.metrics, new: outcome.metrics)
       } else {
         text = firstReport(outcome)
       }

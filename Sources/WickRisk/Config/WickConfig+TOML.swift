@@ -120,14 +120,19 @@ extension WickConfig {
     if let t = try root.table("exchange") {
       for entry in t.entries {
         guard ["bybit", "binance"].contains(entry.key), case .table(let e) = entry.value else {
-          throw WickError.invalidFile(path: path, line: entry.line, reason: "[exchange.\(entry.key)]: expected [exchange.bybit] or [exchange.binance]")
+          throw WickError.invalidFile(
+            path: path, line: entry.line,
+            reason: "[exchange.\(entry.key)]: expected [exchange.bybit] or [exchange.binance]")
         }
         var r = SectionReader(table: e, name: "exchange.\(entry.key)", path: path)
         let url = try r.string("base_url")
         if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-          throw WickError.invalidFile(path: path, line: e.entry("base_url")?.line, reason: "[exchange.\(entry.key)] base_url: expected an http(s) URL")
+          throw WickError.invalidFile(
+            path: path, line: e.entry("base_url")?.line,
+            reason: "[exchange.\(entry.key)] base_url: expected an http(s) URL")
         }
-        config.exchanges[entry.key] = ExchangeEndpoint(baseURL: url, testnet: try r.bool("testnet") ?? false)
+        config.exchanges[entry.key] = ExchangeEndpoint(
+          baseURL: url, testnet: try r.bool("testnet") ?? false)
         try r.finish()
       }
     }

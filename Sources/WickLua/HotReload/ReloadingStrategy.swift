@@ -1,0 +1,155 @@
+import Foundation
+import WickCore
+
+/// Hot reload for a running strategy (paper, live, or a long backtest): between two candles it
+/// checks the script, the plugins it required and the params file; a changed version is compiled
+/// and validated in a fresh `lua_State`. If that fails, the running version keeps going and the
+/// error is reported. If it succeeds: `init`, replay the last `warmup` candles with intents
+/// suppressed, carry `ctx.state` over, and swap. A params-only change (`reload(params:)`, e.g.
+/// from the dashboard) does the same without new code.
+public final class ReloadingStrategy: Strategy {
+  public private(set) var current: LuaStrategy
+  /// Builds a fresh strategy from the files and the given param overrides.
+  private let build:
+    (_ overrides: [(name: String, value: ParamValue, source: String)]) throws -> LuaStrategy
+  private var overrides: [(name: String, value: ParamValue, source: String)]
+  private let watcher: FileWatcher
+  private let extraFiles: [String]
+  /// Seconds of wall time between file checks (0 checks before every candle).
+  public var checkInterval: TimeInterval
+  private var lastCheck = Date.distantPast
+  /// "reloaded …" or "reload failed: …", for the runner's log and incidents.
+  public var onEvent: ((String) -> Void)?
+  public private(set) var reloads = 0
+
+  public var name: String { current.name }
+  public var warmup: Int { current.warmup }
+  public var wantsBars: Bool { current.wantsBars }
+
+  /// - Parameters:
+  ///   - paramsFile: watched too; its contents are read again by `build` on every reload.
+  public init(
+    overrides: [(name: String, value: ParamValue, source: String)] = [], paramsFile: String? = nil,
+    checkInterval: TimeInterval = 1,
+    build:
+      @escaping (_ overrides: [(name: String, value: ParamValue, source: String)]) throws ->
+      LuaStrategy
+  ) throws {
+    self.build = build
+    self.overrides = overrides
+    self.checkInterval = checkInterval
+    current = try build(overrides)
+    extraFiles = paramsFile.map { [$0] } ?? []
+    watcher = FileWatcher(paths: current.sourceFiles + extraFiles)
+  }
+
+  public func start(host: StrategyHost) throws { try current.start(host: host) }
+
+  public func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws {
+    reloadIfChanged(host: host)
+    try current.onCandle(symbol: symbol, candle: candle, host: host)
+  }
+
+  public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {
+    reloadIfChanged(host: host)
+    try current.onBars(time: time, bars: bars, host: host)
+  }
+
+  /// Swaps in a new version if a watched file changed (checked at most every `checkInterval`).
+  public func reloadIfChanged(host: StrategyHost) {
+    let now = Date()
+    guard now.timeIntervalSince(lastCheck) >= checkInterval else { return }
+    lastCheck = now
+    let changed = watcher.changes()
+    guard !changed.isEmpty else { return }
+    _ = reload(
+      host: host,
+      reason: "changed: "
+        + changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+  }
+
+  /// New param values without new code (same validation as at start). Returns whether it swapped.
+  @discardableResult
+  public func reload(
+    params: [(name: String, value: ParamValue, source: String)], host: StrategyHost
+  ) -> Bool {
+    let saved = overrides
+    overrides = params
+    let ok = reload(host: host, reason: "params changed")
+    if !ok { overrides = saved }
+    return ok
+  }
+
+  /// Builds, warms and swaps; on any failure the running version stays. Returns whether it swapped.
+  @discardableResult
+  public func reload(host: StrategyHost, reason: String) -> Bool {
+    do {
+      let fresh = try build(overrides)
+      let replay = ReplayHost(host)
+      try fresh.start(host: replay)
+      try warm(fresh, host: replay)
+      if let state = current.exportState() { fresh.importState(state) }
+      current = fresh
+      reloads += 1
+      watcher.watch(fresh.sourceFiles + extraFiles)
+      onEvent?(
+        "reloaded \(fresh.name) (\(reason)); replayed \(fresh.warmup) candles, state carried over")
+      return true
+    } catch {
+      watcher.watch(current.sourceFiles + extraFiles)  // don't retry the same broken version every candle
+      onEvent?("reload failed, \(current.name) keeps running the previous version: \(error)")
+      return false
+    }
+  }
+
+  /// Replays the last `warmup` closed candles of every symbol in time order, intents suppressed.
+  private func warm(_ s: LuaStrategy, host: ReplayHost) throws {
+    guard s.warmup > 0 else { return }
+    let histories = host.symbols.indices.map { host.history(symbol: $0, count: s.warmup) }
+    var events: [(time: Int64, symbol: Int, candle: Candle)] = []
+    for (i, h) in histories.enumerated() { for c in h { events.append((c.time, i, c)) } }
+    events.sort { ($0.time, $0.symbol) < ($1.time, $1.symbol) }
+    if s.wantsBars {
+      var k = 0
+      while k < events.count {
+        let t = events[k].time
+        var bars: [Candle] = []
+        while k < events.count, events[k].time == t {
+          bars.append(events[k].candle)
+          k += 1
+        }
+        guard bars.count == host.symbols.count else { continue }
+        host.replayTime = t
+        try bars.withUnsafeBufferPointer { try s.onBars(time: t, bars: $0, host: host) }
+      }
+    } else {
+      for e in events {
+        host.replayTime = e.time
+        try s.onCandle(symbol: e.symbol, candle: e.candle, host: host)
+      }
+    }
+  }
+}
+
+/// The host as a replayed strategy sees it: reads pass through, orders are refused.
+final class ReplayHost: StrategyHost {
+  let base: StrategyHost
+  var replayTime: Int64?
+  init(_ base: StrategyHost) { self.base = base }
+
+  var symbols: [String] { base.symbols }
+  var now: Int64 { replayTime ?? base.now }
+  var positionsVersion: Int { base.positionsVersion }
+  func position(symbol: Int) -> Position? { base.position(symbol: symbol) }
+  func equity() -> Double { base.equity() }
+  func history(symbol: Int, count: Int) -> [Candle] { base.history(symbol: symbol, count: count) }
+  func log(_ message: String) {}
+  func enter(_ intent: OrderIntent) -> IntentOutcome {
+    .refused(Refusal("replay", "intents are suppressed while a reload replays"))
+  }
+  func exit(symbol: Int, reason: String?) -> Bool { false }
+  func enterPair(_ pair: PairIntent) -> IntentOutcome {
+    .refused(Refusal("replay", "intents are suppressed while a reload replays"))
+  }
+  func exitPair(long: Int, short: Int, reason: String?) -> Bool { false }
+}
