@@ -7,7 +7,16 @@ import WickData
 public enum FeedBenchmark {
   public static func run(candles count: Int) throws -> Double {
     var synth = CandleSynthesizer(seed: 11, timeframe: .oneMinute)
-    let candles = (0..<count).map { _ in synth.next() }
+    // Served as an exchange sends them: prices on BTCUSDT's 0.1 tick, volume to 0.001 (rounding
+    // to one grid keeps high ≥ max(open, close) and low ≤ min(open, close)).
+    // Dividing by the scale (not multiplying by the step) gives the double nearest the decimal.
+    func tick(_ x: Double, _ step: Double) -> Double { (x / step).rounded() / (1 / step).rounded() }
+    let candles = (0..<count).map { _ -> Candle in
+      let c = synth.next()
+      return Candle(
+        time: c.time, open: tick(c.open, 0.1), high: tick(c.high, 0.1), low: tick(c.low, 0.1), close: tick(c.close, 0.1),
+        volume: tick(c.volume, 0.001))
+    }
     let mock = try MockExchange(candles: candles, timeframe: .oneMinute)
     defer { mock.stop() }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
