@@ -106,20 +106,9 @@ public struct Metrics: Sendable, Equatable {
       maxConsecutiveLosses: worstStreak)
   }
 
-  /// (name, value) pairs in report order; names are the JSON keys. Non-finite values become nil.
+  /// (JSON key, value) pairs in report order; non-finite values become nil.
   public var fields: [(key: String, value: Double?)] {
-    [
-      ("net_return", netReturn), ("cagr", cagr), ("max_drawdown", maxDrawdown), ("sharpe", sharpe),
-      ("sortino", sortino), ("calmar", calmar), ("win_rate", winRate),
-      ("profit_factor", profitFactor),
-      ("expectancy", expectancy), ("average_r", averageR), ("exposure", exposure),
-      ("trades", Double(tradeCount)), ("long_trades", Double(longCount)),
-      ("short_trades", Double(shortCount)),
-      ("net_pnl", netPnl), ("gross_pnl", grossPnl), ("fees", fees), ("spread", spread),
-      ("slippage", slippage),
-      ("funding", funding), ("best_trade", bestTrade), ("worst_trade", worstTrade),
-      ("average_holding_hours", averageHoldingHours),
-      ("max_consecutive_losses", Double(maxConsecutiveLosses)),
-    ].map { ($0.0, $0.1.flatMap { $0.isFinite ? $0 : nil }) }
+    MetricField.all.map { f in (f.key, f.value(self).flatMap { $0.isFinite ? $0 : nil }) }
   }
+
 }
