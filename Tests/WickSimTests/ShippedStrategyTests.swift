@@ -154,25 +154,9 @@ import WickRisk
 
   /// b is a random walk; a = 2·b + an AR(1) spread that mean-reverts with a half-life of ~2 bars.
   func cointegratedPair(_ n: Int, seed: UInt64) -> (a: [Candle], b: [Candle]) {
-    var state = seed
-    func normal() -> Double {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      let u1 = max(Double(state >> 11) / Double(1 << 53), 1e-12)
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      let u2 = Double(state >> 11) / Double(1 << 53)
-      return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-    var b = 100.0
-    var spread = 0.0
-    var bs: [Double] = []
-    var as_: [Double] = []
-    for _ in 0..<n {
-      b *= 1 + 0.01 * normal()
-      spread = 0.7 * spread + 0.5 * normal()
-      bs.append(b)
-      as_.append(2 * b + 50 + spread)
-    }
-    return (path(as_, tf: 14_400_000, wick: 0.002), path(bs, tf: 14_400_000, wick: 0.002))
+    var source = PairSource(seed: seed)
+    let (a, b) = source.closes(n)
+    return (path(a, tf: 14_400_000, wick: 0.002), path(b, tf: 14_400_000, wick: 0.002))
   }
 
   @Test func zscorePairsRefusesPairsOutsideTheRun() throws {
@@ -209,15 +193,7 @@ import WickRisk
     #expect(r.error == nil)
     #expect((r.refusals["max_positions"] ?? 0) > 0)
     // Never more than two legs open at once.
-    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted {
-      ($0.0, $0.1) < ($1.0, $1.1)
-    }
-    var open = 0
-    var most = 0
-    for (_, delta) in events {
-      open += delta
-      most = max(most, open)
-    }
+    let most = mostLegsOpen(r.trades)
     #expect(most <= 2)
     #expect(r.trades.count >= 4)
   }
@@ -309,15 +285,7 @@ import WickRisk
         symbols: symbols, cursors: [a, b, c, d].map { ArrayCandleCursor($0) }))
     #expect(r.error == nil)
     #expect(Set(r.trades.map(\.symbol)) == Set(symbols))  // both pairs traded, at different times
-    let events = r.trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted {
-      ($0.0, $0.1) < ($1.0, $1.1)
-    }
-    var open = 0
-    var most = 0
-    for (_, delta) in events {
-      open += delta
-      most = max(most, open)
-    }
+    let most = mostLegsOpen(r.trades)
     #expect(most == 2)
   }
 }
@@ -333,19 +301,41 @@ struct PairSource {
     let u2 = Double(state >> 11) / Double(1 << 53)
     return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
   }
-  mutating func series(_ n: Int, tf: Timeframe) -> (a: [Candle], b: [Candle]) {
+  /// Closes of b (a random walk) and a = 2·b + 50 + an AR(1) spread with a half-life of ~2 bars.
+  mutating func closes(_ n: Int) -> (a: [Double], b: [Double]) {
     var b = 100.0
     var spread = 0.0
-    var a: [Candle] = []
-    var bs: [Candle] = []
-    for i in 0..<n {
+    var out: (a: [Double], b: [Double]) = ([], [])
+    for _ in 0..<n {
       b *= 1 + 0.01 * normal()
       spread = 0.7 * spread + 0.5 * normal()
-      let t = t0 + Int64(i) * tf.milliseconds
-      let pa = 2 * b + 50 + spread
-      a.append(Candle(time: t, open: pa, high: pa * 1.002, low: pa * 0.998, close: pa, volume: 1))
-      bs.append(Candle(time: t, open: b, high: b * 1.002, low: b * 0.998, close: b, volume: 1))
+      out.a.append(2 * b + 50 + spread)
+      out.b.append(b)
     }
-    return (a, bs)
+    return out
   }
+
+  mutating func series(_ n: Int, tf: Timeframe) -> (a: [Candle], b: [Candle]) {
+    let (a, b) = closes(n)
+    func candle(_ i: Int, _ p: Double) -> Candle {
+      Candle(
+        time: t0 + Int64(i) * tf.milliseconds, open: p, high: p * 1.002, low: p * 0.998, close: p,
+        volume: 1)
+    }
+    return (a.enumerated().map(candle), b.enumerated().map(candle))
+  }
+}
+
+/// The most positions (legs) open at the same time over a run's trades.
+func mostLegsOpen(_ trades: [Trade]) -> Int {
+  let events = trades.flatMap { [($0.entryTime, 1), ($0.exitTime, -1)] }.sorted {
+    ($0.0, $0.1) < ($1.0, $1.1)
+  }
+  var open = 0
+  var most = 0
+  for (_, delta) in events {
+    open += delta
+    most = max(most, open)
+  }
+  return most
 }
