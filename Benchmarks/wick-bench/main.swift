@@ -13,6 +13,12 @@ import WickTesting
 let environment = ProcessInfo.processInfo.environment
 let candleCount = Int(environment["WICK_BENCH_CANDLES"] ?? "1000000")!
 
+// Profiling aid: `WICK_FEED_ONLY=1 wick-bench` runs only the loopback feed figure.
+if environment["WICK_FEED_ONLY"] != nil {
+  print("feed \(Int(try FeedBenchmark.run(candles: 200_000)))/s")
+  exit(0)
+}
+
 // Profiling aid: `WICK_PROFILE_SCRIPT=x.lua wick-bench` runs only that script over in-memory
 // synthetic candles (no SQLite), e.g. under `valgrind --tool=callgrind`.
 if let script = environment["WICK_PROFILE_SCRIPT"] {

@@ -91,40 +91,59 @@ public final class MarketDataFetcher {
   ) throws -> Int {
     let tf = series.timeframe.milliseconds
     let closedBy = now()
-    var cursor = from
+    let pipeline = PagePipeline()
+    let worker = PageWorker(fetcher: self)
+    pipeline.start { pipeline in
+      var cursor = from
+      while cursor < to, FetchInterrupt.requested == 0, !pipeline.isCancelled {
+        let windowEnd = min(cursor + Int64(worker.fetcher.api.klineLimit) * tf, to)
+        let page = Result {
+          try worker.fetcher.page(series: series, from: cursor, to: windowEnd, closedBy: closedBy)
+        }
+        guard pipeline.push(page.map { PagePipeline.Page(windowEnd: windowEnd, candles: $0) })
+        else { return }
+        if case .failure = page { return }
+        cursor = windowEnd
+      }
+    }
+    defer { pipeline.stop() }
     var stored = 0
-    while cursor < to {
-      if FetchInterrupt.requested != 0 {
-        summary.interrupted = true
-        break
-      }
-      let windowEnd = min(cursor + Int64(api.klineLimit) * tf, to)
-      let url = try api.klinesURL(
-        symbol: series.symbol, timeframe: series.timeframe, start: cursor, end: windowEnd - 1,
-        limit: api.klineLimit)
-      let page = try parse(url) { try api.parseKlines($0) }
+    while let item = pipeline.next() {
+      // Ctrl-C: the page in flight was written; pages fetched ahead are dropped, not half-kept.
+      if FetchInterrupt.requested != 0 { break }
+      let page = try item.get()
       summary.requests += 1
-      // Pages come newest-first (Bybit) or oldest-first (Binance), may repeat the boundary candle
-      // or still contain the forming one: keep closed, aligned candles of this window, once each.
-      var candles = page.filter {
-        $0.time >= cursor && $0.time < windowEnd && $0.time % tf == 0 && $0.time + tf <= closedBy
-      }
-      candles.sort { $0.time < $1.time }
-      var unique: [Candle] = []
-      unique.reserveCapacity(candles.count)
-      for c in candles where unique.last?.time != c.time { unique.append(c) }
-      if let bad = unique.first(where: { $0.invalidReason != nil }) {
-        throw WickError.exchange(
-          "GET \(url): candle at \(UTCTime.iso(bad.time)) is invalid: \(bad.invalidReason!)")
-      }
-      if !unique.isEmpty { try store.write(unique, series: series, replace: replace) }
-      stored += unique.count
-      cursor = windowEnd
+      if !page.candles.isEmpty { try store.write(page.candles, series: series, replace: replace) }
+      stored += page.candles.count
       onProgress?(
         FetchProgress(
-          stored: summary.candles + stored, position: cursor, from: summary.from, to: summary.to))
+          stored: summary.candles + stored, position: page.windowEnd, from: summary.from,
+          to: summary.to))
     }
+    if FetchInterrupt.requested != 0 { summary.interrupted = true }
     return stored
+  }
+
+  /// One window's candles: requested, parsed and cleaned. Pages come newest-first (Bybit) or
+  /// oldest-first (Binance), may repeat the boundary candle or still contain the forming one:
+  /// keep closed, aligned candles of this window, once each, in time order.
+  func page(series: SeriesKey, from: Int64, to: Int64, closedBy: Int64) throws -> [Candle] {
+    let tf = series.timeframe.milliseconds
+    let url = try api.klinesURL(
+      symbol: series.symbol, timeframe: series.timeframe, start: from, end: to - 1,
+      limit: api.klineLimit)
+    var candles = try parse(url) { try api.parseKlines($0) }.filter {
+      $0.time >= from && $0.time < to && $0.time % tf == 0 && $0.time + tf <= closedBy
+    }
+    candles.sort { $0.time < $1.time }
+    var unique: [Candle] = []
+    unique.reserveCapacity(candles.count)
+    for c in candles where unique.last?.time != c.time { unique.append(c) }
+    if let bad = unique.first(where: { $0.invalidReason != nil }) {
+      throw WickError.exchange(
+        "GET \(url): candle at \(UTCTime.iso(bad.time)) is invalid: \(bad.invalidReason!)")
+    }
+    return unique
   }
 
   /// Fetches funding rates from `from` (or after the newest stored) to now into the funding table.
@@ -169,6 +188,13 @@ public final class MarketDataFetcher {
       throw WickError.exchange("GET \(url): \(e)")
     }
   }
+}
+
+/// The fetcher as the page worker thread uses it: only that thread touches the HTTP client while
+/// a range is being fetched (the caller waits for it before using the client again).
+private final class PageWorker: @unchecked Sendable {
+  let fetcher: MarketDataFetcher
+  init(fetcher: MarketDataFetcher) { self.fetcher = fetcher }
 }
 
 /// Funding is paid every 8 hours on both exchanges.
