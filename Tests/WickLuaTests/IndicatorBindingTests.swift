@@ -7,10 +7,7 @@ import WickCore
 @Suite struct IndicatorBindingTests {
   /// The Lua bindings return exactly what the Swift indicators return, nil until warm.
   @Test func luaIndicatorsMatchNativeOnes() throws {
-    let dir = ScriptDir()
-    defer { dir.cleanup() }
-    let path = dir.write(
-      "i.lua",
+    let (s, host) = try started(
       strategySource(
         onCandle: """
           local v = { ctx.sma:update(c.close), ctx.ema:update(c.close), ctx.rsi:update(c.close),
@@ -23,9 +20,6 @@ import WickCore
           ctx.sma = wick.sma(3) ctx.ema = wick.ema(3) ctx.rsi = wick.rsi(3)
           ctx.atr = wick.atr(3) ctx.hi = wick.highest(3) ctx.z = wick.zscore(3)
           """))
-    let s = try LuaStrategy(path: path)
-    let host = RecordingHost()
-    try s.start(host: host)
     let natives: [StreamingIndicator] = [
       SMA(period: 3), EMA(period: 3), RSI(period: 3), ATR(period: 3),
       RollingExtreme(period: 3, kind: .highest), ZScore(period: 3),

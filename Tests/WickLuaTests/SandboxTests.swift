@@ -73,18 +73,13 @@ import WickCore
         == true)
   }
 
-  @Test func randomIsSeededPerRun() {
+  @Test func randomIsSeededPerRun() throws {
     let src = strategySource(onCandle: "ctx:log(math.random(1, 1000000))")
     var seen: [String] = []
     for _ in 0..<2 {
-      let dir = ScriptDir()
-      let path = dir.write("r.lua", src)
-      let s = try! LuaStrategy(path: path)
-      let host = RecordingHost()
-      try! s.start(host: host)
-      try! s.onCandle(symbol: 0, candle: candle(0), host: host)
+      let (s, host) = try started(src)
+      try s.onCandle(symbol: 0, candle: candle(0), host: host)
       seen.append(s.logs.joined())
-      dir.cleanup()
     }
     #expect(seen[0] == seen[1])
   }

@@ -104,35 +104,23 @@ import WickCore
   }
 
   @Test func intentsReachTheHostWithTheirFields() throws {
-    let dir = ScriptDir()
-    defer { dir.cleanup() }
-    let path = dir.write(
-      "e.lua",
+    let (s, host) = try started(
       strategySource(
         onCandle: """
           local ok, qty = ctx:enter{ symbol = c.symbol, side = "short", stop = c.close + 5, take = c.close - 10, tag = "t1" }
           assert(ok == true and qty == 1)
           """))
-    let s = try LuaStrategy(path: path)
-    let host = RecordingHost()
-    try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0, close: 200), host: host)
     #expect(host.intents == [OrderIntent(symbol: 0, side: .short, stop: 205, take: 190, tag: "t1")])
   }
 
   @Test func positionTableReflectsTheHost() throws {
-    let dir = ScriptDir()
-    defer { dir.cleanup() }
-    let path = dir.write(
-      "p.lua",
+    let (s, host) = try started(
       strategySource(
         onCandle: """
           local p = ctx:position(c.symbol)
           if p then ctx:log(p.side, p.qty, p.entry, p.stop) else ctx:log("flat") end
           """))
-    let s = try LuaStrategy(path: path)
-    let host = RecordingHost()
-    try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     host.positions[0] = Position(
       symbol: 0, side: .long, qty: 2, entry: 100.5, stop: 98, take: nil, trail: nil, openedAt: 0,
@@ -155,17 +143,12 @@ import WickCore
   }
 
   @Test func stateSurvivesExportAndImport() throws {
-    let dir = ScriptDir()
-    defer { dir.cleanup() }
-    let path = dir.write("st.lua", strategySource(onCandle: "ctx.state.n = (ctx.state.n or 0) + 1"))
-    let a = try LuaStrategy(path: path)
-    let host = RecordingHost()
-    try a.start(host: host)
+    let source = strategySource(onCandle: "ctx.state.n = (ctx.state.n or 0) + 1")
+    let (a, host) = try started(source)
     for i in 0..<3 { try a.onCandle(symbol: 0, candle: candle(i), host: host) }
     let saved = try #require(a.exportState())
     #expect(saved == .table([("n", .number(3))]))
-    let b = try LuaStrategy(path: path)
-    try b.start(host: host)
+    let (b, _) = try started(source)
     b.importState(saved)
     try b.onCandle(symbol: 0, candle: candle(3), host: host)
     #expect(b.exportState() == .table([("n", .number(4))]))

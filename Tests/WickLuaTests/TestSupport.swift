@@ -76,21 +76,25 @@ func candle(_ i: Int, close: Double = 100) -> Candle {
     close: close, volume: 1)
 }
 
+/// Loads `source` from a temporary probe.lua and starts it against a fresh `RecordingHost`.
+func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (LuaStrategy, RecordingHost) {
+  let dir = ScriptDir()
+  defer { dir.cleanup() }
+  let path = dir.write("probe.lua", source)
+  let s = try LuaStrategy(
+    path: path, limits: limits, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
+  let host = RecordingHost()
+  try s.start(host: host)
+  return (s, host)
+}
+
 /// Loads `source`, starts it and feeds one candle; returns the error message, if any.
 func runOnce(
   _ source: String,
   limits: LuaLimits = LuaLimits(memoryBytes: 16 << 20, instructionsPerCallback: 2_000_000)
-)
-  -> String?
-{
-  let dir = ScriptDir()
-  defer { dir.cleanup() }
-  let path = dir.write("probe.lua", source)
+) -> String? {
   do {
-    let s = try LuaStrategy(
-      path: path, limits: limits, pluginRoots: [dir.root.appendingPathComponent("plugins").path])
-    let host = RecordingHost()
-    try s.start(host: host)
+    let (s, host) = try started(source, limits: limits)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     return nil
   } catch {
