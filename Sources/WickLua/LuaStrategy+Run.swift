@@ -219,7 +219,6 @@ extension LuaStrategy {
     lua_pushvalue(L, Slot.ctx)
     syncPositions(host)
     self.host = host
-    currentCallback = name
     let status = wick_pcall(L, 1 + arguments, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK { throw failure(callback: name, symbol: symbol, time: time) }

@@ -46,7 +46,6 @@ public final class LuaStrategy: Strategy {
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
-  var currentCallback = "load"
 
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {

@@ -87,9 +87,6 @@ extension BacktestEngine {
     positionFunding[s] = 0
     openPositionCount -= 1
     positionsVersion &+= 1
-    if let i = openPairs.firstIndex(where: { $0.long == s || $0.short == s }) {
-      openPairs.remove(at: i)
-    }
     risk.recordClose(trade, symbol: s, time: time, portfolio: self)
   }
 
@@ -178,7 +175,6 @@ extension BacktestEngine {
           symbol: i.short, side: .short, qty: pair.qtyShort * scale, at: ps, time: now,
           intent: legIntent(i.short, .short))
       }
-      openPairs.append((i.long, i.short))
     }
     pendingPairs = waiting
   }

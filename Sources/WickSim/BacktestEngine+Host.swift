@@ -34,7 +34,7 @@ extension BacktestEngine: StrategyHost, PortfolioView {
       RiskRequest(intent: intent, referencePrice: lastPrices[s], time: now), portfolio: self)
     switch outcome {
     case .accepted(let qty):
-      pendingOrders[s] = PendingEntry(intent: intent, qty: qty, decidedAt: now)
+      pendingOrders[s] = PendingEntry(intent: intent, qty: qty)
     case .refused(let r): count(r)
     }
     return outcome

@@ -33,7 +33,6 @@ public final class BacktestEngine {
   var histories: [CandleHistory]
   var candlesSeen: [Int]
   var pendingPairs: [PendingPair] = []
-  var openPairs: [(long: Int, short: Int)] = []
 
   var cash: Double
   public internal(set) var positionsVersion = 0
@@ -231,7 +230,6 @@ public final class BacktestEngine {
 struct PendingEntry {
   var intent: OrderIntent
   var qty: Double
-  var decidedAt: Int64
 }
 
 /// An accepted pair entry waiting for a time at which both legs have a candle.
