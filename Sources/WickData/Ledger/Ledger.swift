@@ -45,14 +45,14 @@ public final class Ledger: @unchecked Sendable {
         try db.execute(
           sql: """
             INSERT INTO runs (kind, strategy, params_json, symbols, timeframe, first_time, last_time, initial_equity,
-                              final_equity, metrics_json, error, created_at)
-            VALUES ('backtest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              final_equity, metrics_json, error, created_at, status)
+            VALUES ('backtest', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
             r.strategy, paramsJSON, r.symbols.joined(separator: ","), r.timeframe.description,
             r.firstTime, r.lastTime,
             r.initialEquity, r.finalEquity, metricsJSON, r.error,
-            Int64(Date().timeIntervalSince1970 * 1000),
+            Int64(Date().timeIntervalSince1970 * 1000), r.error == nil ? "finished" : "failed",
           ])
         let run = db.lastInsertedRowID
         var accountIDs: [String: Int64] = [:]
