@@ -35,6 +35,9 @@ public final class Runner {
   var sourceText: String = ""
   var overrides: [(name: String, value: ParamValue, source: String)] = []
   var lastReloadMessage = ""
+  /// True between candles of a live session: a hot reload builds from the file on disk.
+  var readsScriptFromDisk = false
+  var lastBuiltText = ""
   var versions: [RunLedger.ScriptVersion] = []
   /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
   var recordedNotes: [RunLedger.Decision] = []
@@ -56,9 +59,13 @@ public final class Runner {
   {
     var all: [(name: String, value: ParamValue, source: String)] = []
     if let file = spec.paramsFile { all += try ParamsFile.load(path: file) }
-    return try LuaStrategy(
-      path: spec.strategyPath, source: sourceText, overrides: all + extra, symbols: spec.symbols,
+    // Live swaps read the edited file; re-handling recorded candles uses the recorded text.
+    let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
+    let built = try LuaStrategy(
+      path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
       limits: LuaLimits(randomSeed: 1))
+    lastBuiltText = text
+    return built
   }
 
   static func readScript(_ path: String) throws -> String {
@@ -247,10 +254,12 @@ public final class Runner {
     let before = strategy.reloads
     lastReloadMessage = ""
     strategy.checkInterval = 0
+    readsScriptFromDisk = true
     strategy.reloadIfChanged(host: kernel)
+    readsScriptFromDisk = false
     strategy.checkInterval = .infinity
     if strategy.reloads != before {
-      sourceText = (try? Self.readScript(spec.strategyPath)) ?? sourceText
+      sourceText = lastBuiltText
       try recordVersion(time: t, source: "reload")
       output("reload: \(lastReloadMessage)")
     } else if !lastReloadMessage.isEmpty {
