@@ -301,3 +301,30 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
       ) == 0)
   }
 }
+
+@Suite(.serialized) struct RunnerRiskTests {
+  @Test func theRiskEnginesEmergencyStopIsAnIncidentAndReplays() async throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [risk]
+    risk_per_trade = 0.02
+    [caps]
+    max_total_loss = 0.01
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 12)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    // Seed 004's total-loss cap: the first losing trade trips it; entries stop for good.
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'emergency'")
+        >= 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal'") >= 1)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}

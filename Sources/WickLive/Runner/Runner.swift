@@ -162,6 +162,7 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    journal.riskJournal = kernel.risk as? RiskJournal
     journal.equity = { [unowned self] in self.kernel.equity() }
     journal.stateJSON = { [unowned self] in self.stateJSON(time: $0) }
     try kernel.start()
