@@ -124,6 +124,13 @@ public final class Runner {
   public func prepare() throws -> Int64 {
     let config = try spec.configPath.map { try WickConfig.load(path: $0) }
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
+      // Re-handling recorded candles rebuilds a *simulated* book exactly; a live book is the
+      // exchange's and must be reconciled instead (the live adapter's job), never re-sent.
+      guard spec.mode == .paper else {
+        throw WickError.invalidArgument(
+          "run \(existing.id) is a live run: resuming it needs the live venue's reconciliation, which this build does not have"
+        )
+      }
       runID = existing.id
       resumed = true
       versions = try ledger.scriptVersions(run: runID)
