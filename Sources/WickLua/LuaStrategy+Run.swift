@@ -27,8 +27,13 @@ extension LuaStrategy {
     try installFastPath()
     seenPositionsVersion = nil
     if manifest.hasOnBars { makeBarsTables() }
-    guard manifest.hasInit else { return }
-    try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
+    updateWatchdogReport()
+    if manifest.hasInit {
+      state.setBudget(seconds: state.limits.initSeconds)
+      wick_set_callback(state.runtime, WICK_CALLBACK_INIT, -1, 0)
+      try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
+    }
+    state.setBudget(seconds: state.limits.callbackSeconds)
   }
 
   /// `ctx`: a plain writable table (scripts keep indicators and state in it) holding the host
@@ -173,6 +178,8 @@ extension LuaStrategy {
     }
     syncPositions(host)
     self.host = host
+    wick_set_callback(
+      state.runtime, WICK_CALLBACK_ON_CANDLE, Int32(truncatingIfNeeded: symbol), candle.time)
     lua_pushvalue(L, Slot.deliver)
     lua_pushinteger(L, lua_Integer(candle.time))
     lua_pushnumber(L, candle.open)
@@ -203,6 +210,7 @@ extension LuaStrategy {
     lua_rawgeti(L, wick_registryindex(), lua_Integer(barsRef))
     syncPositions(host)
     self.host = host
+    wick_set_callback(state.runtime, WICK_CALLBACK_ON_BARS, -1, time)
     let status = wick_pcall(L, 3, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK { throw failure(callback: "on_bars", symbol: nil, time: time) }
@@ -228,9 +236,11 @@ extension LuaStrategy {
   func failure(callback: String, symbol: String?, time: Int64?) -> WickError {
     let raw = state.string(at: -1) ?? "error object is not a string"
     state.pop()
+    let budget = callback == "init" ? state.limits.initSeconds : state.limits.callbackSeconds
     return .script(
       ScriptFailure.message(
-        raw, callback: callback, symbol: symbol, time: time, limitHit: state.limitExceeded))
+        raw, callback: callback, symbol: symbol, time: time, trip: state.trip,
+        limits: state.limits, budget: budget))
   }
 
   /// Bytes the Lua state holds now.
