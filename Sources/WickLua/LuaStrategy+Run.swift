@@ -13,7 +13,9 @@ extension LuaStrategy {
     }
     wick_push_traceback_handler(L)  // Slot.handler
     lua_pushnil(L)  // Slot.deliver, set below
-    pushContext()  // Slot.ctx
+    guard pushContext() else {  // Slot.ctx
+      throw failure(callback: "init", symbol: nil, time: nil)
+    }
     lua_createtable(L, 0, 7)  // Slot.candle
     for key in ["symbol", "t", "open", "high", "low", "close", "volume"] { state.push(key) }
     symbolPointers = []
@@ -39,7 +41,8 @@ extension LuaStrategy {
   /// `ctx`: a plain writable table (scripts keep indicators and state in it) holding the host
   /// methods directly (one lookup per call, no metatable walk); `ctx.params` is read-only,
   /// `ctx.state` persists across reloads.
-  private func pushContext() {
+  /// Returns false (with the error on the stack) when the state is out of memory.
+  private func pushContext() -> Bool {
     let L = state.L
     lua_createtable(L, 0, 8)
     lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
@@ -49,19 +52,20 @@ extension LuaStrategy {
       state.setRawField(-2, p.name)
     }
     state.push("params")
-    _ = wick_pcall(L, 2, 1, 0)  // readonly(params, "params") cannot fail
+    guard wick_pcall(L, 2, 1, 0) == LUA_OK else { return false }  // only out of memory
     state.setRawField(-2, "params")
     wick_newtable(L)
     state.setRawField(-2, "state")
     lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
     state.pushValue(.list(symbols.map(ParamValue.string)))
     state.push("symbols")
-    _ = wick_pcall(L, 2, 1, 0)  // readonly(list, "symbols") cannot fail
+    guard wick_pcall(L, 2, 1, 0) == LUA_OK else { return false }
     state.setRawField(-2, "symbols")
     for f in HostFunction.contextMethods {
       wick_push_host_function(L, f.rawValue)
       state.setRawField(-2, f.luaName)
     }
+    return true
   }
 
   private func makeBarsTables() {
@@ -169,6 +173,7 @@ extension LuaStrategy {
 
   public func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws {
     guard manifest.hasOnCandle else { return }
+    if let abandoned { throw abandoned }
     let L = state.L
     if symbol != lastCandleSymbol {
       lua_pushvalue(L, Slot.keySymbol)
@@ -196,6 +201,7 @@ extension LuaStrategy {
 
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {
     guard manifest.hasOnBars else { return }
+    if let abandoned { throw abandoned }
     let L = state.L
     for i in 0..<bars.count {
       lua_rawgeti(L, wick_registryindex(), lua_Integer(barTableRefs[i]))
@@ -237,10 +243,14 @@ extension LuaStrategy {
     let raw = state.string(at: -1) ?? "error object is not a string"
     state.pop()
     let budget = callback == "init" ? state.limits.initSeconds : state.limits.callbackSeconds
-    return .script(
+    let trip = state.trip
+    let error = WickError.script(
       ScriptFailure.message(
-        raw, callback: callback, symbol: symbol, time: time, trip: state.trip,
-        limits: state.limits, budget: budget))
+        raw, callback: callback, symbol: symbol, time: time, trip: trip, limits: state.limits,
+        budget: budget))
+    // The host gave up on this state: it is never run again.
+    if trip?.kind == .abandoned { abandoned = error }
+    return error
   }
 
   /// Bytes the Lua state holds now.

@@ -55,6 +55,8 @@ public final class LuaStrategy: Strategy {
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
+  /// Set when the watchdog gave up on the state (see `onStuck`): every later call fails with it.
+  var abandoned: WickError?
 
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {

@@ -49,7 +49,11 @@ enum ScriptFailure {
     // (including "error in error handling") is a later symptom.
     let limit = trip ?? (head == "not enough memory" ? LimitTrip(kind: .memory) : nil)
     if let limit {
-      let location = limit.location ?? scriptLocation(in: head)
+      // Where it tripped; else where the message says; else the innermost script frame.
+      let location =
+        limit.location ?? scriptLocation(in: head)
+        ?? lines.lazy.map { $0.trimmingCharacters(in: .whitespaces) }.compactMap(scriptLocation)
+        .first
       head = (location.map { $0 + ": " } ?? "") + limit.describe(limits, budget: budget)
     }
     return head + "\n" + context(callback: callback, symbol: symbol, time: time)

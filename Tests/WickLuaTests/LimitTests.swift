@@ -191,6 +191,8 @@ import WickCore
       #expect("\(error)".contains("in on_candle for BTCUSDT at candle 2024-01-01T00:00:00Z"))
     }
     #expect(Date().timeIntervalSince(start) < 10)
+    // The state is never run again.
+    #expect(throws: WickError.self) { try s.onCandle(symbol: 0, candle: candle(1), host: host) }
     let message = try #require(reported.value)
     #expect(
       message.contains(
