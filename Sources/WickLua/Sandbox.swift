@@ -23,7 +23,8 @@ import WickCore
 ///   async-signal-safe; lua.c arms its Ctrl-C hook the same way).
 /// - *Memory*: a custom `lua_Alloc` with a cap (64 MB). Crossing it (after one emergency
 ///   collection) trips the limit; a little room above the cap is kept so the error and its
-///   traceback can still be built.
+///   traceback can still be built. Host memory a script can make grow counts too: indicator
+///   buffers are charged to the cap, and each kept log line is cut at 4 KB.
 /// - *Sticky*: once a limit trips it stays tripped until control is back in the host. The hook
 ///   is armed with a count of 1 and raises on every instruction, so the script's own `pcall`,
 ///   `xpcall`, message handlers and `__close` methods cannot swallow the error and continue

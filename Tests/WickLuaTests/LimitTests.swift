@@ -73,6 +73,17 @@ import WickCore
       limits: limits, saying: "memory limit exceeded")
   }
 
+  @Test func hostMemoryCountsAgainstTheCap() {
+    // Indicator buffers are Swift memory: a million-slot SMA per call would exhaust the host.
+    expectStopped(
+      "for i = 1, 1e5 do pcall(wick.sma, 1000000) end", saying: "memory limit exceeded")
+    let (s, host) = try! started(
+      strategySource(onCandle: "ctx:log(string.rep('x', 100000))"), limits: testLimits)
+    try? s.onCandle(symbol: 0, candle: candle(0), host: host)
+    #expect(s.logs.last.map { $0.utf8.count < 4200 } == true)
+    #expect(s.logs.last?.hasSuffix("(cut at 4096 bytes)") == true)
+  }
+
   @Test func garbageAloneNeverTripsTheMemoryLimit() {
     // 200 MB of short-lived strings through a 16 MB cap: the collector keeps up (an emergency
     // collection runs before the limit trips).
