@@ -57,7 +57,7 @@ import WickCore
 ///   tables): a hard deadline. A call still running `hardDeadlineSeconds` (2 s) past its budget
 ///   is given up: the watchdog marks the state abandoned and calls `LuaStrategy.onStuck`. A
 ///   backtest prints the error and exits 1; a live runner halts the strategy (exchange-side
-///   stops stay) and records an incident. The stuck thread is never resumed into the state.
+///   stops stay) and records an incident. The state is never called again.
 ///
 /// **Errors** name file:line, the callback and the candle time (`ScriptFailure`); a failing
 /// strategy never crashes the host.
