@@ -86,6 +86,7 @@ static inline wick_runtime *wick_runtime_create(size_t limit, size_t ceiling) {
   rt->limit = limit;
   rt->ceiling = ceiling;
   rt->pattern_steps = WICK_PATTERN_STEPS;
+  rt->trip_generation = ~0ULL;  // matches no generation until the watchdog sets it
   rt->symbol = -1;
   return rt;
 }
