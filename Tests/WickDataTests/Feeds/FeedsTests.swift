@@ -5,100 +5,73 @@ import WickTesting
 
 @testable import WickData
 
-/// The exchange feeds against a loopback mock exchange: pagination, faults, retries, resumption.
+/// The exchange feeds against a loopback mock exchange: faults, retries, resumption, repair.
+/// Every fetch starts with one server-time request (request 1), so kline requests count from 2.
 @Suite(.serialized) struct FeedsTests {
   let tf = Timeframe.oneMinute
 
-  func series(_ n: Int, seed: UInt64 = 3) -> [Candle] {
-    var s = CandleSynthesizer(seed: seed, timeframe: .oneMinute)
-    return (0..<n).map { _ in s.next() }
-  }
-
-  /// A fetcher on a fresh cache, talking to `mock`, with waits recorded instead of slept.
-  final class Rig {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-feeds-\(UUID().uuidString)")
-    let store: CandleStore
-    let fetcher: MarketDataFetcher
-    let requester: ExchangeRequester
-    var sleeps: [TimeInterval] = []
-    init(mock: MockExchange, api: ExchangeAPI, attempts: Int = 4, timeout: TimeInterval = 2) throws
-    {
-      store = try CandleStore(path: dir.appendingPathComponent("c.sqlite").path)
-      let client = try CurlHTTPClient(connectTimeout: 1, totalTimeout: timeout)
-      var recorded: [TimeInterval] = []
-      requester = ExchangeRequester(
-        transport: client, limiter: RateLimiter(rate: 1_000),
-        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.001),
-        sleep: { recorded.append($0) })
-      fetcher = MarketDataFetcher(
-        api: api, store: store, requester: requester, now: { mock.serverTime })
-      _ = recorded
-    }
-    func stored(_ exchange: String, _ tf: Timeframe = .oneMinute) throws -> [Candle] {
-      let c = try store.cursor(
-        series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: tf))
-      var out: [Candle] = []
-      while let x = try c.next() { out.append(x) }
-      return out
-    }
-    deinit { try? FileManager.default.removeItem(at: dir) }
-  }
-
   @Test(arguments: ["bybit", "binance"])
   func storesExactlyTheServedCandlesAcrossPages(exchange: String) throws {
-    let candles = series(5_000)
-    // The exchange's clock is where the last served candle has just closed.
+    let candles = syntheticCandles(5_000)
+    // The exchange's clock is a second past the close of the last served candle.
     let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 60_000)
+      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
     defer { mock.stop() }
-    let api: ExchangeAPI =
-      exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
-    let rig = try Rig(mock: mock, api: api)
+    let rig = try FeedRig(mock: mock, exchange: exchange)
     let s = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     #expect(s.candles == 5_000)
-    #expect(try rig.stored(api.storageName) == candles)
-    #expect(mock.requests.count == (exchange == "bybit" ? 5 : 4))
+    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    // One server-time request, then one per full page: Bybit 1000 a page, Binance futures 1500.
+    #expect(mock.requests.count == (exchange == "bybit" ? 1 + 5 : 1 + 4))
+    #expect(mock.requests.first?.hasSuffix("/time") == true)
   }
 
   @Test func secondRunFetchesOnlyWhatIsMissing() throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles[1_999].time + 60_000)
+      candles: candles, timeframe: tf, serverTime: candles[1_999].time + 61_000)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     #expect(
       try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
         .candles == 2_000)
-    mock.serverTime = candles.last!.time + 60_000
+    mock.serverTime = candles.last!.time + 61_000
     let before = mock.requests.count
     let s = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     #expect(s.candles == 1_000)
-    #expect(mock.requests.count == before + 1)
-    #expect(mock.requests.last?.contains("start=\(candles[2_000].time)") == true)
+    #expect(mock.requests.count == before + 2)  // the clock, then the one missing page
+    #expect(mock.klineRequests.last?.start == candles[2_000].time)
     #expect(try rig.stored("bybit") == candles)
+    // A third run has nothing to ask for but the time.
+    #expect(
+      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+        .candles == 0)
+    #expect(mock.requests.count == before + 3)
   }
 
-  @Test func pageQuirksAreCleanedUp() throws {
-    let candles = series(4_000)
-    let mock = try MockExchange(candles: candles, timeframe: tf)
+  @Test(arguments: ["bybit", "binance"])
+  func pageQuirksAreCleanedUp(exchange: String) throws {
+    let candles = syntheticCandles(4_000)
+    // The exchange's clock is half-way through the last candle: it lists it, still forming.
+    let mock = try MockExchange(
+      candles: candles, timeframe: tf, serverTime: candles.last!.time + 30_000)
     defer { mock.stop() }
-    mock.faults = [1: .forming, 2: .outOfOrder, 3: .duplicateBoundary, 4: .forming]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    mock.faults = [2: .overlap(3), 3: .outOfOrder, 4: .duplicateRows, 5: .overlap(1)]
+    let rig = try FeedRig(mock: mock, exchange: exchange)
     _ = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    let stored = try rig.stored("bybit")
-    #expect(stored == candles)  // no duplicate, nothing forming, in order
+    // No duplicate, nothing forming, in order.
+    #expect(try rig.stored(rig.fetcher.api.storageName) == Array(candles.dropLast()))
   }
 
   @Test func anEmptyPageIsSkippedNotFatal() throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [2: .emptyPage]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    mock.faults = [3: .emptyPage]  // the second window
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     let s = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     #expect(s.candles == 2_000)
@@ -112,10 +85,10 @@ import WickTesting
   }
 
   @Test func repairReportsGapsTheExchangeCannotFill() throws {
-    var candles = series(2_000)
+    var candles = syntheticCandles(2_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     _ = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     candles.removeSubrange(500..<510)  // plant a gap in the cache only...
@@ -131,77 +104,91 @@ import WickTesting
   }
 
   @Test func rateLimitAnswersAreRetriedHonouringRetryAfter() throws {
-    let candles = series(1_500)
+    let candles = syntheticCandles(1_500)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [1: .status(429, retryAfter: 3), 3: .retCode(10006, "Too many visits")]
-    var sleeps: [TimeInterval] = []
-    let store = try CandleStore(
-      path: FileManager.default.temporaryDirectory.appendingPathComponent(
-        "wick-429-\(UUID().uuidString).sqlite"
-      ).path)
-    let requester = ExchangeRequester(
-      transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 1_000),
-      retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001),
-      sleep: { sleeps.append($0) })
-    let fetcher = MarketDataFetcher(
-      api: BybitAPI(baseURL: mock.baseURL), store: store, requester: requester,
-      now: { mock.serverTime })
-    let s = try fetcher.fetchKlines(
+    mock.faults = [1: .status(429, retryAfter: 3), 3: .retCode(10006, "Too many visits!")]
+    let rig = try FeedRig(mock: mock, exchange: "bybit", attempts: 3)
+    let s = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     #expect(s.candles == 1_500)
-    #expect(sleeps.contains { $0 >= 3 })  // Retry-After: 3 was honoured
-    #expect(mock.requests.count == 4)  // 429, ok, 10006, ok
+    #expect(rig.sleeps.contains { $0 >= 3 })  // Retry-After: 3 was honoured
+    #expect(mock.requests.count == 5)  // time: 429, ok; klines: 10006, ok, ok
   }
 
   @Test(arguments: [503, 502, 500])
   func serverErrorsAreRetriedABoundedNumberOfTimes(status: Int) throws {
-    let candles = series(100)
+    let candles = syntheticCandles(100)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.alwaysFault = .status(status)
-    let rig = try Rig(mock: mock, api: BinanceAPI(baseURL: mock.baseURL), attempts: 4)
+    let rig = try FeedRig(mock: mock, exchange: "binance", attempts: 4)
     #expect(throws: WickError.self) {
       try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     }
     #expect(mock.requests.count == 4)
     #expect(try rig.stored("binance").isEmpty)
-  }
-
-  @Test func clientErrorsAreNotRetried() throws {
-    let candles = series(100)
-    let mock = try MockExchange(candles: candles, timeframe: tf)
-    defer { mock.stop() }
-    mock.alwaysFault = .status(400)
-    let rig = try Rig(mock: mock, api: BinanceAPI(baseURL: mock.baseURL))
+    // The same on a kline request after the clock synced.
+    mock.alwaysFault = nil
+    mock.faults = [6: .status(status), 7: .status(status), 8: .status(status), 9: .status(status)]
     #expect(throws: WickError.self) {
       try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     }
-    #expect(mock.requests.count == 1)
-    mock.alwaysFault = .retCode(10001, "params error")
-    let bybit = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    #expect(mock.requests.count == 9)
+    #expect(try rig.stored("binance").isEmpty)
+  }
+
+  @Test func clientErrorsAreNotRetried() throws {
+    let candles = syntheticCandles(100)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
+    defer { mock.stop() }
+    mock.faults = [2: .status(400)]
+    let rig = try FeedRig(mock: mock, exchange: "binance")
+    #expect(throws: WickError.self) {
+      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    }
+    #expect(mock.requests.count == 2)
+    mock.faults = [4: .retCode(10001, "params error")]
+    let bybit = try FeedRig(mock: mock, exchange: "bybit")
     do {
       _ = try bybit.fetcher.fetchKlines(
         symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
       Issue.record("no error")
     } catch {
+      #expect("\(error)".contains("/v5/market/kline?"), "\(error)")
       #expect("\(error)".contains("retCode 10001: params error"), "\(error)")
     }
-    #expect(mock.requests.count == 2)
+    #expect(mock.requests.count == 4)
+  }
+
+  @Test func aFailingClockSyncNamesTheRequest() throws {
+    let mock = try MockExchange(candles: syntheticCandles(10), timeframe: tf)
+    defer { mock.stop() }
+    mock.alwaysFault = .retCode(10002, "invalid request")
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
+    do {
+      _ = try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: 0, to: nil)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".contains("/v5/market/time: Bybit retCode 10002"), "\(error)")
+    }
+    #expect(mock.requests.count == 1)
   }
 
   @Test func resetsAndTimeoutsAreRetriedThenReported() throws {
-    let candles = series(500)
+    let candles = syntheticCandles(500)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [1: .reset, 2: .slow(1.5)]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 3, timeout: 0.4)
+    mock.faults = [2: .reset, 3: .slow(1.5)]
+    let rig = try FeedRig(
+      mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 3, timeout: 0.4)
     #expect(
       try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
         .candles == 500)
-    #expect(mock.requests.count == 3)
+    #expect(mock.requests.count == 4)
     mock.alwaysFault = .slow(1.5)
-    let slow = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 2, timeout: 0.3)
+    let slow = try FeedRig(
+      mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 2, timeout: 0.3)
     do {
       _ = try slow.fetcher.fetchKlines(
         symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
@@ -213,11 +200,11 @@ import WickTesting
 
   @Test(arguments: ["truncated", "wrongTypes"])
   func malformedBodiesNameTheRequestAndKeepWholePages(fault: String) throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [3: fault == "truncated" ? .truncated : .wrongTypes]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    mock.faults = [4: fault == "truncated" ? .truncated : .wrongTypes]  // the third window
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     do {
       _ = try rig.fetcher.fetchKlines(
         symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
@@ -228,37 +215,20 @@ import WickTesting
         "\(error)".contains(fault == "truncated" ? "malformed response" : "unexpected response"),
         "\(error)")
     }
-    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))  // the two good pages, nothing of the third
+    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))  // the two good windows, nothing of the third
     mock.faults = [:]
     _ = try rig.fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
     #expect(try rig.stored("bybit") == candles)
   }
 
-  @Test(arguments: ["bybit", "binance"])
-  func fundingRatesKeepTheirSignAndTime(exchange: String) throws {
-    let candles = series(10)
-    let t0 = candles[0].time
-    let rates = (0..<500).map {
-      FundingRate(time: t0 + Int64($0) * 8 * 3_600_000, rate: $0 % 3 == 0 ? -0.0001 : 0.0002)
-    }
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, funding: rates, serverTime: rates.last!.time + 1)
-    defer { mock.stop() }
-    let api: ExchangeAPI =
-      exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
-    let rig = try Rig(mock: mock, api: api)
-    #expect(try rig.fetcher.fetchFunding(symbol: "BTCUSDT", from: t0, to: nil) == 500)
-    #expect(try rig.store.fundingRates(exchange: api.storageName, symbol: "BTCUSDT") == rates)
-  }
-
-  /// Ctrl-C stops after the page in flight: whole pages stay, and the next run continues.
+  /// Ctrl-C stops after the window in flight: whole windows stay, and the next run continues.
   @Test func anInterruptedFetchLeavesWholePagesAndResumes() throws {
-    let candles = series(4_000)
+    let candles = syntheticCandles(4_000)
     let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 60_000)
+      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     var pages = 0
     rig.fetcher.onProgress = { _ in
       pages += 1
@@ -276,6 +246,39 @@ import WickTesting
     #expect(try rig.stored("bybit") == candles)
   }
 
+  /// Asking for older history than the cache holds fetches it newest window first, so an
+  /// interrupted run leaves one contiguous run that the next extends; nothing is stored twice.
+  @Test(arguments: ["bybit", "binance"])
+  func olderHistoryIsFetchedBackwardsAndResumes(exchange: String) throws {
+    let candles = syntheticCandles(6_000)
+    let mock = try MockExchange(
+      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    defer { mock.stop() }
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    let name = rig.fetcher.api.storageName
+    _ = try rig.fetcher.fetchKlines(
+      symbol: "BTCUSDT", timeframe: tf, from: candles[4_500].time, to: nil)
+    var windows = 0
+    rig.fetcher.onProgress = { _ in
+      windows += 1
+      if windows == 2 { FetchInterrupt.requested = 1 }
+    }
+    let first = try rig.fetcher.fetchKlines(
+      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    FetchInterrupt.requested = 0
+    #expect(first.interrupted)
+    let page = rig.fetcher.api.klineLimit
+    #expect(try rig.stored(name) == Array(candles[(4_500 - 2 * page)...]))
+    rig.fetcher.onProgress = nil
+    let second = try rig.fetcher.fetchKlines(
+      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    #expect(second.candles == 4_500 - 2 * page)
+    #expect(try rig.stored(name) == candles)
+    #expect(
+      try rig.store.gaps(series: SeriesKey(exchange: name, symbol: "BTCUSDT", timeframe: tf))
+        .isEmpty)
+  }
+
   @Test func serverClockMeasuresTheOffset() throws {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     let mock = try MockExchange(candles: [], timeframe: tf, serverTime: now + 60_000)
@@ -286,6 +289,7 @@ import WickTesting
       requester: ExchangeRequester(transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 100))
     )
     #expect(abs(clock.offsetMilliseconds - 60_000) < 2_000)
+    #expect(clock.earliestNow() <= clock.now())
   }
 
   @Test func unsupportedTimeframesAreNamed() {

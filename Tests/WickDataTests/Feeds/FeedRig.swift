@@ -1,0 +1,74 @@
+import Foundation
+import WickCore
+import WickTesting
+
+@testable import WickData
+
+/// A fetcher on a fresh cache talking to `mock`, with every wait (backoff, Retry-After, the rate
+/// limiter's quota blocks) recorded instead of slept.
+final class FeedRig {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "wick-feeds-\(UUID().uuidString)")
+  let store: CandleStore
+  let fetcher: MarketDataFetcher
+  let requester: ExchangeRequester
+  private let waits = WaitLog()
+  var sleeps: [TimeInterval] { waits.seconds }
+
+  init(mock: MockExchange, api: ExchangeAPI, attempts: Int = 4, timeout: TimeInterval = 2) throws {
+    store = try CandleStore(path: dir.appendingPathComponent("c.sqlite").path)
+    let client = try CurlHTTPClient(connectTimeout: 1, totalTimeout: timeout)
+    let waits = self.waits
+    requester = ExchangeRequester(
+      transport: client,
+      limiter: RateLimiter(rate: 1_000, sleep: { waits.seconds.append($0) }),
+      retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.001),
+      sleep: { waits.seconds.append($0) })
+    fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
+  }
+
+  convenience init(mock: MockExchange, exchange: String, attempts: Int = 4) throws {
+    try self.init(mock: mock, api: feedAPI(exchange, mock), attempts: attempts)
+  }
+
+  func stored(_ exchange: String, _ tf: Timeframe = .oneMinute) throws -> [Candle] {
+    let c = try store.cursor(
+      series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: tf))
+    var out: [Candle] = []
+    while let x = try c.next() { out.append(x) }
+    return out
+  }
+
+  deinit { try? FileManager.default.removeItem(at: dir) }
+}
+
+private final class WaitLog: @unchecked Sendable {
+  var seconds: [TimeInterval] = []
+}
+
+/// Bybit linear or Binance USDT-M futures on the mock.
+func feedAPI(_ exchange: String, _ mock: MockExchange) -> ExchangeAPI {
+  exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
+}
+
+/// `n` synthetic 1m candles (or of `tf`) from `start`.
+func syntheticCandles(
+  _ n: Int, seed: UInt64 = 3, timeframe tf: Timeframe = .oneMinute,
+  start: Int64 = CandleSynthesizer.defaultStart
+) -> [Candle] {
+  var s = CandleSynthesizer(seed: seed, timeframe: tf, start: start)
+  return (0..<n).map { _ in s.next() }
+}
+
+extension MockExchange {
+  /// The kline requests received, in order.
+  var klineRequests: [Received] {
+    received.filter { $0.path.hasSuffix("kline") || $0.path.hasSuffix("klines") }
+  }
+}
+
+extension MockExchange.Received {
+  /// The requested range's inclusive end (Bybit `end`, Binance `endTime`).
+  var end: Int64? { parameter("end") ?? parameter("endTime") }
+  var start: Int64? { parameter("start") ?? parameter("startTime") }
+}
