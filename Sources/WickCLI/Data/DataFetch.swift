@@ -103,8 +103,10 @@ struct DataFetch: ParsableCommand {
   @Option(help: "The symbol, e.g. BTCUSDT.") var symbol: String
   @Option(help: "The candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String
   @Option(help: "Start time (ISO-8601 UTC).") var from: String
-  @Option(help: "End time (ISO-8601 UTC, exclusive; default: the last closed candle).") var to:
-    String?
+  @Option(
+    help:
+      "End time (ISO-8601 UTC, exclusive; default and limit: the last candle closed by the exchange's clock)."
+  ) var to: String?
   @Flag(help: "Skip funding-rate history.") var noFunding = false
 
   func run() throws {
@@ -123,13 +125,19 @@ struct DataFetch: ParsableCommand {
       let summary = try fetcher.fetchKlines(symbol: symbol, timeframe: tf, from: start, to: end)
       progress.finish()
       if let clock = summary.clock { noteSkew(clock, exchange: api.storageName) }
-      if let end, end > summary.to {
+      let lastClosedEnd = tf.floor(summary.closedBy)
+      if start >= lastClosedEnd {
         printError(
-          "note: --to \(UTCTime.iso(end)) is past the last candle closed on \(api.storageName)'s clock; stopping at \(UTCTime.iso(summary.to))"
+          "note: no candle from --from \(UTCTime.iso(start)) has closed yet on \(api.storageName)'s clock (\(UTCTime.iso(summary.closedBy))); nothing to fetch"
+        )
+      } else if let end, end > lastClosedEnd {
+        printError(
+          "note: --to \(UTCTime.iso(end)) is past \(api.storageName)'s clock (\(UTCTime.iso(summary.closedBy))); stopping after its last closed candle, at \(UTCTime.iso(lastClosedEnd))"
         )
       }
       var line =
-        "fetch: \(summary.candles) new candles \(api.storageName) \(symbol) \(tf) in \(summary.requests) requests (\(elapsed(since: began))), closed candles up to \(UTCTime.iso(summary.to))"
+        "fetch: \(summary.candles) new candles \(api.storageName) \(symbol) \(tf) in \(summary.requests) requests (\(elapsed(since: began)))"
+      if summary.to > summary.from { line += ", closed candles up to \(UTCTime.iso(summary.to))" }
       if !noFunding && !summary.interrupted {
         let rates = try fetcher.fetchFunding(symbol: symbol, from: start, to: end)
         line += ", \(rates) funding rates"

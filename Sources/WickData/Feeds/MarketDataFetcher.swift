@@ -27,8 +27,10 @@ public struct FetchSummary: Sendable, Equatable {
   /// The range asked for, after alignment and the closed-candle cut: `[from, to)`.
   public var from: Int64 = 0
   public var to: Int64 = 0
-  /// The exchange's clock as synced at the start.
+  /// The exchange's clock as synced at the start, and its earliest reading then: no candle
+  /// ending after `closedBy` was stored.
   public var clock: ServerClock?
+  public var closedBy: Int64 = 0
   public var interrupted = false
   /// Gaps the exchange itself has no data for (repair reports them instead of looping).
   public var unfilledGaps: [CandleGap] = []
@@ -77,7 +79,8 @@ public final class MarketDataFetcher {
   {
     let series = SeriesKey(exchange: api.storageName, symbol: symbol, timeframe: tf)
     let (range, closedBy) = try closedRange(timeframe: tf, from: from, to: to)
-    var summary = FetchSummary(from: range.lowerBound, to: range.upperBound, clock: clock)
+    var summary = FetchSummary(
+      from: range.lowerBound, to: range.upperBound, clock: clock, closedBy: closedBy)
     var windows: [Range<Int64>] = []
     if let first = try store.firstTime(series: series),
       let last = try store.lastTime(series: series)
@@ -112,7 +115,7 @@ public final class MarketDataFetcher {
   public func repair(symbol: String, timeframe tf: Timeframe) throws -> FetchSummary {
     let series = SeriesKey(exchange: api.storageName, symbol: symbol, timeframe: tf)
     let closedBy = try syncClock().earliestNow()
-    var summary = FetchSummary(clock: clock)
+    var summary = FetchSummary(clock: clock, closedBy: closedBy)
     for gap in try store.gaps(series: series) {
       if FetchInterrupt.requested != 0 { break }
       let range = gap.from..<min(gap.to, tf.floor(closedBy))
