@@ -103,3 +103,24 @@ import WickTesting
     }
   }
 }
+
+/// The server stamps its time somewhere inside the round trip: a slow answer widens the
+/// uncertainty, and the closed-candle cut stays on the safe side of it.
+@Suite(.serialized) struct ServerClockLatencyTests {
+  @Test func aSlowTimeAnswerKeepsTheCutConservative() throws {
+    let mock = try MockExchange(candles: [], timeframe: .oneMinute)
+    defer { mock.stop() }
+    mock.clock = .skewed(by: -7_200_000)
+    mock.faults = [1: .slow(0.4)]  // stamped on arrival, answered 0.4 s later
+    let requester = ExchangeRequester(
+      transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 100))
+    let clock = try ServerClock.measure(api: BybitAPI(baseURL: mock.baseURL), requester: requester)
+    #expect(clock.roundTripMilliseconds >= 400)
+    // The earliest reading is never ahead of the exchange's real clock, and the estimate is
+    // within half the round trip of it.
+    let (earliest, estimate) = (clock.earliestNow(), clock.now())
+    let truth = mock.serverTime
+    #expect(earliest <= truth)
+    #expect(abs(estimate - truth) <= clock.roundTripMilliseconds / 2 + 50)
+  }
+}
