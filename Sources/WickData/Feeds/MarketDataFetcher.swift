@@ -118,7 +118,8 @@ public final class MarketDataFetcher {
     var summary = FetchSummary(clock: clock, closedBy: closedBy)
     for gap in try store.gaps(series: series) {
       if FetchInterrupt.requested != 0 { break }
-      let range = gap.from..<min(gap.to, tf.floor(closedBy))
+      // Only what has closed on the exchange's clock (a cache may hold imported candles past it).
+      let range = gap.from..<max(gap.from, min(gap.to, tf.floor(closedBy)))
       let got = try fetchAndStore(
         series: series, windows: windows(range, tf), closedBy: closedBy, replace: true,
         summary: &summary)

@@ -46,9 +46,13 @@ private final class WaitLog: @unchecked Sendable {
   var seconds: [TimeInterval] = []
 }
 
-/// Bybit linear or Binance USDT-M futures on the mock.
+/// Bybit linear, Binance spot (`binance-spot`) or Binance USDT-M futures on the mock.
 func feedAPI(_ exchange: String, _ mock: MockExchange) -> ExchangeAPI {
-  exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
+  switch exchange {
+  case "bybit": BybitAPI(baseURL: mock.baseURL)
+  case "binance-spot": BinanceAPI(market: .spot, baseURL: mock.baseURL)
+  default: BinanceAPI(baseURL: mock.baseURL)
+  }
 }
 
 /// `n` synthetic 1m candles (or of `tf`) from `start`.

@@ -19,7 +19,10 @@ import WickTesting
     }
   }
 
-  @Test(arguments: [("bybit", 200), ("bybit", 1_000), ("binance", 300), ("binance", 1_500)])
+  @Test(arguments: [
+    ("bybit", 200), ("bybit", 1_000), ("binance", 300), ("binance", 1_500),
+    ("binance-spot", 400), ("binance-spot", 1_000),
+  ])
   func everyWindowIsCoveredWhateverThePageCap(exchange: String, cap: Int) throws {
     let candles = syntheticCandles(5_000)
     let mock = try MockExchange(

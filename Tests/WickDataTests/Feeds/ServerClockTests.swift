@@ -22,7 +22,7 @@ import WickTesting
     return (mock, candles)
   }
 
-  @Test(arguments: ["bybit", "binance"], [3, -3])
+  @Test(arguments: ["bybit", "binance", "binance-spot"], [3, -3])
   func closedCandlesAreJudgedByTheExchangesClock(exchange: String, hours: Int64) throws {
     for to in [nil, Int64(Date().timeIntervalSince1970 * 1000) + 24 * Self.hour] {
       let (mock, candles) = try skewedExchange(hours: hours)
