@@ -27,13 +27,9 @@ extension MockExchange {
       let page = klines(
         start: start ?? 0, end: r.query["endTime"] ?? Int64.max, limit: Int(limit),
         newest: start == nil, r)
-      let wrong: Bool = { if case .wrongTypes? = r.fault { true } else { false } }()
-      let rows = ordered(page, newestFirst: newestFirst(documented: false, r)) { $0.time }
-        .enumerated().map { i, c in
-          let open = wrong && i == 0 ? "{\"x\":1}" : "\"\(c.open)\""
-          return
-            "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
-        }
+      let rows = listed(page, newestFirst: false, r) { c, open in
+        "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
+      }
       return Answer(
         200, "[\(rows.joined(separator: ","))]", headers: [("X-MBX-USED-WEIGHT-1M", "10")])
     case "/fapi/v1/fundingRate":

@@ -30,13 +30,9 @@ extension MockExchange {
       let page = klines(
         start: r.query["start"] ?? 0, end: r.query["end"] ?? Int64.max, limit: Int(limit),
         newest: true, r)
-      let wrong: Bool = { if case .wrongTypes? = r.fault { true } else { false } }()
-      let rows = ordered(page, newestFirst: newestFirst(documented: true, r)) { $0.time }
-        .enumerated().map { i, c in
-          let open = wrong && i == 0 ? "{\"x\":1}" : "\"\(c.open)\""
-          return
-            "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
-        }
+      let rows = listed(page, newestFirst: true, r) { c, open in
+        "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
+      }
       return bybitList(rows, extra: "\"symbol\":\"BTCUSDT\",", r)
     case "/v5/market/funding/history":
       if r.query["startTime"] != nil && r.query["endTime"] == nil {

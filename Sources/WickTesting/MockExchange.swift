@@ -300,7 +300,19 @@ public final class MockExchange: @unchecked Sendable {
     return page
   }
 
-  /// Whether the page is listed newest first: `documented` unless the fault says otherwise.
+  /// A kline page as JSON rows in the exchange's documented order (the other under
+  /// `.outOfOrder`); `row` formats a candle given its open price field, which `.wrongTypes`
+  /// turns into an object in the first row.
+  func listed(
+    _ page: [Candle], newestFirst documented: Bool, _ r: Request,
+    row: (Candle, _ open: String) -> String
+  ) -> [String] {
+    let wrong: Bool = { if case .wrongTypes? = r.fault { true } else { false } }()
+    return ordered(page, newestFirst: newestFirst(documented: documented, r)) { $0.time }
+      .enumerated().map { i, c in row(c, wrong && i == 0 ? "{\"x\":1}" : "\"\(c.open)\"") }
+  }
+
+  /// Whether a page is listed newest first: `documented` unless the fault says otherwise.
   func newestFirst(documented: Bool, _ r: Request) -> Bool {
     if case .outOfOrder? = r.fault { return !documented }
     return documented

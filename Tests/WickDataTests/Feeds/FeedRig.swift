@@ -31,9 +31,30 @@ final class FeedRig {
     try self.init(mock: mock, api: feedAPI(exchange, mock), attempts: attempts)
   }
 
-  func stored(_ exchange: String, _ tf: Timeframe = .oneMinute) throws -> [Candle] {
+  /// BTCUSDT 1m (or `tf`) candles from `from` up to the exchange's last closed one (or `to`).
+  func fetch(from: Int64, to: Int64? = nil, _ tf: Timeframe = .oneMinute) throws -> FetchSummary {
+    try fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: from, to: to)
+  }
+
+  /// `fetch(from:)` stopped as Ctrl-C would stop it, once `windows` windows are written.
+  func fetchInterrupted(afterWindows windows: Int, from: Int64) throws -> FetchSummary {
+    var written = 0
+    fetcher.onProgress = { _ in
+      written += 1
+      if written == windows { FetchInterrupt.requested = 1 }
+    }
+    defer {
+      FetchInterrupt.requested = 0
+      fetcher.onProgress = nil
+    }
+    return try fetch(from: from)
+  }
+
+  /// The BTCUSDT candles stored for this exchange (or `exchange`), in time order.
+  func stored(_ exchange: String? = nil, _ tf: Timeframe = .oneMinute) throws -> [Candle] {
     let c = try store.cursor(
-      series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: tf))
+      series: SeriesKey(
+        exchange: exchange ?? fetcher.api.storageName, symbol: "BTCUSDT", timeframe: tf))
     var out: [Candle] = []
     while let x = try c.next() { out.append(x) }
     return out

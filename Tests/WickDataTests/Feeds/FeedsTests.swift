@@ -14,14 +14,12 @@ import WickTesting
   func storesExactlyTheServedCandlesAcrossPages(exchange: String) throws {
     let candles = syntheticCandles(5_000)
     // The exchange's clock is a second past the close of the last served candle.
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 5_000)
-    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    #expect(try rig.stored() == candles)
     // One server-time request, then one per full page: Bybit 1000 a page, Binance futures 1500.
     #expect(mock.requests.count == (exchange == "bybit" ? 1 + 5 : 1 + 4))
     #expect(mock.requests.first?.hasSuffix("/time") == true)
@@ -34,19 +32,18 @@ import WickTesting
     defer { mock.stop() }
     let rig = try FeedRig(mock: mock, exchange: "bybit")
     #expect(
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
         .candles == 2_000)
     mock.serverTime = candles.last!.time + 61_000
     let before = mock.requests.count
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 1_000)
     #expect(mock.requests.count == before + 2)  // the clock, then the one missing page
     #expect(mock.klineRequests.last?.start == candles[2_000].time)
     #expect(try rig.stored("bybit") == candles)
     // A third run has nothing to ask for but the time.
     #expect(
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
         .candles == 0)
     #expect(mock.requests.count == before + 3)
   }
@@ -60,10 +57,9 @@ import WickTesting
     defer { mock.stop() }
     mock.faults = [2: .overlap(3), 3: .outOfOrder, 4: .duplicateRows, 5: .overlap(1)]
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    _ = try rig.fetch(from: candles[0].time)
     // No duplicate, nothing forming, in order.
-    #expect(try rig.stored(rig.fetcher.api.storageName) == Array(candles.dropLast()))
+    #expect(try rig.stored() == Array(candles.dropLast()))
   }
 
   @Test func anEmptyPageIsSkippedNotFatal() throws {
@@ -72,8 +68,7 @@ import WickTesting
     defer { mock.stop() }
     mock.faults = [3: .emptyPage]  // the second window
     let rig = try FeedRig(mock: mock, exchange: "bybit")
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 2_000)
     // The hole shows up as a gap, which repair fills.
     #expect(
@@ -89,8 +84,7 @@ import WickTesting
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     let rig = try FeedRig(mock: mock, exchange: "bybit")
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    _ = try rig.fetch(from: candles[0].time)
     candles.removeSubrange(500..<510)  // plant a gap in the cache only...
     try rig.store.database.write { db in
       try db.execute(
@@ -109,8 +103,7 @@ import WickTesting
     defer { mock.stop() }
     mock.faults = [1: .status(429, retryAfter: 3), 3: .retCode(10006, "Too many visits!")]
     let rig = try FeedRig(mock: mock, exchange: "bybit", attempts: 3)
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 1_500)
     #expect(rig.sleeps.contains { $0 >= 3 })  // Retry-After: 3 was honoured
     #expect(mock.requests.count == 5)  // time: 429, ok; klines: 10006, ok, ok
@@ -124,7 +117,7 @@ import WickTesting
     mock.alwaysFault = .status(status)
     let rig = try FeedRig(mock: mock, exchange: "binance", attempts: 4)
     #expect(throws: WickError.self) {
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
     }
     #expect(mock.requests.count == 4)
     #expect(try rig.stored("binance").isEmpty)
@@ -132,7 +125,7 @@ import WickTesting
     mock.alwaysFault = nil
     mock.faults = [6: .status(status), 7: .status(status), 8: .status(status), 9: .status(status)]
     #expect(throws: WickError.self) {
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
     }
     #expect(mock.requests.count == 9)
     #expect(try rig.stored("binance").isEmpty)
@@ -145,14 +138,13 @@ import WickTesting
     mock.faults = [2: .status(400)]
     let rig = try FeedRig(mock: mock, exchange: "binance")
     #expect(throws: WickError.self) {
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
     }
     #expect(mock.requests.count == 2)
     mock.faults = [4: .retCode(10001, "params error")]
     let bybit = try FeedRig(mock: mock, exchange: "bybit")
     do {
-      _ = try bybit.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try bybit.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("/v5/market/kline?"), "\(error)")
@@ -167,7 +159,7 @@ import WickTesting
     mock.alwaysFault = .retCode(10002, "invalid request")
     let rig = try FeedRig(mock: mock, exchange: "bybit")
     do {
-      _ = try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: 0, to: nil)
+      _ = try rig.fetch(from: 0)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("/v5/market/time: Bybit retCode 10002"), "\(error)")
@@ -183,15 +175,14 @@ import WickTesting
     let rig = try FeedRig(
       mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 3, timeout: 0.4)
     #expect(
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
         .candles == 500)
     #expect(mock.requests.count == 4)
     mock.alwaysFault = .slow(1.5)
     let slow = try FeedRig(
       mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 2, timeout: 0.3)
     do {
-      _ = try slow.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try slow.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("gave up after 2 attempts: timed out"), "\(error)")
@@ -206,8 +197,7 @@ import WickTesting
     mock.faults = [4: fault == "truncated" ? .truncated : .wrongTypes]  // the third window
     let rig = try FeedRig(mock: mock, exchange: "bybit")
     do {
-      _ = try rig.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try rig.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("GET http://127.0.0.1:\(mock.port)/v5/market/kline?"), "\(error)")
@@ -217,33 +207,22 @@ import WickTesting
     }
     #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))  // the two good windows, nothing of the third
     mock.faults = [:]
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    _ = try rig.fetch(from: candles[0].time)
     #expect(try rig.stored("bybit") == candles)
   }
 
   /// Ctrl-C stops after the window in flight: whole windows stay, and the next run continues.
   @Test func anInterruptedFetchLeavesWholePagesAndResumes() throws {
     let candles = syntheticCandles(4_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     let rig = try FeedRig(mock: mock, exchange: "bybit")
-    var pages = 0
-    rig.fetcher.onProgress = { _ in
-      pages += 1
-      if pages == 2 { FetchInterrupt.requested = 1 }
-    }
-    let first = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    FetchInterrupt.requested = 0
+    let first = try rig.fetchInterrupted(afterWindows: 2, from: candles[0].time)
     #expect(first.interrupted)
-    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))
-    rig.fetcher.onProgress = nil
-    let second = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    #expect(try rig.stored() == Array(candles.prefix(2_000)))
+    let second = try rig.fetch(from: candles[0].time)
     #expect(second.candles == 2_000 && !second.interrupted)
-    #expect(try rig.stored("bybit") == candles)
+    #expect(try rig.stored() == candles)
   }
 
   /// Asking for older history than the cache holds fetches it newest window first, so an
@@ -251,32 +230,20 @@ import WickTesting
   @Test(arguments: ["bybit", "binance"])
   func olderHistoryIsFetchedBackwardsAndResumes(exchange: String) throws {
     let candles = syntheticCandles(6_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    let name = rig.fetcher.api.storageName
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[4_500].time, to: nil)
-    var windows = 0
-    rig.fetcher.onProgress = { _ in
-      windows += 1
-      if windows == 2 { FetchInterrupt.requested = 1 }
-    }
-    let first = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    FetchInterrupt.requested = 0
+    _ = try rig.fetch(from: candles[4_500].time)
+    let first = try rig.fetchInterrupted(afterWindows: 2, from: candles[0].time)
     #expect(first.interrupted)
     let page = rig.fetcher.api.klineLimit
-    #expect(try rig.stored(name) == Array(candles[(4_500 - 2 * page)...]))
-    rig.fetcher.onProgress = nil
-    let second = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    #expect(try rig.stored() == Array(candles[(4_500 - 2 * page)...]))
+    let second = try rig.fetch(from: candles[0].time)
     #expect(second.candles == 4_500 - 2 * page)
-    #expect(try rig.stored(name) == candles)
-    #expect(
-      try rig.store.gaps(series: SeriesKey(exchange: name, symbol: "BTCUSDT", timeframe: tf))
-        .isEmpty)
+    #expect(try rig.stored() == candles)
+    let series = SeriesKey(
+      exchange: rig.fetcher.api.storageName, symbol: "BTCUSDT", timeframe: tf)
+    #expect(try rig.store.gaps(series: series).isEmpty)
   }
 
   @Test func serverClockMeasuresTheOffset() throws {

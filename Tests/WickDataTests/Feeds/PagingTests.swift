@@ -25,15 +25,13 @@ import WickTesting
   ])
   func everyWindowIsCoveredWhateverThePageCap(exchange: String, cap: Int) throws {
     let candles = syntheticCandles(5_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.pageCap = cap
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 5_000)
-    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    #expect(try rig.stored() == candles)
     let limit = rig.fetcher.api.klineLimit
     // As few requests as the cap allows: no request asks again for rows it already has.
     #expect(s.requests == pages(5_000, window: limit, perPage: cap))
@@ -45,13 +43,11 @@ import WickTesting
   /// window below the oldest row received so far — never past it, never the same rows twice.
   @Test func bybitIsAskedForTheOlderPartUntilTheWindowStart() throws {
     let candles = syntheticCandles(1_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.pageCap = 200
     let rig = try FeedRig(mock: mock, exchange: "bybit")
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    _ = try rig.fetch(from: candles[0].time)
     let asked = mock.klineRequests
     #expect(asked.map(\.start) == Array(repeating: candles[0].time, count: 5))
     #expect(asked.map(\.end) == [1_000, 800, 600, 400, 200].map { candles[$0 - 1].time + 59_999 })
@@ -63,14 +59,12 @@ import WickTesting
   @Test(arguments: ["bybit", "binance"])
   func aShortPageMidHistoryIsFollowedByTheRest(exchange: String) throws {
     let candles = syntheticCandles(4_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.faults = [3: .shortPage(37), 4: .shortPage(1)]
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    let s = try rig.fetch(from: candles[0].time)
+    #expect(try rig.stored() == candles)
     let full = pages(4_000, window: rig.fetcher.api.klineLimit, perPage: rig.fetcher.api.klineLimit)
     #expect(s.requests == full + 2)
   }
@@ -80,8 +74,7 @@ import WickTesting
   @Test(arguments: ["bybit", "binance"])
   func overlapsAndDuplicatesAreStoredOnce(exchange: String) throws {
     let candles = syntheticCandles(3_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.pageCap = 250
     mock.faults = [
@@ -89,12 +82,10 @@ import WickTesting
       8: .duplicateRows, 9: .shortPage(10),
     ]
     let rig = try FeedRig(mock: mock, exchange: exchange)
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    _ = try rig.fetch(from: candles[0].time)
+    #expect(try rig.stored() == candles)
     // The same again stores nothing more and asks only for the time.
-    let again = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let again = try rig.fetch(from: candles[0].time)
     #expect(again.candles == 0 && again.requests == 0)
   }
 
@@ -109,14 +100,13 @@ import WickTesting
     mock.faults = [3: .overlap(250)]
     let rig = try FeedRig(mock: mock, exchange: exchange)
     do {
-      _ = try rig.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try rig.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("none inside the requested range"), "\(error)")
       #expect("\(error)".contains("GET http://127.0.0.1:\(mock.port)/"), "\(error)")
     }
-    #expect(try rig.stored(rig.fetcher.api.storageName).isEmpty)  // the window stays unwritten
+    #expect(try rig.stored().isEmpty)  // the window stays unwritten
   }
 
   /// Where the exchange has no data (before a listing, a maintenance hole), the fetcher asks
@@ -125,15 +115,13 @@ import WickTesting
   func holesInTheExchangesDataCostOneRequestEach(exchange: String) throws {
     var candles = syntheticCandles(3_000)
     candles.removeSubrange(1_200..<1_300)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 61_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.pageCap = 500
     let rig = try FeedRig(mock: mock, exchange: exchange)
     // From a day before the listing.
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time - 86_400_000, to: nil)
-    #expect(try rig.stored(rig.fetcher.api.storageName) == candles)
+    let s = try rig.fetch(from: candles[0].time - 86_400_000)
+    #expect(try rig.stored() == candles)
     #expect(s.requests < 30)
     let gaps = try rig.store.gaps(
       series: SeriesKey(exchange: rig.fetcher.api.storageName, symbol: "BTCUSDT", timeframe: tf))
