@@ -62,6 +62,11 @@ public final class MockExchange: @unchecked Sendable {
     public var path: Substring { target.split(separator: "?").first ?? "" }
     /// An integer query parameter.
     public func parameter(_ name: String) -> Int64? { MockExchange.query(target)[name] }
+    /// The requested range's start and inclusive end (Bybit `start`/`end`, Binance and funding
+    /// `startTime`/`endTime`).
+    public var start: Int64? { parameter("start") ?? parameter("startTime") }
+    public var end: Int64? { parameter("end") ?? parameter("endTime") }
+    public var isKline: Bool { path.hasSuffix("/kline") || path.hasSuffix("/klines") }
   }
 
   /// Served in time order (kept sorted).
@@ -100,6 +105,8 @@ public final class MockExchange: @unchecked Sendable {
   public var requests: [String] { lock.withLock { log.map(\.target) } }
   /// Requests received with the exchange's clock when each arrived.
   public var received: [Received] { lock.withLock { log } }
+  /// The kline requests received, in order.
+  public var klineRequests: [Received] { received.filter(\.isKline) }
 
   /// `serverTime` defaults to a fixed clock a second past the last candle's close.
   public init(

@@ -61,17 +61,12 @@ import WickTesting
     // Without --to: the same again; a re-run stores nothing twice and asks for no candles.
     let open = dir.appendingPathComponent("open.sqlite").path
     try fetch(db: open, to: nil)
-    let klineRequests = mock.received.filter {
-      $0.path.hasSuffix("kline") || $0.path.hasSuffix("klines")
-    }
+    let klineRequests = mock.klineRequests
     try fetch(db: open, to: nil)
     #expect(try stored(open) == Array(candles.prefix(720)))
-    #expect(
-      mock.received.filter { $0.path.hasSuffix("kline") || $0.path.hasSuffix("klines") }.count
-        == klineRequests.count)
+    #expect(mock.klineRequests.count == klineRequests.count)
     for request in klineRequests {
-      let end = request.parameter("end") ?? request.parameter("endTime")
-      #expect(end.map { $0 < tf.floor(request.serverTime) } == true, "\(request.target)")
+      #expect(request.end.map { $0 < tf.floor(request.serverTime) } == true, "\(request.target)")
     }
   }
 }

@@ -252,8 +252,8 @@ public final class MarketDataFetcher {
     return (candles, requests)
   }
 
-  /// One kline request for `part`: the rows inside it that are aligned and closed by
-  /// `closedBy` (the exchange also lists the forming candle), each checked for sanity.
+  /// One kline request for `part`: the rows inside it that are closed by `closedBy` (the
+  /// exchange also lists the forming candle), each checked for sanity and alignment.
   private func klines(series: SeriesKey, in part: Range<Int64>, closedBy: Int64) throws
     -> [Candle]
   {
@@ -265,10 +265,16 @@ public final class MarketDataFetcher {
     try requireSomeInside(rows.map(\.time), part, url)
     var kept: [Candle] = []
     kept.reserveCapacity(rows.count)
-    for c in rows where part.contains(c.time) && c.time % tf == 0 && c.time + tf <= closedBy {
+    for c in rows where part.contains(c.time) && c.time + tf <= closedBy {
       if let reason = c.invalidReason {
         throw WickError.exchange(
           "GET \(url): candle at \(UTCTime.iso(c.time)) is invalid: \(reason)")
+      }
+      // Dropping it would leave a hole nobody could repair (e.g. weeks that open on Mondays).
+      guard series.timeframe.floor(c.time) == c.time else {
+        throw WickError.exchange(
+          "GET \(url): candle at \(UTCTime.iso(c.time)) does not open on a \(series.timeframe) boundary of UTC"
+        )
       }
       kept.append(c)
     }

@@ -84,16 +84,3 @@ func syntheticCandles(
   var s = CandleSynthesizer(seed: seed, timeframe: tf, start: start)
   return (0..<n).map { _ in s.next() }
 }
-
-extension MockExchange {
-  /// The kline requests received, in order.
-  var klineRequests: [Received] {
-    received.filter { $0.path.hasSuffix("kline") || $0.path.hasSuffix("klines") }
-  }
-}
-
-extension MockExchange.Received {
-  /// The requested range's inclusive end (Bybit `end`, Binance `endTime`).
-  var end: Int64? { parameter("end") ?? parameter("endTime") }
-  var start: Int64? { parameter("start") ?? parameter("startTime") }
-}

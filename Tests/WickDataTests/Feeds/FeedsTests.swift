@@ -211,6 +211,27 @@ import WickTesting
     #expect(try rig.stored("bybit") == candles)
   }
 
+  /// A candle that does not open on a timeframe boundary (Bybit's and Binance's weeks open on
+  /// Mondays) cannot be stored or repaired: an error naming it, not a silent hole.
+  @Test(arguments: ["bybit", "binance"])
+  func misalignedCandlesAreNamed(exchange: String) throws {
+    let candles = syntheticCandles(100).map {
+      Candle(
+        time: $0.time + 30_000, open: $0.open, high: $0.high, low: $0.low, close: $0.close,
+        volume: $0.volume)
+    }
+    let mock = try MockExchange(candles: candles, timeframe: tf)
+    defer { mock.stop() }
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    do {
+      _ = try rig.fetch(from: candles[0].time - 30_000)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".contains("does not open on a 1m boundary of UTC"), "\(error)")
+    }
+    #expect(try rig.stored().isEmpty)
+  }
+
   /// Ctrl-C stops after the window in flight: whole windows stay, and the next run continues.
   @Test func anInterruptedFetchLeavesWholePagesAndResumes() throws {
     let candles = syntheticCandles(4_000)
