@@ -51,6 +51,9 @@ public final class MarketDataFetcher {
   public let store: CandleStore
   public let requester: ExchangeRequester
   public var onProgress: ((FetchProgress) -> Void)?
+  /// Whether to stop after the window in flight: Ctrl-C by default. Asked on the page worker's
+  /// thread too; a test can stop one fetcher without touching the process-wide flag.
+  public var stopRequested: @Sendable () -> Bool = { FetchInterrupt.requested != 0 }
   /// The exchange's clock as last synced.
   public private(set) var clock: ServerClock?
 
@@ -117,7 +120,7 @@ public final class MarketDataFetcher {
     let closedBy = try syncClock().earliestNow()
     var summary = FetchSummary(clock: clock, closedBy: closedBy)
     for gap in try store.gaps(series: series) {
-      if FetchInterrupt.requested != 0 { break }
+      if stopRequested() { break }
       // Only what has closed on the exchange's clock (a cache may hold imported candles past it).
       let range = gap.from..<max(gap.from, min(gap.to, tf.floor(closedBy)))
       let got = try fetchAndStore(
@@ -148,7 +151,7 @@ public final class MarketDataFetcher {
     let windowSize = Int64(api.fundingLimit) * FundingModelInterval.ms
     var total = 0
     var cursor = start
-    while cursor < end, FetchInterrupt.requested == 0 {
+    while cursor < end, !stopRequested() {
       let window = cursor..<min(cursor + windowSize, end)
       let rates = try RangeCoverage.collect(window, step: 1, time: { (r: FundingRate) in r.time }) {
         part in
@@ -205,9 +208,10 @@ public final class MarketDataFetcher {
     let total = windows.reduce(Int64(0)) { $0 + ($1.upperBound - $1.lowerBound) }
     let pipeline = PagePipeline()
     let worker = PageWorker(fetcher: self)
+    let stopRequested = self.stopRequested
     pipeline.start { pipeline in
       for window in windows {
-        if FetchInterrupt.requested != 0 || pipeline.isCancelled { return }
+        if stopRequested() || pipeline.isCancelled { return }
         let page = Result {
           let got = try worker.fetcher.closedCandles(
             series: series, in: window, closedBy: closedBy)
@@ -222,7 +226,7 @@ public final class MarketDataFetcher {
     var covered: Int64 = 0
     while let item = pipeline.next() {
       // Ctrl-C: the window in flight was written; windows fetched ahead are dropped, not half-kept.
-      if FetchInterrupt.requested != 0 { break }
+      if stopRequested() { break }
       let page = try item.get()
       summary.requests += page.requests
       try store.write(page.candles, series: series, replace: replace)
@@ -233,7 +237,7 @@ public final class MarketDataFetcher {
           stored: summary.candles + stored, position: page.window.upperBound, covered: covered,
           total: total))
     }
-    if FetchInterrupt.requested != 0 { summary.interrupted = true }
+    if stopRequested() { summary.interrupted = true }
     return stored
   }
 

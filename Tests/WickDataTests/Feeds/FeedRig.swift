@@ -36,15 +36,18 @@ final class FeedRig {
     try fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: from, to: to)
   }
 
-  /// `fetch(from:)` stopped as Ctrl-C would stop it, once `windows` windows are written.
+  /// `fetch(from:)` stopped as Ctrl-C would stop it, once `windows` windows are written (this
+  /// fetcher only: other suites' fetches run at the same time).
   func fetchInterrupted(afterWindows windows: Int, from: Int64) throws -> FetchSummary {
+    let stop = StopFlag()
     var written = 0
+    fetcher.stopRequested = { stop.isSet }
     fetcher.onProgress = { _ in
       written += 1
-      if written == windows { FetchInterrupt.requested = 1 }
+      if written == windows { stop.set() }
     }
     defer {
-      FetchInterrupt.requested = 0
+      fetcher.stopRequested = { false }
       fetcher.onProgress = nil
     }
     return try fetch(from: from)
@@ -61,6 +64,13 @@ final class FeedRig {
   }
 
   deinit { try? FileManager.default.removeItem(at: dir) }
+}
+
+private final class StopFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  var isSet: Bool { lock.withLock { value } }
+  func set() { lock.withLock { value = true } }
 }
 
 private final class WaitLog: @unchecked Sendable {
