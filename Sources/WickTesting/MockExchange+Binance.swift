@@ -8,7 +8,8 @@ import WickCore
 ///   `startTime`, up to `limit` candles; without `startTime` the most recent ones. Each row is
 ///   `[openTime, "open", "high", "low", "close", "volume", closeTime, "quoteVolume", trades,
 ///   "takerBase", "takerQuote", "0"]`; the current, unfinished candle is listed too. A `limit`
-///   out of range is HTTP 400 with code -1130. `X-MBX-USED-WEIGHT-1M` reports the weight used.
+///   out of range is HTTP 400 with code -1130. `X-MBX-USED-WEIGHT-1M` reports the weight used in
+///   the current minute.
 /// - `GET /fapi/v1/fundingRate?symbol&startTime&endTime&limit`: `limit` default 100, max 1000;
 ///   "if the number of data between startTime and endTime is larger than limit, return as
 ///   startTime + limit", oldest first.
@@ -30,8 +31,10 @@ extension MockExchange {
       let rows = listed(page, newestFirst: false, r) { c, open in
         "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
       }
+      var weight = 10
+      if case .weightUsed(let used)? = r.fault { weight = used }
       return Answer(
-        200, "[\(rows.joined(separator: ","))]", headers: [("X-MBX-USED-WEIGHT-1M", "10")])
+        200, "[\(rows.joined(separator: ","))]", headers: [("X-MBX-USED-WEIGHT-1M", "\(weight)")])
     case "/fapi/v1/fundingRate":
       let limit = r.query["limit"] ?? 100
       guard (1...1000).contains(limit) else { return invalidLimit() }

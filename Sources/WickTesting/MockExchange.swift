@@ -45,6 +45,9 @@ public final class MockExchange: @unchecked Sendable {
     /// Bybit: a normal answer whose `X-Bapi-Limit-Status` says the quota is used up until this
     /// many ms from now on the exchange's clock (`X-Bapi-Limit-Reset-Timestamp`).
     case quotaExhausted(resetInMilliseconds: Int64)
+    /// Binance: a normal answer reporting this much request weight used in the current minute
+    /// of the exchange's clock (`X-MBX-USED-WEIGHT-1M`).
+    case weightUsed(Int)
   }
 
   /// The exchange's clock.

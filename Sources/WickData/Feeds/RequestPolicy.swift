@@ -143,16 +143,16 @@ public final class ExchangeRequester {
   /// Binance the weight used in the current minute (of the exchange's clock). Both are converted
   /// to our clock, so a skewed clock neither stalls the fetch for hours nor ignores the limit.
   private func applyLimitHeaders(_ r: HTTPResponse) {
-    let offset = serverClock?.offsetMilliseconds ?? 0
+    let clock = serverClock ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0)
     if let left = r.headers["x-bapi-limit-status"].flatMap(Int.init), left <= 1,
       let reset = r.headers["x-bapi-limit-reset-timestamp"].flatMap(Int64.init)
     {
-      limiter.block(until: min(Double(reset - offset) / 1000, Date().timeIntervalSince1970 + 120))
+      let longest = Date().timeIntervalSince1970 + 120  // a reset hours away is a wrong clock
+      limiter.block(until: min(clock.localSeconds(ofServerTime: reset), longest))
     }
     if let used = r.headers["x-mbx-used-weight-1m"].flatMap(Int.init), used >= 1_100 {
-      let serverNow = Int64(Date().timeIntervalSince1970 * 1000) + offset
-      let nextMinute = (serverNow / 60_000 + 1) * 60_000
-      limiter.block(until: Double(nextMinute - offset) / 1000)
+      let nextMinute = (clock.now() / 60_000 + 1) * 60_000
+      limiter.block(until: clock.localSeconds(ofServerTime: nextMinute))
     }
   }
 }

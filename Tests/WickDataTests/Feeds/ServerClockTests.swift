@@ -78,6 +78,23 @@ import WickTesting
     #expect(rig.sleeps.allSatisfy { $0 <= 2.5 }, "\(rig.sleeps)")
   }
 
+  /// Binance's request weight counts per minute of its clock: near the limit, the fetcher waits
+  /// for the exchange's next minute, not ours.
+  @Test func binanceWeightMinuteIsTheExchanges() throws {
+    let (mock, candles) = try skewedExchange(hours: 2)
+    defer { mock.stop() }
+    // Half-way through the exchange's minute, so the expected wait is near 30 s.
+    let local = Int64(Date().timeIntervalSince1970 * 1000)
+    mock.clock = .skewed(by: 2 * Self.hour + 30_000 - local % 60_000)
+    mock.faults = [2: .weightUsed(1_150)]
+    let rig = try FeedRig(mock: mock, exchange: "binance")
+    let serverNow = mock.serverTime
+    _ = try rig.fetch(from: candles[0].time, tf)
+    let expected = Double(60_000 - serverNow % 60_000) / 1000
+    let waits = rig.sleeps.filter { $0 > 0.05 }
+    #expect(waits.count == 1 && abs(waits[0] - expected) < 1.5, "\(waits) vs \(expected)")
+  }
+
   /// Funding stops at the exchange's now too, and never asks past it.
   @Test(arguments: ["bybit", "binance"], [3, -3])
   func fundingStopsAtTheExchangesNow(exchange: String, hours: Int64) throws {
