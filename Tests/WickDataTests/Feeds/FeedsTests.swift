@@ -280,14 +280,22 @@ import WickTesting
     #expect(clock.earliestNow() <= clock.now())
   }
 
-  @Test func unsupportedTimeframesAreNamed() {
-    #expect(throws: WickError.self) {
-      try BybitAPI().klinesURL(
-        symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
-    }
-    #expect(throws: WickError.self) {
-      try BinanceAPI().klinesURL(
-        symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
+  @Test func unsupportedTimeframesAreNamed() throws {
+    let apis: [ExchangeAPI] = [BybitAPI(), BinanceAPI()]
+    for api in apis {
+      #expect(throws: WickError.self) {
+        try api.klinesURL(
+          symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
+      }
+      // The exchanges' weeks open on Mondays, Wick's 1w on Thursdays: refused with the way out.
+      #expect(
+        throws: WickError.invalidArgument(
+          "\(api is BybitAPI ? "Bybit" : "Binance")'s 1w candles open on Mondays, Wick's on Thursdays (weeks counted from 1970-01-01): fetch 1d and run wick data resample --from-timeframe 1d --to-timeframe 1w"
+        )
+      ) {
+        try api.klinesURL(
+          symbol: "X", timeframe: try Timeframe(parsing: "1w"), start: 0, end: 1, limit: 1)
+      }
     }
   }
 }
