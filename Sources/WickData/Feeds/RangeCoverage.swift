@@ -10,9 +10,9 @@ import WickCore
 /// its oldest and newest row is known, and what lies on either side of that run — below it for a
 /// newest-first page, above it for an oldest-first one — is asked for again. An empty answer
 /// means the exchange has nothing in that part. With complete data this takes as many requests
-/// as the rows need pages; each hole in the exchange's data costs at most one more.
+/// as the rows need pages; a hole in the exchange's data at a window's edge costs one more.
 ///
-///     let candles = try RangeCoverage.collect(lo..<hi, step: tf, time: \.time) { part in
+///     let candles = try RangeCoverage.collect(lo..<hi, step: tf, time: { $0.time }) { part in
 ///       try requestKlines(part)   // rows the exchange sent for `part`, any order
 ///     }
 enum RangeCoverage {
