@@ -49,9 +49,13 @@ struct BacktestJob {
     var overrides: [(name: String, value: ParamValue, source: String)] = []
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
+    let sandbox = riskConfig?.sandbox ?? SandboxConfig()
     return try LuaStrategy(
       path: strategyPath, overrides: overrides, symbols: symbols,
-      limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
+      limits: LuaLimits(
+        memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
+        initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
+        randomSeed: Int(truncatingIfNeeded: seed)))
   }
 
   func run() throws -> Outcome {
@@ -104,6 +108,9 @@ struct BacktestJob {
     if rejectProbability > 0 {
       result.limitsInForce.append("random rejects p=\(rejectProbability) seed=\(seed)")
     }
+    // The first failure wins: a script that failed before any candle (in init, say) reports its
+    // own error, not the empty range that followed from it.
+    if result.candles == 0, let error = result.error { throw WickError.script(error) }
     if result.candles == 0 {
       throw WickError.data(
         "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)"
