@@ -87,7 +87,8 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     }
   }
 
-  func encoded() throws -> Data {
+  /// Pretty-printed with sorted keys: the same spec always gives the same bytes.
+  public func encoded() throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return try encoder.encode(self)

@@ -5,11 +5,22 @@ import WickData
 import WickLua
 import WickOptimize
 
-/// `wick optimize STRATEGY.lua … --out DIR`: parameter sweeps (grid or seeded random) and
-/// walk-forward analysis over the same engine, risk and costs as `wick backtest`.
+/// `wick optimize`: a sweep (the default subcommand, so `wick optimize STRATEGY.lua …` runs one)
+/// or `wick optimize merge DIR... --out DIR`.
 public struct OptimizeCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "optimize",
+    abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
+    subcommands: [OptimizeSweep.self, OptimizeMerge.self],
+    defaultSubcommand: OptimizeSweep.self)
+  public init() {}
+}
+
+/// `wick optimize STRATEGY.lua … --out DIR`: parameter sweeps (grid or seeded random) and
+/// walk-forward analysis over the same engine, risk and costs as `wick backtest`.
+struct OptimizeSweep: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sweep",
     abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
     discussion: """
       Writes DIR/results.csv (one row per set, per window with --walk-forward), DIR/best_params.json
@@ -21,8 +32,7 @@ public struct OptimizeCommand: ParsableCommand {
         wick optimize strategies/ma_cross.lua --param period --shard 3/8 --out out/shard-3
         wick optimize merge out/shard-* --out out/sweep
         wick optimize --queue out/sweep/queue.json
-      """,
-    subcommands: [OptimizeMerge.self])
+      """)
 
   @Argument(help: "The strategy script (.lua).") var strategy: String?
   @Option(help: "Symbol to trade (default: the script's symbols).") var symbol: String?
@@ -59,9 +69,7 @@ public struct OptimizeCommand: ParsableCommand {
   @Option(help: "Run the sweeps queued in this queue.json, removing each when it finishes.")
   var queue: String?
 
-  public init() {}
-
-  public func run() throws {
+  func run() throws {
     do {
       if let queue {
         guard strategy == nil else {
@@ -242,8 +250,7 @@ public struct OptimizeCommand: ParsableCommand {
     let table = results.table
     let objectiveColumn = table.column(spec.objective.key)!
     let ledger = try Ledger(store: try CandleStore(path: db))
-    let specJSON = String(
-      decoding: (try? JSONEncoder().encode(spec)) ?? Data(), as: UTF8.self)
+    let specJSON = String(decoding: try spec.encoded(), as: UTF8.self)
     let winner = results.winner.map { w -> String in
       JSONValue.object([
         ("set", .number(Double(w.set))), ("window", .number(Double(w.window))),
@@ -304,13 +311,13 @@ public struct OptimizeCommand: ParsableCommand {
     var ran = 0
     while let entry = try SweepQueue.load(path: path).entries.first {
       print("queue: \(entry.reason)")
-      let command: OptimizeCommand
+      let command: OptimizeSweep
       do {
-        command = try OptimizeCommand.parse(entry.args)
+        command = try OptimizeSweep.parse(entry.args)
       } catch {
         throw WickError.invalidFile(
           path: path, line: nil,
-          reason: "queue entry '\(entry.reason)': \(OptimizeCommand.message(for: error))")
+          reason: "queue entry '\(entry.reason)': \(OptimizeSweep.message(for: error))")
       }
       guard command.queue == nil else {
         throw WickError.invalidFile(
@@ -341,8 +348,8 @@ struct OptimizeMerge: ParsableCommand {
     do {
       let (results, summary, warnings) = try SweepMerge.merge(dirs, into: out)
       print("merged \(dirs.count) shards: \(results.rows.count) rows → \(out)")
-      if let db { try OptimizeCommand.record(results, summary: summary, outDir: out, db: db) }
-      OptimizeCommand.report(results, summary: summary, warnings: warnings, outDir: out)
+      if let db { try OptimizeSweep.record(results, summary: summary, outDir: out, db: db) }
+      OptimizeSweep.report(results, summary: summary, warnings: warnings, outDir: out)
     } catch let error as WickError {
       printError("error: \(error)")
       throw ExitCode(1)
