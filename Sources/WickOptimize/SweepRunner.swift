@@ -50,6 +50,9 @@ public struct SweepRunner: Sendable {
     /// Rows run now (the rest came from an earlier, interrupted run).
     public var ran: Int
     public var resumed: Int
+    /// Wall time of the rows run now, and the candles they went through.
+    public var sweepSeconds: Double
+    public var candleEvaluations: Int
   }
 
   public enum Outcome: Sendable {
@@ -109,10 +112,12 @@ public struct SweepRunner: Sendable {
     let sets = spec.sets
     let (from, to) = (self.from, self.to)
     var failure: Error? = nil
+    var candles = 0
+    let sweepStarted = Date()
     do {
       try WorkerPool.run(
         items: remaining, workers: workers, cancel: cancel,
-        work: { trial -> SweepRow in
+        work: { trial -> (row: SweepRow, candles: Int) in
           let set = trial % sets
           let window = windows.isEmpty ? nil : windows[trial / sets]
           let values = plan.values(of: set)
@@ -122,10 +127,13 @@ public struct SweepRunner: Sendable {
             let named = zip(plan.axes, values).map { "\($0.name)=\($1)" }.joined(separator: ", ")
             throw WickError.script("set \(set) (\(named)): \(error)")
           }
-          return table.row(
+          let row = table.row(
             set: set, window: window, values: values, metrics: Metrics.compute(result))
+          return (row, result.candles)
         },
-        collect: { trial, row in
+        collect: { trial, done in
+          let row = done.row
+          candles += done.candles
           rows[trial] = row
           try journal.append(row.cells)
           progress?(rows.count, mine.count)
@@ -133,6 +141,7 @@ public struct SweepRunner: Sendable {
     } catch {
       failure = error
     }
+    let sweepSeconds = Date().timeIntervalSince(sweepStarted)
     let sorted = rows.keys.sorted().map { rows[$0]! }
     try OutputFile.write(table.csv(sorted), to: path("results.csv"))
     journal.remove()
@@ -158,7 +167,7 @@ public struct SweepRunner: Sendable {
       Finished(
         results: results, selected: selected, summary: finished.summary,
         warnings: finished.warnings, queue: finished.queue, ran: remaining.count,
-        resumed: existing.count))
+        resumed: existing.count, sweepSeconds: sweepSeconds, candleEvaluations: candles))
   }
 
   /// selected.json, summary.json, best_params.json and queue.json of a complete sweep.

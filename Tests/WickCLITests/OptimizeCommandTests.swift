@@ -265,6 +265,32 @@ import WickOptimize
     }
   }
 
+  @Test func failingSetStopsTheSweepNamingItsParams() throws {
+    let f = try Fixture()
+    try """
+    return { symbols = { "BTCUSDT" }, timeframe = "1m",
+      params = { x = { default = 1, min = 1, max = 3, step = 1 } },
+      on_candle = function(ctx, c)
+        if ctx.params.x == 2 and c.t > 1704070000000 then error("x=2 breaks") end
+      end }
+    """.write(toFile: f.path("fragile.lua"), atomically: true, encoding: .utf8)
+    let prepared = try OptimizeSweep.parse(
+      [f.path("fragile.lua"), "--db", f.db, "--workers", "1", "--out", f.path("sweep")]
+    ).prepare()
+    #expect(prepared.plan.count == 3)  // the declared 1:3:1
+    do {
+      _ = try prepared.runner.run(evaluator: prepared.evaluator, cancel: CancellationFlag())
+      Issue.record("a failing set did not stop the sweep")
+    } catch {
+      #expect("\(error)".contains("set 1 (x=2): "), "\(error)")
+      #expect("\(error)".contains("fragile.lua:4: x=2 breaks"), "\(error)")
+    }
+    // The sets that finished are kept (set 2 may have started before the failure was seen).
+    let kept = try rows(f.path("sweep/results.csv")).map { $0["x"]! }
+    #expect(kept.first == "1" && !kept.contains("2"))
+    #expect(!FileManager.default.fileExists(atPath: f.path("sweep/best_params.json")))
+  }
+
   @Test func queueDrainsTheRefinedSweep() throws {
     let f = try Fixture()
     let out = f.path("sweep")

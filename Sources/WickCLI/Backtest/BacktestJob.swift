@@ -10,6 +10,9 @@ import WickSim
 /// `wick backtest`, kept out of the command so tests and `--watch` call it directly.
 struct BacktestJob {
   var strategyPath: String
+  /// The script's text when already read (a sweep reads it once, so every set runs the same
+  /// version even if the file is edited meanwhile); nil reads `strategyPath`.
+  var strategySource: String? = nil
   var symbols: [String]?
   var timeframe: Timeframe?
   var exchange: String?
@@ -54,7 +57,7 @@ struct BacktestJob {
     overrides += try paramAssignments.map(parseParamAssignment)
     overrides += extra
     return try LuaStrategy(
-      path: strategyPath, overrides: overrides, symbols: symbols,
+      path: strategyPath, source: strategySource, overrides: overrides, symbols: symbols,
       limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
   }
 

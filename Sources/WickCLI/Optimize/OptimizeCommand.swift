@@ -233,6 +233,13 @@ struct OptimizeSweep: ParsableCommand {
       throw ExitCode(130)
     case .finished(let f):
       if f.resumed > 0 { print("resumed: \(f.resumed) rows were already done, ran \(f.ran)") }
+      if f.ran > 0 {
+        print(
+          String(
+            format: "ran %d sets in %.2f s: %.2f sets/s, %.0f candle evaluations/s (%d workers)",
+            f.ran, f.sweepSeconds, Double(f.ran) / f.sweepSeconds,
+            Double(f.candleEvaluations) / f.sweepSeconds, p.runner.workers))
+      }
       try record(f, outDir: p.runner.outDir)
       Self.report(f.results, summary: f.summary, warnings: f.warnings, outDir: p.runner.outDir)
     }

@@ -20,9 +20,10 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
   init(job: BacktestJob, axisNames: [String]) throws {
     var job = job
     job.onLog = nil
+    let probe = try job.loadStrategy()
+    job.strategySource = OutputFile.read(job.strategyPath)
     self.job = job
     self.axisNames = axisNames
-    let probe = try job.loadStrategy()
     let store = try CandleStore(path: job.dbPath)
     market = try job.market(for: probe, store: store)
     candles = try market.keys.map { key in
