@@ -41,7 +41,16 @@ public struct DeflatedSharpe: Sendable, Equatable, Codable {
     let sd = (centred.map { $0 * $0 }.reduce(0, +) / (t - 1)).squareRoot()
     let skew = centred.map { $0 * $0 * $0 }.reduce(0, +) / t / pow(m2, 1.5)
     let kurt = centred.map { $0 * $0 * $0 * $0 }.reduce(0, +) / t / (m2 * m2)
-    let sr = mean / sd
+    return compute(
+      sharpe: mean / sd, observations: returns.count, skewness: skew, kurtosis: kurt,
+      trials: trials, trialSharpeVariance: trialSharpeVariance)
+  }
+
+  /// From the moments of the selected returns (per-period Sharpe, count, skewness, kurtosis).
+  public static func compute(
+    sharpe sr: Double, observations: Int, skewness skew: Double, kurtosis kurt: Double,
+    trials: Int, trialSharpeVariance: Double
+  ) -> DeflatedSharpe {
     let gamma = 0.577_215_664_901_532_9
     let n = Double(trials)
     let sr0 =
@@ -50,10 +59,10 @@ public struct DeflatedSharpe: Sendable, Equatable, Codable {
         * ((1 - gamma) * inverseNormal(1 - 1 / n) + gamma * inverseNormal(1 - 1 / (n * M_E)))
       : 0
     let denominator = (1 - skew * sr + (kurt - 1) / 4 * sr * sr).squareRoot()
-    let z = (sr - sr0) * (t - 1).squareRoot() / denominator
+    let z = (sr - sr0) * Double(observations - 1).squareRoot() / denominator
     return DeflatedSharpe(
       probability: normal(z), sharpe: sr, expectedMaxSharpe: sr0, trials: trials,
-      observations: returns.count, skewness: skew, kurtosis: kurt)
+      observations: observations, skewness: skew, kurtosis: kurt)
   }
 
   /// Standard normal CDF.

@@ -234,10 +234,12 @@ struct OptimizeSweep: ParsableCommand {
     case .finished(let f):
       if f.resumed > 0 { print("resumed: \(f.resumed) rows were already done, ran \(f.ran)") }
       if f.ran > 0 {
+        // With walk-forward each row is a set on one training window.
+        let unit = spec.walkForward == nil ? "sets" : "training runs"
         print(
           String(
-            format: "ran %d sets in %.2f s: %.2f sets/s, %.0f candle evaluations/s (%d workers)",
-            f.ran, f.sweepSeconds, Double(f.ran) / f.sweepSeconds,
+            format: "ran %d %@ in %.2f s: %.2f %@/s, %.0f candle evaluations/s (%d workers)",
+            f.ran, unit, f.sweepSeconds, Double(f.ran) / f.sweepSeconds, unit,
             Double(f.candleEvaluations) / f.sweepSeconds, p.runner.workers))
       }
       try record(f, outDir: p.runner.outDir)
