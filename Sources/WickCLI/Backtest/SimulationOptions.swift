@@ -7,10 +7,13 @@ import WickSim
 /// The costs, sizing and risk flags of a simulated run, shared by `wick backtest` and
 /// `wick optimize` so that a sweep's row and a backtest of the same params cannot differ.
 struct SimulationOptions: ParsableArguments {
-  @Option(help: "Taker fee in basis points of notional.") var feeBps: Double = 5.5
-  @Option(help: "Bid-ask spread in basis points (half is paid per fill).") var spreadBps: Double =
-    1.0
-  @Option(help: "Slippage in basis points per market fill.") var slippageBps: Double = 2.0
+  // Costs are optional so that a config's [costs] apply unless a flag is given explicitly.
+  @Option(help: "Taker fee in basis points of notional (default 5.5, or the config's).")
+  var feeBps: Double?
+  @Option(help: "Bid-ask spread in basis points, half paid per fill (default 1, or the config's).")
+  var spreadBps: Double?
+  @Option(help: "Slippage in basis points per market fill (default 2, or the config's).")
+  var slippageBps: Double?
   @Option(help: "Initial equity in quote currency.") var equity: Double = 10_000
   @Option(help: "Fraction of equity risked to the stop per trade.") var risk: Double = 0.01
   @Option(help: "Leverage cap used for sizing and margin.") var leverage: Double = 3
@@ -23,7 +26,7 @@ struct SimulationOptions: ParsableArguments {
 
   /// Checks the values and applies them, and the config file's limits and costs, to `job`.
   func apply(to job: inout BacktestJob) throws {
-    for (name, v) in [
+    for case (let name, let v?) in [
       ("--fee-bps", feeBps), ("--spread-bps", spreadBps), ("--slippage-bps", slippageBps),
     ] where !(v >= 0 && v < 1_000) {
       throw WickError.invalidArgument(
@@ -50,9 +53,12 @@ struct SimulationOptions: ParsableArguments {
     if !noConfig, let path = configPath {
       loaded = try WickConfig.load(path: path)
     }
-    job.fills =
-      loaded.map { costFills($0.costs) }
-      ?? FillModel(takerFeeBps: feeBps, spreadBps: spreadBps, slippageBps: slippageBps)
+    let defaults = FillModel()
+    job.fills = FillModel(
+      takerFeeBps: feeBps ?? loaded?.costs.takerFeeBps ?? defaults.takerFeeBps,
+      makerFeeBps: loaded?.costs.makerFeeBps ?? defaults.makerFeeBps,
+      spreadBps: spreadBps ?? loaded?.costs.spreadBps ?? defaults.spreadBps,
+      slippageBps: slippageBps ?? loaded?.costs.slippageBps ?? defaults.slippageBps)
     job.initialEquity = equity
     job.riskPerTrade = risk
     job.leverage = leverage
@@ -67,23 +73,17 @@ struct SimulationOptions: ParsableArguments {
     config ?? (FileManager.default.fileExists(atPath: "wick.toml") ? "wick.toml" : nil)
   }
 
-  /// Costs from the config, with any cost flag given on the command line taking precedence.
-  private func costFills(_ c: CostsConfig) -> FillModel {
-    let given = Set(CommandLine.arguments)
-    return FillModel(
-      takerFeeBps: given.contains("--fee-bps") ? feeBps : c.takerFeeBps, makerFeeBps: c.makerFeeBps,
-      spreadBps: given.contains("--spread-bps") ? spreadBps : c.spreadBps,
-      slippageBps: given.contains("--slippage-bps") ? slippageBps : c.slippageBps)
-  }
-
   /// The flags as they would be typed, to repeat this simulation in a queued command.
   var arguments: [String] {
     var args = [
-      "--fee-bps", formatNumber(feeBps), "--spread-bps", formatNumber(spreadBps),
-      "--slippage-bps", formatNumber(slippageBps), "--equity", formatNumber(equity),
-      "--risk", formatNumber(risk), "--leverage", formatNumber(leverage),
-      "--reject-prob", formatNumber(rejectProb),
+      "--equity", formatNumber(equity), "--risk", formatNumber(risk), "--leverage",
+      formatNumber(leverage), "--reject-prob", formatNumber(rejectProb),
     ]
+    for case (let flag, let v?) in [
+      ("--fee-bps", feeBps), ("--spread-bps", spreadBps), ("--slippage-bps", slippageBps),
+    ] {
+      args += [flag, formatNumber(v)]
+    }
     if let fundingRate { args += ["--funding-rate", formatNumber(fundingRate)] }
     if let config { args += ["--config", config] }
     if noConfig { args.append("--no-config") }
