@@ -152,14 +152,20 @@ public struct SweepRunner: Sendable {
 
     // The winners' own runs: over the whole range, or each window's test period.
     let results = SweepResults(spec: spec, rows: sorted)
-    var selected: [SelectedRun] = []
-    for w in results.winners {
-      let values = plan.values(of: w.set)
-      let window = windows.isEmpty ? nil : windows[w.window]
-      let result = try evaluator.evaluate(
-        values: values, from: window?.testFrom ?? from, to: window?.testTo ?? to)
-      selected.append(SelectedRun(window: w.window, set: w.set, result: result))
-    }
+    let winners = results.winners
+    var runs: [Int: SelectedRun] = [:]
+    try WorkerPool.run(
+      items: Array(winners.indices), workers: workers, cancel: CancellationFlag(),
+      work: { i -> SelectedRun in
+        let w = winners[i]
+        let window = windows.isEmpty ? nil : windows[w.window]
+        let result = try evaluator.evaluate(
+          values: plan.values(of: w.set), from: window?.testFrom ?? from,
+          to: window?.testTo ?? to)
+        return SelectedRun(window: w.window, set: w.set, result: result)
+      },
+      collect: { i, run in runs[i] = run })
+    let selected = winners.indices.map { runs[$0]! }
     let finished = try Self.writeOutputs(
       results: results, selected: selected, outDir: outDir,
       seconds: Date().timeIntervalSince(started))
@@ -187,7 +193,10 @@ public struct SweepRunner: Sendable {
     } else {
       try? FileManager.default.removeItem(atPath: path("best_params.json"))
     }
-    let queue = SweepQueue.refining(results, outDir: outDir)
+    // A shard's winner is only the best of its slice: the queue comes from the merged sweep.
+    let queue =
+      results.spec.shard.count > 1
+      ? SweepQueue(entries: []) : SweepQueue.refining(results, outDir: outDir)
     try queue.save(path: path("queue.json"))
     return (summary, warnings, queue)
   }

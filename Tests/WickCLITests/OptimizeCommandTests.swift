@@ -116,6 +116,9 @@ import WickOptimize
     try merge.run()
     #expect(try read(f.path("merged/results.csv")) == read(f.path("whole/results.csv")))
     #expect(try read(f.path("merged/best_params.json")) == read(f.path("whole/best_params.json")))
+    // Only the merged sweep knows the real winner, so only it queues a refinement.
+    #expect((try json(f.path("shard-0/queue.json"))["queue"] as! [Any]).isEmpty)
+    #expect((try json(f.path("merged/queue.json"))["queue"] as! [Any]).count == 1)
     let a = try json(f.path("merged/summary.json"))["winner"] as! [String: Any]
     let b = try json(f.path("whole/summary.json"))["winner"] as! [String: Any]
     #expect(a["set"] as? Int == b["set"] as? Int)
