@@ -476,6 +476,21 @@ static inline void wick_set_env(lua_State *L, int env) {
 
 // MARK: Library functions the sandbox replaces (see WickLua/Sandbox.swift for the policy).
 
+/// Sets field `name` of the table on the stack top to `fn`, a closure over the runtime `rt`
+/// (upvalue 1) and, when `library` is given, that library's original `name` (upvalue 2), which
+/// the replacement wraps.
+static inline void wick_set_sandbox_function(lua_State *L, struct wick_runtime *rt, const char *name,
+                                             lua_CFunction fn, const char *library) {
+  lua_pushlightuserdata(L, rt);
+  if (library != NULL) {
+    lua_getglobal(L, library);
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+  }
+  lua_pushcclosure(L, fn, library != NULL ? 2 : 1);
+  lua_setfield(L, -2, name);
+}
+
 #include "wick_pattern.h"
 
 /// Lua's checktab: a table, or a value whose metatable provides the metamethods the function
@@ -587,25 +602,12 @@ static int wick_sandbox_table_move(lua_State *L) {
 /// originals, which must be open.
 static inline void wick_push_sandbox_library(lua_State *L, wick_runtime *rt) {
   wick_push_bounded_patterns(L, rt);
-  lua_pushlightuserdata(L, rt);
-  lua_getglobal(L, LUA_STRLIBNAME);
-  lua_getfield(L, -1, "rep");
-  lua_remove(L, -2);
-  lua_pushcclosure(L, wick_sandbox_string_rep, 2);
-  lua_setfield(L, -2, "rep");
-  wick_push_sandbox_sort(L, rt);
-  lua_setfield(L, -2, "sort");
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_sandbox_table_move, 1);
-  lua_setfield(L, -2, "move");
+  wick_set_sandbox_function(L, rt, "rep", wick_sandbox_string_rep, LUA_STRLIBNAME);
+  wick_set_sandbox_function(L, rt, "sort", wick_sandbox_table_sort, NULL);
+  wick_set_sandbox_function(L, rt, "move", wick_sandbox_table_move, NULL);
+  wick_set_sandbox_function(L, rt, "xpcall", wick_sandbox_xpcall, LUA_GNAME);
   lua_pushcfunction(L, wick_sandbox_setmetatable);
   lua_setfield(L, -2, "setmetatable");
-  lua_pushlightuserdata(L, rt);
-  lua_getglobal(L, LUA_GNAME);
-  lua_getfield(L, -1, "xpcall");
-  lua_remove(L, -2);
-  lua_pushcclosure(L, wick_sandbox_xpcall, 2);
-  lua_setfield(L, -2, "xpcall");
 }
 
 #endif
