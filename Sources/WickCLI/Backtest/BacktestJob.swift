@@ -33,6 +33,8 @@ struct BacktestJob {
   /// Persist the run (accounts, orders, fills, positions, equity, daily PnL, incidents) into the
   /// ledger tables of the cache file.
   var save = false
+  /// Bucket each symbol's candles for the HTML report's price chart while they stream past.
+  var recordPrices = false
 
   struct Outcome {
     var result: BacktestResult
@@ -42,6 +44,8 @@ struct BacktestJob {
     var seconds: Double
     /// The ledger run id when `save` was on.
     var savedRun: Int64?
+    /// Per symbol, the decimated prices for the report's chart (when `recordPrices` was on).
+    var prices: [PriceBuckets] = []
   }
 
   /// Loads the script with its params; throws on any script or params error.
@@ -70,7 +74,14 @@ struct BacktestJob {
     let keys = try symbols.map {
       try store.resolveSeries(symbol: $0, timeframe: tf, exchange: exchange)
     }
-    let cursors = try keys.map { try store.cursor(series: $0, from: from, to: to) }
+    var cursors = try keys.map { try store.cursor(series: $0, from: from, to: to) }
+    let recorders =
+      recordPrices
+      ? cursors.indices.map {
+        PriceRecordingCursor(
+          cursors[$0], prices: PriceBuckets(symbol: symbols[$0], timeframe: tf))
+      } : []
+    if recordPrices { cursors = recorders }
     // Funding: rates fetched into the cache for the series' exchange, else the constant.
     let rates = try keys.map {
       try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to)
@@ -125,6 +136,6 @@ struct BacktestJob {
     return Outcome(
       result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
       seconds: Date().timeIntervalSince(started),
-      savedRun: runID)
+      savedRun: runID, prices: recorders.map(\.prices))
   }
 }
