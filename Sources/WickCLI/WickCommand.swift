@@ -8,11 +8,11 @@ public struct WickCommand: ParsableCommand {
     abstract: "Backtest sandboxed Lua trading strategies on cached crypto candles.",
     // What exists today, one line per command; a new command adds its line here.
     discussion: """
-      wick data       fill the candle cache: synthesise, import and export CSV, fetch from
-                      Bybit or Binance, repair gaps, resample, list
-      wick backtest   run a strategy over cached candles with honest fills, costs and risk
-                      limits; summary, --json and self-contained --html reports, --watch
-      wick pairs      find cointegrated pairs (Engle-Granger) for pairs strategies
+      wick data       fill the candle cache: synthesise, import, export,
+                      fetch from Bybit or Binance, repair gaps, resample, list
+      wick backtest   run a strategy over cached candles: honest fills, costs,
+                      risk limits; --json, self-contained --html, --watch
+      wick pairs      find cointegrated pairs for pairs strategies
       wick config     check a wick.toml risk and cost config
 
       Paper and live trading are not available yet.

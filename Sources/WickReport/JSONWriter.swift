@@ -15,7 +15,6 @@ import WickCore
 /// of thousands of trades writes at hundreds of megabytes per second.
 struct JSONWriter {
   private let out: ByteBuffer
-  private var dates = DatePrefixCache()
 
   init(capacity: Int = 256) { out = ByteBuffer(capacity: capacity) }
 
@@ -108,16 +107,27 @@ struct JSONWriter {
     out.advance(by: Int(swiftFloat64ToString(tail, 32, d, false)))
   }
 
-  /// A quoted ISO-8601 UTC time, identical to `"\"" + UTCTime.iso(ms) + "\""`. The date part is
-  /// formatted once per day and reused (a result's times fall on few distinct days).
+  /// A quoted ISO-8601 UTC time, identical to `"\"" + UTCTime.iso(ms) + "\""`, written digit
+  /// by digit (years outside 0…9999 take the String path).
   mutating func time(_ ms: Int64) {
     let secs = UTCTime.floorDiv(ms, 1000)
     let millis = Int(ms - secs * 1000)
     let day = UTCTime.floorDiv(secs, 86_400)
     let rem = Int(secs - day * 86_400)
+    let (year, month, date) = UTCTime.civil(fromDays: day)
+    guard (0...9999).contains(year) else {
+      string(UTCTime.iso(ms))
+      return
+    }
+    out.reserve(32)
     out.append(UInt8(ascii: "\""))
-    dates.appendPrefix(day: day, to: out)
-    out.reserve(16)
+    twoDigits(Int(year / 100))
+    twoDigits(Int(year % 100))
+    out.append(UInt8(ascii: "-"))
+    twoDigits(Int(month))
+    out.append(UInt8(ascii: "-"))
+    twoDigits(Int(date))
+    out.append(UInt8(ascii: "T"))
     twoDigits(rem / 3600)
     out.append(UInt8(ascii: ":"))
     twoDigits(rem / 60 % 60)
@@ -191,36 +201,6 @@ private final class ByteBuffer {
   func reverseTail(from start: Int) {
     var digits = UnsafeMutableBufferPointer(start: base + start, count: count - start)
     digits.reverse()
-  }
-}
-
-/// "YYYY-MM-DDT" per day, in a small direct-mapped cache filled from `UTCTime.iso`.
-private struct DatePrefixCache {
-  private static let slots = 64
-  private static let width = 16
-  private var days = [Int64](repeating: .min, count: slots)
-  private var lengths = [Int](repeating: 0, count: slots)
-  private var storage = [UInt8](repeating: 0, count: slots * width)
-
-  mutating func appendPrefix(day: Int64, to out: ByteBuffer) {
-    let slot = Int(truncatingIfNeeded: day & Int64(Self.slots - 1))
-    if days[slot] != day {
-      // Everything up to and including the "T".
-      let prefix =
-        Array(UTCTime.iso(day * 86_400_000).utf8.prefix { $0 != UInt8(ascii: "T") }) + [
-          UInt8(ascii: "T")
-        ]
-      guard prefix.count <= Self.width else {
-        prefix.withUnsafeBufferPointer { out.append($0.baseAddress!, count: $0.count) }
-        return
-      }
-      days[slot] = day
-      lengths[slot] = prefix.count
-      storage.replaceSubrange(slot * Self.width..<(slot * Self.width + prefix.count), with: prefix)
-    }
-    storage.withUnsafeBufferPointer {
-      out.append($0.baseAddress! + slot * Self.width, count: lengths[slot])
-    }
   }
 }
 

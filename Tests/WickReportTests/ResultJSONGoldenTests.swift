@@ -52,7 +52,10 @@ import WickCore
   @Test func timesMatchTheISOFormatter() {
     var rng = SplitMix(seed: 7)
     for _ in 0..<50_000 {
-      let ms = Int64(bitPattern: rng.next()) % 8_000_000_000_000
+      // Both signs, years 1716…2223, and a few far outside 0…9999 (the String path).
+      let ms =
+        Int64(bitPattern: rng.next())
+        % (rng.next() % 100 == 0 ? 400_000_000_000_000 : 8_000_000_000_000)
       var w = JSONWriter()
       w.time(ms)
       #expect(w.text == "\"" + UTCTime.iso(ms) + "\"")

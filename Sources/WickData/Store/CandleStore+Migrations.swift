@@ -37,7 +37,9 @@ extension CandleStore {
       // comparison a string comparison. A `series` table names each (exchange, symbol, timeframe)
       // once; candles are keyed by (series_id, time): smaller rows, integer comparisons, faster
       // range reads and inserts. Existing caches are converted in place (in key order, so the
-      // copy appends to the new b-tree).
+      // copy appends to the new b-tree). `series_id` has no REFERENCES clause on purpose: GRDB
+      // turns foreign keys on, and a parent check would cost every inserted candle a seek; the
+      // store creates the series row before it writes a series' candles.
       try db.execute(
         sql: """
           CREATE TABLE series (
@@ -51,7 +53,7 @@ extension CandleStore {
             SELECT DISTINCT exchange, symbol, timeframe_ms FROM candles
             ORDER BY exchange, symbol, timeframe_ms;
           CREATE TABLE candles_by_series (
-            series_id INTEGER NOT NULL REFERENCES series(id),
+            series_id INTEGER NOT NULL,
             time INTEGER NOT NULL,
             open REAL NOT NULL,
             high REAL NOT NULL,
