@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import WickCore
+import WickData
 
 /// The candle key before and after migration "candles.v2-series", on the same candles: the first
 /// schema (exchange and symbol text in every row's key) rebuilt in a scratch file, against the
@@ -14,7 +15,12 @@ enum SchemaBenchmark {
     var newScan: Double
   }
 
-  static func run(candles: [Candle], cachePath: String, scratchDir: URL) throws -> Figures {
+  /// `synth` must produce the candles the cache holds (`count` of them); they are generated again
+  /// in batches rather than held in memory (the bench measures its own peak RSS).
+  static func run(synth: CandleSynthesizer, count: Int, cachePath: String, scratchDir: URL) throws
+    -> Figures
+  {
+    var synth = synth
     let oldPath = scratchDir.appendingPathComponent("v1.sqlite").path
     let old = try DatabaseQueue(path: oldPath)
     try old.write { db in
@@ -34,15 +40,23 @@ enum SchemaBenchmark {
       let statement = try db.makeStatement(
         sql: "INSERT INTO candles VALUES ('local', 'BTCUSDT', 60000, ?, ?, ?, ?, ?, ?)")
       let raw = statement.sqliteStatement
-      for c in candles {
-        sqlite3_bind_int64(raw, 1, c.time)
-        sqlite3_bind_double(raw, 2, c.open)
-        sqlite3_bind_double(raw, 3, c.high)
-        sqlite3_bind_double(raw, 4, c.low)
-        sqlite3_bind_double(raw, 5, c.close)
-        sqlite3_bind_double(raw, 6, c.volume)
-        guard sqlite3_step(raw) == SQLITE_DONE else { throw WickError.data("insert failed") }
-        sqlite3_reset(raw)
+      var left = count
+      var batch: [Candle] = []
+      batch.reserveCapacity(100_000)
+      while left > 0 {
+        batch.removeAll(keepingCapacity: true)
+        for _ in 0..<min(100_000, left) { batch.append(synth.next()) }
+        left -= batch.count
+        for c in batch {
+          sqlite3_bind_int64(raw, 1, c.time)
+          sqlite3_bind_double(raw, 2, c.open)
+          sqlite3_bind_double(raw, 3, c.high)
+          sqlite3_bind_double(raw, 4, c.low)
+          sqlite3_bind_double(raw, 5, c.close)
+          sqlite3_bind_double(raw, 6, c.volume)
+          guard sqlite3_step(raw) == SQLITE_DONE else { throw WickError.data("insert failed") }
+          sqlite3_reset(raw)
+        }
       }
     }
     let insertSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -52,7 +66,7 @@ enum SchemaBenchmark {
         """
         SELECT time, open, high, low, close, volume FROM candles
         WHERE exchange = 'local' AND symbol = 'BTCUSDT' AND timeframe_ms = 60000 ORDER BY time
-        """, expect: candles.count)
+        """, expect: count)
     }
     let newScan = try best {
       try scan(
@@ -61,7 +75,7 @@ enum SchemaBenchmark {
         SELECT time, open, high, low, close, volume FROM candles
         WHERE series_id = (SELECT id FROM series WHERE exchange = 'local' AND symbol = 'BTCUSDT'
           AND timeframe_ms = 60000) ORDER BY time
-        """, expect: candles.count)
+        """, expect: count)
     }
     return Figures(oldInsert: insertSeconds, oldScan: oldScan, newScan: newScan)
   }

@@ -90,10 +90,10 @@ line("sqlite read (cursor)", rate(candleCount, readSeconds))
 
 // The candle key before (text columns in every row) and after the `series` table, same candles.
 do {
-  var again = CandleSynthesizer(
-    seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
   let figures = try SchemaBenchmark.run(
-    candles: (0..<candleCount).map { _ in again.next() }, cachePath: dbPath, scratchDir: work)
+    synth: CandleSynthesizer(
+      seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000),
+    count: candleCount, cachePath: dbPath, scratchDir: work)
   line("sqlite write, old text key (baseline)", rate(candleCount, figures.oldInsert))
   line("sqlite scan, old text key (baseline)", rate(candleCount, figures.oldScan))
   line(
