@@ -39,9 +39,13 @@ let package = Package(
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
     .target(
+      name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
+      swiftSettings: strict),
+    .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
+        "WickOptimize",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -51,6 +55,7 @@ let package = Package(
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk",
         "WickStats", "WickTesting",
+        "WickOptimize",
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
@@ -59,7 +64,7 @@ let package = Package(
     .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
-    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
+    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
     .testTarget(
       name: "WickDataTests",
       dependencies: [
@@ -71,6 +76,9 @@ let package = Package(
     .testTarget(
       name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
+    .testTarget(
+      name: "WickOptimizeTests",
+      dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),
     .testTarget(
       name: "WickCLITests",
       dependencies: [

@@ -12,6 +12,8 @@ public struct WickCommand: ParsableCommand {
                       fetch from Bybit or Binance, repair gaps, resample, list
       wick backtest   run a strategy over cached candles: honest fills, costs,
                       risk limits; --json, self-contained --html, --watch
+      wick optimize   sweep a strategy's params (grid, random, walk-forward)
+                      and pick the best set; shards and merge for big sweeps
       wick pairs      find cointegrated pairs for pairs strategies
       wick config     check a wick.toml risk and cost config
 
@@ -22,6 +24,7 @@ public struct WickCommand: ParsableCommand {
       BacktestCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
+      OptimizeCommand.self,
     ]
   )
   public init() {}

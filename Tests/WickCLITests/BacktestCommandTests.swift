@@ -61,7 +61,7 @@ import WickReport
 
   @Test func topLevelHelpSaysWhatExists() {
     let help = WickCommand.helpMessage()
-    for command in ["wick data", "wick backtest", "wick pairs", "wick config"] {
+    for command in ["wick data", "wick backtest", "wick optimize", "wick pairs", "wick config"] {
       #expect(help.contains(command), "\(command)")
     }
     #expect(!help.contains("paper and live execution"))

@@ -34,29 +34,22 @@ public protocol CandleSink: AnyObject {
 }
 
 /// A cursor over candles already in memory (tests, resampling, small jobs).
-public final class ArrayCandleCursor: BatchCandleCursor {
-  private let candles: UnsafeMutableBufferPointer<Candle>
-  private var index = 0
-
-  public init(_ candles: [Candle]) {
-    // A stable copy: batches handed out point into it.
-    self.candles = .allocate(capacity: candles.count)
-    _ = self.candles.initialize(from: candles)
+public final class ArrayCandleCursor: CandleCursor {
+  private let candles: [Candle]
+  private var index: Int
+  private let end: Int
+  public convenience init(_ candles: [Candle]) { self.init(candles, range: candles.indices) }
+  /// A cursor over `candles[range]`; cursors share the array without copying it (a sweep's
+  /// workers read one copy of the candles).
+  public init(_ candles: [Candle], range: Range<Int>) {
+    self.candles = candles
+    index = range.lowerBound
+    end = range.upperBound
   }
-
-  deinit { candles.deallocate() }
-
   public func next() -> Candle? {
-    guard index < candles.count else { return nil }
+    guard index < end else { return nil }
     defer { index += 1 }
     return candles[index]
-  }
-
-  /// Up to 16k candles at a time, like the cache cursor's chunks.
-  public func nextBatch() -> UnsafeBufferPointer<Candle> {
-    let end = min(index + 16_384, candles.count)
-    defer { index = end }
-    return UnsafeBufferPointer(rebasing: candles[index..<end])
   }
 }
 
