@@ -278,3 +278,32 @@ import WickReport
     }
   }
 }
+
+@Suite struct SharedCandleSourceTests {
+  /// Same order as the cursor-based merge, over symbols with gaps and a sub-range each.
+  @Test func mergesLikeMergedCandleSource() throws {
+    var state: UInt64 = 9
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    let series: [[Candle]] = (0..<3).map { _ in
+      (0..<500).compactMap { i -> Candle? in
+        next() % 4 == 0
+          ? nil : Candle(time: Int64(i) * 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1)
+      }
+    }
+    let ranges = series.map { 10..<($0.count - 10) }
+    let symbols = ["A", "B", "C"]
+    let shared = SharedCandleSource(symbols: symbols, series: series, ranges: ranges)
+    let merged = MergedCandleSource(
+      symbols: symbols, cursors: zip(series, ranges).map { ArrayCandleCursor(Array($0[$1])) })
+    var count = 0
+    while let a = shared.next() {
+      #expect(a == (try merged.next()))
+      count += 1
+    }
+    #expect(try merged.next() == nil)
+    #expect(count == ranges.map(\.count).reduce(0, +))
+  }
+}
