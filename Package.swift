@@ -63,7 +63,7 @@ let package = Package(
     .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
-    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
+    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
     .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
     .testTarget(
       name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),

@@ -85,7 +85,10 @@ public struct BacktestCommand: ParsableCommand {
     if watch { return try runWatching(job) }
     do {
       let outcome = try job.run()
-      try report(outcome)
+      // The strategy's failure came first: a report that then cannot be written must not hide it.
+      do { try report(outcome) } catch let reportError where outcome.result.error != nil {
+        printError("error: \(reportError)")
+      }
       if let error = outcome.result.error {
         printError("error: \(error)")
         throw ExitCode(1)

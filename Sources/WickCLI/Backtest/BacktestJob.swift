@@ -56,9 +56,13 @@ struct BacktestJob {
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
     overrides += extra
+    let sandbox = riskConfig?.sandbox ?? SandboxConfig()
     return try LuaStrategy(
       path: strategyPath, source: strategySource, overrides: overrides, symbols: symbols,
-      limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
+      limits: LuaLimits(
+        memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
+        initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
+        randomSeed: Int(truncatingIfNeeded: seed)))
   }
 
   /// The series a run reads, resolved against the cache, and their funding rates: what a sweep
@@ -140,6 +144,9 @@ struct BacktestJob {
       strategy, market: market,
       source: MergedCandleSource(symbols: market.symbols, cursors: cursors))
     let symbols = market.symbols
+    // The first failure wins: a script that failed before any candle (in init, say) reports its
+    // own error, not the empty range that followed from it.
+    if result.candles == 0, let error = result.error { throw WickError.script(error) }
     if result.candles == 0 {
       throw WickError.data(
         "no candles for \(symbols.joined(separator: ",")) \(market.timeframe) in the requested range of \(dbPath)"
