@@ -199,6 +199,26 @@ import WickOptimize
     #expect((wf["in_sample"] as? [String: Any])?["sharpe"] != nil)
     #expect((summary["deflated_sharpe"] as? [String: Any])?["trials"] as? Int == 4)
     #expect(try rows(f.path("wf/results.csv")).count == 16)
+    // A window's out-of-sample figures are a plain backtest of its params on its test period.
+    let selected =
+      try JSONSerialization.jsonObject(with: Data(read(f.path("wf/selected.json")).utf8))
+      as! [[String: Any]]
+    let chosen = selected.first { $0["window"] as? Int == 1 }!
+    try (chosen["paramsJSON"] as! String).write(
+      toFile: f.path("w1.json"), atomically: true, encoding: .utf8)
+    try BacktestCommand.parse([
+      "strategies/ma_cross.lua", "--db", f.db, "--params", f.path("w1.json"), "--from",
+      windows[1]["test_from"] as! String, "--to", windows[1]["test_to"] as! String, "--json",
+      f.path("w1b.json"), "--quiet",
+    ]).run()
+    let backtest = try json(f.path("w1b.json"))["metrics"] as! [String: Any]
+    let outOfSample = windows[1]["out_of_sample"] as! [String: Any]
+    for key in ["trades", "net_return", "sharpe", "max_drawdown", "expectancy", "exposure"] {
+      #expect(
+        (outOfSample[key] as! NSNumber).doubleValue == (backtest[key] as! NSNumber).doubleValue,
+        "\(key)")
+    }
+
     // The same sweep on data changed from the first window's training end onwards.
     let trainEnd = UTCTime.parse(windows[0]["train_to"] as! String)!
     try FileManager.default.copyItem(atPath: f.db, toPath: f.path("p.sqlite"))
