@@ -161,6 +161,26 @@ import WickOptimize
     }
     #expect(finished.resumed == done && finished.ran == 8 - done)
     #expect(try read(f.path("resumed/results.csv")) == read(f.path("whole/results.csv")))
+    // A process killed outright leaves only its journal of finished rows, in completion order:
+    // that is enough to continue.
+    let killed = f.path("killed")
+    try FileManager.default.createDirectory(atPath: killed, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: f.path("whole/sweep.json"), toPath: killed + "/sweep.json")
+    let lines = try read(f.path("whole/results.csv")).split(separator: "\n")
+    try ([lines[0], lines[6], lines[2], lines[4]].joined(separator: "\n") + "\n").write(
+      toFile: killed + "/results.partial.csv", atomically: true, encoding: .utf8)
+    let third = try OptimizeSweep.parse(args + ["--out", killed]).prepare()
+    guard
+      case .finished(let fromJournal) = try third.runner.run(
+        evaluator: third.evaluator, cancel: CancellationFlag())
+    else {
+      Issue.record("expected a finished sweep")
+      return
+    }
+    #expect(fromJournal.resumed == 3 && fromJournal.ran == 5)
+    #expect(try read(killed + "/results.csv") == read(f.path("whole/results.csv")))
+    #expect(!FileManager.default.fileExists(atPath: killed + "/results.partial.csv"))
     // A different sweep into the same directory is refused before anything runs.
     #expect(throws: WickError.self) {
       _ = try OptimizeSweep.parse(

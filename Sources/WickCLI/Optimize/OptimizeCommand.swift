@@ -204,14 +204,20 @@ struct OptimizeSweep: ParsableCommand {
   func execute(_ p: Prepared) throws {
     let spec = p.runner.spec
     let cancel = CancellationFlag()
-    // Ctrl-C: no new set starts; those running finish and are kept.
-    signal(SIGINT, SIG_IGN)
-    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    interrupt.setEventHandler { cancel.cancel() }
-    interrupt.resume()
+    // Ctrl-C (and SIGTERM, which a cluster sends before evicting a pod): no new set starts;
+    // those running finish and are kept.
+    let interrupts = [SIGINT, SIGTERM].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { cancel.cancel() }
+      source.resume()
+      return (number, source)
+    }
     defer {
-      interrupt.cancel()
-      signal(SIGINT, SIG_DFL)
+      for (number, source) in interrupts {
+        source.cancel()
+        signal(number, SIG_DFL)
+      }
     }
     let trials = spec.shard.range(of: spec.trials).count
     print(
