@@ -86,6 +86,7 @@ static inline wick_runtime *wick_runtime_create(size_t limit, size_t ceiling) {
   rt->limit = limit;
   rt->ceiling = ceiling;
   rt->pattern_steps = WICK_PATTERN_STEPS;
+  rt->trip_generation = ~0ULL;  // matches no generation until the watchdog sets it
   rt->symbol = -1;
   return rt;
 }
@@ -376,23 +377,36 @@ static inline void wick_push_indicator_update(lua_State *L, void *indicator, int
 /// plain stores (no syscall, no lock): the generation goes odd, the watchdog may notice it stays
 /// odd past the budget, and goes even again when control is back in the host. The sticky hook,
 /// if a limit armed it, is removed here: the limit stayed tripped until this very point.
-static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-  wick_runtime *rt = wick_runtime_of(L);
-  pthread_t self = pthread_self();
-  if (!rt->prepared || !pthread_equal(rt->prepared_thread, self)) wick_prepare_thread(rt, self);
+static inline void wick_clear_trip(wick_runtime *rt) {
   rt->trip = WICK_TRIP_NONE;
   rt->memory_tripped = 0;
   rt->gc_retry = 0;
   rt->stuck_in = NULL;
   rt->where[0] = '\0';
+}
+
+static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, int nresults, int msgh) {
+  pthread_t self = pthread_self();
+  if (__builtin_expect(!rt->prepared || !pthread_equal(rt->prepared_thread, self), 0))
+    wick_prepare_thread(rt, self);
+  if (__builtin_expect(rt->trip != WICK_TRIP_NONE || rt->memory_tripped || rt->gc_retry, 0))
+    wick_clear_trip(rt);
   rt->thread = self;
   rt->enforce = 1;
-  __atomic_store_n(&rt->generation, rt->generation + 1, __ATOMIC_RELEASE);
+  unsigned long long running = rt->generation + 1;
+  __atomic_store_n(&rt->generation, running, __ATOMIC_RELEASE);
   int status = lua_pcall(L, nargs, nresults, msgh);
-  __atomic_store_n(&rt->generation, rt->generation + 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&rt->generation, running + 1, __ATOMIC_RELEASE);
   rt->enforce = 0;
-  if (lua_gethook(L) != NULL) lua_sethook(L, NULL, 0, 0);
+  // The hook is armed only after a trip or by the watchdog's signal for this very call.
+  if (__builtin_expect(rt->trip != WICK_TRIP_NONE ||
+                       __atomic_load_n(&rt->trip_generation, __ATOMIC_RELAXED) == running, 0))
+    lua_sethook(L, NULL, 0, 0);
   return status;
+}
+
+static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+  return wick_pcall_runtime(wick_runtime_of(L), L, nargs, nresults, msgh);
 }
 
 /// A protected call made from inside a host function (e.g. `require` running a plugin): the
