@@ -133,6 +133,25 @@ import WickOptimize
     #expect(!FileManager.default.fileExists(atPath: f.path("m2/results.csv")))
   }
 
+  @Test func walkForwardShardsMergeToTheSameWindowsAndStitchedResult() throws {
+    let f = try Fixture()
+    let args = [
+      "strategies/ma_cross.lua", "--db", f.db, "--walk-forward", "5d:2d", "--param", "period=10,30",
+      "--param", "stop_pct=0.002,0.005", "--param", "min_quote_volume=0",
+    ]
+    try optimize(args + ["--out", f.path("whole")])
+    // 16 rows in 3 shards: each window's sets are split across shards.
+    for i in 0..<3 { try optimize(args + ["--shard", "\(i)/3", "--out", f.path("s\(i)")]) }
+    var merge = try OptimizeCommand.parseAsRoot(
+      ["merge", f.path("s0"), f.path("s1"), f.path("s2"), "--out", f.path("merged")])
+    try merge.run()
+    #expect(try read(f.path("merged/results.csv")) == read(f.path("whole/results.csv")))
+    #expect(try read(f.path("merged/best_params.json")) == read(f.path("whole/best_params.json")))
+    let a = try json(f.path("whole/summary.json"))["walk_forward"] as! [String: Any]
+    let b = try json(f.path("merged/summary.json"))["walk_forward"] as! [String: Any]
+    #expect(NSDictionary(dictionary: a).isEqual(to: b))
+  }
+
   @Test func interruptedSweepResumesWhereItStopped() throws {
     let f = try Fixture()
     let args = ["strategies/ma_cross.lua", "--db", f.db, "--workers", "1"] + Self.sweep
