@@ -11,6 +11,9 @@ public struct OptimizeCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "optimize",
     abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
+    discussion: """
+      wick optimize STRATEGY.lua [options] --out DIR runs a sweep (see wick optimize sweep --help); wick optimize merge DIR... --out DIR combines the shards of one.
+      """,
     subcommands: [OptimizeSweep.self, OptimizeMerge.self],
     defaultSubcommand: OptimizeSweep.self)
   public init() {}
@@ -23,9 +26,8 @@ struct OptimizeSweep: ParsableCommand {
     commandName: "sweep",
     abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
     discussion: """
-      Writes DIR/results.csv (one row per set, per window with --walk-forward), DIR/best_params.json
-      (for wick backtest --params), DIR/summary.json and DIR/queue.json. Ctrl-C keeps the rows
-      that finished; the same command with the same --out continues.
+      Writes DIR/results.csv (one row per set, per window with --walk-forward), DIR/best_params.json (for wick backtest --params), DIR/summary.json and DIR/queue.json. Ctrl-C keeps the rows that finished; the same command with the same --out continues.
+
       Examples:
         wick optimize strategies/ma_cross.lua --param period=20:200:20 --param threshold=0:0.004:0.001 --out out/sweep
         wick optimize strategies/ma_cross.lua --random 200 --seed 7 --walk-forward 90d:30d --out out/wf
