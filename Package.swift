@@ -56,6 +56,7 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk",
         "WickStats", "WickTesting",
         "WickOptimize",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
@@ -64,7 +65,11 @@ let package = Package(
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
-    .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
+    .testTarget(
+      name: "WickDataTests",
+      dependencies: [
+        "WickData", "WickCore", "WickTesting", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
