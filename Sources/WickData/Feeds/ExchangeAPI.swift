@@ -51,7 +51,7 @@ public struct BybitAPI: ExchangeAPI {
     let minutes = tf.milliseconds / 60_000
     switch tf.milliseconds {
     case 86_400_000: return "D"
-    case 604_800_000: return "W"
+    case Timeframe.week.milliseconds: return "W"  // Monday-open weeks, as Wick's 1w
     default:
       guard tf.milliseconds % 60_000 == 0,
         [1, 3, 5, 15, 30, 60, 120, 240, 360, 720].contains(minutes)
@@ -105,19 +105,26 @@ public struct BybitAPI: ExchangeAPI {
 
   public var serverTimeURL: String { "\(baseURL)/v5/market/time" }
 
+  /// `result.timeNano` (ns), else the answer's `time` (ms), else `result.timeSecond`.
   public func parseServerTime(_ doc: JSONDocument) throws -> Int64 {
+    let result = try self.result(doc)
+    if let ns = result?.member(doc, "timeNano").flatMap(doc.double), ns > 0 {
+      return Int64(ns / 1_000_000)
+    }
     if let ms = doc.member(doc.root, "time").flatMap(doc.int64) { return ms }
-    guard
-      let s = doc.member(doc.root, "result").flatMap({ doc.member($0, "timeSecond") }).flatMap(
-        doc.int64)
-    else {
+    guard let s = result?.member(doc, "timeSecond").flatMap(doc.int64) else {
       throw ShapeError(reason: "no time in the answer")
     }
     return s * 1000
   }
 
-  /// `retCode` 0 is success; anything else is an error with its message.
+  /// `result.list` of a successful answer.
   private func list(_ doc: JSONDocument) throws -> JSONDocument.Value? {
+    try result(doc)?.member(doc, "list")
+  }
+
+  /// `retCode` 0 is success; anything else is an error with its message.
+  private func result(_ doc: JSONDocument) throws -> JSONDocument.Value? {
     guard let code = doc.member(doc.root, "retCode").flatMap(doc.int64) else {
       throw ShapeError(reason: "no retCode")
     }
@@ -128,7 +135,7 @@ public struct BybitAPI: ExchangeAPI {
         } ?? ""
       throw WickError.exchange("Bybit retCode \(code): \(message)")
     }
-    return doc.member(doc.root, "result").flatMap { doc.member($0, "list") }
+    return doc.member(doc.root, "result")
   }
 
   public func retryableBody(_ response: HTTPResponse) -> String? {
