@@ -118,7 +118,12 @@ public struct RunCommand: ParsableCommand {
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)
-      let ending = try runner.run()
+      let ending: Runner.Ending
+      do { ending = try runner.run() } catch {
+        // Resumable by the same command once the cause is fixed (not 'failed', which is final).
+        try? runner.markStopped(error: "\(error)")
+        throw error
+      }
       if case .halted(let why) = ending { print("halted: \(why)") }
     } catch let error as WickError {
       printError("error: \(error)")

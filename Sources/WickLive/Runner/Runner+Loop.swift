@@ -106,6 +106,11 @@ extension Runner {
     }
   }
 
+  /// Records that the runner stopped on an error (the same command resumes the run).
+  public func markStopped(error: String) throws {
+    try ledger.setStatus(run: runID, "stopped", error: error)
+  }
+
   // MARK: Commands
 
   /// Handles pending `run_commands` rows; returns an ending when one stops the run.
