@@ -44,6 +44,8 @@ extension Runner {
         output("warning: resume diverged from the recorded decisions at \(UTCTime.iso(d.time))")
       }
       journal.verifyUntil = .min
+      // A run paused before the crash is still paused (the recorded pause was re-applied).
+      if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
       output(
         "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
