@@ -302,6 +302,26 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
   }
 }
 
+@Suite(.serialized) struct RunnerSandboxTests {
+  @Test func aTrippedSandboxLimitHaltsTheStrategyAndTheRunCarriesOn() async throws {
+    let w = try PaperWorld()
+    try flipScript.replacingOccurrences(
+      of: "ctx.state.n = (ctx.state.n or 0) + 1",
+      with:
+        "ctx.state.n = (ctx.state.n or 0) + 1\n      if ctx.state.n == 6 then while true do end end"
+    ).write(toFile: w.script, atomically: true, encoding: .utf8)
+    let runner = try Runner(spec: w.spec(stopAfter: 6), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 6))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'strategy_error'") == 1)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 6)
+  }
+}
+
 @Suite(.serialized) struct RunnerRiskTests {
   @Test func theRiskEnginesEmergencyStopIsAnIncidentAndReplays() async throws {
     let w = try PaperWorld()
