@@ -15,6 +15,8 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -35,6 +37,15 @@ let package = Package(
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
+    // Live trading: exchange adapters (Bybit v5 signed REST and private stream), reconciliation.
+    .target(
+      name: "WickLive",
+      dependencies: [
+        "WickCore", "WickData", "WickRisk",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "WSClient", package: "swift-websocket"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
@@ -49,7 +60,7 @@ let package = Package(
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
-    .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
+    .target(name: "WickTesting", dependencies: ["WickCore", "WickData", .product(name: "Crypto", package: "swift-crypto")]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
@@ -58,6 +69,7 @@ let package = Package(
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
     .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
+    .testTarget(name: "WickLiveTests", dependencies: ["WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
   ],
   swiftLanguageModes: [.v6]
