@@ -35,6 +35,9 @@ public final class MockBybitTrading: @unchecked Sendable {
     case processThenReset
     /// Processed, then a body that is not JSON.
     case processThenMalformed
+    /// Nothing happens for this many seconds, then the request is processed and answered (a
+    /// process killed meanwhile never sent it, as far as the exchange can tell).
+    case hangThenProcess(Double)
   }
 
   public struct Instrument: Sendable {
@@ -262,6 +265,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       return envelope(code, message, "{}")
     case .malformed?:
       return .http(status: 200, headers: [], body: Array("<html>bad gateway".utf8))
+    case .hangThenProcess(let seconds)?:
+      Thread.sleep(forTimeInterval: seconds)
     default: break
     }
     let reply = answer(r)

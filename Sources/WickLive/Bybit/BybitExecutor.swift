@@ -73,6 +73,14 @@ public final class BybitExecutor: @unchecked Sendable {
     guard let placed = try place(order) else {
       return .unfilled("\(orderLinkId) was not placed")
     }
+    return try protect(placed, symbol: symbol, stop: stop, take: take, instrument: instrument)
+  }
+
+  /// Awaits the entry's fill, then puts the stop and take on (or closes at market).
+  private func protect(
+    _ placed: BybitOrder, symbol: String, stop: Double?, take: Double?, instrument: BybitInstrument
+  ) throws -> EntryOutcome {
+    let orderLinkId = placed.orderLinkId
     guard let fill = try awaitFill(placed) else {
       let o = inbox.order(linkID: orderLinkId)
       return .unfilled("\(orderLinkId) ended \(o?.status ?? "unknown") with nothing filled")
@@ -92,6 +100,23 @@ public final class BybitExecutor: @unchecked Sendable {
         fill, exit: exit ?? LiveFill(orderLinkId: "", qty: 0, price: 0, fee: 0), reason: problem)
     }
     return .protected(fill, stop: stopPrice, take: takePrice)
+  }
+
+  /// After a restart, an entry whose order row says `submitting`: the exchange is asked by its
+  /// orderLinkId. If it has the order, its fill is awaited and the stop ensured as for a fresh
+  /// entry; if not, the order never left, and it is not sent late (the price it was decided on
+  /// is gone).
+  public func resumeEntry(
+    symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, orderLinkId: String,
+    instrument: BybitInstrument
+  ) throws -> EntryOutcome {
+    let order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(opening: side), qty: instrument.format(qty: qty),
+      orderLinkId: orderLinkId)
+    guard let found = try lookUp(order, attempts: timing.resolveAttempts) else {
+      return .unfilled("\(orderLinkId) never reached the exchange; not sent late")
+    }
+    return try protect(found, symbol: symbol, stop: stop, take: take, instrument: instrument)
   }
 
   /// Closes the whole position of `symbol` at market (reduce-only). nil when it was already flat
