@@ -240,22 +240,21 @@ public final class MockBybitTrading: @unchecked Sendable {
 
   private func route(_ r: LoopbackRequest) -> LoopbackReply {
     if r.path == "/v5/private" { return .webSocket { [weak self] ws in self?.serveStream(ws) } }
-    let (fault, isCreate): (Fault?, Bool) = lock.withLock {
+    let fault: Fault? = lock.withLock {
       _requests.append("\(r.method) \(r.path)")
       switch r.path {
       case "/v5/order/create":
         _orderCreateRequests += 1
-        return (_orderCreateFaults.isEmpty ? nil : _orderCreateFaults.removeFirst(), true)
+        return _orderCreateFaults.isEmpty ? nil : _orderCreateFaults.removeFirst()
       case "/v5/position/trading-stop":
-        return (_tradingStopFaults.isEmpty ? nil : _tradingStopFaults.removeFirst(), false)
+        return _tradingStopFaults.isEmpty ? nil : _tradingStopFaults.removeFirst()
       default:
-        guard var queue = _readFaults[r.path], !queue.isEmpty else { return (nil, false) }
+        guard var queue = _readFaults[r.path], !queue.isEmpty else { return nil }
         let f = queue.removeFirst()
         _readFaults[r.path] = queue
-        return (f, false)
+        return f
       }
     }
-    _ = isCreate
     switch fault {
     case .status(let code, let retryAfter)?:
       return .http(

@@ -253,14 +253,20 @@ public final class BybitExecutor: @unchecked Sendable {
     let linkID = placed.orderLinkId
     let deadline = Date().addingTimeInterval(timing.fillTimeout)
     var current = placed
+    var lastPoll = Date.distantPast
     while !current.isFinal, Date() < deadline {
       let streamed = inbox.wait(timeout: timing.pollInterval) { $0.orders[linkID]?.isFinal == true }
       if streamed, let o = inbox.order(linkID: linkID) {
         current = o
         break
       }
-      // The stream is down or quiet: ask.
-      if let o = try api.order(linkID: linkID, symbol: placed.symbol) { inbox.apply(o) }
+      // REST is the fallback while the stream is down, and a slower safety net while it is up
+      // (a fill message can be lost with the socket).
+      let every = inbox.streamUp ? timing.pollInterval * 4 : timing.pollInterval
+      if Date().timeIntervalSince(lastPoll) >= every {
+        lastPoll = Date()
+        if let o = try api.order(linkID: linkID, symbol: placed.symbol) { inbox.apply(o) }
+      }
       current = inbox.order(linkID: linkID) ?? current
     }
     guard current.cumExecQty > 0 else { return nil }

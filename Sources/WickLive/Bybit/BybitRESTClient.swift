@@ -216,7 +216,8 @@ public final class BybitRESTClient: @unchecked Sendable {
 
   /// Bybit answers an IP over its limit with 403 "access too frequent".
   private static func looksRateLimited(_ r: HTTPResponse) -> Bool {
-    String(decoding: r.body.prefix(200), as: UTF8.self).lowercased().contains("too")
+    let text = String(decoding: r.body.prefix(200), as: UTF8.self).lowercased()
+    return text.contains("too frequent") || text.contains("too many")
   }
 
   /// With one request left in the window, wait for the reset (exchange time → local time).
