@@ -41,7 +41,7 @@ let package = Package(
     .target(
       name: "WickLive",
       dependencies: [
-        "WickCore", "WickData", "WickRisk",
+        "WickCore", "WickData", "WickRisk", "WickSim",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
     .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
-    .testTarget(name: "WickLiveTests", dependencies: ["WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
+    .testTarget(name: "WickLiveTests", dependencies: ["WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting"]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,276 @@
+import Foundation
+import WickCore
+import WickSim
+
+/// The kernel's live venue on Bybit (linear USDT perpetuals): the `Venue` calls become signed
+/// orders, and what the exchange did comes back into the kernel's `Book`.
+///
+/// Per candle time `t`, in the kernel's order:
+/// - `execute(t)` applies what `send()` achieved after the previous candle (entries filled and
+///   protected, panic closes, exits, refusals) at `t`, then reconciles with the exchange: a
+///   position its stop or take closed on the exchange is closed in the book at the exchange's
+///   fill; a missing stop is put back; an unknown position or a mismatch halts the symbol.
+/// - `submit(...)` only records; the journal commits the order rows (write-ahead); then
+///   `send()` transmits each order under its client order id (`EntryOrder.clientOrderID`), so a
+///   retry or a restart can never place a second one.
+///
+/// Every call comes from the kernel's thread; the private stream fills the inbox on its own.
+public final class BybitVenue: Venue {
+  public let session: BybitLiveSession
+  public let run: Int64
+  var book: Book!
+  /// The time of the candle being handled: orders submitted now were decided on it.
+  private var decisionTime: Int64 = 0
+  private var recordedEntries: [EntryOrder?] = []
+  private var recordedExits: [String??] = []
+  /// Sent, awaiting the next `execute` to reach the book.
+  private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
+  private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
+  /// Symbols reconciliation halted: no new entries until a human looks.
+  public private(set) var halted: [String: String] = [:]
+  private let incidents: LiveIncidentSink
+
+  public init(session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink) {
+    self.session = session
+    self.run = run
+    self.incidents = incidents
+  }
+
+  var executor: BybitExecutor { session.executor }
+
+  public func attach(book: Book) {
+    self.book = book
+    recordedEntries = Array(repeating: nil, count: book.symbols.count)
+    recordedExits = Array(repeating: nil, count: book.symbols.count)
+  }
+
+  /// Bybit charges funding on the account itself; the book's equity comes from the fills.
+  public func beginSlice(time: Int64) {}
+
+  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+    decisionTime = time
+    for (symbol, fill, reason) in sentExits {
+      guard let fill else { continue }  // already flat: reconciliation below finds the close
+      book.close(
+        symbol: symbol, execution: Execution(price: fill.price, fee: fill.fee), time: time,
+        reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
+    }
+    sentExits.removeAll()
+    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
+    sentEntries.removeAll()
+    reconcile(time: time, force: true)
+  }
+
+  private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
+    let s = order.intent.symbol
+    switch outcome {
+    case .protected(let fill, let stop, let take):
+      var intent = order.intent
+      intent.stop = stop
+      intent.take = take
+      book.open(
+        symbol: s, side: intent.side, qty: fill.qty,
+        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: intent)
+    case .panicClosed(let fill, let exit, let reason):
+      book.open(
+        symbol: s, side: order.intent.side, qty: fill.qty,
+        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: order.intent)
+      book.close(
+        symbol: s, execution: Execution(price: exit.price, fee: exit.fee), time: time,
+        reason: .risk, note: "panic close: \(reason)")
+    case .unfilled(let reason):
+      book.listener?.venueRefused(Refusal("exchange_refused", reason), symbol: s, time: time)
+    }
+  }
+
+  /// Reconciles now (`force`) or when 30 s have passed; applies what it found to the book.
+  public func reconcile(time: Int64, force: Bool = false) {
+    do {
+      let local = localPositions()
+      let report =
+        force ? try session.reconcile(local: local) : try session.reconcileIfDue { local }
+      if let report { apply(report, time: time) }
+    } catch {
+      incidents.incident(kind: "reconcile_failed", symbol: nil, detail: "\(error)")
+    }
+  }
+
+  /// Between candles (the runner's idle loop): reconcile when due.
+  public func heartbeat(time: Int64) { reconcile(time: time) }
+
+  func localPositions() -> [LocalPosition] {
+    book.positions.indices.compactMap { i in
+      book.positions[i].map {
+        LocalPosition(
+          symbol: book.symbols[i], side: $0.side, qty: $0.qty, stop: $0.stop, take: $0.take,
+          entryLinkID: EntryOrder.clientOrderID(
+            run: run, time: $0.openedAt, symbol: book.symbols[i], kind: "e"))
+      }
+    }
+  }
+
+  private func apply(_ report: ReconcileReport, time: Int64) {
+    for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
+    for (name, last) in report.closedOnExchange {
+      guard let s = book.symbols.firstIndex(of: name), let p = book.positions[s] else { continue }
+      let price = last?.price ?? book.lastPrices[s]
+      let reason: ExitReason = {
+        guard let stop = p.stop else { return .take }
+        guard let take = p.take else { return p.trail == nil ? .stop : .trail }
+        return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
+      }()
+      book.close(
+        symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
+        reason: reason, note: "closed on the exchange")
+    }
+    for name in report.panicClosed {
+      guard let s = book.symbols.firstIndex(of: name) else { continue }
+      book.close(
+        symbol: s, execution: Execution(price: book.lastPrices[s], fee: 0), time: time,
+        reason: .risk, note: "panic close: the stop could not be restored")
+    }
+  }
+
+  public func submit(entry: EntryOrder) {
+    let symbol = book.symbols[entry.intent.symbol]
+    if let why = halted[symbol] {
+      book.listener?.venueRefused(
+        Refusal("symbol_halted", why), symbol: entry.intent.symbol, time: decisionTime)
+      return
+    }
+    recordedEntries[entry.intent.symbol] = entry
+  }
+
+  public func submit(exit symbol: Int, reason: String?) { recordedExits[symbol] = .some(reason) }
+
+  /// Live pairs need both legs or neither across two market orders; not supported yet.
+  public func submit(pair: PairOrder) {
+    book.listener?.venueRefused(
+      Refusal("live_pairs_unsupported", "pair entries trade on paper only for now"),
+      symbol: pair.intent.long, time: decisionTime)
+  }
+
+  public func send() throws {
+    for s in recordedExits.indices {
+      guard let reason = recordedExits[s] else { continue }
+      recordedExits[s] = nil
+      let name = book.symbols[s]
+      let id = EntryOrder.clientOrderID(run: run, time: decisionTime, symbol: name, kind: "x")
+      do {
+        let fill = try executor.exit(
+          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+        sentExits.append((s, fill, reason))
+      } catch {
+        incidents.incident(
+          kind: "exit_failed", symbol: name,
+          detail: "\(id): \(error); the position keeps its exchange stop")
+      }
+    }
+    for s in recordedEntries.indices {
+      guard let entry = recordedEntries[s] else { continue }
+      recordedEntries[s] = nil
+      let name = book.symbols[s]
+      let id = entry.clientOrderID(run: run, symbol: name)
+      do {
+        let outcome = try executor.enter(
+          symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+          take: entry.intent.take, orderLinkId: id, instrument: try session.instrument(name))
+        sentEntries.append((entry, outcome))
+      } catch {
+        // Unresolved (the outcome stayed unknown, or a panic close failed): stop trading the
+        // symbol; reconciliation will find whatever the exchange holds.
+        halted[name] = "\(id): \(error)"
+        incidents.incident(
+          kind: "entry_failed", symbol: name, detail: "\(id): \(error); trading halted")
+      }
+    }
+  }
+
+  /// After a restart: entries the ledger left `submitting` are looked up by their id and, if the
+  /// exchange has them, protected and applied at `time`; exits likewise. Nothing is sent late.
+  public func resume(entries: [EntryOrder], exits: [(symbol: Int, decidedAt: Int64)], time: Int64) {
+    for entry in entries {
+      let name = book.symbols[entry.intent.symbol]
+      let id = entry.clientOrderID(run: run, symbol: name)
+      do {
+        let outcome = try executor.resumeEntry(
+          symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+          take: entry.intent.take, orderLinkId: id, instrument: try session.instrument(name))
+        apply(entry, outcome, time: time)
+      } catch {
+        halted[name] = "\(id): \(error)"
+        incidents.incident(
+          kind: "resume_failed", symbol: name, detail: "\(id): \(error); trading halted")
+      }
+    }
+    for (s, decidedAt) in exits {
+      let name = book.symbols[s]
+      let id = EntryOrder.clientOrderID(run: run, time: decidedAt, symbol: name, kind: "x")
+      if let o = try? executor.api.order(linkID: id, symbol: name), o.cumExecQty > 0 {
+        book.close(
+          symbol: s,
+          execution: Execution(price: o.avgPrice ?? book.lastPrices[s], fee: o.cumExecFee),
+          time: time, reason: .signal, note: "exit sent before the restart")
+      }
+    }
+    reconcile(time: time, force: true)
+  }
+
+  public func cancelEntry(symbol: Int) -> Bool {
+    guard recordedEntries[symbol] != nil else { return false }
+    recordedEntries[symbol] = nil
+    return true
+  }
+
+  public func cancelPair(long: Int, short: Int) -> Bool { false }
+
+  public func hasPendingEntry(symbol: Int) -> Bool {
+    recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
+  }
+
+  public func hasPendingExit(symbol: Int) -> Bool {
+    recordedExits[symbol] != nil || sentExits.contains { $0.symbol == symbol }
+  }
+
+  public func pairBusy(long: Int, short: Int) -> Bool { false }
+
+  public var pendingEntries: Int {
+    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
+  }
+
+  /// A trailing step: pushed to the exchange at once (a refusal keeps the old stop, with an
+  /// incident).
+  public func stopMoved(symbol: Int, to stop: Double) {
+    let name = book.symbols[symbol]
+    guard let instrument = try? session.instrument(name) else { return }
+    executor.moveStop(symbol: name, to: stop, instrument: instrument)
+  }
+
+  /// An emergency flatten: closed at market now, at the exchange's fill price.
+  public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
+    let name = book.symbols[symbol]
+    let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "f")
+    do {
+      let fill = try executor.exit(
+        symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+      book.close(
+        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        time: time, reason: reason, note: note)
+    } catch {
+      incidents.incident(
+        kind: "flatten_failed", symbol: name,
+        detail: "\(id): \(error); the position keeps its exchange stop")
+    }
+  }
+}
+
+/// An incident sink that forwards to a closure (the runner's ledger journal).
+public final class IncidentForwarder: LiveIncidentSink, @unchecked Sendable {
+  private let forward: (String, String?, String) -> Void
+  public init(_ forward: @escaping (_ kind: String, _ symbol: String?, _ detail: String) -> Void) {
+    self.forward = forward
+  }
+  public func incident(kind: String, symbol: String?, detail: String) {
+    forward(kind, symbol, detail)
+  }
+}
