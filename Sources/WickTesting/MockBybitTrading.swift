@@ -102,7 +102,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     "BTCUSDT": Instrument(tickSize: 0.1, qtyStep: 0.001, minOrderQty: 0.001, minNotional: 5),
     "ETHUSDT": Instrument(tickSize: 0.01, qtyStep: 0.01, minOrderQty: 0.01, minNotional: 5),
   ]
-  private var _marks: [String: Double] = ["BTCUSDT": 60_000, "ETHUSDT": 3_000]
+  /// The price market orders fill at (the last close once candles are pushed).
+  var markPrices: [String: Double] = ["BTCUSDT": 60_000, "ETHUSDT": 3_000]
   private var _orderCreateFaults: [Fault] = []
   private var _tradingStopFaults: [Fault] = []
   private var _readFaults: [String: [Fault]] = [:]
@@ -119,6 +120,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var lastUpdate: Int64 = 0
   private var ids = 0
   var stream = StreamState()
+  var market = MarketState()
 
   public init(apiKey: String = "mock-key-5f2a", apiSecret: String = "mock-secret-9d41c07b") throws {
     self.apiKey = apiKey
@@ -149,7 +151,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   }
   public var serverNow: Int64 { lock.withLock { now() } }
   public func setMarkPrice(_ symbol: String, _ price: Double) {
-    lock.withLock { _marks[symbol] = price }
+    lock.withLock { markPrices[symbol] = price }
   }
   public func setInstrument(_ symbol: String, _ i: Instrument) {
     lock.withLock { _instruments[symbol] = i }
@@ -193,7 +195,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     lock.withLock {
       let t = tick()
       _positions[symbol] = Position(
-        side: side, size: size, avgPrice: _marks[symbol] ?? 1, stopLoss: nil, takeProfit: nil,
+        side: side, size: size, avgPrice: markPrices[symbol] ?? 1, stopLoss: nil, takeProfit: nil,
         updatedTime: t)
       publishPosition(symbol)
     }
@@ -240,6 +242,9 @@ public final class MockBybitTrading: @unchecked Sendable {
 
   private func route(_ r: LoopbackRequest) -> LoopbackReply {
     if r.path == "/v5/private" { return .webSocket { [weak self] ws in self?.serveStream(ws) } }
+    if r.path == "/v5/public/linear" {
+      return .webSocket { [weak self] ws in self?.servePublicStream(ws) }
+    }
     let fault: Fault? = lock.withLock {
       _requests.append("\(r.method) \(r.path)")
       switch r.path {
@@ -301,6 +306,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       return envelope(0, "OK", "{\"timeSecond\":\"\(t / 1000)\",\"timeNano\":\"\(t)000000\"}")
     case ("GET", "/v5/market/instruments-info"):
       return instrumentsInfo(r.query)
+    case ("GET", "/v5/market/kline"):
+      return klines(r.query)
     default: break
     }
     if let refusal = authenticate(r) { return refusal }
@@ -388,7 +395,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     }
     let linkID = field("orderLinkId") ?? ""
     let result: (Int, String, String) = lock.withLock {
-      guard let inst = _instruments[symbol], let mark = _marks[symbol] else {
+      guard let inst = _instruments[symbol], let mark = markPrices[symbol] else {
         return (10001, "params error: symbol invalid", "{}")
       }
       if !linkID.isEmpty, _orders.contains(where: { $0.orderLinkId == linkID }) {
@@ -429,7 +436,7 @@ public final class MockBybitTrading: @unchecked Sendable {
             Thread.sleep(forTimeInterval: delay)
             guard let self else { return }
             self.lock.withLock {
-              self.fill(orderIndex: index, qty: rest, price: self._marks[symbol] ?? mark)
+              self.fill(orderIndex: index, qty: rest, price: self.markPrices[symbol] ?? mark)
             }
           }.start()
         }
@@ -509,7 +516,7 @@ public final class MockBybitTrading: @unchecked Sendable {
       guard var p = _positions[symbol], p.size > 0 else {
         return (10001, "can not set tp/sl/ts for zero position")
       }
-      let mark = _marks[symbol] ?? p.avgPrice
+      let mark = markPrices[symbol] ?? p.avgPrice
       let sl = field("stopLoss").flatMap(Double.init)
       let tp = field("takeProfit").flatMap(Double.init)
       if let sl, sl > 0, (p.side == "Buy" && sl >= mark) || (p.side == "Sell" && sl <= mark) {
@@ -614,7 +621,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     return """
       {"positionIdx":0,"riskId":1,"riskLimitValue":"2000000","symbol":"\(symbol)","side":"\(p.side)","size":"\(fmt(p.size, i?.qtyStep ?? 0.001))",\
       "avgPrice":"\(p.size > 0 ? fmt(p.avgPrice, tick) : "0")","positionValue":"\(fmt(p.size * p.avgPrice, 0.0001))","tradeMode":0,"autoAddMargin":0,\
-      "positionStatus":"Normal","leverage":"3","markPrice":"\(fmt(_marks[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
+      "positionStatus":"Normal","leverage":"3","markPrice":"\(fmt(markPrices[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
       "positionIM":"0","positionMM":"0","tpslMode":"Full","takeProfit":"\(p.takeProfit.map { fmt($0, tick) } ?? "0")",\
       "stopLoss":"\(p.stopLoss.map { fmt($0, tick) } ?? "0")","trailingStop":"0","unrealisedPnl":"0","curRealisedPnl":"0","cumRealisedPnl":"0",\
       "adlRankIndicator":0,"isReduceOnly":false,"createdTime":"\(p.updatedTime)","updatedTime":"\(p.updatedTime)","seq":\(p.updatedTime)}
