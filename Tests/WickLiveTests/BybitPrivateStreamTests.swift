@@ -12,7 +12,7 @@ import WickTesting
     let task = try await rig.startStream()
     defer { task.cancel() }
     rig.bybit.duplicateStreamMessages()
-    guard case .protected = try rig.enterLong() else {
+    guard case .protected = try await offPool({ try rig.enterLong() }) else {
       Issue.record("expected a protected fill")
       return
     }
@@ -29,7 +29,7 @@ import WickTesting
     defer { task.cancel() }
     // "New" is held back and arrives after "Filled".
     rig.bybit.reorderNextOrderUpdate()
-    _ = try rig.enterLong()
+    _ = try await offPool({ try rig.enterLong() })
     try await waitUntil { rig.inbox.counts.dropped > 0 }
     #expect(rig.inbox.order(linkID: "w1-1700000000-BTCUSDT-e")?.status == "Filled")
   }
@@ -40,7 +40,7 @@ import WickTesting
     defer { task.cancel() }
     // The socket drops on the first push of the entry; the fill is then found over REST.
     rig.bybit.dropStreams(afterPushes: 1)
-    guard case .protected(let fill, _, _) = try rig.enterLong() else {
+    guard case .protected(let fill, _, _) = try await offPool({ try rig.enterLong() }) else {
       Issue.record("expected a protected fill")
       return
     }
@@ -57,7 +57,7 @@ import WickTesting
       serverClock: { rig.rest.serverNow() }, maxBackoff: 0.1)
     let task = stream.start()
     defer { task.cancel() }
-    guard case .protected = try rig.enterLong() else {
+    guard case .protected = try await offPool({ try rig.enterLong() }) else {
       Issue.record("expected a protected fill")
       return
     }
@@ -70,7 +70,7 @@ import WickTesting
     let task = try await rig.startStream()
     defer { task.cancel() }
     rig.bybit.malformedNextPush()
-    guard case .protected = try rig.enterLong() else {
+    guard case .protected = try await offPool({ try rig.enterLong() }) else {
       Issue.record("expected a protected fill")
       return
     }

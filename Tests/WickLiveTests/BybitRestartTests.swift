@@ -53,10 +53,12 @@ import WickTesting
     let bybit = try MockBybitTrading()
     bybit.clockSkewMs = -5 * 3_600_000
     let incidents = IncidentRecorder()
-    let session = try BybitLiveSession(
-      endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
-      credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
-      symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents)
+    let session = try await offPool {
+      try BybitLiveSession(
+        endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
+        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
+        symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents)
+    }
     defer { session.close() }
     #expect(try session.instrument("ETHUSDT").qtyStep == 0.01)
     #expect(throws: WickError.self) { try session.instrument("XRPUSDT") }

@@ -17,7 +17,7 @@ final class IncidentRecorder: LiveIncidentSink, @unchecked Sendable {
 }
 
 /// A mock exchange and a live client wired to it, with timings short enough for tests.
-struct LiveRig {
+struct LiveRig: @unchecked Sendable {
   let bybit: MockBybitTrading
   let credentials: BybitCredentials
   let rest: BybitRESTClient
@@ -81,3 +81,14 @@ func waitUntil(seconds: Double = 5, _ condition: () -> Bool) async throws {
     try await Task.sleep(for: .milliseconds(20))
   }
 }
+
+/// Runs blocking work (REST, the executor's waits) on a thread of its own, so async tests do
+/// not hold Swift's cooperative threads (two on these machines) while streams need them.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    Thread { continuation.resume(with: Result { try body() }) }.start()
+  }
+}
+
+/// An executor for test-side stream clients.
+let testStreamExecutor = DedicatedThreadExecutor(name: "wick.test.streams")

@@ -6,6 +6,8 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickLive
+
 /// The mock's public side, checked with the project's own market-data parser and a WebSocket
 /// client, so an end-to-end live run can use one loopback Bybit for everything.
 @Suite struct MockBybitMarketTests {
@@ -31,7 +33,7 @@ import WickTesting
   @Test func thePublicStreamDeliversSubscribedKlines() async throws {
     let bybit = try MockBybitTrading()
     let received = ReceivedTexts()
-    let task = Task {
+    let task = Task(executorPreference: testStreamExecutor) {
       try await WebSocketClient.connect(
         url: bybit.wsURL + "/v5/public/linear", logger: Logger(label: "t")
       ) {

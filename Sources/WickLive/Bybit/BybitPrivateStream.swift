@@ -35,9 +35,12 @@ public final class BybitPrivateStream: Sendable {
     self.logger = logger
   }
 
+  /// The stream's own thread: fills must arrive even while the runner blocks on REST.
+  private static let executor = DedicatedThreadExecutor(name: "wick.bybit.private")
+
   /// Connects and keeps reconnecting until the task is cancelled.
   public func start() -> Task<Void, Never> {
-    Task.detached { [self] in await self.run() }
+    Self.executor.task { [self] in await self.run() }
   }
 
   public func run() async {
