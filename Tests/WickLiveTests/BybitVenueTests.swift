@@ -52,9 +52,9 @@ final class BookEvents: BookListener {
     }
 
     /// One kernel step: fills of the last send at `time`, then the decisions, then send.
-    func step(_ time: Int64, _ decide: () -> Void = {}) throws {
+    func step(_ time: Int64, _ decide: () throws -> Void = {}) throws {
       venue.execute(slice: [], count: 0, time: time)
-      decide()
+      try decide()
       try venue.send()
     }
   }
@@ -148,5 +148,100 @@ final class BookEvents: BookListener {
         intent: PairIntent(long: 0, short: 1, hedge: 1), qtyLong: 0.01, qtyShort: 0.1, decidedAt: t0
       ))
     #expect(h.events.refused.map(\.code) == ["live_pairs_unsupported"])
+  }
+}
+
+/// A ledger's record, for a replay.
+final class RecordedHistory: LiveHistory {
+  var fills: [String: LiveFill] = [:]
+  var closesAt: [Int64: [RecordedClose]] = [:]
+  func fill(_ clientOrderID: String) -> LiveFill? { fills[clientOrderID] }
+  func closes(_ time: Int64) -> [RecordedClose] { closesAt[time] ?? [] }
+}
+
+@Suite(.serialized) struct BybitVenueReplayTests {
+  let t0: Int64 = 1_700_000_000_000
+  let minute: Int64 = 60_000
+
+  func ethEntry(_ time: Int64) -> EntryOrder {
+    EntryOrder(
+      intent: OrderIntent(symbol: 1, side: .long, stop: 2_900, take: nil), qty: 0.5, decidedAt: time
+    )
+  }
+
+  @Test func aResumedRunRebuildsItsBookFromTheRecordAndResolvesWhatWasInFlight() throws {
+    let bybit = try MockBybitTrading()
+    let history = RecordedHistory()
+    let btcID = EntryOrder.clientOrderID(run: 4, time: t0, symbol: "BTCUSDT", kind: "e")
+    do {
+      // Before the crash: BTC entered and filled (recorded); the ETH entry went out, its answer
+      // was lost, and the process died before recording any fill.
+      let a = try BybitVenueTests.Harness(bybit: bybit)
+      try a.step(t0) { a.venue.submit(entry: a.entry(t0)) }
+      bybit.orderCreateFaults = [.processThenReset]
+      bybit.attachStopsOnOrder = false
+      try a.step(t0 + minute) {
+        // The ETH order reaches the exchange without an answer; the process dies right after.
+        _ = try? a.session.executor.api.createMarketOrder(
+          .init(
+            symbol: "ETHUSDT", side: .buy, qty: "0.50",
+            orderLinkId: ethEntry(t0 + minute).clientOrderID(run: 4, symbol: "ETHUSDT")))
+      }
+      let btc = try #require(a.book.positions[0])
+      history.fills[btcID] = LiveFill(
+        orderLinkId: btcID, qty: btc.qty, price: btc.entry, fee: btc.entryFees)
+    }
+    #expect(bybit.orders.count == 2)
+
+    let b = try BybitVenueTests.Harness(bybit: bybit)
+    b.venue.beginReplay(history)
+    try b.step(t0) { b.venue.submit(entry: b.entry(t0)) }
+    try b.step(t0 + minute) { b.venue.submit(entry: ethEntry(t0 + minute)) }
+    // Replaying sent nothing and took the recorded fill.
+    #expect(bybit.orders.count == 2)
+    #expect(b.book.positions[0]?.entry == 60_000)
+    b.venue.finishReplay(time: t0 + 2 * minute)
+    let eth = try #require(b.book.positions[1])
+    #expect(eth.qty == 0.5 && eth.stop == 2_900)
+    #expect(bybit.position("ETHUSDT")?.stopLoss == 2_900)
+    #expect(bybit.orders.count == 2)
+    #expect(b.incidents.kinds.isEmpty)
+  }
+
+  @Test func anEntryThatNeverLeftIsSentLateOnlyWithinItsCandle() throws {
+    let bybit = try MockBybitTrading()
+    let history = RecordedHistory()
+    let b = try BybitVenueTests.Harness(bybit: bybit)
+    b.venue.beginReplay(history)
+    try b.step(t0) { b.venue.submit(entry: b.entry(t0)) }
+    b.venue.finishReplay(time: t0 + minute, sendLateBefore: 0)
+    #expect(bybit.orders.isEmpty && b.book.positions[0] == nil)
+
+    let c = try BybitVenueTests.Harness(bybit: bybit)
+    c.venue.beginReplay(history)
+    try c.step(t0) { c.venue.submit(entry: c.entry(t0)) }
+    c.venue.finishReplay(time: t0 + minute, sendLateBefore: .max)
+    #expect(bybit.orders.count == 1 && c.book.positions[0]?.qty == 0.01)
+  }
+
+  @Test func recordedExchangeClosesReplayAtTheirCandle() throws {
+    let bybit = try MockBybitTrading()
+    let history = RecordedHistory()
+    let btcID = EntryOrder.clientOrderID(run: 4, time: t0, symbol: "BTCUSDT", kind: "e")
+    history.fills[btcID] = LiveFill(orderLinkId: btcID, qty: 0.01, price: 60_010, fee: 0.33)
+    history.closesAt[t0 + 2 * minute] = [
+      RecordedClose(symbol: 0, price: 59_000, fee: 0.32, reason: .stop)
+    ]
+    let b = try BybitVenueTests.Harness(bybit: bybit)
+    b.venue.beginReplay(history)
+    try b.step(t0) { b.venue.submit(entry: b.entry(t0)) }
+    try b.step(t0 + minute)
+    #expect(b.book.positions[0]?.entry == 60_010)
+    try b.step(t0 + 2 * minute)
+    #expect(b.book.positions[0] == nil)
+    #expect(
+      b.events.closed.first?.exitPrice == 59_000 && b.events.closed.first?.exitReason == .stop)
+    b.venue.finishReplay(time: t0 + 3 * minute)
+    #expect(bybit.orders.isEmpty && b.incidents.kinds.isEmpty)
   }
 }

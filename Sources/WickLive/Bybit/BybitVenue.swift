@@ -29,6 +29,11 @@ public final class BybitVenue: Venue {
   /// Symbols reconciliation halted: no new entries until a human looks.
   public private(set) var halted: [String: String] = [:]
   private let incidents: LiveIncidentSink
+  /// While a resumed run re-handles the candles it handled before the restart: the recorded
+  /// outcomes stand in for the exchange, and nothing is sent.
+  private var history: LiveHistory?
+  /// Entries re-decided during the replay that the ledger has no fill for (in flight at the crash).
+  private var unresolved: [EntryOrder] = []
 
   public init(session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink) {
     self.session = session
@@ -58,6 +63,15 @@ public final class BybitVenue: Venue {
     sentExits.removeAll()
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
+    if let history {
+      // What the exchange did at this candle back then (stops, takes), not what it shows now.
+      for c in history.closes(time) where book.positions[c.symbol] != nil {
+        book.close(
+          symbol: c.symbol, execution: Execution(price: c.price, fee: c.fee), time: time,
+          reason: c.reason, note: c.note)
+      }
+      return
+    }
     reconcile(time: time, force: true)
   }
 
@@ -151,6 +165,10 @@ public final class BybitVenue: Venue {
   }
 
   public func send() throws {
+    if let history {
+      replaySend(history)
+      return
+    }
     for s in recordedExits.indices {
       guard let reason = recordedExits[s] else { continue }
       recordedExits[s] = nil
@@ -186,16 +204,70 @@ public final class BybitVenue: Venue {
     }
   }
 
+  // MARK: - Resuming
+
+  /// Starts re-handling recorded candles: outcomes come from `history`, nothing is sent.
+  public func beginReplay(_ history: LiveHistory) {
+    self.history = history
+    unresolved.removeAll()
+  }
+
+  /// Ends the re-handling at `time`: entries in flight at the crash are resolved by their id
+  /// (sent now only if `sendLateBefore` has not passed), then the book is reconciled.
+  public func finishReplay(time: Int64, sendLateBefore: Int64 = .min) {
+    history = nil
+    let pending = unresolved
+    unresolved.removeAll()
+    resume(entries: pending, exits: [], time: time, sendLateBefore: sendLateBefore)
+  }
+
+  private func replaySend(_ history: LiveHistory) {
+    for s in recordedExits.indices {
+      guard let reason = recordedExits[s] else { continue }
+      recordedExits[s] = nil
+      let id = EntryOrder.clientOrderID(
+        run: run, time: decisionTime, symbol: book.symbols[s], kind: "x")
+      sentExits.append((s, history.fill(id), reason))
+    }
+    for s in recordedEntries.indices {
+      guard let entry = recordedEntries[s] else { continue }
+      recordedEntries[s] = nil
+      let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
+      guard let fill = history.fill(id) else {
+        unresolved.append(entry)
+        continue
+      }
+      let instrument = try? session.instrument(book.symbols[s])
+      sentEntries.append(
+        (
+          entry,
+          .protected(
+            fill, stop: entry.intent.stop.map { instrument?.roundPrice($0) ?? $0 },
+            take: entry.intent.take.map { instrument?.roundPrice($0) ?? $0 })
+        ))
+    }
+  }
+
   /// After a restart: entries the ledger left `submitting` are looked up by their id and, if the
   /// exchange has them, protected and applied at `time`; exits likewise. Nothing is sent late.
-  public func resume(entries: [EntryOrder], exits: [(symbol: Int, decidedAt: Int64)], time: Int64) {
+  public func resume(
+    entries: [EntryOrder], exits: [(symbol: Int, decidedAt: Int64)], time: Int64,
+    sendLateBefore: Int64 = .min
+  ) {
     for entry in entries {
       let name = book.symbols[entry.intent.symbol]
       let id = entry.clientOrderID(run: run, symbol: name)
       do {
-        let outcome = try executor.resumeEntry(
+        let instrument = try session.instrument(name)
+        var outcome = try executor.resumeEntry(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
-          take: entry.intent.take, orderLinkId: id, instrument: try session.instrument(name))
+          take: entry.intent.take, orderLinkId: id, instrument: instrument)
+        // Never sent, and the candle it was meant for is still current: send it now.
+        if case .unfilled = outcome, Date().timeIntervalSince1970 * 1000 < Double(sendLateBefore) {
+          outcome = try executor.enter(
+            symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+            take: entry.intent.take, orderLinkId: id, instrument: instrument)
+        }
         apply(entry, outcome, time: time)
       } catch {
         halted[name] = "\(id): \(error)"
@@ -241,6 +313,7 @@ public final class BybitVenue: Venue {
   /// A trailing step: pushed to the exchange at once (a refusal keeps the old stop, with an
   /// incident).
   public func stopMoved(symbol: Int, to stop: Double) {
+    guard history == nil else { return }  // replaying: reconciliation pushes the final stop
     let name = book.symbols[symbol]
     guard let instrument = try? session.instrument(name) else { return }
     executor.moveStop(symbol: name, to: stop, instrument: instrument)
@@ -249,6 +322,12 @@ public final class BybitVenue: Venue {
   /// An emergency flatten: closed at market now, at the exchange's fill price.
   public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
     let name = book.symbols[symbol]
+    if history != nil {
+      book.close(
+        symbol: symbol, execution: Execution(price: price, fee: 0), time: time, reason: reason,
+        note: note)
+      return
+    }
     let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "f")
     do {
       let fill = try executor.exit(
@@ -261,6 +340,29 @@ public final class BybitVenue: Venue {
         kind: "flatten_failed", symbol: name,
         detail: "\(id): \(error); the position keeps its exchange stop")
     }
+  }
+}
+
+/// What a resumed live run recorded before the restart, from its ledger: the fill of each order
+/// by client order id, and the positions the exchange closed (stop, take) by candle time.
+public protocol LiveHistory: AnyObject {
+  func fill(_ clientOrderID: String) -> LiveFill?
+  func closes(_ time: Int64) -> [RecordedClose]
+}
+
+/// A position closed on the exchange, as the ledger recorded it.
+public struct RecordedClose: Sendable, Equatable {
+  public var symbol: Int
+  public var price: Double
+  public var fee: Double
+  public var reason: ExitReason
+  public var note: String?
+  public init(symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil) {
+    self.symbol = symbol
+    self.price = price
+    self.fee = fee
+    self.reason = reason
+    self.note = note
   }
 }
 
