@@ -120,6 +120,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var lastUpdate: Int64 = 0
   private var ids = 0
   var stream = StreamState()
+  private var leverages: [String: Double] = [:]
   var market = MarketState()
 
   public init(apiKey: String = "mock-key-5f2a", apiSecret: String = "mock-secret-9d41c07b") throws {
@@ -316,6 +317,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     switch (r.method, r.path) {
     case ("POST", "/v5/order/create"): return createOrder(body!)
     case ("POST", "/v5/position/trading-stop"): return tradingStop(body!)
+    case ("POST", "/v5/position/set-leverage"): return setLeverage(body!)
     case ("GET", "/v5/order/realtime"): return listOrders(r.query, history: false)
     case ("GET", "/v5/order/history"): return listOrders(r.query, history: true)
     case ("GET", "/v5/position/list"): return listPositions(r.query)
@@ -537,6 +539,27 @@ public final class MockBybitTrading: @unchecked Sendable {
     }
     return envelope(result.0, result.1, "{}")
   }
+
+  private func setLeverage(_ doc: JSONDocument) -> LoopbackReply {
+    guard case .string(let r)? = doc.member(doc.root, "symbol"),
+      case .string(let b)? = doc.member(doc.root, "buyLeverage"), let buy = Double(doc.text(b)),
+      case .string(let sl)? = doc.member(doc.root, "sellLeverage"), let sell = Double(doc.text(sl)),
+      buy == sell, buy >= 1, buy <= 100
+    else {
+      return envelope(10001, "params error: symbol, buyLeverage = sellLeverage in [1, 100]", "{}")
+    }
+    let symbol = doc.text(r)
+    let result: (Int, String) = lock.withLock {
+      guard _instruments[symbol] != nil else { return (10001, "params error: symbol invalid") }
+      if leverages[symbol] == buy { return (110043, "leverage not modified") }
+      leverages[symbol] = buy
+      return (0, "OK")
+    }
+    return envelope(result.0, result.1, "{}")
+  }
+
+  /// Leverage per symbol as set through the API.
+  public func leverage(_ symbol: String) -> Double? { lock.withLock { leverages[symbol] } }
 
   private func listOrders(_ q: [String: String], history: Bool) -> LoopbackReply {
     let rows: [String] = lock.withLock {

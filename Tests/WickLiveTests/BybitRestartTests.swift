@@ -57,7 +57,15 @@ import WickTesting
       try BybitLiveSession(
         endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
         credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
-        symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents)
+        symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents, leverage: 3)
+    }
+    #expect(bybit.leverage("BTCUSDT") == 3 && bybit.leverage("ETHUSDT") == 3)
+    // A restart sets it again: "not modified" (110043) is no error.
+    _ = try await offPool {
+      try BybitLiveSession(
+        endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
+        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
+        symbols: ["BTCUSDT"], incidents: incidents, leverage: 3, stream: false)
     }
     defer { session.close() }
     #expect(try session.instrument("ETHUSDT").qtyStep == 0.01)

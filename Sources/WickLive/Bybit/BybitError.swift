@@ -40,6 +40,8 @@ public enum BybitError: Error, Equatable, CustomStringConvertible {
     public static let duplicateOrderLinkID = 110072
     /// Reduce-only order with nothing to reduce.
     public static let reduceOnlyNotSatisfied = 110017
+    /// The leverage is already the one asked for.
+    public static let leverageNotModified = 110043
     /// The TP/SL values equal the current ones.
     public static let notModified = 34040
   }

@@ -45,7 +45,7 @@ public final class BybitLiveSession: @unchecked Sendable {
   public init(
     endpoints: BybitEndpoints, credentials: BybitCredentials, run: Int64, symbols: [String],
     incidents: LiveIncidentSink, timing: ExecutionTiming = ExecutionTiming(),
-    transport: HTTPTransport? = nil, stream: Bool = true
+    leverage: Double? = nil, transport: HTTPTransport? = nil, stream: Bool = true
   ) throws {
     self.run = run
     self.symbols = symbols
@@ -55,7 +55,11 @@ public final class BybitLiveSession: @unchecked Sendable {
     try rest.syncTime()
     let api = BybitTradingAPI(rest: rest)
     var rules: [String: BybitInstrument] = [:]
-    for s in symbols { rules[s] = try api.instrument(s) }
+    for s in symbols {
+      rules[s] = try api.instrument(s)
+      // The risk layer sized with this leverage; the exchange's margin must agree.
+      if let leverage { try api.setLeverage(symbol: s, leverage) }
+    }
     instruments = rules
     let inbox = BybitEventInbox()
     executor = BybitExecutor(api: api, inbox: inbox, incidents: incidents, timing: timing)

@@ -171,6 +171,21 @@ public final class BybitTradingAPI: @unchecked Sendable {
     }
   }
 
+  /// Sets the symbol's leverage (both sides, one-way mode). "Not modified" (110043) is success.
+  public func setLeverage(symbol: String, _ leverage: Double) throws {
+    let text = String(format: "%.2f", leverage)
+    var body = JSONObjectWriter()
+    body.add("category", category)
+    body.add("symbol", symbol)
+    body.add("buyLeverage", text)
+    body.add("sellLeverage", text)
+    do {
+      _ = try rest.post("/v5/position/set-leverage", body, effect: .repeatable)
+    } catch BybitError.rejected(_, BybitError.Code.leverageNotModified, _) {
+      return
+    }
+  }
+
   /// Recent fills of a symbol, optionally of one order (REST fallback for the `execution` topic).
   public func executions(symbol: String, orderLinkId: String? = nil) throws -> [BybitExecution] {
     let endpoint = "GET /v5/execution/list"
