@@ -27,6 +27,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     case retCode(Int, String)
     /// A body that is not JSON, nothing done.
     case malformed
+    /// retCode 0 with this `result` (valid JSON, not the documented shape), nothing done.
+    case result(String)
     /// Processed (the order exists), then answered with this HTTP status.
     case processThenStatus(Int)
     /// Processed, then the answer comes after this many seconds (past the client's timeout).
@@ -270,6 +272,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       return envelope(code, message, "{}")
     case .malformed?:
       return .http(status: 200, headers: [], body: Array("<html>bad gateway".utf8))
+    case .result(let json)?:
+      return envelope(0, "OK", json)
     case .hangThenProcess(let seconds)?:
       Thread.sleep(forTimeInterval: seconds)
     default: break
@@ -379,11 +383,14 @@ public final class MockBybitTrading: @unchecked Sendable {
       "{\"category\":\"linear\",\"list\":[\(rows.joined(separator: ","))],\"nextPageCursor\":\"\"}")
   }
 
+  /// A string field of a request body.
+  private func text(_ doc: JSONDocument, _ key: String) -> String? {
+    guard case .string(let r)? = doc.member(doc.root, key) else { return nil }
+    return doc.text(r)
+  }
+
   private func createOrder(_ doc: JSONDocument) -> LoopbackReply {
-    func field(_ k: String) -> String? {
-      guard case .string(let r)? = doc.member(doc.root, k) else { return nil }
-      return doc.text(r)
-    }
+    func field(_ k: String) -> String? { text(doc, k) }
     let reduceOnly: Bool = {
       if case .bool(let b)? = doc.member(doc.root, "reduceOnly") { return b }
       return false
@@ -504,10 +511,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   }
 
   private func tradingStop(_ doc: JSONDocument) -> LoopbackReply {
-    func field(_ k: String) -> String? {
-      guard case .string(let r)? = doc.member(doc.root, k) else { return nil }
-      return doc.text(r)
-    }
+    func field(_ k: String) -> String? { text(doc, k) }
     guard field("category") == "linear", let symbol = field("symbol"), field("tpslMode") != nil,
       doc.member(doc.root, "positionIdx") != nil
     else {

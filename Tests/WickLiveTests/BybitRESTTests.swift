@@ -73,6 +73,33 @@ import WickTesting
   }
 }
 
+extension BybitRESTTests {
+  @Test func answersNotShapedAsDocumentedFailWithTheEndpointAndWhatIsMissing() throws {
+    let rig = try LiveRig()
+    rig.bybit.injectReadFaults("/v5/position/list", [.result(#"{"list":[{"symbol":"BTCUSDT"}]}"#)])
+    #expect(
+      throws: BybitError.malformed(
+        endpoint: "GET /v5/position/list", reason: "a position lacks symbol or size")
+    ) {
+      try rig.api.position(symbol: "BTCUSDT")
+    }
+    rig.bybit.injectReadFaults("/v5/order/realtime", [.result(#"{"list":{}}"#)])
+    #expect(
+      throws: BybitError.malformed(
+        endpoint: "GET /v5/order/realtime", reason: "result.list is not an array")
+    ) {
+      try rig.api.order(linkID: "w1-1-BTCUSDT-e", symbol: "BTCUSDT")
+    }
+    rig.bybit.injectReadFaults(
+      "/v5/market/instruments-info",
+      [
+        .result(
+          #"{"list":[{"symbol":"BTCUSDT","lotSizeFilter":{"qtyStep":"x"},"priceFilter":{}}]}"#)
+      ])
+    #expect(throws: BybitError.self) { try rig.api.instrument("BTCUSDT") }
+  }
+}
+
 /// Collects log lines.
 final class LogCapture: LogHandler, @unchecked Sendable {
   private let lock = NSLock()

@@ -113,16 +113,25 @@ public final class BybitTradingAPI: @unchecked Sendable {
   }
 
   private func orders(_ r: BybitResponse, endpoint: String) throws -> [BybitOrder] {
+    try Self.rows(
+      r, endpoint: endpoint, BybitDecode.order,
+      lacking: "an order lacks orderId, symbol, side, qty or orderStatus")
+  }
+
+  /// `result.list` decoded row by row; any row not as documented fails the whole answer.
+  static func rows<T>(
+    _ r: BybitResponse, endpoint: String,
+    _ decode: (JSONDocument, JSONDocument.Value) -> T?, lacking: String
+  ) throws -> [T] {
     let doc = r.document
     guard let rows = doc.list(r.result) else {
       throw BybitError.malformed(endpoint: endpoint, reason: "result.list is not an array")
     }
     return try rows.map {
-      guard let o = BybitDecode.order(doc, $0) else {
-        throw BybitError.malformed(
-          endpoint: endpoint, reason: "an order lacks orderId, symbol, side, qty or orderStatus")
+      guard let row = decode(doc, $0) else {
+        throw BybitError.malformed(endpoint: endpoint, reason: lacking)
       }
-      return o
+      return row
     }
   }
 
@@ -140,18 +149,10 @@ public final class BybitTradingAPI: @unchecked Sendable {
   }
 
   private func positions(_ query: KeyValuePairs<String, String>) throws -> [BybitPosition] {
-    let endpoint = "GET /v5/position/list"
     let r = try rest.get("/v5/position/list", query)
-    let doc = r.document
-    guard let rows = doc.list(r.result) else {
-      throw BybitError.malformed(endpoint: endpoint, reason: "result.list is not an array")
-    }
-    return try rows.map {
-      guard let p = BybitDecode.position(doc, $0) else {
-        throw BybitError.malformed(endpoint: endpoint, reason: "a position lacks symbol or size")
-      }
-      return p
-    }
+    return try Self.rows(
+      r, endpoint: "GET /v5/position/list", BybitDecode.position,
+      lacking: "a position lacks symbol or size")
   }
 
   /// Sets the position's stop and/or take (whole position, market on trigger). Values are
@@ -194,16 +195,8 @@ public final class BybitTradingAPI: @unchecked Sendable {
         try rest.get(
           "/v5/execution/list", ["category": category, "symbol": symbol, "orderLinkId": $0])
       } ?? rest.get("/v5/execution/list", ["category": category, "symbol": symbol])
-    let doc = r.document
-    guard let rows = doc.list(r.result) else {
-      throw BybitError.malformed(endpoint: endpoint, reason: "result.list is not an array")
-    }
-    return try rows.map {
-      guard let e = BybitDecode.execution(doc, $0) else {
-        throw BybitError.malformed(
-          endpoint: endpoint, reason: "an execution lacks execId, side, execPrice or execQty")
-      }
-      return e
-    }
+    return try Self.rows(
+      r, endpoint: endpoint, BybitDecode.execution,
+      lacking: "an execution lacks execId, side, execPrice or execQty")
   }
 }
