@@ -37,9 +37,11 @@ public final class MockBybitTrading: @unchecked Sendable {
     case processThenReset
     /// Processed, then a body that is not JSON.
     case processThenMalformed
-    /// Nothing happens for this many seconds, then the request is processed and answered (a
-    /// process killed meanwhile never sent it, as far as the exchange can tell).
+    /// Nothing happens for this many seconds, then the request is processed and answered.
     case hangThenProcess(Double)
+    /// Nothing happens for this many seconds, then the connection is reset unprocessed: as far
+    /// as the exchange can tell, a client killed meanwhile never sent it.
+    case swallow(Double)
   }
 
   public struct Instrument: Sendable {
@@ -276,6 +278,9 @@ public final class MockBybitTrading: @unchecked Sendable {
       return envelope(0, "OK", json)
     case .hangThenProcess(let seconds)?:
       Thread.sleep(forTimeInterval: seconds)
+    case .swallow(let seconds)?:
+      Thread.sleep(forTimeInterval: seconds)
+      return .reset
     default: break
     }
     let reply = answer(r)

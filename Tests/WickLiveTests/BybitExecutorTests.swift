@@ -69,6 +69,17 @@ import WickTesting
     #expect(rig.bybit.orders.count == 1)
   }
 
+  @Test func aSwallowedOrderIsLookedUpThenSentOnceMore() throws {
+    let rig = try LiveRig(requestTimeout: 0.3)
+    rig.bybit.orderCreateFaults = [.swallow(0.6)]
+    guard case .protected = try rig.enterLong() else {
+      Issue.record("expected a protected fill")
+      return
+    }
+    #expect(rig.bybit.orderCreateRequests == 2)
+    #expect(rig.bybit.orders.count == 1)
+  }
+
   @Test func aRepeatedDecisionAfterARestartFindsTheFirstOrder() throws {
     let rig = try LiveRig()
     _ = try rig.enterLong(id: "w3-1700000000-BTCUSDT-e")
