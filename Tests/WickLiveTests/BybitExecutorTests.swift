@@ -25,12 +25,15 @@ import WickTesting
   @Test func rateLimitsAreWaitedOutAndTheOrderIsPlacedOnce() throws {
     let rig = try LiveRig()
     rig.bybit.orderCreateFaults = [
-      .status(429, retryAfter: 0), .retCode(10006, "Too many visits!"),
+      .status(429, retryAfter: 1), .retCode(10006, "Too many visits!"),
     ]
+    let started = Date()
     guard case .protected = try rig.enterLong() else {
       Issue.record("expected a protected fill")
       return
     }
+    // Retry-After is honoured (the test's own backoff is a few milliseconds).
+    #expect(Date().timeIntervalSince(started) >= 0.95)
     #expect(rig.bybit.orderCreateRequests == 3)
     #expect(rig.bybit.orders.count == 1)
   }
