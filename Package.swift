@@ -15,8 +15,12 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    // HMAC-SHA256 request signing (and the mock's WebSocket handshake).
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
+    // the loopback mock WebSocket server in WickTesting.
     .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -37,11 +41,12 @@ let package = Package(
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
-    // Live trading: exchange adapters (Bybit v5 signed REST and private stream), reconciliation.
+    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
+    // private stream), reconciliation.
     .target(
       name: "WickLive",
       dependencies: [
-        "WickCore", "WickData", "WickRisk", "WickSim",
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLua",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
@@ -50,6 +55,7 @@ let package = Package(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
+        "WickLive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -60,7 +66,16 @@ let package = Package(
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
-    .target(name: "WickTesting", dependencies: ["WickCore", "WickData", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(
+      name: "WickTesting",
+      dependencies: [
+        "WickCore", "WickData",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
@@ -69,7 +84,12 @@ let package = Package(
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
     .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
-    .testTarget(name: "WickLiveTests", dependencies: ["WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting"]),
+    .testTarget(
+      name: "WickLiveTests",
+      dependencies: [
+        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
   ],
   swiftLanguageModes: [.v6]

@@ -11,6 +11,10 @@ public struct WickCommand: ParsableCommand {
       BacktestCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
+      RunCommand.self,
+      StopCommand.self,
+      RunsCommand.self,
+      ReplayCommand.self,
     ]
   )
   public init() {}

@@ -104,11 +104,12 @@ public final class TradingKernel {
       journal?.exitRequested(symbol: symbol, reason: note, time: time)
     }
     venue.execute(slice: slice, count: sliceCount, time: time)
-    for sc in slice {
-      closeCandle(symbol: sc.symbol, candle: sc.candle)
+    // Only this time's candles: a symbol without a candle now keeps its last state.
+    for k in 0..<sliceCount {
+      closeCandle(symbol: slice[k].symbol, candle: slice[k].candle)
     }
     let exposed = book.openCount > 0
-    candleCount += slice.count
+    candleCount += sliceCount
     tracker.record(
       time: time, closeTime: time + timeframe.milliseconds, equity: book.markedEquity(),
       exposed: exposed)

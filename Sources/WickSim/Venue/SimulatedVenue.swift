@@ -51,9 +51,9 @@ public final class SimulatedVenue: Venue {
   }
 
   public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
-    for sc in slice { executeAtOpen(symbol: sc.symbol, candle: sc.candle) }
+    for k in 0..<count { executeAtOpen(symbol: slice[k].symbol, candle: slice[k].candle) }
     if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, count: count, time: time) }
-    for sc in slice { checkLevels(symbol: sc.symbol, candle: sc.candle) }
+    for k in 0..<count { checkLevels(symbol: slice[k].symbol, candle: slice[k].candle) }
   }
 
   public func submit(entry: EntryOrder) { pendingOrders[entry.intent.symbol] = entry }
