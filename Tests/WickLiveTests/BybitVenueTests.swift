@@ -134,7 +134,8 @@ final class BookEvents: BookListener {
       }
     }
     let second = try Harness(bybit: bybit)
-    second.venue.resume(entries: [second.entry(t0)], exits: [], time: t0 + minute)
+    second.venue.resume(entries: [second.entry(t0)], lateWindow: 0)
+    second.venue.execute(slice: [], count: 0, time: t0 + minute)
     let p = try #require(second.book.positions[0])
     #expect(p.qty == 0.01 && p.stop == 59_000)
     #expect(bybit.orders.count == 1)
@@ -157,6 +158,7 @@ final class RecordedHistory: LiveHistory {
   var closesAt: [Int64: [RecordedClose]] = [:]
   func fill(_ clientOrderID: String) -> LiveFill? { fills[clientOrderID] }
   func closes(_ time: Int64) -> [RecordedClose] { closesAt[time] ?? [] }
+  func refusal(_ clientOrderID: String) -> String? { nil }
 }
 
 @Suite(.serialized) struct BybitVenueReplayTests {
@@ -200,7 +202,9 @@ final class RecordedHistory: LiveHistory {
     // Replaying sent nothing and took the recorded fill.
     #expect(bybit.orders.count == 2)
     #expect(b.book.positions[0]?.entry == 60_000)
-    b.venue.finishReplay(time: t0 + 2 * minute)
+    b.venue.finishReplay(lateWindow: 2 * minute)
+    #expect(b.venue.pendingEntries == 1)
+    try b.step(t0 + 2 * minute)
     let eth = try #require(b.book.positions[1])
     #expect(eth.qty == 0.5 && eth.stop == 2_900)
     #expect(bybit.position("ETHUSDT")?.stopLoss == 2_900)
@@ -214,13 +218,17 @@ final class RecordedHistory: LiveHistory {
     let b = try BybitVenueTests.Harness(bybit: bybit)
     b.venue.beginReplay(history)
     try b.step(t0) { b.venue.submit(entry: b.entry(t0)) }
-    b.venue.finishReplay(time: t0 + minute, sendLateBefore: 0)
+    // Decided long ago (t0 is in 2023): not sent late.
+    b.venue.finishReplay(lateWindow: 2 * minute)
+    try b.step(t0 + minute)
     #expect(bybit.orders.isEmpty && b.book.positions[0] == nil)
 
     let c = try BybitVenueTests.Harness(bybit: bybit)
     c.venue.beginReplay(history)
     try c.step(t0) { c.venue.submit(entry: c.entry(t0)) }
-    c.venue.finishReplay(time: t0 + minute, sendLateBefore: .max)
+    // Its candle still current by the exchange's clock: sent now, under the same id.
+    c.venue.finishReplay(lateWindow: Int64.max / 2)
+    try c.step(t0 + minute)
     #expect(bybit.orders.count == 1 && c.book.positions[0]?.qty == 0.01)
   }
 
@@ -241,7 +249,8 @@ final class RecordedHistory: LiveHistory {
     #expect(b.book.positions[0] == nil)
     #expect(
       b.events.closed.first?.exitPrice == 59_000 && b.events.closed.first?.exitReason == .stop)
-    b.venue.finishReplay(time: t0 + 3 * minute)
+    b.venue.finishReplay(lateWindow: 2 * minute)
+    try b.step(t0 + 3 * minute)
     #expect(bybit.orders.isEmpty && b.incidents.kinds.isEmpty)
   }
 }

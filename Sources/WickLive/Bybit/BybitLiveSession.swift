@@ -81,16 +81,22 @@ public final class BybitLiveSession: @unchecked Sendable {
     return i
   }
 
-  /// Compares the ledger's open positions with the exchange now.
-  public func reconcile(local: [LocalPosition]) throws -> ReconcileReport {
+  /// Compares the ledger's open positions with the exchange now (symbols with an order in
+  /// flight are left for the next time).
+  public func reconcile(local: [LocalPosition], skipping busy: Set<String> = []) throws
+    -> ReconcileReport
+  {
     lastReconcile = Date()
-    return try reconciler.reconcile(local: local, symbols: symbols, instruments: instruments)
+    return try reconciler.reconcile(
+      local: local, symbols: symbols.filter { !busy.contains($0) }, instruments: instruments)
   }
 
   /// Reconciles when `reconcileInterval` has passed since the last time; nil otherwise.
-  public func reconcileIfDue(local: () -> [LocalPosition]) throws -> ReconcileReport? {
+  public func reconcileIfDue(skipping busy: Set<String> = [], local: () -> [LocalPosition]) throws
+    -> ReconcileReport?
+  {
     if let last = lastReconcile, Date().timeIntervalSince(last) < reconcileInterval { return nil }
-    return try reconcile(local: local())
+    return try reconcile(local: local(), skipping: busy)
   }
 
   /// Stops the private stream.

@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickData
 import WickSim
 
 /// The kernel's live venue on Bybit (linear USDT perpetuals): the `Venue` calls become signed
@@ -99,10 +100,16 @@ public final class BybitVenue: Venue {
 
   /// Reconciles now (`force`) or when 30 s have passed; applies what it found to the book.
   public func reconcile(time: Int64, force: Bool = false) {
+    guard history == nil else { return }
+    // A symbol with an order sent but not yet in the book would look like a stranger's position.
+    var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
+    busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
     do {
       let local = localPositions()
       let report =
-        force ? try session.reconcile(local: local) : try session.reconcileIfDue { local }
+        force
+        ? try session.reconcile(local: local, skipping: busy)
+        : try session.reconcileIfDue(skipping: busy) { local }
       if let report { apply(report, time: time) }
     } catch {
       incidents.incident(kind: "reconcile_failed", symbol: nil, detail: "\(error)")
@@ -212,14 +219,17 @@ public final class BybitVenue: Venue {
     unresolved.removeAll()
   }
 
-  /// Ends the re-handling at `time`: entries in flight at the crash are resolved by their id
-  /// (sent now only if `sendLateBefore` has not passed), then the book is reconciled.
-  public func finishReplay(time: Int64, sendLateBefore: Int64 = .min) {
+  /// Ends the re-handling: entries in flight at the crash are resolved by their id (see
+  /// `resume`); the next `execute` applies them and reconciles.
+  public func finishReplay(lateWindow: Int64) {
     history = nil
     let pending = unresolved
     unresolved.removeAll()
-    resume(entries: pending, exits: [], time: time, sendLateBefore: sendLateBefore)
+    resume(entries: pending, lateWindow: lateWindow)
   }
+
+  /// True between `beginReplay` and `finishReplay`.
+  public var isReplaying: Bool { history != nil }
 
   private func replaySend(_ history: LiveHistory) {
     for s in recordedExits.indices {
@@ -234,7 +244,11 @@ public final class BybitVenue: Venue {
       recordedEntries[s] = nil
       let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
       guard let fill = history.fill(id) else {
-        unresolved.append(entry)
+        if let why = history.refusal(id) {
+          sentEntries.append((entry, .unfilled(why)))
+        } else {
+          unresolved.append(entry)
+        }
         continue
       }
       let instrument = try? session.instrument(book.symbols[s])
@@ -248,12 +262,11 @@ public final class BybitVenue: Venue {
     }
   }
 
-  /// After a restart: entries the ledger left `submitting` are looked up by their id and, if the
-  /// exchange has them, protected and applied at `time`; exits likewise. Nothing is sent late.
-  public func resume(
-    entries: [EntryOrder], exits: [(symbol: Int, decidedAt: Int64)], time: Int64,
-    sendLateBefore: Int64 = .min
-  ) {
+  /// After a restart: entries the ledger has no outcome for (in flight at the crash) are looked
+  /// up by their id. Found: the fill is awaited and the stop ensured; not found: the order never
+  /// left, and it is sent now only while `serverNow < decidedAt + lateWindow` (its candle is
+  /// still the current one). Outcomes reach the book at the next `execute`, like any send.
+  public func resume(entries: [EntryOrder], lateWindow: Int64) {
     for entry in entries {
       let name = book.symbols[entry.intent.symbol]
       let id = entry.clientOrderID(run: run, symbol: name)
@@ -262,30 +275,19 @@ public final class BybitVenue: Venue {
         var outcome = try executor.resumeEntry(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
           take: entry.intent.take, orderLinkId: id, instrument: instrument)
-        // Never sent, and the candle it was meant for is still current: send it now.
-        if case .unfilled = outcome, Date().timeIntervalSince1970 * 1000 < Double(sendLateBefore) {
+        let now = executor.api.rest.serverNow()
+        if case .unfilled = outcome, lateWindow > 0, now < entry.decidedAt &+ lateWindow {
           outcome = try executor.enter(
             symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
             take: entry.intent.take, orderLinkId: id, instrument: instrument)
         }
-        apply(entry, outcome, time: time)
+        sentEntries.append((entry, outcome))
       } catch {
         halted[name] = "\(id): \(error)"
         incidents.incident(
           kind: "resume_failed", symbol: name, detail: "\(id): \(error); trading halted")
       }
     }
-    for (s, decidedAt) in exits {
-      let name = book.symbols[s]
-      let id = EntryOrder.clientOrderID(run: run, time: decidedAt, symbol: name, kind: "x")
-      if let o = try? executor.api.order(linkID: id, symbol: name), o.cumExecQty > 0 {
-        book.close(
-          symbol: s,
-          execution: Execution(price: o.avgPrice ?? book.lastPrices[s], fee: o.cumExecFee),
-          time: time, reason: .signal, note: "exit sent before the restart")
-      }
-    }
-    reconcile(time: time, force: true)
   }
 
   public func cancelEntry(symbol: Int) -> Bool {
@@ -348,6 +350,36 @@ public final class BybitVenue: Venue {
 public protocol LiveHistory: AnyObject {
   func fill(_ clientOrderID: String) -> LiveFill?
   func closes(_ time: Int64) -> [RecordedClose]
+  /// The venue's recorded refusal of an entry (its detail), if it was refused.
+  func refusal(_ clientOrderID: String) -> String?
+}
+
+/// A resumed run's history from its ledger.
+public final class LedgerLiveHistory: LiveHistory {
+  private let fills: [String: RunLedger.RecordedFill]
+  private let closesByTime: [Int64: [RecordedClose]]
+  private let refusals: [String: String]
+
+  public init(ledger: RunLedger, run: Int64, symbols: [String]) throws {
+    fills = try ledger.recordedFills(run: run)
+    var closes: [Int64: [RecordedClose]] = [:]
+    for c in try ledger.recordedCloses(run: run) {
+      guard let s = symbols.firstIndex(of: c.symbol) else { continue }
+      closes[c.time, default: []].append(
+        RecordedClose(
+          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal))
+    }
+    closesByTime = closes
+    refusals = try ledger.venueRefusals(run: run)
+  }
+
+  public func fill(_ clientOrderID: String) -> LiveFill? {
+    fills[clientOrderID].map {
+      LiveFill(orderLinkId: clientOrderID, qty: $0.qty, price: $0.price, fee: $0.fee)
+    }
+  }
+  public func closes(_ time: Int64) -> [RecordedClose] { closesByTime[time] ?? [] }
+  public func refusal(_ clientOrderID: String) -> String? { refusals[clientOrderID] }
 }
 
 /// A position closed on the exchange, as the ledger recorded it.
