@@ -9,7 +9,11 @@ extension MockBybitTrading {
     var candles: [String: [Candle]] = [:]
     var timeframe: Timeframe = .oneMinute
     var sessions: [(socket: LoopbackWebSocket, topics: Set<String>)] = []
+    var subscriptions = 0
   }
+
+  /// Subscribe requests received on the public stream so far (a restarted client adds one).
+  public var publicSubscriptions: Int { lock.withLock { market.subscriptions } }
 
   /// Candles the REST kline endpoint serves (also the mark price: the last close).
   public func setCandles(_ symbol: String, _ candles: [Candle], timeframe: Timeframe) {
@@ -96,6 +100,7 @@ extension MockBybitTrading {
       case "subscribe":
         let topics = Set((message["args"] as? [String]) ?? [])
         lock.withLock {
+          market.subscriptions += 1
           if let i = market.sessions.firstIndex(where: { $0.socket === ws }) {
             market.sessions[i].topics.formUnion(topics)
           }

@@ -120,6 +120,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var _positions: [String: Position] = [:]
   private var _executions: [Execution] = []
   private var _orderCreateRequests = 0
+  private var _orderCreateLinkIDs: [String] = []
   private var _requests: [String] = []
   private var lastUpdate: Int64 = 0
   private var ids = 0
@@ -192,6 +193,8 @@ public final class MockBybitTrading: @unchecked Sendable {
   }
   /// Order-create requests received (including refused and faulted ones).
   public var orderCreateRequests: Int { lock.withLock { _orderCreateRequests } }
+  /// The orderLinkId of every order-create request, in order (faulted and refused ones too).
+  public var orderCreateLinkIDs: [String] { lock.withLock { _orderCreateLinkIDs } }
   /// "METHOD path" of every request, in order.
   public var requests: [String] { lock.withLock { _requests } }
 
@@ -255,6 +258,11 @@ public final class MockBybitTrading: @unchecked Sendable {
       switch r.path {
       case "/v5/order/create":
         _orderCreateRequests += 1
+        if let doc = try? JSONDocument(r.body),
+          case .string(let id)? = doc.member(doc.root, "orderLinkId")
+        {
+          _orderCreateLinkIDs.append(doc.text(id))
+        }
         return _orderCreateFaults.isEmpty ? nil : _orderCreateFaults.removeFirst()
       case "/v5/position/trading-stop":
         return _tradingStopFaults.isEmpty ? nil : _tradingStopFaults.removeFirst()

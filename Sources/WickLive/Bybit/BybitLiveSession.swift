@@ -33,7 +33,11 @@ public struct BybitEndpoints: Sendable, Equatable {
 ///                                        run: 7, symbols: ["BTCUSDT"], incidents: ledgerSink)
 ///     let report = try session.reconcile(local: [])
 public final class BybitLiveSession: @unchecked Sendable {
-  public let run: Int64
+  /// The run whose orders are Wick's (their ids start with `OrderLinkID.runPrefix(run)`).
+  public var run: Int64 {
+    get { reconciler.run }
+    set { reconciler.run = newValue }
+  }
   public let symbols: [String]
   public let instruments: [String: BybitInstrument]
   public let executor: BybitExecutor
@@ -47,7 +51,6 @@ public final class BybitLiveSession: @unchecked Sendable {
     incidents: LiveIncidentSink, timing: ExecutionTiming = ExecutionTiming(),
     leverage: Double? = nil, transport: HTTPTransport? = nil, stream: Bool = true
   ) throws {
-    self.run = run
     self.symbols = symbols
     let rest = BybitRESTClient(
       baseURL: endpoints.rest, credentials: credentials,

@@ -45,7 +45,7 @@ public struct ReconcileReport: Sendable, Equatable {
 /// is ever adopted into the ledger.
 public final class BybitReconciler: @unchecked Sendable {
   public let executor: BybitExecutor
-  public let run: Int64
+  public var run: Int64
 
   public init(executor: BybitExecutor, run: Int64) {
     self.executor = executor

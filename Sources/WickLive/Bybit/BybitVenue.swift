@@ -18,7 +18,8 @@ import WickSim
 /// Every call comes from the kernel's thread; the private stream fills the inbox on its own.
 public final class BybitVenue: Venue {
   public let session: BybitLiveSession
-  public let run: Int64
+  /// The run id in every client order id; `bind` sets it once the ledger has given one.
+  public private(set) var run: Int64
   var book: Book!
   /// The time of the candle being handled: orders submitted now were decided on it.
   private var decisionTime: Int64 = 0
@@ -35,6 +36,10 @@ public final class BybitVenue: Venue {
   private var history: LiveHistory?
   /// Entries re-decided during the replay that the ledger has no fill for (in flight at the crash).
   private var unresolved: [EntryOrder] = []
+  /// Exits re-decided during the replay without a recorded fill.
+  private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
+  /// Reconciliation reports from between candles, applied to the book at the next candle.
+  private var deferred: [ReconcileReport] = []
 
   public init(session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink) {
     self.session = session
@@ -43,6 +48,30 @@ public final class BybitVenue: Venue {
   }
 
   var executor: BybitExecutor { session.executor }
+
+  /// The live venue of a `wick run --live`: testnet unless `--mainnet`, `--base-url` and
+  /// `--ws-url` override the endpoints; the symbols' leverage is set to the risk layer's.
+  public static func make(spec: RunSpec, credentials: LiveCredentials, leverage: Double) throws
+    -> BybitVenue
+  {
+    let relay = IncidentForwarder()
+    do {
+      let session = try BybitLiveSession(
+        endpoints: BybitEndpoints(mainnet: !spec.testnet, baseURL: spec.baseURL, wsURL: spec.wsURL),
+        credentials: BybitCredentials(apiKey: credentials.apiKey, secret: credentials.apiSecret),
+        run: 0, symbols: spec.symbols, incidents: relay, leverage: leverage)
+      return BybitVenue(session: session, run: 0, incidents: relay)
+    } catch let e as BybitError {
+      throw WickError.exchange("cannot start live trading on Bybit: \(e)")
+    }
+  }
+
+  /// Binds the venue to its run (ids and the ledger's incidents), before the first candle.
+  public func bind(run: Int64, incidents forward: @escaping (String, String?, String) -> Void) {
+    self.run = run
+    session.run = run
+    (incidents as? IncidentForwarder)?.connect(forward)
+  }
 
   public func attach(book: Book) {
     self.book = book
@@ -73,6 +102,9 @@ public final class BybitVenue: Venue {
       }
       return
     }
+    // Closes found between candles reach the book now, at a candle, where a replay finds them.
+    for report in deferred { apply(report, time: time) }
+    deferred.removeAll()
     reconcile(time: time, force: true)
   }
 
@@ -99,7 +131,8 @@ public final class BybitVenue: Venue {
   }
 
   /// Reconciles now (`force`) or when 30 s have passed; applies what it found to the book.
-  public func reconcile(time: Int64, force: Bool = false) {
+  /// `time` nil: between candles (closes are kept for the next `execute`).
+  public func reconcile(time: Int64?, force: Bool = false) {
     guard history == nil else { return }
     // A symbol with an order sent but not yet in the book would look like a stranger's position.
     var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
@@ -110,14 +143,24 @@ public final class BybitVenue: Venue {
         force
         ? try session.reconcile(local: local, skipping: busy)
         : try session.reconcileIfDue(skipping: busy) { local }
-      if let report { apply(report, time: time) }
+      guard let report else { return }
+      if let time {
+        apply(report, time: time)
+      } else {
+        for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
+        deferred.append(report)
+      }
     } catch {
       incidents.incident(kind: "reconcile_failed", symbol: nil, detail: "\(error)")
     }
   }
 
-  /// Between candles (the runner's idle loop): reconcile when due.
-  public func heartbeat(time: Int64) { reconcile(time: time) }
+  /// Between candles (the runner's idle loop): reconciles when due (30 s). Stops are restored and
+  /// symbols halted at once; closes wait for the next candle, so the book changes only there.
+  public func heartbeat() {
+    guard history == nil else { return }
+    reconcile(time: nil)
+  }
 
   func localPositions() -> [LocalPosition] {
     book.positions.indices.compactMap { i in
@@ -217,6 +260,7 @@ public final class BybitVenue: Venue {
   public func beginReplay(_ history: LiveHistory) {
     self.history = history
     unresolved.removeAll()
+    unresolvedExits.removeAll()
   }
 
   /// Ends the re-handling: entries in flight at the crash are resolved by their id (see
@@ -225,6 +269,20 @@ public final class BybitVenue: Venue {
     history = nil
     let pending = unresolved
     unresolved.removeAll()
+    // An exit is always safe to complete late: reduce-only, found by its id if it went out.
+    for (s, id, reason) in unresolvedExits {
+      let name = book.symbols[s]
+      do {
+        let fill = try executor.exit(
+          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+        sentExits.append((s, fill, reason))
+      } catch {
+        incidents.incident(
+          kind: "exit_failed", symbol: name,
+          detail: "\(id): \(error); the position keeps its exchange stop")
+      }
+    }
+    unresolvedExits.removeAll()
     resume(entries: pending, lateWindow: lateWindow)
   }
 
@@ -237,7 +295,11 @@ public final class BybitVenue: Venue {
       recordedExits[s] = nil
       let id = EntryOrder.clientOrderID(
         run: run, time: decisionTime, symbol: book.symbols[s], kind: "x")
-      sentExits.append((s, history.fill(id), reason))
+      if let fill = history.fill(id) {
+        sentExits.append((s, fill, reason))
+      } else {
+        unresolvedExits.append((s, id, reason))
+      }
     }
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
@@ -398,13 +460,26 @@ public struct RecordedClose: Sendable, Equatable {
   }
 }
 
-/// An incident sink that forwards to a closure (the runner's ledger journal).
+/// An incident sink that forwards to a closure (the runner's ledger journal), keeping what
+/// arrives before one is set.
 public final class IncidentForwarder: LiveIncidentSink, @unchecked Sendable {
-  private let forward: (String, String?, String) -> Void
-  public init(_ forward: @escaping (_ kind: String, _ symbol: String?, _ detail: String) -> Void) {
+  private var forward: ((String, String?, String) -> Void)?
+  private var early: [(String, String?, String)] = []
+
+  public init(_ forward: ((_ kind: String, _ symbol: String?, _ detail: String) -> Void)? = nil) {
     self.forward = forward
   }
+
   public func incident(kind: String, symbol: String?, detail: String) {
-    forward(kind, symbol, detail)
+    if let forward { forward(kind, symbol, detail) } else { early.append((kind, symbol, detail)) }
+  }
+
+  /// Sets the destination and hands it what arrived before.
+  public func connect(
+    _ forward: @escaping (_ kind: String, _ symbol: String?, _ detail: String) -> Void
+  ) {
+    self.forward = forward
+    for (k, s, d) in early { forward(k, s, d) }
+    early.removeAll()
   }
 }

@@ -155,6 +155,19 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    if let live = venue as? BybitVenue {
+      let name = strategy.current.name
+      live.bind(run: runID) { [unowned self] kind, symbol, detail in
+        self.journal.incident(
+          time: self.lastHandled ?? self.kernel.now, kind: kind, detail: detail,
+          account: symbol.map { "\(name):\($0)" })
+        try? self.journal.flushIncidents()
+      }
+      // Re-handling recorded candles takes the exchange's recorded answers; nothing is sent.
+      if resumed {
+        live.beginReplay(try LedgerLiveHistory(ledger: ledger, run: runID, symbols: spec.symbols))
+      }
+    }
     journal.equity = { [unowned self] in self.kernel.equity() }
     journal.stateJSON = { [unowned self] in self.stateJSON(time: $0) }
     try kernel.start()
@@ -190,6 +203,7 @@ public final class Runner {
   /// hot reloads (live).
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
+    if t > journal.verifyUntil { finishLiveReplay() }
     do {
       try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
     } catch let WickError.script(message) {
@@ -205,6 +219,13 @@ public final class Runner {
     } else {
       try hotReload(after: t)
     }
+  }
+
+  /// The first candle past the recorded ones: a live venue resolves what was in flight at the
+  /// crash by client order id (sending a never-sent entry only while its candle is current).
+  func finishLiveReplay() {
+    guard let live = venue as? BybitVenue, live.isReplaying else { return }
+    live.finishReplay(lateWindow: 2 * spec.timeframe.milliseconds)
   }
 
   /// While re-handling recorded candles: swap in the versions and apply the controls the run
