@@ -142,6 +142,25 @@ final class BookEvents: BookListener {
     #expect(bybit.position("BTCUSDT")?.stopLoss == 59_000)
   }
 
+  @Test func anEntryDecidedOnAnOldCandleIsRefusedAsStale() throws {
+    let h = try Harness()
+    let venue = BybitVenue(session: h.session, run: 4, incidents: h.incidents, timeframe: minute)
+    venue.attach(book: h.book)
+    h.book.listener = h.events
+    // t0 is in 2023: long past by the exchange's clock.
+    venue.execute(slice: [], count: 0, time: t0)
+    venue.submit(entry: h.entry(t0))
+    try venue.send()
+    #expect(h.events.refused.map(\.code) == ["stale_decision"])
+    #expect(h.bybit.orders.isEmpty)
+    // The current candle's decision goes out.
+    let now = h.bybit.serverNow / minute * minute - minute
+    venue.execute(slice: [], count: 0, time: now)
+    venue.submit(entry: h.entry(now))
+    try venue.send()
+    #expect(h.bybit.orders.count == 1)
+  }
+
   @Test func pairsAreRefusedLiveForNow() throws {
     let h = try Harness()
     h.venue.submit(

@@ -41,10 +41,16 @@ public final class BybitVenue: Venue {
   /// Reconciliation reports from between candles, applied to the book at the next candle.
   private var deferred: [ReconcileReport] = []
 
-  public init(session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink) {
+  /// Candle length (ms) for refusing stale entries; nil: no check.
+  public let timeframe: Int64?
+
+  public init(
+    session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink, timeframe: Int64? = nil
+  ) {
     self.session = session
     self.run = run
     self.incidents = incidents
+    self.timeframe = timeframe
   }
 
   var executor: BybitExecutor { session.executor }
@@ -60,7 +66,8 @@ public final class BybitVenue: Venue {
         endpoints: BybitEndpoints(mainnet: !spec.testnet, baseURL: spec.baseURL, wsURL: spec.wsURL),
         credentials: BybitCredentials(apiKey: credentials.apiKey, secret: credentials.apiSecret),
         run: 0, symbols: spec.symbols, incidents: relay, leverage: leverage)
-      return BybitVenue(session: session, run: 0, incidents: relay)
+      return BybitVenue(
+        session: session, run: 0, incidents: relay, timeframe: spec.timeframe.milliseconds)
     } catch let e as BybitError {
       throw WickError.exchange("cannot start live trading on Bybit: \(e)")
     }
@@ -201,6 +208,19 @@ public final class BybitVenue: Venue {
       book.listener?.venueRefused(
         Refusal("symbol_halted", why), symbol: entry.intent.symbol, time: decisionTime)
       return
+    }
+    // A decision meant for an open that is long gone (a warm-up candle, a backlog) is not sent
+    // at today's price. Not while replaying: there, the recorded outcome stands.
+    if history == nil, let tf = timeframe {
+      let now = executor.api.rest.serverNow()
+      if now >= entry.decidedAt + 2 * tf {
+        book.listener?.venueRefused(
+          Refusal(
+            "stale_decision",
+            "decided on the \(UTCTime.iso(entry.decidedAt)) candle; its next open has passed"),
+          symbol: entry.intent.symbol, time: decisionTime)
+        return
+      }
     }
     recordedEntries[entry.intent.symbol] = entry
   }
