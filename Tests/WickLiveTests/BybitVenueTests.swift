@@ -161,6 +161,24 @@ final class BookEvents: BookListener {
     #expect(h.bybit.orders.count == 1)
   }
 
+  @Test func betweenCandlesAStopIsRestoredAtOnceAndACloseWaitsForTheNextCandle() throws {
+    let h = try Harness()
+    try h.step(t0) { h.venue.submit(entry: h.entry(t0)) }
+    try h.step(t0 + minute)
+    h.session.reconcileInterval = 0
+    h.bybit.removeStop("BTCUSDT")
+    h.venue.heartbeat()
+    #expect(h.bybit.position("BTCUSDT")?.stopLoss == 59_000)
+    h.bybit.triggerStop("BTCUSDT")
+    h.venue.heartbeat()
+    // The book changes only at a candle, where a resumed run's replay finds the same close.
+    #expect(h.book.positions[0] != nil)
+    try h.step(t0 + 2 * minute)
+    #expect(h.book.positions[0] == nil)
+    #expect(h.events.closed.first?.exitTime == t0 + 2 * minute)
+    #expect(h.events.closed.first?.exitReason == .stop)
+  }
+
   @Test func pairsAreRefusedLiveForNow() throws {
     let h = try Harness()
     h.venue.submit(

@@ -54,6 +54,10 @@ public final class BybitEventInbox: @unchecked Sendable {
         return
       }
       freshExecutions.append(execution)
+      // Nobody may be draining (fills are read from orders): keep the recent ones only.
+      if freshExecutions.count > 1_000 {
+        freshExecutions.removeFirst(freshExecutions.count - 1_000)
+      }
       applied += 1
       condition.broadcast()
     }
