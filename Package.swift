@@ -3,7 +3,9 @@ import PackageDescription
 
 // The per-candle path runs millions of times a second: dynamic exclusivity checks on class
 // properties cost more than the work itself there, so release builds turn them off.
-let strict: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let strict: [SwiftSetting] = [
+  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
 
 let package = Package(
   name: "Wick",
@@ -25,7 +27,8 @@ let package = Package(
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
     .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
-    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
     .target(name: "WickLua", dependencies: ["CLua", "WickCore"], swiftSettings: strict),
@@ -52,17 +55,25 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
+      name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
+      swiftSettings: strict),
+    .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickLive",
+        "WickLive", "WickOptimize",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
     .executableTarget(
       name: "wick-bench",
-      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk", "WickStats", "WickTesting"],
+      dependencies: [
+        "WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk",
+        "WickStats", "WickTesting",
+        "WickOptimize",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
@@ -78,11 +89,17 @@ let package = Package(
       ]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
-    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
-    .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
-    .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
+    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
+    .testTarget(
+      name: "WickDataTests",
+      dependencies: [
+        "WickData", "WickCore", "WickTesting", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .testTarget(
+      name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
-    .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
+    .testTarget(
+      name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
     .testTarget(
       name: "WickLiveTests",
@@ -90,7 +107,15 @@ let package = Package(
         "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
-    .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(
+      name: "WickOptimizeTests",
+      dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),
+    .testTarget(
+      name: "WickCLITests",
+      dependencies: [
+        "WickCLI", "WickCore", "WickData", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

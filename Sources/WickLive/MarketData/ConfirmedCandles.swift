@@ -19,10 +19,11 @@ public final class FetcherBackfill: CandleBackfill {
   let timeframe: Timeframe
   let clock: () -> Int64
 
-  public init(fetcher: MarketDataFetcher, timeframe: Timeframe) {
+  /// `now`: the exchange's clock as the runner measured it (default: the fetcher's last sync).
+  public init(fetcher: MarketDataFetcher, timeframe: Timeframe, now: (() -> Int64)? = nil) {
     self.fetcher = fetcher
     self.timeframe = timeframe
-    clock = fetcher.now
+    clock = now ?? { fetcher.clock?.now() ?? Int64(Date().timeIntervalSince1970 * 1000) }
   }
 
   public func now() -> Int64 { clock() }

@@ -23,8 +23,8 @@ extension Runner {
       output("warning: cannot read \(spec.exchange)'s server time; using the local clock")
     }
     let now: () -> Int64 = { clock?.now() ?? Int64(Date().timeIntervalSince1970 * 1000) }
-    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester, now: now)
-    let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe)
+    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
+    let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe, now: now)
     let tf = spec.timeframe
 
     // Warm-up (a new run) or re-handling (a resumed run) from the cache, topped up over REST.
