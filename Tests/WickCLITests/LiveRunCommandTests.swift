@@ -226,5 +226,54 @@ import WickTesting
           """)
     }.joined(separator: "\n")
     #expect(!dump.contains(w.bybit.apiKey) && !dump.contains(w.bybit.apiSecret))
+    // Nor the runner's output.
+    #expect(!w.errors.contains(w.bybit.apiKey) && !w.errors.contains(w.bybit.apiSecret))
+  }
+
+  /// Runs `wick` to the end with `environment` and returns its exit status and output.
+  func runWick(_ w: World, _ args: [String], environment: [String: String]) throws -> (
+    Int32, String
+  ) {
+    let p = Process()
+    p.executableURL = w.wick
+    p.arguments = args
+    p.environment = environment
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+  }
+
+  @Test func liveNeedsKeysFromTheEnvironmentAndMainnetATerminal() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let args = [
+      "run", w.dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT", "--timeframe",
+      "1m", "--live", "--base-url", w.bybit.baseURL, "--ws-url", w.bybit.wsURL, "--db", w.db,
+    ]
+    var env = ProcessInfo.processInfo.environment
+    env["WICK_BYBIT_API_KEY"] = nil
+    env["WICK_BYBIT_API_SECRET"] = nil
+    let (noKeys, text) = try runWick(w, args, environment: env)
+    #expect(noKeys == 1)
+    #expect(text.contains("WICK_BYBIT_API_KEY") && text.contains("WICK_BYBIT_API_SECRET"))
+    env["WICK_BYBIT_API_KEY"] = w.bybit.apiKey
+    env["WICK_BYBIT_API_SECRET"] = w.bybit.apiSecret
+    let (mainnet, said) = try runWick(w, args + ["--mainnet"], environment: env)
+    #expect(mainnet == 1)
+    #expect(said.contains("confirmation on a terminal"))
+    // A wrong secret: Bybit's "error sign!" answer quotes the signed string, key included; the
+    // message the user sees names the call and the code, and neither key nor secret.
+    env["WICK_BYBIT_API_SECRET"] = "wrong-secret-7c1e"
+    let (badSign, shown) = try runWick(w, args, environment: env)
+    #expect(badSign == 1)
+    #expect(shown.contains("retCode 10004"), "\(shown)")
+    #expect(!shown.contains(w.bybit.apiKey) && !shown.contains("wrong-secret-7c1e"))
+    // No order was sent in any of these.
+    #expect(w.bybit.orderCreateRequests == 0)
   }
 }
