@@ -126,6 +126,12 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var ids = 0
   var stream = StreamState()
   private var leverages: [String: Double] = [:]
+  private var _hedgeMode: Set<String> = []
+  /// Symbols whose account position mode is hedge (two sides) rather than one-way.
+  public var hedgeModeSymbols: Set<String> {
+    get { lock.withLock { _hedgeMode } }
+    set { lock.withLock { _hedgeMode = newValue } }
+  }
   var market = MarketState()
 
   public init(apiKey: String = "mock-key-5f2a", apiSecret: String = "mock-secret-9d41c07b") throws {
@@ -603,6 +609,13 @@ public final class MockBybitTrading: @unchecked Sendable {
           _positions[symbol]
           ?? Position(
             side: "", size: 0, avgPrice: 0, stopLoss: nil, takeProfit: nil, updatedTime: 0)
+        if _hedgeMode.contains(symbol) {
+          // Hedge mode: one row per side, positionIdx 1 (buy side) and 2 (sell side).
+          return [1, 2].map {
+            positionJSON(symbol, p).replacingOccurrences(
+              of: "\"positionIdx\":0", with: "\"positionIdx\":\($0)")
+          }
+        }
         return [positionJSON(symbol, p)]
       }
       return _positions.filter { $0.value.size > 0 }.sorted { $0.key < $1.key }.map {

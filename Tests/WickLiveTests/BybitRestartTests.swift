@@ -79,6 +79,21 @@ import WickTesting
     #expect(try session.reconcileIfDue { [] } != nil)
   }
 
+  @Test func anAccountInHedgeModeIsRefusedBeforeAnythingIsSent() async throws {
+    let bybit = try MockBybitTrading()
+    bybit.hedgeModeSymbols = ["ETHUSDT"]
+    let incidents = IncidentRecorder()
+    await #expect(throws: WickError.self) {
+      try await offPool {
+        try BybitLiveSession(
+          endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
+          credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
+          symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents, stream: false)
+      }
+    }
+    #expect(!bybit.requests.contains { $0.hasPrefix("POST") })
+  }
+
   @Test func endpointsDefaultToTestnetAndTakeOverrides() {
     #expect(BybitEndpoints(mainnet: false) == .testnet)
     #expect(BybitEndpoints(mainnet: true).rest == "https://api.bybit.com")

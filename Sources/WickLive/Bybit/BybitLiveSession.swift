@@ -60,6 +60,11 @@ public final class BybitLiveSession: @unchecked Sendable {
     var rules: [String: BybitInstrument] = [:]
     for s in symbols {
       rules[s] = try api.instrument(s)
+      guard try api.isOneWay(symbol: s) else {
+        throw WickError.invalidArgument(
+          "the Bybit account holds \(s) in hedge mode; Wick trades one-way mode (switch the position mode for USDT perpetuals)"
+        )
+      }
       // The risk layer sized with this leverage; the exchange's margin must agree.
       if let leverage { try api.setLeverage(symbol: s, leverage) }
     }
