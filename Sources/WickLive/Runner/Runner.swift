@@ -98,12 +98,21 @@ public final class Runner {
           takerFeeBps: $0.costs.takerFeeBps, makerFeeBps: $0.costs.makerFeeBps,
           spreadBps: $0.costs.spreadBps, slippageBps: $0.costs.slippageBps)
       } ?? FillModel()
+    var config = config
+    venue = try VenueFactory.make(
+      spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+    // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
+    if let live = venue as? BybitVenue, var c = config {
+      for (symbol, instrument) in live.session.instruments where c.instruments[symbol] == nil {
+        c.instruments[symbol] = instrument.spec
+      }
+      config = c
+    }
     let risk: RiskGate =
       config.map {
         RiskEngine(
           config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
       } ?? FixedFractionSizer()
-    venue = try VenueFactory.make(spec: spec, fills: fills, leverage: risk.leverage)
     kernel = TradingKernel(
       symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
