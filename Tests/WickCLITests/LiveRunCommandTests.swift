@@ -230,6 +230,33 @@ import WickTesting
     #expect(!w.errors.contains(w.bybit.apiKey) && !w.errors.contains(w.bybit.apiSecret))
   }
 
+  @Test func wickStopFlattenClosesTheExchangePositionAndHalts() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, first) = try w.launch()
+    #expect(first == "run: 1", "\(w.errors)")
+    var open = false
+    for _ in 0..<10 where !open {
+      #expect(w.pushNext(), "\(w.errors)")
+      open = w.wait(2) { w.bybit.position("BTCUSDT") != nil }
+    }
+    try #require(open, "no position opened: \(w.errors)")
+    let stop = Process()
+    stop.executableURL = w.wick
+    stop.arguments = ["stop", "--flatten", "--db", w.db]
+    stop.standardOutput = FileHandle.nullDevice
+    try stop.run()
+    stop.waitUntilExit()
+    #expect(stop.terminationStatus == 0)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    // Flat on the exchange, by a reduce-only order; the ledger agrees.
+    #expect(w.bybit.position("BTCUSDT") == nil, "\(w.errors)")
+    #expect(w.bybit.orders.last?.reduceOnly == true)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
+  }
+
   /// Runs `wick` to the end with `environment` and returns its exit status and output.
   func runWick(_ w: World, _ args: [String], environment: [String: String]) throws -> (
     Int32, String

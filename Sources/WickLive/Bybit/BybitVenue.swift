@@ -406,13 +406,15 @@ public final class BybitVenue: Venue {
   /// An emergency flatten: closed at market now, at the exchange's fill price.
   public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
     let name = book.symbols[symbol]
-    if history != nil {
+    // The ledger records a flatten as this candle's exit order: the same id goes to the exchange.
+    let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "x")
+    if let history {
+      let fill = history.fill(id)
       book.close(
-        symbol: symbol, execution: Execution(price: price, fee: 0), time: time, reason: reason,
-        note: note)
+        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        time: time, reason: reason, note: note)
       return
     }
-    let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "f")
     do {
       let fill = try executor.exit(
         symbol: name, orderLinkId: id, instrument: try session.instrument(name))
