@@ -57,7 +57,9 @@ import WickTesting
       )
       ws = try MockKlineStream()
     }
+    var processes: [Process] = []
     deinit {
+      for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
       ws.stop()
       rest.stop()
       try? FileManager.default.removeItem(at: dir)
@@ -87,6 +89,7 @@ import WickTesting
       p.standardOutput = try FileHandle(forWritingTo: out)
       p.standardError = try FileHandle(forWritingTo: log)
       try p.run()
+      processes.append(p)
       var first = ""
       _ = wait(10) {
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -248,6 +251,20 @@ import WickTesting
     #expect(p.terminationStatus == 0)
     #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
     #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
+  }
+
+  @Test func sigtermStopsBetweenCandlesWithPositionsLeftUnderTheirStops() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, _, first) = try w.launch(w.arguments())
+    #expect(first == "run: 1")
+    for _ in 0..<3 { #expect(w.pushNext()) }
+    let open = try w.int("SELECT COUNT(*) FROM positions WHERE active = 1")
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'stopped'") == 1)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == open)
   }
 
   @Test func liveNeedsKeysAndTheLiveVenue() throws {

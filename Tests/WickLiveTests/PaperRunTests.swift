@@ -245,3 +245,86 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 }
+
+@Suite(.serialized) struct RunnerReloadTests {
+  @Test func aScriptEditedMidStreamIsSwappedRecordedAndReplayed() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: 12), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 4))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM equity_snapshots")) == 3 + 4 })
+    // A new version: enters every 2 candles.
+    try flipScript.replacingOccurrences(of: "default = 3", with: "default = 2")
+      .write(toFile: w.script, atomically: true, encoding: .utf8)
+    await w.push((w.history + 4)..<(w.history + 7))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM script_versions")) == 2 })
+    // A broken edit: the running version keeps trading and the failure is an incident.
+    try "return { name = ".write(toFile: w.script, atomically: true, encoding: .utf8)
+    await w.push((w.history + 7)..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM script_versions WHERE run_id = \(id)") == 2)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'reload'") == 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'reload_failed'")
+        == 1)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 12)
+    // The replay swaps in the recorded versions where the run did (the file on disk is broken now).
+    let report = try Runner.replay(run: id, dbPath: w.db)
+    #expect(report.identical, "\(String(describing: report.firstDivergence))")
+  }
+
+  @Test func aStrategyErrorHaltsTheStrategyOnlyAndRecordsAnIncident() async throws {
+    let w = try PaperWorld()
+    try flipScript.replacingOccurrences(
+      of: "ctx.state.n = (ctx.state.n or 0) + 1",
+      with:
+        "ctx.state.n = (ctx.state.n or 0) + 1\n      if ctx.state.n == 9 then error(\"boom\") end"
+    ).write(toFile: w.script, atomically: true, encoding: .utf8)
+    let runner = try Runner(spec: w.spec(stopAfter: 10), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 10))
+    #expect(try await finished().get() == .stopAfter)
+    let detail = try #require(try w.ledger().run(id))
+    #expect(detail.status == "stopped")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'strategy_error' AND detail LIKE '%boom%'"
+      ) == 1)
+    // The kernel kept handling candles (equity, stops) after the strategy stopped deciding.
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 10)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND candle_time > \(w.candles[w.history + 6].time) AND kind = 'intent'"
+      ) == 0)
+  }
+}
+
+@Suite(.serialized) struct RunnerRiskTests {
+  @Test func theRiskEnginesEmergencyStopIsAnIncidentAndReplays() async throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [risk]
+    risk_per_trade = 0.02
+    [caps]
+    max_total_loss = 0.01
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 12)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    // Seed 004's total-loss cap: the first losing trade trips it; entries stop for good.
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'emergency'")
+        >= 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal'") >= 1)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}

@@ -107,6 +107,13 @@ public struct RunCommand: ParsableCommand {
         })
       signal(SIGTERM) { _ in stopSignal = 1 }
       signal(SIGINT) { _ in stopSignal = 1 }
+      // A parent may have started us with these blocked (the mask is inherited): a runner that
+      // cannot hear SIGTERM could not stop cleanly.
+      var unblock = sigset_t()
+      sigemptyset(&unblock)
+      sigaddset(&unblock, SIGTERM)
+      sigaddset(&unblock, SIGINT)
+      sigprocmask(SIG_UNBLOCK, &unblock, nil)
       runner.shouldStop = { stopSignal != 0 }
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")

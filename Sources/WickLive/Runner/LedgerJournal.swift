@@ -22,6 +22,10 @@ public final class LedgerJournal: KernelJournal {
   /// Supplies the kernel state persisted with each commit (ctx.state, book, accounts).
   public var stateJSON: ((Int64) -> String)?
   public var equity: (() -> Double)?
+  /// The risk layer's event log (kills, breaches, emergency stops), if it keeps one: new events
+  /// go to `incidents` and `governor_events` with each commit, as the backtest ledger does.
+  public var riskJournal: RiskJournal?
+  private var riskEventsSeen = 0
   /// Incidents raised while the current candle was handled (strategy errors, reload failures).
   var pendingIncidents: [RunLedger.Event] = []
   var pendingGovernor: [RunLedger.Event] = []
@@ -276,9 +280,19 @@ public final class LedgerJournal: KernelJournal {
 
   public func commit(time: Int64) throws {
     if firstTime == nil { firstTime = time }
+    let risk = newRiskEvents()
     guard !verifying(time), let ledger else {
       batch = RunLedger.Commit()
       return
+    }
+    for e in risk where e.kind != .refusal {
+      let event = RunLedger.Event(
+        time: e.time, kind: e.kind.rawValue, account: e.account, detail: e.detail)
+      if e.kind == .breach || e.kind == .reset {
+        pendingGovernor.append(event)
+      } else {
+        pendingIncidents.append(event)
+      }
     }
     batch.incidents += pendingIncidents
     batch.governorEvents += pendingGovernor
@@ -290,6 +304,12 @@ public final class LedgerJournal: KernelJournal {
     batch.firstTime = firstTime
     try ledger.commit(run: run, batch)
     batch = RunLedger.Commit()
+  }
+
+  private func newRiskEvents() -> ArraySlice<RiskEvent> {
+    guard let all = riskJournal?.events, all.count > riskEventsSeen else { return [] }
+    defer { riskEventsSeen = all.count }
+    return all[riskEventsSeen...]
   }
 
   /// Writes incidents raised outside a candle (a command, a shutdown) right away.

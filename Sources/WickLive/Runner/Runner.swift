@@ -35,6 +35,9 @@ public final class Runner {
   var sourceText: String = ""
   var overrides: [(name: String, value: ParamValue, source: String)] = []
   var lastReloadMessage = ""
+  /// True between candles of a live session: a hot reload builds from the file on disk.
+  var readsScriptFromDisk = false
+  var lastBuiltText = ""
   var versions: [RunLedger.ScriptVersion] = []
   /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
   var recordedNotes: [RunLedger.Decision] = []
@@ -56,9 +59,13 @@ public final class Runner {
   {
     var all: [(name: String, value: ParamValue, source: String)] = []
     if let file = spec.paramsFile { all += try ParamsFile.load(path: file) }
-    return try LuaStrategy(
-      path: spec.strategyPath, source: sourceText, overrides: all + extra, symbols: spec.symbols,
+    // Live swaps read the edited file; re-handling recorded candles uses the recorded text.
+    let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
+    let built = try LuaStrategy(
+      path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
       limits: LuaLimits(randomSeed: 1))
+    lastBuiltText = text
+    return built
   }
 
   static func readScript(_ path: String) throws -> String {
@@ -126,6 +133,8 @@ public final class Runner {
   public func prepare() throws -> Int64 {
     let config = try spec.configPath.map { try WickConfig.load(path: $0) }
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
+      // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
+      // (nothing is sent, no simulated fill), then reconciles with the exchange: BybitVenue.
       runID = existing.id
       resumed = true
       versions = try ledger.scriptVersions(run: runID)
@@ -177,6 +186,7 @@ public final class Runner {
         live.beginReplay(try LedgerLiveHistory(ledger: ledger, run: runID, symbols: spec.symbols))
       }
     }
+    journal.riskJournal = kernel.risk as? RiskJournal
     journal.equity = { [unowned self] in self.kernel.equity() }
     journal.stateJSON = { [unowned self] in self.stateJSON(time: $0) }
     try kernel.start()
@@ -277,10 +287,12 @@ public final class Runner {
     let before = strategy.reloads
     lastReloadMessage = ""
     strategy.checkInterval = 0
+    readsScriptFromDisk = true
     strategy.reloadIfChanged(host: kernel)
+    readsScriptFromDisk = false
     strategy.checkInterval = .infinity
     if strategy.reloads != before {
-      sourceText = (try? Self.readScript(spec.strategyPath)) ?? sourceText
+      sourceText = lastBuiltText
       try recordVersion(time: t, source: "reload")
       output("reload: \(lastReloadMessage)")
     } else if !lastReloadMessage.isEmpty {

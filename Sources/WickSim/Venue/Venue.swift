@@ -24,6 +24,14 @@ import WickCore
 ///
 /// A venue never decides *whether* to trade — the strategy and the risk gate did — only how an
 /// order turns into a fill. All calls come from the kernel's thread.
+///
+/// For a live adapter: the runner (`WickLive.Runner`) gets its venue from
+/// `VenueFactory.liveVenue`, which the adapter sets at start-up. Client order ids come from
+/// `EntryOrder.clientOrderID(run:symbol:)` (exits: `clientOrderID(run:time:symbol:kind: "x")`),
+/// the same ids the journal has already committed as `submitting` rows before `send()`; a
+/// restarted runner finds unresolved ones with `RunLedger.submittingOrders(run:)`. Fills the
+/// exchange reports are applied with `Book.open`/`Book.close` from `execute(...)` (or a stop
+/// confirmed later with `Book.moveStop`), so the journal records them like simulated ones.
 public protocol Venue: AnyObject {
   /// Binds the venue to the kernel's book before the first candle.
   func attach(book: Book)
