@@ -47,6 +47,9 @@ let package = Package(
     // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
     // private stream), reconciliation.
     .target(
+      name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
+      swiftSettings: strict),
+    .target(
       name: "WickLive",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua",
@@ -55,13 +58,11 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
-      name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
-      swiftSettings: strict),
-    .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickLive", "WickOptimize",
+        "WickOptimize",
+        "WickLive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -102,18 +103,18 @@ let package = Package(
       name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
     .testTarget(
-      name: "WickLiveTests",
-      dependencies: [
-        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
-        .product(name: "GRDB", package: "GRDB.swift"),
-      ]),
-    .testTarget(
       name: "WickOptimizeTests",
       dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),
     .testTarget(
       name: "WickCLITests",
       dependencies: [
         "WickCLI", "WickCore", "WickData", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .testTarget(
+      name: "WickLiveTests",
+      dependencies: [
+        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],

@@ -91,4 +91,4 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 }
 
 /// An executor for test-side stream clients.
-let testStreamExecutor = DedicatedThreadExecutor(name: "wick.test.streams")
+let testStreamExecutor = ThreadExecutor(name: "wick.test.streams")

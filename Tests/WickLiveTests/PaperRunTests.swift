@@ -328,3 +328,32 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 }
+
+@Suite(.serialized) struct BinancePaperTests {
+  @Test func aPaperRunOnBinancesStreamTradesOnClosedCandlesOnly() async throws {
+    let w = try PaperWorld()
+    var spec = w.spec(stopAfter: 6)
+    spec.exchange = "binance"
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    _ = await eventually { w.ws.openClients > 0 }
+    for i in w.history..<(w.history + 6) {
+      let c = w.candles[i]
+      w.ws.send(
+        text: MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: false, timeframe: .oneMinute))
+      w.ws.send(
+        text: MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: true, timeframe: .oneMinute))
+      try? await Task.sleep(nanoseconds: 30_000_000)
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.ledger().run(id)?.exchange == "binance")
+    #expect(try w.ledger().run(id)?.lastTime == w.candles[w.history + 5].time)
+    #expect(
+      try CandleStore(path: w.db).count(
+        series: SeriesKey(exchange: "binance", symbol: "BTCUSDT", timeframe: .oneMinute)) == 3 + 6)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}

@@ -36,11 +36,11 @@ public final class BybitPrivateStream: Sendable {
   }
 
   /// The stream's own thread: fills must arrive even while the runner blocks on REST.
-  private static let executor = DedicatedThreadExecutor(name: "wick.bybit.private")
+  private static let executor = ThreadExecutor(name: "wick.bybit.private")
 
   /// Connects and keeps reconnecting until the task is cancelled.
   public func start() -> Task<Void, Never> {
-    Self.executor.task { [self] in await self.run() }
+    Task(executorPreference: Self.executor) { [self] in await self.run() }
   }
 
   public func run() async {

@@ -17,16 +17,16 @@ public protocol CandleBackfill: AnyObject {
 public final class FetcherBackfill: CandleBackfill {
   let fetcher: MarketDataFetcher
   let timeframe: Timeframe
-  let clock: () -> Int64
 
-  /// `now`: the exchange's clock as the runner measured it (default: the fetcher's last sync).
-  public init(fetcher: MarketDataFetcher, timeframe: Timeframe, now: (() -> Int64)? = nil) {
+  public init(fetcher: MarketDataFetcher, timeframe: Timeframe) {
     self.fetcher = fetcher
     self.timeframe = timeframe
-    clock = now ?? { fetcher.clock?.now() ?? Int64(Date().timeIntervalSince1970 * 1000) }
   }
 
-  public func now() -> Int64 { clock() }
+  /// The exchange's clock as last synced (every fetch re-syncs it), else the local one.
+  public func now() -> Int64 {
+    fetcher.clock?.now() ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0).now()
+  }
 
   public func candles(symbol: String, from: Int64, to: Int64) throws -> [Candle] {
     guard from < to else { return [] }

@@ -15,6 +15,8 @@ public final class KlineSocket: @unchecked Sendable {
   public var pingInterval: TimeInterval = 20
   public var maxBackoff: TimeInterval = 30
   private var task: Task<Void, Never>?
+  /// One thread per process serves every socket's async work (the executor lives forever).
+  private static let executor = ThreadExecutor(name: "wick.ws")
 
   public init(
     dialect: KlineDialect, base: String, symbols: [String], timeframe: Timeframe, inbox: KlineInbox
@@ -32,8 +34,8 @@ public final class KlineSocket: @unchecked Sendable {
     let inbox = inbox
     let ping = pingInterval
     let maxBackoff = maxBackoff
-    // A thread of its own: a blocked cooperative pool (two threads here) must not stall candles.
-    task = Self.executor.task {
+    let executor = Self.executor
+    task = Task(executorPreference: executor) {
       var logger = Logger(label: "wick.ws")
       logger.logLevel = .critical
       var failures = 0
@@ -44,7 +46,7 @@ public final class KlineSocket: @unchecked Sendable {
           try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
             for s in subscriptions { try await outbound.write(.text(s)) }
             inbox.push(.connected)
-            let pinger = Task {
+            let pinger = Task(executorPreference: executor) {
               guard let message = dialect.ping else { return }
               while !Task.isCancelled {
                 try await Task.sleep(nanoseconds: UInt64(ping * 1e9))
@@ -70,8 +72,6 @@ public final class KlineSocket: @unchecked Sendable {
       }
     }
   }
-
-  private static let executor = DedicatedThreadExecutor(name: "wick.klines")
 
   public func stop() {
     task?.cancel()

@@ -18,13 +18,14 @@ extension Runner {
     let transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 20)
     let requester = ExchangeRequester(
       transport: transport, limiter: RateLimiter(rate: api.requestsPerSecond, burst: 5))
-    let clock = (try? ServerClock.measure(api: api, requester: requester))
-    if clock == nil {
+    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
+    if (try? fetcher.syncClock()) == nil {
       output("warning: cannot read \(spec.exchange)'s server time; using the local clock")
     }
-    let now: () -> Int64 = { clock?.now() ?? Int64(Date().timeIntervalSince1970 * 1000) }
-    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
-    let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe, now: now)
+    let now: () -> Int64 = {
+      fetcher.clock?.now() ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0).now()
+    }
+    let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe)
     let tf = spec.timeframe
 
     // Warm-up (a new run) or re-handling (a resumed run) from the cache, topped up over REST.
