@@ -5,6 +5,8 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickCLI
+
 /// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
@@ -284,5 +286,14 @@ import WickTesting
       String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
         "WICK_BYBIT_API_KEY"))
     #expect(!FileManager.default.fileExists(atPath: w.db))  // refused before anything was opened
+  }
+}
+
+@Suite struct RunsListTests {
+  @Test func aRunWithoutARecentHeartbeatShowsAsStale() {
+    #expect(RunsList.status("running", heartbeatAt: 1_000, now: 30_000) == "running")
+    #expect(RunsList.status("running", heartbeatAt: 1_000, now: 120_000) == "stale")
+    #expect(RunsList.status("paused", heartbeatAt: 1_000, now: 120_000) == "stale")
+    #expect(RunsList.status("halted", heartbeatAt: 1_000, now: 120_000) == "halted")
   }
 }

@@ -357,3 +357,37 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 }
+
+@Suite(.serialized) struct MultiSymbolPaperTests {
+  @Test func twoSymbolsAreHandledAsAlignedSlices() async throws {
+    let w = try PaperWorld()
+    // A second symbol: the same candles at twice the price.
+    let other = w.candles.map {
+      Candle(
+        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
+        volume: $0.volume)
+    }
+    // The REST mock serves one symbol's candles: the second symbol's warm-up is in the cache
+    // already, so the runner asks REST for nothing of it.
+    try CandleStore(path: w.db).write(
+      Array(other[(w.history - 3)..<w.history]),
+      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
+    )
+    var spec = w.spec(stopAfter: 5)
+    spec.symbols = ["BTCUSDT", "ETHUSDT"]
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    _ = await eventually { w.ws.openClients > 0 }
+    for i in w.history..<(w.history + 5) {
+      // ETH's candle arrives first, then BTC's: a slice is complete only with both.
+      w.ws.send(symbol: "ETHUSDT", interval: "1", candle: other[i], confirm: true)
+      w.ws.send(symbol: "BTCUSDT", interval: "1", candle: w.candles[i], confirm: true)
+      try? await Task.sleep(nanoseconds: 30_000_000)
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 5)
+    #expect(try w.ledger().run(id)?.symbols == ["BTCUSDT", "ETHUSDT"])
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}

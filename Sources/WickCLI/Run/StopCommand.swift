@@ -67,6 +67,16 @@ public struct RunsCommand: ParsableCommand {
 }
 
 public struct RunsList: ParsableCommand {
+  /// A run still marked running whose runner has not written a heartbeat for a minute has most
+  /// likely crashed: the same `wick run` command resumes it.
+  static func status(
+    _ status: String, heartbeatAt: Int64?, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+  ) -> String {
+    guard ["running", "paused"].contains(status), let beat = heartbeatAt, now - beat > 60_000
+    else { return status }
+    return "stale"
+  }
+
   public static let configuration = CommandConfiguration(
     commandName: "ls", abstract: "List runs: mode, status, equity, open positions.")
   @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
@@ -91,7 +101,8 @@ public struct RunsList: ParsableCommand {
       for r in rows {
         print(
           [
-            pad("\(r.id)", 5), pad(r.kind, 6), pad(r.status, 8), pad(r.strategy, 14),
+            pad("\(r.id)", 5), pad(r.kind, 6),
+            pad(Self.status(r.status, heartbeatAt: r.heartbeatAt), 8), pad(r.strategy, 14),
             pad(r.symbols.joined(separator: ","), 18), pad(r.timeframe, 4),
             pad(String(format: "%.2f", r.finalEquity ?? r.initialEquity), 12),
             pad("\(r.openPositions)", 5),

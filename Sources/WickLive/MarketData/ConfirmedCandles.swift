@@ -4,12 +4,10 @@ import WickData
 
 /// Closed candles over REST: what fills a gap in the stream (after a reconnect, a missed or
 /// out-of-order message) and tops up the cache before a run starts.
-public protocol CandleBackfill: AnyObject {
+public protocol CandleBackfill: AnyObject, Clock {
   /// Closed candles of `symbol` with open times in `[from, to)`, oldest first, already in the
   /// candle cache when this returns.
   func candles(symbol: String, from: Int64, to: Int64) throws -> [Candle]
-  /// The exchange's clock (server-time offset applied), epoch ms.
-  func now() -> Int64
 }
 
 /// The REST backfill through the candle fetcher (`wick data fetch`'s code): pages, rate limits,
@@ -25,7 +23,7 @@ public final class FetcherBackfill: CandleBackfill {
 
   /// The exchange's clock as last synced (every fetch re-syncs it), else the local one.
   public func now() -> Int64 {
-    fetcher.clock?.now() ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0).now()
+    fetcher.clock?.now() ?? LocalClock().now()
   }
 
   public func candles(symbol: String, from: Int64, to: Int64) throws -> [Candle] {

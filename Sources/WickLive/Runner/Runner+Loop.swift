@@ -22,14 +22,12 @@ extension Runner {
     if (try? fetcher.syncClock()) == nil {
       output("warning: cannot read \(spec.exchange)'s server time; using the local clock")
     }
-    let now: () -> Int64 = {
-      fetcher.clock?.now() ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0).now()
-    }
+    // The exchange's clock (as last synced) decides which candles are closed.
     let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe)
     let tf = spec.timeframe
 
     // Warm-up (a new run) or re-handling (a resumed run) from the cache, topped up over REST.
-    let end = tf.floor(now())
+    let end = tf.floor(backfill.now())
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
