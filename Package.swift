@@ -98,7 +98,10 @@ let package = Package(
       ]),
     .testTarget(
       name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
-    .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
+    .testTarget(
+      name: "WickReportTests", dependencies: ["WickReport", "WickCore"],
+      // The golden JSON is read from its path by the test, not bundled.
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),

@@ -67,14 +67,17 @@ public final class MergedCandleSource: CandleSource {
   }
 
   public func next() throws -> SymbolCandle? {
-    if let single {
-      if batchIndex == batch.count {
-        batch = try single.nextBatch()
-        batchIndex = 0
-        if batch.isEmpty { return nil }
-      }
+    // The hot path touches only the batch: no reference to the cursor is loaded (or retained).
+    if batchIndex < batch.count {
       defer { batchIndex += 1 }
       return SymbolCandle(symbol: 0, candle: batch[batchIndex])
+    }
+    if let single {
+      batch = try single.nextBatch()
+      batchIndex = 0
+      if batch.isEmpty { return nil }
+      batchIndex = 1
+      return SymbolCandle(symbol: 0, candle: batch[0])
     }
     if !started {
       started = true
