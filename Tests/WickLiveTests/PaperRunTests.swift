@@ -391,3 +391,30 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 }
+
+@Suite(.serialized) struct DroppedSocketPaperTests {
+  @Test func aSocketDroppedMidCandleIsBackfilledBeforeAnythingNewer() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 3))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM equity_snapshots")) == 3 + 3 })
+    // A forming update, then the socket drops; two candles close while it is down (REST has them).
+    let forming = w.candles[w.history + 3]
+    w.ws.send(symbol: "BTCUSDT", interval: "1", candle: forming, confirm: false)
+    w.rest.candles = Array(w.candles[0..<(w.history + 5)])
+    w.rest.serverTime = w.candles[w.history + 5].time + 1_000
+    w.ws.dropConnections()
+    #expect(await eventually { w.ws.connections == 2 && w.ws.openClients == 1 })
+    // After the reconnect the stream goes on from candle 5; 3 and 4 come from REST, first.
+    await w.push((w.history + 5)..<(w.history + 8))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 8)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id) AND time IN (\(w.candles[w.history + 3].time), \(w.candles[w.history + 4].time))"
+      ) == 2)  // the two candles that closed while the socket was down
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}

@@ -23,7 +23,7 @@ public struct RunCommand: ParsableCommand {
   @Argument(help: "The strategy script (.lua).") var strategy: String
   @Option(name: .customLong("symbol"), help: "Symbol to trade (repeatable).") var symbols:
     [String] = []
-  @Option(help: "Candle timeframe, e.g. 1m, 5m, 4h (default: the script's).") var timeframe: String?
+  @Option(help: "Candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String?
   @Option(name: .customLong("params"), help: "Params file (JSON or TOML), hot-reloaded.")
   var paramsFile: String?
   @Option(help: "Risk and cost config (TOML).") var config: String?
@@ -118,7 +118,12 @@ public struct RunCommand: ParsableCommand {
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)
-      let ending = try runner.run()
+      let ending: Runner.Ending
+      do { ending = try runner.run() } catch {
+        // Resumable by the same command once the cause is fixed (not 'failed', which is final).
+        try? runner.markStopped(error: "\(error)")
+        throw error
+      }
       if case .halted(let why) = ending { print("halted: \(why)") }
     } catch let error as WickError {
       printError("error: \(error)")

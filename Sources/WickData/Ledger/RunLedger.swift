@@ -320,7 +320,8 @@ public final class RunLedger: @unchecked Sendable {
             INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, price, status, parent_order_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, client_order_id) DO UPDATE SET status = excluded.status,
-              qty = excluded.qty, price = COALESCE(excluded.price, orders.price)
+              qty = CASE WHEN excluded.qty > 0 THEN excluded.qty ELSE orders.qty END,
+              price = COALESCE(excluded.price, orders.price)
             """,
           arguments: [
             run, accounts[o.symbol] ?? accounts.values.min() ?? 0, o.clientOrderID, o.symbol,

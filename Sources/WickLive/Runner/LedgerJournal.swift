@@ -38,6 +38,7 @@ public final class LedgerJournal: KernelJournal {
   /// Per symbol: entry fee and exit side of the open position (for the exit's order and fill rows).
   private var entryFees: [Double]
   private var exitSides: [String]
+  private var openQty: [Double]
 
   public struct Divergence: Sendable, Equatable {
     public var seq: Int
@@ -59,6 +60,7 @@ public final class LedgerJournal: KernelJournal {
     exitIDs = Array(repeating: nil, count: symbols.count)
     entryFees = Array(repeating: 0, count: symbols.count)
     exitSides = Array(repeating: "sell", count: symbols.count)
+    openQty = Array(repeating: 0, count: symbols.count)
   }
 
   private func verifying(_ time: Int64) -> Bool { time <= verifyUntil }
@@ -179,7 +181,8 @@ public final class LedgerJournal: KernelJournal {
     if !verifying(time) {
       batch.orders.append(
         RunLedger.OrderRow(
-          clientOrderID: id, symbol: symbols[s], side: exitSides[s], type: "market", qty: 0,
+          clientOrderID: id, symbol: symbols[s], side: exitSides[s], type: "market",
+          qty: openQty[s],
           price: nil, status: "submitting", time: time, parentClientOrderID: entryIDs[s]))
     }
   }
@@ -193,6 +196,7 @@ public final class LedgerJournal: KernelJournal {
       ]))
     entryFees[s] = p.entryFees
     exitSides[s] = p.side == .long ? "sell" : "buy"
+    openQty[s] = p.qty
     guard !verifying(time) else { return }
     let id =
       entryIDs[s] ?? EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "e")

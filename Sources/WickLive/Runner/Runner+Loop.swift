@@ -45,6 +45,8 @@ extension Runner {
       }
       journal.verifyUntil = .min
       finishLiveReplay()
+      // A run paused before the crash is still paused (the recorded pause was re-applied).
+      if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
       output(
         "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
@@ -107,6 +109,11 @@ extension Runner {
         }
       }
     }
+  }
+
+  /// Records that the runner stopped on an error (the same command resumes the run).
+  public func markStopped(error: String) throws {
+    try ledger.setStatus(run: runID, "stopped", error: error)
   }
 
   // MARK: Commands
