@@ -5,7 +5,7 @@ import ArgumentParser
 public struct WickCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "wick",
-    abstract: "Backtest and paper-trade sandboxed Lua trading strategies on crypto candles.",
+    abstract: "Backtest, paper-trade and live-trade sandboxed Lua strategies on crypto candles.",
     // What exists today, one line per command; a new command adds its line here.
     discussion: """
       wick data       fill the candle cache: synthesise, import, export,
@@ -22,7 +22,8 @@ public struct WickCommand: ParsableCommand {
       wick stop       halt running runs (--flatten closes everything first)
       wick replay     re-run a recorded session through the backtest kernel
 
-      Live trading (--live) needs the Bybit adapter; this build has paper only.
+      Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from
+      WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET.
       """,
     subcommands: [
       DataCommand.self,

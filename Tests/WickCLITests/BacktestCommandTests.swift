@@ -68,7 +68,7 @@ import WickReport
       #expect(help.contains(command), "\(command)")
     }
     #expect(!help.contains("paper and live execution"))
-    #expect(help.contains("this build has paper only"))
+    #expect(help.contains("wick run --live on Bybit"))
   }
 
   @Test func paramsFileAndCommandLineOverrides() throws {
