@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := out/demo
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build release demo test bench format clean
+.PHONY: deps browser-deps build release demo test browser-test bench format clean
 
 deps:
 	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
@@ -14,6 +14,15 @@ deps:
 	else \
 	  echo "deps: installing $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+# The dashboard's browser test drives Debian's chromium headless.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "deps: chromium present"; \
+	else \
+	  echo "deps: installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
 build: deps
@@ -33,9 +42,15 @@ demo: release
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
-test: deps
+test: deps browser-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory browser-test
+
+# wick serve in headless chromium at 390 and 1280 px; screenshots under out/.
+browser-test: browser-deps
+	$(SWIFT) build --product wick
+	python3 Tests/Browser/dashboard_browser_test.py --wick "$$($(SWIFT) build --show-bin-path)/wick" --out out
 
 bench: deps
 	$(SWIFT) build -c release --product wick

@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -35,10 +36,20 @@ let package = Package(
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
+    // The dashboard (`wick serve`): pages, live updates and controls over the ledger tables.
+    .target(
+      name: "WickServer",
+      dependencies: [
+        "WickCore", "WickLua", "WickData", "WickReport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
+        "WickServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -58,6 +69,13 @@ let package = Package(
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
     .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
+    .testTarget(
+      name: "WickServerTests",
+      dependencies: [
+        "WickServer", "WickCore", "WickData", "WickLua", "WickReport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
   ],
   swiftLanguageModes: [.v6]

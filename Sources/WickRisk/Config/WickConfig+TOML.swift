@@ -136,6 +136,19 @@ extension WickConfig {
         try r.finish()
       }
     }
+    if let t = try root.table("dashboard") {
+      var r = SectionReader(table: t, name: "dashboard", path: path)
+      if let token = try r.string("token") {
+        // A short token is guessable: the controls can flatten every position.
+        guard token.count >= 12 else {
+          throw WickError.invalidFile(
+            path: path, line: t.entry("token")?.line,
+            reason: "[dashboard] token: use at least 12 characters")
+        }
+        config.dashboard.token = token
+      }
+      try r.finish()
+    }
     try root.finish()
     return config
   }

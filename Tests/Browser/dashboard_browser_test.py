@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Browser test of `wick serve`: headless Chromium driven over the DevTools protocol.
+
+It builds a ledger (a saved backtest from `wick backtest --save`, and a paper run written the
+way a runner writes it), starts `wick serve` on loopback with a token, and then, in the real
+page:
+  1. at 1280 px: the runs page links the run by its id; the run page shows the open position
+     with its stop and the equity chart; a wrong token gets 401 and "Wrong token"; the right
+     one unlocks the controls;
+  2. at 390 px: no horizontal scrolling, the Emergency stop button is inside the viewport;
+     a parameter outside the script's range is refused with the reason, a valid one is queued
+     and applied; Emergency stop shows Confirm and sends nothing until Confirm is tapped; then
+     the runner flattens and halts, and the page shows it live (server-sent events, no reload).
+Screenshots: out/dashboard-1280.png, out/dashboard-390.png, out/dashboard-390-halted.png.
+
+The runner side: `--runner standin` (default) is a small loop in this file that does what the
+runner contract in ledger.v2 says (poll run_commands, act, write done/rejected + outcome). It is
+NOT `wick run`; it checks the dashboard's half of the contract end to end in a browser.
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import CDP, CDPError  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOKEN = "browser-test-token-1234"
+checks = []
+RESULT_TEXT = "document.getElementById('command-result').textContent"
+
+
+def check(condition, what):
+    checks.append(what)
+    if not condition:
+        raise AssertionError(what)
+    print(f"  ok  {what}", flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+# -- the ledger ------------------------------------------------------------------------------
+def build_ledger(wick, db):
+    subprocess.run([wick, "data", "synth", "--symbol", "BTCUSDT", "--timeframe", "1m",
+                    "--candles", "3000", "--seed", "7", "--db", db], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run([wick, "backtest", "strategies/ma_cross.lua", "--db", db, "--save",
+                    "--param", "min_quote_volume=0"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+
+def start_paper_run(db):
+    """A running paper run as the runner records it: account, open position with a stop,
+    equity, today's PnL, decisions, a fill, runner state."""
+    con = sqlite3.connect(db, timeout=10)
+    t = now_ms()
+    cur = con.execute(
+        "INSERT INTO runs (kind, strategy, params_json, symbols, timeframe, initial_equity, created_at,"
+        " status, exchange, script_path, args_json, state_json, heartbeat_at)"
+        " VALUES ('paper', 'ma_cross', ?, 'BTCUSDT', '1m', 10000, ?, 'running', 'mock', ?, '{}', ?, ?)",
+        (json.dumps({"period": 60, "threshold": 0.001, "stop_pct": 0.02}), t - 3_600_000,
+         os.path.join(ROOT, "strategies", "ma_cross.lua"),
+         json.dumps({"daily_loss_limit": 200, "accounts": [
+             {"account": "main", "decay_factor": 1.0, "daily_loss_used": 12.5, "killed": False}]}),
+         t))
+    run = cur.lastrowid
+    account = con.execute(
+        "INSERT INTO accounts (run_id, name, strategy, symbol, allocation) VALUES (?, 'main', 'ma_cross', 'BTCUSDT', 10000)",
+        (run,)).lastrowid
+    con.execute(
+        "INSERT INTO positions (run_id, account_id, symbol, side, qty, entry, stop, take, opened_at, active)"
+        " VALUES (?, ?, 'BTCUSDT', 'long', 0.05, 43000, 42140, 44720, ?, 1)", (run, account, t - 900_000))
+    order = con.execute(
+        "INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, status, created_at)"
+        " VALUES (?, ?, 'paper-1', 'BTCUSDT', 'buy', 'market', 0.05, 'filled', ?)", (run, account, t - 900_000)).lastrowid
+    con.execute("INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, 43000, 0.05, 1.18)",
+                (order, t - 900_000))
+    equity = 10_000.0
+    for i in range(60):
+        equity += ((i * 7919) % 13 - 6) * 0.9
+        con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
+                    (run, t - (60 - i) * 60_000, equity))
+    con.execute("INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -12.5, 3)",
+                (run, time.strftime("%Y-%m-%d", time.gmtime())))
+    con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, 1, ?, 'intent', 'BTCUSDT', ?)",
+                (run, t - 900_000, json.dumps({"side": "long", "stop": 42140, "take": 44720})))
+    con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, 2, ?, 'refusal', 'BTCUSDT', ?)",
+                (run, t - 300_000, json.dumps({"code": "one_owner", "why": "BTCUSDT already has a position"})))
+    con.execute("INSERT INTO script_versions (run_id, time, script_hash, params_json, source) VALUES (?, ?, 'a1b2c3d4e5f6a7b8', ?, 'start')",
+                (run, t - 3_600_000, json.dumps({"period": 60, "threshold": 0.001, "stop_pct": 0.02})))
+    con.commit()
+    con.close()
+    return run
+
+
+class StandInRunner(threading.Thread):
+    """The runner's half of the control contract: heartbeat, a new equity point and decision
+    every second, and run_commands polled every 0.5 s (set_param, pause, resume,
+    emergency_stop: flatten every position and halt)."""
+
+    def __init__(self, db, run):
+        super().__init__(daemon=True)
+        self.db, self.run_id, self.stop_flag = db, run, threading.Event()
+
+    def run(self):
+        con = sqlite3.connect(self.db, timeout=10)
+        seq, tick = 2, 0
+        while not self.stop_flag.is_set():
+            t = now_ms()
+            status = con.execute("SELECT status FROM runs WHERE id = ?", (self.run_id,)).fetchone()[0]
+            con.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (t, self.run_id))
+            if tick % 2 == 0 and status == "running":
+                last = con.execute("SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY time DESC LIMIT 1",
+                                   (self.run_id,)).fetchone()[0]
+                con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
+                            (self.run_id, t, last + (1.5 if tick % 4 == 0 else -0.8)))
+                seq += 1
+                con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, ?, ?, 'candle', 'BTCUSDT', ?)",
+                            (self.run_id, seq, t, json.dumps({"close": 43000 + tick})))
+            for cid, kind, payload in con.execute(
+                    "SELECT id, kind, payload_json FROM run_commands WHERE status = 'pending' AND (run_id = ? OR run_id IS NULL) ORDER BY id",
+                    (self.run_id,)).fetchall():
+                outcome = self.handle(con, kind, json.loads(payload), t)
+                con.execute("UPDATE run_commands SET status = 'done', outcome = ?, handled_at = ? WHERE id = ?",
+                            (outcome, now_ms(), cid))
+            con.commit()
+            tick += 1
+            self.stop_flag.wait(0.5)
+        con.close()
+
+    def handle(self, con, kind, payload, t):
+        if kind == "set_param":
+            params = json.loads(con.execute("SELECT params_json FROM script_versions WHERE run_id = ? ORDER BY time DESC, rowid DESC LIMIT 1",
+                                            (self.run_id,)).fetchone()[0])
+            params[payload["name"]] = payload["value"]
+            con.execute("INSERT INTO script_versions (run_id, time, script_hash, params_json, source) VALUES (?, ?, 'a1b2c3d4e5f6a7b8', ?, 'dashboard')",
+                        (self.run_id, t, json.dumps(params)))
+            return f"{payload['name']} = {payload['value']} in force from the next candle"
+        if kind in ("pause", "resume"):
+            con.execute("UPDATE runs SET status = ? WHERE id = ?", ("paused" if kind == "pause" else "running", self.run_id))
+            return kind + "d"
+        if kind in ("emergency_stop", "stop"):
+            flattened = 0
+            for pid, account, symbol, side, qty, entry in con.execute(
+                    "SELECT id, account_id, symbol, side, qty, entry FROM positions WHERE run_id = ? AND active = 1",
+                    (self.run_id,)).fetchall():
+                price = entry * 0.999
+                order = con.execute(
+                    "INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, status, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'market', ?, 'filled', ?)",
+                    (self.run_id, account, f"flatten-{pid}", symbol, "sell" if side == "long" else "buy", qty, t)).lastrowid
+                con.execute("INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, ?, ?, ?)",
+                            (order, t, price, qty, price * qty * 0.00055))
+                pnl = (price - entry) * qty * (1 if side == "long" else -1)
+                con.execute("UPDATE positions SET active = 0, closed_at = ?, exit_price = ?, pnl = ?, exit_reason = 'emergency' WHERE id = ?",
+                            (t, price, pnl, pid))
+                flattened += 1
+            con.execute("INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'emergency_stop', NULL, ?)",
+                        (self.run_id, t, f"emergency stop from the dashboard: flattened {flattened} position(s)"))
+            con.execute("UPDATE runs SET status = 'halted' WHERE id = ?", (self.run_id,))
+            return f"flattened {flattened} position(s), halted"
+        return "ignored"
+
+
+# -- the browser -----------------------------------------------------------------------------
+class Page:
+    def __init__(self, cdp, base):
+        self.cdp, self.base = cdp, base
+
+    def size(self, width, height, mobile):
+        self.cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                      deviceScaleFactor=2 if mobile else 1, mobile=mobile)
+        self.width, self.height = width, height
+
+    def open(self, path):
+        self.cdp.events.clear()
+        self.cdp.call("Page.navigate", url=self.base + path)
+        self.cdp.wait_event("Page.loadEventFired")
+
+    def js(self, expression):
+        return self.cdp.evaluate(expression)
+
+    def wait(self, expression, what, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.js(expression):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out: {what}")
+
+    def rect(self, selector):
+        return self.js(f"""(() => {{ const el = {selector}; if (!el) return null;
+            const r = el.getBoundingClientRect(); return {{x: r.x, y: r.y, w: r.width, h: r.height}}; }})()""")
+
+    def tap(self, selector, what):
+        """A real click at the element's centre: it must be visible inside the viewport."""
+        r = self.rect(selector)
+        check(r is not None and r["w"] > 0 and r["h"] > 0, f"{what} is visible")
+        x, y = r["x"] + r["w"] / 2, r["y"] + r["h"] / 2
+        check(0 <= x <= self.width and 0 <= y <= self.height,
+              f"{what} is inside the {self.width}x{self.height} viewport (at {x:.0f},{y:.0f})")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.cdp.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def type_into(self, selector, text):
+        self.js(f"(() => {{ const el = {selector}; el.focus(); el.value = ''; }})()")
+        self.cdp.call("Input.insertText", text=text)
+
+    def screenshot(self, path):
+        data = self.cdp.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        print(f"  screenshot {path}", flush=True)
+
+
+def button(text):
+    return f"[...document.querySelectorAll('button')].find(b => b.textContent.trim() === {json.dumps(text)})"
+
+
+def start_chromium(profile):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        sys.exit("browser test: chromium is not installed (make test installs it)")
+    proc = subprocess.Popen(
+        [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+         "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+         f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port_file = os.path.join(profile, "DevToolsActivePort")
+    deadline = time.time() + 30
+    while not os.path.exists(port_file) or not open(port_file).read().strip():
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            sys.exit("browser test: chromium did not start")
+        time.sleep(0.1)
+    port = int(open(port_file).read().split()[0])
+    targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+    page = next(t for t in targets if t["type"] == "page")
+    return proc, page["webSocketDebuggerUrl"]
+
+
+def wait_http(url, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise AssertionError(f"wick serve did not answer at {url}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wick", required=True)
+    parser.add_argument("--out", default=os.path.join(ROOT, "out"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="wick-browser-")
+    db = os.path.join(work, "wick.sqlite")
+    started = time.time()
+    procs = []
+    runner = None
+    try:
+        print("browser test: building the ledger", flush=True)
+        build_ledger(args.wick, db)
+        run = start_paper_run(db)
+        runner = StandInRunner(db, run)
+        runner.start()
+        port = free_port()
+        env = dict(os.environ, WICK_DASHBOARD_TOKEN=TOKEN)
+        serve_log = open(os.path.join(work, "serve.log"), "w")
+        procs.append(subprocess.Popen([args.wick, "serve", "--db", db, "--port", str(port)],
+                                      env=env, stdout=serve_log, stderr=serve_log, cwd=work))
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/runs")
+        chromium, ws = start_chromium(os.path.join(work, "profile"))
+        procs.append(chromium)
+        cdp = CDP(ws)
+        cdp.call("Page.enable")
+        cdp.call("Runtime.enable")
+        page = Page(cdp, base)
+
+        print("browser test: 1280 px", flush=True)
+        page.size(1280, 900, mobile=False)
+        page.open("/runs")
+        link = page.js(f"(() => {{ const a = document.querySelector('a[href=\"/runs/{run}\"]'); return a && a.textContent; }})()")
+        check(link == str(run), f"the runs page links run {run} by its id")
+        page.open(f"/runs/{run}")
+        check(page.js("document.querySelectorAll('#positions .position').length") == 1, "one open position is listed")
+        check(page.js("document.querySelector('#positions .position .stop').textContent") == "42140.00",
+              "the position shows its stop (42140.00)")
+        check(page.js("!!document.querySelector('#equity-chart svg path')"), "the equity chart is drawn")
+        check(page.js("document.body.textContent.includes('BTCUSDT already has a position')"), "refusals are listed")
+        page.type_into("document.querySelector('input[name=token]')", "not-the-token-at-all")
+        page.tap(button("Unlock"), "Unlock")
+        page.wait("document.readyState === 'complete' && document.body.textContent.includes('Wrong token')",
+                  "wrong-token page")
+        check(page.js("performance.getEntriesByType('navigation')[0].responseStatus") == 401,
+              "a wrong token is answered with 401")
+        check(page.js("document.body.textContent.includes('Wrong token')"), "the page says the token is wrong")
+        page.open(f"/runs/{run}")
+        check(page.js(f"!!{button('Emergency stop')}") is False, "the controls stay locked after a wrong token")
+        page.type_into("document.querySelector('input[name=token]')", TOKEN)
+        page.tap(button("Unlock"), "Unlock")
+        page.wait(f"document.readyState === 'complete' && !!{button('Emergency stop')}", "unlocked run page")
+        check(TOKEN not in page.js("location.href + document.cookie"), "the token is not in the URL or a script-readable cookie")
+        time.sleep(1.5)  # let a live equity point or two arrive
+        page.screenshot(os.path.join(args.out, "dashboard-1280.png"))
+
+        print("browser test: 390 px", flush=True)
+        page.size(390, 844, mobile=True)
+        page.open(f"/runs/{run}")
+        check(page.js("document.documentElement.scrollWidth") <= 390,
+              f"no horizontal scrolling at 390 px (scrollWidth {page.js('document.documentElement.scrollWidth')})")
+        check(page.js("document.querySelectorAll('#positions .position').length") == 1, "the position is listed at 390 px")
+        stop = page.rect("document.querySelector('#positions .position .stop')")
+        check(stop["x"] + stop["w"] <= 390, "its stop is on screen at 390 px, not scrolled off")
+        r = page.rect(button("Emergency stop"))
+        check(r is not None and r["y"] + r["h"] <= 844, "Emergency stop is on screen without scrolling")
+        page.screenshot(os.path.join(args.out, "dashboard-390.png"))
+
+        # A parameter outside the script's declared range: refused with the reason.
+        page.js("document.querySelector('form.params select').value = 'period'")
+        page.type_into("document.querySelector('form.params input[name=value]')", "7")
+        page.js("document.querySelector('form.params button').scrollIntoView({block: 'center'})")
+        page.tap("document.querySelector('form.params button')", "Change parameter")
+        page.wait("document.getElementById('command-result').textContent.includes('Rejected')", "rejection")
+        reason = page.js("document.getElementById('command-result').textContent")
+        check("not on the grid" in reason, f"period=7 is refused with the reason: {reason!r}")
+        page.type_into("document.querySelector('form.params input[name=value]')", "20")
+        page.tap("document.querySelector('form.params button')", "Change parameter")
+        page.wait("document.getElementById('command-result').textContent.includes('queued')", "queued")
+        page.wait("document.getElementById('params-in-force').textContent.includes('period=20')",
+                  "period=20 in force (live, no reload)")
+        check(True, "period=20 was queued, applied by the runner and shown live")
+        con = sqlite3.connect(db, timeout=10)
+        rows = con.execute("SELECT kind, status, payload_json FROM run_commands WHERE run_id = ? ORDER BY id", (run,)).fetchall()
+        check(rows[0][:2] == ("set_param", "rejected") and rows[1] == ("set_param", "done", '{"name":"period","value":20}'),
+              f"run_commands records the refusal and the applied change: {rows}")
+
+        # Emergency stop: first tap arms, second (Confirm) sends.
+        page.js("window.scrollTo(0, 0)")
+        page.tap(button("Emergency stop"), "Emergency stop")
+        page.wait(f"!!{button('Confirm')} && {button('Confirm')}.offsetParent !== null", "Confirm appears")
+        time.sleep(0.6)
+        pending = con.execute("SELECT COUNT(*) FROM run_commands WHERE kind = 'emergency_stop'").fetchone()[0]
+        check(pending == 0, "nothing is sent before Confirm")
+        page.tap(button("Confirm"), "Confirm")
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            status = con.execute("SELECT status FROM runs WHERE id = ?", (run,)).fetchone()[0]
+            open_positions = con.execute("SELECT COUNT(*) FROM positions WHERE run_id = ? AND active = 1", (run,)).fetchone()[0]
+            if status == "halted" and open_positions == 0:
+                break
+            time.sleep(0.1)
+        handled = con.execute("SELECT status, outcome, handled_at - created_at FROM run_commands WHERE kind = 'emergency_stop'").fetchone()
+        check(status == "halted" and open_positions == 0,
+              "the runner flattened every position and halted"
+              f" (page said {page.js(RESULT_TEXT)!r}, command {handled})")
+        check(handled[0] == "done" and handled[2] <= 2000, f"the stop was handled within 2 s: {handled}")
+        page.wait("document.getElementById('run-status').textContent.includes('halted')", "halted shown live")
+        page.wait("document.getElementById('positions').textContent.includes('No open positions')", "flat shown live")
+        page.wait("document.getElementById('commands').textContent.includes('flattened 1 position(s), halted')", "outcome shown")
+        check(page.js("document.getElementById('incidents').textContent.includes('emergency stop from the dashboard')"),
+              "the incident arrives live")
+        check(True, "the page shows halted, no positions and the outcome without a reload")
+        page.screenshot(os.path.join(args.out, "dashboard-390-halted.png"))
+        cdp.close()
+        log = open(os.path.join(work, "serve.log")).read()
+        check(TOKEN not in log, "the token never appears in wick serve's log")
+    finally:
+        if runner:
+            runner.stop_flag.set()
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"browser test: {len(checks)} checks passed in {time.time() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (AssertionError, CDPError) as e:
+        print(f"browser test FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
