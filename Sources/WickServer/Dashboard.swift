@@ -73,9 +73,11 @@ public struct Dashboard: Sendable {
         request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(LiveCursor.init(text:))
         ?? request.uri.queryParameters.get("after").flatMap(LiveCursor.init(text:))
       let start = try resume ?? store.cursor(run: id)
+      let session = await visitor(request)
       let stream = LiveStream(
         store: store, run: id, pollInterval: settings.pollInterval,
-        lifetime: settings.streamLifetime)
+        lifetime: settings.streamLifetime,
+        controls: { d in RunPage.controls(d, session: session, params: paramChoices(d)) })
       return Response(
         status: .ok,
         headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
@@ -134,6 +136,17 @@ public struct Dashboard: Sendable {
       try render(PageSession(access: .locked, csrf: s.csrf, path: request.uri.path)))
     response.setCookie(Self.sessionCookie(id))
     return response
+  }
+
+  /// The visitor's session as it is, without starting one (for the live stream's controls).
+  private func visitor(_ request: Request) async -> PageSession {
+    guard settings.token != nil else {
+      return PageSession(access: .readOnly, csrf: "", path: request.uri.path)
+    }
+    let s = await sessions.session(request.cookies[SessionStore.cookieName]?.value)
+    return PageSession(
+      access: s?.unlocked == true ? .unlocked : .locked, csrf: s?.csrf ?? "", path: request.uri.path
+    )
   }
 
   func paramChoices(_ d: RunDetail) -> ParamChoices {

@@ -386,7 +386,8 @@ def main():
         page.wait("document.getElementById('commands').textContent.includes('flattened 1 position(s), halted')", "outcome shown")
         check(page.js("document.getElementById('incidents').textContent.includes('emergency stop from the dashboard')"),
               "the incident arrives live")
-        check(True, "the page shows halted, no positions and the outcome without a reload")
+        page.wait(f"!{button('Emergency stop')}", "controls withdrawn live")
+        check(True, "the page shows halted, no positions, the outcome and no more controls without a reload")
         page.screenshot(os.path.join(args.out, "dashboard-390-halted.png"))
         cdp.close()
         log = open(os.path.join(work, "serve.log")).read()

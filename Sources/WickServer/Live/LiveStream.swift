@@ -9,7 +9,7 @@ import NIOCore
 ///     event: fill
 ///     event: equity     (the redrawn equity and drawdown charts)
 ///     event: incident / governor
-///     event: state      (status, positions, risk, script and commands, when they changed)
+///     event: state      (status, positions, controls, risk, script, commands: those that changed)
 ///
 /// Each event's data is `{"patches":[{"target":"positions","mode":"replace","html":"…"}]}` and
 /// its id the cursor after it, so a reconnecting browser resumes where it was. A stream ends
@@ -20,6 +20,8 @@ struct LiveStream: Sendable {
   let run: Int64
   let pollInterval: Duration
   let lifetime: Duration
+  /// The controls as this visitor may use them (they change when the run pauses or halts).
+  let controls: @Sendable (RunDetail) -> String
 
   struct Patch {
     var target: String
@@ -31,7 +33,7 @@ struct LiveStream: Sendable {
   func body(from start: LiveCursor) -> ResponseBody {
     ResponseBody { writer in
       var cursor = start
-      var lastState = ""
+      var shown: [String: String] = [:]
       let clock = ContinuousClock()
       let deadline = clock.now.advanced(by: lifetime)
       var quiet = 0
@@ -48,11 +50,13 @@ struct LiveStream: Sendable {
           sent = true
         }
         if let detail = try store.run(run, history: false) {
-          let state = Self.statePatches(detail)
-          let fingerprint = state.map(\.html).joined()
-          if fingerprint != lastState {
-            lastState = fingerprint
-            try await writer.write(Self.frame(event: "state", id: cursor.text, patches: state))
+          // Only the fragments that changed since the last state event (all of them first).
+          let changed = Self.statePatches(detail, controls: controls).filter {
+            shown[$0.target] != $0.html
+          }
+          if !changed.isEmpty {
+            for p in changed { shown[p.target] = p.html }
+            try await writer.write(Self.frame(event: "state", id: cursor.text, patches: changed))
             sent = true
           }
         }
@@ -127,8 +131,9 @@ struct LiveStream: Sendable {
     return out
   }
 
-  static func statePatches(_ d: RunDetail) -> [Patch] {
+  static func statePatches(_ d: RunDetail, controls: (RunDetail) -> String) -> [Patch] {
     [
+      Patch(target: "controls", mode: "replace", html: controls(d)),
       Patch(target: "run-status", mode: "replace", html: RunPage.status(d)),
       Patch(target: "positions", mode: "replace", html: RunPage.positions(d)),
       Patch(target: "risk", mode: "replace", html: RunPage.risk(d)),

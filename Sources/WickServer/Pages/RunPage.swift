@@ -25,7 +25,11 @@ enum RunPage {
       <section><h2>Equity</h2><div id="equity-chart" class="chart">\(charts(d.equity))</div></section>
 
       """
-    body += controls(d, session: session, params: params)
+    body += """
+      <div id="command-result" role="status" aria-live="polite"></div>
+      <div id="controls">\(controls(d, session: session, params: params))</div>
+
+      """
     body += """
       <section><h2>Risk</h2><div id="risk">\(risk(d))</div></section>
       <section><h2>Recent signals</h2>
@@ -89,7 +93,7 @@ enum RunPage {
     equity.timeFormat = timeFormat
     var dd = SVGChart(
       width: 640, height: 140, stroke: "#b91c1c", fill: "#fee2e2",
-      valueFormat: { String(format: "%.1f%%", $0) })
+      valueFormat: { String(format: "%.2f%%", $0) })
     dd.timeFormat = timeFormat
     return equity.render(series, title: "Equity") + "<h3>Drawdown (%)</h3>"
       + dd.render(drawdown, title: "Drawdown")
@@ -210,7 +214,6 @@ enum RunPage {
     let csrf = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.attr(session.csrf))\">"
     var out = """
       <section class="controls"><h2>Controls</h2>
-      <div id="command-result" role="status" aria-live="polite"></div>
       <form class="cmd stopbar" method="post" action="\(action)">\(csrf)<input type="hidden" name="kind" value="emergency_stop">
       <button type="button" class="danger" data-arm>Emergency stop</button>
       <span class="confirm-row" hidden><button type="submit" class="danger">Confirm</button> <button type="button" data-disarm>Cancel</button></span>
