@@ -332,6 +332,8 @@ def main():
 
         print("browser test: 390 px", flush=True)
         page.size(390, 844, mobile=True)
+        page.open("/runs")
+        check(page.js("document.documentElement.scrollWidth") <= 390, "the runs page does not scroll sideways at 390 px")
         page.open(f"/runs/{run}")
         check(page.js("document.documentElement.scrollWidth") <= 390,
               f"no horizontal scrolling at 390 px (scrollWidth {page.js('document.documentElement.scrollWidth')})")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import WickCore
 
 @testable import WickServer
 
@@ -50,6 +51,24 @@ import Testing
       // Read-only: no controls at all.
       #expect(!b.contains("Emergency stop"))
       #expect(b.contains("Read-only"))
+    }
+  }
+
+  @Test func todaysPnlAddsUpEveryRunWideRowAndAStrategyErrorIsShown() async throws {
+    let f = try LedgerFixture()
+    // A second run-wide row for today (NULL accounts do not collide in UNIQUE).
+    try f.execute(
+      "INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -5, 1)",
+      [f.paperRun, String(UTCTime.iso(f.now).prefix(10))])
+    try f.execute(
+      #"UPDATE runs SET state_json = '{"strategy_error":"ma_cross.lua:40: attempt to index a nil value"}' WHERE id = ?"#,
+      [f.paperRun])
+    try await app(f).test(.router) { client in
+      let runs = try await Browser(client).get("/runs")
+      #expect(runs.body.contains("-45.00"))
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      #expect(
+        page.body.contains("The strategy is halted: ma_cross.lua:40: attempt to index a nil value"))
     }
   }
 

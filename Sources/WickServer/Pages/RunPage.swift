@@ -132,6 +132,9 @@ enum RunPage {
     let killed = d.accounts.filter(\.killed).count
     out += stat("killed accounts", killed > 0 ? "<b class=\"neg\">\(killed)</b>" : "0")
     out += "</div>"
+    if let error = state.strategyError {
+      out += HTML.notice("The strategy is halted: \(error)", error: true)
+    }
     if !d.accounts.isEmpty {
       out += """
         <div class="scroll"><table><thead><tr><th class="l">account</th><th>symbol</th><th>allocation</th><th>size decay</th><th>loss used</th><th>killed</th></tr></thead><tbody>
@@ -257,6 +260,8 @@ struct RiskSnapshot {
   var accounts: [String: Account] = [:]
   var halted = false
   var dailyLossLimit: Double?
+  /// The runner's `strategy_error`: the script failed and the strategy is halted.
+  var strategyError: String?
 
   init(stateJSON: String?) {
     guard let value = JSONValue.parse(stateJSON) else { return }
@@ -269,6 +274,7 @@ struct RiskSnapshot {
     case .object(let fields):
       for (k, x) in fields {
         if k == "halted", case .bool(true) = x { halted = true }
+        if k == "strategy_error", case .string(let message) = x { strategyError = message }
         if k == "daily_loss_limit" || k == "max_daily_loss", let n = x.number, n > 0 {
           dailyLossLimit = n
         }

@@ -3,6 +3,8 @@ import GRDB
 import WickCore
 
 extension DashboardStore {
+  /// Today's PnL sums the run-wide rows (account NULL): UNIQUE treats NULLs as distinct, so a
+  /// writer's upsert may leave several for one day.
   /// Run-wide equity: the latest snapshot without an account, else the sum of each account's
   /// latest, else the final (or initial) equity.
   private static let summaryColumns = """
@@ -15,7 +17,7 @@ extension DashboardStore {
        AND e.time = (SELECT MAX(x.time) FROM equity_snapshots x WHERE x.run_id = r.id AND x.account = e.account)),
       r.final_equity, r.initial_equity) AS equity,
     COALESCE(
-      (SELECT d.pnl FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NULL AND d.day = :today),
+      (SELECT SUM(d.pnl) FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NULL AND d.day = :today),
       (SELECT SUM(d.pnl) FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NOT NULL AND d.day = :today)) AS today_pnl,
     (SELECT COUNT(*) FROM positions p WHERE p.run_id = r.id AND p.active = 1) AS open_positions
     """
@@ -74,7 +76,7 @@ extension DashboardStore {
           db,
           sql: """
             SELECT COALESCE(
-              (SELECT pnl FROM daily_pnl WHERE run_id = :id AND account IS NULL AND day = :today),
+              (SELECT SUM(pnl) FROM daily_pnl WHERE run_id = :id AND account IS NULL AND day = :today),
               (SELECT SUM(pnl) FROM daily_pnl WHERE run_id = :id AND account IS NOT NULL AND day = :today), 0)
             """, arguments: ["id": id, "today": today]) ?? 0
       let decisions = history ? try recentDecisions(db, run: id, limit: 60) : []
