@@ -21,6 +21,7 @@ NOT `wick run`; it checks the dashboard's half of the contract end to end in a b
 import argparse
 import base64
 import json
+import random
 import os
 import shutil
 import socket
@@ -96,9 +97,9 @@ def start_paper_run(db):
         " VALUES (?, ?, 'paper-1', 'BTCUSDT', 'buy', 'market', 0.05, 'filled', ?)", (run, account, t - 900_000)).lastrowid
     con.execute("INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, 43000, 0.05, 1.18)",
                 (order, t - 900_000))
-    equity = 10_000.0
+    equity, rng = 10_000.0, random.Random(7)
     for i in range(60):
-        equity += ((i * 7919) % 13 - 6) * 0.9
+        equity += rng.gauss(0.3, 4.0)
         con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
                     (run, t - (60 - i) * 60_000, equity))
     con.execute("INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -12.5, 3)",
@@ -122,6 +123,7 @@ class StandInRunner(threading.Thread):
     def __init__(self, db, run):
         super().__init__(daemon=True)
         self.db, self.run_id, self.stop_flag = db, run, threading.Event()
+        self.rng = random.Random(11)
 
     def run(self):
         con = sqlite3.connect(self.db, timeout=10)
@@ -134,7 +136,7 @@ class StandInRunner(threading.Thread):
                 last = con.execute("SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY time DESC LIMIT 1",
                                    (self.run_id,)).fetchone()[0]
                 con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
-                            (self.run_id, t, last + (1.5 if tick % 4 == 0 else -0.8)))
+                            (self.run_id, t, last + self.rng.gauss(0.2, 3.0)))
                 seq += 1
                 con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, ?, ?, 'candle', 'BTCUSDT', ?)",
                             (self.run_id, seq, t, json.dumps({"close": 43000 + tick})))

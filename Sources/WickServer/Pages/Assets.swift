@@ -24,7 +24,7 @@ enum Assets {
     .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%;background:#fff;border:1px solid #e5e7eb;border-radius:8px}
     table{border-collapse:collapse;width:100%;font-size:13px}
     th,td{padding:6px 8px;border-bottom:1px solid #f3f4f6;text-align:right;white-space:nowrap}
-    td.l,th.l{text-align:left;white-space:normal;min-width:12em} th{background:#f9fafb;font-weight:600}
+    td.l,th.l{text-align:left;white-space:normal;min-width:8em} th{background:#f9fafb;font-weight:600}
     th a{color:inherit} tr.winner td{background:#ecfdf5;font-weight:600}
     .chart{max-width:860px}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:8px}
@@ -45,6 +45,9 @@ enum Assets {
     .stopbar small{flex-basis:100%}
     #command-result:empty{display:none}
     #command-result{margin:8px 0}
+    @media (min-width:1100px){
+      .columns{display:grid;grid-template-columns:minmax(0,3fr) minmax(340px,2fr);gap:24px;align-items:start}
+    }
     @media (min-width:900px){
       .stopbar{position:static;border:1px solid #fecaca;border-radius:8px;box-shadow:none;background:#fef2f2}
       main{padding-bottom:24px}

@@ -21,17 +21,14 @@ enum RunPage {
       """
     if let message { body += HTML.notice(message, error: true) }
     body += """
+      <div class="columns"><div>
       <section><h2>Positions</h2><div id="positions">\(positions(d))</div></section>
       <section><h2>Equity</h2><div id="equity-chart" class="chart">\(charts(d.equity))</div></section>
-
-      """
-    body += """
+      </div><div>
       <div id="command-result" role="status" aria-live="polite"></div>
       <div id="controls">\(controls(d, session: session, params: params))</div>
-
-      """
-    body += """
       <section><h2>Risk</h2><div id="risk">\(risk(d))</div></section>
+      </div></div>
       <section><h2>Recent signals</h2>
       <div class="scroll"><table><thead><tr><th>candle</th><th>kind</th><th>symbol</th><th class="l">detail</th></tr></thead>
       <tbody id="signals">\(d.signals.map(decisionRow).joined())</tbody></table></div></section>

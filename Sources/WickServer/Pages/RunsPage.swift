@@ -17,7 +17,7 @@ enum RunsPage {
       """
     for r in runs {
       body += """
-        <tr><td><a href="/runs/\(r.id)">\(r.id)</a></td><td>\(HTML.text(r.kind))</td><td>\(HTML.badge(r.status))</td><td class="l">\(HTML.text(r.strategy)) <span class="muted small">\(HTML.text(r.symbols)) \(HTML.text(r.timeframe))</span></td><td>\(HTML.money(r.equity))</td><td class="\(HTML.tone(r.todayPnl ?? 0))">\(r.todayPnl.map(HTML.signedMoney) ?? "—")</td><td>\(r.openPositions)</td><td class="small">\(HTML.time(r.createdAt))</td></tr>
+        <tr><td><a href="/runs/\(r.id)">\(r.id)</a></td><td>\(HTML.text(r.kind))\(r.kind == "backtest" ? " <a class=\"small\" href=\"/runs/\(r.id)/report\">report</a>" : "")</td><td>\(HTML.badge(r.status))</td><td class="l">\(HTML.text(r.strategy)) <span class="muted small">\(HTML.text(r.symbols)) \(HTML.text(r.timeframe))</span></td><td>\(HTML.money(r.equity))</td><td class="\(HTML.tone(r.todayPnl ?? 0))">\(r.todayPnl.map(HTML.signedMoney) ?? "—")</td><td>\(r.openPositions)</td><td class="small">\(HTML.time(r.createdAt))</td></tr>
 
         """
     }
