@@ -46,6 +46,13 @@ import Testing
     }
   }
 
+  @Test func loginReturnsOnlyToAPathOnThisServer() {
+    #expect(Dashboard.safeNext("/runs/3") == "/runs/3")
+    for hostile in ["https://evil.example/", "//evil.example", "/\\evil.example", "runs", nil] {
+      #expect(Dashboard.safeNext(hostile) == "/runs")
+    }
+  }
+
   @Test func aWrongTokenIs401AndChangesNothing() async throws {
     let f = try LedgerFixture()
     try await app(f).test(.router) { client in
