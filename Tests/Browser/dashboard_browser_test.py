@@ -236,6 +236,15 @@ class Page:
         print(f"  screenshot {path}", flush=True)
 
 
+def price(v):
+    """The dashboard's price format (HTML.price)."""
+    if v is None:
+        return "—"
+    if abs(v) >= 1000:
+        return f"{v:.2f}"
+    return f"{v:.4f}" if abs(v) >= 1 else f"{v:.6g}"
+
+
 def button(text):
     return f"[...document.querySelectorAll('button')].find(b => b.textContent.trim() === {json.dumps(text)})"
 
@@ -278,19 +287,32 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--wick", required=True)
     parser.add_argument("--out", default=os.path.join(ROOT, "out"))
+    parser.add_argument("--db", help="attach to this ledger (a real `wick run --paper` writes it) instead of building one")
+    parser.add_argument("--run", type=int, help="with --db: the running paper run to drive")
+    parser.add_argument("--param", default="period", help="parameter to change")
+    parser.add_argument("--bad", default="7", help="a value outside its declared range")
+    parser.add_argument("--bad-reason", default="not on the grid", help="text the refusal must contain")
+    parser.add_argument("--good", default="20", help="a valid value")
     args = parser.parse_args()
+    if bool(args.db) != bool(args.run):
+        parser.error("--db and --run go together")
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="wick-browser-")
-    db = os.path.join(work, "wick.sqlite")
+    db = args.db or os.path.join(work, "wick.sqlite")
     started = time.time()
     procs = []
     runner = None
     try:
-        print("browser test: building the ledger", flush=True)
-        build_ledger(args.wick, db)
-        run = start_paper_run(db)
-        runner = StandInRunner(db, run)
-        runner.start()
+        if args.run:
+            run = args.run
+            print(f"browser test: attached to run {run} in {db}", flush=True)
+        else:
+            print("browser test: building the ledger (stand-in runner)", flush=True)
+            build_ledger(args.wick, db)
+            run = start_paper_run(db)
+            runner = StandInRunner(db, run)
+            runner.start()
+        con = sqlite3.connect(db, timeout=10)
         port = free_port()
         env = dict(os.environ, WICK_DASHBOARD_TOKEN=TOKEN)
         serve_log = open(os.path.join(work, "serve.log"), "w")
@@ -311,11 +333,16 @@ def main():
         link = page.js(f"(() => {{ const a = document.querySelector('a[href=\"/runs/{run}\"]'); return a && a.textContent; }})()")
         check(link == str(run), f"the runs page links run {run} by its id")
         page.open(f"/runs/{run}")
-        check(page.js("document.querySelectorAll('#positions .position').length") == 1, "one open position is listed")
-        check(page.js("document.querySelector('#positions .position .stop').textContent") == "42140.00",
-              "the position shows its stop (42140.00)")
+        positions = con.execute("SELECT symbol, stop FROM positions WHERE run_id = ? AND active = 1 ORDER BY id", (run,)).fetchall()
+        check(len(positions) >= 1, f"the run has an open position to flatten: {positions}")
+        check(page.js("document.querySelectorAll('#positions .position').length") == len(positions),
+              f"{len(positions)} open position(s) listed")
+        stop_text = page.js("document.querySelector('#positions .position .stop').textContent")
+        check(stop_text == price(positions[0][1]), f"the position shows its stop ({stop_text})")
         check(page.js("!!document.querySelector('#equity-chart svg path')"), "the equity chart is drawn")
-        check(page.js("document.body.textContent.includes('BTCUSDT already has a position')"), "refusals are listed")
+        refusals = con.execute("SELECT COUNT(*) FROM decisions WHERE run_id = ? AND kind = 'refusal'", (run,)).fetchone()[0]
+        check(page.js("document.querySelectorAll('#refusals tr').length") == min(refusals, 30),
+              f"refusals are listed ({refusals})")
         page.type_into("document.querySelector('input[name=token]')", "not-the-token-at-all")
         page.tap(button("Unlock"), "Unlock")
         page.wait("document.readyState === 'complete' && document.body.textContent.includes('Wrong token')",
@@ -339,7 +366,8 @@ def main():
         page.open(f"/runs/{run}")
         check(page.js("document.documentElement.scrollWidth") <= 390,
               f"no horizontal scrolling at 390 px (scrollWidth {page.js('document.documentElement.scrollWidth')})")
-        check(page.js("document.querySelectorAll('#positions .position').length") == 1, "the position is listed at 390 px")
+        check(page.js("document.querySelectorAll('#positions .position').length") == len(positions),
+              "the positions are listed at 390 px")
         stop = page.rect("document.querySelector('#positions .position .stop')")
         check(stop["x"] + stop["w"] <= 390, "its stop is on screen at 390 px, not scrolled off")
         r = page.rect(button("Emergency stop"))
@@ -347,22 +375,24 @@ def main():
         page.screenshot(os.path.join(args.out, "dashboard-390.png"))
 
         # A parameter outside the script's declared range: refused with the reason.
-        page.js("document.querySelector('form.params select').value = 'period'")
-        page.type_into("document.querySelector('form.params input[name=value]')", "7")
+        page.js(f"document.querySelector('form.params select').value = {json.dumps(args.param)}")
+        page.type_into("document.querySelector('form.params input[name=value]')", args.bad)
         page.js("document.querySelector('form.params button').scrollIntoView({block: 'center'})")
         page.tap("document.querySelector('form.params button')", "Change parameter")
-        page.wait("document.getElementById('command-result').textContent.includes('Rejected')", "rejection")
-        reason = page.js("document.getElementById('command-result').textContent")
-        check("not on the grid" in reason, f"period=7 is refused with the reason: {reason!r}")
-        page.type_into("document.querySelector('form.params input[name=value]')", "20")
+        page.wait(f"{RESULT_TEXT}.includes('Rejected')", "rejection")
+        reason = page.js(RESULT_TEXT)
+        check(args.bad_reason in reason, f"{args.param}={args.bad} is refused with the reason: {reason!r}")
+        page.js(f"document.querySelector('form.params select').value = {json.dumps(args.param)}")
+        page.type_into("document.querySelector('form.params input[name=value]')", args.good)
         page.tap("document.querySelector('form.params button')", "Change parameter")
-        page.wait("document.getElementById('command-result').textContent.includes('queued')", "queued")
-        page.wait("document.getElementById('params-in-force').textContent.includes('period=20')",
-                  "period=20 in force (live, no reload)")
-        check(True, "period=20 was queued, applied by the runner and shown live")
-        con = sqlite3.connect(db, timeout=10)
+        page.wait(f"{RESULT_TEXT}.includes('queued')", "queued")
+        in_force = f"{args.param}={args.good}"
+        page.wait(f"document.getElementById('params-in-force').textContent.includes({json.dumps(in_force)})",
+                  f"{in_force} in force (live, no reload)", timeout=15)
+        check(True, f"{in_force} was queued, applied by the runner and shown live")
         rows = con.execute("SELECT kind, status, payload_json FROM run_commands WHERE run_id = ? ORDER BY id", (run,)).fetchall()
-        check(rows[0][:2] == ("set_param", "rejected") and rows[1] == ("set_param", "done", '{"name":"period","value":20}'),
+        check(rows[0][:2] == ("set_param", "rejected") and rows[1][:2] == ("set_param", "done")
+              and json.loads(rows[1][2]) == {"name": args.param, "value": json.loads(args.good)},
               f"run_commands records the refusal and the applied change: {rows}")
 
         # Emergency stop: first tap arms, second (Confirm) sends.
@@ -377,7 +407,8 @@ def main():
         while time.time() < deadline:
             status = con.execute("SELECT status FROM runs WHERE id = ?", (run,)).fetchone()[0]
             open_positions = con.execute("SELECT COUNT(*) FROM positions WHERE run_id = ? AND active = 1", (run,)).fetchone()[0]
-            if status == "halted" and open_positions == 0:
+            done = con.execute("SELECT COUNT(*) FROM run_commands WHERE kind = 'emergency_stop' AND status != 'pending'").fetchone()[0]
+            if status == "halted" and open_positions == 0 and done:
                 break
             time.sleep(0.1)
         handled = con.execute("SELECT status, outcome, handled_at - created_at FROM run_commands WHERE kind = 'emergency_stop'").fetchone()
@@ -387,9 +418,12 @@ def main():
         check(handled[0] == "done" and handled[2] <= 2000, f"the stop was handled within 2 s: {handled}")
         page.wait("document.getElementById('run-status').textContent.includes('halted')", "halted shown live")
         page.wait("document.getElementById('positions').textContent.includes('No open positions')", "flat shown live")
-        page.wait("document.getElementById('commands').textContent.includes('flattened 1 position(s), halted')", "outcome shown")
-        check(page.js("document.getElementById('incidents').textContent.includes('emergency stop from the dashboard')"),
-              "the incident arrives live")
+        page.wait(f"document.getElementById('commands').textContent.includes({json.dumps(handled[1])})",
+                  f"outcome {handled[1]!r} shown")
+        incident = con.execute("SELECT detail FROM incidents WHERE run_id = ? ORDER BY rowid DESC LIMIT 1", (run,)).fetchone()
+        if incident:
+            page.wait(f"document.getElementById('incidents').textContent.includes({json.dumps(incident[0])})",
+                      "the latest incident arrives live")
         page.wait(f"!{button('Emergency stop')}", "controls withdrawn live")
         check(True, "the page shows halted, no positions, the outcome and no more controls without a reload")
         page.screenshot(os.path.join(args.out, "dashboard-390-halted.png"))
