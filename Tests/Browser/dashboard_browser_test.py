@@ -229,8 +229,13 @@ class Page:
         self.js(f"(() => {{ const el = {selector}; el.focus(); el.value = ''; }})()")
         self.cdp.call("Input.insertText", text=text)
 
-    def screenshot(self, path):
-        data = self.cdp.call("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path, full=False):
+        options = {}
+        if full:
+            size = self.cdp.call("Page.getLayoutMetrics")["cssContentSize"]
+            options = {"captureBeyondViewport": True,
+                       "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}}
+        data = self.cdp.call("Page.captureScreenshot", format="png", **options)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
         print(f"  screenshot {path}", flush=True)
@@ -427,6 +432,7 @@ def main():
         page.wait(f"!{button('Emergency stop')}", "controls withdrawn live")
         check(True, "the page shows halted, no positions, the outcome and no more controls without a reload")
         page.screenshot(os.path.join(args.out, "dashboard-390-halted.png"))
+        page.screenshot(os.path.join(args.out, "dashboard-390-full.png"), full=True)
         cdp.close()
         log = open(os.path.join(work, "serve.log")).read()
         check(TOKEN not in log, "the token never appears in wick serve's log")

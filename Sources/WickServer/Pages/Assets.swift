@@ -28,6 +28,8 @@ enum Assets {
     th a{color:inherit} tr.winner td{background:#ecfdf5;font-weight:600}
     .chart{max-width:860px}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:8px}
+    ul.commands{list-style:none;margin:0;padding:0;display:grid;gap:6px}
+    ul.commands li{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:6px 12px;overflow-wrap:anywhere}
     .position{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 12px}
     svg{display:block;max-width:100%;height:auto;background:#fff;border-radius:8px} .tick{font-size:11px;fill:#6b7280}
     code{font-size:12px;overflow-wrap:anywhere}

@@ -161,18 +161,21 @@ enum RunPage {
     return out
   }
 
+  /// Commands as a list, newest first, each with its outcome in full (a table's last column
+  /// would be off a phone's screen).
   static func commands(_ d: RunDetail) -> String {
     guard !d.commands.isEmpty else { return "<p class=\"muted\">No commands yet.</p>" }
-    var out = """
-      <div class="scroll"><table><thead><tr><th>#</th><th>sent</th><th>command</th><th>from</th><th>status</th><th class="l">outcome</th></tr></thead><tbody>
-      """
+    var out = "<ul class=\"commands\">"
     for c in d.commands {
       let payload = c.payloadJSON == "{}" ? "" : " " + HTML.compactJSON(c.payloadJSON, limit: 80)
       out += """
-        <tr class="command" data-kind="\(HTML.attr(c.kind))" data-status="\(HTML.attr(c.status))"><td>\(c.id)</td><td>\(HTML.time(c.createdAt))</td><td>\(HTML.text(c.kind + payload))</td><td>\(HTML.text(c.source))</td><td>\(HTML.badge(c.status))</td><td class="l">\(HTML.text(c.outcome ?? "waiting for the runner"))</td></tr>
+        <li class="command" data-kind="\(HTML.attr(c.kind))" data-status="\(HTML.attr(c.status))">\
+        <div><b>#\(c.id) \(HTML.text(c.kind + payload))</b> \(HTML.badge(c.status))</div>\
+        <div>\(HTML.text(c.outcome ?? "waiting for the runner"))</div>\
+        <div class="muted small">\(HTML.time(c.createdAt)) from \(HTML.text(c.source))\(c.handledAt.map { " · handled " + HTML.time($0) } ?? "")</div></li>
         """
     }
-    return out + "</tbody></table></div>"
+    return out + "</ul>"
   }
 
   static func decisionRow(_ r: DecisionRow) -> String {
