@@ -3,7 +3,9 @@ import PackageDescription
 
 // The per-candle path runs millions of times a second: dynamic exclusivity checks on class
 // properties cost more than the work itself there, so release builds turn them off.
-let strict: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let strict: [SwiftSetting] = [
+  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
 
 let package = Package(
   name: "Wick",
@@ -20,7 +22,8 @@ let package = Package(
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
     .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
-    .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
     .target(name: "WickLua", dependencies: ["CLua", "WickCore"], swiftSettings: strict),
@@ -46,28 +49,37 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
+      name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
+      swiftSettings: strict),
+    .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickServer",
+        "WickOptimize", "WickServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
     .executableTarget(
       name: "wick-bench",
-      dependencies: ["WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk", "WickStats", "WickTesting"],
+      dependencies: [
+        "WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk",
+        "WickStats", "WickTesting",
+        "WickOptimize",
+      ],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
     .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
-    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore"]),
+    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
     .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
-    .testTarget(name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
+    .testTarget(
+      name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
     .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
-    .testTarget(name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
+    .testTarget(
+      name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
     .testTarget(
       name: "WickServerTests",
@@ -76,7 +88,15 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
-    .testTarget(name: "WickCLITests", dependencies: ["WickCLI", "WickCore", "WickData", "WickTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(
+      name: "WickOptimizeTests",
+      dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),
+    .testTarget(
+      name: "WickCLITests",
+      dependencies: [
+        "WickCLI", "WickCore", "WickData", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

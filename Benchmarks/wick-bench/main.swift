@@ -221,6 +221,9 @@ line(
   "feed fetch+parse+store (loopback)",
   String(format: "%.0f/s", try FeedBenchmark.run(candles: 200_000)), "target ≥ 500000/s")
 
+// Sweeps: wick optimize with 1 and 2 workers beside one wick backtest (OptimizeBench.swift).
+try optimizeBenchmarks(wick: wick, dbPath: dbPath, work: work)
+
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)
 line("bench process peak RSS", String(format: "%.1f MB", Double(selfUsage.ru_maxrss) / 1024))

@@ -11,6 +11,7 @@ public struct WickCommand: ParsableCommand {
       BacktestCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
+      OptimizeCommand.self,
       ServeCommand.self,
     ]
   )

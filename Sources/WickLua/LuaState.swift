@@ -5,48 +5,88 @@ import WickCore
 public struct LuaLimits: Sendable, Equatable {
   /// Bytes the state may allocate.
   public var memoryBytes: Int
-  /// Instructions one callback (init, on_candle, on_bars) may execute.
-  public var instructionsPerCallback: Int
+  /// Wall-clock seconds one callback (on_candle, on_bars) may run.
+  public var callbackSeconds: Double
+  /// Wall-clock seconds loading the script and `init` may run.
+  public var initSeconds: Double
+  /// Seconds past its budget after which a callback that still has not stopped (stuck in C code
+  /// no limit reaches) is given up: the host abandons the state and reports it (`onStuck`).
+  public var hardDeadlineSeconds: Double
+  /// Matching steps one `string.find/match/gmatch/gsub` call may take before it fails as stuck
+  /// (catastrophic backtracking); 50 M take about 0.3 s.
+  public var patternSteps: Int
   /// Seed of `math.random`; fixed so a run is reproducible.
   public var randomSeed: Int
 
   public init(
-    memoryBytes: Int = 64 << 20, instructionsPerCallback: Int = 10_000_000, randomSeed: Int = 1
+    memoryBytes: Int = 64 << 20, callbackSeconds: Double = 1, initSeconds: Double = 10,
+    hardDeadlineSeconds: Double = 2, patternSteps: Int = Int(WICK_PATTERN_STEPS),
+    randomSeed: Int = 1
   ) {
     self.memoryBytes = memoryBytes
-    self.instructionsPerCallback = instructionsPerCallback
+    self.callbackSeconds = callbackSeconds
+    self.initSeconds = initSeconds
+    self.hardDeadlineSeconds = hardDeadlineSeconds
+    self.patternSteps = patternSteps
     self.randomSeed = randomSeed
   }
+
+  /// Room above the cap for the error path once the memory limit has tripped.
+  var memoryCeiling: Int { memoryBytes + max(1 << 20, memoryBytes / 16) }
 }
 
-/// Owns one `lua_State` and its C runtime block (allocator accounting, hook budget, dispatcher).
-/// Not thread-safe: a state is confined to the thread that drives its strategy.
+/// Owns one `lua_State` and its C runtime block (allocator accounting, limits, dispatcher), and
+/// registers it with the `Watchdog`. Not thread-safe: a state is confined to the thread (or
+/// actor) that drives its strategy.
 final class LuaState {
   let L: OpaquePointer
   let runtime: UnsafeMutablePointer<wick_runtime>
+  let limits: LuaLimits
 
   init(limits: LuaLimits) throws {
-    runtime = .allocate(capacity: 1)
-    runtime.initialize(
-      to: wick_runtime(
-        used: 0, limit: limits.memoryBytes, ticks: 0,
-        budget: Int64(max(1, limits.instructionsPerCallback / Int(WICK_HOOK_STEP))), enforce: 0,
-        exceeded: 0,
-        dispatch: nil, host: nil, indicator_update: indicatorUpdateThunk))
-    guard let state = wick_newstate(runtime) else {
-      runtime.deallocate()
+    self.limits = limits
+    guard let rt = wick_runtime_create(limits.memoryBytes, limits.memoryCeiling) else {
+      throw WickError.script("could not allocate a Lua runtime")
+    }
+    runtime = rt
+    runtime.pointee.pattern_steps = Int64(max(1, limits.patternSteps))
+    runtime.pointee.indicator_update = indicatorUpdateThunk
+    guard let state = wick_newstate(rt) else {
+      wick_runtime_destroy(rt)
       throw WickError.script("could not create a Lua state")
     }
     L = state
+    setBudget(seconds: limits.initSeconds)
+    Watchdog.shared.register(
+      rt, hardDeadlineSeconds: limits.hardDeadlineSeconds, report: { _, _, _ in })
   }
 
   deinit {
+    Watchdog.shared.unregister(runtime)
     lua_close(L)
-    runtime.deallocate()
+    Watchdog.shared.retire(runtime)
+  }
+
+  /// The wall-clock budget of the callbacks that follow.
+  func setBudget(seconds: Double) {
+    wick_set_budget(runtime, Int64(Watchdog.nanoseconds(seconds)))
   }
 
   var memoryUsed: Int { runtime.pointee.used }
-  var limitExceeded: Int32 { runtime.pointee.exceeded }
+
+  /// The limit that stopped the last callback, if any (read after its pcall returned).
+  var trip: LimitTrip? {
+    let rt = runtime.pointee
+    let abandoned = wick_abandoned(runtime) != 0
+    guard rt.trip != WICK_TRIP_NONE || abandoned else { return nil }
+    let whereText = withUnsafeBytes(of: runtime.pointee.where) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    return LimitTrip(
+      kind: abandoned ? .abandoned : LimitTrip.Kind(rawValue: rt.trip) ?? .time,
+      stuckIn: rt.stuck_in.map { String(cString: $0) },
+      location: whereText.isEmpty ? nil : whereText)
+  }
 
   // MARK: Small typed helpers (none of them can raise a Lua error).
 

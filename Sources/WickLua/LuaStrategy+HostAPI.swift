@@ -60,6 +60,8 @@ extension LuaStrategy {
 
   // MARK: ctx methods
 
+  static let logLineLimit = 4096
+
   private func log(_ L: OpaquePointer, firstArgument: Int32) -> Int32 {
     if host is ReplayHost { return 0 }  // a reload's warmup replay already logged once
     var parts: [String] = []
@@ -78,6 +80,12 @@ extension LuaStrategy {
       }
     }
     var line = parts.joined(separator: " ")
+    // Kept lines live outside the Lua memory cap: bound each one.
+    if line.utf8.count > Self.logLineLimit {
+      line =
+        String(decoding: line.utf8.prefix(Self.logLineLimit), as: UTF8.self)
+        + "… (cut at \(Self.logLineLimit) bytes)"
+    }
     if let host { line = "\(UTCTime.iso(host.now)) \(line)" }
     if logs.count < logLimit { logs.append(line) }
     onLog?(line)
@@ -351,6 +359,15 @@ extension LuaStrategy {
     guard indicators.count < 100_000 else {
       return fail("\(name): too many indicators (100000); create them once in init, not per candle")
     }
+    // Indicator buffers live in Swift but count against the strategy's memory cap (two doubles a
+    // slot covers the largest, highest/lowest). Refusing one trips the (sticky) memory limit.
+    let bytes = (period + 1) * 16 + 256
+    guard state.memoryUsed + bytes <= state.limits.memoryBytes else {
+      state.runtime.pointee.memory_tripped = 1
+      wick_trip(state.runtime, WICK_TRIP_MEMORY)
+      return fail("\(name)(\(period)): memory limit exceeded")
+    }
+    state.runtime.pointee.used += bytes
     let indicator: StreamingIndicator
     switch kind {
     case .sma: indicator = SMA(period: period)

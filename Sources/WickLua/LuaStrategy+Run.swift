@@ -13,7 +13,9 @@ extension LuaStrategy {
     }
     wick_push_traceback_handler(L)  // Slot.handler
     lua_pushnil(L)  // Slot.deliver, set below
-    pushContext()  // Slot.ctx
+    guard pushContext() else {  // Slot.ctx
+      throw failure(callback: "init", symbol: nil, time: nil)
+    }
     lua_createtable(L, 0, 7)  // Slot.candle
     for key in ["symbol", "t", "open", "high", "low", "close", "volume"] { state.push(key) }
     symbolPointers = []
@@ -27,14 +29,20 @@ extension LuaStrategy {
     try installFastPath()
     seenPositionsVersion = nil
     if manifest.hasOnBars { makeBarsTables() }
-    guard manifest.hasInit else { return }
-    try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
+    updateWatchdogReport()
+    if manifest.hasInit {
+      state.setBudget(seconds: state.limits.initSeconds)
+      wick_set_callback(state.runtime, WICK_CALLBACK_INIT, -1, 0)
+      try callModuleFunction("init", arguments: 0, symbol: nil, time: nil, host: host)
+    }
+    state.setBudget(seconds: state.limits.callbackSeconds)
   }
 
   /// `ctx`: a plain writable table (scripts keep indicators and state in it) holding the host
   /// methods directly (one lookup per call, no metatable walk); `ctx.params` is read-only,
   /// `ctx.state` persists across reloads.
-  private func pushContext() {
+  /// Returns false (with the error on the stack) when the state is out of memory.
+  private func pushContext() -> Bool {
     let L = state.L
     lua_createtable(L, 0, 8)
     lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
@@ -44,19 +52,20 @@ extension LuaStrategy {
       state.setRawField(-2, p.name)
     }
     state.push("params")
-    _ = wick_pcall(L, 2, 1, 0)  // readonly(params, "params") cannot fail
+    guard wick_pcall(L, 2, 1, 0) == LUA_OK else { return false }  // only out of memory
     state.setRawField(-2, "params")
     wick_newtable(L)
     state.setRawField(-2, "state")
     lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
     state.pushValue(.list(symbols.map(ParamValue.string)))
     state.push("symbols")
-    _ = wick_pcall(L, 2, 1, 0)  // readonly(list, "symbols") cannot fail
+    guard wick_pcall(L, 2, 1, 0) == LUA_OK else { return false }
     state.setRawField(-2, "symbols")
     for f in HostFunction.contextMethods {
       wick_push_host_function(L, f.rawValue)
       state.setRawField(-2, f.luaName)
     }
+    return true
   }
 
   private func makeBarsTables() {
@@ -164,6 +173,7 @@ extension LuaStrategy {
 
   public func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws {
     guard manifest.hasOnCandle else { return }
+    if let abandoned { throw abandoned }
     let L = state.L
     if symbol != lastCandleSymbol {
       lua_pushvalue(L, Slot.keySymbol)
@@ -173,6 +183,8 @@ extension LuaStrategy {
     }
     syncPositions(host)
     self.host = host
+    wick_set_callback(
+      state.runtime, WICK_CALLBACK_ON_CANDLE, Int32(truncatingIfNeeded: symbol), candle.time)
     lua_pushvalue(L, Slot.deliver)
     lua_pushinteger(L, lua_Integer(candle.time))
     lua_pushnumber(L, candle.open)
@@ -189,6 +201,7 @@ extension LuaStrategy {
 
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {
     guard manifest.hasOnBars else { return }
+    if let abandoned { throw abandoned }
     let L = state.L
     for i in 0..<bars.count {
       lua_rawgeti(L, wick_registryindex(), lua_Integer(barTableRefs[i]))
@@ -203,6 +216,7 @@ extension LuaStrategy {
     lua_rawgeti(L, wick_registryindex(), lua_Integer(barsRef))
     syncPositions(host)
     self.host = host
+    wick_set_callback(state.runtime, WICK_CALLBACK_ON_BARS, -1, time)
     let status = wick_pcall(L, 3, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK { throw failure(callback: "on_bars", symbol: nil, time: time) }
@@ -228,9 +242,15 @@ extension LuaStrategy {
   func failure(callback: String, symbol: String?, time: Int64?) -> WickError {
     let raw = state.string(at: -1) ?? "error object is not a string"
     state.pop()
-    return .script(
+    let budget = callback == "init" ? state.limits.initSeconds : state.limits.callbackSeconds
+    let trip = state.trip
+    let error = WickError.script(
       ScriptFailure.message(
-        raw, callback: callback, symbol: symbol, time: time, limitHit: state.limitExceeded))
+        raw, callback: callback, symbol: symbol, time: time, trip: trip, limits: state.limits,
+        budget: budget))
+    // The host gave up on this state: it is never run again.
+    if trip?.kind == .abandoned { abandoned = error }
+    return error
   }
 
   /// Bytes the Lua state holds now.

@@ -20,6 +20,15 @@ public final class LuaStrategy: Strategy {
   public var logLimit = 10_000
   /// Called for each log line as it happens (the CLI prints them).
   public var onLog: ((String) -> Void)?
+  /// Called on the watchdog's thread when a callback is still running `hardDeadlineSeconds` past
+  /// its budget, stuck in C code that no limit reaches. The host has given up on the Lua state:
+  /// if the callback ever returns, it fails with the same message, and the state is never called
+  /// again. A live runner halts the strategy here (its positions keep their exchange-side stops)
+  /// and records an incident. When nil, the message goes to stderr and the process exits with
+  /// status 1, so that a backtest ends with the error instead of hanging.
+  public var onStuck: (@Sendable (String) -> Void)? {
+    didSet { updateWatchdogReport() }
+  }
 
   public var name: String { manifest.name }
   public var warmup: Int { manifest.warmup }
@@ -46,6 +55,8 @@ public final class LuaStrategy: Strategy {
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
+  /// Set when the watchdog gave up on the state (see `onStuck`): every later call fails with it.
+  var abandoned: WickError?
 
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {
@@ -96,6 +107,7 @@ public final class LuaStrategy: Strategy {
     sourceFiles = [path]
     state.runtime.pointee.dispatch = dispatchHostFunction
     state.runtime.pointee.host = Unmanaged.passUnretained(self).toOpaque()
+    updateWatchdogReport()
     try installSandbox(seed: limits.randomSeed)
     let loaded = try loadModule(path: path, text: text)
     manifest = loaded
@@ -105,6 +117,41 @@ public final class LuaStrategy: Strategy {
         "\(path): no symbols: declare `symbols = { \"BTCUSDT\" }` or pass --symbol")
     }
     params = try resolveParams(loaded.params, overrides: overrides)
+    updateWatchdogReport()
+  }
+
+  /// Tells the watchdog how to report this strategy stuck (names the callback, symbol and candle).
+  func updateWatchdogReport() {
+    let (path, symbols, limits, handler) = (manifest.path, symbols, state.limits, onStuck)
+    Watchdog.shared.update(state.runtime) { callback, symbol, time in
+      let budget = Self.isCandleCallback(callback) ? limits.callbackSeconds : limits.initSeconds
+      let message =
+        "\(path): " + LimitTrip(kind: .abandoned).describe(limits, budget: budget) + "\n"
+        + ScriptFailure.context(
+          callback: Self.callbackName(callback),
+          symbol: symbols.indices.contains(Int(symbol)) ? symbols[Int(symbol)] : nil,
+          time: callback == WICK_CALLBACK_ON_CANDLE || callback == WICK_CALLBACK_ON_BARS
+            ? time : nil)
+      if let handler {
+        handler(message)
+      } else {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(1)
+      }
+    }
+  }
+
+  static func isCandleCallback(_ callback: Int32) -> Bool {
+    callback == WICK_CALLBACK_ON_CANDLE || callback == WICK_CALLBACK_ON_BARS
+  }
+
+  static func callbackName(_ callback: Int32) -> String {
+    switch callback {
+    case WICK_CALLBACK_INIT: return "init"
+    case WICK_CALLBACK_ON_CANDLE: return "on_candle"
+    case WICK_CALLBACK_ON_BARS: return "on_bars"
+    default: return "loading the script"
+    }
   }
 
   /// `plugins/` beside the working directory, then beside the script's folder.
@@ -170,7 +217,8 @@ public final class LuaStrategy: Strategy {
     guard ok else {
       throw WickError.script(
         ScriptFailure.message(
-          message, callback: "loading the script", limitHit: state.limitExceeded))
+          message, callback: "loading the script", trip: state.trip, limits: state.limits,
+          budget: state.limits.initSeconds))
     }
     guard lua_type(L, -1) == LUA_TTABLE else {
       let t = String(cString: lua_typename(L, lua_type(L, -1)))
@@ -259,7 +307,9 @@ public final class LuaStrategy: Strategy {
   }
 
   private func readParamSpecs(at index: Int32, path: String) throws -> [ParamSpec] {
-    guard case .table(let entries)? = state.paramValue(at: index) else {
+    let declared = state.paramValue(at: index)
+    if case .list(let items)? = declared, items.isEmpty { return [] }  // `params = {}`: none
+    guard case .table(let entries)? = declared else {
       throw WickError.script(
         "\(path): 'params' must map names to declarations like { default = 20, min = 5, max = 200 }"
       )

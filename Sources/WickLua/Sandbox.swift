@@ -3,23 +3,75 @@ import WickCore
 
 /// The whole sandbox policy in one place (modelled on Redis' `script_lua.c`). Read top to bottom:
 ///
-/// - Libraries: an allow-list. `base` (without `dofile`, `loadfile`, `collectgarbage`, `rawset`;
-///   `load` accepts source text only), `string` (without `dump`), `table`, `math` (`math.random`
-///   seeded per run), `utf8`. No `io`, `os`, `debug`, `package`, no C modules. Naming one of the
-///   denied libraries is an error that says so.
-/// - `require(name)`: the host's. Names match `[a-z0-9_.]+`, resolve to `plugins/<a/b>.lua`, and are
-///   loaded as text into this same sandbox (see `PluginLoader`).
-/// - Globals are read-only: writing one is an error; library tables are read-only proxies too, so
-///   one script cannot change what `string.format` means for a plugin. State lives in `ctx`.
-/// - Limits: an instruction budget per callback (a count hook in C) and a memory cap (an
-///   allocator in C); see `LuaLimits` and `CLua/shim.h`.
-/// - Errors name file:line, the callback and the candle time (`ScriptFailure`).
+/// **Libraries: an allow-list.** `base` (without `dofile`, `loadfile`, `collectgarbage`,
+/// `rawset`; `load` accepts source text only), `string` (without `dump`), `table`, `math`
+/// (`math.random` seeded per run), `utf8`. No `io`, `os`, `debug`, `package`, `coroutine`, no C
+/// modules. Naming a denied library is an error that says why. (`coroutine` is denied because a
+/// hook armed on the main Lua thread does not reach a coroutine's own thread.)
+///
+/// **`require(name)`** is the host's: names match `[a-z0-9_.]+`, resolve to
+/// `plugins/<a/b>.lua`, and load as text into this same sandbox (`LuaStrategy+Plugins.swift`).
+///
+/// **Globals are read-only**: writing one is an error; library tables are read-only proxies, so
+/// one script cannot change what `string.format` means for a plugin. State lives in `ctx`.
+///
+/// **Limits** (`LuaLimits`, `[sandbox]` in wick.toml), enforced in C (`CLua/shim.h`):
+/// - *Time*: a wall-clock budget per call, 1 s for `on_candle`/`on_bars`, 10 s for loading and
+///   `init`. A call within budget runs with no hook at all (any count hook makes Lua trace every
+///   instruction, ~28% of a candle's cost). The process-wide `Watchdog` thread notices a call that
+///   overruns and signals its thread, whose handler arms the limit hook (`lua_sethook` is
+///   async-signal-safe; lua.c arms its Ctrl-C hook the same way).
+/// - *Memory*: a custom `lua_Alloc` with a cap (64 MB). Crossing it (after one emergency
+///   collection) trips the limit; a little room above the cap is kept so the error and its
+///   traceback can still be built. Host memory a script can make grow counts too: indicator
+///   buffers are charged to the cap, and each kept log line is cut at 4 KB.
+/// - *Sticky*: once a limit trips it stays tripped until control is back in the host. The hook
+///   is armed with a count of 1 and raises on every instruction, so the script's own `pcall`,
+///   `xpcall`, message handlers and `__close` methods cannot swallow the error and continue
+///   (Redis does the same after SCRIPT KILL). An error raised from a hook leaves hooks off until
+///   the catching pcall returns, so the sandbox's `xpcall` skips the script's message handler
+///   once a limit has tripped. The first limit to trip is the error reported, with file:line,
+///   the callback and the candle time; later symptoms are dropped.
+///
+/// **Where no hook fires**, each case has its own answer:
+/// - *Pattern matching* (`string.find/match/gmatch/gsub`): Lua's matcher backtracks in C for
+///   hours on patterns like `.-.-.-.-.-.-.-.-b`. The sandbox's functions are a bounded matcher
+///   with Lua 5.4's semantics (`CLua/wick_pattern.h`, checked against the stock functions by a
+///   differential test): past 50 M steps in one call it raises "stuck in string.find", and it
+///   stops as soon as the time limit trips. Plain searches use a linear-time memmem.
+/// - *`string.rep`*: an empty result (`string.rep("", 1e15)`) returns at once instead of looping;
+///   any other result is bounded by the memory cap before Lua's loop starts.
+/// - *`table.sort`*: sorting millions of values happens in C; large arrays get a comparator that
+///   orders exactly as Lua's default one and stops when the time limit trips. Lua comparators
+///   and `__lt` run Lua code, where the hook fires.
+/// - *`table.move`*: moving nils allocates nothing, so `table.move({}, 1, 1e15, 1)` would loop
+///   for days; the sandbox's move checks the limits as it goes.
+/// - *Finalizers*: Lua 5.4 runs `__gc` with hooks off, and marks an object for finalization
+///   only if its metatable has `__gc` when set. The sandbox's `setmetatable` refuses such a
+///   metatable; scripts cannot create userdata, so no other finalizer exists.
+/// - Checked and left alone, because each is linear in its input and so bounded by the memory
+///   cap: `string.format`, `byte`, `char`, `upper`, `lower`, `reverse`, `pack`/`unpack`,
+///   `table.concat`, `insert`, `remove`, `unpack` (also bounded by the stack limit), `utf8.*`,
+///   `tostring`/`tonumber`, and compiling source with `load`. Metamethods they call run Lua.
+/// - *Anything not foreseen* (a C function we missed, the collector on pathological weak
+///   tables): a hard deadline. A call still running `hardDeadlineSeconds` (2 s) past its budget
+///   is given up: the watchdog marks the state abandoned and calls `LuaStrategy.onStuck`. A
+///   backtest prints the error and exits 1; a live runner halts the strategy (exchange-side
+///   stops stay) and records an incident. The state is never called again.
+///
+/// **Errors** name file:line, the callback and the candle time (`ScriptFailure`); a failing
+/// strategy never crashes the host.
 enum Sandbox {
   /// Builds the environment and returns it on the stack top, with the `readonly` helper below it.
   /// Expects the host functions table (`wick` API) on the stack top; consumes it.
   static let prelude = #"""
-    local host_print, host_require, wick_api, seed = ...
+    local host_print, host_require, wick_api, seed, bounded = ...
     local G = _G
+    -- The functions that could run unbounded in C are replaced in the library tables themselves
+    -- (so error messages still say 'string.find') before anything is copied.
+    for _, k in G.ipairs({ "find", "match", "gmatch", "gsub", "rep" }) do G.string[k] = bounded[k] end
+    G.table.sort, G.table.move, G.setmetatable = bounded.sort, bounded.move, bounded.setmetatable
+    G.xpcall = bounded.xpcall
     local rawload, setmetatable, error, type, next, pairs, tostring =
           load, setmetatable, error, type, next, pairs, tostring
 
@@ -28,6 +80,7 @@ enum Sandbox {
       package = "modules load through require from plugins/", dofile = "no file access",
       loadfile = "no file access", collectgarbage = "memory is managed by the host",
       rawset = "globals and library tables are read-only",
+      coroutine = "no coroutines: the limits watch the main Lua thread",
     }
 
     local function readonly(t, name)
@@ -115,7 +168,8 @@ enum Sandbox {
     wick_push_host_function(L, HostFunction.require.rawValue)
     apiTable(state)
     lua_pushinteger(L, lua_Integer(seed))
-    guard wick_pcall(L, 4, 2, handler) == LUA_OK else {
+    wick_push_sandbox_library(L, state.runtime)
+    guard wick_pcall(L, 5, 2, handler) == LUA_OK else {
       throw WickError.script("sandbox prelude: \(state.string(at: -1) ?? "?")")
     }
     let readonly = luaL_ref(L, wick_registryindex())

@@ -32,14 +32,8 @@ public final class FixedFractionSizer: RiskGate {
     if intent.stop == nil && requireStop {
       return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"))
     }
-    if let stop = intent.stop, (request.referencePrice - stop) * intent.side.sign <= 0,
-      request.referencePrice > 0
-    {
-      return .refused(
-        Refusal(
-          "stop_wrong_side",
-          "stop \(stop) is not on the losing side of \(request.referencePrice) for a \(intent.side.rawValue)"
-        ))
+    if let refusal = IntentLevels.refusal(intent, price: request.referencePrice) {
+      return .refused(refusal)
     }
     switch SizeCalculator(leverage: leverage).size(
       equity: portfolio.equity(), risk: risk, decay: 1, entry: request.referencePrice,

@@ -87,16 +87,11 @@ public final class RiskEngine: RiskGate, RiskJournal {
         Refusal("missing_stop", "an entry needs a stop (require_stop is on)"),
         account: account.name, time: time)
     }
+    if let r = IntentLevels.refusal(intent, price: request.referencePrice) {
+      return refuse(r, account: account.name, time: time)
+    }
     if let stop = intent.stop {
       let distance = (request.referencePrice - stop) * intent.side.sign
-      guard distance > 0 else {
-        return refuse(
-          Refusal(
-            "stop_wrong_side",
-            "stop \(formatNumber(stop)) is not on the losing side of \(formatNumber(request.referencePrice))"
-          ),
-          account: account.name, time: time)
-      }
       if distance < config.risk.minStopDistancePct * request.referencePrice {
         return refuse(
           Refusal("stop_too_close", "stop distance is below min_stop_distance_pct"),

@@ -14,7 +14,8 @@ public enum FeedBenchmark {
     let candles = (0..<count).map { _ -> Candle in
       let c = synth.next()
       return Candle(
-        time: c.time, open: tick(c.open, 0.1), high: tick(c.high, 0.1), low: tick(c.low, 0.1), close: tick(c.close, 0.1),
+        time: c.time, open: tick(c.open, 0.1), high: tick(c.high, 0.1), low: tick(c.low, 0.1),
+        close: tick(c.close, 0.1),
         volume: tick(c.volume, 0.001))
     }
     let mock = try MockExchange(candles: candles, timeframe: .oneMinute)
@@ -26,8 +27,7 @@ public enum FeedBenchmark {
     let api = BinanceAPI(market: .futures, baseURL: mock.baseURL)
     let requester = ExchangeRequester(
       transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 10_000))
-    let fetcher = MarketDataFetcher(
-      api: api, store: store, requester: requester, now: { mock.serverTime })
+    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
     let start = DispatchTime.now().uptimeNanoseconds
     let summary = try fetcher.fetchKlines(
       symbol: "BTCUSDT", timeframe: .oneMinute, from: candles[0].time, to: nil)

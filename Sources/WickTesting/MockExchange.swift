@@ -5,12 +5,16 @@ import WickCore
   import Glibc
 #endif
 
-/// A loopback HTTP/1.1 server that answers like Bybit v5 and Binance market-data endpoints,
-/// serving candles and funding rates it is given, and injecting faults on chosen requests.
-/// Every test starts its own on an ephemeral port of 127.0.0.1; nothing reaches the internet.
+/// A loopback HTTP/1.1 server that answers like Bybit v5 and Binance market-data endpoints as
+/// their documentation describes them (see `MockExchange+Bybit.swift` and
+/// `MockExchange+Binance.swift`), serving the candles and funding rates it is given on its own
+/// clock, and injecting faults on chosen requests. Every test starts its own on an ephemeral
+/// port of 127.0.0.1; nothing reaches the internet.
 ///
 ///     let mock = try MockExchange(candles: candles, timeframe: .oneMinute)
-///     mock.faults[2] = .status(503)            // the second request fails
+///     mock.clock = .skewed(by: -3 * 3_600_000)   // the exchange's clock is 3 h behind ours
+///     mock.pageCap = 200                         // at most 200 rows a page, whatever `limit` says
+///     mock.faults[2] = .status(503)              // the second request fails
 ///     defer { mock.stop() }
 ///     BybitAPI(baseURL: mock.baseURL)
 public final class MockExchange: @unchecked Sendable {
@@ -25,24 +29,58 @@ public final class MockExchange: @unchecked Sendable {
     case truncated
     /// Replace a price with an object.
     case wrongTypes
-    /// Answer with no candles.
+    /// Answer with no rows.
     case emptyPage
-    /// Serve the page in the opposite of the documented order.
+    /// At most this many rows, from the documented end of the range (a short page mid-history).
+    case shortPage(Int)
+    /// List the page in the opposite of the documented order.
     case outOfOrder
-    /// Add the still-forming candle.
-    case forming
-    /// Add the previous page's last candle again.
-    case duplicateBoundary
+    /// Widen the requested range by this many candles on both sides (rows the client already
+    /// has or did not ask for: overlaps between pages).
+    case overlap(Int)
+    /// Every row twice.
+    case duplicateRows
     /// Bybit: HTTP 200 with this retCode and message.
     case retCode(Int, String)
+    /// Bybit: a normal answer whose `X-Bapi-Limit-Status` says the quota is used up until this
+    /// many ms from now on the exchange's clock (`X-Bapi-Limit-Reset-Timestamp`).
+    case quotaExhausted(resetInMilliseconds: Int64)
+    /// Binance: a normal answer reporting this much request weight used in the current minute
+    /// of the exchange's clock (`X-MBX-USED-WEIGHT-1M`).
+    case weightUsed(Int)
   }
 
-  public var candles: [Candle]
+  /// The exchange's clock.
+  public enum Clock: Sendable {
+    /// Always this epoch ms.
+    case fixed(Int64)
+    /// Ours plus this many ms (negative: the exchange is behind us); it runs.
+    case skewed(by: Int64)
+  }
+
+  /// What the server received, with its clock at the time.
+  public struct Received: Sendable {
+    public var target: String
+    public var serverTime: Int64
+    public var path: Substring { target.split(separator: "?").first ?? "" }
+    /// An integer query parameter.
+    public func parameter(_ name: String) -> Int64? { MockExchange.query(target)[name] }
+    /// The requested range's start and inclusive end (Bybit `start`/`end`, Binance and funding
+    /// `startTime`/`endTime`).
+    public var start: Int64? { parameter("start") ?? parameter("startTime") }
+    public var end: Int64? { parameter("end") ?? parameter("endTime") }
+    public var isKline: Bool { path.hasSuffix("/kline") || path.hasSuffix("/klines") }
+  }
+
+  /// Served in time order (kept sorted).
+  public var candles: [Candle] { didSet { candles.sort { $0.time < $1.time } } }
   public var funding: [FundingRate]
   public let timeframe: Timeframe
-  /// Epoch ms the server reports as its time.
-  public var serverTime: Int64
-  /// Faults by request number (1-based, counting every request).
+  public var clock: Clock
+  /// Rows a list endpoint sends at most, whatever `limit` asks: exchanges may cap a page below
+  /// the documented maximum (nil: exactly `limit`).
+  public var pageCap: Int?
+  /// Faults by request number (1-based, counting every request, the server-time ones too).
   public var faults: [Int: Fault] = [:]
   /// A fault for every request (overrides `faults`).
   public var alwaysFault: Fault?
@@ -50,21 +88,37 @@ public final class MockExchange: @unchecked Sendable {
   public var baseURL: String { "http://127.0.0.1:\(port)" }
 
   private let lock = NSLock()
-  private var recorded: [String] = []
+  private var log: [Received] = []
   private var listener: Int32 = -1
   private var running = true
   private var acceptThread: Thread?
 
-  /// Paths and queries received, in order.
-  public var requests: [String] { lock.withLock { recorded } }
+  /// Epoch ms on the exchange's clock; setting it fixes the clock there.
+  public var serverTime: Int64 {
+    get {
+      switch clock {
+      case .fixed(let t): return t
+      case .skewed(let offset): return Int64(Date().timeIntervalSince1970 * 1000) + offset
+      }
+    }
+    set { clock = .fixed(newValue) }
+  }
 
+  /// Paths and queries received, in order.
+  public var requests: [String] { lock.withLock { log.map(\.target) } }
+  /// Requests received with the exchange's clock when each arrived.
+  public var received: [Received] { lock.withLock { log } }
+  /// The kline requests received, in order.
+  public var klineRequests: [Received] { received.filter(\.isKline) }
+
+  /// `serverTime` defaults to a fixed clock a second past the last candle's close.
   public init(
     candles: [Candle], timeframe: Timeframe, funding: [FundingRate] = [], serverTime: Int64? = nil
   ) throws {
-    self.candles = candles
+    self.candles = candles.sorted { $0.time < $1.time }
     self.timeframe = timeframe
     self.funding = funding
-    self.serverTime = serverTime ?? ((candles.last?.time ?? 0) + 2 * timeframe.milliseconds)
+    clock = .fixed(serverTime ?? ((candles.last?.time ?? 0) + timeframe.milliseconds + 1_000))
     listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard listener >= 0 else { throw WickError.exchange("mock: socket failed") }
     var yes: Int32 = 1
@@ -132,9 +186,10 @@ public final class MockExchange: @unchecked Sendable {
     }
     let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self)
     let target = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+    let now = serverTime
     let number: Int = lock.withLock {
-      recorded.append(target)
-      return recorded.count
+      log.append(Received(target: target, serverTime: now))
+      return log.count
     }
     let fault = alwaysFault ?? faults[number]
     if case .reset? = fault {
@@ -144,13 +199,13 @@ public final class MockExchange: @unchecked Sendable {
       return
     }
     if case .slow(let seconds)? = fault { Thread.sleep(forTimeInterval: seconds) }
-    var (status, body, headers) = respond(target, fault: fault)
-    if case .truncated? = fault { body = Array(body.prefix(body.count / 2)) }
+    var answer = respond(target, now: now, fault: fault)
+    if case .truncated? = fault { answer.body = Array(answer.body.prefix(answer.body.count / 2)) }
     var head =
-      "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-    for (k, v) in headers { head += "\(k): \(v)\r\n" }
+      "HTTP/1.1 \(answer.status) \(answer.status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(answer.body.count)\r\nConnection: close\r\n"
+    for (k, v) in answer.headers { head += "\(k): \(v)\r\n" }
     head += "\r\n"
-    let bytes = Array(head.utf8) + body
+    let bytes = Array(head.utf8) + answer.body
     bytes.withUnsafeBytes { raw in
       var sent = 0
       while sent < raw.count {
@@ -162,7 +217,19 @@ public final class MockExchange: @unchecked Sendable {
     close(fd)
   }
 
-  private func query(_ target: String) -> [String: Int64] {
+  /// An HTTP answer.
+  struct Answer {
+    var status: Int
+    var body: [UInt8]
+    var headers: [(String, String)] = []
+    init(_ status: Int, _ body: String, headers: [(String, String)] = []) {
+      self.status = status
+      self.body = Array(body.utf8)
+      self.headers = headers
+    }
+  }
+
+  static func query(_ target: String) -> [String: Int64] {
     guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
     var out: [String: Int64] = [:]
     for pair in q.split(separator: "&") {
@@ -172,100 +239,102 @@ public final class MockExchange: @unchecked Sendable {
     return out
   }
 
-  private func respond(_ target: String, fault: Fault?) -> (Int, [UInt8], [(String, String)]) {
+  private func respond(_ target: String, now: Int64, fault: Fault?) -> Answer {
     if case .status(let code, let retryAfter)? = fault {
-      return (
-        code, Array("{\"code\":-1,\"msg\":\"injected \(code)\"}".utf8),
-        retryAfter.map { [("Retry-After", "\($0)")] } ?? []
-      )
-    }
-    if case .retCode(let code, let message)? = fault {
-      return (
-        200,
-        Array(
-          "{\"retCode\":\(code),\"retMsg\":\"\(message)\",\"result\":{},\"time\":\(serverTime)}"
-            .utf8), []
-      )
+      return Answer(
+        code, "{\"code\":-1,\"msg\":\"injected \(code)\"}",
+        headers: retryAfter.map { [("Retry-After", "\($0)")] } ?? [])
     }
     let path = String(target.split(separator: "?").first ?? "")
-    let q = query(target)
+    let request = Request(query: Self.query(target), now: now, fault: fault)
+    if path.hasPrefix("/v5/") { return bybit(path, request) }
+    if path.hasPrefix("/api/v3/") || path.hasPrefix("/fapi/v1/") { return binance(path, request) }
+    return Answer(404, "{\"msg\":\"not found\"}")
+  }
+
+  /// One request as the endpoint handlers see it.
+  struct Request {
+    var query: [String: Int64]
+    /// The exchange's clock when the request arrived.
+    var now: Int64
+    var fault: Fault?
+  }
+
+  /// The candles an exchange lists for `[start, end]` (inclusive, as both document) at `now`:
+  /// every candle that has opened by then, so the still-forming one too, as it stands (its
+  /// close is the last price so far, its volume what has traded so far). `newest` picks the
+  /// newest `limit` of the range (Bybit), otherwise the oldest (Binance from `startTime`).
+  func klines(start: Int64, end: Int64, limit: Int, newest: Bool, _ r: Request) -> [Candle] {
     let tf = timeframe.milliseconds
-    switch path {
-    case "/v5/market/time":
-      return (
-        200,
-        Array(
-          "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"timeSecond\":\"\(serverTime / 1000)\",\"timeNano\":\"\(serverTime)000000\"},\"time\":\(serverTime)}"
-            .utf8), []
-      )
-    case "/api/v3/time", "/fapi/v1/time":
-      return (200, Array("{\"serverTime\":\(serverTime)}".utf8), [])
-    case "/v5/market/kline", "/api/v3/klines", "/fapi/v1/klines":
-      let bybit = path.hasPrefix("/v5")
-      let start = q[bybit ? "start" : "startTime"] ?? 0
-      let end = q[bybit ? "end" : "endTime"] ?? Int64.max
-      let limit = Int(q["limit"] ?? 200)
-      var page = candles.filter { $0.time >= start && $0.time <= end && $0.time + tf <= serverTime }
-      page = bybit ? Array(page.suffix(limit)) : Array(page.prefix(limit))
-      switch fault {
-      case .emptyPage?: page = []
-      case .forming?:
-        page.append(
-          Candle(
-            time: timeframe.floor(serverTime), open: 1, high: 2, low: 0.5, close: 1.5, volume: 1))
-      case .duplicateBoundary?:
-        if let previous = candles.last(where: { $0.time < start }) { page.insert(previous, at: 0) }
-      default: break
-      }
-      // Bybit lists newest first; Binance oldest first. outOfOrder swaps that.
-      var newestFirst = bybit
-      if case .outOfOrder? = fault { newestFirst.toggle() }
-      page.sort { newestFirst ? $0.time > $1.time : $0.time < $1.time }
-      let wrong: Bool = { if case .wrongTypes? = fault { return true } else { return false } }()
-      let rows = page.enumerated().map { i, c -> String in
-        let open = wrong && i == 0 ? "{\"x\":1}" : (bybit ? "\"\(c.open)\"" : "\"\(c.open)\"")
-        if bybit {
-          return
-            "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
-        }
-        return
-          "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
-      }.joined(separator: ",")
-      if bybit {
-        return (
-          200,
-          Array(
-            "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"X\",\"category\":\"linear\",\"list\":[\(rows)]},\"retExtInfo\":{},\"time\":\(serverTime)}"
-              .utf8), [("X-Bapi-Limit-Status", "99")]
-        )
-      }
-      return (200, Array("[\(rows)]".utf8), [("X-MBX-USED-WEIGHT-1m", "10")])
-    case "/v5/market/funding/history":
-      let start = q["startTime"] ?? 0
-      let end = q["endTime"] ?? Int64.max
-      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time > $1.time }
-        .prefix(Int(q["limit"] ?? 200))
-      let rows = page.map {
-        "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingRateTimestamp\":\"\($0.time)\"}"
-      }.joined(separator: ",")
-      return (
-        200,
-        Array(
-          "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\",\"list\":[\(rows)]},\"time\":\(serverTime)}"
-            .utf8), []
-      )
-    case "/fapi/v1/fundingRate":
-      let start = q["startTime"] ?? 0
-      let end = q["endTime"] ?? Int64.max
-      let page = funding.filter { $0.time >= start && $0.time <= end }.sorted { $0.time < $1.time }
-        .prefix(Int(q["limit"] ?? 100))
-      let rows = page.map {
-        "{\"symbol\":\"X\",\"fundingRate\":\"\($0.rate)\",\"fundingTime\":\($0.time),\"markPrice\":\"1\"}"
-      }.joined(separator: ",")
-      return (200, Array("[\(rows)]".utf8), [])
-    default:
-      return (404, Array("{\"msg\":\"not found\"}".utf8), [])
+    var (lo, hi) = (start, end)
+    if case .overlap(let n)? = r.fault {
+      lo -= Int64(n) * tf
+      hi = hi > Int64.max / 2 ? hi : hi + Int64(n) * tf
     }
+    hi = min(hi, r.now)  // nothing that has not opened yet
+    let first = firstIndex(atOrAfter: lo)
+    let last = firstIndex(atOrAfter: hi + 1)
+    guard first < last else { return [] }
+    let n = rowsPerPage(limit, r)
+    var page = Array(
+      newest ? candles[max(first, last - n)..<last] : candles[first..<min(last, first + n)])
+    if let formingIndex = page.lastIndex(where: { $0.time + tf > r.now }) {
+      let c = page[formingIndex]
+      let soFar = Double(r.now - c.time) / Double(tf)
+      page[formingIndex] = Candle(
+        time: c.time, open: c.open, high: max(c.open, c.low), low: c.low, close: c.low,
+        volume: c.volume * soFar)
+    }
+    return rows(page, r)
+  }
+
+  /// The funding rates settled by `now` in `[start, end]`, newest or oldest `limit` of them.
+  func fundingRates(start: Int64, end: Int64, limit: Int, newest: Bool, _ r: Request)
+    -> [FundingRate]
+  {
+    let settled = funding.filter { $0.time >= start && $0.time <= min(end, r.now) }
+      .sorted { $0.time < $1.time }
+    let n = rowsPerPage(limit, r)
+    return rows(Array(newest ? settled.suffix(n) : settled.prefix(n)), r)
+  }
+
+  private func rowsPerPage(_ limit: Int, _ r: Request) -> Int {
+    var n = min(limit, pageCap ?? limit)
+    if case .shortPage(let short)? = r.fault { n = min(n, short) }
+    if case .emptyPage? = r.fault { n = 0 }
+    return n
+  }
+
+  private func rows<Row>(_ page: [Row], _ r: Request) -> [Row] {
+    if case .duplicateRows? = r.fault { return page.flatMap { [$0, $0] } }
+    return page
+  }
+
+  /// A kline page as JSON rows in the exchange's documented order (the other under
+  /// `.outOfOrder`); `row` formats a candle given its open price field, which `.wrongTypes`
+  /// turns into an object in the first row.
+  func listed(
+    _ page: [Candle], newestFirst documented: Bool, _ r: Request,
+    row: (Candle, _ open: String) -> String
+  ) -> [String] {
+    let wrong: Bool = { if case .wrongTypes? = r.fault { true } else { false } }()
+    return ordered(page, newestFirst: newestFirst(documented: documented, r)) { $0.time }
+      .enumerated().map { i, c in row(c, wrong && i == 0 ? "{\"x\":1}" : "\"\(c.open)\"") }
+  }
+
+  /// Whether a page is listed newest first: `documented` unless the fault says otherwise.
+  func newestFirst(documented: Bool, _ r: Request) -> Bool {
+    if case .outOfOrder? = r.fault { return !documented }
+    return documented
+  }
+
+  private func firstIndex(atOrAfter t: Int64) -> Int {
+    var (lo, hi) = (0, candles.count)
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if candles[mid].time < t { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
   }
 }
 

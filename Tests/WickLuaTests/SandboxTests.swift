@@ -19,6 +19,7 @@ import WickCore
     ("leaked = 1", "attempt to write global 'leaked'"),
     ("string.rep = nil", "read-only table 'string'"),
     ("rawset(_ENV, 'x', 1)", "'rawset' is not available"),
+    ("coroutine.wrap(function() while true do end end)()", "'coroutine' is not available"),
   ])
   func breakoutAttemptsFailClearly(code: String, expected: String) {
     let message = runOnce(strategySource(onCandle: code))
@@ -37,10 +38,10 @@ import WickCore
     #expect(viaFunction?.contains("only source text") == true, "\(viaFunction ?? "nil")")
   }
 
-  @Test func infiniteLoopHitsTheInstructionBudget() {
+  @Test func infiniteLoopHitsTheTimeLimit() {
     let message = runOnce(strategySource(onCandle: "while true do end"))
-    #expect(message?.contains("instruction budget exceeded") == true, "\(message ?? "nil")")
-    #expect(message?.contains("probe.lua:") == true)
+    #expect(message?.contains("probe.lua:11: time limit exceeded") == true, "\(message ?? "nil")")
+    #expect(message?.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:00:00Z") == true)
   }
 
   @Test func memoryBombsHitTheCap() {
@@ -48,14 +49,14 @@ import WickCore
     #expect(stringBomb?.contains("memory limit exceeded") == true, "\(stringBomb ?? "nil")")
     let tableBomb = runOnce(
       strategySource(onCandle: "local t = {} for i = 1, 1e9 do t[i] = {i} end"),
-      limits: LuaLimits(memoryBytes: 8 << 20, instructionsPerCallback: 1_000_000_000))
+      limits: LuaLimits(memoryBytes: 8 << 20, callbackSeconds: 30))
     #expect(tableBomb?.contains("memory limit exceeded") == true, "\(tableBomb ?? "nil")")
   }
 
   @Test func deepRecursionIsStopped() {
     let message = runOnce(
       strategySource(onCandle: "local function f(n) return 1 + f(n + 1) end f(1)"),
-      limits: LuaLimits(memoryBytes: 64 << 20, instructionsPerCallback: 1_000_000_000))
+      limits: LuaLimits(memoryBytes: 64 << 20, callbackSeconds: 30))
     #expect(message != nil)
     #expect(
       message!.contains("stack overflow") || message!.contains("memory limit exceeded"),

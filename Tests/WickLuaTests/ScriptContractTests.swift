@@ -83,6 +83,18 @@ import WickCore
     }
   }
 
+  @Test func emptyOrMissingParamsMeanNoParams() throws {
+    for src in [
+      "return { symbols = { \"X\" }, on_candle = function() end, params = {} }",
+      "return { symbols = { \"X\" }, on_candle = function() end }",
+    ] {
+      #expect(try load(src).params.isEmpty, "\(src)")
+    }
+    #expect(throws: WickError.self) {
+      try load("return { symbols = { \"X\" }, on_candle = function() end, params = { 5 } }")
+    }
+  }
+
   @Test func paramsAreReadOnlyAndContextIsWritable() {
     #expect(runOnce(strategySource(onCandle: "ctx.counter = (ctx.counter or 0) + 1")) == nil)
     let m = runOnce(strategySource(onCandle: "ctx.params.x = 1"))

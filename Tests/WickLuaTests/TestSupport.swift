@@ -77,7 +77,9 @@ func candle(_ i: Int, close: Double = 100) -> Candle {
 }
 
 /// Loads `source` from a temporary probe.lua and starts it against a fresh `RecordingHost`.
-func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (LuaStrategy, RecordingHost) {
+func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (
+  LuaStrategy, RecordingHost
+) {
   let dir = ScriptDir()
   defer { dir.cleanup() }
   let path = dir.write("probe.lua", source)
@@ -88,11 +90,12 @@ func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (LuaSt
   return (s, host)
 }
 
+/// Short limits for tests: a runaway callback is stopped within a fraction of a second.
+let testLimits = LuaLimits(
+  memoryBytes: 16 << 20, callbackSeconds: 0.1, initSeconds: 0.1, hardDeadlineSeconds: 0.5)
+
 /// Loads `source`, starts it and feeds one candle; returns the error message, if any.
-func runOnce(
-  _ source: String,
-  limits: LuaLimits = LuaLimits(memoryBytes: 16 << 20, instructionsPerCallback: 2_000_000)
-) -> String? {
+func runOnce(_ source: String, limits: LuaLimits = testLimits) -> String? {
   do {
     let (s, host) = try started(source, limits: limits)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)

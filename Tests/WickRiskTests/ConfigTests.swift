@@ -14,6 +14,17 @@ import WickCore
     #expect(c.governor.maxConcurrentPositions == 5)
     #expect(c.costs.fundingRate == 0.0001)
     #expect(c.exchanges["bybit"]?.baseURL == "https://api.bybit.com")
+    #expect(c.sandbox == SandboxConfig())  // the example documents the defaults
+  }
+
+  @Test func sandboxLimitsAreRead() throws {
+    let c = try WickConfig.parse(
+      "[sandbox]\ncallback_seconds = 0.25\ninit_seconds = 3\nhard_deadline_seconds = 1\nmemory_mb = 32\n",
+      path: "w.toml")
+    #expect(c.sandbox.callbackSeconds == 0.25)
+    #expect(c.sandbox.initSeconds == 3)
+    #expect(c.sandbox.hardDeadlineSeconds == 1)
+    #expect(c.sandbox.memoryMB == 32)
   }
 
   @Test(arguments: [
@@ -29,7 +40,13 @@ import WickCore
     ("[risk]\nloss_streak_decay = [[2, 1.5]]\n", 2, "factor in (0, 1]"),
     ("[instrument.BTCUSDT]\nlot = 0.001\n", 2, "unknown key 'lot' in [instrument.BTCUSDT]"),
     ("[exchange.bybit]\nbase_url = \"ftp://x\"\n", 2, "expected an http(s) URL"),
-    ("[exchange.kraken]\nbase_url = \"https://x\"\n", 1, "expected [exchange.bybit] or [exchange.binance]"),
+    (
+      "[exchange.kraken]\nbase_url = \"https://x\"\n", 1,
+      "expected [exchange.bybit] or [exchange.binance]"
+    ),
+    ("[sandbox]\ncallback_seconds = 0\n", 2, "callback_seconds: 0 is out of range"),
+    ("[sandbox]\nmemory_mb = 1.5\n", 2, "expected a whole number"),
+    ("[sandbox]\ninstructions = 5\n", 2, "unknown key 'instructions' in [sandbox]"),
   ])
   func errorsNameTheKeyAndLine(text: String, line: Int, reason: String) {
     do {

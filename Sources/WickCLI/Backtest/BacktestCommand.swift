@@ -29,20 +29,8 @@ public struct BacktestCommand: ParsableCommand {
   @Option(name: .customLong("param"), help: "Override a param: name=value (repeatable).")
   var params: [String] = []
   @Option(name: .customLong("params"), help: "Params file (JSON or TOML).") var paramsFile: String?
-  @Option(help: "Taker fee in basis points of notional.") var feeBps: Double = 5.5
-  @Option(help: "Bid-ask spread in basis points (half is paid per fill).") var spreadBps: Double =
-    1.0
-  @Option(help: "Slippage in basis points per market fill.") var slippageBps: Double = 2.0
-  @Option(help: "Initial equity in quote currency.") var equity: Double = 10_000
-  @Option(help: "Fraction of equity risked to the stop per trade.") var risk: Double = 0.01
-  @Option(help: "Leverage cap used for sizing and margin.") var leverage: Double = 3
-  @Option(help: "Funding rate per 8h for funding times without a stored rate (e.g. 0.0001).")
-  var fundingRate: Double?
-  @Option(help: "Probability that the venue rejects an order (seeded).") var rejectProb: Double = 0
+  @OptionGroup var simulation: SimulationOptions
   @Option(help: "Seed for simulated rejects (and the Lua math.random seed).") var seed: UInt64 = 1
-  @Option(help: "Risk and cost config (TOML). Default: ./wick.toml when present.") var config:
-    String?
-  @Flag(help: "Ignore ./wick.toml: sizing and the mandatory stop only.") var noConfig = false
   @Option(help: "Write the JSON result here.") var json: String?
   @Option(help: "Write the self-contained HTML report here.") var html: String?
   @Option(help: "Candle cache (SQLite).") var db: String = CandleStore.defaultPath
@@ -69,65 +57,23 @@ public struct BacktestCommand: ParsableCommand {
     if symbol != nil && symbols != nil {
       throw WickError.invalidArgument("give --symbol or --symbols, not both")
     }
-    for (name, v) in [
-      ("--fee-bps", feeBps), ("--spread-bps", spreadBps), ("--slippage-bps", slippageBps),
-    ] where !(v >= 0 && v < 1_000) {
-      throw WickError.invalidArgument(
-        "\(name) \(v): expected a number of basis points between 0 and 1000")
-    }
-    guard equity > 0, equity.isFinite else {
-      throw WickError.invalidArgument("--equity \(equity): must be positive")
-    }
-    guard risk > 0, risk <= 0.05 else {
-      throw WickError.invalidArgument("--risk \(risk): expected a fraction in (0, 0.05]")
-    }
-    guard leverage >= 1, leverage <= 100 else {
-      throw WickError.invalidArgument("--leverage \(leverage): expected 1 to 100")
-    }
-    guard rejectProb >= 0, rejectProb < 1 else {
-      throw WickError.invalidArgument("--reject-prob \(rejectProb): expected [0, 1)")
-    }
-    if let f = fundingRate, !(abs(f) < 0.05) {
-      throw WickError.invalidArgument("--funding-rate \(f): expected a per-8h rate such as 0.0001")
-    }
-    // A config file enables the account, governor and absolute limits; its [costs] replace the
-    // cost flags' defaults (flags given explicitly on the command line still win).
-    var loaded: WickConfig? = nil
-    if !noConfig,
-      let path = config ?? (FileManager.default.fileExists(atPath: "wick.toml") ? "wick.toml" : nil)
-    {
-      loaded = try WickConfig.load(path: path)
-    }
     var list: [String]? = symbol.map { [$0] }
     if let symbols {
       list = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
         !$0.isEmpty
       }
     }
-    return BacktestJob(
+    var job = BacktestJob(
       strategyPath: strategy, symbols: list,
       timeframe: try timeframe.map { try Timeframe(parsing: $0) },
       exchange: exchange, from: try time(from, "--from"), to: try time(to, "--to"),
       paramsFile: paramsFile,
-      paramAssignments: params,
-      fills: loaded.map { costFills($0.costs) }
-        ?? FillModel(takerFeeBps: feeBps, spreadBps: spreadBps, slippageBps: slippageBps),
-      initialEquity: equity, riskPerTrade: risk, leverage: leverage, dbPath: db, riskConfig: loaded,
-      fundingRate: fundingRate ?? loaded?.costs.fundingRate,
-      rejectProbability: loaded?.costs.rejectProbability ?? rejectProb,
-      seed: loaded?.costs.seed ?? seed,
+      paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
       save: save)
-  }
-
-  /// Costs from the config, with any cost flag given on the command line taking precedence.
-  private func costFills(_ c: CostsConfig) -> FillModel {
-    let given = Set(CommandLine.arguments)
-    return FillModel(
-      takerFeeBps: given.contains("--fee-bps") ? feeBps : c.takerFeeBps, makerFeeBps: c.makerFeeBps,
-      spreadBps: given.contains("--spread-bps") ? spreadBps : c.spreadBps,
-      slippageBps: given.contains("--slippage-bps") ? slippageBps : c.slippageBps)
+    try simulation.apply(to: &job)
+    return job
   }
 
   public func run() throws {
@@ -139,7 +85,10 @@ public struct BacktestCommand: ParsableCommand {
     if watch { return try runWatching(job) }
     do {
       let outcome = try job.run()
-      try report(outcome)
+      // The strategy's failure came first: a report that then cannot be written must not hide it.
+      do { try report(outcome) } catch let reportError where outcome.result.error != nil {
+        printError("error: \(reportError)")
+      }
       if let error = outcome.result.error {
         printError("error: \(error)")
         throw ExitCode(1)

@@ -10,6 +10,9 @@ import WickSim
 /// `wick backtest`, kept out of the command so tests and `--watch` call it directly.
 struct BacktestJob {
   var strategyPath: String
+  /// The script's text when already read (a sweep reads it once, so every set runs the same
+  /// version even if the file is edited meanwhile); nil reads `strategyPath`.
+  var strategySource: String? = nil
   var symbols: [String]?
   var timeframe: Timeframe?
   var exchange: String?
@@ -44,20 +47,34 @@ struct BacktestJob {
     var savedRun: Int64?
   }
 
-  /// Loads the script with its params; throws on any script or params error.
-  func loadStrategy() throws -> LuaStrategy {
+  /// Loads the script with its params; throws on any script or params error. `extra` values
+  /// (a sweep's parameter set) apply after the params file and `--param`.
+  func loadStrategy(extra: [(name: String, value: ParamValue, source: String)] = []) throws
+    -> LuaStrategy
+  {
     var overrides: [(name: String, value: ParamValue, source: String)] = []
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
+    overrides += extra
+    let sandbox = riskConfig?.sandbox ?? SandboxConfig()
     return try LuaStrategy(
-      path: strategyPath, overrides: overrides, symbols: symbols,
-      limits: LuaLimits(randomSeed: Int(truncatingIfNeeded: seed)))
+      path: strategyPath, source: strategySource, overrides: overrides, symbols: symbols,
+      limits: LuaLimits(
+        memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
+        initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
+        randomSeed: Int(truncatingIfNeeded: seed)))
   }
 
-  func run() throws -> Outcome {
-    let started = Date()
-    let strategy = try loadStrategy()
-    strategy.onLog = onLog
+  /// The series a run reads, resolved against the cache, and their funding rates: what a sweep
+  /// resolves once and shares between all its parameter sets.
+  struct Market: Sendable {
+    var symbols: [String]
+    var timeframe: Timeframe
+    var keys: [SeriesKey]
+    var rates: [[FundingRate]]
+  }
+
+  func market(for strategy: LuaStrategy, store: CandleStore) throws -> Market {
     let symbols = self.symbols ?? strategy.manifest.symbols
     guard let tf = timeframe ?? strategy.manifest.timeframe else {
       throw WickError.invalidArgument("\(strategyPath) declares no timeframe: pass --timeframe")
@@ -66,22 +83,31 @@ struct BacktestJob {
       throw WickError.invalidArgument(
         "--from \(UTCTime.iso(from)) must be before --to \(UTCTime.iso(to))")
     }
-    let store = try CandleStore(path: dbPath)
     let keys = try symbols.map {
       try store.resolveSeries(symbol: $0, timeframe: tf, exchange: exchange)
     }
-    let cursors = try keys.map { try store.cursor(series: $0, from: from, to: to) }
     // Funding: rates fetched into the cache for the series' exchange, else the constant.
     let rates = try keys.map {
       try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to)
     }
+    return Market(symbols: symbols, timeframe: tf, keys: keys, rates: rates)
+  }
+
+  /// Runs `strategy` over `source` with this job's costs, funding and risk: the one path from a
+  /// loaded strategy to a result, shared by `wick backtest` and `wick optimize`.
+  func simulate(_ strategy: LuaStrategy, market: Market, source: CandleSource) throws -> (
+    result: BacktestResult, risk: RiskGate
+  ) {
+    let symbols = market.symbols
+    let rates = market.rates
     let funding: FundingModel? =
       rates.contains { !$0.isEmpty } || fundingRate != nil
       ? FundingModel(rates: rates, constant: fundingRate) : nil
     let config = BacktestConfig(
       initialEquity: initialEquity, fills: fills, strategyName: strategy.name,
       params: strategy.params,
-      timeframe: tf, historyDepth: max(strategy.warmup, 1), margin: MarginModel(), funding: funding,
+      timeframe: market.timeframe, historyDepth: max(strategy.warmup, 1), margin: MarginModel(),
+      funding: funding,
       rejectProbability: rejectProbability, rejectSeed: seed)
     let risk: RiskGate =
       riskConfig.map {
@@ -91,7 +117,7 @@ struct BacktestJob {
       ?? FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
     engine.onLog = onLog
-    var result = try engine.run(source: MergedCandleSource(symbols: symbols, cursors: cursors))
+    var result = try engine.run(source: source)
     result.logs = strategy.logs + result.logs
     result.limitsInForce.append(
       "isolated margin with Bybit maintenance tiers (liquidation before a stop beyond it)")
@@ -104,9 +130,26 @@ struct BacktestJob {
     if rejectProbability > 0 {
       result.limitsInForce.append("random rejects p=\(rejectProbability) seed=\(seed)")
     }
+    return (result, risk)
+  }
+
+  func run() throws -> Outcome {
+    let started = Date()
+    let strategy = try loadStrategy()
+    strategy.onLog = onLog
+    let store = try CandleStore(path: dbPath)
+    let market = try market(for: strategy, store: store)
+    let cursors = try market.keys.map { try store.cursor(series: $0, from: from, to: to) }
+    let (result, risk) = try simulate(
+      strategy, market: market,
+      source: MergedCandleSource(symbols: market.symbols, cursors: cursors))
+    let symbols = market.symbols
+    // The first failure wins: a script that failed before any candle (in init, say) reports its
+    // own error, not the empty range that followed from it.
+    if result.candles == 0, let error = result.error { throw WickError.script(error) }
     if result.candles == 0 {
       throw WickError.data(
-        "no candles for \(symbols.joined(separator: ",")) \(tf) in the requested range of \(dbPath)"
+        "no candles for \(symbols.joined(separator: ",")) \(market.timeframe) in the requested range of \(dbPath)"
       )
     }
     let metrics = Metrics.compute(result)

@@ -103,8 +103,10 @@ struct DataFetch: ParsableCommand {
   @Option(help: "The symbol, e.g. BTCUSDT.") var symbol: String
   @Option(help: "The candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String
   @Option(help: "Start time (ISO-8601 UTC).") var from: String
-  @Option(help: "End time (ISO-8601 UTC, exclusive; default: the last closed candle).") var to:
-    String?
+  @Option(
+    help:
+      "End time (ISO-8601 UTC, exclusive; default and limit: the last candle closed by the exchange's clock)."
+  ) var to: String?
   @Flag(help: "Skip funding-rate history.") var noFunding = false
 
   func run() throws {
@@ -122,21 +124,47 @@ struct DataFetch: ParsableCommand {
       let began = ContinuousClock.now
       let summary = try fetcher.fetchKlines(symbol: symbol, timeframe: tf, from: start, to: end)
       progress.finish()
+      if let clock = summary.clock { noteSkew(clock, exchange: api.storageName) }
+      let lastClosedEnd = tf.floor(summary.closedBy)
+      if start >= lastClosedEnd {
+        printError(
+          "note: no candle from --from \(UTCTime.iso(start)) has closed yet on \(api.storageName)'s clock (\(UTCTime.iso(summary.closedBy))); nothing to fetch"
+        )
+      } else if let end, end > lastClosedEnd {
+        printError(
+          "note: --to \(UTCTime.iso(end)) is past \(api.storageName)'s clock (\(UTCTime.iso(summary.closedBy))); stopping after its last closed candle, at \(UTCTime.iso(lastClosedEnd))"
+        )
+      }
       var line =
         "fetch: \(summary.candles) new candles \(api.storageName) \(symbol) \(tf) in \(summary.requests) requests (\(elapsed(since: began)))"
+      if summary.to > summary.from { line += ", closed candles up to \(UTCTime.iso(summary.to))" }
       if !noFunding && !summary.interrupted {
         let rates = try fetcher.fetchFunding(symbol: symbol, from: start, to: end)
         line += ", \(rates) funding rates"
       }
       print(line)
       if summary.interrupted || FetchInterrupt.requested != 0 {
-        printError(
-          "interrupted: stored up to \(UTCTime.iso(summary.to)); run the same command again to continue"
-        )
+        printError("interrupted: whole windows are stored; run the same command again to continue")
         throw ExitCode(130)
       }
     }
   }
+}
+
+/// Tells the user when the exchange's clock is far from this machine's: candles are judged
+/// closed by the exchange's, so the local clock being wrong changes nothing, but it is worth
+/// knowing (signed requests would be refused with such a skew).
+func noteSkew(_ clock: ServerClock, exchange: String) {
+  let offset = clock.offsetMilliseconds
+  guard abs(offset) >= 2_000 else { return }
+  let seconds = Double(abs(offset)) / 1000
+  let amount =
+    seconds >= 3600
+    ? String(format: "%.1f h", seconds / 3600)
+    : seconds >= 60 ? String(format: "%.1f min", seconds / 60) : String(format: "%.1f s", seconds)
+  printError(
+    "note: \(exchange)'s clock is \(amount) \(offset > 0 ? "ahead of" : "behind") this machine's; candles are judged closed by the exchange's clock"
+  )
 }
 
 /// `wick data repair`: re-fetches the gaps `wick data ls` reports.

@@ -24,10 +24,18 @@ public protocol CandleSink: AnyObject {
 /// A cursor over candles already in memory (tests, resampling, small jobs).
 public final class ArrayCandleCursor: CandleCursor {
   private let candles: [Candle]
-  private var index = 0
-  public init(_ candles: [Candle]) { self.candles = candles }
+  private var index: Int
+  private let end: Int
+  public convenience init(_ candles: [Candle]) { self.init(candles, range: candles.indices) }
+  /// A cursor over `candles[range]`; cursors share the array without copying it (a sweep's
+  /// workers read one copy of the candles).
+  public init(_ candles: [Candle], range: Range<Int>) {
+    self.candles = candles
+    index = range.lowerBound
+    end = range.upperBound
+  }
   public func next() -> Candle? {
-    guard index < candles.count else { return nil }
+    guard index < end else { return nil }
     defer { index += 1 }
     return candles[index]
   }

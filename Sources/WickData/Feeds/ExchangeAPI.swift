@@ -48,16 +48,16 @@ public struct BybitAPI: ExchangeAPI {
   public var requestsPerSecond: Double { 10 }
 
   static func interval(_ tf: Timeframe) throws -> String {
+    try refuseMondayWeeks(tf, exchange: "Bybit")
     let minutes = tf.milliseconds / 60_000
     switch tf.milliseconds {
     case 86_400_000: return "D"
-    case 604_800_000: return "W"
     default:
       guard tf.milliseconds % 60_000 == 0,
         [1, 3, 5, 15, 30, 60, 120, 240, 360, 720].contains(minutes)
       else {
         throw WickError.invalidArgument(
-          "Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w)")
+          "Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d)")
       }
       return String(minutes)
     }
@@ -105,19 +105,26 @@ public struct BybitAPI: ExchangeAPI {
 
   public var serverTimeURL: String { "\(baseURL)/v5/market/time" }
 
+  /// `result.timeNano` (ns), else the answer's `time` (ms), else `result.timeSecond`.
   public func parseServerTime(_ doc: JSONDocument) throws -> Int64 {
+    let result = try self.result(doc)
+    if let ns = result?.member(doc, "timeNano").flatMap(doc.double), ns > 0 {
+      return Int64(ns / 1_000_000)
+    }
     if let ms = doc.member(doc.root, "time").flatMap(doc.int64) { return ms }
-    guard
-      let s = doc.member(doc.root, "result").flatMap({ doc.member($0, "timeSecond") }).flatMap(
-        doc.int64)
-    else {
+    guard let s = result?.member(doc, "timeSecond").flatMap(doc.int64) else {
       throw ShapeError(reason: "no time in the answer")
     }
     return s * 1000
   }
 
-  /// `retCode` 0 is success; anything else is an error with its message.
+  /// `result.list` of a successful answer.
   private func list(_ doc: JSONDocument) throws -> JSONDocument.Value? {
+    try result(doc)?.member(doc, "list")
+  }
+
+  /// `retCode` 0 is success; anything else is an error with its message.
+  private func result(_ doc: JSONDocument) throws -> JSONDocument.Value? {
     guard let code = doc.member(doc.root, "retCode").flatMap(doc.int64) else {
       throw ShapeError(reason: "no retCode")
     }
@@ -128,7 +135,7 @@ public struct BybitAPI: ExchangeAPI {
         } ?? ""
       throw WickError.exchange("Bybit retCode \(code): \(message)")
     }
-    return doc.member(doc.root, "result").flatMap { doc.member($0, "list") }
+    return doc.member(doc.root, "result")
   }
 
   public func retryableBody(_ response: HTTPResponse) -> String? {
@@ -161,9 +168,10 @@ public struct BinanceAPI: ExchangeAPI {
   private var prefix: String { market == .futures ? "/fapi/v1" : "/api/v3" }
 
   static func interval(_ tf: Timeframe) throws -> String {
+    try refuseMondayWeeks(tf, exchange: "Binance")
     let name = tf.description
     guard
-      ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"]
+      ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d"]
         .contains(name)
     else {
       throw WickError.invalidArgument("Binance has no \(tf) klines")
@@ -222,6 +230,15 @@ public struct BinanceAPI: ExchangeAPI {
   }
 
   public func retryableBody(_ response: HTTPResponse) -> String? { nil }
+}
+
+/// Both exchanges open weekly candles on Mondays, while Wick's timeframes count from the epoch
+/// (1970-01-01, a Thursday): their weeks are not Wick's 1w, and storing them would be wrong.
+private func refuseMondayWeeks(_ tf: Timeframe, exchange: String) throws {
+  guard tf.milliseconds == 604_800_000 else { return }
+  throw WickError.invalidArgument(
+    "\(exchange)'s 1w candles open on Mondays, Wick's on Thursdays (weeks counted from 1970-01-01): fetch 1d and run wick data resample --from-timeframe 1d --to-timeframe 1w"
+  )
 }
 
 extension JSONDocument.Value {

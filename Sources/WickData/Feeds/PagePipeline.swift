@@ -1,13 +1,15 @@
 import Foundation
 import WickCore
 
-/// Overlaps the network with the database: a worker thread fetches and parses the next pages
-/// while the caller writes the current one. Pages come out in order; an error comes out in the
-/// place of the page that failed, so everything before it is still written.
+/// Overlaps the network with the database: a worker thread fetches and parses the next windows
+/// while the caller writes the current one. Windows come out in order; an error comes out in the
+/// place of the window that failed, so everything before it is still written.
 final class PagePipeline: @unchecked Sendable {
+  /// One window's candles and the requests it took to cover it.
   struct Page {
-    var windowEnd: Int64
+    var window: Range<Int64>
     var candles: [Candle]
+    var requests: Int
   }
 
   private let condition = NSCondition()

@@ -86,6 +86,8 @@ public final class ExchangeRequester {
   private let sleep: (TimeInterval) -> Void
   /// Attempts made by the last `get`, for logs and tests.
   public private(set) var lastAttempts = 0
+  /// The exchange's clock, once synced: its rate-limit reset times are on that clock, not ours.
+  public var serverClock: ServerClock?
 
   public init(
     transport: HTTPTransport, limiter: RateLimiter, retry: RetryPolicy = RetryPolicy(),
@@ -137,16 +139,20 @@ public final class ExchangeRequester {
     return min(seconds, 120)
   }
 
-  /// Bybit reports the remaining quota and its reset time; Binance the weight used this minute.
+  /// Bybit reports the remaining quota and when it resets (a timestamp on the exchange's clock);
+  /// Binance the weight used in the current minute (of the exchange's clock). Both are converted
+  /// to our clock, so a skewed clock neither stalls the fetch for hours nor ignores the limit.
   private func applyLimitHeaders(_ r: HTTPResponse) {
+    let clock = serverClock ?? ServerClock(offsetMilliseconds: 0, roundTripMilliseconds: 0)
     if let left = r.headers["x-bapi-limit-status"].flatMap(Int.init), left <= 1,
-      let reset = r.headers["x-bapi-limit-reset-timestamp"].flatMap(Double.init)
+      let reset = r.headers["x-bapi-limit-reset-timestamp"].flatMap(Int64.init)
     {
-      limiter.block(until: reset / 1000)
+      let longest = Date().timeIntervalSince1970 + 120  // a reset hours away is a wrong clock
+      limiter.block(until: min(clock.localSeconds(ofServerTime: reset), longest))
     }
     if let used = r.headers["x-mbx-used-weight-1m"].flatMap(Int.init), used >= 1_100 {
-      let now = Date().timeIntervalSince1970
-      limiter.block(until: (now / 60).rounded(.down) * 60 + 60)
+      let nextMinute = (clock.now() / 60_000 + 1) * 60_000
+      limiter.block(until: clock.localSeconds(ofServerTime: nextMinute))
     }
   }
 }

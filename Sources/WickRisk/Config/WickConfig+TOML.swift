@@ -149,6 +149,19 @@ extension WickConfig {
       }
       try r.finish()
     }
+    if let t = try root.table("sandbox") {
+      var r = SectionReader(table: t, name: "sandbox", path: path)
+      config.sandbox.callbackSeconds =
+        try r.number("callback_seconds", in: 0.001...3600) ?? config.sandbox.callbackSeconds
+      config.sandbox.initSeconds =
+        try r.number("init_seconds", in: 0.001...3600) ?? config.sandbox.initSeconds
+      config.sandbox.hardDeadlineSeconds =
+        try r.number("hard_deadline_seconds", in: 0.01...3600)
+        ?? config.sandbox.hardDeadlineSeconds
+      config.sandbox.memoryMB =
+        try r.integer("memory_mb", in: 1...65_536) ?? config.sandbox.memoryMB
+      try r.finish()
+    }
     try root.finish()
     return config
   }

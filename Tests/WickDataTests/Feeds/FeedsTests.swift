@@ -5,102 +5,70 @@ import WickTesting
 
 @testable import WickData
 
-/// The exchange feeds against a loopback mock exchange: pagination, faults, retries, resumption.
+/// The exchange feeds against a loopback mock exchange: faults, retries, resumption, repair.
+/// Every fetch starts with one server-time request (request 1), so kline requests count from 2.
 @Suite(.serialized) struct FeedsTests {
   let tf = Timeframe.oneMinute
 
-  func series(_ n: Int, seed: UInt64 = 3) -> [Candle] {
-    var s = CandleSynthesizer(seed: seed, timeframe: .oneMinute)
-    return (0..<n).map { _ in s.next() }
-  }
-
-  /// A fetcher on a fresh cache, talking to `mock`, with waits recorded instead of slept.
-  final class Rig {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-feeds-\(UUID().uuidString)")
-    let store: CandleStore
-    let fetcher: MarketDataFetcher
-    let requester: ExchangeRequester
-    var sleeps: [TimeInterval] = []
-    init(mock: MockExchange, api: ExchangeAPI, attempts: Int = 4, timeout: TimeInterval = 2) throws
-    {
-      store = try CandleStore(path: dir.appendingPathComponent("c.sqlite").path)
-      let client = try CurlHTTPClient(connectTimeout: 1, totalTimeout: timeout)
-      var recorded: [TimeInterval] = []
-      requester = ExchangeRequester(
-        transport: client, limiter: RateLimiter(rate: 1_000),
-        retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.001),
-        sleep: { recorded.append($0) })
-      fetcher = MarketDataFetcher(
-        api: api, store: store, requester: requester, now: { mock.serverTime })
-      _ = recorded
-    }
-    func stored(_ exchange: String, _ tf: Timeframe = .oneMinute) throws -> [Candle] {
-      let c = try store.cursor(
-        series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: tf))
-      var out: [Candle] = []
-      while let x = try c.next() { out.append(x) }
-      return out
-    }
-    deinit { try? FileManager.default.removeItem(at: dir) }
-  }
-
   @Test(arguments: ["bybit", "binance"])
   func storesExactlyTheServedCandlesAcrossPages(exchange: String) throws {
-    let candles = series(5_000)
-    // The exchange's clock is where the last served candle has just closed.
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 60_000)
+    let candles = syntheticCandles(5_000)
+    // The exchange's clock is a second past the close of the last served candle.
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    let api: ExchangeAPI =
-      exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
-    let rig = try Rig(mock: mock, api: api)
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 5_000)
-    #expect(try rig.stored(api.storageName) == candles)
-    #expect(mock.requests.count == (exchange == "bybit" ? 5 : 4))
+    #expect(try rig.stored() == candles)
+    // One server-time request, then one per full page: Bybit 1000 a page, Binance futures 1500.
+    #expect(mock.requests.count == (exchange == "bybit" ? 1 + 5 : 1 + 4))
+    #expect(mock.requests.first?.hasSuffix("/time") == true)
   }
 
   @Test func secondRunFetchesOnlyWhatIsMissing() throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles[1_999].time + 60_000)
+      candles: candles, timeframe: tf, serverTime: candles[1_999].time + 61_000)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     #expect(
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
         .candles == 2_000)
-    mock.serverTime = candles.last!.time + 60_000
+    mock.serverTime = candles.last!.time + 61_000
     let before = mock.requests.count
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 1_000)
-    #expect(mock.requests.count == before + 1)
-    #expect(mock.requests.last?.contains("start=\(candles[2_000].time)") == true)
+    #expect(mock.requests.count == before + 2)  // the clock, then the one missing page
+    #expect(mock.klineRequests.last?.start == candles[2_000].time)
     #expect(try rig.stored("bybit") == candles)
+    // A third run has nothing to ask for but the time.
+    #expect(
+      try rig.fetch(from: candles[0].time)
+        .candles == 0)
+    #expect(mock.requests.count == before + 3)
   }
 
-  @Test func pageQuirksAreCleanedUp() throws {
-    let candles = series(4_000)
-    let mock = try MockExchange(candles: candles, timeframe: tf)
+  @Test(arguments: ["bybit", "binance"])
+  func pageQuirksAreCleanedUp(exchange: String) throws {
+    let candles = syntheticCandles(4_000)
+    // The exchange's clock is half-way through the last candle: it lists it, still forming.
+    let mock = try MockExchange(
+      candles: candles, timeframe: tf, serverTime: candles.last!.time + 30_000)
     defer { mock.stop() }
-    mock.faults = [1: .forming, 2: .outOfOrder, 3: .duplicateBoundary, 4: .forming]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    let stored = try rig.stored("bybit")
-    #expect(stored == candles)  // no duplicate, nothing forming, in order
+    mock.faults = [2: .overlap(3), 3: .outOfOrder, 4: .duplicateRows, 5: .overlap(1)]
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    _ = try rig.fetch(from: candles[0].time)
+    // No duplicate, nothing forming, in order.
+    #expect(try rig.stored() == Array(candles.dropLast()))
   }
 
   @Test func anEmptyPageIsSkippedNotFatal() throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [2: .emptyPage]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
-    let s = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    mock.faults = [3: .emptyPage]  // the second window
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 2_000)
     // The hole shows up as a gap, which repair fills.
     #expect(
@@ -112,12 +80,11 @@ import WickTesting
   }
 
   @Test func repairReportsGapsTheExchangeCannotFill() throws {
-    var candles = series(2_000)
+    var candles = syntheticCandles(2_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
+    _ = try rig.fetch(from: candles[0].time)
     candles.removeSubrange(500..<510)  // plant a gap in the cache only...
     try rig.store.database.write { db in
       try db.execute(
@@ -131,80 +98,91 @@ import WickTesting
   }
 
   @Test func rateLimitAnswersAreRetriedHonouringRetryAfter() throws {
-    let candles = series(1_500)
+    let candles = syntheticCandles(1_500)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [1: .status(429, retryAfter: 3), 3: .retCode(10006, "Too many visits")]
-    var sleeps: [TimeInterval] = []
-    let store = try CandleStore(
-      path: FileManager.default.temporaryDirectory.appendingPathComponent(
-        "wick-429-\(UUID().uuidString).sqlite"
-      ).path)
-    let requester = ExchangeRequester(
-      transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 1_000),
-      retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001),
-      sleep: { sleeps.append($0) })
-    let fetcher = MarketDataFetcher(
-      api: BybitAPI(baseURL: mock.baseURL), store: store, requester: requester,
-      now: { mock.serverTime })
-    let s = try fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    mock.faults = [1: .status(429, retryAfter: 3), 3: .retCode(10006, "Too many visits!")]
+    let rig = try FeedRig(mock: mock, exchange: "bybit", attempts: 3)
+    let s = try rig.fetch(from: candles[0].time)
     #expect(s.candles == 1_500)
-    #expect(sleeps.contains { $0 >= 3 })  // Retry-After: 3 was honoured
-    #expect(mock.requests.count == 4)  // 429, ok, 10006, ok
+    #expect(rig.sleeps.contains { $0 >= 3 })  // Retry-After: 3 was honoured
+    #expect(mock.requests.count == 5)  // time: 429, ok; klines: 10006, ok, ok
   }
 
   @Test(arguments: [503, 502, 500])
   func serverErrorsAreRetriedABoundedNumberOfTimes(status: Int) throws {
-    let candles = series(100)
+    let candles = syntheticCandles(100)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
     mock.alwaysFault = .status(status)
-    let rig = try Rig(mock: mock, api: BinanceAPI(baseURL: mock.baseURL), attempts: 4)
+    let rig = try FeedRig(mock: mock, exchange: "binance", attempts: 4)
     #expect(throws: WickError.self) {
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
     }
     #expect(mock.requests.count == 4)
+    #expect(try rig.stored("binance").isEmpty)
+    // The same on a kline request after the clock synced.
+    mock.alwaysFault = nil
+    mock.faults = [6: .status(status), 7: .status(status), 8: .status(status), 9: .status(status)]
+    #expect(throws: WickError.self) {
+      try rig.fetch(from: candles[0].time)
+    }
+    #expect(mock.requests.count == 9)
     #expect(try rig.stored("binance").isEmpty)
   }
 
   @Test func clientErrorsAreNotRetried() throws {
-    let candles = series(100)
+    let candles = syntheticCandles(100)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.alwaysFault = .status(400)
-    let rig = try Rig(mock: mock, api: BinanceAPI(baseURL: mock.baseURL))
+    mock.faults = [2: .status(400)]
+    let rig = try FeedRig(mock: mock, exchange: "binance")
     #expect(throws: WickError.self) {
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    }
-    #expect(mock.requests.count == 1)
-    mock.alwaysFault = .retCode(10001, "params error")
-    let bybit = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
-    do {
-      _ = try bybit.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-      Issue.record("no error")
-    } catch {
-      #expect("\(error)".contains("retCode 10001: params error"), "\(error)")
+      try rig.fetch(from: candles[0].time)
     }
     #expect(mock.requests.count == 2)
+    mock.faults = [4: .retCode(10001, "params error")]
+    let bybit = try FeedRig(mock: mock, exchange: "bybit")
+    do {
+      _ = try bybit.fetch(from: candles[0].time)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".contains("/v5/market/kline?"), "\(error)")
+      #expect("\(error)".contains("retCode 10001: params error"), "\(error)")
+    }
+    #expect(mock.requests.count == 4)
+  }
+
+  @Test func aFailingClockSyncNamesTheRequest() throws {
+    let mock = try MockExchange(candles: syntheticCandles(10), timeframe: tf)
+    defer { mock.stop() }
+    mock.alwaysFault = .retCode(10002, "invalid request")
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
+    do {
+      _ = try rig.fetch(from: 0)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".contains("/v5/market/time: Bybit retCode 10002"), "\(error)")
+    }
+    #expect(mock.requests.count == 1)
   }
 
   @Test func resetsAndTimeoutsAreRetriedThenReported() throws {
-    let candles = series(500)
+    let candles = syntheticCandles(500)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [1: .reset, 2: .slow(1.5)]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 3, timeout: 0.4)
+    mock.faults = [2: .reset, 3: .slow(1.5)]
+    let rig = try FeedRig(
+      mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 3, timeout: 0.4)
     #expect(
-      try rig.fetcher.fetchKlines(symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      try rig.fetch(from: candles[0].time)
         .candles == 500)
-    #expect(mock.requests.count == 3)
+    #expect(mock.requests.count == 4)
     mock.alwaysFault = .slow(1.5)
-    let slow = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 2, timeout: 0.3)
+    let slow = try FeedRig(
+      mock: mock, api: BybitAPI(baseURL: mock.baseURL), attempts: 2, timeout: 0.3)
     do {
-      _ = try slow.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try slow.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("gave up after 2 attempts: timed out"), "\(error)")
@@ -213,14 +191,13 @@ import WickTesting
 
   @Test(arguments: ["truncated", "wrongTypes"])
   func malformedBodiesNameTheRequestAndKeepWholePages(fault: String) throws {
-    let candles = series(3_000)
+    let candles = syntheticCandles(3_000)
     let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    mock.faults = [3: fault == "truncated" ? .truncated : .wrongTypes]
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
+    mock.faults = [4: fault == "truncated" ? .truncated : .wrongTypes]  // the third window
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
     do {
-      _ = try rig.fetcher.fetchKlines(
-        symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+      _ = try rig.fetch(from: candles[0].time)
       Issue.record("no error")
     } catch {
       #expect("\(error)".contains("GET http://127.0.0.1:\(mock.port)/v5/market/kline?"), "\(error)")
@@ -228,52 +205,66 @@ import WickTesting
         "\(error)".contains(fault == "truncated" ? "malformed response" : "unexpected response"),
         "\(error)")
     }
-    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))  // the two good pages, nothing of the third
+    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))  // the two good windows, nothing of the third
     mock.faults = [:]
-    _ = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    _ = try rig.fetch(from: candles[0].time)
     #expect(try rig.stored("bybit") == candles)
   }
 
+  /// A candle that does not open on a timeframe boundary (Bybit's and Binance's weeks open on
+  /// Mondays) cannot be stored or repaired: an error naming it, not a silent hole.
   @Test(arguments: ["bybit", "binance"])
-  func fundingRatesKeepTheirSignAndTime(exchange: String) throws {
-    let candles = series(10)
-    let t0 = candles[0].time
-    let rates = (0..<500).map {
-      FundingRate(time: t0 + Int64($0) * 8 * 3_600_000, rate: $0 % 3 == 0 ? -0.0001 : 0.0002)
+  func misalignedCandlesAreNamed(exchange: String) throws {
+    let candles = syntheticCandles(100).map {
+      Candle(
+        time: $0.time + 30_000, open: $0.open, high: $0.high, low: $0.low, close: $0.close,
+        volume: $0.volume)
     }
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, funding: rates, serverTime: rates.last!.time + 1)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    let api: ExchangeAPI =
-      exchange == "bybit" ? BybitAPI(baseURL: mock.baseURL) : BinanceAPI(baseURL: mock.baseURL)
-    let rig = try Rig(mock: mock, api: api)
-    #expect(try rig.fetcher.fetchFunding(symbol: "BTCUSDT", from: t0, to: nil) == 500)
-    #expect(try rig.store.fundingRates(exchange: api.storageName, symbol: "BTCUSDT") == rates)
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    do {
+      _ = try rig.fetch(from: candles[0].time - 30_000)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".contains("does not open on a 1m boundary of UTC"), "\(error)")
+    }
+    #expect(try rig.stored().isEmpty)
   }
 
-  /// Ctrl-C stops after the page in flight: whole pages stay, and the next run continues.
+  /// Ctrl-C stops after the window in flight: whole windows stay, and the next run continues.
   @Test func anInterruptedFetchLeavesWholePagesAndResumes() throws {
-    let candles = series(4_000)
-    let mock = try MockExchange(
-      candles: candles, timeframe: tf, serverTime: candles.last!.time + 60_000)
+    let candles = syntheticCandles(4_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
     defer { mock.stop() }
-    let rig = try Rig(mock: mock, api: BybitAPI(baseURL: mock.baseURL))
-    var pages = 0
-    rig.fetcher.onProgress = { _ in
-      pages += 1
-      if pages == 2 { FetchInterrupt.requested = 1 }
-    }
-    let first = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
-    FetchInterrupt.requested = 0
+    let rig = try FeedRig(mock: mock, exchange: "bybit")
+    let first = try rig.fetchInterrupted(afterWindows: 2, from: candles[0].time)
     #expect(first.interrupted)
-    #expect(try rig.stored("bybit") == Array(candles.prefix(2_000)))
-    rig.fetcher.onProgress = nil
-    let second = try rig.fetcher.fetchKlines(
-      symbol: "BTCUSDT", timeframe: tf, from: candles[0].time, to: nil)
+    #expect(try rig.stored() == Array(candles.prefix(2_000)))
+    let second = try rig.fetch(from: candles[0].time)
     #expect(second.candles == 2_000 && !second.interrupted)
-    #expect(try rig.stored("bybit") == candles)
+    #expect(try rig.stored() == candles)
+  }
+
+  /// Asking for older history than the cache holds fetches it newest window first, so an
+  /// interrupted run leaves one contiguous run that the next extends; nothing is stored twice.
+  @Test(arguments: ["bybit", "binance"])
+  func olderHistoryIsFetchedBackwardsAndResumes(exchange: String) throws {
+    let candles = syntheticCandles(6_000)
+    let mock = try MockExchange(candles: candles, timeframe: tf)
+    defer { mock.stop() }
+    let rig = try FeedRig(mock: mock, exchange: exchange)
+    _ = try rig.fetch(from: candles[4_500].time)
+    let first = try rig.fetchInterrupted(afterWindows: 2, from: candles[0].time)
+    #expect(first.interrupted)
+    let page = rig.fetcher.api.klineLimit
+    #expect(try rig.stored() == Array(candles[(4_500 - 2 * page)...]))
+    let second = try rig.fetch(from: candles[0].time)
+    #expect(second.candles == 4_500 - 2 * page)
+    #expect(try rig.stored() == candles)
+    let series = SeriesKey(
+      exchange: rig.fetcher.api.storageName, symbol: "BTCUSDT", timeframe: tf)
+    #expect(try rig.store.gaps(series: series).isEmpty)
   }
 
   @Test func serverClockMeasuresTheOffset() throws {
@@ -286,16 +277,25 @@ import WickTesting
       requester: ExchangeRequester(transport: try CurlHTTPClient(), limiter: RateLimiter(rate: 100))
     )
     #expect(abs(clock.offsetMilliseconds - 60_000) < 2_000)
+    #expect(clock.earliestNow() <= clock.now())
   }
 
-  @Test func unsupportedTimeframesAreNamed() {
-    #expect(throws: WickError.self) {
-      try BybitAPI().klinesURL(
-        symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
-    }
-    #expect(throws: WickError.self) {
-      try BinanceAPI().klinesURL(
-        symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
+  @Test func unsupportedTimeframesAreNamed() throws {
+    let apis: [ExchangeAPI] = [BybitAPI(), BinanceAPI()]
+    for api in apis {
+      #expect(throws: WickError.self) {
+        try api.klinesURL(
+          symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
+      }
+      // The exchanges' weeks open on Mondays, Wick's 1w on Thursdays: refused with the way out.
+      #expect(
+        throws: WickError.invalidArgument(
+          "\(api is BybitAPI ? "Bybit" : "Binance")'s 1w candles open on Mondays, Wick's on Thursdays (weeks counted from 1970-01-01): fetch 1d and run wick data resample --from-timeframe 1d --to-timeframe 1w"
+        )
+      ) {
+        try api.klinesURL(
+          symbol: "X", timeframe: try Timeframe(parsing: "1w"), start: 0, end: 1, limit: 1)
+      }
     }
   }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import WickCore
+import WickData
+import WickLua
+import WickOptimize
+import WickSim
+
+/// Runs a sweep's parameter sets through `BacktestJob.simulate`, the path `wick backtest` takes.
+/// The candles are read from the cache once and shared read-only by every worker; each call
+/// loads the script into its own `lua_State` on the calling worker's thread.
+final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
+  // @unchecked: the job's only non-Sendable member is its log callback, which is nil here, and
+  // nothing below is mutated after init.
+  let job: BacktestJob
+  let market: BacktestJob.Market
+  /// Per symbol, the candles of [job.from, job.to) in time order.
+  let candles: [[Candle]]
+  let axisNames: [String]
+
+  init(job: BacktestJob, axisNames: [String]) throws {
+    var job = job
+    job.onLog = nil
+    let probe = try job.loadStrategy()
+    job.strategySource = OutputFile.read(job.strategyPath)
+    self.job = job
+    self.axisNames = axisNames
+    let store = try CandleStore(path: job.dbPath)
+    market = try job.market(for: probe, store: store)
+    candles = try market.keys.map { key in
+      let cursor = try store.cursor(series: key, from: job.from, to: job.to)
+      var list: [Candle] = []
+      while let c = try cursor.next() { list.append(c) }
+      return list
+    }
+    if candles.allSatisfy(\.isEmpty) {
+      throw WickError.data(
+        "no candles for \(market.symbols.joined(separator: ",")) \(market.timeframe) in the requested range of \(job.dbPath)"
+      )
+    }
+  }
+
+  /// First open time and last close time of the loaded candles.
+  var span: (from: Int64, to: Int64) {
+    let first = candles.compactMap(\.first?.time).min()!
+    let last = candles.compactMap(\.last?.time).max()!
+    return (first, last + market.timeframe.milliseconds)
+  }
+
+  func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult {
+    let strategy = try job.loadStrategy(
+      extra: zip(axisNames, values).map { ($0, $1, "sweep --param \($0)") })
+    let cursors = candles.map { list in
+      let lower = from.map { Self.index(list, $0) } ?? 0
+      let upper = to.map { Self.index(list, $0) } ?? list.count
+      return ArrayCandleCursor(list, range: lower..<max(lower, upper))
+    }
+    return try job.simulate(
+      strategy, market: market,
+      source: MergedCandleSource(symbols: market.symbols, cursors: cursors)
+    ).result
+  }
+
+  /// The first index whose time is at or after `time` (binary search).
+  static func index(_ list: [Candle], _ time: Int64) -> Int {
+    var lo = 0
+    var hi = list.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if list[mid].time < time { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import WickCore
+import WickReport
+
+/// Runs one parameter set on [from, to) (nil: the whole loaded range) with the same engine,
+/// risk and costs as `wick backtest`. Called from several worker threads at once: every call
+/// must use its own strategy state.
+public protocol TrialEvaluator: Sendable {
+  func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult
+}
+
+/// One sweep (or shard of one) into an output directory, resumable:
+///
+/// - `sweep.json` is written first; a later run with the same spec continues from the rows
+///   already in `results.csv` and `results.partial.csv` (the journal each finished row is
+///   appended to the moment it finishes), a different spec is refused;
+/// - on completion: `results.csv` in sweep order, `selected.json` (the winners' runs),
+///   `summary.json`, `best_params.json` and `queue.json`;
+/// - on cancellation (Ctrl-C) or a failing set: `results.csv` with the rows that finished.
+public struct SweepRunner: Sendable {
+  public var spec: SweepSpec
+  public var plan: SweepPlan
+  public var windows: [WalkForward.Window]
+  public var walkForward: WalkForward?
+  public var from: Int64?
+  public var to: Int64?
+  public var outDir: String
+  public var workers: Int
+
+  public init(
+    spec: SweepSpec, plan: SweepPlan, windows: [WalkForward.Window], walkForward: WalkForward?,
+    from: Int64?, to: Int64?, outDir: String, workers: Int
+  ) {
+    self.spec = spec
+    self.plan = plan
+    self.windows = windows
+    self.walkForward = walkForward
+    self.from = from
+    self.to = to
+    self.outDir = outDir
+    self.workers = workers
+  }
+
+  public struct Finished: Sendable {
+    public var results: SweepResults
+    public var selected: [SelectedRun]
+    public var summary: JSONValue
+    public var warnings: [String]
+    public var queue: SweepQueue
+    /// Rows run now (the rest came from an earlier, interrupted run).
+    public var ran: Int
+    public var resumed: Int
+    /// Wall time of the rows run now, and the candles they went through.
+    public var sweepSeconds: Double
+    public var candleEvaluations: Int
+  }
+
+  public enum Outcome: Sendable {
+    case finished(Finished)
+    case interrupted(done: Int, total: Int)
+  }
+
+  func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
+
+  /// The rows this directory already holds for this sweep. Refuses a directory holding another.
+  public func existingRows() throws -> [SweepRow] {
+    let specPath = path("sweep.json")
+    if let saved = try SweepSpec.load(path: specPath) {
+      guard saved == spec else {
+        throw WickError.invalidArgument(
+          "--out \(outDir) holds a different sweep (its sweep.json does not match this command): choose another --out or remove the directory"
+        )
+      }
+    } else if FileManager.default.fileExists(atPath: path("results.csv")) {
+      throw WickError.invalidArgument(
+        "--out \(outDir) has a results.csv but no sweep.json: choose another --out or remove the directory"
+      )
+    }
+    let table = spec.table
+    var rows: [Int: SweepRow] = [:]
+    for name in ["results.csv", "results.partial.csv"] {
+      guard let text = OutputFile.read(path(name)) else { continue }
+      for row in try table.parse(text, path: path(name)) { rows[trialIndex(row)] = row }
+    }
+    let mine = spec.shard.range(of: spec.trials)
+    return rows.filter { mine.contains($0.key) }.values.sorted {
+      trialIndex($0) < trialIndex($1)
+    }
+  }
+
+  func trialIndex(_ row: SweepRow) -> Int { row.window * spec.sets + row.set }
+
+  public func run(
+    evaluator: TrialEvaluator, cancel: CancellationFlag,
+    progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+  ) throws -> Outcome {
+    let started = Date()
+    let existing = try existingRows()
+    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+    try OutputFile.write(
+      String(decoding: try spec.encoded(), as: UTF8.self) + "\n", to: path("sweep.json"))
+    let table = spec.table
+    var rows: [Int: SweepRow] = [:]
+    for r in existing { rows[trialIndex(r)] = r }
+    let mine = Array(spec.shard.range(of: spec.trials))
+    let remaining = mine.filter { rows[$0] == nil }
+    let journal = try Journal(path: path("results.partial.csv"), header: table.header)
+    progress?(rows.count, mine.count)
+
+    let plan = self.plan
+    let windows = self.windows
+    let sets = spec.sets
+    let (from, to) = (self.from, self.to)
+    var failure: Error? = nil
+    var candles = 0
+    let sweepStarted = Date()
+    do {
+      try WorkerPool.run(
+        items: remaining, workers: workers, cancel: cancel,
+        work: { trial -> (row: SweepRow, candles: Int) in
+          let set = trial % sets
+          let window = windows.isEmpty ? nil : windows[trial / sets]
+          let values = plan.values(of: set)
+          let result = try evaluator.evaluate(
+            values: values, from: window?.trainFrom ?? from, to: window?.trainTo ?? to)
+          if let error = result.error {
+            let named = zip(plan.axes, values).map { "\($0.name)=\($1)" }.joined(separator: ", ")
+            throw WickError.script("set \(set) (\(named)): \(error)")
+          }
+          let row = table.row(
+            set: set, window: window, values: values, metrics: Metrics.compute(result))
+          return (row, result.candles)
+        },
+        collect: { trial, done in
+          let row = done.row
+          candles += done.candles
+          rows[trial] = row
+          try journal.append(row.cells)
+          progress?(rows.count, mine.count)
+        })
+    } catch {
+      failure = error
+    }
+    let sweepSeconds = Date().timeIntervalSince(sweepStarted)
+    let sorted = rows.keys.sorted().map { rows[$0]! }
+    try OutputFile.write(table.csv(sorted), to: path("results.csv"))
+    journal.remove()
+    if let failure { throw failure }
+    if cancel.isCancelled && rows.count < mine.count {
+      return .interrupted(done: rows.count, total: mine.count)
+    }
+
+    // The winners' own runs: over the whole range, or each window's test period.
+    let results = SweepResults(spec: spec, rows: sorted)
+    let winners = results.winners
+    var runs: [Int: SelectedRun] = [:]
+    try WorkerPool.run(
+      items: Array(winners.indices), workers: workers, cancel: CancellationFlag(),
+      work: { i -> SelectedRun in
+        let w = winners[i]
+        let window = windows.isEmpty ? nil : windows[w.window]
+        let result = try evaluator.evaluate(
+          values: plan.values(of: w.set), from: window?.testFrom ?? from,
+          to: window?.testTo ?? to)
+        return SelectedRun(window: w.window, set: w.set, result: result)
+      },
+      collect: { i, run in runs[i] = run })
+    let selected = winners.indices.map { runs[$0]! }
+    let finished = try Self.writeOutputs(
+      results: results, selected: selected, outDir: outDir,
+      seconds: Date().timeIntervalSince(started))
+    return .finished(
+      Finished(
+        results: results, selected: selected, summary: finished.summary,
+        warnings: finished.warnings, queue: finished.queue, ran: remaining.count,
+        resumed: existing.count, sweepSeconds: sweepSeconds, candleEvaluations: candles))
+  }
+
+  /// selected.json, summary.json, best_params.json and queue.json of a complete sweep.
+  static func writeOutputs(
+    results: SweepResults, selected: [SelectedRun], outDir: String, seconds: Double
+  ) throws -> (summary: JSONValue, warnings: [String], queue: SweepQueue) {
+    func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    try OutputFile.write(
+      String(decoding: try encoder.encode(selected), as: UTF8.self) + "\n",
+      to: path("selected.json"))
+    let (summary, warnings) = results.summary(selected: selected, seconds: seconds, complete: true)
+    try OutputFile.write(summary.text, to: path("summary.json"))
+    if let best = results.bestParams(selected) {
+      try OutputFile.write(best, to: path("best_params.json"))
+    } else {
+      try? FileManager.default.removeItem(atPath: path("best_params.json"))
+    }
+    // A shard's winner is only the best of its slice: the queue comes from the merged sweep.
+    let queue =
+      results.spec.shard.count > 1
+      ? SweepQueue(entries: []) : SweepQueue.refining(results, outDir: outDir)
+    try queue.save(path: path("queue.json"))
+    return (summary, warnings, queue)
+  }
+}
+
+/// Appends each finished row to `results.partial.csv` as it finishes (one write per row, so a
+/// killed process loses at most the rows still running).
+final class Journal {
+  private let handle: FileHandle
+  private let path: String
+
+  init(path: String, header: [String]) throws {
+    self.path = path
+    if !FileManager.default.fileExists(atPath: path) {
+      try OutputFile.write(ResultsTable.line(header), to: path)
+    }
+    guard let h = FileHandle(forWritingAtPath: path) else {
+      throw WickError.invalidFile(path: path, line: nil, reason: "cannot open for appending")
+    }
+    handle = h
+    handle.seekToEndOfFile()
+  }
+
+  func append(_ cells: [String]) throws {
+    try handle.write(contentsOf: Data(ResultsTable.line(cells).utf8))
+  }
+
+  func remove() {
+    try? handle.close()
+    try? FileManager.default.removeItem(atPath: path)
+  }
+}

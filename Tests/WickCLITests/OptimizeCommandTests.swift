@@ -1,0 +1,333 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Testing
+import WickCore
+import WickData
+import WickOptimize
+
+@testable import WickCLI
+
+/// `wick optimize` end to end, as a user runs it: sweeps through the CLI compared with
+/// `wick backtest`, shards merged, an interrupted sweep resumed, walk-forward without lookahead.
+@Suite struct OptimizeCommandTests {
+  typealias Fixture = BacktestCommandTests.Fixture
+
+  /// A sweep small enough for a test: 2 × 2 × 2 sets of ma_cross with the volume filter off.
+  static let sweep = [
+    "--param", "period=10,30", "--param", "stop_pct=0.002,0.005", "--param",
+    "take_pct=0.003,0.01", "--param", "min_quote_volume=0",
+  ]
+
+  func optimize(_ args: [String]) throws {
+    var command = try OptimizeCommand.parseAsRoot(args)
+    try command.run()
+  }
+
+  func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+  func json(_ path: String) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(read(path).utf8)) as! [String: Any]
+  }
+
+  /// The backtest JSON's metrics as written: key → number text. (Foundation's JSON parser on
+  /// Linux can be off in the last digit, so compare the text the writer produced.)
+  func metricsText(_ path: String) throws -> [String: String] {
+    let text = try read(path)
+    let block = text[text.range(of: "\"metrics\": {")!.upperBound...]
+    let body = block[..<block.firstIndex(of: "}")!]
+    var out: [String: String] = [:]
+    for line in body.split(separator: "\n") {
+      let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
+      guard parts.count == 2 else { continue }
+      let key = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+      out[key] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: " ,"))
+    }
+    return out
+  }
+
+  /// results.csv as dictionaries keyed by column.
+  func rows(_ path: String) throws -> [[String: String]] {
+    let lines = try read(path).split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+    return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+  }
+
+  @Test func winnerRowEqualsBacktestOfBestParams() throws {
+    let f = try Fixture()
+    let out = f.path("sweep")
+    try optimize(
+      ["strategies/ma_cross.lua", "--db", f.db, "--out", out, "--workers", "2"] + Self.sweep)
+    let table = try rows(out + "/results.csv")
+    #expect(table.count == 8)
+    #expect(
+      Set(table.map { $0["trades"]! }).count > 1,
+      "the sets must differ for the test to mean anything")
+    let winner = try json(out + "/summary.json")["winner"] as! [String: Any]
+    let row = table[winner["set"] as! Int]
+    try BacktestCommand.parse([
+      "strategies/ma_cross.lua", "--db", f.db, "--params", out + "/best_params.json", "--json",
+      f.path("b.json"), "--quiet",
+    ]).run()
+    let metrics = try metricsText(f.path("b.json"))
+    #expect(metrics.count == 24)
+    for (key, value) in metrics {
+      // The same text, digit for digit (null → an empty cell).
+      #expect(
+        row[key] == (value == "null" ? "" : value),
+        "\(key): sweep \(row[key]!) vs backtest \(value)")
+    }
+    // Every other row is a backtest too: check one that lost.
+    let other = table[(winner["set"] as! Int + 1) % 8]
+    try BacktestCommand.parse([
+      "strategies/ma_cross.lua", "--db", f.db, "--param", "period=\(other["period"]!)",
+      "--param", "stop_pct=\(other["stop_pct"]!)", "--param", "take_pct=\(other["take_pct"]!)",
+      "--param", "min_quote_volume=0", "--json", f.path("o.json"), "--quiet",
+    ]).run()
+    let m2 = try metricsText(f.path("o.json"))
+    #expect(other["net_return"] == m2["net_return"] && other["trades"] == m2["trades"])
+  }
+
+  @Test func minTradesKeepsThinSetsFromWinning() throws {
+    let f = try Fixture()
+    let out = f.path("sweep")
+    try optimize(
+      ["strategies/ma_cross.lua", "--db", f.db, "--out", out, "--min-trades", "500"] + Self.sweep)
+    let table = try rows(out + "/results.csv")
+    let winner = try json(out + "/summary.json")["winner"] as! [String: Any]
+    #expect(Int(table[winner["set"] as! Int]["trades"]!)! >= 500)
+  }
+
+  @Test func mergedShardsAreByteIdenticalToOneRun() throws {
+    let f = try Fixture()
+    try optimize(["strategies/ma_cross.lua", "--db", f.db, "--out", f.path("whole")] + Self.sweep)
+    for i in 0..<3 {
+      try optimize(
+        [
+          "strategies/ma_cross.lua", "--db", f.db, "--out", f.path("shard-\(i)"), "--shard",
+          "\(i)/3", "--workers", "1",
+        ]
+          + Self.sweep)
+    }
+    #expect(try rows(f.path("shard-0") + "/results.csv").count == 2)  // 8 × 1/3, rounded down
+    var merge = try OptimizeCommand.parseAsRoot(
+      ["merge", f.path("shard-2"), f.path("shard-0"), f.path("shard-1"), "--out", f.path("merged")])
+    try merge.run()
+    #expect(try read(f.path("merged/results.csv")) == read(f.path("whole/results.csv")))
+    #expect(try read(f.path("merged/best_params.json")) == read(f.path("whole/best_params.json")))
+    // Only the merged sweep knows the real winner, so only it queues a refinement.
+    #expect((try json(f.path("shard-0/queue.json"))["queue"] as! [Any]).isEmpty)
+    #expect((try json(f.path("merged/queue.json"))["queue"] as! [Any]).count == 1)
+    let a = try json(f.path("merged/summary.json"))["winner"] as! [String: Any]
+    let b = try json(f.path("whole/summary.json"))["winner"] as! [String: Any]
+    #expect(a["set"] as? Int == b["set"] as? Int)
+    // A missing shard is refused and named.
+    do {
+      var partial = try OptimizeCommand.parseAsRoot([
+        "merge", f.path("shard-0"), f.path("shard-2"), "--out", f.path("m2"),
+      ])
+      try partial.run()
+      Issue.record("merging 2 of 3 shards succeeded")
+    } catch {}
+    #expect(!FileManager.default.fileExists(atPath: f.path("m2/results.csv")))
+  }
+
+  @Test func interruptedSweepResumesWhereItStopped() throws {
+    let f = try Fixture()
+    let args = ["strategies/ma_cross.lua", "--db", f.db, "--workers", "1"] + Self.sweep
+    try optimize(args + ["--out", f.path("whole")])
+    // Stop after three rows, as Ctrl-C does: the running set finishes, no new one starts.
+    let command = try OptimizeSweep.parse(args + ["--out", f.path("resumed")])
+    let prepared = try command.prepare()
+    let cancel = CancellationFlag()
+    let first = try prepared.runner.run(evaluator: prepared.evaluator, cancel: cancel) { done, _ in
+      if done >= 3 { cancel.cancel() }
+    }
+    guard case .interrupted(let done, let total) = first else {
+      Issue.record("expected an interrupted sweep")
+      return
+    }
+    // The set already running when the flag was raised finishes and is kept.
+    #expect((3...4).contains(done) && total == 8)
+    #expect(try rows(f.path("resumed/results.csv")).count == done)
+    #expect(!FileManager.default.fileExists(atPath: f.path("resumed/summary.json")))
+    // The same command again continues: it runs only the missing sets.
+    let again = try OptimizeSweep.parse(args + ["--out", f.path("resumed")]).prepare()
+    let second = try again.runner.run(evaluator: again.evaluator, cancel: CancellationFlag())
+    guard case .finished(let finished) = second else {
+      Issue.record("expected a finished sweep")
+      return
+    }
+    #expect(finished.resumed == done && finished.ran == 8 - done)
+    #expect(try read(f.path("resumed/results.csv")) == read(f.path("whole/results.csv")))
+    // A different sweep into the same directory is refused before anything runs.
+    #expect(throws: WickError.self) {
+      _ = try OptimizeSweep.parse(
+        [
+          "strategies/ma_cross.lua", "--db", f.db, "--param", "period=10,20", "--out",
+          f.path("resumed"),
+        ]
+      ).prepare()
+    }
+  }
+
+  /// Rewrites every candle at or after `time` (a different market after that point).
+  func perturb(_ db: String, after time: Int64) throws {
+    let queue = try DatabaseQueue(path: db)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          UPDATE candles SET open = open * 1.3, high = high * 1.45, low = low * 1.2, close = close * 1.25
+          WHERE time >= ? AND (time / 60000) % 7 < 3
+          """, arguments: [time])
+    }
+  }
+
+  @Test func walkForwardChoosesFromTrainingDataOnly() throws {
+    let f = try Fixture()  // 20,000 1m candles ≈ 13.9 days
+    let sweep = [
+      "--param", "period=10,30", "--param", "stop_pct=0.002,0.005", "--param", "min_quote_volume=0",
+    ]
+    let args = ["strategies/ma_cross.lua", "--db", f.db, "--walk-forward", "5d:2d"] + sweep
+    try optimize(args + ["--out", f.path("wf")])
+    let summary = try json(f.path("wf/summary.json"))
+    let wf = summary["walk_forward"] as! [String: Any]
+    let windows = wf["windows"] as! [[String: Any]]
+    #expect(windows.count == 4)
+    #expect((wf["out_of_sample"] as? [String: Any])?["sharpe"] != nil)
+    #expect((wf["in_sample"] as? [String: Any])?["sharpe"] != nil)
+    #expect((summary["deflated_sharpe"] as? [String: Any])?["trials"] as? Int == 4)
+    #expect(try rows(f.path("wf/results.csv")).count == 16)
+    // The same sweep on data changed from the first window's training end onwards.
+    let trainEnd = UTCTime.parse(windows[0]["train_to"] as! String)!
+    try FileManager.default.copyItem(atPath: f.db, toPath: f.path("p.sqlite"))
+    try perturb(f.path("p.sqlite"), after: trainEnd)
+    try optimize(
+      ["strategies/ma_cross.lua", "--db", f.path("p.sqlite"), "--walk-forward", "5d:2d"] + sweep
+        + ["--out", f.path("wf-p")])
+    let original = try rows(f.path("wf/results.csv"))
+    let perturbed = try rows(f.path("wf-p/results.csv"))
+    let p0 =
+      (try json(f.path("wf-p/summary.json"))["walk_forward"] as! [String: Any])["windows"]
+      as! [[String: Any]]
+    // Window 0 trained before the change: same rows, same choice.
+    #expect(original.filter { $0["window"] == "0" } == perturbed.filter { $0["window"] == "0" })
+    #expect(windows[0]["set"] as? Int == p0[0]["set"] as? Int)
+    // Later windows saw the change (so the test can fail), and window 0's test period did too.
+    #expect(original.filter { $0["window"] == "2" } != perturbed.filter { $0["window"] == "2" })
+    let oos0 = windows[0]["out_of_sample"] as! [String: Any]
+    let oosP = p0[0]["out_of_sample"] as! [String: Any]
+    #expect((oos0["net_return"] as! NSNumber) != (oosP["net_return"] as! NSNumber))
+  }
+
+  @Test func badInputIsNamedAndWritesNothing() throws {
+    let f = try Fixture()
+    let out = f.path("never")
+    let cases: [([String], String)] = [
+      (["--param", "nope=1:2:1"], "--param nope=1:2:1: unknown param 'nope'"),
+      (
+        ["--param", "period=1:100:5"],
+        "--param period=1:100:5: param 'period': 1 is below the minimum 5"
+      ),
+      (
+        ["--param", "period=10:5:1"],
+        "--param period=10:5:1: the low end 10 is above the high end 5"
+      ),
+      (
+        ["--param", "period=10-50"],
+        "--param period=10-50: param 'period': expected a number, got '10-50'"
+      ),
+      (["--param", "period=10:50"], "--param period=10:50: expected LO:HI:STEP"),
+      (["--param", "period=10:50:0"], "--param period=10:50:0: the step 0 must be positive"),
+      (["--param", "period=12"], "--param period=12: param 'period': 12 is not on the grid"),
+      (["--walk-forward", "90x:30d"], "--walk-forward 90x:30d: '90x' is not a duration"),
+      (["--walk-forward", "30d:10d:5d"], "--walk-forward 30d:10d:5d: the step 5d is shorter"),
+      (
+        ["--walk-forward", "30d:10d", "--param", "period=10,20"],
+        "--walk-forward 30d:10d: the data from"
+      ),
+      (["--shard", "3/3"], "--shard 3/3: the index must be from 0 to 2"),
+      (["--shard", "1of3"], "--shard 1of3: expected I/N"),
+      (["--objective", "profit"], "--objective profit: expected one of sharpe"),
+      (["--random", "0"], "--random 0: expected a positive number"),
+      (["--from", "soon"], "--from 'soon'"),
+      (["--param", "allow_short=maybe"], "param 'allow_short': expected true or false"),
+    ]
+    for (extra, expected) in cases {
+      do {
+        _ = try OptimizeSweep.parse(
+          ["strategies/ma_cross.lua", "--db", f.db, "--out", out] + extra
+        )
+        .prepare()
+        Issue.record("\(extra) succeeded")
+      } catch {
+        #expect("\(error)".contains(expected), "\(extra): \(error)")
+      }
+      #expect(!FileManager.default.fileExists(atPath: out), "\(extra) wrote \(out)")
+    }
+  }
+
+  @Test func failingSetStopsTheSweepNamingItsParams() throws {
+    let f = try Fixture()
+    try """
+    return { symbols = { "BTCUSDT" }, timeframe = "1m",
+      params = { x = { default = 1, min = 1, max = 3, step = 1 } },
+      on_candle = function(ctx, c)
+        if ctx.params.x == 2 and c.t > 1704070000000 then error("x=2 breaks") end
+      end }
+    """.write(toFile: f.path("fragile.lua"), atomically: true, encoding: .utf8)
+    let prepared = try OptimizeSweep.parse(
+      [f.path("fragile.lua"), "--db", f.db, "--workers", "1", "--out", f.path("sweep")]
+    ).prepare()
+    #expect(prepared.plan.count == 3)  // the declared 1:3:1
+    do {
+      _ = try prepared.runner.run(evaluator: prepared.evaluator, cancel: CancellationFlag())
+      Issue.record("a failing set did not stop the sweep")
+    } catch {
+      #expect("\(error)".contains("set 1 (x=2): "), "\(error)")
+      #expect("\(error)".contains("fragile.lua:4: x=2 breaks"), "\(error)")
+    }
+    // The sets that finished are kept (set 2 may have started before the failure was seen).
+    let kept = try rows(f.path("sweep/results.csv")).map { $0["x"]! }
+    #expect(kept.first == "1" && !kept.contains("2"))
+    #expect(!FileManager.default.fileExists(atPath: f.path("sweep/best_params.json")))
+  }
+
+  @Test func queueDrainsTheRefinedSweep() throws {
+    let f = try Fixture()
+    let out = f.path("sweep")
+    try optimize(
+      [
+        "strategies/ma_cross.lua", "--db", f.db, "--out", out, "--param", "period=20,40", "--param",
+        "min_quote_volume=0",
+      ])
+    let queue = try json(out + "/queue.json")["queue"] as! [[String: Any]]
+    #expect(queue.count == 1)
+    let args = queue[0]["args"] as! [String]
+    // A finer grid around the winner, on the declared step of 5.
+    #expect(args.contains { $0.hasPrefix("period=") && $0.hasSuffix(":5") })
+    try optimize(["--queue", out + "/queue.json"])
+    #expect((try json(out + "/queue.json")["queue"] as! [Any]).isEmpty)
+    let refined = try rows(out + "/refine/results.csv")
+    #expect(refined.count > 2)
+    #expect(FileManager.default.fileExists(atPath: out + "/refine/best_params.json"))
+  }
+
+  @Test func sweepIsRecordedInTheLedger() throws {
+    let f = try Fixture()
+    let out = f.path("sweep")
+    try optimize(["strategies/ma_cross.lua", "--db", f.db, "--out", out] + Self.sweep)
+    // Running it again (already complete) replaces the rows instead of adding a sweep.
+    try optimize(["strategies/ma_cross.lua", "--db", f.db, "--out", out] + Self.sweep)
+    let queue = try DatabaseQueue(path: f.db)
+    let (sweeps, results, objective) = try queue.read { db in
+      (
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sweeps")!,
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sweep_results")!,
+        try String.fetchOne(db, sql: "SELECT objective FROM sweeps")!
+      )
+    }
+    #expect(sweeps == 1 && results == 8 && objective == "sharpe")
+  }
+}
