@@ -395,10 +395,17 @@ def main():
         page.wait(f"document.getElementById('params-in-force').textContent.includes({json.dumps(in_force)})",
                   f"{in_force} in force (live, no reload)", timeout=15)
         check(True, f"{in_force} was queued, applied by the runner and shown live")
-        rows = con.execute("SELECT kind, status, payload_json FROM run_commands WHERE run_id = ? ORDER BY id", (run,)).fetchall()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            rows = con.execute("SELECT kind, status, payload_json FROM run_commands WHERE run_id = ? ORDER BY id", (run,)).fetchall()
+            if len(rows) >= 2 and rows[1][1] != "pending":
+                break
+            time.sleep(0.1)
         check(rows[0][:2] == ("set_param", "rejected") and rows[1][:2] == ("set_param", "done")
               and json.loads(rows[1][2]) == {"name": args.param, "value": json.loads(args.good)},
               f"run_commands records the refusal and the applied change: {rows}")
+        page.wait("document.querySelector('#commands li.command[data-kind=set_param][data-status=done]') !== null",
+                  "the applied change shows as done (live)")
 
         # Emergency stop: first tap arms, second (Confirm) sends.
         page.js("window.scrollTo(0, 0)")

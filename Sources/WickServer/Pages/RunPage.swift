@@ -86,7 +86,11 @@ enum RunPage {
       let iso = UTCTime.iso(t)
       return intraday ? String(iso.dropFirst(11).prefix(5)) : String(iso.prefix(10))
     }
-    var equity = SVGChart(width: 640, height: 220, valueFormat: { String(format: "%.0f", $0) })
+    // Cents when the curve moves by less than a few units (a fresh paper run).
+    let values = series.map(\.value)
+    let spread = (values.max() ?? 0) - (values.min() ?? 0)
+    let decimals = spread < 20 ? "%.2f" : "%.0f"
+    var equity = SVGChart(width: 640, height: 220, valueFormat: { String(format: decimals, $0) })
     equity.timeFormat = timeFormat
     var dd = SVGChart(
       width: 640, height: 140, stroke: "#b91c1c", fill: "#fee2e2",

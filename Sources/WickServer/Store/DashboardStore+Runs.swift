@@ -57,7 +57,7 @@ extension DashboardStore {
           db,
           sql: """
             SELECT \(Self.summaryColumns), r.params_json, r.script_path, r.args_json, r.state_json,
-                   r.error, r.metrics_json
+                   r.error, r.metrics_json, r.last_time
             FROM runs r WHERE r.id = :id
             """, arguments: ["today": today, "id": id])
       else { return nil }
@@ -107,8 +107,10 @@ extension DashboardStore {
             source: $0["source"])
         },
         todayLoss: max(0, -todayLoss),
-        lastCandleTime: try Int64.fetchOne(
-          db, sql: "SELECT MAX(candle_time) FROM decisions WHERE run_id = ?", arguments: [id]))
+        // The runner commits runs.last_time with every candle; decisions only when it decides.
+        lastCandleTime: try row["last_time"]
+          ?? Int64.fetchOne(
+            db, sql: "SELECT MAX(candle_time) FROM decisions WHERE run_id = ?", arguments: [id]))
     }
   }
 
