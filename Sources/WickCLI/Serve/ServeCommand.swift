@@ -49,6 +49,11 @@ public struct ServeCommand: ParsableCommand {
           + (token == nil
             ? "off (read-only: set [dashboard] token or WICK_DASHBOARD_TOKEN)"
             : "need the dashboard token"))
+      if !["127.0.0.1", "::1", "localhost"].contains(host) {
+        printError(
+          "warning: \(host) is reachable from other machines and this server speaks plain HTTP: put TLS in front of it"
+        )
+      }
       let done = DispatchSemaphore(value: 0)
       let failure = FailureBox()
       Task {
