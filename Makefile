@@ -4,9 +4,11 @@ SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := out/demo
+COMPARE_CANDLES ?= 1000000
+BENCH_VENV_LOG := out/compare-venv.log
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps browser-deps build release demo test browser-test bench format clean
+.PHONY: deps browser-deps build release demo test browser-test bench compare format clean
 
 deps:
 	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
@@ -52,10 +54,22 @@ browser-test: browser-deps
 	$(SWIFT) build --product wick
 	python3 Tests/Browser/dashboard_browser_test.py --wick "$$($(SWIFT) build --show-bin-path)/wick" --out out
 
+# Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
+# line needs the comparison venv (created on first use); without it that line says why it skipped.
 bench: deps
 	$(SWIFT) build -c release --product wick
 	$(SWIFT) build -c release --product wick-bench
-	$(BIN)/wick-bench
+	@mkdir -p out; if venv=$$(Benchmarks/compare/venv.sh 2>$(BENCH_VENV_LOG)); then \
+	  WICK_COMPARE_PYTHON="$$venv/bin/python" $(BIN)/wick-bench; \
+	else \
+	  WICK_COMPARE_SKIPPED="could not create the Python venv ($$(tail -n 1 $(BENCH_VENV_LOG)))" $(BIN)/wick-bench; \
+	fi
+
+# Wick against backtesting.py on the same 1M generated candles and the same SMA crossover: do the
+# trade lists match, and how many times faster is Wick (whole process, with --json)? Creates its own
+# Python venv under out/compare-venv on first use (pip install backtesting pandas).
+compare: release
+	Benchmarks/compare/compare.sh $(BIN)/wick $(COMPARE_CANDLES)
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks

@@ -66,6 +66,7 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickSim", "WickReport", "WickCLI", "WickRisk",
         "WickStats", "WickTesting",
         "WickOptimize",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
@@ -74,10 +75,17 @@ let package = Package(
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
-    .testTarget(name: "WickDataTests", dependencies: ["WickData", "WickCore", "WickTesting"]),
+    .testTarget(
+      name: "WickDataTests",
+      dependencies: [
+        "WickData", "WickCore", "WickTesting", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
-    .testTarget(name: "WickReportTests", dependencies: ["WickReport", "WickCore"]),
+    .testTarget(
+      name: "WickReportTests", dependencies: ["WickReport", "WickCore"],
+      // The golden JSON is read from its path by the test, not bundled.
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),

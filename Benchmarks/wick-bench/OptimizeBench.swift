@@ -18,14 +18,15 @@ func optimizeBenchmarks(wick: URL, dbPath: String, work: URL) throws {
   /// and the cores the process kept busy (its CPU time over its wall time): on a shared machine
   /// a second worker can only help as far as a second core is free.
   func optimize(workers: Int) throws -> (
-    setsPerSecond: Double, candlesPerSecond: Double, cores: Double
+    setsPerSecond: Double, candlesPerSecond: Double, cores: Double, cpuSeconds: Double
   ) {
     let out = work.appendingPathComponent("optimize-\(workers)").path
     let cpuBefore = childCPUSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     let text = try runWick(wick, ["optimize"] + sweep + ["--workers", "\(workers)", "--out", out])
     let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let cores = (childCPUSeconds() - cpuBefore) / wall
+    let cpu = childCPUSeconds() - cpuBefore
+    let cores = cpu / wall
     guard let ran = text.split(separator: "\n").first(where: { $0.hasPrefix("ran ") }) else {
       throw BenchFailure(message: "wick optimize printed no timing line:\n\(text)")
     }
@@ -33,7 +34,7 @@ func optimizeBenchmarks(wick: URL, dbPath: String, work: URL) throws {
       Double($0)
     }
     // ran N sets in S s: R sets/s, C candle evaluations/s (W workers)
-    return (numbers[2], numbers[3], cores)
+    return (numbers[2], numbers[3], cores, cpu)
   }
 
   let one = try optimize(workers: 1)
@@ -61,6 +62,12 @@ func optimizeBenchmarks(wick: URL, dbPath: String, work: URL) throws {
   line(
     "1,000-set sweep, 1y of 1m, 2 workers (est.)",
     String(format: "%.0f s", 1_000 / two.setsPerSecond), "goal < 60 s")
+  // CPU time does not depend on what else the machine runs: the same estimate for two idle
+  // cores. The process ran 9 sets (the 8 and the winner's own run) and loaded the year once.
+  let cpuPerSet = one.cpuSeconds / 9
+  line(
+    "optimize CPU per set (incl. load, 1 worker)", String(format: "%.3f s", cpuPerSet),
+    String(format: "1,000 sets on 2 idle cores ≈ %.0f s", 1_000 * cpuPerSet / 2))
 }
 
 /// User + system CPU seconds of the children waited for so far.

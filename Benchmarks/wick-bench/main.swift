@@ -2,6 +2,7 @@ import Foundation
 import WickCore
 import WickData
 import WickLua
+import WickReport
 import WickRisk
 import WickSim
 import WickStats
@@ -87,6 +88,19 @@ let readSeconds = try best {
 }
 line("sqlite read (cursor)", rate(candleCount, readSeconds))
 
+// The candle key before (text columns in every row) and after the `series` table, same candles.
+do {
+  let figures = try SchemaBenchmark.run(
+    synth: CandleSynthesizer(
+      seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000),
+    count: candleCount, cachePath: dbPath, scratchDir: work)
+  line("sqlite write, old text key (baseline)", rate(candleCount, figures.oldInsert))
+  line("sqlite scan, old text key (baseline)", rate(candleCount, figures.oldScan))
+  line(
+    "sqlite scan, (series_id, time) key", rate(candleCount, figures.newScan),
+    String(format: "%.2fx the old key", figures.oldScan / figures.newScan))
+}
+
 func engineRun(
   _ strategy: Strategy, params: [(name: String, value: ParamValue)] = [],
   risk: RiskGate = FixedFractionSizer()
@@ -107,9 +121,11 @@ line(
   "\(swiftTrades) trades")
 
 var luaTrades = 0
+var luaResult: BacktestResult?
 let luaSeconds = try best {
   let s = try LuaStrategy(path: "strategies/ma_cross.lua")
-  luaTrades = try engineRun(s, params: s.params).trades.count
+  luaResult = try engineRun(s, params: s.params)
+  luaTrades = luaResult!.trades.count
 }
 line(
   "end to end, ma_cross.lua (sqlite→lua→fills)", rate(candleCount, luaSeconds),
@@ -117,6 +133,16 @@ line(
 line(
   "lua overhead (swift time / lua time)", String(format: "%.2f", swiftSeconds / luaSeconds),
   "1.00 = free")
+
+// The --json writer on that result: its trade list and equity curve.
+if let result = luaResult {
+  let metrics = Metrics.compute(result)
+  var bytes = 0
+  let jsonSeconds = best(5) { bytes = ResultJSON.encodeUTF8(result, metrics: metrics).count }
+  line(
+    "json writer (trades + equity)", String(format: "%.0f MB/s", Double(bytes) / jsonSeconds / 1e6),
+    "\(bytes / 1000) kB, target ≥ 200 MB/s")
+}
 
 // The full risk engine (account rules, governor, caps, instruments) against sizing only. With the
 // example config ma_cross trips the daily loss limit and then the kill switch, after which it
@@ -164,6 +190,35 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
   line(
     "wick backtest command, peak RSS", String(format: "%.1f MB", Double(usage.ru_maxrss) / 1024),
     "target < 150 MB")
+  // The SMA crossover of `make compare`, whole process, against backtesting.py on the same candles.
+  let json = work.appendingPathComponent("sma.json").path
+  let withJSON = try PeerBenchmark.wick(wick, db: dbPath, json: json)
+  let withoutJSON = try PeerBenchmark.wick(wick, db: dbPath, json: nil)
+  var peer: (seconds: Double, verdict: String)? = nil
+  var skipped = "no venv: " + (environment["WICK_COMPARE_SKIPPED"] ?? "run through `make bench`")
+  if let python = environment["WICK_COMPARE_PYTHON"],
+    FileManager.default.isExecutableFile(atPath: python)
+  {
+    do {
+      peer = try PeerBenchmark.peer(
+        python: python, cursor: try store.cursor(series: series), wickJSON: json, work: work)
+    } catch { skipped = "backtesting.py failed: \(error)" }
+  }
+  func versusPeer(_ seconds: Double) -> String {
+    String(format: "%.2f s", seconds)
+      + (peer.map { String(format: ", %.1fx backtesting.py", $0.seconds / seconds) } ?? "")
+  }
+  line(
+    "sma_cross, wick backtest --json (process)", rate(candleCount, withJSON), versusPeer(withJSON))
+  line(
+    "sma_cross, wick backtest (process)", rate(candleCount, withoutJSON), versusPeer(withoutJSON))
+  if let peer {
+    line(
+      "sma_cross, backtesting.py (baseline)", rate(candleCount, peer.seconds),
+      String(format: "%.2f s Backtest.run; ", peer.seconds) + peer.verdict)
+  } else {
+    line("sma_cross, backtesting.py (baseline)", "skipped", skipped)
+  }
 } else {
   line("wick backtest command", "skipped", "build the wick product first")
 }

@@ -86,6 +86,7 @@ static inline wick_runtime *wick_runtime_create(size_t limit, size_t ceiling) {
   rt->limit = limit;
   rt->ceiling = ceiling;
   rt->pattern_steps = WICK_PATTERN_STEPS;
+  rt->trip_generation = ~0ULL;  // matches no generation until the watchdog sets it
   rt->symbol = -1;
   return rt;
 }
@@ -376,23 +377,36 @@ static inline void wick_push_indicator_update(lua_State *L, void *indicator, int
 /// plain stores (no syscall, no lock): the generation goes odd, the watchdog may notice it stays
 /// odd past the budget, and goes even again when control is back in the host. The sticky hook,
 /// if a limit armed it, is removed here: the limit stayed tripped until this very point.
-static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-  wick_runtime *rt = wick_runtime_of(L);
-  pthread_t self = pthread_self();
-  if (!rt->prepared || !pthread_equal(rt->prepared_thread, self)) wick_prepare_thread(rt, self);
+static inline void wick_clear_trip(wick_runtime *rt) {
   rt->trip = WICK_TRIP_NONE;
   rt->memory_tripped = 0;
   rt->gc_retry = 0;
   rt->stuck_in = NULL;
   rt->where[0] = '\0';
+}
+
+static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, int nresults, int msgh) {
+  pthread_t self = pthread_self();
+  if (__builtin_expect(!rt->prepared || !pthread_equal(rt->prepared_thread, self), 0))
+    wick_prepare_thread(rt, self);
+  if (__builtin_expect(rt->trip != WICK_TRIP_NONE || rt->memory_tripped || rt->gc_retry, 0))
+    wick_clear_trip(rt);
   rt->thread = self;
   rt->enforce = 1;
-  __atomic_store_n(&rt->generation, rt->generation + 1, __ATOMIC_RELEASE);
+  unsigned long long running = rt->generation + 1;
+  __atomic_store_n(&rt->generation, running, __ATOMIC_RELEASE);
   int status = lua_pcall(L, nargs, nresults, msgh);
-  __atomic_store_n(&rt->generation, rt->generation + 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&rt->generation, running + 1, __ATOMIC_RELEASE);
   rt->enforce = 0;
-  if (lua_gethook(L) != NULL) lua_sethook(L, NULL, 0, 0);
+  // The hook is armed only after a trip or by the watchdog's signal for this very call.
+  if (__builtin_expect(rt->trip != WICK_TRIP_NONE ||
+                       __atomic_load_n(&rt->trip_generation, __ATOMIC_RELAXED) == running, 0))
+    lua_sethook(L, NULL, 0, 0);
   return status;
+}
+
+static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+  return wick_pcall_runtime(wick_runtime_of(L), L, nargs, nresults, msgh);
 }
 
 /// A protected call made from inside a host function (e.g. `require` running a plugin): the
@@ -462,7 +476,40 @@ static inline void wick_set_env(lua_State *L, int env) {
 
 // MARK: Library functions the sandbox replaces (see WickLua/Sandbox.swift for the policy).
 
+/// Sets field `name` of the table on the stack top to `fn`, a closure over the runtime `rt`
+/// (upvalue 1) and, when `library` is given, that library's original `name` (upvalue 2), which
+/// the replacement wraps.
+static inline void wick_set_sandbox_function(lua_State *L, struct wick_runtime *rt, const char *name,
+                                             lua_CFunction fn, const char *library) {
+  lua_pushlightuserdata(L, rt);
+  if (library != NULL) {
+    lua_getglobal(L, library);
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+  }
+  lua_pushcclosure(L, fn, library != NULL ? 2 : 1);
+  lua_setfield(L, -2, name);
+}
+
 #include "wick_pattern.h"
+
+/// Lua's checktab: a table, or a value whose metatable provides the metamethods the function
+/// needs (__index to read, __newindex to write, __len for the length).
+static void wick_check_table(lua_State *L, int arg, int read, int write, int length) {
+  if (lua_type(L, arg) == LUA_TTABLE) return;
+  int n = 1;
+  if (lua_getmetatable(L, arg) &&
+      (!read || (lua_pushliteral(L, "__index"), ++n, lua_rawget(L, -n) != LUA_TNIL)) &&
+      (!write || (lua_pushliteral(L, "__newindex"), ++n, lua_rawget(L, -n) != LUA_TNIL)) &&
+      (!length || (lua_pushliteral(L, "__len"), ++n, lua_rawget(L, -n) != LUA_TNIL))) {
+    lua_pop(L, n);
+  } else {
+    luaL_checktype(L, arg, LUA_TTABLE);
+  }
+}
+
+#include "wick_sort.h"
+
 
 /// setmetatable without finalizers: Lua 5.4 marks an object for finalization only if its
 /// metatable has a `__gc` field when it is set, and runs finalizers with hooks off, where no
@@ -499,28 +546,6 @@ static int wick_sandbox_string_rep(lua_State *L) {
   return lua_tocfunction(L, lua_upvalueindex(2))(L);
 }
 
-/// table.sort's default order, as a comparator that also looks at the limits: sorting a large
-/// array happens in C (seconds for a few million numbers) where no hook fires.
-static int wick_sandbox_sort_less(lua_State *L) {
-  wick_runtime *rt = (wick_runtime *)lua_touserdata(L, lua_upvalueindex(1));
-  if (wick_limit_tripped(rt, L, "table.sort")) return luaL_error(L, "time limit exceeded: stuck in table.sort");
-  lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
-  return 1;
-}
-
-/// table.sort: small plain arrays go straight to Lua's sort; larger ones (or tables with a
-/// metatable) get the comparator above, which orders exactly as Lua's default does. A Lua
-/// comparator runs Lua code, where the limits already apply.
-static int wick_sandbox_table_sort(lua_State *L) {
-  lua_CFunction sort = lua_tocfunction(L, lua_upvalueindex(2));
-  if (!lua_isnoneornil(L, 2)) return sort(L);
-  if (lua_type(L, 1) == LUA_TTABLE && lua_rawlen(L, 1) < 4096 && !lua_getmetatable(L, 1)) return sort(L);
-  lua_settop(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_pushcclosure(L, wick_sandbox_sort_less, 1);
-  return sort(L);
-}
-
 /// The message handler xpcall really installs: once a limit has tripped, the script's handler is
 /// skipped and the error passes through. (An error raised from a hook leaves hooks off until the
 /// catching pcall returns, so a script's handler would otherwise run, and could loop, unlimited.)
@@ -545,19 +570,6 @@ static int wick_sandbox_xpcall(lua_State *L) {
   return lua_tocfunction(L, lua_upvalueindex(2))(L);
 }
 
-/// Lua's checktab: a table, or a value whose metatable provides the needed metamethods.
-static void wick_check_table(lua_State *L, int arg, int read, int write) {
-  if (lua_type(L, arg) == LUA_TTABLE) return;
-  int n = 1;
-  if (lua_getmetatable(L, arg) &&
-      (!read || (lua_pushliteral(L, "__index"), ++n, lua_rawget(L, -2) != LUA_TNIL)) &&
-      (!write || (lua_pushliteral(L, "__newindex"), ++n, lua_rawget(L, -n) != LUA_TNIL))) {
-    lua_pop(L, n);
-  } else {
-    luaL_checktype(L, arg, LUA_TTABLE);
-  }
-}
-
 /// table.move as Lua 5.4 defines it, but checking the limits as it goes: moving nils between
 /// plain tables allocates nothing, so table.move({}, 1, 1e15, 1) would loop in C for days.
 static int wick_sandbox_table_move(lua_State *L) {
@@ -566,8 +578,8 @@ static int wick_sandbox_table_move(lua_State *L) {
   lua_Integer e = luaL_checkinteger(L, 3);
   lua_Integer t = luaL_checkinteger(L, 4);
   int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
-  wick_check_table(L, 1, 1, 0);
-  wick_check_table(L, tt, 0, 1);
+  wick_check_table(L, 1, 1, 0, 0);
+  wick_check_table(L, tt, 0, 1, 0);
   if (e >= f) {
     luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
     lua_Integer n = e - f + 1;
@@ -586,33 +598,16 @@ static int wick_sandbox_table_move(lua_State *L) {
 }
 
 /// Pushes the sandbox's replacements as a table: the bounded pattern functions and
-/// { rep, sort, move, setmetatable, xpcall }. `rep` and `sort` wrap the string and table libraries'
+/// { rep, sort, move, setmetatable, xpcall }. `rep` and `xpcall` wrap the string and base libraries'
 /// originals, which must be open.
 static inline void wick_push_sandbox_library(lua_State *L, wick_runtime *rt) {
   wick_push_bounded_patterns(L, rt);
-  lua_pushlightuserdata(L, rt);
-  lua_getglobal(L, LUA_STRLIBNAME);
-  lua_getfield(L, -1, "rep");
-  lua_remove(L, -2);
-  lua_pushcclosure(L, wick_sandbox_string_rep, 2);
-  lua_setfield(L, -2, "rep");
-  lua_pushlightuserdata(L, rt);
-  lua_getglobal(L, LUA_TABLIBNAME);
-  lua_getfield(L, -1, "sort");
-  lua_remove(L, -2);
-  lua_pushcclosure(L, wick_sandbox_table_sort, 2);
-  lua_setfield(L, -2, "sort");
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_sandbox_table_move, 1);
-  lua_setfield(L, -2, "move");
+  wick_set_sandbox_function(L, rt, "rep", wick_sandbox_string_rep, LUA_STRLIBNAME);
+  wick_set_sandbox_function(L, rt, "sort", wick_sandbox_table_sort, NULL);
+  wick_set_sandbox_function(L, rt, "move", wick_sandbox_table_move, NULL);
+  wick_set_sandbox_function(L, rt, "xpcall", wick_sandbox_xpcall, LUA_GNAME);
   lua_pushcfunction(L, wick_sandbox_setmetatable);
   lua_setfield(L, -2, "setmetatable");
-  lua_pushlightuserdata(L, rt);
-  lua_getglobal(L, LUA_GNAME);
-  lua_getfield(L, -1, "xpcall");
-  lua_remove(L, -2);
-  lua_pushcclosure(L, wick_sandbox_xpcall, 2);
-  lua_setfield(L, -2, "xpcall");
 }
 
 #endif

@@ -25,8 +25,8 @@
 extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
 
 /* Included by shim.h after the runtime: wick_pattern_time_tripped (has the callback's time limit
-   tripped?), wick_pattern_stuck (trip the sticky "stuck" limit) and wick_pattern_step_limit come
-   from there. */
+   tripped?), wick_pattern_stuck (trip the sticky "stuck" limit), wick_pattern_step_limit and
+   wick_set_sandbox_function come from there. */
 
 typedef struct wick_match {
   const char *subject, *subject_end;  /* the whole subject */
@@ -539,18 +539,10 @@ static int wick_string_gsub(lua_State *L) {
 /* Pushes a table { find, match, gmatch, gsub } bound to `rt` (NULL: step budget only). */
 static inline void wick_push_bounded_patterns(lua_State *L, struct wick_runtime *rt) {
   lua_createtable(L, 0, 4);
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_string_find, 1);
-  lua_setfield(L, -2, "find");
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_string_match, 1);
-  lua_setfield(L, -2, "match");
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_string_gmatch, 1);
-  lua_setfield(L, -2, "gmatch");
-  lua_pushlightuserdata(L, rt);
-  lua_pushcclosure(L, wick_string_gsub, 1);
-  lua_setfield(L, -2, "gsub");
+  wick_set_sandbox_function(L, rt, "find", wick_string_find, NULL);
+  wick_set_sandbox_function(L, rt, "match", wick_string_match, NULL);
+  wick_set_sandbox_function(L, rt, "gmatch", wick_string_gmatch, NULL);
+  wick_set_sandbox_function(L, rt, "gsub", wick_string_gsub, NULL);
 }
 
 #endif

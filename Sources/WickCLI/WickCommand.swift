@@ -5,7 +5,20 @@ import ArgumentParser
 public struct WickCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "wick",
-    abstract: "Crypto trading host: Lua strategies, honest backtests, paper and live execution.",
+    abstract: "Backtest sandboxed Lua trading strategies on cached crypto candles.",
+    // What exists today, one line per command; a new command adds its line here.
+    discussion: """
+      wick data       fill the candle cache: synthesise, import, export,
+                      fetch from Bybit or Binance, repair gaps, resample, list
+      wick backtest   run a strategy over cached candles: honest fills, costs,
+                      risk limits; --json, self-contained --html, --watch
+      wick optimize   sweep a strategy's params (grid, random, walk-forward)
+                      and pick the best set; shards and merge for big sweeps
+      wick pairs      find cointegrated pairs for pairs strategies
+      wick config     check a wick.toml risk and cost config
+
+      Paper and live trading are not available yet.
+      """,
     subcommands: [
       DataCommand.self,
       BacktestCommand.self,

@@ -192,7 +192,7 @@ extension LuaStrategy {
     lua_pushnumber(L, candle.low)
     lua_pushnumber(L, candle.close)
     lua_pushnumber(L, candle.volume)
-    let status = wick_pcall(L, 6, 0, Slot.handler)
+    let status = wick_pcall_runtime(state.runtime, L, 6, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK {
       throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)

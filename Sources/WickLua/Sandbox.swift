@@ -41,9 +41,12 @@ import WickCore
 ///   stops as soon as the time limit trips. Plain searches use a linear-time memmem.
 /// - *`string.rep`*: an empty result (`string.rep("", 1e15)`) returns at once instead of looping;
 ///   any other result is bounded by the memory cap before Lua's loop starts.
-/// - *`table.sort`*: sorting millions of values happens in C; large arrays get a comparator that
-///   orders exactly as Lua's default one and stops when the time limit trips. Lua comparators
-///   and `__lt` run Lua code, where the hook fires.
+/// - *`table.sort`*: the sandbox's own (`CLua/wick_sort.h`), for two reasons. Sorting millions
+///   of values happens in C, so it checks the time limit as it goes (comparators and `__lt` run
+///   Lua code, where the hook fires anyway). And Lua 5.4 seeds some pivots from `clock()` and
+///   `time()`, so elements the comparator calls equal could come out in a different order on
+///   each run; this is Lua's algorithm with a fixed seed instead (same comparisons, same errors;
+///   a differential test checks it against the stock function).
 /// - *`table.move`*: moving nils allocates nothing, so `table.move({}, 1, 1e15, 1)` would loop
 ///   for days; the sandbox's move checks the limits as it goes.
 /// - *Finalizers*: Lua 5.4 runs `__gc` with hooks off, and marks an object for finalization

@@ -12,6 +12,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
   public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
+  /// A number, or null for nil.
   public static func number(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
 
   /// Pretty-printed, with a final newline (files).

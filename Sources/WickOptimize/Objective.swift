@@ -10,6 +10,7 @@ public enum Objective: String, Sendable, CaseIterable, Codable {
   case expectancy
   case profitFactor = "profit_factor"
 
+  /// `--objective TEXT`; an unknown name lists the valid ones.
   public init(parsing text: String) throws {
     guard let o = Objective(rawValue: text) else {
       throw WickError.invalidArgument(

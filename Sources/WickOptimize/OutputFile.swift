@@ -3,6 +3,7 @@ import WickCore
 
 /// Writes through a temporary file and a rename: an output is never left half-written.
 public enum OutputFile {
+  /// Writes `text` to `path` (creating its folder), or leaves the old file as it was.
   public static func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try? FileManager.default.createDirectory(
@@ -24,6 +25,7 @@ public enum OutputFile {
     }
   }
 
+  /// The file as UTF-8 text, nil when it does not exist or cannot be read.
   public static func read(_ path: String) -> String? {
     FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
   }

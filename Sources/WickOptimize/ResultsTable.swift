@@ -25,6 +25,7 @@ public struct ResultsTable: Sendable {
   /// Metric keys after `trades`, in the backtest JSON's order.
   public static let metricKeys: [String] = Metrics.keys.filter { $0 != "trades" }
 
+  /// The table of a sweep over `axisNames` (with the window columns when walking forward).
   public init(axisNames: [String], walkForward: Bool) {
     self.axisNames = axisNames
     self.walkForward = walkForward
@@ -33,6 +34,7 @@ public struct ResultsTable: Sendable {
       + Self.metricKeys
   }
 
+  /// The index of a column by its name.
   public func column(_ name: String) -> Int? { header.firstIndex(of: name) }
 
   /// The row of set `set` with axis `values`, on `window` when walking forward.
@@ -58,6 +60,7 @@ public struct ResultsTable: Sendable {
     }
   }
 
+  /// The row's trade count.
   public func trades(_ row: SweepRow) -> Int { Int(row.cells[column("trades")!]) ?? 0 }
 
   /// A metric of a row as a number (nil when empty).
@@ -67,6 +70,7 @@ public struct ResultsTable: Sendable {
 
   // MARK: CSV
 
+  /// The header and the rows as CSV text (RFC 4180 quoting where a cell needs it).
   public func csv(_ rows: [SweepRow]) -> String {
     var text = Self.line(header)
     for r in rows { text += Self.line(r.cells) }

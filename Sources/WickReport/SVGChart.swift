@@ -26,7 +26,25 @@ public struct SVGChart: Sendable {
     self.valueFormat = valueFormat
   }
 
+  /// A price or equity marker: an entry (triangle pointing along the side) or an exit (square).
+  struct Marker {
+    enum Kind { case longEntry, shortEntry, winningExit, losingExit }
+    var time: Int64
+    var value: Double
+    var kind: Kind
+  }
+
+  /// A line chart of `points`.
   public func render(_ points: [(time: Int64, value: Double)], title: String) -> String {
+    render(points, title: title, band: [], markers: [])
+  }
+
+  /// A line chart of `points`; with `band`, a shaded low–high envelope behind the line (the
+  /// y-range then covers the band); `markers` are drawn on top, one path per kind.
+  func render(
+    _ points: [(time: Int64, value: Double)], title: String,
+    band: [(time: Int64, low: Double, high: Double)], markers: [Marker]
+  ) -> String {
     guard let first = points.first, let last = points.last else {
       return "<p class=\"muted\">\(HTMLEscape.text(title)): no data</p>"
     }
@@ -34,6 +52,10 @@ public struct SVGChart: Sendable {
     let t1 = max(Double(last.time), t0 + 1)
     var lo = points.map(\.value).min()!
     var hi = points.map(\.value).max()!
+    for b in band {
+      lo = min(lo, b.low)
+      hi = max(hi, b.high)
+    }
     if hi - lo < 1e-12 {
       lo -= 1
       hi += 1
@@ -62,6 +84,16 @@ public struct SVGChart: Sendable {
       svg +=
         "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(label)</text>\n"
     }
+    if !band.isEmpty {
+      // The envelope: along the highs, back along the lows.
+      var area = ""
+      area.reserveCapacity(band.count * 24)
+      for (i, b) in band.enumerated() {
+        area += (i == 0 ? "M" : "L") + fmt(x(b.time)) + "," + fmt(y(b.high))
+      }
+      for b in band.reversed() { area += "L" + fmt(x(b.time)) + "," + fmt(y(b.low)) }
+      svg += "<path d=\"\(area)Z\" fill=\"#dbeafe\" stroke=\"none\"/>\n"
+    }
     var path = ""
     path.reserveCapacity(points.count * 16)
     for (i, p) in points.enumerated() {
@@ -73,8 +105,38 @@ public struct SVGChart: Sendable {
         + "L\(fmt(x(last.time))),\(fmt(y(max(lo, min(hi, 0)))))L\(fmt(x(first.time))),\(fmt(y(max(lo, min(hi, 0)))))Z"
       svg += "<path d=\"\(area)\" fill=\"\(fill)\" stroke=\"none\"/>\n"
     }
-    svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\"/>\n</svg>"
-    return svg
+    svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\"/>\n"
+    svg += markerPaths(markers, x: x, y: y)
+    return svg + "</svg>"
+  }
+
+  /// One path per marker kind (a few dozen bytes per marker): entries as triangles pointing up
+  /// (long) or down (short), exits as squares, green for a winning trade and red for a losing one.
+  private func markerPaths(_ markers: [Marker], x: (Int64) -> Double, y: (Double) -> Double)
+    -> String
+  {
+    let styles: [(Marker.Kind, String, String)] = [
+      (.longEntry, "#047857", "long entries"), (.shortEntry, "#b91c1c", "short entries"),
+      (.winningExit, "#047857", "winning exits"), (.losingExit, "#b91c1c", "losing exits"),
+    ]
+    var out = ""
+    for (kind, color, label) in styles {
+      var d = ""
+      for m in markers where m.kind == kind {
+        let (px, py) = (fmt(x(m.time)), fmt(y(m.value)))
+        switch kind {
+        case .longEntry: d += "M\(px),\(py)l-4,7h8z"
+        case .shortEntry: d += "M\(px),\(py)l-4,-7h8z"
+        case .winningExit, .losingExit: d += "M\(px),\(py)m-2.5,-2.5h5v5h-5z"
+        }
+      }
+      guard !d.isEmpty else { continue }
+      let paint =
+        kind == .longEntry || kind == .shortEntry
+        ? "fill=\"\(color)\"" : "fill=\"#fff\" stroke=\"\(color)\" stroke-width=\"1.2\""
+      out += "<path class=\"marks\" d=\"\(d)\" \(paint)><title>\(label)</title></path>\n"
+    }
+    return out
   }
 
   private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }

@@ -118,15 +118,13 @@ public final class BacktestEngine {
     for (symbol, reason) in risk.advance(to: time, portfolio: self) where positions[symbol] != nil {
       pendingExits[symbol] = .some("risk: \(reason)")
     }
-    for sc in slice { executeAtOpen(symbol: sc.symbol, candle: sc.candle) }
+    // Only slice[0..<sliceCount] is this time's: entries past it are an earlier slice's candles.
+    for k in 0..<sliceCount { executeAtOpen(symbol: slice[k].symbol, candle: slice[k].candle) }
     if !pendingPairs.isEmpty { executePairsAtOpen() }
-    for sc in slice { checkLevels(symbol: sc.symbol, candle: sc.candle) }
-    var exposed = false
-    for sc in slice {
-      closeCandle(symbol: sc.symbol, candle: sc.candle)
-    }
-    exposed = openPositionCount > 0
-    candleCount += slice.count
+    for k in 0..<sliceCount { checkLevels(symbol: slice[k].symbol, candle: slice[k].candle) }
+    for k in 0..<sliceCount { closeCandle(symbol: slice[k].symbol, candle: slice[k].candle) }
+    let exposed = openPositionCount > 0
+    candleCount += sliceCount
     tracker.record(
       time: time, closeTime: time + config.timeframe.milliseconds, equity: markedEquity(),
       exposed: exposed)

@@ -10,8 +10,13 @@ struct EquityTracker {
   private(set) var times = 0
   private(set) var exposedTimes = 0
   private var stride = 1
+  /// The candle index at which the chart takes its next point (a multiple of `stride`).
+  private var nextSample = 0
   private let chartLimit: Int
+  /// The UTC day [currentDay, currentDayEnd) of the last daily point: a new day is a comparison,
+  /// not a division per candle.
   private var currentDay = Int64.min
+  private var currentDayEnd = Int64.min
   private var lastPoint: EquityPoint?
 
   init(initialEquity: Double, chartLimit: Int) {
@@ -34,18 +39,23 @@ struct EquityTracker {
     }
     let point = EquityPoint(time: closeTime, equity: equity)
     // Daily close: the last equity of each UTC day (the point is replaced until the day ends).
-    let day = UTCTime.dayStart(closeTime - 1)
-    if day != currentDay {
-      currentDay = day
+    let instant = closeTime - 1
+    if instant >= currentDayEnd || instant < currentDay {
+      currentDay = UTCTime.dayStart(instant)
+      currentDayEnd = currentDay + 86_400_000
       daily.append(point)
     } else {
       daily[daily.count - 1] = point
     }
-    if (times - 1) % stride == 0 {
+    // Every `stride`-th candle (index ≡ 0 mod stride) goes on the chart.
+    let index = times - 1
+    if index == nextSample {
       chart.append(point)
+      nextSample += stride
       if chart.count > chartLimit * 2 {
         chart = chart.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         stride *= 2
+        nextSample = (index / stride + 1) * stride
       }
     }
     lastPoint = point

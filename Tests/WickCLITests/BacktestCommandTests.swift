@@ -53,6 +53,19 @@ import WickReport
       .run()
     let html = try String(contentsOfFile: f.path("r.html"), encoding: .utf8)
     #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg"))
+    // The price chart of the backtested candles, with the run's trades marked on it.
+    #expect(html.contains("aria-label=\"Price BTCUSDT\""))
+    #expect(
+      html.contains("<title>long entries</title>") || html.contains("<title>short entries</title>"))
+  }
+
+  @Test func topLevelHelpSaysWhatExists() {
+    let help = WickCommand.helpMessage()
+    for command in ["wick data", "wick backtest", "wick optimize", "wick pairs", "wick config"] {
+      #expect(help.contains(command), "\(command)")
+    }
+    #expect(!help.contains("paper and live execution"))
+    #expect(help.contains("Paper and live trading are not available yet."))
   }
 
   @Test func paramsFileAndCommandLineOverrides() throws {

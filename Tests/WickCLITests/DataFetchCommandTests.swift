@@ -69,4 +69,38 @@ import WickTesting
       #expect(request.end.map { $0 < tf.floor(request.serverTime) } == true, "\(request.target)")
     }
   }
+
+  /// `--timeframe 1w` stores the exchange's weeks, which open on Mondays at 00:00 UTC.
+  @Test(arguments: ["bybit", "binance"])
+  func weeklyCandlesAreTheExchangesMondayWeeks(exchange: String) throws {
+    let firstMonday = try #require(UTCTime.parse("2023-01-02T00:00:00Z"))
+    let week: Int64 = 7 * 86_400_000
+    let candles = (0..<60).map { i in
+      let open = 20_000 + Double(i) * 10
+      return Candle(
+        time: firstMonday + Int64(i) * week, open: open, high: open + 500, low: open - 500,
+        close: open + 5, volume: 1_000 + Double(i))
+    }
+    // The exchange's clock is in the middle of the 60th week: 59 have closed.
+    let mock = try MockExchange(
+      candles: candles, timeframe: .week, serverTime: candles[59].time + 3 * 86_400_000)
+    defer { mock.stop() }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-fetch-weeks-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let db = dir.appendingPathComponent("wick.sqlite").path
+    try DataFetch.parse([
+      "--exchange", exchange, "--base-url", mock.baseURL, "--symbol", "BTCUSDT",
+      "--timeframe", "1w", "--from", "2023-01-01", "--db", db,
+    ]).run()
+    let cursor = try CandleStore(path: db).cursor(
+      series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: .week))
+    var stored: [Candle] = []
+    while let c = try cursor.next() { stored.append(c) }
+    #expect(stored == Array(candles.prefix(59)))
+    #expect(stored.allSatisfy { ($0.time / 86_400_000 + 3) % 7 == 0 })  // Mondays (the epoch was a Thursday)
+    let interval = exchange == "bybit" ? "interval=W&" : "interval=1w&"
+    #expect(mock.klineRequests.allSatisfy { $0.target.contains(interval) })
+  }
 }

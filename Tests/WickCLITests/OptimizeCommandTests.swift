@@ -133,6 +133,25 @@ import WickOptimize
     #expect(!FileManager.default.fileExists(atPath: f.path("m2/results.csv")))
   }
 
+  @Test func walkForwardShardsMergeToTheSameWindowsAndStitchedResult() throws {
+    let f = try Fixture()
+    let args = [
+      "strategies/ma_cross.lua", "--db", f.db, "--walk-forward", "5d:2d", "--param", "period=10,30",
+      "--param", "stop_pct=0.002,0.005", "--param", "min_quote_volume=0",
+    ]
+    try optimize(args + ["--out", f.path("whole")])
+    // 16 rows in 3 shards: each window's sets are split across shards.
+    for i in 0..<3 { try optimize(args + ["--shard", "\(i)/3", "--out", f.path("s\(i)")]) }
+    var merge = try OptimizeCommand.parseAsRoot(
+      ["merge", f.path("s0"), f.path("s1"), f.path("s2"), "--out", f.path("merged")])
+    try merge.run()
+    #expect(try read(f.path("merged/results.csv")) == read(f.path("whole/results.csv")))
+    #expect(try read(f.path("merged/best_params.json")) == read(f.path("whole/best_params.json")))
+    let a = try json(f.path("whole/summary.json"))["walk_forward"] as! [String: Any]
+    let b = try json(f.path("merged/summary.json"))["walk_forward"] as! [String: Any]
+    #expect(NSDictionary(dictionary: a).isEqual(to: b))
+  }
+
   @Test func interruptedSweepResumesWhereItStopped() throws {
     let f = try Fixture()
     let args = ["strategies/ma_cross.lua", "--db", f.db, "--workers", "1"] + Self.sweep
@@ -161,6 +180,26 @@ import WickOptimize
     }
     #expect(finished.resumed == done && finished.ran == 8 - done)
     #expect(try read(f.path("resumed/results.csv")) == read(f.path("whole/results.csv")))
+    // A process killed outright leaves only its journal of finished rows, in completion order:
+    // that is enough to continue.
+    let killed = f.path("killed")
+    try FileManager.default.createDirectory(atPath: killed, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: f.path("whole/sweep.json"), toPath: killed + "/sweep.json")
+    let lines = try read(f.path("whole/results.csv")).split(separator: "\n")
+    try ([lines[0], lines[6], lines[2], lines[4]].joined(separator: "\n") + "\n").write(
+      toFile: killed + "/results.partial.csv", atomically: true, encoding: .utf8)
+    let third = try OptimizeSweep.parse(args + ["--out", killed]).prepare()
+    guard
+      case .finished(let fromJournal) = try third.runner.run(
+        evaluator: third.evaluator, cancel: CancellationFlag())
+    else {
+      Issue.record("expected a finished sweep")
+      return
+    }
+    #expect(fromJournal.resumed == 3 && fromJournal.ran == 5)
+    #expect(try read(killed + "/results.csv") == read(f.path("whole/results.csv")))
+    #expect(!FileManager.default.fileExists(atPath: killed + "/results.partial.csv"))
     // A different sweep into the same directory is refused before anything runs.
     #expect(throws: WickError.self) {
       _ = try OptimizeSweep.parse(
@@ -199,6 +238,26 @@ import WickOptimize
     #expect((wf["in_sample"] as? [String: Any])?["sharpe"] != nil)
     #expect((summary["deflated_sharpe"] as? [String: Any])?["trials"] as? Int == 4)
     #expect(try rows(f.path("wf/results.csv")).count == 16)
+    // A window's out-of-sample figures are a plain backtest of its params on its test period.
+    let selected =
+      try JSONSerialization.jsonObject(with: Data(read(f.path("wf/selected.json")).utf8))
+      as! [[String: Any]]
+    let chosen = selected.first { $0["window"] as? Int == 1 }!
+    try (chosen["paramsJSON"] as! String).write(
+      toFile: f.path("w1.json"), atomically: true, encoding: .utf8)
+    try BacktestCommand.parse([
+      "strategies/ma_cross.lua", "--db", f.db, "--params", f.path("w1.json"), "--from",
+      windows[1]["test_from"] as! String, "--to", windows[1]["test_to"] as! String, "--json",
+      f.path("w1b.json"), "--quiet",
+    ]).run()
+    let backtest = try json(f.path("w1b.json"))["metrics"] as! [String: Any]
+    let outOfSample = windows[1]["out_of_sample"] as! [String: Any]
+    for key in ["trades", "net_return", "sharpe", "max_drawdown", "expectancy", "exposure"] {
+      #expect(
+        (outOfSample[key] as! NSNumber).doubleValue == (backtest[key] as! NSNumber).doubleValue,
+        "\(key)")
+    }
+
     // The same sweep on data changed from the first window's training end onwards.
     let trainEnd = UTCTime.parse(windows[0]["train_to"] as! String)!
     try FileManager.default.copyItem(atPath: f.db, toPath: f.path("p.sqlite"))

@@ -278,3 +278,94 @@ import WickReport
     }
   }
 }
+
+@Suite struct SharedCandleSourceTests {
+  /// Same order as the cursor-based merge, over symbols with gaps and a sub-range each.
+  @Test func mergesLikeMergedCandleSource() throws {
+    var state: UInt64 = 9
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    let series: [[Candle]] = (0..<3).map { _ in
+      (0..<500).compactMap { i -> Candle? in
+        next() % 4 == 0
+          ? nil : Candle(time: Int64(i) * 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1)
+      }
+    }
+    let ranges = series.map { 10..<($0.count - 10) }
+    let symbols = ["A", "B", "C"]
+    let shared = SharedCandleSource(symbols: symbols, series: series, ranges: ranges)
+    let merged = MergedCandleSource(
+      symbols: symbols, cursors: zip(series, ranges).map { ArrayCandleCursor(Array($0[$1])) })
+    var count = 0
+    while let a = shared.next() {
+      #expect(a == (try merged.next()))
+      count += 1
+    }
+    #expect(try merged.next() == nil)
+    #expect(count == ranges.map(\.count).reduce(0, +))
+  }
+}
+
+@Suite struct WalkForwardSummaryTests {
+  /// A result whose equity moves by `daily` each day for `days` days from `start`.
+  func result(start: Int64, days: Int, daily: [Double]) -> BacktestResult {
+    let day: Int64 = 86_400_000
+    var equity = 1_000.0
+    var points = [EquityPoint(time: start, equity: equity)]
+    for d in 0..<days {
+      equity *= 1 + daily[d % daily.count]
+      points.append(EquityPoint(time: start + Int64(d + 1) * day, equity: equity))
+    }
+    let trade = Trade(
+      symbol: "X", side: .long, entryTime: start, entryPrice: 1, exitTime: start + day,
+      exitPrice: 1, qty: 1, fees: 0, spreadCost: 0, slippageCost: 0, pnl: equity - 1_000, r: nil,
+      exitReason: .take)
+    return BacktestResult(
+      strategy: "s", params: [("n", .number(1))], symbols: ["X"], timeframe: .oneMinute,
+      candles: days * 1440, firstTime: start, lastTime: start + Int64(days) * day - 60_000,
+      initialEquity: 1_000, finalEquity: equity, trades: [trade], equity: [], dailyEquity: points,
+      maxDrawdown: 0.01, exposure: 1)
+  }
+
+  func summary(testDaily: [Double]) throws -> (json: String, warnings: [String]) {
+    let wf = try WalkForward(parsing: "10d:5d")
+    let day: Int64 = 86_400_000
+    let windows = wf.windows(from: 0, to: 20 * day)
+    let axis = SweepAxis(name: "n", values: [.number(1), .number(2)], range: "1,2")
+    let plan = try SweepPlan(axes: [axis], mode: .grid)
+    let spec = SweepSpec(
+      strategy: "s.lua", strategyName: "s", symbols: ["X"], timeframe: "1m", from: nil, to: nil,
+      plan: plan, specs: [], objective: .sharpe, minTrades: 1, walkForward: wf,
+      windows: windows.count, shard: .whole, arguments: [])
+    let table = spec.table
+    var rows: [SweepRow] = []
+    var selected: [SelectedRun] = []
+    for w in windows {
+      for set in 0..<2 {
+        // Training: a steady climb (set 1 a little steadier).
+        let r = result(
+          start: w.trainFrom, days: 10, daily: set == 0 ? [0.01, -0.002] : [0.01, -0.001])
+        rows.append(
+          table.row(set: set, window: w, values: plan.values(of: set), metrics: Metrics.compute(r)))
+      }
+      selected.append(
+        SelectedRun(
+          window: w.index, set: 1, result: result(start: w.testFrom, days: 5, daily: testDaily)))
+    }
+    let results = SweepResults(spec: spec, rows: rows)
+    #expect(results.winners.map(\.set) == [1, 1])
+    let (json, warnings) = results.summary(selected: selected, seconds: 1, complete: true)
+    return (json.text, warnings)
+  }
+
+  @Test func warnsWhenOutOfSampleIsFarBelowInSample() throws {
+    let bad = try summary(testDaily: [-0.01, 0.004])
+    #expect(bad.warnings.count == 1 && bad.warnings[0].hasPrefix("out-of-sample Sharpe"))
+    #expect(bad.json.contains("\"out_of_sample\"") && bad.json.contains("\"in_sample\""))
+    #expect(bad.json.contains("\"deflated_sharpe\": {"))
+    let good = try summary(testDaily: [0.01, -0.001])
+    #expect(good.warnings.isEmpty)
+  }
+}

@@ -10,10 +10,7 @@ import WickRisk
     let candles = [
       bar(0, 100, 101, 99, 100), bar(1, 103, 104, 102, 103), bar(2, 103, 104, 102, 103),
     ]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 90)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(candles, entering: OrderIntent(symbol: 0, side: .long, stop: 90))
     #expect(r.trades.count == 1)
     #expect(r.trades[0].entryTime == candles[1].time)
     #expect(r.trades[0].entryPrice == 103)
@@ -22,10 +19,8 @@ import WickRisk
 
   @Test func stopIsLiveOnTheFillCandleAndFillsAtTheLevel() throws {
     let candles = [bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 94, 95), bar(2, 95, 96, 94, 95)]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 96, take: 110)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(
+      candles, entering: OrderIntent(symbol: 0, side: .long, stop: 96, take: 110))
     #expect(r.trades.count == 1)
     #expect(r.trades[0].exitTime == candles[1].time)
     #expect(r.trades[0].exitPrice == 96)
@@ -35,10 +30,7 @@ import WickRisk
 
   @Test func gapThroughStopFillsAtTheOpen() throws {
     let candles = [bar(0, 100, 101, 99, 100), bar(1, 100, 100, 99, 99.5), bar(2, 90, 91, 89, 90)]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 95)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(candles, entering: OrderIntent(symbol: 0, side: .long, stop: 95))
     #expect(r.trades[0].exitPrice == 90)
     #expect(r.trades[0].exitTime == candles[2].time)
     #expect(r.trades[0].exitNote == "gap through stop")
@@ -48,10 +40,8 @@ import WickRisk
     let candles = [
       bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 112, 90, 100),
     ]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .short, stop: 105, take: 95)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(
+      candles, entering: OrderIntent(symbol: 0, side: .short, stop: 105, take: 95))
     #expect(r.trades[0].exitReason == .stop)
     #expect(r.trades[0].exitPrice == 105)
   }
@@ -60,10 +50,8 @@ import WickRisk
     let candles = [
       bar(0, 100, 101, 99, 100), bar(1, 100, 100.5, 99.5, 100), bar(2, 100, 103, 99, 102),
     ]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 95, take: 102.5)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(
+      candles, entering: OrderIntent(symbol: 0, side: .long, stop: 95, take: 102.5))
     #expect(r.trades[0].exitReason == .take)
     #expect(r.trades[0].exitPrice == 102.5)
   }
@@ -73,10 +61,7 @@ import WickRisk
       bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99.5, 100), bar(2, 100, 106, 100, 105),
       bar(3, 105, 105, 100, 101),
     ]
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 95, trail: 3)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(candles, entering: OrderIntent(symbol: 0, side: .long, stop: 95, trail: 3))
     // After candle 2 closes at 105 the stop is 102; candle 3 trades down through it.
     #expect(r.trades[0].exitReason == .trail)
     #expect(r.trades[0].exitPrice == 102)
@@ -143,10 +128,16 @@ import WickRisk
 
   @Test func leverageCapsTheSize() throws {
     let candles = (0..<3).map { bar($0, 100, 101, 99, 100) }
-    let s = ScriptedStrategy { _, c, host in
-      if c.time == t0 { host.enter(OrderIntent(symbol: 0, side: .long, stop: 99.99)) }
-    }
-    let r = try backtest(candles, strategy: s)
+    let r = try backtest(candles, entering: OrderIntent(symbol: 0, side: .long, stop: 99.99))
     #expect(abs(r.trades[0].qty - 10_000 * 3 / 100) < 1e-9)
   }
+}
+
+/// Backtests `candles` (costs off) with `intent` made on the first candle.
+private func backtest(_ candles: [Candle], entering intent: OrderIntent) throws -> BacktestResult {
+  try backtest(
+    candles,
+    strategy: ScriptedStrategy { _, c, host in
+      if c.time == t0 { host.enter(intent) }
+    })
 }

@@ -71,7 +71,7 @@ public struct BacktestCommand: ParsableCommand {
       paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
-      save: save)
+      save: save, recordPrices: html != nil)
     try simulation.apply(to: &job)
     return job
   }
@@ -104,24 +104,27 @@ public struct BacktestCommand: ParsableCommand {
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
     if let json {
-      try write(ResultJSON.encode(outcome.result, metrics: outcome.metrics), to: json)
+      try write(Data(ResultJSON.encodeUTF8(outcome.result, metrics: outcome.metrics)), to: json)
       print("json: \(json)")
     }
     if let html {
-      try write(HTMLReport.render(outcome.result, metrics: outcome.metrics), to: html)
+      try write(
+        Data(
+          HTMLReport.render(outcome.result, metrics: outcome.metrics, prices: outcome.prices).utf8),
+        to: html)
       print("html: \(html)")
     }
   }
 
   /// Writes through a temporary file and a rename: a report is never left half-written.
-  private func write(_ text: String, to path: String) throws {
+  private func write(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(
       at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let tmp = url.deletingLastPathComponent().appendingPathComponent(
       ".\(url.lastPathComponent).tmp")
     do {
-      try Data(text.utf8).write(to: tmp)
+      try data.write(to: tmp)
       guard rename(tmp.path, url.path) == 0 else {
         throw WickError.invalidFile(path: path, line: nil, reason: "rename failed")
       }

@@ -36,6 +36,8 @@ struct BacktestJob {
   /// Persist the run (accounts, orders, fills, positions, equity, daily PnL, incidents) into the
   /// ledger tables of the cache file.
   var save = false
+  /// Bucket each symbol's candles for the HTML report's price chart while they stream past.
+  var recordPrices = false
 
   struct Outcome {
     var result: BacktestResult
@@ -45,6 +47,8 @@ struct BacktestJob {
     var seconds: Double
     /// The ledger run id when `save` was on.
     var savedRun: Int64?
+    /// Per symbol, the decimated prices for the report's chart (when `recordPrices` was on).
+    var prices: [PriceBuckets] = []
   }
 
   /// Loads the script with its params; throws on any script or params error. `extra` values
@@ -139,7 +143,15 @@ struct BacktestJob {
     strategy.onLog = onLog
     let store = try CandleStore(path: dbPath)
     let market = try market(for: strategy, store: store)
-    let cursors = try market.keys.map { try store.cursor(series: $0, from: from, to: to) }
+    var cursors = try market.keys.map { try store.cursor(series: $0, from: from, to: to) }
+    let recorders =
+      recordPrices
+      ? cursors.indices.map {
+        PriceRecordingCursor(
+          cursors[$0],
+          prices: PriceBuckets(symbol: market.symbols[$0], timeframe: market.timeframe))
+      } : []
+    if recordPrices { cursors = recorders }
     let (result, risk) = try simulate(
       strategy, market: market,
       source: MergedCandleSource(symbols: market.symbols, cursors: cursors))
@@ -168,6 +180,6 @@ struct BacktestJob {
     return Outcome(
       result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
       seconds: Date().timeIntervalSince(started),
-      savedRun: runID)
+      savedRun: runID, prices: recorders.map(\.prices))
   }
 }

@@ -11,6 +11,9 @@ public struct OptimizeCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "optimize",
     abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
+    discussion: """
+      wick optimize STRATEGY.lua [options] --out DIR runs a sweep (see wick optimize sweep --help); wick optimize merge DIR... --out DIR combines the shards of one.
+      """,
     subcommands: [OptimizeSweep.self, OptimizeMerge.self],
     defaultSubcommand: OptimizeSweep.self)
   public init() {}
@@ -23,9 +26,8 @@ struct OptimizeSweep: ParsableCommand {
     commandName: "sweep",
     abstract: "Sweep a strategy's params (grid, random, walk-forward) and pick the best set.",
     discussion: """
-      Writes DIR/results.csv (one row per set, per window with --walk-forward), DIR/best_params.json
-      (for wick backtest --params), DIR/summary.json and DIR/queue.json. Ctrl-C keeps the rows
-      that finished; the same command with the same --out continues.
+      Writes DIR/results.csv (one row per set, per window with --walk-forward), DIR/best_params.json (for wick backtest --params), DIR/summary.json and DIR/queue.json. Ctrl-C keeps the rows that finished; the same command with the same --out continues.
+
       Examples:
         wick optimize strategies/ma_cross.lua --param period=20:200:20 --param threshold=0:0.004:0.001 --out out/sweep
         wick optimize strategies/ma_cross.lua --random 200 --seed 7 --walk-forward 90d:30d --out out/wf
@@ -204,14 +206,20 @@ struct OptimizeSweep: ParsableCommand {
   func execute(_ p: Prepared) throws {
     let spec = p.runner.spec
     let cancel = CancellationFlag()
-    // Ctrl-C: no new set starts; those running finish and are kept.
-    signal(SIGINT, SIG_IGN)
-    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    interrupt.setEventHandler { cancel.cancel() }
-    interrupt.resume()
+    // Ctrl-C (and SIGTERM, which a cluster sends before evicting a pod): no new set starts;
+    // those running finish and are kept.
+    let interrupts = [SIGINT, SIGTERM].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { cancel.cancel() }
+      source.resume()
+      return (number, source)
+    }
     defer {
-      interrupt.cancel()
-      signal(SIGINT, SIG_DFL)
+      for (number, source) in interrupts {
+        source.cancel()
+        signal(number, SIG_DFL)
+      }
     }
     let trials = spec.shard.range(of: spec.trials).count
     print(

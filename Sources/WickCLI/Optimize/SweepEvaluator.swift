@@ -49,15 +49,13 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
   func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult {
     let strategy = try job.loadStrategy(
       extra: zip(axisNames, values).map { ($0, $1, "sweep --param \($0)") })
-    let cursors = candles.map { list in
+    let ranges = candles.map { list in
       let lower = from.map { Self.index(list, $0) } ?? 0
       let upper = to.map { Self.index(list, $0) } ?? list.count
-      return ArrayCandleCursor(list, range: lower..<max(lower, upper))
+      return lower..<max(lower, upper)
     }
-    return try job.simulate(
-      strategy, market: market,
-      source: MergedCandleSource(symbols: market.symbols, cursors: cursors)
-    ).result
+    let source = SharedCandleSource(symbols: market.symbols, series: candles, ranges: ranges)
+    return try job.simulate(strategy, market: market, source: source).result
   }
 
   /// The first index whose time is at or after `time` (binary search).

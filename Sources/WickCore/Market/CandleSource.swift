@@ -5,6 +5,18 @@ public protocol CandleCursor: AnyObject {
   func next() throws -> Candle?
 }
 
+/// A cursor that can hand over the candles it already holds as one buffer, so a consumer steps
+/// through memory instead of making a call per candle (the backtest's single-series fast path).
+///
+///     while case let batch = try cursor.nextBatch(), !batch.isEmpty {
+///       for c in batch { … }
+///     }
+public protocol BatchCandleCursor: CandleCursor {
+  /// The next candles in time order; empty at the end of the series. The buffer stays valid
+  /// until the next call to `nextBatch()` or `next()`. Mixing the two calls is allowed.
+  func nextBatch() throws -> UnsafeBufferPointer<Candle>
+}
+
 /// Several series merged into one stream ordered by (time, symbol index).
 public protocol CandleSource: AnyObject {
   /// The symbols of the run; `SymbolCandle.symbol` indexes into it.
@@ -24,38 +36,49 @@ public protocol CandleSink: AnyObject {
 /// A cursor over candles already in memory (tests, resampling, small jobs).
 public final class ArrayCandleCursor: CandleCursor {
   private let candles: [Candle]
-  private var index: Int
-  private let end: Int
-  public convenience init(_ candles: [Candle]) { self.init(candles, range: candles.indices) }
-  /// A cursor over `candles[range]`; cursors share the array without copying it (a sweep's
-  /// workers read one copy of the candles).
-  public init(_ candles: [Candle], range: Range<Int>) {
-    self.candles = candles
-    index = range.lowerBound
-    end = range.upperBound
-  }
+  private var index = 0
+  public init(_ candles: [Candle]) { self.candles = candles }
   public func next() -> Candle? {
-    guard index < end else { return nil }
+    guard index < candles.count else { return nil }
     defer { index += 1 }
     return candles[index]
   }
 }
 
 /// Merges one cursor per symbol into a single stream ordered by time, then symbol index.
+///
+/// One series from a `BatchCandleCursor` (the usual backtest) is read batch by batch: a candle
+/// then costs an index check and a copy, not a protocol call into the cursor.
 public final class MergedCandleSource: CandleSource {
   public let symbols: [String]
   private let cursors: [CandleCursor]
   private var heads: [Candle?]
   private var started = false
+  private let single: BatchCandleCursor?
+  private var batch = UnsafeBufferPointer<Candle>(start: nil, count: 0)
+  private var batchIndex = 0
 
   public init(symbols: [String], cursors: [CandleCursor]) {
     precondition(symbols.count == cursors.count)
     self.symbols = symbols
     self.cursors = cursors
     self.heads = Array(repeating: nil, count: cursors.count)
+    single = cursors.count == 1 ? cursors[0] as? BatchCandleCursor : nil
   }
 
   public func next() throws -> SymbolCandle? {
+    // The hot path touches only the batch: no reference to the cursor is loaded (or retained).
+    if batchIndex < batch.count {
+      defer { batchIndex += 1 }
+      return SymbolCandle(symbol: 0, candle: batch[batchIndex])
+    }
+    if let single {
+      batch = try single.nextBatch()
+      batchIndex = 0
+      if batch.isEmpty { return nil }
+      batchIndex = 1
+      return SymbolCandle(symbol: 0, candle: batch[0])
+    }
     if !started {
       started = true
       for i in cursors.indices { heads[i] = try cursors[i].next() }

@@ -113,7 +113,8 @@ public enum UTCTime {
     return era * 146_097 + doe - 719_468
   }
 
-  static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+  /// (year, month, day) of the day `z0` days after 1970-01-01 (negative before it).
+  public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
     let z = z0 + 719_468
     let era = floorDiv(z, 146_097)
     let doe = z - era * 146_097

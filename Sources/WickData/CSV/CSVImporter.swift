@@ -162,9 +162,11 @@ private struct Parser {
         "time '\(CSVFields.text(bytes, range))' is not epoch seconds, epoch milliseconds or ISO-8601 UTC"
       )
     }
-    guard timeframe.floor(time) == time else {
+    guard timeframe.isAligned(time) else {
       throw failure(
-        line: lineNumber, "time \(UTCTime.iso(time)) is not aligned to \(timeframe) candles")
+        line: lineNumber,
+        "time \(UTCTime.iso(time)) is not aligned to \(timeframe) candles, which open \(timeframe.alignment)"
+      )
     }
     return time
   }

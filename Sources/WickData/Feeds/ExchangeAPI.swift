@@ -48,16 +48,16 @@ public struct BybitAPI: ExchangeAPI {
   public var requestsPerSecond: Double { 10 }
 
   static func interval(_ tf: Timeframe) throws -> String {
-    try refuseMondayWeeks(tf, exchange: "Bybit")
     let minutes = tf.milliseconds / 60_000
     switch tf.milliseconds {
     case 86_400_000: return "D"
+    case Timeframe.week.milliseconds: return "W"  // Monday-open weeks, as Wick's 1w
     default:
       guard tf.milliseconds % 60_000 == 0,
         [1, 3, 5, 15, 30, 60, 120, 240, 360, 720].contains(minutes)
       else {
         throw WickError.invalidArgument(
-          "Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d)")
+          "Bybit has no \(tf) klines (1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w)")
       }
       return String(minutes)
     }
@@ -168,10 +168,9 @@ public struct BinanceAPI: ExchangeAPI {
   private var prefix: String { market == .futures ? "/fapi/v1" : "/api/v3" }
 
   static func interval(_ tf: Timeframe) throws -> String {
-    try refuseMondayWeeks(tf, exchange: "Binance")
     let name = tf.description
     guard
-      ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d"]
+      ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"]
         .contains(name)
     else {
       throw WickError.invalidArgument("Binance has no \(tf) klines")
@@ -230,15 +229,6 @@ public struct BinanceAPI: ExchangeAPI {
   }
 
   public func retryableBody(_ response: HTTPResponse) -> String? { nil }
-}
-
-/// Both exchanges open weekly candles on Mondays, while Wick's timeframes count from the epoch
-/// (1970-01-01, a Thursday): their weeks are not Wick's 1w, and storing them would be wrong.
-private func refuseMondayWeeks(_ tf: Timeframe, exchange: String) throws {
-  guard tf.milliseconds == 604_800_000 else { return }
-  throw WickError.invalidArgument(
-    "\(exchange)'s 1w candles open on Mondays, Wick's on Thursdays (weeks counted from 1970-01-01): fetch 1d and run wick data resample --from-timeframe 1d --to-timeframe 1w"
-  )
 }
 
 extension JSONDocument.Value {

@@ -274,10 +274,10 @@ public final class MarketDataFetcher {
         throw WickError.exchange(
           "GET \(url): candle at \(UTCTime.iso(c.time)) is invalid: \(reason)")
       }
-      // Dropping it would leave a hole nobody could repair (e.g. weeks that open on Mondays).
-      guard series.timeframe.floor(c.time) == c.time else {
+      // Dropping it would leave a hole nobody could repair.
+      guard series.timeframe.isAligned(c.time) else {
         throw WickError.exchange(
-          "GET \(url): candle at \(UTCTime.iso(c.time)) does not open on a \(series.timeframe) boundary of UTC"
+          "GET \(url): candle at \(UTCTime.iso(c.time)) does not open on a \(series.timeframe) boundary (\(series.timeframe) candles open \(series.timeframe.alignment))"
         )
       }
       kept.append(c)

@@ -1,7 +1,7 @@
 import WickCore
 
 /// Aggregates a series into a larger timeframe aligned to UTC boundaries (4h buckets open at
-/// 00, 04, 08, 12, 16 and 20 UTC): open = first, close = last, high = max, low = min,
+/// 00, 04, 08, 12, 16 and 20 UTC; weeks on Mondays, see `Timeframe`): open = first, close = last, high = max, low = min,
 /// volume = sum. Only complete buckets are emitted; a bucket missing any source candle is
 /// counted in `incompleteBuckets` instead, so gaps never turn into plausible-looking bars.
 ///
@@ -19,12 +19,18 @@ public struct Resampler: Sendable {
   private var bucket: Candle?
   private var filled = 0
 
-  /// - Throws: `WickError.invalidArgument` unless `target` is a larger multiple of `source`.
+  /// - Throws: `WickError.invalidArgument` unless `target` is a larger multiple of `source` whose
+  ///   buckets start on `source` candles.
   public init(from source: Timeframe, to target: Timeframe) throws {
     guard target.milliseconds > source.milliseconds, target.milliseconds % source.milliseconds == 0
     else {
       throw WickError.invalidArgument(
         "cannot resample \(source) to \(target): the target timeframe must be a larger multiple of the source"
+      )
+    }
+    guard source.isAligned(target.origin) else {
+      throw WickError.invalidArgument(
+        "cannot resample \(source) to \(target): \(target) candles open \(target.alignment), where no \(source) candle opens"
       )
     }
     self.source = source

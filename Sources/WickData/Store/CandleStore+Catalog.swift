@@ -2,33 +2,20 @@ import GRDB
 import WickCore
 
 extension CandleStore {
-  /// Every series stored, ordered by exchange, symbol and timeframe.
+  /// Every series stored (with at least one candle), ordered by exchange, symbol and timeframe.
   ///
-  /// A loose index scan: one primary-key seek per series rather than a scan of every candle, so
-  /// listing stays instant on a cache of hundreds of millions of rows.
+  /// One probe of the candle key per row of the small `series` table, so listing stays instant
+  /// on a cache of hundreds of millions of rows.
   public func seriesKeys() throws -> [SeriesKey] {
     try read { db in
-      var keys: [SeriesKey] = []
-      var row = try Row.fetchOne(
+      try Row.fetchAll(
         db,
-        sql:
-          "SELECT exchange, symbol, timeframe_ms FROM candles ORDER BY exchange, symbol, timeframe_ms LIMIT 1"
-      )
-      while let r = row {
-        let ms: Int64 = r[2]
-        keys.append(SeriesKey(exchange: r[0], symbol: r[1], timeframe: Timeframe(milliseconds: ms)))
-        row = try Row.fetchOne(
-          db,
-          sql: """
-            SELECT exchange, symbol, timeframe_ms FROM candles
-            WHERE (exchange, symbol, timeframe_ms, time) > (?, ?, ?, ?)
-            ORDER BY exchange, symbol, timeframe_ms LIMIT 1
-            """,
-          // Seeking past the series' greatest possible key jumps straight to the next series;
-          // a 3-column comparison would step through every candle of the current one.
-          arguments: [r[0] as String, r[1] as String, ms, Int64.max])
-      }
-      return keys
+        sql: """
+          SELECT exchange, symbol, timeframe_ms FROM series s
+          WHERE EXISTS (SELECT 1 FROM candles WHERE series_id = s.id)
+          ORDER BY exchange, symbol, timeframe_ms
+          """
+      ).map { SeriesKey(exchange: $0[0], symbol: $0[1], timeframe: Timeframe(milliseconds: $0[2])) }
     }
   }
 
@@ -71,8 +58,9 @@ extension CandleStore {
       try Row.fetchAll(
         db,
         sql: """
-          SELECT exchange, symbol, timeframe_ms, MIN(time), MAX(time), COUNT(*) FROM candles
-          GROUP BY exchange, symbol, timeframe_ms ORDER BY exchange, symbol, timeframe_ms
+          SELECT s.exchange, s.symbol, s.timeframe_ms, MIN(c.time), MAX(c.time), COUNT(*)
+          FROM series s JOIN candles c ON c.series_id = s.id
+          GROUP BY s.id ORDER BY s.exchange, s.symbol, s.timeframe_ms
           """)
     }
     return try rows.map { row in

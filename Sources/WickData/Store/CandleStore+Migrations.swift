@@ -32,5 +32,44 @@ extension CandleStore {
           ) WITHOUT ROWID
           """)
     }
+    migrator.registerMigration("candles.v2-series") { db in
+      // Two text columns in every candle's key made each row ~25 bytes longer and every key
+      // comparison a string comparison. A `series` table names each (exchange, symbol, timeframe)
+      // once; candles are keyed by (series_id, time): smaller rows, integer comparisons, faster
+      // range reads and inserts. Existing caches are converted in place (in key order, so the
+      // copy appends to the new b-tree). `series_id` has no REFERENCES clause on purpose: GRDB
+      // turns foreign keys on, and a parent check would cost every inserted candle a seek; the
+      // store creates the series row before it writes a series' candles.
+      try db.execute(
+        sql: """
+          CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            timeframe_ms INTEGER NOT NULL,
+            UNIQUE (exchange, symbol, timeframe_ms)
+          );
+          INSERT INTO series (exchange, symbol, timeframe_ms)
+            SELECT DISTINCT exchange, symbol, timeframe_ms FROM candles
+            ORDER BY exchange, symbol, timeframe_ms;
+          CREATE TABLE candles_by_series (
+            series_id INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            open REAL NOT NULL,
+            high REAL NOT NULL,
+            low REAL NOT NULL,
+            close REAL NOT NULL,
+            volume REAL NOT NULL,
+            PRIMARY KEY (series_id, time)
+          ) WITHOUT ROWID;
+          INSERT INTO candles_by_series (series_id, time, open, high, low, close, volume)
+            SELECT s.id, c.time, c.open, c.high, c.low, c.close, c.volume
+            FROM candles c JOIN series s
+              ON s.exchange = c.exchange AND s.symbol = c.symbol AND s.timeframe_ms = c.timeframe_ms
+            ORDER BY s.id, c.time;
+          DROP TABLE candles;
+          ALTER TABLE candles_by_series RENAME TO candles;
+          """)
+    }
   }
 }

@@ -21,7 +21,7 @@ extension CandleStore {
         db,
         sql: """
           SELECT COUNT(*) FROM candles
-          WHERE exchange = ? AND symbol = ? AND timeframe_ms = ? AND time >= ? AND time < ?
+          WHERE series_id = \(Self.seriesIDSubquery) AND time >= ?4 AND time < ?5
           """,
         arguments: [
           series.exchange, series.symbol, series.timeframe.milliseconds, from ?? Int64.min,
@@ -46,7 +46,7 @@ extension CandleStore {
       try Int64.fetchOne(
         db,
         sql:
-          "SELECT \(aggregate)(time) FROM candles WHERE exchange = ? AND symbol = ? AND timeframe_ms = ?",
+          "SELECT \(aggregate)(time) FROM candles WHERE series_id = \(Self.seriesIDSubquery)",
         arguments: [series.exchange, series.symbol, series.timeframe.milliseconds])
     }
   }

@@ -62,24 +62,23 @@ extension CandleStore {
     throws
   {
     let verb = replace ? "INSERT OR REPLACE" : "INSERT"
+    let id = try seriesID(series, create: true, db: db)!
     let statement = try db.makeStatement(
       sql: """
-        \(verb) INTO candles (exchange, symbol, timeframe_ms, time, open, high, low, close, volume)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        \(verb) INTO candles (series_id, time, open, high, low, close, volume)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """)
     let raw = statement.sqliteStatement
     sqlite3_reset(raw)
-    // Bindings survive sqlite3_reset, so the series columns are bound once per batch.
-    _ = SQLiteText.bind(series.exchange, at: 1, in: raw)
-    _ = SQLiteText.bind(series.symbol, at: 2, in: raw)
-    sqlite3_bind_int64(raw, 3, series.timeframe.milliseconds)
+    // Bindings survive sqlite3_reset, so the series id is bound once per batch.
+    sqlite3_bind_int64(raw, 1, id)
     for c in candles {
-      sqlite3_bind_int64(raw, 4, c.time)
-      sqlite3_bind_double(raw, 5, c.open)
-      sqlite3_bind_double(raw, 6, c.high)
-      sqlite3_bind_double(raw, 7, c.low)
-      sqlite3_bind_double(raw, 8, c.close)
-      sqlite3_bind_double(raw, 9, c.volume)
+      sqlite3_bind_int64(raw, 2, c.time)
+      sqlite3_bind_double(raw, 3, c.open)
+      sqlite3_bind_double(raw, 4, c.high)
+      sqlite3_bind_double(raw, 5, c.low)
+      sqlite3_bind_double(raw, 6, c.close)
+      sqlite3_bind_double(raw, 7, c.volume)
       let rc = sqlite3_step(raw)
       sqlite3_reset(raw)
       guard rc == SQLITE_DONE else {

@@ -9,7 +9,7 @@ import WickCore
 /// chunk, so the consumer's per-candle path has no allocation, no lock and no SQLite call. Chunks
 /// change hands through two semaphores (`free` counts chunks the reader may fill, `filled` counts
 /// chunks ready for the consumer). Dropping the cursor early stops and joins the reader thread.
-final class SQLiteCandleCursor: CandleCursor {
+final class SQLiteCandleCursor: BatchCandleCursor {
   /// Candles per chunk: large enough that the hand-over cost disappears, small enough for L2.
   static let chunkCapacity = 16_384
   /// Chunks in the ring: the reader can run this far ahead of the consumer.
@@ -41,6 +41,17 @@ final class SQLiteCandleCursor: CandleCursor {
       return chunk[index]
     }
     return try nextChunk()
+  }
+
+  /// The rest of the current chunk (the next filled one when it is used up); valid until the next
+  /// call, which hands the chunk back to the reader.
+  func nextBatch() throws -> UnsafeBufferPointer<Candle> {
+    if index == count {
+      guard try nextChunk() != nil else { return UnsafeBufferPointer(start: nil, count: 0) }
+      index = 0  // nextChunk() handed out the chunk's first candle for next(); include it
+    }
+    defer { index = count }
+    return UnsafeBufferPointer(rebasing: chunk[index..<count])
   }
 
   /// Hands the consumed chunk back to the reader and takes the next filled one.
@@ -103,7 +114,7 @@ private final class PrefetchState: @unchecked Sendable {
     var stmt: OpaquePointer?
     let sql = """
       SELECT time, open, high, low, close, volume FROM candles
-      WHERE exchange = ?1 AND symbol = ?2 AND timeframe_ms = ?3 AND time >= ?4 AND time < ?5
+      WHERE series_id = \(CandleStore.seriesIDSubquery) AND time >= ?4 AND time < ?5
       ORDER BY time
       """
     guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {

@@ -17,150 +17,101 @@ extension WickConfig {
     let doc = try TOMLParser.parse(text, path: path)
     var config = WickConfig()
     var root = SectionReader(table: doc, name: "", path: path)
-    if let t = try root.table("risk") {
-      var r = SectionReader(table: t, name: "risk", path: path)
-      config.risk.riskPerTrade =
-        try r.number("risk_per_trade", in: 0.0001...0.2) ?? config.risk.riskPerTrade
-      config.risk.maxRiskPerTrade =
-        try r.number("max_risk_per_trade", in: 0.0001...0.5) ?? config.risk.maxRiskPerTrade
-      config.risk.defaultLeverage =
-        try r.number("default_leverage", in: 1...100) ?? config.risk.defaultLeverage
-      config.risk.maxLeverage = try r.number("max_leverage", in: 1...100) ?? config.risk.maxLeverage
-      config.risk.requireStop = try r.bool("require_stop") ?? config.risk.requireStop
-      config.risk.maxDailyLoss =
-        try r.number("max_daily_loss", in: 0...1e12) ?? config.risk.maxDailyLoss
-      config.risk.maxDrawdownPct =
-        try r.number("max_drawdown_pct", in: 0.01...1) ?? config.risk.maxDrawdownPct
-      config.risk.maxTradesPerDay =
-        try r.integer("max_trades_per_day", in: 0...100_000) ?? config.risk.maxTradesPerDay
-      config.risk.dailyResetHourUTC =
-        try r.integer("daily_reset_hour_utc", in: 0...23) ?? config.risk.dailyResetHourUTC
-      config.risk.minStopDistancePct =
-        try r.number("min_stop_distance_pct", in: 0...0.5) ?? config.risk.minStopDistancePct
-      if let decay = try r.decayTable("loss_streak_decay") { config.risk.lossStreakDecay = decay }
-      try r.finish()
-      if config.risk.riskPerTrade > config.risk.maxRiskPerTrade {
+    if let t = try root.section(
+      "risk",
+      { r in
+        try r.read("risk_per_trade", in: 0.0001...0.2, into: &config.risk.riskPerTrade)
+        try r.read("max_risk_per_trade", in: 0.0001...0.5, into: &config.risk.maxRiskPerTrade)
+        try r.read("default_leverage", in: 1...100, into: &config.risk.defaultLeverage)
+        try r.read("max_leverage", in: 1...100, into: &config.risk.maxLeverage)
+        try r.read("require_stop", into: &config.risk.requireStop)
+        try r.read("max_daily_loss", in: 0...1e12, into: &config.risk.maxDailyLoss)
+        try r.read("max_drawdown_pct", in: 0.01...1, into: &config.risk.maxDrawdownPct)
+        try r.read("max_trades_per_day", in: 0...100_000, into: &config.risk.maxTradesPerDay)
+        try r.read("daily_reset_hour_utc", in: 0...23, into: &config.risk.dailyResetHourUTC)
+        try r.read("min_stop_distance_pct", in: 0...0.5, into: &config.risk.minStopDistancePct)
+        if let decay = try r.decayTable("loss_streak_decay") { config.risk.lossStreakDecay = decay }
+      }), config.risk.riskPerTrade > config.risk.maxRiskPerTrade
+    {
+      throw WickError.invalidFile(
+        path: path, line: t.line, reason: "[risk] risk_per_trade exceeds max_risk_per_trade")
+    }
+    try root.subsections("account") { name, r in
+      guard let symbol = try r.string("symbol") else {
         throw WickError.invalidFile(
-          path: path, line: t.line, reason: "[risk] risk_per_trade exceeds max_risk_per_trade")
+          path: path, line: r.table.line, reason: "[account.\(name)] needs symbol = \"...\"")
       }
-    }
-    if let t = try root.table("account") {
-      for entry in t.entries {
-        guard case .table(let a) = entry.value else {
-          throw WickError.invalidFile(
-            path: path, line: entry.line,
-            reason: "account.\(entry.key) must be a table [account.\(entry.key)]")
-        }
-        var r = SectionReader(table: a, name: "account.\(entry.key)", path: path)
-        guard let symbol = try r.string("symbol") else {
-          throw WickError.invalidFile(
-            path: path, line: a.line, reason: "[account.\(entry.key)] needs symbol = \"...\"")
-        }
-        guard let allocation = try r.number("allocation", in: 0.000001...1e12) else {
-          throw WickError.invalidFile(
-            path: path, line: a.line, reason: "[account.\(entry.key)] needs allocation = <equity>")
-        }
-        var account = AccountConfig(
-          name: entry.key, strategy: try r.string("strategy"), symbol: symbol,
-          allocation: allocation)
-        account.maxDailyLoss = try r.number("max_daily_loss", in: 0...1e12)
-        account.maxDrawdownPct = try r.number("max_drawdown_pct", in: 0.01...1)
-        account.maxTradesPerDay = try r.integer("max_trades_per_day", in: 0...100_000)
-        try r.finish()
-        config.accounts.append(account)
+      guard let allocation = try r.number("allocation", in: 0.000001...1e12) else {
+        throw WickError.invalidFile(
+          path: path, line: r.table.line, reason: "[account.\(name)] needs allocation = <equity>")
       }
+      var account = AccountConfig(
+        name: name, strategy: try r.string("strategy"), symbol: symbol, allocation: allocation)
+      account.maxDailyLoss = try r.number("max_daily_loss", in: 0...1e12)
+      account.maxDrawdownPct = try r.number("max_drawdown_pct", in: 0.01...1)
+      account.maxTradesPerDay = try r.integer("max_trades_per_day", in: 0...100_000)
+      config.accounts.append(account)
     }
-    if let t = try root.table("governor") {
-      var r = SectionReader(table: t, name: "governor", path: path)
-      config.governor.oneAccountPerSymbol = try r.bool("one_account_per_symbol") ?? true
-      config.governor.noOpposingExposure = try r.bool("no_opposing_exposure") ?? true
-      config.governor.maxNetExposurePct = try r.number("max_net_exposure_pct", in: 0.01...100) ?? 1
-      config.governor.cooldownMinutes = try r.number("cooldown_minutes", in: 0...100_000) ?? 60
-      config.governor.maxConcurrentPositions =
-        try r.integer("max_concurrent_positions", in: 1...10_000) ?? 5
-      config.governor.onePositionPerPair = try r.bool("one_position_per_pair") ?? true
-      try r.finish()
+    try root.section("governor") { r in
+      try r.read("one_account_per_symbol", into: &config.governor.oneAccountPerSymbol)
+      try r.read("no_opposing_exposure", into: &config.governor.noOpposingExposure)
+      try r.read("max_net_exposure_pct", in: 0.01...100, into: &config.governor.maxNetExposurePct)
+      try r.read("cooldown_minutes", in: 0...100_000, into: &config.governor.cooldownMinutes)
+      try r.read(
+        "max_concurrent_positions", in: 1...10_000, into: &config.governor.maxConcurrentPositions)
+      try r.read("one_position_per_pair", into: &config.governor.onePositionPerPair)
     }
-    if let t = try root.table("caps") {
-      var r = SectionReader(table: t, name: "caps", path: path)
-      config.caps.maxPositionValue = try r.number("max_position_value", in: 0...1e12) ?? 0
-      config.caps.maxDailyLoss = try r.number("max_daily_loss", in: 0...1e12) ?? 0
-      config.caps.maxTotalLoss = try r.number("max_total_loss", in: 0...1e12) ?? 0
-      try r.finish()
+    try root.section("caps") { r in
+      try r.read("max_position_value", in: 0...1e12, into: &config.caps.maxPositionValue)
+      try r.read("max_daily_loss", in: 0...1e12, into: &config.caps.maxDailyLoss)
+      try r.read("max_total_loss", in: 0...1e12, into: &config.caps.maxTotalLoss)
     }
-    if let t = try root.table("costs") {
-      var r = SectionReader(table: t, name: "costs", path: path)
-      config.costs.takerFeeBps =
-        try r.number("taker_fee_bps", in: 0...1000) ?? config.costs.takerFeeBps
-      config.costs.makerFeeBps =
-        try r.number("maker_fee_bps", in: -100...1000) ?? config.costs.makerFeeBps
-      config.costs.spreadBps = try r.number("spread_bps", in: 0...1000) ?? config.costs.spreadBps
-      config.costs.slippageBps =
-        try r.number("slippage_bps", in: 0...1000) ?? config.costs.slippageBps
+    try root.section("costs") { r in
+      try r.read("taker_fee_bps", in: 0...1000, into: &config.costs.takerFeeBps)
+      try r.read("maker_fee_bps", in: -100...1000, into: &config.costs.makerFeeBps)
+      try r.read("spread_bps", in: 0...1000, into: &config.costs.spreadBps)
+      try r.read("slippage_bps", in: 0...1000, into: &config.costs.slippageBps)
       config.costs.fundingRate = try r.number("funding_rate", in: -0.05...0.05)
-      config.costs.rejectProbability = try r.number("reject_probability", in: 0...0.99) ?? 0
-      config.costs.seed = UInt64(try r.integer("seed", in: 0...Int(Int32.max)) ?? 1)
-      try r.finish()
-    }
-    if let t = try root.table("instrument") {
-      for entry in t.entries {
-        guard case .table(let i) = entry.value else {
-          throw WickError.invalidFile(
-            path: path, line: entry.line, reason: "instrument.\(entry.key) must be a table")
-        }
-        var r = SectionReader(table: i, name: "instrument.\(entry.key)", path: path)
-        config.instruments[entry.key] = InstrumentSpec(
-          lotStep: try r.number("lot_step", in: 0...1e9) ?? 0,
-          minQty: try r.number("min_qty", in: 0...1e9) ?? 0,
-          minNotional: try r.number("min_notional", in: 0...1e12) ?? 0,
-          tickSize: try r.number("tick_size", in: 0...1e9) ?? 0)
-        try r.finish()
+      try r.read("reject_probability", in: 0...0.99, into: &config.costs.rejectProbability)
+      if let seed = try r.integer("seed", in: 0...Int(Int32.max)) {
+        config.costs.seed = UInt64(seed)
       }
     }
-    if let t = try root.table("exchange") {
-      for entry in t.entries {
-        guard ["bybit", "binance"].contains(entry.key), case .table(let e) = entry.value else {
-          throw WickError.invalidFile(
-            path: path, line: entry.line,
-            reason: "[exchange.\(entry.key)]: expected [exchange.bybit] or [exchange.binance]")
-        }
-        var r = SectionReader(table: e, name: "exchange.\(entry.key)", path: path)
-        let url = try r.string("base_url")
-        if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-          throw WickError.invalidFile(
-            path: path, line: e.entry("base_url")?.line,
-            reason: "[exchange.\(entry.key)] base_url: expected an http(s) URL")
-        }
-        config.exchanges[entry.key] = ExchangeEndpoint(
-          baseURL: url, testnet: try r.bool("testnet") ?? false)
-        try r.finish()
-      }
+    try root.subsections("instrument") { name, r in
+      var spec = InstrumentSpec()
+      try r.read("lot_step", in: 0...1e9, into: &spec.lotStep)
+      try r.read("min_qty", in: 0...1e9, into: &spec.minQty)
+      try r.read("min_notional", in: 0...1e12, into: &spec.minNotional)
+      try r.read("tick_size", in: 0...1e9, into: &spec.tickSize)
+      config.instruments[name] = spec
     }
-    if let t = try root.table("dashboard") {
-      var r = SectionReader(table: t, name: "dashboard", path: path)
+    try root.subsections("exchange", names: ["bybit", "binance"]) { name, r in
+      let url = try r.string("base_url")
+      if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+        throw WickError.invalidFile(
+          path: path, line: r.table.entry("base_url")?.line,
+          reason: "[exchange.\(name)] base_url: expected an http(s) URL")
+      }
+      config.exchanges[name] = ExchangeEndpoint(
+        baseURL: url, testnet: try r.bool("testnet") ?? false)
+    }
+    try root.section("sandbox") { r in
+      try r.read("callback_seconds", in: 0.001...3600, into: &config.sandbox.callbackSeconds)
+      try r.read("init_seconds", in: 0.001...3600, into: &config.sandbox.initSeconds)
+      try r.read(
+        "hard_deadline_seconds", in: 0.01...3600, into: &config.sandbox.hardDeadlineSeconds)
+      try r.read("memory_mb", in: 1...65_536, into: &config.sandbox.memoryMB)
+    }
+    try root.section("dashboard") { r in
       if let token = try r.string("token") {
         // A short token is guessable: the controls can flatten every position.
         guard token.count >= 12 else {
           throw WickError.invalidFile(
-            path: path, line: t.entry("token")?.line,
+            path: path, line: r.table.entry("token")?.line,
             reason: "[dashboard] token: use at least 12 characters")
         }
         config.dashboard.token = token
       }
-      try r.finish()
-    }
-    if let t = try root.table("sandbox") {
-      var r = SectionReader(table: t, name: "sandbox", path: path)
-      config.sandbox.callbackSeconds =
-        try r.number("callback_seconds", in: 0.001...3600) ?? config.sandbox.callbackSeconds
-      config.sandbox.initSeconds =
-        try r.number("init_seconds", in: 0.001...3600) ?? config.sandbox.initSeconds
-      config.sandbox.hardDeadlineSeconds =
-        try r.number("hard_deadline_seconds", in: 0.01...3600)
-        ?? config.sandbox.hardDeadlineSeconds
-      config.sandbox.memoryMB =
-        try r.integer("memory_mb", in: 1...65_536) ?? config.sandbox.memoryMB
-      try r.finish()
     }
     try root.finish()
     return config
@@ -237,6 +188,57 @@ struct SectionReader {
     guard let e = entry(key) else { return nil }
     guard case .table(let t) = e.value else { throw fail(e, "expected a section [\(key)]") }
     return t
+  }
+
+  /// Overwrites `value` with `key`'s when the file sets it; the default stays otherwise.
+  mutating func read(_ key: String, in range: ClosedRange<Double>, into value: inout Double) throws
+  {
+    if let v = try number(key, in: range) { value = v }
+  }
+
+  mutating func read(_ key: String, in range: ClosedRange<Int>, into value: inout Int) throws {
+    if let v = try integer(key, in: range) { value = v }
+  }
+
+  mutating func read(_ key: String, into value: inout Bool) throws {
+    if let v = try bool(key) { value = v }
+  }
+
+  /// Reads section `[key]`, if present, with `body`; then any key `body` did not read is an
+  /// error. Returns the section's table.
+  @discardableResult
+  mutating func section(_ key: String, _ body: (inout SectionReader) throws -> Void) throws
+    -> TOMLTable?
+  {
+    guard let t = try table(key) else { return nil }
+    var reader = SectionReader(table: t, name: name.isEmpty ? key : "\(name).\(key)", path: path)
+    try body(&reader)
+    try reader.finish()
+    return t
+  }
+
+  /// Reads each `[key.<name>]` under `[key]` with `body` (given the name), as `section` does.
+  /// `names`, when given, are the only names allowed.
+  mutating func subsections(
+    _ key: String, names: [String]? = nil, _ body: (String, inout SectionReader) throws -> Void
+  ) throws {
+    guard let t = try table(key) else { return }
+    for entry in t.entries {
+      if let names, !names.contains(entry.key) {
+        throw WickError.invalidFile(
+          path: path, line: entry.line,
+          reason: "[\(key).\(entry.key)]: expected "
+            + names.map { "[\(key).\($0)]" }.joined(separator: " or "))
+      }
+      guard case .table(let sub) = entry.value else {
+        throw WickError.invalidFile(
+          path: path, line: entry.line,
+          reason: "\(key).\(entry.key) must be a table [\(key).\(entry.key)]")
+      }
+      var reader = SectionReader(table: sub, name: "\(key).\(entry.key)", path: path)
+      try body(entry.key, &reader)
+      try reader.finish()
+    }
   }
 
   /// `[[2, 0.5], [4, 0.25]]`: consecutive losses → size factor.

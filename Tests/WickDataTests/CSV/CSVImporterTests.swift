@@ -80,6 +80,25 @@ import WickData
     #expect(try store.count(series: key) == 0)
   }
 
+  /// Weekly candles open on Mondays: a file of Thursday weeks (counted from the epoch) is refused
+  /// at its first line, saying when weeks open; the exchanges' Monday weeks import.
+  @Test func weeklyCandlesMustOpenOnMondays() throws {
+    let weekly = CSVImporter(timeframe: .week)
+    let thursdays =
+      Self.header + "2024-01-04T00:00:00Z,1,2,0.5,1.5,3\n2024-01-11T00:00:00Z,1,2,0.5,1.5,3\n"
+    #expect(
+      throws: WickError.invalidFile(
+        path: "weeks.csv", line: 2,
+        reason:
+          "time 2024-01-04T00:00:00Z is not aligned to 1w candles, which open on Mondays at 00:00 UTC"
+      )
+    ) { try weekly.candles(from: Array(thursdays.utf8), file: "weeks.csv") }
+    let mondays = Self.header + "1704067200000,1,2,0.5,1.5,3\n1704672000000,1,2,0.5,1.5,3\n"
+    #expect(
+      try weekly.candles(from: Array(mondays.utf8), file: "weeks.csv").map { UTCTime.iso($0.time) }
+        == ["2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z"])
+  }
+
   @Test func secondsMillisecondsAndISOParseAlike() throws {
     let expected = [
       Candle(

@@ -211,8 +211,8 @@ import WickTesting
     #expect(try rig.stored("bybit") == candles)
   }
 
-  /// A candle that does not open on a timeframe boundary (Bybit's and Binance's weeks open on
-  /// Mondays) cannot be stored or repaired: an error naming it, not a silent hole.
+  /// A candle that does not open on a timeframe boundary cannot be stored or repaired: an error
+  /// naming it, not a silent hole.
   @Test(arguments: ["bybit", "binance"])
   func misalignedCandlesAreNamed(exchange: String) throws {
     let candles = syntheticCandles(100).map {
@@ -227,7 +227,10 @@ import WickTesting
       _ = try rig.fetch(from: candles[0].time - 30_000)
       Issue.record("no error")
     } catch {
-      #expect("\(error)".contains("does not open on a 1m boundary of UTC"), "\(error)")
+      #expect(
+        "\(error)".contains(
+          "does not open on a 1m boundary (1m candles open at multiples of 1m since 1970-01-01 00:00 UTC)"
+        ), "\(error)")
     }
     #expect(try rig.stored().isEmpty)
   }
@@ -287,15 +290,13 @@ import WickTesting
         try api.klinesURL(
           symbol: "X", timeframe: Timeframe(milliseconds: 7 * 60_000), start: 0, end: 1, limit: 1)
       }
-      // The exchanges' weeks open on Mondays, Wick's 1w on Thursdays: refused with the way out.
-      #expect(
-        throws: WickError.invalidArgument(
-          "\(api is BybitAPI ? "Bybit" : "Binance")'s 1w candles open on Mondays, Wick's on Thursdays (weeks counted from 1970-01-01): fetch 1d and run wick data resample --from-timeframe 1d --to-timeframe 1w"
-        )
-      ) {
-        try api.klinesURL(
-          symbol: "X", timeframe: try Timeframe(parsing: "1w"), start: 0, end: 1, limit: 1)
-      }
     }
+    // Weeks open on Mondays on both exchanges, as Wick's 1w does.
+    #expect(
+      try BybitAPI().klinesURL(symbol: "X", timeframe: .week, start: 0, end: 1, limit: 1)
+        .contains("&interval=W&"))
+    #expect(
+      try BinanceAPI().klinesURL(symbol: "X", timeframe: .week, start: 0, end: 1, limit: 1)
+        .contains("&interval=1w&"))
   }
 }

@@ -34,6 +34,34 @@ import WickData
     #expect(resampler.incompleteBuckets == 1)
   }
 
+  /// Daily candles resample into weeks that open on Mondays, as the exchanges' weekly candles.
+  @Test func daysToWeeksGivesMondayWeeks() throws {
+    let thursday: Int64 = 1_704_326_400_000  // 2024-01-04T00:00:00Z
+    let days = testCandles(
+      count: 21, start: thursday, timeframe: Timeframe(milliseconds: 86_400_000))
+    let (bars, resampler) = try Resampler.resample(
+      ArrayCandleCursor(days), from: Timeframe(milliseconds: 86_400_000), to: .week)
+    // Thu 4 Jan – Wed 24 Jan: the weeks of Mon 8 and Mon 15 Jan are whole; those of Mon 1 and
+    // Mon 22 Jan are not.
+    #expect(bars.map { UTCTime.iso($0.time) } == ["2024-01-08T00:00:00Z", "2024-01-15T00:00:00Z"])
+    #expect(resampler.incompleteBuckets == 2)
+    #expect(resampler.firstIncompleteBucket == 1_704_067_200_000)  // Monday 1 Jan
+    let week = Array(days[4..<11])  // Mon 8 – Sun 14 Jan
+    #expect(bars[0].open == week.first?.open && bars[0].close == week.last?.close)
+    #expect(bars[0].high == week.map(\.high).max() && bars[0].low == week.map(\.low).min())
+  }
+
+  /// A source whose candles do not open on Mondays cannot make Monday weeks.
+  @Test func weeksNeedASourceThatOpensOnMondays() throws {
+    #expect(
+      throws: WickError.invalidArgument(
+        "cannot resample 7h to 1w: 1w candles open on Mondays at 00:00 UTC, where no 7h candle opens"
+      )
+    ) { try Resampler(from: Timeframe(milliseconds: 7 * 3_600_000), to: .week) }
+    _ = try Resampler(from: Timeframe(milliseconds: 8 * 3_600_000), to: .week)
+    _ = try Resampler(from: .week, to: Timeframe(milliseconds: 2 * 604_800_000))
+  }
+
   @Test func targetMustBeALargerMultiple() throws {
     #expect(throws: WickError.self) {
       try Resampler(from: Timeframe(milliseconds: 300_000), to: .oneMinute)

@@ -22,6 +22,37 @@ import WickData
     #expect(try store.lastTime(series: key) == candles.last?.time)
   }
 
+  /// Batches and single candles can be mixed across the reader's chunk boundaries; the merged
+  /// source's batch path and its per-candle path deliver the same stream.
+  @Test func batchesCoverEveryCandleOnce() throws {
+    let candles = testCandles(count: 40_000)
+    try store.write(candles, series: key, replace: false)
+    let cursor = try #require(try store.cursor(series: key) as? BatchCandleCursor)
+    var seen: [Candle] = []
+    var useBatch = false
+    while true {
+      if useBatch {
+        let batch = try cursor.nextBatch()
+        if batch.isEmpty { break }
+        seen += batch
+      } else {
+        guard let c = try cursor.next() else { break }
+        seen.append(c)
+      }
+      useBatch.toggle()
+    }
+    #expect(seen == candles)
+    #expect(try cursor.nextBatch().isEmpty && cursor.next() == nil)
+
+    let merged = MergedCandleSource(symbols: ["BTCUSDT"], cursors: [try store.cursor(series: key)])
+    var streamed: [Candle] = []
+    while let sc = try merged.next() {
+      #expect(sc.symbol == 0)
+      streamed.append(sc.candle)
+    }
+    #expect(streamed == candles)
+  }
+
   @Test func boundsAreFromInclusiveToExclusive() throws {
     let candles = testCandles(count: 100)
     try store.write(candles, series: key, replace: false)

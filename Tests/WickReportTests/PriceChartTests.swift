@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import WickCore
+
+@testable import WickReport
+
+@Suite struct PriceChartTests {
+  let t0: Int64 = 1_704_067_200_000
+
+  func candles(_ n: Int) -> [Candle] {
+    (0..<n).map { i in
+      let mid = 100 + 10 * sin(Double(i) / 5_000)
+      return Candle(
+        time: t0 + Int64(i) * 60_000, open: mid, high: mid + 1, low: mid - 1, close: mid + 0.5,
+        volume: 1)
+    }
+  }
+
+  @Test func longRangesAreDecimatedWithoutLosingExtremes() throws {
+    var input = candles(1_000_000)
+    input[123_457].high = 500  // a one-candle spike must survive decimation
+    input[777_777].low = 1
+    var prices = PriceBuckets(symbol: "BTCUSDT", timeframe: .oneMinute, capacity: 500)
+    for c in input { prices.add(c) }
+    #expect(prices.count <= 1_000 && prices.count > 250)
+    #expect(prices.highs.max() == 500 && prices.lows.min() == 1)
+    #expect(prices.closes.last == input.last!.close)
+    #expect(prices.times.first == t0)
+    // Buckets are equally wide and in order.
+    #expect(zip(prices.times, prices.times.dropFirst()).allSatisfy { $1 - $0 == prices.width })
+    // Deterministic, and the cursor wrapper records the same while passing candles through.
+    let recorder = PriceRecordingCursor(
+      ArrayCandleCursor(input),
+      prices: PriceBuckets(symbol: "BTCUSDT", timeframe: .oneMinute, capacity: 500))
+    var passed = 0
+    while let c = try recorder.next() {
+      #expect(c == input[passed])
+      passed += 1
+      if passed > 3 { break }
+    }
+    while try recorder.next() != nil { passed += 1 }
+    #expect(passed == input.count)
+    #expect(recorder.prices.times == prices.times && recorder.prices.highs == prices.highs)
+  }
+
+  @Test func gapsKeepBucketsAligned() {
+    var prices = PriceBuckets(symbol: "X", timeframe: .oneMinute, capacity: 4)
+    for i in [0, 1, 2, 50, 51, 90] {
+      prices.add(
+        Candle(
+          time: t0 + Int64(i) * 60_000, open: 1, high: Double(i + 2), low: 1, close: 1, volume: 0))
+    }
+    #expect(prices.count <= 8)
+    #expect(prices.times.allSatisfy { ($0 - t0) % prices.width == 0 })
+    #expect(prices.highs.max() == 92)
+  }
+
+  @Test func reportHasAPriceChartWithEntriesAndExitsAndStaysSelfContained() {
+    let input = candles(200_000)
+    var prices = PriceBuckets(symbol: "BTCUSDT", timeframe: .oneMinute)
+    for c in input { prices.add(c) }
+    let trades = [
+      Trade(
+        symbol: "BTCUSDT", side: .long, entryTime: input[1_000].time, entryPrice: 101,
+        exitTime: input[2_000].time, exitPrice: 103, qty: 1, fees: 0, spreadCost: 0,
+        slippageCost: 0, pnl: 2, r: 1, exitReason: .take),
+      Trade(
+        symbol: "BTCUSDT", side: .short, entryTime: input[50_000].time, entryPrice: 105,
+        exitTime: input[60_000].time, exitPrice: 107, qty: 1, fees: 0, spreadCost: 0,
+        slippageCost: 0, pnl: -2, r: -1, exitReason: .stop),
+    ]
+    let r = BacktestResult(
+      strategy: "s", params: [], symbols: ["BTCUSDT"], timeframe: .oneMinute, candles: input.count,
+      firstTime: t0, lastTime: input.last!.time, initialEquity: 1_000, finalEquity: 1_000,
+      trades: trades,
+      equity: [
+        EquityPoint(time: t0, equity: 1_000), EquityPoint(time: input.last!.time, equity: 1_000),
+      ],
+      dailyEquity: [], maxDrawdown: 0, exposure: 0)
+    let html = HTMLReport.render(r, metrics: Metrics.compute(r), prices: [prices])
+    #expect(html.contains("aria-label=\"Price BTCUSDT\""))
+    let chart = String(html[html.range(of: "aria-label=\"Price BTCUSDT\"")!.lowerBound...])
+      .components(separatedBy: "</svg>")[0]
+    // One marker path per kind present: a long entry, a short entry, a won and a lost exit.
+    #expect(chart.contains("<title>long entries</title>"))
+    #expect(chart.contains("<title>short entries</title>"))
+    #expect(chart.contains("<title>winning exits</title>"))
+    #expect(chart.contains("<title>losing exits</title>"))
+    // Decimated: 200k candles draw as at most 2 × 600 buckets, a band and a close line.
+    #expect(chart.count < 120_000)
+    // Self-contained: no scripts, no external references of any kind.
+    #expect(!html.contains("<script"))
+    for needle in ["src=", "href=", "url(", "@import", "<link", "<img", "<iframe"] {
+      #expect(!html.contains(needle), "\(needle)")
+    }
+    #expect(
+      html.components(separatedBy: "http").count - 1 == html.components(
+        separatedBy: "xmlns=\"http://www.w3.org/2000/svg\""
+      ).count - 1)
+    // Narrow screens: the trade table sits in a scroll box and drops secondary columns.
+    #expect(html.contains("<div class=\"wide\"><table><tr><th class=\"l opt\">#</th>"))
+    #expect(html.contains("@media (max-width:640px)"))
+  }
+
+  @Test func noPricesNoPriceSection() {
+    let r = BacktestResult(
+      strategy: "s", params: [], symbols: ["BTCUSDT"], timeframe: .oneMinute, candles: 0,
+      firstTime: nil, lastTime: nil, initialEquity: 1, finalEquity: 1, trades: [], equity: [],
+      dailyEquity: [], maxDrawdown: 0, exposure: 0)
+    #expect(!HTMLReport.render(r, metrics: Metrics.compute(r)).contains("<h2>Price</h2>"))
+  }
+}
