@@ -18,6 +18,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
+    // the loopback mock WebSocket server in WickTesting.
+    .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -52,10 +56,17 @@ let package = Package(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
     .target(
+      name: "WickLive",
+      dependencies: [
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLua",
+        .product(name: "WSClient", package: "swift-websocket"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
+    .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer",
+        "WickOptimize", "WickServer", "WickLive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -71,7 +82,15 @@ let package = Package(
       path: "Benchmarks/wick-bench", swiftSettings: strict),
 
     // Test support shared by the test targets: mock exchange, fixtures, synthetic strategies.
-    .target(name: "WickTesting", dependencies: ["WickCore", "WickData"]),
+    .target(
+      name: "WickTesting",
+      dependencies: [
+        "WickCore", "WickData",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
@@ -103,6 +122,12 @@ let package = Package(
       name: "WickCLITests",
       dependencies: [
         "WickCLI", "WickCore", "WickData", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .testTarget(
+      name: "WickLiveTests",
+      dependencies: [
+        "WickLive", "WickCore", "WickData", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],

@@ -24,6 +24,10 @@ public struct WickCommand: ParsableCommand {
       BacktestCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
+      RunCommand.self,
+      StopCommand.self,
+      RunsCommand.self,
+      ReplayCommand.self,
       OptimizeCommand.self,
       ServeCommand.self,
     ]

@@ -22,7 +22,7 @@ public enum ParamsFile {
     return try parseJSON(data, path: path)
   }
 
-  static func parseJSON(_ data: Data, path: String) throws -> [(
+  public static func parseJSON(_ data: Data, path: String) throws -> [(
     name: String, value: ParamValue, source: String
   )] {
     let object: Any

@@ -23,20 +23,12 @@ public struct FillModel: Sendable, Equatable {
   }
 
   /// The fill of a market order at reference price `price` in direction `buy`, with its costs.
-  @inline(__always) func marketFill(price: Double, qty: Double, buy: Bool) -> MarketFill {
+  @inline(__always) public func marketFill(price: Double, qty: Double, buy: Bool) -> Execution {
     let half = spreadBps / 20_000
     let slip = slippageBps / 10_000
     let fillPrice = buy ? price * (1 + half + slip) : price * (1 - half - slip)
-    return MarketFill(
+    return Execution(
       price: fillPrice, fee: fillPrice * qty * takerFeeBps / 10_000, spread: price * qty * half,
       slippage: price * qty * slip)
   }
-}
-
-/// A simulated fill and what it cost, by kind.
-struct MarketFill {
-  var price: Double
-  var fee: Double
-  var spread: Double
-  var slippage: Double
 }

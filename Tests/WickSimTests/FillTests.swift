@@ -133,6 +133,37 @@ import WickRisk
   }
 }
 
+/// A symbol without a candle at some time must not be handled with its previous candle again.
+@Suite struct MissingCandleTests {
+  @Test func anEntryWaitsForTheSymbolsNextCandleWhenOneIsMissing() throws {
+    let a = (0..<5).map { bar($0, 100, 101, 99, 100) }
+    // B has no candle at minute 2.
+    let b = [
+      bar(0, 50, 51, 49, 50), bar(1, 50, 51, 49, 50), bar(3, 60, 61, 59, 60),
+      bar(4, 60, 61, 59, 60),
+    ]
+    let strategy = ScriptedStrategy { symbol, c, host in
+      if symbol == 1 && c.time == t0 + 60_000 {
+        host.enter(OrderIntent(symbol: 1, side: .long, stop: 40))
+      }
+    }
+    let config = BacktestConfig(
+      initialEquity: 10_000,
+      fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+      strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
+    let engine = BacktestEngine(
+      config: config, symbols: ["AAAUSDT", "BBBUSDT"], strategy: strategy,
+      risk: FixedFractionSizer(riskPerTrade: 0.01, leverage: 3))
+    let result = try engine.run(
+      source: MergedCandleSource(
+        symbols: ["AAAUSDT", "BBBUSDT"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    #expect(result.trades.count == 1)
+    #expect(result.trades.first?.entryTime == t0 + 3 * 60_000)
+    #expect(result.trades.first?.entryPrice == 60)
+    #expect(result.candles == 9)
+  }
+}
+
 /// Backtests `candles` (costs off) with `intent` made on the first candle.
 private func backtest(_ candles: [Candle], entering intent: OrderIntent) throws -> BacktestResult {
   try backtest(

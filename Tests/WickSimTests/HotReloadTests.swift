@@ -101,9 +101,9 @@ import WickRisk
     _ = try engine.run(
       source: MergedCandleSource(
         symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor([bar(0, 1, 1, 1, 1)])]))
-    #expect(!strategy.reload(params: [("k", .number(9), "dashboard")], host: engine))
+    #expect(!strategy.reload(params: [("k", .number(9), "dashboard")], host: engine.kernel))
     #expect(strategy.current.params.first?.value == .number(1))
-    #expect(strategy.reload(params: [("k", .number(3), "dashboard")], host: engine))
+    #expect(strategy.reload(params: [("k", .number(3), "dashboard")], host: engine.kernel))
     #expect(strategy.current.params.first?.value == .number(3))
   }
 }

@@ -47,7 +47,7 @@ public struct BybitAPI: ExchangeAPI {
   public var fundingLimit: Int { category == .linear ? 200 : 0 }
   public var requestsPerSecond: Double { 10 }
 
-  static func interval(_ tf: Timeframe) throws -> String {
+  public static func interval(_ tf: Timeframe) throws -> String {
     let minutes = tf.milliseconds / 60_000
     switch tf.milliseconds {
     case 86_400_000: return "D"
@@ -167,7 +167,7 @@ public struct BinanceAPI: ExchangeAPI {
   public var requestsPerSecond: Double { 20 }
   private var prefix: String { market == .futures ? "/fapi/v1" : "/api/v3" }
 
-  static func interval(_ tf: Timeframe) throws -> String {
+  public static func interval(_ tf: Timeframe) throws -> String {
     let name = tf.description
     guard
       ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"]

@@ -13,7 +13,10 @@ public final class Ledger: @unchecked Sendable {
 
   public init(store: CandleStore) throws {
     database = store.database
-    try store.migrate(LedgerSchema.register)
+    try store.migrate {
+      LedgerSchema.register(&$0)
+      RunnerSchema.register(&$0)
+    }
   }
 
   /// One account of a run, as the risk layer saw it.

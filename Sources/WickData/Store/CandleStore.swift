@@ -40,6 +40,8 @@ public final class CandleStore: CandleSink, FundingSink, @unchecked Sendable {
         try db.execute(sql: "PRAGMA journal_mode = WAL")
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
       }
+      // The runner, `wick stop` and the dashboard share the file: wait for a writer, never fail.
+      config.busyMode = .timeout(10)
       database = try DatabaseQueue(path: path, configuration: config)
     } catch {
       throw WickError.data("cannot open candle cache '\(path)': \(Self.describe(error))")

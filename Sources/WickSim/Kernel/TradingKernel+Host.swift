@@ -1,20 +1,13 @@
 import WickCore
 
-/// The engine as the strategy's `ctx` and as the risk layer's view of the book.
-extension BacktestEngine: StrategyHost, PortfolioView {
-  public func position(symbol: Int) -> Position? { positions[symbol] }
-  public func equity() -> Double { markedEquity() }
-  public func lastPrice(symbol: Int) -> Double { lastPrices[symbol] }
-
-  public var pendingEntries: Int {
-    pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count
-  }
-
-  public func marginInUse() -> Double {
-    var m = 0.0
-    for i in positions.indices { if let p = positions[i] { m += p.qty * p.entry / risk.leverage } }
-    return m
-  }
+/// The kernel as the strategy's `ctx` and as the risk layer's view of the book.
+extension TradingKernel: StrategyHost, PortfolioView {
+  public func position(symbol: Int) -> Position? { book.positions[symbol] }
+  public func equity() -> Double { book.markedEquity() }
+  public func lastPrice(symbol: Int) -> Double { book.lastPrices[symbol] }
+  public var positionsVersion: Int { book.positionsVersion }
+  public var pendingEntries: Int { venue.pendingEntries }
+  public func marginInUse() -> Double { book.marginInUse(leverage: risk.leverage) }
 
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
   private func warming(_ symbol: Int) -> Bool { candlesSeen[symbol] < strategy.warmup }
@@ -22,19 +15,29 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   public func enter(_ intent: OrderIntent) -> IntentOutcome {
     let s = intent.symbol
     if warming(s) { return .refused(Refusal("warmup", "intents are suppressed during the warmup")) }
-    if positions[s] != nil && pendingExits[s] == nil {
+    let outcome = decide(intent)
+    journal?.entryDecided(intent, outcome: outcome, time: now)
+    return outcome
+  }
+
+  private func decide(_ intent: OrderIntent) -> IntentOutcome {
+    let s = intent.symbol
+    if book.positions[s] != nil && !venue.hasPendingExit(symbol: s) {
       return refuse(
         Refusal("position_open", "\(symbols[s]) already has an open position; exit it first"))
     }
-    if pendingOrders[s] != nil {
+    if venue.hasPendingEntry(symbol: s) {
       return refuse(
         Refusal("entry_pending", "\(symbols[s]) already has an entry waiting for the next open"))
     }
+    if entriesPaused {
+      return refuse(Refusal("paused", "the run is paused: no new entries until resume"))
+    }
     let outcome = risk.review(
-      RiskRequest(intent: intent, referencePrice: lastPrices[s], time: now), portfolio: self)
+      RiskRequest(intent: intent, referencePrice: book.lastPrices[s], time: now), portfolio: self)
     switch outcome {
     case .accepted(let qty):
-      pendingOrders[s] = PendingEntry(intent: intent, qty: qty)
+      venue.submit(entry: EntryOrder(intent: intent, qty: qty, decidedAt: now))
     case .refused(let r): count(r)
     }
     return outcome
@@ -46,12 +49,13 @@ extension BacktestEngine: StrategyHost, PortfolioView {
   }
 
   public func exit(symbol: Int, reason: String?) -> Bool {
-    if pendingOrders[symbol] != nil && positions[symbol] == nil {
-      pendingOrders[symbol] = nil  // cancel an entry that has not filled yet
-      return true
+    if book.positions[symbol] == nil && venue.cancelEntry(symbol: symbol) {
+      journal?.exitRequested(symbol: symbol, reason: reason ?? "cancel entry", time: now)
+      return true  // an entry that has not filled yet
     }
-    guard positions[symbol] != nil else { return false }
-    pendingExits[symbol] = .some(reason)
+    guard book.positions[symbol] != nil else { return false }
+    venue.submit(exit: symbol, reason: reason)
+    journal?.exitRequested(symbol: symbol, reason: reason, time: now)
     return true
   }
 
@@ -61,19 +65,25 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     if warming(pair.long) || warming(pair.short) {
       return .refused(Refusal("warmup", "intents are suppressed during the warmup"))
     }
-    if positions[pair.long] != nil || positions[pair.short] != nil
-      || pendingPairs.contains(where: {
-        [$0.intent.long, $0.intent.short].contains(pair.long)
-          || [$0.intent.long, $0.intent.short].contains(pair.short)
-      })
+    let outcome = decidePair(pair)
+    journal?.pairDecided(pair, outcome: outcome, time: now)
+    return outcome
+  }
+
+  private func decidePair(_ pair: PairIntent) -> IntentOutcome {
+    if book.positions[pair.long] != nil || book.positions[pair.short] != nil
+      || venue.pairBusy(long: pair.long, short: pair.short)
     {
       return refuse(
         Refusal(
           "pair_open",
           "one position per pair: a leg of \(symbols[pair.long])/\(symbols[pair.short]) is busy"))
     }
-    let pl = lastPrices[pair.long]
-    let ps = lastPrices[pair.short]
+    if entriesPaused {
+      return refuse(Refusal("paused", "the run is paused: no new entries until resume"))
+    }
+    let pl = book.lastPrices[pair.long]
+    let ps = book.lastPrices[pair.short]
     guard pl > 0, ps > 0 else { return refuse(Refusal("no_price", "no price yet for a pair leg")) }
     // Size the long leg so that moving from the entry z to the stop z loses `risk` of equity:
     // the spread (long − hedge × short) moves by |stop_z − entry_z| × spread_std per unit.
@@ -96,19 +106,16 @@ extension BacktestEngine: StrategyHost, PortfolioView {
     {
       return refuse(r)
     }
-    pendingPairs.append(PendingPair(intent: pair, qtyLong: qty, qtyShort: qty * pair.hedge))
+    venue.submit(
+      pair: PairOrder(intent: pair, qtyLong: qty, qtyShort: qty * pair.hedge, decidedAt: now))
     return .accepted(qty: qty)
   }
 
   public func exitPair(long: Int, short: Int, reason: String?) -> Bool {
-    if let i = pendingPairs.firstIndex(where: { $0.intent.long == long && $0.intent.short == short }
-    ) {
-      pendingPairs.remove(at: i)
-      return true
-    }
-    guard positions[long] != nil || positions[short] != nil else { return false }
-    if positions[long] != nil { pendingExits[long] = .some(reason) }
-    if positions[short] != nil { pendingExits[short] = .some(reason) }
+    if venue.cancelPair(long: long, short: short) { return true }
+    guard book.positions[long] != nil || book.positions[short] != nil else { return false }
+    if book.positions[long] != nil { exit(symbol: long, reason: reason) }
+    if book.positions[short] != nil { exit(symbol: short, reason: reason) }
     return true
   }
 }

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import WickCore
+import WickData
+import WickLive
+
+/// `wick replay RUN_ID`: parity of a recorded paper/live session with the backtest kernel.
+public struct ReplayCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "replay",
+    abstract:
+      "Re-run a recorded session's candles through the backtest kernel and compare decisions.")
+
+  @Argument(help: "The run id (see wick runs ls).") var runID: Int64
+  @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
+  @Option(help: "Write {identical, decisions, first_divergence} here.") var json: String?
+
+  public init() {}
+
+  public func run() throws {
+    let report: ReplayReport
+    do {
+      report = try Runner.replay(run: runID, dbPath: db)
+    } catch let error as WickError {
+      printError("error: \(error)")
+      throw ExitCode(1)
+    }
+    if let json {
+      do { try Data(report.json.utf8).write(to: URL(fileURLWithPath: json)) } catch {
+        printError("error: \(json): cannot write: \(error.localizedDescription)")
+        throw ExitCode(1)
+      }
+    }
+    if let d = report.firstDivergence {
+      print("divergence at \(UTCTime.iso(d.time)) (decision \(d.seq))")
+      print("  expected: \(d.expected)")
+      print("  got:      \(d.got)")
+      throw ExitCode(1)
+    }
+    print("identical: \(report.decisions) decisions")
+  }
+}

@@ -1,0 +1,4 @@
+import WickCore
+
+/// The exchange's clock is the `Clock` a live runner schedules by.
+extension ServerClock: Clock {}

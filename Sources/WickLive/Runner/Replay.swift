@@ -1,0 +1,75 @@
+import Foundation
+import WickCore
+import WickData
+import WickRisk
+
+/// `wick replay RUN_ID`: re-runs a recorded paper (or live) session's candles from the cache
+/// through the same kernel with the backtest's simulated venue, the script versions and params
+/// timeline it recorded, and compares every decision with the ledger.
+public struct ReplayReport: Sendable, Equatable {
+  public var identical: Bool
+  public var decisions: Int
+  public var firstDivergence: LedgerJournal.Divergence?
+
+  public var json: String {
+    let divergence = firstDivergence.map {
+      DecisionJSON.object([
+        ("seq", .int(Int64($0.seq))), ("time", .string(UTCTime.iso($0.time))),
+        ("expected", .string($0.expected)), ("got", .string($0.got)),
+      ])
+    }
+    return DecisionJSON.object([
+      ("identical", .bool(identical)), ("decisions", .int(Int64(decisions))),
+      ("first_divergence", .raw(divergence ?? "null")),
+    ]) + "\n"
+  }
+}
+
+extension Runner {
+  /// Replays run `id` of the ledger in `dbPath`. Nothing is written.
+  public static func replay(run id: Int64, dbPath: String) throws -> ReplayReport {
+    let store = try CandleStore(path: dbPath)
+    let ledger = try RunLedger(store: store)
+    guard let row = try ledger.run(id), row.kind != "backtest" else {
+      throw WickError.invalidArgument("run \(id): no paper or live run with that id in \(dbPath)")
+    }
+    guard let first = row.firstTime, let last = row.lastTime else {
+      throw WickError.data("run \(id) has not handled a candle yet: nothing to replay")
+    }
+    var spec = RunSpec(
+      strategyPath: row.scriptPath ?? row.strategy, symbols: row.symbols,
+      timeframe: try Timeframe(parsing: row.timeframe))
+    spec.dbPath = dbPath
+    if let args = row.argsJSON.flatMap({
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }) {
+      spec.configPath = args["config"] as? String
+      spec.initialEquity = (args["equity"] as? NSNumber)?.doubleValue ?? spec.initialEquity
+      spec.exchange = args["exchange"] as? String ?? spec.exchange
+    }
+    // The replay never reads the params file: the recorded params are the whole truth.
+    spec.paramsFile = nil
+    let runner = try Runner(spec: spec, output: { _ in })
+    runner.runID = id
+    runner.versions = try ledger.scriptVersions(run: id)
+    guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
+      throw WickError.data("run \(id) has no recorded script version")
+    }
+    runner.sourceText = text
+    runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
+    try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
+    let recorded = try ledger.decisions(run: id)
+    runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
+    runner.journal = LedgerJournal(
+      run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
+    runner.kernel.journal = runner.journal
+    try runner.kernel.start()
+    let exchange = try spec.marketAPI().storageName
+    _ = try runner.handleCached(from: first, to: last + 1, exchange: exchange)
+    runner.journal.checkComplete(through: .max)
+    let d = runner.journal.divergence
+    return ReplayReport(
+      identical: d == nil, decisions: d == nil ? runner.journal.decisionCount : d!.seq,
+      firstDivergence: d)
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import WickCore
+import WickData
+import WickRisk
+import WickSim
+
+/// Everything `wick run` was asked for. Its `argsJSON` identifies the session: the same command
+/// after a crash resumes the same run (`--stop-after` is not part of it).
+public struct RunSpec: Sendable, Equatable {
+  public enum Mode: String, Sendable { case paper, live }
+  public var strategyPath: String
+  public var symbols: [String]
+  public var timeframe: Timeframe
+  public var paramsFile: String?
+  public var configPath: String?
+  public var mode: Mode = .paper
+  public var exchange: String = "bybit"
+  public var testnet: Bool = false
+  public var baseURL: String?
+  public var wsURL: String?
+  public var dbPath: String = CandleStore.defaultPath
+  public var stopAfter: Int?
+  public var initialEquity: Double = 10_000
+
+  public init(strategyPath: String, symbols: [String], timeframe: Timeframe) {
+    self.strategyPath = strategyPath
+    self.symbols = symbols
+    self.timeframe = timeframe
+  }
+
+  /// Canonical JSON of the arguments that define the session (paths made absolute).
+  public var argsJSON: String {
+    func abs(_ p: String?) -> DecisionJSON.Value? {
+      p.map { .string(URL(fileURLWithPath: $0).standardizedFileURL.path) }
+    }
+    return DecisionJSON.object([
+      ("strategy", abs(strategyPath)),
+      ("symbols", .raw("[" + symbols.map(DecisionJSON.quote).joined(separator: ",") + "]")),
+      ("timeframe", .string(timeframe.description)), ("params", abs(paramsFile)),
+      ("config", abs(configPath)), ("mode", .string(mode.rawValue)),
+      ("exchange", .string(exchange)),
+      ("testnet", .bool(testnet)), ("base_url", baseURL.map { .string($0) }),
+      ("ws_url", wsURL.map { .string($0) }), ("equity", .number(initialEquity)),
+    ])
+  }
+
+  /// The exchange's REST market-data API for this run.
+  public func marketAPI() throws -> ExchangeAPI {
+    switch exchange {
+    case "bybit": return BybitAPI(category: .linear, baseURL: baseURL, testnet: testnet)
+    case "binance": return BinanceAPI(market: .futures, baseURL: baseURL, testnet: testnet)
+    default:
+      throw WickError.invalidArgument("--exchange \(exchange): expected bybit or binance")
+    }
+  }
+
+  /// The public kline stream's dialect and WebSocket base for this run.
+  public func stream() throws -> (dialect: KlineDialect, base: String) {
+    switch exchange {
+    case "bybit":
+      return (BybitKlines(), wsURL ?? (testnet ? BybitKlines.testnet : BybitKlines.mainnet))
+    case "binance": return (BinanceKlines(), wsURL ?? BinanceKlines.mainnet)
+    default:
+      throw WickError.invalidArgument("--exchange \(exchange): expected bybit or binance")
+    }
+  }
+}
+
+/// The one place that decides which venue a run trades on: paper runs get the backtest's
+/// `SimulatedVenue`; live runs get the exchange adapter (`BybitVenue`, linked in by the live
+/// adapter's module).
+public enum VenueFactory {
+  /// A live venue maker registered by the exchange adapter; nil in a build without one.
+  nonisolated(unsafe) public static var liveVenue:
+    ((_ spec: RunSpec, _ credentials: LiveCredentials, _ leverage: Double) throws -> Venue)? = nil
+
+  public static func make(spec: RunSpec, fills: FillModel, leverage: Double) throws -> Venue {
+    switch spec.mode {
+    case .paper:
+      return SimulatedVenue(fills: fills, margin: MarginModel(), funding: nil, leverage: leverage)
+    case .live:
+      let credentials = try LiveCredentials.fromEnvironment()
+      guard let make = liveVenue else {
+        throw WickError.invalidArgument("live venue not available in this build")
+      }
+      return try make(spec, credentials, leverage)
+    }
+  }
+}
+
+/// API keys for live trading, from the environment only. Never printed, logged or stored.
+public struct LiveCredentials: Sendable, CustomStringConvertible {
+  public let apiKey: String
+  public let apiSecret: String
+  public static let keyVariable = "WICK_BYBIT_API_KEY"
+  public static let secretVariable = "WICK_BYBIT_API_SECRET"
+
+  public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment)
+    throws -> LiveCredentials
+  {
+    guard let key = env[keyVariable], !key.isEmpty, let secret = env[secretVariable],
+      !secret.isEmpty
+    else {
+      throw WickError.invalidArgument(
+        "--live needs API keys in \(keyVariable) and \(secretVariable) (the environment, never a file or flag)"
+      )
+    }
+    return LiveCredentials(apiKey: key, apiSecret: secret)
+  }
+
+  /// Redacted: a key must never reach a log or an error message.
+  public var description: String { "LiveCredentials(redacted)" }
+}

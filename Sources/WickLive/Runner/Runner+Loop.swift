@@ -1,0 +1,196 @@
+import Foundation
+import WickCore
+import WickData
+import WickLua
+import WickSim
+
+extension Runner {
+  /// How the run ended.
+  public enum Ending: Equatable, Sendable {
+    case stopAfter, signal
+    case halted(String)
+  }
+
+  /// Catches up from the cache and REST, then trades on the live stream until `--stop-after`,
+  /// a signal, or a stop command.
+  public func run() throws -> Ending {
+    let api = try spec.marketAPI()
+    let transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 20)
+    let requester = ExchangeRequester(
+      transport: transport, limiter: RateLimiter(rate: api.requestsPerSecond, burst: 5))
+    let fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
+    if (try? fetcher.syncClock()) == nil {
+      output("warning: cannot read \(spec.exchange)'s server time; using the local clock")
+    }
+    // The exchange's clock (as last synced) decides which candles are closed.
+    let backfill = FetcherBackfill(fetcher: fetcher, timeframe: spec.timeframe)
+    let tf = spec.timeframe
+
+    // Warm-up (a new run) or re-handling (a resumed run) from the cache, topped up over REST.
+    let end = tf.floor(backfill.now())
+    let record = try ledger.run(runID)
+    let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
+    for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    let verifyUntil = journal.verifyUntil
+    var last = try handleCached(from: start, to: end, exchange: api.storageName)
+    if resumed {
+      journal.checkComplete(through: verifyUntil)
+      if let d = journal.divergence {
+        journal.incident(
+          time: lastHandled ?? end, kind: "resume_divergence",
+          detail:
+            "re-handling recorded candles diverged at \(UTCTime.iso(d.time)): expected \(d.expected), got \(d.got)"
+        )
+        output("warning: resume diverged from the recorded decisions at \(UTCTime.iso(d.time))")
+      }
+      journal.verifyUntil = .min
+      let handled = kernel.candlesHandled
+      output(
+        "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
+      )
+      // A script edited while the runner was down is picked up now, like any hot reload.
+      if let disk = try? Self.readScript(spec.strategyPath), Self.hash(disk) != versions.last?.hash,
+        let t = lastHandled
+      {
+        sourceText = disk
+        if strategy.reload(host: kernel, reason: "changed while stopped") {
+          try recordVersion(time: t, source: "reload")
+        } else {
+          sourceText = (try ledger.scriptText(hash: versions.last!.hash)) ?? sourceText
+          journal.incident(time: t, kind: "reload_failed", detail: lastReloadMessage)
+        }
+      }
+      try journal.flushIncidents()
+    }
+    for i in last.indices where last[i] == nil { last[i] = end - tf.milliseconds }
+
+    // The live stream.
+    let (dialect, base) = try spec.stream()
+    let inbox = KlineInbox()
+    let socket = try KlineSocket(
+      dialect: dialect, base: base, symbols: spec.symbols, timeframe: tf, inbox: inbox)
+    let confirmed = ConfirmedCandles(
+      symbols: spec.symbols, timeframe: tf, exchange: api.storageName, store: store,
+      backfill: backfill, lastDelivered: last)
+    confirmed.onLog = output
+    socket.start()
+    defer { socket.stop() }
+    var lastPoll = Date.distantPast
+    var lastBeat = Date()
+    while true {
+      if shouldStop() {
+        try ledger.setStatus(run: runID, "stopped")
+        output("stopped: positions stay open under their stops")
+        return .signal
+      }
+      if Date().timeIntervalSince(lastPoll) >= 0.5 {
+        lastPoll = Date()
+        if let ending = try pollCommands() { return ending }
+      }
+      if Date().timeIntervalSince(lastBeat) >= 5 {
+        lastBeat = Date()
+        try ledger.heartbeat(run: runID)
+      }
+      let events = inbox.drain(timeout: 0.25)
+      for slice in try confirmed.handle(events) {
+        try handle(slice)
+        deliveredLive += 1
+        output(
+          "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
+        )
+        if let n = spec.stopAfter, deliveredLive >= n {
+          try ledger.setStatus(run: runID, "stopped")
+          return .stopAfter
+        }
+      }
+    }
+  }
+
+  /// Records that the runner stopped on an error (the same command resumes the run).
+  public func markStopped(error: String) throws {
+    try ledger.setStatus(run: runID, "stopped", error: error)
+  }
+
+  // MARK: Commands
+
+  /// Handles pending `run_commands` rows; returns an ending when one stops the run.
+  func pollCommands() throws -> Ending? {
+    for c in try ledger.pendingCommands(run: runID) {
+      let t = lastHandled ?? 0
+      switch c.kind {
+      case "pause", "resume":
+        applyControl(detail: DecisionJSON.object([("command", .string(c.kind))]), time: t)
+        try journal.commitNotes()
+        try ledger.setStatus(run: runID, c.kind == "pause" ? "paused" : "running")
+        try ledger.completeCommand(
+          c.id, status: "done", outcome: c.kind == "pause" ? "paused: no new entries" : "resumed")
+      case "stop", "emergency_stop":
+        let open = kernel.book.openCount
+        if c.kind == "emergency_stop" {
+          applyControl(detail: DecisionJSON.object([("command", .string(c.kind))]), time: t)
+          journal.incident(
+            time: t, kind: "emergency_stop", detail: "flattened \(open) positions (\(c.source))")
+          try journal.commitNotes()
+        }
+        try ledger.setStatus(run: runID, "halted")
+        let outcome =
+          c.kind == "emergency_stop"
+          ? "flattened \(open) position(s); halted"
+          : "halted; \(open) position(s) left under their stops"
+        try ledger.completeCommand(c.id, status: "done", outcome: outcome)
+        output("\(c.kind): \(outcome)")
+        return .halted(outcome)
+      case "set_param":
+        let (status, outcome) = setParam(payload: c.payloadJSON, time: t)
+        if status == "done" { try recordVersion(time: t, source: "set_param") }
+        try ledger.completeCommand(c.id, status: status, outcome: outcome)
+        output("set_param: \(outcome)")
+      default:
+        try ledger.completeCommand(c.id, status: "rejected", outcome: "unknown command '\(c.kind)'")
+      }
+    }
+    return nil
+  }
+
+  /// `{"name": ..., "value": ...}` validated against the script's declaration and applied through
+  /// hot reload. Returns the command's status and outcome.
+  func setParam(payload: String, time: Int64) -> (String, String) {
+    guard
+      let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
+      let name = object["name"] as? String, let raw = object["value"]
+    else { return ("rejected", "payload must be {\"name\": ..., \"value\": ...}") }
+    let parsed: [(name: String, value: ParamValue, source: String)]
+    do {
+      let value = DecisionJSON.anyJSON(raw)
+      parsed = try ParamsFile.parseJSON(
+        Data("{\(DecisionJSON.quote(name)):\(value)}".utf8), path: "set_param")
+    } catch { return ("rejected", "\(error)") }
+    let current = strategy.current.params.map {
+      (name: $0.name, value: $0.value, source: "running")
+    }
+    let next = current.filter { $0.name != name } + parsed.map { ($0.name, $0.value, "set_param") }
+    lastReloadMessage = ""
+    guard strategy.reload(params: next, host: kernel) else {
+      return ("rejected", lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: ""))
+    }
+    overrides = next
+    return (
+      "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
+    )
+  }
+}
+
+extension DecisionJSON {
+  /// A JSON value parsed by Foundation, written back as JSON text.
+  static func anyJSON(_ any: Any) -> String {
+    if type(of: any) == Bool.self, let b = any as? Bool { return b ? "true" : "false" }
+    if let n = any as? NSNumber { return encode(.number(n.doubleValue)) }
+    if let s = any as? String { return quote(s) }
+    if let data = try? JSONSerialization.data(withJSONObject: any, options: [.fragmentsAllowed]),
+      let text = String(data: data, encoding: .utf8)
+    {
+      return text
+    }
+    return "null"
+  }
+}

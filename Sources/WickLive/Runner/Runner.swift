@@ -1,0 +1,338 @@
+import Foundation
+import WickCore
+import WickData
+import WickLua
+import WickRisk
+import WickSim
+
+/// `wick run`: one strategy on live closed candles through the shared `TradingKernel`.
+///
+/// Start-up: the run is created, or — when a run with the same arguments crashed or stopped —
+/// resumed. Resuming re-handles every candle the run already handled from the candle cache (every
+/// delivered candle is cached) with the script versions and params it recorded: that rebuilds the
+/// exact kernel, strategy and risk state, and each regenerated decision is checked against the
+/// ledger instead of being written or sent again. Missed candles are then backfilled over REST
+/// and handled as new ones, and the live stream takes over.
+///
+/// Per candle time: the kernel handles it; its journal commits decisions, order rows and state in
+/// one transaction before the venue sends anything. Between candles: control commands
+/// (`run_commands`) at least every second, hot reload of the script, plugins and params file.
+public final class Runner {
+  public let spec: RunSpec
+  let store: CandleStore
+  let ledger: RunLedger
+  public internal(set) var runID: Int64 = 0
+  public private(set) var resumed = false
+  var kernel: TradingKernel!
+  var strategy: ReloadingStrategy!
+  var journal: LedgerJournal!
+  var venue: Venue!
+  var output: (String) -> Void
+  /// Set from a signal handler (SIGTERM/SIGINT): stop cleanly between candles.
+  public var shouldStop: () -> Bool = { false }
+
+  /// The script text and params the next build uses (recorded versions while verifying).
+  var sourceText: String = ""
+  var overrides: [(name: String, value: ParamValue, source: String)] = []
+  var lastReloadMessage = ""
+  /// True between candles of a live session: a hot reload builds from the file on disk.
+  var readsScriptFromDisk = false
+  var lastBuiltText = ""
+  var versions: [RunLedger.ScriptVersion] = []
+  /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
+  var recordedNotes: [RunLedger.Decision] = []
+  var lastHandled: Int64?
+  var deliveredLive = 0
+
+  public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
+    self.spec = spec
+    self.output = output
+    store = try CandleStore(path: spec.dbPath)
+    ledger = try RunLedger(store: store)
+  }
+
+  // MARK: Building the kernel
+
+  /// A fresh strategy from `sourceText` with the params file (re-read each time) and `overrides`.
+  func buildStrategy(_ extra: [(name: String, value: ParamValue, source: String)]) throws
+    -> LuaStrategy
+  {
+    var all: [(name: String, value: ParamValue, source: String)] = []
+    if let file = spec.paramsFile { all += try ParamsFile.load(path: file) }
+    // Live swaps read the edited file; re-handling recorded candles uses the recorded text.
+    let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
+    let built = try LuaStrategy(
+      path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
+      limits: LuaLimits(randomSeed: 1))
+    lastBuiltText = text
+    return built
+  }
+
+  static func readScript(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
+    else {
+      throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
+    }
+    return text
+  }
+
+  /// FNV-1a 64 of the script text: the version id in `script_versions`.
+  static func hash(_ text: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in text.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x100_0000_01b3
+    }
+    return String(h, radix: 16)
+  }
+
+  static func overrides(fromJSON json: String) throws -> [(
+    name: String, value: ParamValue, source: String
+  )] {
+    try ParamsFile.parseJSON(Data(json.utf8), path: "recorded params")
+  }
+
+  func makeKernel(config: WickConfig?) throws {
+    strategy = try ReloadingStrategy(
+      overrides: overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
+    ) { [unowned self] extra in try self.buildStrategy(extra) }
+    strategy.onEvent = { [unowned self] in self.lastReloadMessage = $0 }
+    let s = strategy.current
+    let fills =
+      config.map {
+        FillModel(
+          takerFeeBps: $0.costs.takerFeeBps, makerFeeBps: $0.costs.makerFeeBps,
+          spreadBps: $0.costs.spreadBps, slippageBps: $0.costs.slippageBps)
+      } ?? FillModel()
+    let risk: RiskGate =
+      config.map {
+        RiskEngine(
+          config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
+      } ?? FixedFractionSizer()
+    venue = try VenueFactory.make(spec: spec, fills: fills, leverage: risk.leverage)
+    kernel = TradingKernel(
+      symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
+      historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
+    kernel.onLog = { [unowned self] in self.output("log " + $0) }
+    s.onLog = kernel.onLog
+  }
+
+  // MARK: Start-up
+
+  /// Creates or resumes the run; returns its id (print it before anything else).
+  public func prepare() throws -> Int64 {
+    let config = try spec.configPath.map { try WickConfig.load(path: $0) }
+    if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
+      // Re-handling recorded candles rebuilds a *simulated* book exactly; a live book is the
+      // exchange's and must be reconciled instead (the live adapter's job), never re-sent.
+      guard spec.mode == .paper else {
+        throw WickError.invalidArgument(
+          "run \(existing.id) is a live run: resuming it needs the live venue's reconciliation, which this build does not have"
+        )
+      }
+      runID = existing.id
+      resumed = true
+      versions = try ledger.scriptVersions(run: runID)
+      guard let first = versions.first, let text = try ledger.scriptText(hash: first.hash) else {
+        throw WickError.data("run \(runID) has no recorded script version to resume from")
+      }
+      sourceText = text
+      overrides = try Self.overrides(fromJSON: first.paramsJSON)
+      try makeKernel(config: config)
+      recordedNotes = try ledger.decisions(run: runID).filter {
+        ["control", "reload"].contains($0.kind)
+      }
+      journal = LedgerJournal(
+        run: runID, ledger: ledger, symbols: spec.symbols,
+        recorded: try ledger.decisions(run: runID),
+        verifyUntil: existing.lastTime ?? .min)
+      try ledger.setStatus(run: runID, "running")
+    } else {
+      sourceText = try Self.readScript(spec.strategyPath)
+      try makeKernel(config: config)
+      let s = strategy.current
+      runID = try ledger.createRun(
+        RunLedger.NewRun(
+          kind: spec.mode.rawValue, strategy: s.name, scriptPath: spec.strategyPath,
+          exchange: spec.exchange, paramsJSON: DecisionJSON.params(s.params),
+          symbols: spec.symbols, timeframe: spec.timeframe.description,
+          initialEquity: spec.initialEquity, argsJSON: spec.argsJSON,
+          accounts: spec.symbols.map {
+            ("\(s.name):\($0)", $0, spec.initialEquity / Double(spec.symbols.count))
+          }))
+      let v = RunLedger.ScriptVersion(
+        time: 0, hash: Self.hash(sourceText), paramsJSON: DecisionJSON.params(s.params),
+        source: "start")
+      try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+      versions = [v]
+      journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
+    }
+    kernel.journal = journal
+    journal.riskJournal = kernel.risk as? RiskJournal
+    journal.equity = { [unowned self] in self.kernel.equity() }
+    journal.stateJSON = { [unowned self] in self.stateJSON(time: $0) }
+    try kernel.start()
+    return runID
+  }
+
+  /// What is committed with every candle: enough to see where the run is and to check a resume.
+  func stateJSON(time: Int64) -> String {
+    var positions: [String] = []
+    for (i, p) in kernel.book.positions.enumerated() {
+      guard let p else { continue }
+      positions.append(
+        DecisionJSON.object([
+          ("symbol", .string(spec.symbols[i])), ("side", .string(p.side.rawValue)),
+          ("qty", .number(p.qty)), ("entry", .number(p.entry)),
+          ("stop", p.stop.map { .number($0) }),
+          ("take", p.take.map { .number($0) }), ("opened_at", .int(p.openedAt)),
+        ]))
+    }
+    let ctxState = strategy.current.exportState().map(DecisionJSON.param) ?? "null"
+    return DecisionJSON.object([
+      ("last_candle", .int(time)), ("candles", .int(Int64(kernel.candlesHandled))),
+      ("cash", .number(kernel.book.cash)), ("equity", .number(kernel.equity())),
+      ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
+      ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
+      ("strategy_error", kernel.strategyError.map { .string($0) }),
+    ])
+  }
+
+  // MARK: Handling candles
+
+  /// Handles one time slice, then applies recorded swaps and control notes (while verifying) or
+  /// hot reloads (live).
+  func handle(_ slice: [SymbolCandle]) throws {
+    guard let t = slice.first?.candle.time else { return }
+    do {
+      try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
+    } catch let WickError.script(message) {
+      // The strategy is halted; positions stay under their stops and the venue keeps managing them.
+      kernel.haltStrategy(reason: message)
+      journal.incident(time: t, kind: "strategy_error", detail: message)
+      try journal.flushIncidents()
+      output("error: strategy halted: \(message)")
+    }
+    lastHandled = t
+    if t <= journal.verifyUntil {
+      try applyRecorded(after: t)
+    } else {
+      try hotReload(after: t)
+    }
+  }
+
+  /// While re-handling recorded candles: swap in the versions and apply the controls the run
+  /// recorded after this candle, exactly where and in the order it did.
+  func applyRecorded(after t: Int64) throws {
+    for n in recordedNotes where n.candleTime == t {
+      if n.kind == "control" {
+        applyControl(detail: n.detailJSON, time: t)
+        continue
+      }
+      guard
+        let v = versions.dropFirst().first(where: {
+          $0.time == t && n.detailJSON == Self.versionDetail($0)
+        }),
+        let text = try ledger.scriptText(hash: v.hash)
+      else {
+        throw WickError.data(
+          "run \(runID): the version swapped in at \(UTCTime.iso(t)) is not recorded")
+      }
+      sourceText = text
+      overrides = try Self.overrides(fromJSON: v.paramsJSON)
+      // The recorded params are the whole truth (a params file may have changed since).
+      guard strategy.reload(params: overrides, host: kernel) else {
+        throw WickError.data(
+          "run \(runID): recorded version \(v.hash) no longer loads: \(lastReloadMessage)")
+      }
+      journal.note(time: t, kind: "reload", detail: n.detailJSON)
+    }
+  }
+
+  static func versionDetail(_ v: RunLedger.ScriptVersion) -> String {
+    DecisionJSON.object([
+      ("hash", .string(v.hash)), ("source", .string(v.source)), ("params", .raw(v.paramsJSON)),
+    ])
+  }
+
+  /// Swaps in a changed script, plugin or params file between two candles; a broken edit keeps
+  /// the running version and is recorded as an incident.
+  func hotReload(after t: Int64) throws {
+    let before = strategy.reloads
+    lastReloadMessage = ""
+    strategy.checkInterval = 0
+    readsScriptFromDisk = true
+    strategy.reloadIfChanged(host: kernel)
+    readsScriptFromDisk = false
+    strategy.checkInterval = .infinity
+    if strategy.reloads != before {
+      sourceText = lastBuiltText
+      try recordVersion(time: t, source: "reload")
+      output("reload: \(lastReloadMessage)")
+    } else if !lastReloadMessage.isEmpty {
+      journal.incident(time: t, kind: "reload_failed", detail: lastReloadMessage)
+      try journal.flushIncidents()
+      output("reload: \(lastReloadMessage)")
+    }
+  }
+
+  /// Records the running version (after a swap) and its decision, at once.
+  func recordVersion(time t: Int64, source: String) throws {
+    let v = RunLedger.ScriptVersion(
+      time: t, hash: Self.hash(sourceText),
+      paramsJSON: DecisionJSON.params(strategy.current.params),
+      source: source)
+    try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+    versions.append(v)
+    journal.note(time: t, kind: "reload", detail: Self.versionDetail(v))
+    try journal.commitNotes()
+  }
+
+  /// Pause and resume change what the kernel accepts; they are decisions replay re-applies.
+  func applyControl(detail: String, time: Int64) {
+    if detail.contains("\"pause\"") { kernel.entriesPaused = true }
+    if detail.contains("\"resume\"") { kernel.entriesPaused = false }
+    if detail.contains("\"emergency_stop\"") { flattenAll(time: time, reason: "emergency stop") }
+    journal.note(time: time, kind: "control", detail: detail)
+  }
+
+  func flattenAll(time: Int64, reason: String) {
+    for i in kernel.book.positions.indices where kernel.book.positions[i] != nil {
+      venue.closeNow(
+        symbol: i, price: kernel.book.lastPrices[i], time: time, reason: .risk, note: reason)
+    }
+  }
+
+  // MARK: Catch-up from the cache
+
+  /// Re-handles (resume) or warms up on cached candles from `from` up to `to` (exclusive).
+  /// Returns the last open time per symbol.
+  func handleCached(from: Int64, to: Int64, exchange: String) throws -> [Int64?] {
+    let keys = spec.symbols.map {
+      SeriesKey(exchange: exchange, symbol: $0, timeframe: spec.timeframe)
+    }
+    let source = MergedCandleSource(
+      symbols: spec.symbols,
+      cursors: try keys.map { try store.cursor(series: $0, from: from, to: to) })
+    var last: [Int64?] = Array(repeating: nil, count: spec.symbols.count)
+    var slice: [SymbolCandle] = []
+    while let c = try source.next() {
+      if let t = slice.first?.candle.time, t != c.candle.time {
+        try handle(slice)
+        slice.removeAll(keepingCapacity: true)
+      }
+      slice.append(c)
+      last[c.symbol] = c.candle.time
+    }
+    if !slice.isEmpty { try handle(slice) }
+    return last
+  }
+}
+
+extension LedgerJournal {
+  /// Commits decisions noted between candles (a swap, a control) right away.
+  public func commitNotes() throws {
+    try flushPending()
+  }
+}

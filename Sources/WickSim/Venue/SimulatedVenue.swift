@@ -1,0 +1,107 @@
+import WickCore
+
+/// The simulated exchange of backtests and paper trading: orders decided on a candle fill at the
+/// next candle's open with half the spread, slippage and the taker fee; stops, takes and
+/// liquidation are checked within each candle; funding is charged at 00/08/16 UTC; seeded random
+/// rejects. The fill model is `FillModel`, margin `MarginModel`, funding `FundingModel`.
+///
+///     let venue = SimulatedVenue(fills: FillModel(), margin: MarginModel(), leverage: 3)
+///     let kernel = TradingKernel(..., venue: venue)
+public final class SimulatedVenue: Venue {
+  public let fills: FillModel
+  public let margin: MarginModel?
+  public let funding: FundingModel?
+  public let leverage: Double
+  var book: Book!
+
+  var rejects: RandomRejects
+  /// Per open position: its liquidation price (0 when margin is off).
+  var liquidationPrices: [Double] = []
+  var fundingCursors: [Int] = []
+  var fundingCheckedUntil: Int64?
+  var pendingOrders: [EntryOrder?] = []
+  /// Per symbol: nil, or an exit waiting for the next open with its reason (which may be nil).
+  var pendingExits: [String??] = []
+  var pendingPairs: [PairOrder] = []
+  var symbols: [String] { book.symbols }
+
+  public init(
+    fills: FillModel = FillModel(), margin: MarginModel? = MarginModel(),
+    funding: FundingModel? = nil, leverage: Double, rejectProbability: Double = 0,
+    rejectSeed: UInt64 = 0
+  ) {
+    self.fills = fills
+    self.margin = margin
+    self.funding = funding
+    self.leverage = leverage
+    rejects = RandomRejects(probability: rejectProbability, seed: rejectSeed)
+  }
+
+  public func attach(book: Book) {
+    self.book = book
+    let n = book.symbols.count
+    liquidationPrices = Array(repeating: 0, count: n)
+    fundingCursors = Array(repeating: 0, count: n)
+    pendingOrders = Array(repeating: nil, count: n)
+    pendingExits = Array(repeating: nil, count: n)
+  }
+
+  public func beginSlice(time: Int64) {
+    if funding != nil { chargeFunding(until: time) }
+  }
+
+  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+    for k in 0..<count { executeAtOpen(symbol: slice[k].symbol, candle: slice[k].candle) }
+    if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, count: count, time: time) }
+    for k in 0..<count { checkLevels(symbol: slice[k].symbol, candle: slice[k].candle) }
+  }
+
+  public func submit(entry: EntryOrder) { pendingOrders[entry.intent.symbol] = entry }
+  public func submit(exit symbol: Int, reason: String?) { pendingExits[symbol] = .some(reason) }
+  public func submit(pair: PairOrder) { pendingPairs.append(pair) }
+  /// Simulated orders wait in memory for the next open: nothing to transmit.
+  public func send() {}
+
+  public func cancelEntry(symbol: Int) -> Bool {
+    guard pendingOrders[symbol] != nil else { return false }
+    pendingOrders[symbol] = nil
+    return true
+  }
+
+  public func cancelPair(long: Int, short: Int) -> Bool {
+    guard
+      let i = pendingPairs.firstIndex(where: { $0.intent.long == long && $0.intent.short == short })
+    else { return false }
+    pendingPairs.remove(at: i)
+    return true
+  }
+
+  public func hasPendingEntry(symbol: Int) -> Bool { pendingOrders[symbol] != nil }
+  public func hasPendingExit(symbol: Int) -> Bool { pendingExits[symbol] != nil }
+
+  public func pairBusy(long: Int, short: Int) -> Bool {
+    pendingPairs.contains(where: {
+      [$0.intent.long, $0.intent.short].contains(long)
+        || [$0.intent.long, $0.intent.short].contains(short)
+    })
+  }
+
+  public var pendingEntries: Int {
+    pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count
+  }
+
+  /// The simulation reads stops from the book at every candle: nothing to push.
+  public func stopMoved(symbol: Int, to stop: Double) {}
+
+  public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
+    close(symbol: symbol, at: price, time: time, reason: reason, note: note)
+  }
+
+  /// Orders in flight, for a runner's persisted state.
+  public var pendingSnapshot: (entries: [EntryOrder], exits: [(symbol: Int, reason: String?)]) {
+    (
+      pendingOrders.compactMap { $0 },
+      pendingExits.indices.compactMap { i in pendingExits[i].map { (i, $0) } }
+    )
+  }
+}

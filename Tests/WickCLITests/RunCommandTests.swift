@@ -1,0 +1,299 @@
+import Foundation
+import GRDB
+import Testing
+import WickCore
+import WickData
+import WickTesting
+
+@testable import WickCLI
+
+/// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
+/// exchanges — killed with SIGKILL at several points and restarted with the same command.
+@Suite(.serialized) struct RunCommandTests {
+  static let script = """
+    return {
+      name = "flip", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
+      params = { every = { default = 3, min = 1, max = 50 } },
+      on_candle = function(ctx, c)
+        ctx.state.n = (ctx.state.n or 0) + 1
+        local pos = ctx:position(c.symbol)
+        if pos then
+          if ctx.state.n % 2 == 0 then ctx:exit{ symbol = c.symbol, reason = "flip" } end
+        elseif ctx.state.n % ctx.params.every == 0 then
+          ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.9, take = c.close * 1.1 }
+        end
+      end,
+    }
+    """
+
+  final class World {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-run-\(UUID().uuidString)")
+    let candles: [Candle]
+    let rest: MockExchange
+    let ws: MockKlineStream
+    var pushed = 20
+    var launches = 0
+    /// What the launched processes wrote to stderr, for failure messages.
+    var errors: String {
+      (0..<launches).map {
+        ((try? String(contentsOf: dir.appendingPathComponent("stdout-\($0).log"), encoding: .utf8))
+          ?? "")
+          + ((try? String(
+            contentsOf: dir.appendingPathComponent("stderr-\($0).log"), encoding: .utf8)) ?? "")
+      }.joined(separator: "\n---\n")
+    }
+    var db: String { dir.appendingPathComponent("w.sqlite").path }
+    let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("wick")
+
+    init() throws {
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      try RunCommandTests.script.write(
+        to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
+      var synth = CandleSynthesizer(
+        seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
+      candles = (0..<80).map { _ in synth.next() }
+      rest = try MockExchange(
+        candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000
+      )
+      ws = try MockKlineStream()
+    }
+    var processes: [Process] = []
+    deinit {
+      for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+      ws.stop()
+      rest.stop()
+      try? FileManager.default.removeItem(at: dir)
+    }
+
+    func arguments(_ extra: [String] = []) -> [String] {
+      [
+        "run", dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT", "--timeframe",
+        "1m",
+        "--base-url", rest.baseURL, "--ws-url", ws.baseURL, "--db", db,
+      ] + extra
+    }
+
+    /// Starts `wick` and returns it with its first output line (its output goes to a file).
+    func launch(_ args: [String]) throws -> (Process, URL, String) {
+      // REST has every candle pushed so far; the exchange's clock is one candle later.
+      rest.candles = Array(candles[0..<pushed])
+      rest.serverTime = candles[pushed].time + 1_000
+      let p = Process()
+      p.executableURL = wick
+      p.arguments = args
+      let out = dir.appendingPathComponent("stdout-\(launches).log")
+      let log = dir.appendingPathComponent("stderr-\(launches).log")
+      launches += 1
+      FileManager.default.createFile(atPath: out.path, contents: nil)
+      FileManager.default.createFile(atPath: log.path, contents: nil)
+      p.standardOutput = try FileHandle(forWritingTo: out)
+      p.standardError = try FileHandle(forWritingTo: log)
+      try p.run()
+      processes.append(p)
+      var first = ""
+      _ = wait(10) {
+        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first,
+          text.contains("\n")
+        else { return false }
+        first = String(line)
+        return true
+      }
+      return (p, out, first)
+    }
+
+    func lastHandled() -> Int64? {
+      (try? DatabaseQueue(path: db).read {
+        try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = 1")
+      }) ?? nil
+    }
+
+    func dump(_ sql: String) -> String {
+      ((try? DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
+        separator: "\n")
+    }
+
+    func int(_ sql: String) throws -> Int {
+      try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.
+    func pushNext() -> Bool {
+      _ = wait { self.ws.openClients > 0 }
+      let c = candles[pushed]
+      ws.send(
+        symbol: "BTCUSDT", interval: "1",
+        candle: Candle(
+          time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
+        confirm: false)
+      ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
+      ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
+      pushed += 1
+      return wait { self.lastHandled() == c.time }
+    }
+
+    func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+      let deadline = Date().addingTimeInterval(seconds)
+      while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+      }
+      return condition()
+    }
+  }
+
+  @Test func killDashNineAtSeveralPointsThenTheSameCommandResumes() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, _, first) = try w.launch(w.arguments())
+    #expect(first == "run: 1")
+
+    // Kill 1: right after an entry was decided and its order row committed as 'submitting'.
+    var killedWithSubmitting = false
+    for _ in 0..<12 where !killedWithSubmitting {
+      #expect(w.pushNext())
+      if try w.int("SELECT COUNT(*) FROM orders WHERE status = 'submitting' AND type = 'market'")
+        > 0
+      {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        killedWithSubmitting = true
+      }
+    }
+    #expect(killedWithSubmitting)
+
+    // Restart: two candles closed while it was down (REST has them).
+    w.pushed += 2
+    (p, _, first) = try w.launch(w.arguments())
+    #expect(first == "run: 1 (resumed)")
+    // The order decided before the kill fills once, at the next candle it handles.
+    #expect(w.pushNext(), "\(w.errors)")
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM orders WHERE status = 'submitting' AND created_at < (SELECT last_time FROM runs)"
+      ) == 0, "\(w.dump("SELECT client_order_id || ' ' || status FROM orders"))")
+
+    // Kill 2: right after a fill, with the position open under its stop.
+    var killedOpen = false
+    for _ in 0..<12 where !killedOpen {
+      #expect(w.pushNext())
+      if try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") > 0 {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        killedOpen = true
+      }
+    }
+    #expect(killedOpen)
+
+    // Final restart runs three more candles and exits 0.
+    (p, _, first) = try w.launch(w.arguments(["--stop-after", "3"]))
+    #expect(first == "run: 1 (resumed)")
+    for _ in 0..<3 { #expect(w.pushNext()) }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+
+    // One run; every order filled at most once; never two active positions; nothing diverged.
+    #expect(try w.int("SELECT COUNT(*) FROM runs") == 1)
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
+        == 0)
+    #expect(
+      try w.int("SELECT COUNT(*) FROM orders WHERE type = 'market' AND status = 'filled'") >= 3)
+    #expect(
+      try w.int("SELECT COUNT(*) FROM decisions")
+        == (try w.int("SELECT MAX(seq) + 1 FROM decisions")))
+    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+    let handled = try w.int("SELECT COUNT(*) FROM equity_snapshots")
+    #expect(handled == 3 + (w.pushed - 20))  // warm-up + every candle once, including the missed ones
+
+    // The session replays identically through the backtest kernel.
+    let replay = Process()
+    replay.executableURL = w.wick
+    let json = w.dir.appendingPathComponent("replay.json").path
+    replay.arguments = ["replay", "1", "--db", w.db, "--json", json]
+    replay.standardOutput = FileHandle.nullDevice
+    try replay.run()
+    replay.waitUntilExit()
+    #expect(replay.terminationStatus == 0)
+    #expect(try String(contentsOfFile: json, encoding: .utf8).hasPrefix("{\"identical\":true"))
+
+    // wick runs ls shows it stopped with its equity.
+    let ls = Process()
+    ls.executableURL = w.wick
+    ls.arguments = ["runs", "ls", "--db", w.db]
+    let out = Pipe()
+    ls.standardOutput = out
+    try ls.run()
+    ls.waitUntilExit()
+    let listing = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(listing.contains("paper") && listing.contains("stopped"))
+  }
+
+  @Test func wickStopHaltsARunningSession() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, _, first) = try w.launch(w.arguments())
+    #expect(first == "run: 1")
+    for _ in 0..<4 { #expect(w.pushNext()) }
+    let stop = Process()
+    stop.executableURL = w.wick
+    stop.arguments = ["stop", "--flatten", "--db", w.db]
+    let out = Pipe()
+    stop.standardOutput = out
+    try stop.run()
+    stop.waitUntilExit()
+    #expect(stop.terminationStatus == 0)
+    #expect(
+      String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
+        "run 1: done"))
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
+  }
+
+  @Test func sigtermStopsBetweenCandlesWithPositionsLeftUnderTheirStops() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, _, first) = try w.launch(w.arguments())
+    #expect(first == "run: 1")
+    for _ in 0..<3 { #expect(w.pushNext()) }
+    let open = try w.int("SELECT COUNT(*) FROM positions WHERE active = 1")
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'stopped'") == 1)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == open)
+  }
+
+  @Test func liveNeedsKeysAndTheLiveVenue() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let p = Process()
+    p.executableURL = w.wick
+    p.arguments = w.arguments(["--live"])
+    p.environment = ["PATH": "/usr/bin:/bin"]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 1)
+    #expect(
+      String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
+        "WICK_BYBIT_API_KEY"))
+    #expect(!FileManager.default.fileExists(atPath: w.db))  // refused before anything was opened
+  }
+}
+
+@Suite struct RunsListTests {
+  @Test func aRunWithoutARecentHeartbeatShowsAsStale() {
+    #expect(RunsList.status("running", heartbeatAt: 1_000, now: 30_000) == "running")
+    #expect(RunsList.status("running", heartbeatAt: 1_000, now: 120_000) == "stale")
+    #expect(RunsList.status("paused", heartbeatAt: 1_000, now: 120_000) == "stale")
+    #expect(RunsList.status("halted", heartbeatAt: 1_000, now: 120_000) == "halted")
+  }
+}

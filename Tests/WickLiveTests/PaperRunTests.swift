@@ -1,0 +1,420 @@
+import Foundation
+import GRDB
+import Testing
+import WickCore
+import WickData
+import WickTesting
+
+@testable import WickLive
+
+/// A strategy that trades often: enters every `every` candles when flat, exits on the next even
+/// count. `ctx.state.n` survives reloads and restarts.
+let flipScript = """
+  return {
+    name = "flip", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
+    params = { every = { default = 3, min = 1, max = 50 } },
+    on_candle = function(ctx, c)
+      ctx.state.n = (ctx.state.n or 0) + 1
+      local pos = ctx:position(c.symbol)
+      if pos then
+        if ctx.state.n % 2 == 0 then ctx:exit{ symbol = c.symbol, reason = "flip" } end
+      elseif ctx.state.n % ctx.params.every == 0 then
+        ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.9, take = c.close * 1.1 }
+      end
+    end,
+  }
+  """
+
+/// Loopback REST and WebSocket exchanges, a cache, and a script: one paper session's world.
+final class PaperWorld {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "wick-paper-\(UUID().uuidString)")
+  let candles: [Candle]
+  let rest: MockExchange
+  let ws: MockKlineStream
+  let history: Int
+  var db: String { dir.appendingPathComponent("w.sqlite").path }
+  var script: String { dir.appendingPathComponent("flip.lua").path }
+
+  init(history: Int = 20, total: Int = 60) throws {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try flipScript.write(
+      toFile: dir.appendingPathComponent("flip.lua").path, atomically: true, encoding: .utf8)
+    var synth = CandleSynthesizer(seed: 11, timeframe: .oneMinute, start: base, startPrice: 100)
+    candles = (0..<total).map { _ in synth.next() }
+    self.history = history
+    rest = try MockExchange(
+      candles: Array(candles[0..<history]), timeframe: .oneMinute,
+      serverTime: candles[history].time + 1_000)
+    ws = try MockKlineStream()
+  }
+
+  deinit {
+    ws.stop()
+    rest.stop()
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  func spec(stopAfter: Int?) -> RunSpec {
+    var s = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
+    s.baseURL = rest.baseURL
+    s.wsURL = ws.baseURL
+    s.dbPath = db
+    s.stopAfter = stopAfter
+    return s
+  }
+
+  /// Pushes candles `range` over the WebSocket (each confirmed, with a forming update and a
+  /// duplicate around it), once a client is connected.
+  func push(_ range: Range<Int>, noise: Bool = true) async {
+    _ = await eventually { self.ws.openClients > 0 }
+    for i in range {
+      let c = candles[i]
+      if noise {
+        ws.send(
+          symbol: "BTCUSDT", interval: "1",
+          candle: Candle(
+            time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
+          confirm: false)
+      }
+      ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
+      if noise { ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true) }
+      try? await Task.sleep(nanoseconds: 30_000_000)
+    }
+  }
+
+  func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
+
+  func execute(_ sql: String) throws {
+    let q = try DatabaseQueue(path: db)
+    try q.write { try $0.execute(sql: sql) }
+  }
+
+  func scalar(_ sql: String) throws -> Int {
+    let q = try DatabaseQueue(path: db)
+    return try q.read { try Int.fetchOne($0, sql: sql) ?? -1 }
+  }
+}
+
+/// Polls `condition` without blocking a thread of the cooperative pool: the tests' WebSocket
+/// tasks run there, and on a 2-core machine a blocked test would starve them.
+func eventually(_ seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if condition() { return true }
+    try? await Task.sleep(nanoseconds: 20_000_000)
+  }
+  return condition()
+}
+
+/// Runs `runner` on a background thread; returns a function that waits for its ending.
+func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
+  final class Box: @unchecked Sendable {
+    let lock = NSLock()
+    var outcome: Result<Runner.Ending, Error>?
+  }
+  let box = Box()
+  nonisolated(unsafe) let r = runner
+  Thread {
+    let result = Result { try r.run() }
+    box.lock.withLock { box.outcome = result }
+  }.start()
+  return {
+    _ = await eventually(30) { box.lock.withLock { box.outcome != nil } }
+    return box.lock.withLock { box.outcome } ?? .failure(WickError.data("not finished in 30 s"))
+  }
+}
+
+@Suite(.serialized) struct PaperRunTests {
+  @Test func aPaperSessionWritesTheLedgerAndReplaysIdentically() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: 12), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+
+    let row = try #require(try w.ledger().run(id))
+    #expect(row.kind == "paper" && row.status == "stopped")
+    #expect(row.lastTime == w.candles[w.history + 11].time)
+    // Every candle handled once: 3 of warm-up from the cache and 12 from the stream.
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 15)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'intent'") >= 2)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'filled' AND type = 'market'"
+      ) >= 2)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.run_id = \(id)")
+        >= 2)
+    #expect(try w.scalar("SELECT COUNT(*) FROM positions WHERE run_id = \(id)") >= 1)
+    #expect(try w.scalar("SELECT COUNT(*) FROM script_versions WHERE run_id = \(id)") == 1)
+    // Delivered candles are in the cache (the stream's as well as REST's).
+    #expect(
+      try CandleStore(path: w.db).count(
+        series: SeriesKey(exchange: "bybit", symbol: "BTCUSDT", timeframe: .oneMinute)) == 3 + 12)  // the warm-up REST fetched, and the stream
+
+    let report = try Runner.replay(run: id, dbPath: w.db)
+    #expect(report.identical)
+    #expect(
+      report.decisions == (try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")))
+
+    // A tampered decision is found, with its time and both sides.
+    try w.execute(
+      "UPDATE decisions SET detail_json = replace(detail_json, '\"side\":\"long\"', '\"side\":\"short\"') WHERE run_id = \(id) AND kind = 'intent'"
+    )
+    let tampered = try Runner.replay(run: id, dbPath: w.db)
+    #expect(!tampered.identical)
+    #expect(tampered.firstDivergence?.expected.contains("short") == true)
+    #expect(tampered.firstDivergence?.got.contains("long") == true)
+    #expect(tampered.json.contains("\"identical\":false"))
+  }
+
+  @Test func theSameArgumentsResumeTheRunWithoutTradingTwice() async throws {
+    let w = try PaperWorld()
+    let first = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
+    let id = try first.prepare()
+    let finished = start(first)
+    await w.push(w.history..<(w.history + 8))
+    #expect(try await finished().get() == .stopAfter)
+    let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+    let ordersBefore = try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id)")
+
+    // While the runner is down, four candles close; REST has them.
+    w.rest.candles = Array(w.candles[0..<(w.history + 12)])
+    w.rest.serverTime = w.candles[w.history + 12].time + 1_000
+    let second = try Runner(spec: w.spec(stopAfter: 3), output: { _ in })
+    #expect(try second.prepare() == id)
+    #expect(second.resumed)
+    let again = start(second)
+    await w.push((w.history + 12)..<(w.history + 15))
+    #expect(try await again().get() == .stopAfter)
+    // Nothing decided before the restart was written again; the missed candles were traded.
+    #expect(try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)") > decisionsBefore)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+        == (try w.scalar("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(id)")))
+    #expect(try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id)") > ordersBefore)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 8 + 4 + 3)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
+        == 0)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
+  @Test func commandsPauseSetParamsAndStop() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: nil), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 4))
+    let ledger = try w.ledger()
+    let bad = try ledger.insertCommand(
+      run: id, kind: "set_param", payloadJSON: #"{"name":"every","value":500}"#, source: "test")
+    let good = try ledger.insertCommand(
+      run: id, kind: "set_param", payloadJSON: #"{"name":"every","value":2}"#, source: "test")
+    let pause = try ledger.insertCommand(run: id, kind: "pause", source: "test")
+    #expect(await eventually { (try? ledger.command(pause))??.status == "done" })
+    let rejected = try #require(try ledger.command(bad))
+    #expect(rejected.status == "rejected" && rejected.outcome?.contains("every") == true)
+    #expect(try ledger.command(good)?.status == "done")
+    #expect(try ledger.run(id)?.status == "paused")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM script_versions WHERE run_id = \(id) AND source = 'set_param'") == 1)
+    await w.push((w.history + 4)..<(w.history + 8))
+    let stop = try ledger.insertCommand(run: id, kind: "emergency_stop", source: "test")
+    guard case .halted = try await finished().get() else {
+      Issue.record("not halted")
+      return
+    }
+    #expect(try ledger.command(stop)?.status == "done")
+    #expect(try ledger.run(id)?.status == "halted")
+    #expect(try ledger.run(id)?.openPositions == 0)
+    // Paused entries are refusals the replay reproduces, as is the new param.
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND detail_json LIKE '%paused%'") >= 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+@Suite(.serialized) struct RunnerReloadTests {
+  @Test func aScriptEditedMidStreamIsSwappedRecordedAndReplayed() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: 12), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 4))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM equity_snapshots")) == 3 + 4 })
+    // A new version: enters every 2 candles.
+    try flipScript.replacingOccurrences(of: "default = 3", with: "default = 2")
+      .write(toFile: w.script, atomically: true, encoding: .utf8)
+    await w.push((w.history + 4)..<(w.history + 7))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM script_versions")) == 2 })
+    // A broken edit: the running version keeps trading and the failure is an incident.
+    try "return { name = ".write(toFile: w.script, atomically: true, encoding: .utf8)
+    await w.push((w.history + 7)..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM script_versions WHERE run_id = \(id)") == 2)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'reload'") == 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'reload_failed'")
+        == 1)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 12)
+    // The replay swaps in the recorded versions where the run did (the file on disk is broken now).
+    let report = try Runner.replay(run: id, dbPath: w.db)
+    #expect(report.identical, "\(String(describing: report.firstDivergence))")
+  }
+
+  @Test func aStrategyErrorHaltsTheStrategyOnlyAndRecordsAnIncident() async throws {
+    let w = try PaperWorld()
+    try flipScript.replacingOccurrences(
+      of: "ctx.state.n = (ctx.state.n or 0) + 1",
+      with:
+        "ctx.state.n = (ctx.state.n or 0) + 1\n      if ctx.state.n == 9 then error(\"boom\") end"
+    ).write(toFile: w.script, atomically: true, encoding: .utf8)
+    let runner = try Runner(spec: w.spec(stopAfter: 10), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 10))
+    #expect(try await finished().get() == .stopAfter)
+    let detail = try #require(try w.ledger().run(id))
+    #expect(detail.status == "stopped")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'strategy_error' AND detail LIKE '%boom%'"
+      ) == 1)
+    // The kernel kept handling candles (equity, stops) after the strategy stopped deciding.
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 10)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND candle_time > \(w.candles[w.history + 6].time) AND kind = 'intent'"
+      ) == 0)
+  }
+}
+
+@Suite(.serialized) struct RunnerRiskTests {
+  @Test func theRiskEnginesEmergencyStopIsAnIncidentAndReplays() async throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [risk]
+    risk_per_trade = 0.02
+    [caps]
+    max_total_loss = 0.01
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 12)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    // Seed 004's total-loss cap: the first losing trade trips it; entries stop for good.
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'emergency'")
+        >= 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal'") >= 1)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+@Suite(.serialized) struct BinancePaperTests {
+  @Test func aPaperRunOnBinancesStreamTradesOnClosedCandlesOnly() async throws {
+    let w = try PaperWorld()
+    var spec = w.spec(stopAfter: 6)
+    spec.exchange = "binance"
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    _ = await eventually { w.ws.openClients > 0 }
+    for i in w.history..<(w.history + 6) {
+      let c = w.candles[i]
+      w.ws.send(
+        text: MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: false, timeframe: .oneMinute))
+      w.ws.send(
+        text: MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: true, timeframe: .oneMinute))
+      try? await Task.sleep(nanoseconds: 30_000_000)
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.ledger().run(id)?.exchange == "binance")
+    #expect(try w.ledger().run(id)?.lastTime == w.candles[w.history + 5].time)
+    #expect(
+      try CandleStore(path: w.db).count(
+        series: SeriesKey(exchange: "binance", symbol: "BTCUSDT", timeframe: .oneMinute)) == 3 + 6)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+@Suite(.serialized) struct MultiSymbolPaperTests {
+  @Test func twoSymbolsAreHandledAsAlignedSlices() async throws {
+    let w = try PaperWorld()
+    // A second symbol: the same candles at twice the price.
+    let other = w.candles.map {
+      Candle(
+        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
+        volume: $0.volume)
+    }
+    // The REST mock serves one symbol's candles: the second symbol's warm-up is in the cache
+    // already, so the runner asks REST for nothing of it.
+    try CandleStore(path: w.db).write(
+      Array(other[(w.history - 3)..<w.history]),
+      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
+    )
+    var spec = w.spec(stopAfter: 5)
+    spec.symbols = ["BTCUSDT", "ETHUSDT"]
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    _ = await eventually { w.ws.openClients > 0 }
+    for i in w.history..<(w.history + 5) {
+      // ETH's candle arrives first, then BTC's: a slice is complete only with both.
+      w.ws.send(symbol: "ETHUSDT", interval: "1", candle: other[i], confirm: true)
+      w.ws.send(symbol: "BTCUSDT", interval: "1", candle: w.candles[i], confirm: true)
+      try? await Task.sleep(nanoseconds: 30_000_000)
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 5)
+    #expect(try w.ledger().run(id)?.symbols == ["BTCUSDT", "ETHUSDT"])
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+@Suite(.serialized) struct DroppedSocketPaperTests {
+  @Test func aSocketDroppedMidCandleIsBackfilledBeforeAnythingNewer() async throws {
+    let w = try PaperWorld()
+    let runner = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 3))
+    #expect(await eventually { (try? w.scalar("SELECT COUNT(*) FROM equity_snapshots")) == 3 + 3 })
+    // A forming update, then the socket drops; two candles close while it is down (REST has them).
+    let forming = w.candles[w.history + 3]
+    w.ws.send(symbol: "BTCUSDT", interval: "1", candle: forming, confirm: false)
+    w.rest.candles = Array(w.candles[0..<(w.history + 5)])
+    w.rest.serverTime = w.candles[w.history + 5].time + 1_000
+    w.ws.dropConnections()
+    #expect(await eventually { w.ws.connections == 2 && w.ws.openClients == 1 })
+    // After the reconnect the stream goes on from candle 5; 3 and 4 come from REST, first.
+    await w.push((w.history + 5)..<(w.history + 8))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 8)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id) AND time IN (\(w.candles[w.history + 3].time), \(w.candles[w.history + 4].time))"
+      ) == 2)  // the two candles that closed while the socket was down
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
