@@ -49,10 +49,12 @@ test: deps browser-deps
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory browser-test
 
-# wick serve in headless chromium at 390 and 1280 px; screenshots under out/.
+# wick serve in headless chromium at 390 and 1280 px against a real `wick run --paper` fed by the
+# loopback mock exchange (Tests/WickCLITests/DashboardBrowserTests.swift drives
+# Tests/Browser/dashboard_browser_test.py); screenshots under out/.
 browser-test: browser-deps
-	$(SWIFT) build --product wick
-	python3 Tests/Browser/dashboard_browser_test.py --wick "$$($(SWIFT) build --show-bin-path)/wick" --out out
+	$(SWIFT) build --build-tests
+	WICK_BROWSER_TEST=1 $(SWIFT) test --skip-build --filter DashboardBrowserTests
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use); without it that line says why it skipped.

@@ -1,27 +1,26 @@
 #!/usr/bin/env python3
 """Browser test of `wick serve`: headless Chromium driven over the DevTools protocol.
 
-It builds a ledger (a saved backtest from `wick backtest --save`, and a paper run written the
-way a runner writes it), starts `wick serve` on loopback with a token, and then, in the real
-page:
+Run by Tests/WickCLITests/DashboardBrowserTests.swift (`make browser-test`, part of `make test`),
+which starts the loopback mock exchange and a real `wick run --paper` with an open position, then
+calls this script with the run's ledger. The script starts `wick serve` on loopback with a token
+and, in the real page:
   1. at 1280 px: the runs page links the run by its id; the run page shows the open position
-     with its stop and the equity chart; a wrong token gets 401 and "Wrong token"; the right
-     one unlocks the controls;
-  2. at 390 px: no horizontal scrolling, the Emergency stop button is inside the viewport;
-     a parameter outside the script's range is refused with the reason, a valid one is queued
-     and applied; Emergency stop shows Confirm and sends nothing until Confirm is tapped; then
-     the runner flattens and halts, and the page shows it live (server-sent events, no reload).
-Screenshots: out/dashboard-1280.png, out/dashboard-390.png, out/dashboard-390-halted.png.
-
-The runner side: `--runner standin` (default) is a small loop in this file that does what the
-runner contract in ledger.v2 says (poll run_commands, act, write done/rejected + outcome). It is
-NOT `wick run`; it checks the dashboard's half of the contract end to end in a browser.
+     with its stop and the equity chart; a wrong token gets 401 and "Wrong token" and leaves the
+     controls locked; the right one unlocks them;
+  2. at 390 px: no horizontal scrolling (runs page and run page), the stop is on screen, the
+     Emergency stop button is inside the viewport; a parameter outside the script's declared
+     range is refused with the reason, a valid one is queued, applied by the runner and shown
+     live; Emergency stop shows Confirm and sends nothing until Confirm is tapped; then the
+     runner flattens and halts within 2 s, and the page shows it live (server-sent events, no
+     reload) and withdraws the controls; the token never appears in wick serve's log.
+Screenshots: out/dashboard-1280.png, out/dashboard-390.png, out/dashboard-390-halted.png,
+out/dashboard-390-full.png.
 """
 
 import argparse
 import base64
 import json
-import random
 import os
 import shutil
 import socket
@@ -29,7 +28,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -55,134 +53,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def now_ms():
-    return int(time.time() * 1000)
-
-
-# -- the ledger ------------------------------------------------------------------------------
-def build_ledger(wick, db):
-    subprocess.run([wick, "data", "synth", "--symbol", "BTCUSDT", "--timeframe", "1m",
-                    "--candles", "3000", "--seed", "7", "--db", db], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    subprocess.run([wick, "backtest", "strategies/ma_cross.lua", "--db", db, "--save",
-                    "--param", "min_quote_volume=0"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-
-
-def start_paper_run(db):
-    """A running paper run as the runner records it: account, open position with a stop,
-    equity, today's PnL, decisions, a fill, runner state."""
-    con = sqlite3.connect(db, timeout=10)
-    t = now_ms()
-    cur = con.execute(
-        "INSERT INTO runs (kind, strategy, params_json, symbols, timeframe, initial_equity, created_at,"
-        " status, exchange, script_path, args_json, state_json, heartbeat_at)"
-        " VALUES ('paper', 'ma_cross', ?, 'BTCUSDT', '1m', 10000, ?, 'running', 'mock', ?, '{}', ?, ?)",
-        (json.dumps({"period": 60, "threshold": 0.001, "stop_pct": 0.02}), t - 3_600_000,
-         os.path.join(ROOT, "strategies", "ma_cross.lua"),
-         json.dumps({"daily_loss_limit": 200, "accounts": [
-             {"account": "main", "decay_factor": 1.0, "daily_loss_used": 12.5, "killed": False}]}),
-         t))
-    run = cur.lastrowid
-    account = con.execute(
-        "INSERT INTO accounts (run_id, name, strategy, symbol, allocation) VALUES (?, 'main', 'ma_cross', 'BTCUSDT', 10000)",
-        (run,)).lastrowid
-    con.execute(
-        "INSERT INTO positions (run_id, account_id, symbol, side, qty, entry, stop, take, opened_at, active)"
-        " VALUES (?, ?, 'BTCUSDT', 'long', 0.05, 43000, 42140, 44720, ?, 1)", (run, account, t - 900_000))
-    order = con.execute(
-        "INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, status, created_at)"
-        " VALUES (?, ?, 'paper-1', 'BTCUSDT', 'buy', 'market', 0.05, 'filled', ?)", (run, account, t - 900_000)).lastrowid
-    con.execute("INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, 43000, 0.05, 1.18)",
-                (order, t - 900_000))
-    equity, rng = 10_000.0, random.Random(7)
-    for i in range(60):
-        equity += rng.gauss(0.3, 4.0)
-        con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
-                    (run, t - (60 - i) * 60_000, equity))
-    con.execute("INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -12.5, 3)",
-                (run, time.strftime("%Y-%m-%d", time.gmtime())))
-    con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, 1, ?, 'intent', 'BTCUSDT', ?)",
-                (run, t - 900_000, json.dumps({"side": "long", "stop": 42140, "take": 44720})))
-    con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, 2, ?, 'refusal', 'BTCUSDT', ?)",
-                (run, t - 300_000, json.dumps({"code": "one_owner", "why": "BTCUSDT already has a position"})))
-    con.execute("INSERT INTO script_versions (run_id, time, script_hash, params_json, source) VALUES (?, ?, 'a1b2c3d4e5f6a7b8', ?, 'start')",
-                (run, t - 3_600_000, json.dumps({"period": 60, "threshold": 0.001, "stop_pct": 0.02})))
-    con.commit()
-    con.close()
-    return run
-
-
-class StandInRunner(threading.Thread):
-    """The runner's half of the control contract: heartbeat, a new equity point and decision
-    every second, and run_commands polled every 0.5 s (set_param, pause, resume,
-    emergency_stop: flatten every position and halt)."""
-
-    def __init__(self, db, run):
-        super().__init__(daemon=True)
-        self.db, self.run_id, self.stop_flag = db, run, threading.Event()
-        self.rng = random.Random(11)
-
-    def run(self):
-        con = sqlite3.connect(self.db, timeout=10)
-        seq, tick = 2, 0
-        while not self.stop_flag.is_set():
-            t = now_ms()
-            status = con.execute("SELECT status FROM runs WHERE id = ?", (self.run_id,)).fetchone()[0]
-            con.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (t, self.run_id))
-            if tick % 2 == 0 and status == "running":
-                last = con.execute("SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY time DESC LIMIT 1",
-                                   (self.run_id,)).fetchone()[0]
-                con.execute("INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
-                            (self.run_id, t, last + self.rng.gauss(0.2, 3.0)))
-                seq += 1
-                con.execute("INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json) VALUES (?, ?, ?, 'candle', 'BTCUSDT', ?)",
-                            (self.run_id, seq, t, json.dumps({"close": 43000 + tick})))
-            for cid, kind, payload in con.execute(
-                    "SELECT id, kind, payload_json FROM run_commands WHERE status = 'pending' AND (run_id = ? OR run_id IS NULL) ORDER BY id",
-                    (self.run_id,)).fetchall():
-                outcome = self.handle(con, kind, json.loads(payload), t)
-                con.execute("UPDATE run_commands SET status = 'done', outcome = ?, handled_at = ? WHERE id = ?",
-                            (outcome, now_ms(), cid))
-            con.commit()
-            tick += 1
-            self.stop_flag.wait(0.5)
-        con.close()
-
-    def handle(self, con, kind, payload, t):
-        if kind == "set_param":
-            params = json.loads(con.execute("SELECT params_json FROM script_versions WHERE run_id = ? ORDER BY time DESC, rowid DESC LIMIT 1",
-                                            (self.run_id,)).fetchone()[0])
-            params[payload["name"]] = payload["value"]
-            con.execute("INSERT INTO script_versions (run_id, time, script_hash, params_json, source) VALUES (?, ?, 'a1b2c3d4e5f6a7b8', ?, 'dashboard')",
-                        (self.run_id, t, json.dumps(params)))
-            return f"{payload['name']} = {payload['value']} in force from the next candle"
-        if kind in ("pause", "resume"):
-            con.execute("UPDATE runs SET status = ? WHERE id = ?", ("paused" if kind == "pause" else "running", self.run_id))
-            return kind + "d"
-        if kind in ("emergency_stop", "stop"):
-            flattened = 0
-            for pid, account, symbol, side, qty, entry in con.execute(
-                    "SELECT id, account_id, symbol, side, qty, entry FROM positions WHERE run_id = ? AND active = 1",
-                    (self.run_id,)).fetchall():
-                price = entry * 0.999
-                order = con.execute(
-                    "INSERT INTO orders (run_id, account_id, client_order_id, symbol, side, type, qty, status, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, 'market', ?, 'filled', ?)",
-                    (self.run_id, account, f"flatten-{pid}", symbol, "sell" if side == "long" else "buy", qty, t)).lastrowid
-                con.execute("INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, ?, ?, ?)",
-                            (order, t, price, qty, price * qty * 0.00055))
-                pnl = (price - entry) * qty * (1 if side == "long" else -1)
-                con.execute("UPDATE positions SET active = 0, closed_at = ?, exit_price = ?, pnl = ?, exit_reason = 'emergency' WHERE id = ?",
-                            (t, price, pnl, pid))
-                flattened += 1
-            con.execute("INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'emergency_stop', NULL, ?)",
-                        (self.run_id, t, f"emergency stop from the dashboard: flattened {flattened} position(s)"))
-            con.execute("UPDATE runs SET status = 'halted' WHERE id = ?", (self.run_id,))
-            return f"flattened {flattened} position(s), halted"
-        return "ignored"
 
 
 # -- the browser -----------------------------------------------------------------------------
@@ -292,31 +162,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--wick", required=True)
     parser.add_argument("--out", default=os.path.join(ROOT, "out"))
-    parser.add_argument("--db", help="attach to this ledger (a real `wick run --paper` writes it) instead of building one")
-    parser.add_argument("--run", type=int, help="with --db: the running paper run to drive")
+    parser.add_argument("--db", required=True, help="the ledger a running `wick run --paper` writes")
+    parser.add_argument("--run", type=int, required=True, help="that run's id")
     parser.add_argument("--param", default="period", help="parameter to change")
     parser.add_argument("--bad", default="7", help="a value outside its declared range")
     parser.add_argument("--bad-reason", default="not on the grid", help="text the refusal must contain")
     parser.add_argument("--good", default="20", help="a valid value")
     args = parser.parse_args()
-    if bool(args.db) != bool(args.run):
-        parser.error("--db and --run go together")
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="wick-browser-")
-    db = args.db or os.path.join(work, "wick.sqlite")
+    db, run = args.db, args.run
     started = time.time()
     procs = []
-    runner = None
     try:
-        if args.run:
-            run = args.run
-            print(f"browser test: attached to run {run} in {db}", flush=True)
-        else:
-            print("browser test: building the ledger (stand-in runner)", flush=True)
-            build_ledger(args.wick, db)
-            run = start_paper_run(db)
-            runner = StandInRunner(db, run)
-            runner.start()
+        print(f"browser test: run {run} in {db}", flush=True)
         con = sqlite3.connect(db, timeout=10)
         port = free_port()
         env = dict(os.environ, WICK_DASHBOARD_TOKEN=TOKEN)
@@ -444,8 +303,6 @@ def main():
         log = open(os.path.join(work, "serve.log")).read()
         check(TOKEN not in log, "the token never appears in wick serve's log")
     finally:
-        if runner:
-            runner.stop_flag.set()
         for p in procs:
             p.terminate()
             try:

@@ -106,7 +106,7 @@ extension DashboardStore {
             time: $0["time"], scriptHash: $0["script_hash"], paramsJSON: $0["params_json"],
             source: $0["source"])
         },
-        todayLoss: max(0, -todayLoss),
+        todayLoss: todayLoss < 0 ? -todayLoss : 0,
         // The runner commits runs.last_time with every candle; decisions only when it decides.
         lastCandleTime: try row["last_time"]
           ?? Int64.fetchOne(
