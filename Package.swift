@@ -18,6 +18,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // HMAC-SHA256 request signing (and the mock's WebSocket handshake).
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
     // the loopback mock WebSocket server in WickTesting.
     .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
@@ -55,10 +57,13 @@ let package = Package(
     .target(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
+    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
+    // private stream), reconciliation.
     .target(
       name: "WickLive",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -86,6 +91,7 @@ let package = Package(
       name: "WickTesting",
       dependencies: [
         "WickCore", "WickData",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,7 +133,7 @@ let package = Package(
     .testTarget(
       name: "WickLiveTests",
       dependencies: [
-        "WickLive", "WickCore", "WickData", "WickSim", "WickTesting",
+        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],

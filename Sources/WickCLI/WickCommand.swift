@@ -5,7 +5,7 @@ import ArgumentParser
 public struct WickCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "wick",
-    abstract: "Backtest sandboxed Lua trading strategies on cached crypto candles.",
+    abstract: "Backtest, paper-trade and live-trade sandboxed Lua strategies on crypto candles.",
     // What exists today, one line per command; a new command adds its line here.
     discussion: """
       wick data       fill the candle cache: synthesise, import, export,
@@ -16,8 +16,14 @@ public struct WickCommand: ParsableCommand {
                       and pick the best set; shards and merge for big sweeps
       wick pairs      find cointegrated pairs for pairs strategies
       wick config     check a wick.toml risk and cost config
+      wick run        trade a strategy on the exchange's closed candles: paper
+                      (the backtest's fills) by default; resumes after a crash
+      wick runs ls    paper and live runs: status, equity, open positions
+      wick stop       halt running runs (--flatten closes everything first)
+      wick replay     re-run a recorded session through the backtest kernel
 
-      Paper and live trading are not available yet.
+      Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from
+      WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET.
       """,
     subcommands: [
       DataCommand.self,

@@ -61,11 +61,14 @@ import WickReport
 
   @Test func topLevelHelpSaysWhatExists() {
     let help = WickCommand.helpMessage()
-    for command in ["wick data", "wick backtest", "wick optimize", "wick pairs", "wick config"] {
+    for command in [
+      "wick data", "wick backtest", "wick optimize", "wick pairs", "wick config", "wick run",
+      "wick runs ls", "wick stop", "wick replay",
+    ] {
       #expect(help.contains(command), "\(command)")
     }
     #expect(!help.contains("paper and live execution"))
-    #expect(help.contains("Paper and live trading are not available yet."))
+    #expect(help.contains("wick run --live on Bybit"))
   }
 
   @Test func paramsFileAndCommandLineOverrides() throws {

@@ -23,7 +23,7 @@ public struct RunCommand: ParsableCommand {
   @Argument(help: "The strategy script (.lua).") var strategy: String
   @Option(name: .customLong("symbol"), help: "Symbol to trade (repeatable).") var symbols:
     [String] = []
-  @Option(help: "Candle timeframe, e.g. 1m, 5m, 4h (default: the script's).") var timeframe: String?
+  @Option(help: "Candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String?
   @Option(name: .customLong("params"), help: "Params file (JSON or TOML), hot-reloaded.")
   var paramsFile: String?
   @Option(help: "Risk and cost config (TOML).") var config: String?

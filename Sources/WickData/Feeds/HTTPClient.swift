@@ -18,18 +18,49 @@ public struct HTTPResponse: Sendable {
 /// Why a request produced no response.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
   case timeout(String)
+  /// The connection broke: the request may or may not have reached the server.
   case connection(String)
+  /// The connection was never made: the request certainly did not reach the server.
+  case notSent(String)
   public var description: String {
     switch self {
     case .timeout(let m): return "timed out (\(m))"
     case .connection(let m): return "connection failed (\(m))"
+    case .notSent(let m): return "could not connect (\(m))"
     }
+  }
+}
+
+/// A request with a method, headers and a body (signed exchange calls); GET-only callers use `get`.
+public struct HTTPRequest: Sendable {
+  public var method: String
+  public var url: String
+  public var headers: [(String, String)]
+  public var body: [UInt8]
+  public init(
+    method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = []
+  ) {
+    self.method = method
+    self.url = url
+    self.headers = headers
+    self.body = body
   }
 }
 
 /// The seam between the fetchers and the network: tests can pass a transport without sockets.
 public protocol HTTPTransport: AnyObject {
   func get(_ url: String) throws -> HTTPResponse
+  func send(_ request: HTTPRequest) throws -> HTTPResponse
+}
+
+extension HTTPTransport {
+  /// Transports that only fetch market data answer plain GETs.
+  public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard request.method == "GET", request.headers.isEmpty, request.body.isEmpty else {
+      throw TransportError.connection("this transport only sends plain GET requests")
+    }
+    return try get(request.url)
+  }
 }
 
 /// HTTP GET over libcurl. One easy handle is reused so connections to a host stay alive.
@@ -59,13 +90,32 @@ public final class CurlHTTPClient: HTTPTransport {
     var headers: [String: String] = [:]
   }
 
-  public func get(_ url: String) throws -> HTTPResponse {
+  public func get(_ url: String) throws -> HTTPResponse { try send(HTTPRequest(url: url)) }
+
+  public func send(_ request: HTTPRequest) throws -> HTTPResponse {
     let h = UnsafeMutableRawPointer(handle)
     curl_easy_reset(h)
     let sink = Sink()
     let box = Unmanaged.passRetained(sink)
     defer { box.release() }
-    _ = url.withCString { wick_curl_setopt_string(h, CURLOPT_URL, $0) }
+    _ = request.url.withCString { wick_curl_setopt_string(h, CURLOPT_URL, $0) }
+    // Header list and body must outlive curl_easy_perform; both are freed when send returns.
+    var headerList: UnsafeMutablePointer<curl_slist>? = nil
+    for (name, value) in request.headers {
+      headerList = "\(name): \(value)".withCString { curl_slist_append(headerList, $0) }
+    }
+    defer { curl_slist_free_all(headerList) }
+    if let headerList { _ = wick_curl_setopt_pointer(h, CURLOPT_HTTPHEADER, headerList) }
+    let body =
+      request.method == "POST" ? strdup(String(decoding: request.body, as: UTF8.self)) : nil
+    defer { free(body) }
+    if let body {
+      _ = wick_curl_setopt_long(h, CURLOPT_POST, 1)
+      _ = wick_curl_setopt_long(h, CURLOPT_POSTFIELDSIZE, request.body.count)
+      _ = wick_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, body)
+    } else if request.method != "GET" {
+      _ = request.method.withCString { wick_curl_setopt_string(h, CURLOPT_CUSTOMREQUEST, $0) }
+    }
     _ = wick_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
     _ = wick_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000))
     _ = wick_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
@@ -103,6 +153,10 @@ public final class CurlHTTPClient: HTTPTransport {
     guard code == CURLE_OK else {
       let message = String(cString: curl_easy_strerror(code))
       if code == CURLE_OPERATION_TIMEDOUT { throw TransportError.timeout(message) }
+      // Refused or unresolved: nothing reached the server, so even an order may be sent again.
+      if code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST {
+        throw TransportError.notSent(message)
+      }
       throw TransportError.connection(message)
     }
     var status = 0

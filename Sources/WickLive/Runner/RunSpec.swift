@@ -70,7 +70,7 @@ public struct RunSpec: Sendable, Equatable {
 /// `SimulatedVenue`; live runs get the exchange adapter (`BybitVenue`, linked in by the live
 /// adapter's module).
 public enum VenueFactory {
-  /// A live venue maker registered by the exchange adapter; nil in a build without one.
+  /// Replaces the live venue (tests); nil: `BybitVenue`.
   nonisolated(unsafe) public static var liveVenue:
     ((_ spec: RunSpec, _ credentials: LiveCredentials, _ leverage: Double) throws -> Venue)? = nil
 
@@ -80,10 +80,10 @@ public enum VenueFactory {
       return SimulatedVenue(fills: fills, margin: MarginModel(), funding: nil, leverage: leverage)
     case .live:
       let credentials = try LiveCredentials.fromEnvironment()
-      guard let make = liveVenue else {
-        throw WickError.invalidArgument("live venue not available in this build")
+      guard spec.exchange == "bybit" else {
+        throw WickError.invalidArgument("--live trades on Bybit only; Binance is for paper runs")
       }
-      return try make(spec, credentials, leverage)
+      return try (liveVenue ?? BybitVenue.make)(spec, credentials, leverage)
     }
   }
 }

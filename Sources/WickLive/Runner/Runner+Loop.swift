@@ -44,6 +44,9 @@ extension Runner {
         output("warning: resume diverged from the recorded decisions at \(UTCTime.iso(d.time))")
       }
       journal.verifyUntil = .min
+      finishLiveReplay()
+      // A run paused before the crash is still paused (the recorded pause was re-applied).
+      if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
       output(
         "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
@@ -91,6 +94,8 @@ extension Runner {
         lastBeat = Date()
         try ledger.heartbeat(run: runID)
       }
+      // Live: reconcile with the exchange every 30 s between candles too.
+      (venue as? BybitVenue)?.heartbeat()
       let events = inbox.drain(timeout: 0.25)
       for slice in try confirmed.handle(events) {
         try handle(slice)

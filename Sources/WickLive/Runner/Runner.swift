@@ -105,12 +105,21 @@ public final class Runner {
           takerFeeBps: $0.costs.takerFeeBps, makerFeeBps: $0.costs.makerFeeBps,
           spreadBps: $0.costs.spreadBps, slippageBps: $0.costs.slippageBps)
       } ?? FillModel()
+    var config = config
+    venue = try VenueFactory.make(
+      spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+    // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
+    if let live = venue as? BybitVenue, var c = config {
+      for (symbol, instrument) in live.session.instruments where c.instruments[symbol] == nil {
+        c.instruments[symbol] = instrument.spec
+      }
+      config = c
+    }
     let risk: RiskGate =
       config.map {
         RiskEngine(
           config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
       } ?? FixedFractionSizer()
-    venue = try VenueFactory.make(spec: spec, fills: fills, leverage: risk.leverage)
     kernel = TradingKernel(
       symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
@@ -124,13 +133,8 @@ public final class Runner {
   public func prepare() throws -> Int64 {
     let config = try spec.configPath.map { try WickConfig.load(path: $0) }
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
-      // Re-handling recorded candles rebuilds a *simulated* book exactly; a live book is the
-      // exchange's and must be reconciled instead (the live adapter's job), never re-sent.
-      guard spec.mode == .paper else {
-        throw WickError.invalidArgument(
-          "run \(existing.id) is a live run: resuming it needs the live venue's reconciliation, which this build does not have"
-        )
-      }
+      // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
+      // (nothing is sent, no simulated fill), then reconciles with the exchange: BybitVenue.
       runID = existing.id
       resumed = true
       versions = try ledger.scriptVersions(run: runID)
@@ -169,6 +173,19 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    if let live = venue as? BybitVenue {
+      let name = strategy.current.name
+      live.bind(run: runID) { [unowned self] kind, symbol, detail in
+        self.journal.incident(
+          time: self.lastHandled ?? self.kernel.now, kind: kind, detail: detail,
+          account: symbol.map { "\(name):\($0)" })
+        try? self.journal.flushIncidents()
+      }
+      // Re-handling recorded candles takes the exchange's recorded answers; nothing is sent.
+      if resumed {
+        live.beginReplay(try LedgerLiveHistory(ledger: ledger, run: runID, symbols: spec.symbols))
+      }
+    }
     journal.riskJournal = kernel.risk as? RiskJournal
     journal.equity = { [unowned self] in self.kernel.equity() }
     journal.stateJSON = { [unowned self] in self.stateJSON(time: $0) }
@@ -205,6 +222,7 @@ public final class Runner {
   /// hot reloads (live).
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
+    if t > journal.verifyUntil { finishLiveReplay() }
     do {
       try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
     } catch let WickError.script(message) {
@@ -220,6 +238,13 @@ public final class Runner {
     } else {
       try hotReload(after: t)
     }
+  }
+
+  /// The first candle past the recorded ones: a live venue resolves what was in flight at the
+  /// crash by client order id (sending a never-sent entry only while its candle is current).
+  func finishLiveReplay() {
+    guard let live = venue as? BybitVenue, live.isReplaying else { return }
+    live.finishReplay(lateWindow: 2 * spec.timeframe.milliseconds)
   }
 
   /// While re-handling recorded candles: swap in the versions and apply the controls the run

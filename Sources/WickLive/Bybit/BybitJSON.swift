@@ -1,0 +1,66 @@
+import WickData
+
+extension JSONDocument {
+  /// A JSON string's text (Bybit's fields are plain ASCII: ids, enums and numeric strings).
+  func string(_ v: Value?) -> String? {
+    guard case .string(let r)? = v else { return nil }
+    return text(r)
+  }
+
+  /// A numeric string; Bybit sends "" for "not set", which reads as nil.
+  func number(_ v: Value?) -> Double? {
+    guard let v else { return nil }
+    return double(v)
+  }
+
+  /// `result.list` of an answer, as documented for every list endpoint.
+  func list(_ result: Value) -> [Value]? {
+    guard case .array(let rows)? = member(result, "list") else { return nil }
+    return rows
+  }
+}
+
+/// A JSON object written field by field, in order: the signature covers the exact bytes sent.
+///
+///     var body = JSONObjectWriter()
+///     body.add("category", "linear")
+///     body.add("qty", "0.010")
+///     body.text   // {"category":"linear","qty":"0.010"}
+public struct JSONObjectWriter: Sendable {
+  private var fields: [String] = []
+  public init() {}
+
+  public mutating func add(_ key: String, _ value: String) {
+    fields.append("\(Self.quote(key)):\(Self.quote(value))")
+  }
+  public mutating func add(_ key: String, int value: Int) {
+    fields.append("\(Self.quote(key)):\(value)")
+  }
+  public mutating func add(_ key: String, bool value: Bool) {
+    fields.append("\(Self.quote(key)):\(value)")
+  }
+
+  public var text: String { "{" + fields.joined(separator: ",") + "}" }
+
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if u.value < 0x20 {
+          out +=
+            "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+            + String(u.value, radix: 16)
+        } else {
+          out.unicodeScalars.append(u)
+        }
+      }
+    }
+    return out + "\""
+  }
+}

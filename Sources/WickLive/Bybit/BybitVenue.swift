@@ -1,0 +1,507 @@
+import Foundation
+import WickCore
+import WickData
+import WickSim
+
+/// The kernel's live venue on Bybit (linear USDT perpetuals): the `Venue` calls become signed
+/// orders, and what the exchange did comes back into the kernel's `Book`.
+///
+/// Per candle time `t`, in the kernel's order:
+/// - `execute(t)` applies what `send()` achieved after the previous candle (entries filled and
+///   protected, panic closes, exits, refusals) at `t`, then reconciles with the exchange: a
+///   position its stop or take closed on the exchange is closed in the book at the exchange's
+///   fill; a missing stop is put back; an unknown position or a mismatch halts the symbol.
+/// - `submit(...)` only records; the journal commits the order rows (write-ahead); then
+///   `send()` transmits each order under its client order id (`EntryOrder.clientOrderID`), so a
+///   retry or a restart can never place a second one.
+///
+/// Every call comes from the kernel's thread; the private stream fills the inbox on its own.
+public final class BybitVenue: Venue {
+  public let session: BybitLiveSession
+  /// The run id in every client order id; `bind` sets it once the ledger has given one.
+  public private(set) var run: Int64
+  var book: Book!
+  /// The time of the candle being handled: orders submitted now were decided on it.
+  private var decisionTime: Int64 = 0
+  private var recordedEntries: [EntryOrder?] = []
+  private var recordedExits: [String??] = []
+  /// Sent, awaiting the next `execute` to reach the book.
+  private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
+  private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
+  /// Symbols reconciliation halted: no new entries until a human looks.
+  public private(set) var halted: [String: String] = [:]
+  private let incidents: LiveIncidentSink
+  /// While a resumed run re-handles the candles it handled before the restart: the recorded
+  /// outcomes stand in for the exchange, and nothing is sent.
+  private var history: LiveHistory?
+  /// Entries re-decided during the replay that the ledger has no fill for (in flight at the crash).
+  private var unresolved: [EntryOrder] = []
+  /// Exits re-decided during the replay without a recorded fill.
+  private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
+  /// Reconciliation reports from between candles, applied to the book at the next candle.
+  private var deferred: [ReconcileReport] = []
+
+  /// Candle length (ms) for refusing stale entries; nil: no check.
+  public let timeframe: Int64?
+
+  public init(
+    session: BybitLiveSession, run: Int64, incidents: LiveIncidentSink, timeframe: Int64? = nil
+  ) {
+    self.session = session
+    self.run = run
+    self.incidents = incidents
+    self.timeframe = timeframe
+  }
+
+  var executor: BybitExecutor { session.executor }
+
+  /// The live venue of a `wick run --live`: testnet unless `--mainnet`, `--base-url` and
+  /// `--ws-url` override the endpoints; the symbols' leverage is set to the risk layer's.
+  public static func make(spec: RunSpec, credentials: LiveCredentials, leverage: Double) throws
+    -> BybitVenue
+  {
+    let relay = IncidentForwarder()
+    do {
+      let session = try BybitLiveSession(
+        endpoints: BybitEndpoints(mainnet: !spec.testnet, baseURL: spec.baseURL, wsURL: spec.wsURL),
+        credentials: BybitCredentials(apiKey: credentials.apiKey, secret: credentials.apiSecret),
+        run: 0, symbols: spec.symbols, incidents: relay, leverage: leverage)
+      return BybitVenue(
+        session: session, run: 0, incidents: relay, timeframe: spec.timeframe.milliseconds)
+    } catch let e as BybitError {
+      throw WickError.exchange("cannot start live trading on Bybit: \(e)")
+    }
+  }
+
+  /// Binds the venue to its run (ids and the ledger's incidents), before the first candle.
+  public func bind(run: Int64, incidents forward: @escaping (String, String?, String) -> Void) {
+    self.run = run
+    session.run = run
+    (incidents as? IncidentForwarder)?.connect(forward)
+  }
+
+  public func attach(book: Book) {
+    self.book = book
+    recordedEntries = Array(repeating: nil, count: book.symbols.count)
+    recordedExits = Array(repeating: nil, count: book.symbols.count)
+  }
+
+  /// Bybit charges funding on the account itself; the book's equity comes from the fills.
+  public func beginSlice(time: Int64) {}
+
+  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+    decisionTime = time
+    for (symbol, fill, reason) in sentExits {
+      guard let fill else { continue }  // already flat: reconciliation below finds the close
+      book.close(
+        symbol: symbol, execution: Execution(price: fill.price, fee: fill.fee), time: time,
+        reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
+    }
+    sentExits.removeAll()
+    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
+    sentEntries.removeAll()
+    if let history {
+      // What the exchange did at this candle back then (stops, takes), not what it shows now.
+      for c in history.closes(time) where book.positions[c.symbol] != nil {
+        book.close(
+          symbol: c.symbol, execution: Execution(price: c.price, fee: c.fee), time: time,
+          reason: c.reason, note: c.note)
+      }
+      return
+    }
+    // Closes found between candles reach the book now, at a candle, where a replay finds them.
+    for report in deferred { apply(report, time: time) }
+    deferred.removeAll()
+    reconcile(time: time, force: true)
+  }
+
+  private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
+    let s = order.intent.symbol
+    switch outcome {
+    case .protected(let fill, let stop, let take):
+      var intent = order.intent
+      intent.stop = stop
+      intent.take = take
+      book.open(
+        symbol: s, side: intent.side, qty: fill.qty,
+        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: intent)
+    case .panicClosed(let fill, let exit, let reason):
+      book.open(
+        symbol: s, side: order.intent.side, qty: fill.qty,
+        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: order.intent)
+      book.close(
+        symbol: s, execution: Execution(price: exit.price, fee: exit.fee), time: time,
+        reason: .risk, note: "panic close: \(reason)")
+    case .unfilled(let reason):
+      book.listener?.venueRefused(Refusal("exchange_refused", reason), symbol: s, time: time)
+    }
+  }
+
+  /// Reconciles now (`force`) or when 30 s have passed; applies what it found to the book.
+  /// `time` nil: between candles (closes are kept for the next `execute`).
+  public func reconcile(time: Int64?, force: Bool = false) {
+    guard history == nil else { return }
+    // A symbol with an order sent but not yet in the book would look like a stranger's position.
+    var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
+    busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
+    do {
+      let local = localPositions()
+      let report =
+        force
+        ? try session.reconcile(local: local, skipping: busy)
+        : try session.reconcileIfDue(skipping: busy) { local }
+      guard let report else { return }
+      if let time {
+        apply(report, time: time)
+      } else {
+        for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
+        deferred.append(report)
+      }
+    } catch {
+      incidents.incident(kind: "reconcile_failed", symbol: nil, detail: "\(error)")
+    }
+  }
+
+  /// Between candles (the runner's idle loop): reconciles when due (30 s). Stops are restored and
+  /// symbols halted at once; closes wait for the next candle, so the book changes only there.
+  public func heartbeat() {
+    guard history == nil else { return }
+    reconcile(time: nil)
+  }
+
+  func localPositions() -> [LocalPosition] {
+    book.positions.indices.compactMap { i in
+      book.positions[i].map {
+        LocalPosition(
+          symbol: book.symbols[i], side: $0.side, qty: $0.qty, stop: $0.stop, take: $0.take,
+          entryLinkID: EntryOrder.clientOrderID(
+            run: run, time: $0.openedAt, symbol: book.symbols[i], kind: "e"))
+      }
+    }
+  }
+
+  private func apply(_ report: ReconcileReport, time: Int64) {
+    for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
+    for (name, last) in report.closedOnExchange {
+      guard let s = book.symbols.firstIndex(of: name), let p = book.positions[s] else { continue }
+      let price = last?.price ?? book.lastPrices[s]
+      let reason: ExitReason = {
+        guard let stop = p.stop else { return .take }
+        guard let take = p.take else { return p.trail == nil ? .stop : .trail }
+        return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
+      }()
+      book.close(
+        symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
+        reason: reason, note: "closed on the exchange")
+    }
+    for name in report.panicClosed {
+      guard let s = book.symbols.firstIndex(of: name) else { continue }
+      book.close(
+        symbol: s, execution: Execution(price: book.lastPrices[s], fee: 0), time: time,
+        reason: .risk, note: "panic close: the stop could not be restored")
+    }
+  }
+
+  public func submit(entry: EntryOrder) {
+    let symbol = book.symbols[entry.intent.symbol]
+    if let why = halted[symbol] {
+      book.listener?.venueRefused(
+        Refusal("symbol_halted", why), symbol: entry.intent.symbol, time: decisionTime)
+      return
+    }
+    // A decision meant for an open that is long gone (a warm-up candle, a backlog) is not sent
+    // at today's price. Not while replaying: there, the recorded outcome stands.
+    if history == nil, let tf = timeframe {
+      let now = executor.api.rest.serverNow()
+      if now >= entry.decidedAt + 2 * tf {
+        book.listener?.venueRefused(
+          Refusal(
+            "stale_decision",
+            "decided on the \(UTCTime.iso(entry.decidedAt)) candle; its next open has passed"),
+          symbol: entry.intent.symbol, time: decisionTime)
+        return
+      }
+    }
+    recordedEntries[entry.intent.symbol] = entry
+  }
+
+  public func submit(exit symbol: Int, reason: String?) { recordedExits[symbol] = .some(reason) }
+
+  /// Live pairs need both legs or neither across two market orders; not supported yet.
+  public func submit(pair: PairOrder) {
+    book.listener?.venueRefused(
+      Refusal("live_pairs_unsupported", "pair entries trade on paper only for now"),
+      symbol: pair.intent.long, time: decisionTime)
+  }
+
+  public func send() throws {
+    if let history {
+      replaySend(history)
+      return
+    }
+    for s in recordedExits.indices {
+      guard let reason = recordedExits[s] else { continue }
+      recordedExits[s] = nil
+      let name = book.symbols[s]
+      let id = EntryOrder.clientOrderID(run: run, time: decisionTime, symbol: name, kind: "x")
+      do {
+        let fill = try executor.exit(
+          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+        sentExits.append((s, fill, reason))
+      } catch {
+        incidents.incident(
+          kind: "exit_failed", symbol: name,
+          detail: "\(id): \(error); the position keeps its exchange stop")
+      }
+    }
+    for s in recordedEntries.indices {
+      guard let entry = recordedEntries[s] else { continue }
+      recordedEntries[s] = nil
+      let name = book.symbols[s]
+      let id = entry.clientOrderID(run: run, symbol: name)
+      do {
+        let outcome = try executor.enter(
+          symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+          take: entry.intent.take, orderLinkId: id, instrument: try session.instrument(name))
+        sentEntries.append((entry, outcome))
+      } catch {
+        // Unresolved (the outcome stayed unknown, or a panic close failed): stop trading the
+        // symbol; reconciliation will find whatever the exchange holds.
+        halted[name] = "\(id): \(error)"
+        incidents.incident(
+          kind: "entry_failed", symbol: name, detail: "\(id): \(error); trading halted")
+      }
+    }
+  }
+
+  // MARK: - Resuming
+
+  /// Starts re-handling recorded candles: outcomes come from `history`, nothing is sent.
+  public func beginReplay(_ history: LiveHistory) {
+    self.history = history
+    unresolved.removeAll()
+    unresolvedExits.removeAll()
+  }
+
+  /// Ends the re-handling: entries in flight at the crash are resolved by their id (see
+  /// `resume`); the next `execute` applies them and reconciles.
+  public func finishReplay(lateWindow: Int64) {
+    history = nil
+    let pending = unresolved
+    unresolved.removeAll()
+    // An exit is always safe to complete late: reduce-only, found by its id if it went out.
+    for (s, id, reason) in unresolvedExits {
+      let name = book.symbols[s]
+      do {
+        let fill = try executor.exit(
+          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+        sentExits.append((s, fill, reason))
+      } catch {
+        incidents.incident(
+          kind: "exit_failed", symbol: name,
+          detail: "\(id): \(error); the position keeps its exchange stop")
+      }
+    }
+    unresolvedExits.removeAll()
+    resume(entries: pending, lateWindow: lateWindow)
+  }
+
+  /// True between `beginReplay` and `finishReplay`.
+  public var isReplaying: Bool { history != nil }
+
+  private func replaySend(_ history: LiveHistory) {
+    for s in recordedExits.indices {
+      guard let reason = recordedExits[s] else { continue }
+      recordedExits[s] = nil
+      let id = EntryOrder.clientOrderID(
+        run: run, time: decisionTime, symbol: book.symbols[s], kind: "x")
+      if let fill = history.fill(id) {
+        sentExits.append((s, fill, reason))
+      } else {
+        unresolvedExits.append((s, id, reason))
+      }
+    }
+    for s in recordedEntries.indices {
+      guard let entry = recordedEntries[s] else { continue }
+      recordedEntries[s] = nil
+      let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
+      guard let fill = history.fill(id) else {
+        if let why = history.refusal(id) {
+          sentEntries.append((entry, .unfilled(why)))
+        } else {
+          unresolved.append(entry)
+        }
+        continue
+      }
+      let instrument = try? session.instrument(book.symbols[s])
+      sentEntries.append(
+        (
+          entry,
+          .protected(
+            fill, stop: entry.intent.stop.map { instrument?.roundPrice($0) ?? $0 },
+            take: entry.intent.take.map { instrument?.roundPrice($0) ?? $0 })
+        ))
+    }
+  }
+
+  /// After a restart: entries the ledger has no outcome for (in flight at the crash) are looked
+  /// up by their id. Found: the fill is awaited and the stop ensured; not found: the order never
+  /// left, and it is sent now only while `serverNow < decidedAt + lateWindow` (its candle is
+  /// still the current one). Outcomes reach the book at the next `execute`, like any send.
+  public func resume(entries: [EntryOrder], lateWindow: Int64) {
+    for entry in entries {
+      let name = book.symbols[entry.intent.symbol]
+      let id = entry.clientOrderID(run: run, symbol: name)
+      do {
+        let instrument = try session.instrument(name)
+        var outcome = try executor.resumeEntry(
+          symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+          take: entry.intent.take, orderLinkId: id, instrument: instrument)
+        let now = executor.api.rest.serverNow()
+        if case .unfilled = outcome, lateWindow > 0, now < entry.decidedAt &+ lateWindow {
+          outcome = try executor.enter(
+            symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
+            take: entry.intent.take, orderLinkId: id, instrument: instrument)
+        }
+        sentEntries.append((entry, outcome))
+      } catch {
+        halted[name] = "\(id): \(error)"
+        incidents.incident(
+          kind: "resume_failed", symbol: name, detail: "\(id): \(error); trading halted")
+      }
+    }
+  }
+
+  public func cancelEntry(symbol: Int) -> Bool {
+    guard recordedEntries[symbol] != nil else { return false }
+    recordedEntries[symbol] = nil
+    return true
+  }
+
+  public func cancelPair(long: Int, short: Int) -> Bool { false }
+
+  public func hasPendingEntry(symbol: Int) -> Bool {
+    recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
+  }
+
+  public func hasPendingExit(symbol: Int) -> Bool {
+    recordedExits[symbol] != nil || sentExits.contains { $0.symbol == symbol }
+  }
+
+  public func pairBusy(long: Int, short: Int) -> Bool { false }
+
+  public var pendingEntries: Int {
+    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
+  }
+
+  /// A trailing step: pushed to the exchange at once (a refusal keeps the old stop, with an
+  /// incident).
+  public func stopMoved(symbol: Int, to stop: Double) {
+    guard history == nil else { return }  // replaying: reconciliation pushes the final stop
+    let name = book.symbols[symbol]
+    guard let instrument = try? session.instrument(name) else { return }
+    executor.moveStop(symbol: name, to: stop, instrument: instrument)
+  }
+
+  /// An emergency flatten: closed at market now, at the exchange's fill price.
+  public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
+    let name = book.symbols[symbol]
+    // The ledger records a flatten as this candle's exit order: the same id goes to the exchange.
+    let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "x")
+    if let history {
+      let fill = history.fill(id)
+      book.close(
+        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        time: time, reason: reason, note: note)
+      return
+    }
+    do {
+      let fill = try executor.exit(
+        symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+      book.close(
+        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        time: time, reason: reason, note: note)
+    } catch {
+      incidents.incident(
+        kind: "flatten_failed", symbol: name,
+        detail: "\(id): \(error); the position keeps its exchange stop")
+    }
+  }
+}
+
+/// What a resumed live run recorded before the restart, from its ledger: the fill of each order
+/// by client order id, and the positions the exchange closed (stop, take) by candle time.
+public protocol LiveHistory: AnyObject {
+  func fill(_ clientOrderID: String) -> LiveFill?
+  func closes(_ time: Int64) -> [RecordedClose]
+  /// The venue's recorded refusal of an entry (its detail), if it was refused.
+  func refusal(_ clientOrderID: String) -> String?
+}
+
+/// A resumed run's history from its ledger.
+public final class LedgerLiveHistory: LiveHistory {
+  private let fills: [String: RunLedger.RecordedFill]
+  private let closesByTime: [Int64: [RecordedClose]]
+  private let refusals: [String: String]
+
+  public init(ledger: RunLedger, run: Int64, symbols: [String]) throws {
+    fills = try ledger.recordedFills(run: run)
+    var closes: [Int64: [RecordedClose]] = [:]
+    for c in try ledger.recordedCloses(run: run) {
+      guard let s = symbols.firstIndex(of: c.symbol) else { continue }
+      closes[c.time, default: []].append(
+        RecordedClose(
+          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal))
+    }
+    closesByTime = closes
+    refusals = try ledger.venueRefusals(run: run)
+  }
+
+  public func fill(_ clientOrderID: String) -> LiveFill? {
+    fills[clientOrderID].map {
+      LiveFill(orderLinkId: clientOrderID, qty: $0.qty, price: $0.price, fee: $0.fee)
+    }
+  }
+  public func closes(_ time: Int64) -> [RecordedClose] { closesByTime[time] ?? [] }
+  public func refusal(_ clientOrderID: String) -> String? { refusals[clientOrderID] }
+}
+
+/// A position closed on the exchange, as the ledger recorded it.
+public struct RecordedClose: Sendable, Equatable {
+  public var symbol: Int
+  public var price: Double
+  public var fee: Double
+  public var reason: ExitReason
+  public var note: String?
+  public init(symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil) {
+    self.symbol = symbol
+    self.price = price
+    self.fee = fee
+    self.reason = reason
+    self.note = note
+  }
+}
+
+/// An incident sink that forwards to a closure (the runner's ledger journal), keeping what
+/// arrives before one is set.
+public final class IncidentForwarder: LiveIncidentSink, @unchecked Sendable {
+  private var forward: ((String, String?, String) -> Void)?
+  private var early: [(String, String?, String)] = []
+
+  public init(_ forward: ((_ kind: String, _ symbol: String?, _ detail: String) -> Void)? = nil) {
+    self.forward = forward
+  }
+
+  public func incident(kind: String, symbol: String?, detail: String) {
+    if let forward { forward(kind, symbol, detail) } else { early.append((kind, symbol, detail)) }
+  }
+
+  /// Sets the destination and hands it what arrived before.
+  public func connect(
+    _ forward: @escaping (_ kind: String, _ symbol: String?, _ detail: String) -> Void
+  ) {
+    self.forward = forward
+    for (k, s, d) in early { forward(k, s, d) }
+    early.removeAll()
+  }
+}

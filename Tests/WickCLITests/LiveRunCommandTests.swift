@@ -1,0 +1,306 @@
+import Foundation
+import GRDB
+import Testing
+import WickCore
+import WickData
+import WickTesting
+
+/// `wick run --live` as a user runs it — the real binary against a loopback Bybit (REST, public
+/// and private streams, trading) — killed with SIGKILL before an order is sent, after it is sent
+/// but before the answer, and after the fill but before the stop, then restarted with the same
+/// command. What counts is the exchange's side: one position at a time, its stop attached, no
+/// orderLinkId used twice.
+@Suite(.serialized) struct LiveRunCommandTests {
+  final class World {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-live-\(UUID().uuidString)")
+    let candles: [Candle]
+    let bybit: MockBybitTrading
+    var pushed = 20
+    var launches = 0
+    var db: String { dir.appendingPathComponent("w.sqlite").path }
+    let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("wick")
+
+    init() throws {
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      try RunCommandTests.script.write(
+        to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
+      var synth = CandleSynthesizer(
+        seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
+      candles = (0..<80).map { _ in synth.next() }
+      bybit = try MockBybitTrading()
+    }
+
+    deinit {
+      bybit.stop()
+      try? FileManager.default.removeItem(at: dir)
+    }
+
+    var errors: String {
+      (0..<launches).map {
+        ((try? String(contentsOf: dir.appendingPathComponent("out-\($0).log"), encoding: .utf8))
+          ?? "")
+      }.joined(separator: "\n---\n")
+    }
+
+    /// Starts `wick run --live` (keys in the environment) and returns it with its first line.
+    func launch(_ extra: [String] = []) throws -> (Process, String) {
+      // The exchange has every candle pushed so far; its clock is one candle later.
+      bybit.setCandles("BTCUSDT", Array(candles[0..<pushed]), timeframe: .oneMinute)
+      bybit.clockSkewMs = candles[pushed].time + 1_000 - Int64(Date().timeIntervalSince1970 * 1000)
+      let p = Process()
+      p.executableURL = wick
+      p.arguments =
+        [
+          "run", dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT",
+          "--timeframe", "1m", "--live", "--base-url", bybit.baseURL, "--ws-url", bybit.wsURL,
+          "--db", db,
+        ] + extra
+      var env = ProcessInfo.processInfo.environment
+      env["WICK_BYBIT_API_KEY"] = bybit.apiKey
+      env["WICK_BYBIT_API_SECRET"] = bybit.apiSecret
+      p.environment = env
+      let out = dir.appendingPathComponent("out-\(launches).log")
+      launches += 1
+      FileManager.default.createFile(atPath: out.path, contents: nil)
+      p.standardOutput = try FileHandle(forWritingTo: out)
+      p.standardError = p.standardOutput
+      let subscriptions = bybit.publicSubscriptions
+      try p.run()
+      var first = ""
+      _ = wait(15) {
+        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        guard text.contains("\n"), let line = text.split(separator: "\n").first else {
+          return false
+        }
+        first = String(line)
+        return true
+      }
+      // Live once it subscribes: warm-up (or re-handling) and its orders are done by then.
+      _ = wait { self.bybit.publicSubscriptions > subscriptions }
+      return (p, first)
+    }
+
+    func lastHandled() -> Int64? {
+      (try? DatabaseQueue(path: db).read {
+        try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = 1")
+      }) ?? nil
+    }
+
+    func dump(_ sql: String) -> String {
+      ((try? DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
+        separator: "\n")
+    }
+
+    func int(_ sql: String) throws -> Int {
+      try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
+    /// the runner has committed it.
+    func pushNext() -> Bool {
+      _ = wait { self.bybit.publicSubscribers > 0 }
+      let c = candles[pushed]
+      bybit.pushKline(
+        "BTCUSDT",
+        Candle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
+        confirm: false)
+      bybit.pushKline("BTCUSDT", c, confirm: true)
+      bybit.pushKline("BTCUSDT", c, confirm: true)
+      pushed += 1
+      return wait { self.lastHandled() == c.time }
+    }
+
+    /// Pushes candles until `condition` holds (at most `limit`), then kills the runner.
+    func pushUntil(_ p: Process, limit: Int = 14, _ condition: @escaping () -> Bool) -> Bool {
+      for _ in 0..<limit {
+        guard pushNext() else { return false }
+        if wait(2, condition) {
+          kill(p.processIdentifier, SIGKILL)
+          p.waitUntilExit()
+          return true
+        }
+      }
+      return false
+    }
+
+    func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+      let deadline = Date().addingTimeInterval(seconds)
+      while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+      }
+      return condition()
+    }
+
+    /// The exchange's invariants after a restart has handled a candle.
+    func checkExchange(_ where_: String) {
+      let ids = bybit.orders.map(\.orderLinkId).filter { !$0.isEmpty }
+      #expect(Set(ids).count == ids.count, "an orderLinkId was used twice (\(where_)): \(ids)")
+      if let p = bybit.position("BTCUSDT") {
+        #expect(p.stopLoss != nil, "the position has no stop (\(where_))")
+      }
+    }
+  }
+
+  @Test func killDashNineBeforeSendAfterSendAndBeforeTheStopThenResume() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, first) = try w.launch()
+    #expect(first == "run: 1", "\(w.errors)")
+
+    // 1. Before send: an order's request never reaches the exchange (swallowed), kill.
+    var before = w.bybit.orders.count
+    let requests = w.bybit.orderCreateRequests
+    w.bybit.orderCreateFaults = [.swallow(30)]
+    #expect(w.pushUntil(p) { w.bybit.orderCreateRequests > requests }, "\(w.errors)")
+    #expect(w.bybit.orders.count == before)
+    let swallowed = try #require(w.bybit.orderCreateLinkIDs.last)
+    (p, first) = try w.launch()
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    // Its candle is still current: sent now, under the same id, once.
+    #expect(w.wait { w.bybit.orders.count == before + 1 }, "\(w.errors)")
+    #expect(w.bybit.orders.last?.orderLinkId == swallowed)
+    #expect(w.pushNext(), "\(w.errors)")
+    w.checkExchange("after a kill before send")
+
+    // 2. After send, before the answer: the order exists, the runner never hears back, kill.
+    before = w.bybit.orders.count
+    w.bybit.orderCreateFaults = [.processThenHang(30)]
+    #expect(
+      w.pushUntil(p) { w.bybit.orders.count > before },
+      "\(w.errors)")
+    w.bybit.orderCreateFaults = []
+    let hung = try #require(w.bybit.orders.last?.orderLinkId)
+    (p, first) = try w.launch()
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    w.checkExchange("after a kill before the answer")
+    // Found by its id: not sent again.
+    // Found by its id after the restart: never sent a second time.
+    #expect(w.bybit.orderCreateLinkIDs.filter { $0 == hung }.count == 1)
+
+    // 3. After the fill, before the stop: the order carries no stop and trading-stop hangs, kill.
+    w.bybit.attachStopsOnOrder = false
+    w.bybit.tradingStopFaults = [.swallow(30)]
+    #expect(
+      w.pushUntil(p) { w.bybit.tradingStopFaults.isEmpty && w.bybit.position("BTCUSDT") != nil },
+      "\(w.errors)")
+    #expect(w.bybit.position("BTCUSDT")?.stopLoss == nil)
+    let unprotected = try #require(w.bybit.orders.last?.orderLinkId)
+    w.bybit.attachStopsOnOrder = true
+    (p, first) = try w.launch(["--stop-after", "3"])
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    // The restart puts the stop on before anything else.
+    #expect(
+      w.wait { w.bybit.position("BTCUSDT")?.stopLoss != nil || w.bybit.position("BTCUSDT") == nil },
+      "\(w.errors)")
+    w.checkExchange("after a kill before the stop")
+    #expect(w.bybit.orderCreateLinkIDs.filter { $0 == unprotected }.count == 1)
+    for _ in 0..<3 { #expect(w.pushNext(), "\(w.errors)") }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    w.checkExchange("at the end")
+
+    // The ledger: one run, no order left submitting, every fill once, nothing diverged.
+    #expect(try w.int("SELECT COUNT(*) FROM runs") == 1)
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM orders WHERE status = 'submitting' AND created_at < (SELECT last_time FROM runs)"
+      ) == 0,
+      "\(w.dump("SELECT client_order_id || ' ' || status || ' ' || created_at FROM orders ORDER BY id"))\n\(w.bybit.orders.map { "\($0.orderLinkId) \($0.status) \($0.reduceOnly)" })\n\(w.errors)"
+    )
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
+        == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+    // Keys never reach the database.
+    let dump = try DatabaseQueue(path: w.db).read { db in
+      try String.fetchAll(
+        db,
+        sql: """
+          SELECT detail FROM incidents UNION ALL SELECT detail_json FROM decisions
+          UNION ALL SELECT COALESCE(args_json, '') FROM runs UNION ALL SELECT COALESCE(state_json, '') FROM runs
+          """)
+    }.joined(separator: "\n")
+    #expect(!dump.contains(w.bybit.apiKey) && !dump.contains(w.bybit.apiSecret))
+    // Nor the runner's output.
+    #expect(!w.errors.contains(w.bybit.apiKey) && !w.errors.contains(w.bybit.apiSecret))
+  }
+
+  @Test func wickStopFlattenClosesTheExchangePositionAndHalts() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, first) = try w.launch()
+    #expect(first == "run: 1", "\(w.errors)")
+    var open = false
+    for _ in 0..<10 where !open {
+      #expect(w.pushNext(), "\(w.errors)")
+      open = w.wait(2) { w.bybit.position("BTCUSDT") != nil }
+    }
+    try #require(open, "no position opened: \(w.errors)")
+    let stop = Process()
+    stop.executableURL = w.wick
+    stop.arguments = ["stop", "--flatten", "--db", w.db]
+    stop.standardOutput = FileHandle.nullDevice
+    try stop.run()
+    stop.waitUntilExit()
+    #expect(stop.terminationStatus == 0)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    // Flat on the exchange, by a reduce-only order; the ledger agrees.
+    #expect(w.bybit.position("BTCUSDT") == nil, "\(w.errors)")
+    #expect(w.bybit.orders.last?.reduceOnly == true)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
+  }
+
+  /// Runs `wick` to the end with `environment` and returns its exit status and output.
+  func runWick(_ w: World, _ args: [String], environment: [String: String]) throws -> (
+    Int32, String
+  ) {
+    let p = Process()
+    p.executableURL = w.wick
+    p.arguments = args
+    p.environment = environment
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+  }
+
+  @Test func liveNeedsKeysFromTheEnvironmentAndMainnetATerminal() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let args = [
+      "run", w.dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT", "--timeframe",
+      "1m", "--live", "--base-url", w.bybit.baseURL, "--ws-url", w.bybit.wsURL, "--db", w.db,
+    ]
+    var env = ProcessInfo.processInfo.environment
+    env["WICK_BYBIT_API_KEY"] = nil
+    env["WICK_BYBIT_API_SECRET"] = nil
+    let (noKeys, text) = try runWick(w, args, environment: env)
+    #expect(noKeys == 1)
+    #expect(text.contains("WICK_BYBIT_API_KEY") && text.contains("WICK_BYBIT_API_SECRET"))
+    env["WICK_BYBIT_API_KEY"] = w.bybit.apiKey
+    env["WICK_BYBIT_API_SECRET"] = w.bybit.apiSecret
+    let (mainnet, said) = try runWick(w, args + ["--mainnet"], environment: env)
+    #expect(mainnet == 1)
+    #expect(said.contains("confirmation on a terminal"))
+    // A wrong secret: Bybit's "error sign!" answer quotes the signed string, key included; the
+    // message the user sees names the call and the code, and neither key nor secret.
+    env["WICK_BYBIT_API_SECRET"] = "wrong-secret-7c1e"
+    let (badSign, shown) = try runWick(w, args, environment: env)
+    #expect(badSign == 1)
+    #expect(shown.contains("retCode 10004"), "\(shown)")
+    #expect(!shown.contains(w.bybit.apiKey) && !shown.contains("wrong-secret-7c1e"))
+    // No order was sent in any of these.
+    #expect(w.bybit.orderCreateRequests == 0)
+  }
+}

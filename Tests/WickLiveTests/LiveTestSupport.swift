@@ -1,0 +1,94 @@
+import Foundation
+import WickCore
+import WickData
+import WickTesting
+
+@testable import WickLive
+
+/// Incidents kept in memory.
+final class IncidentRecorder: LiveIncidentSink, @unchecked Sendable {
+  private let lock = NSLock()
+  private var list: [(kind: String, symbol: String?, detail: String)] = []
+  func incident(kind: String, symbol: String?, detail: String) {
+    lock.withLock { list.append((kind, symbol, detail)) }
+  }
+  var kinds: [String] { lock.withLock { list.map(\.kind) } }
+  var details: [String] { lock.withLock { list.map(\.detail) } }
+}
+
+/// A mock exchange and a live client wired to it, with timings short enough for tests.
+struct LiveRig: @unchecked Sendable {
+  let bybit: MockBybitTrading
+  let credentials: BybitCredentials
+  let rest: BybitRESTClient
+  let api: BybitTradingAPI
+  let inbox = BybitEventInbox()
+  let incidents = IncidentRecorder()
+  let executor: BybitExecutor
+  let btc: BybitInstrument
+
+  init(skewMs: Int64 = 0, secret: String? = nil, requestTimeout: TimeInterval = 2) throws {
+    bybit = try MockBybitTrading()
+    bybit.clockSkewMs = skewMs
+    credentials = BybitCredentials(apiKey: bybit.apiKey, secret: secret ?? bybit.apiSecret)
+    let transport = try CurlHTTPClient(connectTimeout: 1, totalTimeout: requestTimeout)
+    rest = BybitRESTClient(
+      baseURL: bybit.baseURL, credentials: credentials, transport: transport,
+      retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.02, maxDelay: 0.1),
+      limiter: RateLimiter(rate: 1000, burst: 1000))
+    api = BybitTradingAPI(rest: rest)
+    var timing = ExecutionTiming()
+    timing.fillTimeout = 3
+    timing.stopVerifyTimeout = 0.6
+    timing.pollInterval = 0.05
+    timing.resolveAttempts = 3
+    executor = BybitExecutor(api: api, inbox: inbox, incidents: incidents, timing: timing)
+    try rest.syncTime()
+    btc = try api.instrument("BTCUSDT")
+  }
+
+  func enterLong(
+    qty: Double = 0.01, stop: Double? = 59_000, take: Double? = 62_000,
+    id: String = "w1-1700000000-BTCUSDT-e"
+  )
+    throws -> EntryOutcome
+  {
+    try executor.enter(
+      symbol: "BTCUSDT", side: .long, qty: qty, stop: stop, take: take, orderLinkId: id,
+      instrument: btc)
+  }
+
+  /// Starts the private stream and waits until it is subscribed.
+  func startStream() async throws -> Task<Void, Never> {
+    let rest = self.rest
+    let stream = BybitPrivateStream(
+      url: bybit.wsURL, credentials: credentials, inbox: inbox, serverClock: { rest.serverNow() },
+      maxBackoff: 0.2)
+    let task = stream.start()
+    try await waitUntil { inbox.streamUp }
+    return task
+  }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+  var description: String { "condition not met in time" }
+}
+
+func waitUntil(seconds: Double = 5, _ condition: () -> Bool) async throws {
+  let deadline = Date().addingTimeInterval(seconds)
+  while !condition() {
+    guard Date() < deadline else { throw TimedOut() }
+    try await Task.sleep(for: .milliseconds(20))
+  }
+}
+
+/// Runs blocking work (REST, the executor's waits) on a thread of its own, so async tests do
+/// not hold Swift's cooperative threads (two on these machines) while streams need them.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    Thread { continuation.resume(with: Result { try body() }) }.start()
+  }
+}
+
+/// An executor for test-side stream clients.
+let testStreamExecutor = ThreadExecutor(name: "wick.test.streams")
