@@ -116,6 +116,16 @@ import WickTesting
     #expect(int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
     #expect(int("SELECT COUNT(*) FROM runs WHERE id = \(run) AND status = 'halted'") == 1)
     #expect(log().contains("emergency_stop: flattened 1 position(s); halted"), "\(log())")
+    // And `wick runs ls` says so.
+    let ls = Process()
+    ls.executableURL = URL(fileURLWithPath: wick)
+    ls.arguments = ["runs", "ls", "--db", db]
+    let pipe = Pipe()
+    ls.standardOutput = pipe
+    try ls.run()
+    ls.waitUntilExit()
+    let listing = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(listing.contains("halted"), "\(listing)")
   }
 }
 
