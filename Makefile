@@ -8,7 +8,7 @@ COMPARE_CANDLES ?= 1000000
 BENCH_VENV_LOG := out/compare-venv.log
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build release demo test bench compare format clean
+.PHONY: deps browser-deps build release demo test browser-test bench compare format clean
 
 deps:
 	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
@@ -16,6 +16,15 @@ deps:
 	else \
 	  echo "deps: installing $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+# The dashboard's browser test drives Debian's chromium headless.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "deps: chromium present"; \
+	else \
+	  echo "deps: installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
 build: deps
@@ -35,9 +44,17 @@ demo: release
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
-test: deps
+test: deps browser-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory browser-test
+
+# wick serve in headless chromium at 390 and 1280 px against a real `wick run --paper` fed by the
+# loopback mock exchange (Tests/WickCLITests/DashboardBrowserTests.swift drives
+# Tests/Browser/dashboard_browser_test.py); screenshots under out/.
+browser-test: browser-deps
+	$(SWIFT) build --build-tests
+	WICK_BROWSER_TEST=1 $(SWIFT) test --skip-build --filter DashboardBrowserTests
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use); without it that line says why it skipped.

@@ -17,6 +17,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     // HMAC-SHA256 request signing (and the mock's WebSocket handshake).
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
@@ -44,11 +45,20 @@ let package = Package(
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
-    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
-    // private stream), reconciliation.
+    // The dashboard (`wick serve`): pages, live updates and controls over the ledger tables.
+    .target(
+      name: "WickServer",
+      dependencies: [
+        "WickCore", "WickLua", "WickData", "WickReport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
     .target(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
+    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
+    // private stream), reconciliation.
     .target(
       name: "WickLive",
       dependencies: [
@@ -61,8 +71,7 @@ let package = Package(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize",
-        "WickLive",
+        "WickOptimize", "WickServer", "WickLive",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -105,6 +114,13 @@ let package = Package(
     .testTarget(
       name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
     .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
+    .testTarget(
+      name: "WickServerTests",
+      dependencies: [
+        "WickServer", "WickCore", "WickData", "WickLua", "WickReport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(
       name: "WickOptimizeTests",
       dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),

@@ -35,6 +35,7 @@ public struct WickCommand: ParsableCommand {
       RunsCommand.self,
       ReplayCommand.self,
       OptimizeCommand.self,
+      ServeCommand.self,
     ]
   )
   public init() {}

@@ -2,13 +2,29 @@ import Foundation
 import WickCore
 
 /// Line charts as inline SVG: a polyline, a few labelled ticks on each axis, no scripts.
-struct SVGChart {
-  var width = 1000.0
-  var height = 260.0
-  var margin = (left: 70.0, right: 16.0, top: 12.0, bottom: 28.0)
-  var stroke = "#2563eb"
-  var fill: String? = nil
-  var valueFormat: (Double) -> String = { String(format: "%.0f", $0) }
+/// The report and the dashboard (`wick serve`) draw with it.
+///
+///     SVGChart(width: 600, height: 200).render(points, title: "Equity")
+public struct SVGChart: Sendable {
+  public var width = 1000.0
+  public var height = 260.0
+  public var margin = (left: 70.0, right: 16.0, top: 12.0, bottom: 28.0)
+  public var stroke: String
+  public var fill: String?
+  public var valueFormat: @Sendable (Double) -> String
+  /// Labels of the time axis (the UTC date by default).
+  public var timeFormat: @Sendable (Int64) -> String = { String(UTCTime.iso($0).prefix(10)) }
+
+  public init(
+    width: Double = 1000, height: Double = 260, stroke: String = "#2563eb", fill: String? = nil,
+    valueFormat: @escaping @Sendable (Double) -> String = { String(format: "%.0f", $0) }
+  ) {
+    self.width = width
+    self.height = height
+    self.stroke = stroke
+    self.fill = fill
+    self.valueFormat = valueFormat
+  }
 
   /// A price or equity marker: an entry (triangle pointing along the side) or an exit (square).
   struct Marker {
@@ -18,11 +34,16 @@ struct SVGChart {
     var kind: Kind
   }
 
+  /// A line chart of `points`.
+  public func render(_ points: [(time: Int64, value: Double)], title: String) -> String {
+    render(points, title: title, band: [], markers: [])
+  }
+
   /// A line chart of `points`; with `band`, a shaded low–high envelope behind the line (the
   /// y-range then covers the band); `markers` are drawn on top, one path per kind.
   func render(
     _ points: [(time: Int64, value: Double)], title: String,
-    band: [(time: Int64, low: Double, high: Double)] = [], markers: [Marker] = []
+    band: [(time: Int64, low: Double, high: Double)], markers: [Marker]
   ) -> String {
     guard let first = points.first, let last = points.last else {
       return "<p class=\"muted\">\(HTMLEscape.text(title)): no data</p>"
@@ -58,7 +79,7 @@ struct SVGChart {
     }
     for i in 0...4 {
       let t = Int64(t0 + (t1 - t0) * Double(i) / 4)
-      let label = String(UTCTime.iso(t).prefix(10))
+      let label = timeFormat(t)
       let anchor = i == 0 ? "start" : i == 4 ? "end" : "middle"
       svg +=
         "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(label)</text>\n"
@@ -122,8 +143,8 @@ struct SVGChart {
 }
 
 /// HTML escaping for text and attribute values (strategy names and log lines are user text).
-enum HTMLEscape {
-  static func text(_ s: String) -> String {
+public enum HTMLEscape {
+  public static func text(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.count)
     for c in s {
@@ -136,7 +157,7 @@ enum HTMLEscape {
     }
     return out
   }
-  static func attribute(_ s: String) -> String {
+  public static func attribute(_ s: String) -> String {
     text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(
       of: "'", with: "&#39;")
   }

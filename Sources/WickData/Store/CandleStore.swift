@@ -65,7 +65,7 @@ public final class CandleStore: CandleSink, FundingSink, @unchecked Sendable {
   }
 
   /// A short human message for a GRDB or system error (no SQL dump).
-  static func describe(_ error: any Error) -> String {
+  public static func describe(_ error: any Error) -> String {
     if let wick = error as? WickError { return wick.description }
     if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
     return "\(error)"

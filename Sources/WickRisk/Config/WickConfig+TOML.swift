@@ -102,6 +102,17 @@ extension WickConfig {
         "hard_deadline_seconds", in: 0.01...3600, into: &config.sandbox.hardDeadlineSeconds)
       try r.read("memory_mb", in: 1...65_536, into: &config.sandbox.memoryMB)
     }
+    try root.section("dashboard") { r in
+      if let token = try r.string("token") {
+        // A short token is guessable: the controls can flatten every position.
+        guard token.count >= 12 else {
+          throw WickError.invalidFile(
+            path: path, line: r.table.entry("token")?.line,
+            reason: "[dashboard] token: use at least 12 characters")
+        }
+        config.dashboard.token = token
+      }
+    }
     try root.finish()
     return config
   }

@@ -11,6 +11,8 @@ public struct WickConfig: Sendable, Equatable {
   public var instruments: [String: InstrumentSpec] = [:]
   /// Exchange endpoints by name (`[exchange.bybit]`), e.g. a mirror or the testnet.
   public var exchanges: [String: ExchangeEndpoint] = [:]
+  /// `[dashboard]`: what `wick serve` needs.
+  public var dashboard = DashboardConfig()
   public var sandbox = SandboxConfig()
   public init() {}
 }
@@ -26,6 +28,14 @@ public struct SandboxConfig: Sendable, Equatable {
   /// Memory cap of the strategy's Lua state.
   public var memoryMB = 64
   public init() {}
+}
+
+/// `[dashboard] token = "..."`: the secret that unlocks the dashboard's controls (emergency stop,
+/// pause/resume, parameter changes). Without it (and without `WICK_DASHBOARD_TOKEN`) the
+/// dashboard is read-only.
+public struct DashboardConfig: Sendable, Equatable {
+  public var token: String?
+  public init(token: String? = nil) { self.token = token }
 }
 
 /// Where to reach an exchange's REST API.

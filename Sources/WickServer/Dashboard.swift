@@ -1,0 +1,349 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import WickCore
+
+/// How the dashboard behaves; the defaults suit `wick serve`, tests shorten the timings.
+public struct DashboardSettings: Sendable {
+  /// The secret that unlocks the controls; nil: the dashboard is read-only.
+  public var token: String?
+  /// How often a live stream reads the ledger for new rows.
+  public var pollInterval: Duration = .seconds(1)
+  /// How long one live stream stays open before the browser reconnects.
+  public var streamLifetime: Duration = .seconds(60)
+  /// Pause after a wrong token, so guessing is slow.
+  public var failedLoginDelay: Duration = .milliseconds(500)
+
+  public init(token: String?) { self.token = token }
+}
+
+/// `wick serve`: the runs, a run (with live updates and controls), sweeps and saved backtest
+/// reports, over the ledger in one SQLite file.
+///
+///     let dashboard = Dashboard(store: try DashboardStore(path: db), settings: .init(token: token))
+///     try await dashboard.application(host: "127.0.0.1", port: 8080).runService()
+public struct Dashboard: Sendable {
+  let store: DashboardStore
+  let settings: DashboardSettings
+  let sessions = SessionStore()
+  let desk: CommandDesk
+
+  public init(store: DashboardStore, settings: DashboardSettings) {
+    self.store = store
+    self.settings = settings
+    desk = CommandDesk(store: store, catalog: ParamCatalog())
+  }
+
+  public func application(host: String, port: Int, logger: Logger? = nil)
+    -> some ApplicationProtocol
+  {
+    Application(
+      router: router(),
+      configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
+      logger: logger)
+  }
+
+  public func router() -> Router<BasicRequestContext> {
+    let router = Router()
+    router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/runs"]) }
+    router.get("/assets/dashboard.css") { _, _ in
+      Self.asset(Assets.css, type: "text/css; charset=utf-8")
+    }
+    router.get("/assets/dashboard.js") { _, _ in
+      Self.asset(Assets.js, type: "text/javascript; charset=utf-8")
+    }
+    router.get("/runs") { request, _ in
+      try await page(request) { session in RunsPage.render(try store.runs(), session: session) }
+    }
+    router.get("/runs/:id") { request, context in
+      guard let id = context.parameters.get("id", as: Int64.self), let detail = try store.run(id)
+      else { return Self.notFound("run") }
+      let cursor = try store.cursor(run: id)
+      return try await page(request) { session in
+        RunPage.render(detail, session: session, params: paramChoices(detail), cursor: cursor)
+      }
+    }
+    router.get("/runs/:id/events") { request, context in
+      guard let id = context.parameters.get("id", as: Int64.self),
+        try store.run(id, history: false) != nil
+      else { return Self.notFound("run") }
+      let resume =
+        request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(LiveCursor.init(text:))
+        ?? request.uri.queryParameters.get("after").flatMap(LiveCursor.init(text:))
+      let start = try resume ?? store.cursor(run: id)
+      let session = await visitor(request)
+      let stream = LiveStream(
+        store: store, run: id, pollInterval: settings.pollInterval,
+        lifetime: settings.streamLifetime,
+        controls: { d in RunPage.controls(d, session: session, params: paramChoices(d)) })
+      return Response(
+        status: .ok,
+        headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+        body: stream.body(from: start))
+    }
+    router.get("/runs/:id/report") { _, context in
+      guard let id = context.parameters.get("id", as: Int64.self),
+        let html = try store.backtestReport(id)
+      else { return Self.notFound("saved backtest") }
+      return Self.html(html)
+    }
+    router.get("/sweeps") { request, _ in
+      try await page(request) { session in SweepsPage.list(try store.sweeps(), session: session) }
+    }
+    router.get("/sweeps/:id") { request, context in
+      guard let id = context.parameters.get("id", as: Int64.self),
+        let (sweep, rows) = try store.sweep(id)
+      else { return Self.notFound("sweep") }
+      let sort = request.uri.queryParameters.get("sort") ?? "objective"
+      let descending = request.uri.queryParameters.get("dir") != "asc"
+      return try await page(request) { session in
+        SweepsPage.detail(sweep, rows, sort: sort, descending: descending, session: session)
+      }
+    }
+    router.post("/login") { request, _ in try await login(request) }
+    router.post("/logout") { request, _ in try await logout(request) }
+    router.post("/runs/:id/commands") { request, context in
+      guard let id = context.parameters.get("id", as: Int64.self) else {
+        return Self.notFound("run")
+      }
+      return try await command(request, run: id)
+    }
+    return router
+  }
+
+  // MARK: - Pages and sessions
+
+  /// Renders a page for the visitor's session, starting one (for the login form's CSRF token)
+  /// when controls exist and the visitor has none.
+  private func page(_ request: Request, _ render: (PageSession) throws -> String) async throws
+    -> Response
+  {
+    guard settings.token != nil else {
+      return Self.html(
+        try render(PageSession(access: .readOnly, csrf: "", path: request.uri.path)))
+    }
+    let cookie = request.cookies[SessionStore.cookieName]?.value
+    if let s = await sessions.session(cookie) {
+      return Self.html(
+        try render(
+          PageSession(
+            access: s.unlocked ? .unlocked : .locked, csrf: s.csrf, path: request.uri.path)))
+    }
+    let (id, s) = await sessions.create()
+    var response = Self.html(
+      try render(PageSession(access: .locked, csrf: s.csrf, path: request.uri.path)))
+    response.setCookie(Self.sessionCookie(id))
+    return response
+  }
+
+  /// The visitor's session as it is, without starting one (for the live stream's controls).
+  private func visitor(_ request: Request) async -> PageSession {
+    guard settings.token != nil else {
+      return PageSession(access: .readOnly, csrf: "", path: request.uri.path)
+    }
+    let s = await sessions.session(request.cookies[SessionStore.cookieName]?.value)
+    return PageSession(
+      access: s?.unlocked == true ? .unlocked : .locked, csrf: s?.csrf ?? "", path: request.uri.path
+    )
+  }
+
+  func paramChoices(_ d: RunDetail) -> ParamChoices {
+    do {
+      let specs = try desk.catalog.specs(
+        scriptPath: d.scriptPath, symbols: d.summary.symbols.split(separator: ",").map(String.init))
+      var current: [String: String] = [:]
+      if case .object(let fields) = JSONValue.parse(d.scriptVersion?.paramsJSON ?? d.paramsJSON)
+        ?? .null
+      {
+        for (k, v) in fields { current[k] = v.text }
+      }
+      return .specs(specs, current: current)
+    } catch {
+      return .unavailable((error as? WickError)?.description ?? "\(error)")
+    }
+  }
+
+  static func sessionCookie(_ id: String, expire: Bool = false) -> Cookie {
+    Cookie(
+      name: SessionStore.cookieName, value: expire ? "" : id, maxAge: expire ? 0 : nil, path: "/",
+      httpOnly: true, sameSite: .strict)
+  }
+
+  // MARK: - POSTs: login, logout, commands
+
+  /// Why a POST is refused before it is looked at: read-only, cross-site, or a CSRF token that
+  /// is not the session's. Returns the session id and session when it passes.
+  private func checkPost(_ request: Request, form: [String: String]) async -> (
+    Result<(id: String, session: SessionStore.Session), Refusal>
+  ) {
+    guard settings.token != nil else {
+      return .failure(
+        Refusal(
+          status: .forbidden,
+          message:
+            "The dashboard is read-only: set [dashboard] token in wick.toml or WICK_DASHBOARD_TOKEN."
+        ))
+    }
+    if request.headers[HTTPField.Name("Sec-Fetch-Site")!] == "cross-site"
+      || !Self.sameOrigin(request)
+    {
+      return .failure(Refusal(status: .forbidden, message: "Cross-site request refused."))
+    }
+    let cookie = request.cookies[SessionStore.cookieName]?.value
+    guard let id = cookie, let s = await sessions.session(id),
+      constantTimeEquals(form["csrf"] ?? "", s.csrf)
+    else {
+      return .failure(
+        Refusal(status: .forbidden, message: "CSRF check failed: reload the page and try again."))
+    }
+    return .success((id, s))
+  }
+
+  struct Refusal: Error {
+    var status: HTTPResponse.Status
+    var message: String
+  }
+
+  /// An Origin header, when the browser sends one, must name this server.
+  static func sameOrigin(_ request: Request) -> Bool {
+    guard let origin = request.headers[.origin] else { return true }
+    guard let host = request.head.authority else { return false }
+    return origin == "http://\(host)" || origin == "https://\(host)"
+  }
+
+  private func login(_ request: Request) async throws -> Response {
+    let form = try await Self.form(request)
+    let next = Self.safeNext(form["next"])
+    switch await checkPost(request, form: form) {
+    case .failure(let r):
+      return Self.messagePage(r.message, status: r.status, back: next)
+    case .success(let (id, _)):
+      guard let token = settings.token, constantTimeEquals(form["token"] ?? "", token) else {
+        try await Task.sleep(for: settings.failedLoginDelay)
+        return Self.messagePage(
+          "Wrong token: the controls stay locked and nothing was changed.", status: .unauthorized,
+          back: next)
+      }
+      let (newID, _) = await sessions.unlock(replacing: id)
+      var response = Response(status: .seeOther, headers: [.location: next])
+      response.setCookie(Self.sessionCookie(newID))
+      return response
+    }
+  }
+
+  private func logout(_ request: Request) async throws -> Response {
+    let form = try await Self.form(request)
+    switch await checkPost(request, form: form) {
+    case .failure(let r): return Self.messagePage(r.message, status: r.status, back: "/runs")
+    case .success(let (id, _)):
+      await sessions.end(id)
+      var response = Response(status: .seeOther, headers: [.location: "/runs"])
+      response.setCookie(Self.sessionCookie("", expire: true))
+      return response
+    }
+  }
+
+  private func command(_ request: Request, run: Int64) async throws -> Response {
+    let form = try await Self.form(request)
+    let wantsJSON = request.headers[.accept]?.contains("application/json") ?? false
+    func reply(_ status: HTTPResponse.Status, _ message: String, id: Int64? = nil) throws
+      -> Response
+    {
+      guard wantsJSON else {
+        return Self.messagePage(message, status: status, back: "/runs/\(run)")
+      }
+      var fields: [(key: String, value: JSONValue)] = [
+        ("ok", .bool(status.code < 400)), ("message", .string(message)),
+      ]
+      if let id { fields.append(("id", .number(Double(id)))) }
+      if status != .unauthorized, status != .forbidden, let d = try store.run(run, history: false) {
+        fields.append(("commands", .string(RunPage.commands(d))))
+      }
+      return Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(fields).json)))
+    }
+    switch await checkPost(request, form: form) {
+    case .failure(let r): return try reply(r.status, r.message)
+    case .success(let (_, session)):
+      guard session.unlocked else {
+        return try reply(.unauthorized, "Enter the dashboard token first: nothing was sent.")
+      }
+      switch try desk.submit(
+        run: run, kind: form["kind"] ?? "", name: form["name"], value: form["value"])
+      {
+      case .queued(let id):
+        return try reply(
+          .accepted,
+          "Command \(id) (\(form["kind"] ?? "")) queued: the runner picks it up within 2 seconds.",
+          id: id)
+      case .rejected(let id, let reason):
+        return try reply(
+          id == nil ? .notFound : .unprocessableContent, "Rejected: \(reason)", id: id)
+      }
+    }
+  }
+
+  // MARK: - Responses and forms
+
+  /// `next` after login: a path on this server only (never another site).
+  static func safeNext(_ next: String?) -> String {
+    guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else {
+      return "/runs"
+    }
+    return next
+  }
+
+  /// The urlencoded form of a POST (at most 64 KiB).
+  static func form(_ request: Request) async throws -> [String: String] {
+    let buffer = try await request.body.collect(upTo: 64 * 1024)
+    return parseForm(String(buffer: buffer))
+  }
+
+  static func parseForm(_ text: String) -> [String: String] {
+    var out: [String: String] = [:]
+    for pair in text.split(separator: "&") {
+      let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      func decode(_ s: Substring) -> String {
+        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+      }
+      out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
+    }
+    return out
+  }
+
+  static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    Response(
+      status: status,
+      headers: [
+        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+        HTTPField.Name("Content-Security-Policy")!:
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+      ],
+      body: .init(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  static func asset(_ text: String, type: String) -> Response {
+    Response(
+      status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"],
+      body: .init(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  static func messagePage(_ message: String, status: HTTPResponse.Status, back: String) -> Response
+  {
+    html(
+      HTML.page(
+        title: message,
+        body: HTML.notice(message, error: status.code >= 400)
+          + "<p><a href=\"\(HTML.attr(back))\">Back</a></p>",
+        session: PageSession(access: .unknown, csrf: "", path: back)),
+      status: status)
+  }
+
+  static func notFound(_ what: String) -> Response {
+    messagePage("No such \(what).", status: .notFound, back: "/runs")
+  }
+}

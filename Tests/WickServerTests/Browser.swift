@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+@testable import WickServer
+
+/// A browser's part in the route tests: keeps the session cookie it was given, reads the CSRF
+/// token out of the page, posts forms.
+final class Browser: @unchecked Sendable {
+  let client: any TestClientProtocol
+  var cookie: String?
+  var lastSetCookie: String?
+
+  init(_ client: any TestClientProtocol) { self.client = client }
+
+  struct Page {
+    var status: HTTPResponse.Status
+    var body: String
+    var headers: HTTPFields
+  }
+
+  @discardableResult
+  func get(_ uri: String, headers extra: HTTPFields = [:]) async throws -> Page {
+    var headers = extra
+    if let cookie { headers[.cookie] = cookie }
+    return try await client.execute(uri: uri, method: .get, headers: headers) { r in
+      self.remember(r.headers)
+      return Page(status: r.status, body: String(buffer: r.body), headers: r.headers)
+    }
+  }
+
+  @discardableResult
+  func post(
+    _ uri: String, _ form: [(String, String)], headers extra: HTTPFields = [:], json: Bool = true
+  )
+    async throws -> Page
+  {
+    var headers = extra
+    headers[.contentType] = "application/x-www-form-urlencoded"
+    if json { headers[.accept] = "application/json" }
+    if let cookie { headers[.cookie] = cookie }
+    let body = form.map {
+      "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+    }.joined(separator: "&")
+    return try await client.execute(
+      uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)
+    ) { r in
+      self.remember(r.headers)
+      return Page(status: r.status, body: String(buffer: r.body), headers: r.headers)
+    }
+  }
+
+  private func remember(_ headers: HTTPFields) {
+    guard let set = headers[.setCookie] else { return }
+    lastSetCookie = set
+    let pair = String(set.split(separator: ";")[0])
+    cookie = pair.hasSuffix("=") ? nil : pair
+  }
+
+  /// The CSRF token of the last page's forms.
+  static func csrf(_ html: String) -> String? {
+    guard let r = html.range(of: "name=\"csrf\" value=\"") else { return nil }
+    return String(html[r.upperBound...].prefix { $0 != "\"" })
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import WickServer
+
+/// The run page's server-sent events, read in process: rows the runner writes while the stream
+/// is open arrive as events, and a reconnect resumes after the last event id.
+@Suite struct LiveStreamTests {
+  func app(_ f: LedgerFixture) -> some ApplicationProtocol {
+    var settings = DashboardSettings(token: nil)
+    settings.pollInterval = .milliseconds(50)
+    settings.streamLifetime = .milliseconds(1500)
+    return Application(router: Dashboard(store: f.store, settings: settings).router())
+  }
+
+  /// Events of a stream as (event, id, data).
+  static func events(_ body: String) -> [(event: String, id: String, data: String)] {
+    body.components(separatedBy: "\n\n").compactMap { block in
+      var event = ""
+      var id = ""
+      var data = ""
+      for line in block.split(separator: "\n") {
+        if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+        if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
+        if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+      }
+      return event.isEmpty ? nil : (event, id, data)
+    }
+  }
+
+  @Test func rowsTheRunnerWritesArriveAsEvents() async throws {
+    let f = try LedgerFixture()
+    let start = try f.store.cursor(run: f.paperRun)
+    let run = f.paperRun
+    try await app(f).test(.router) { client in
+      // The "runner" writes while the stream is open.
+      let writer = Task {
+        try await Task.sleep(for: .milliseconds(250))
+        try await f.database.write { db in
+          try db.execute(
+            sql: """
+              INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json)
+              VALUES (?, 3, ?, 'intent', 'BTCUSDT', '{"side":"short","why":"fresh-signal-42"}')
+              """, arguments: [run, f.now])
+          try db.execute(
+            sql:
+              "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 9950)",
+            arguments: [run, f.now])
+          try db.execute(
+            sql:
+              "INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'order_rejected', 'main', 'exchange said no-777')",
+            arguments: [run, f.now])
+          try db.execute(
+            sql:
+              "INSERT INTO fills (order_id, time, price, qty, fee) VALUES ((SELECT MAX(id) FROM orders WHERE run_id = ?), ?, 50123.5, 0.25, 6.27)",
+            arguments: [run, f.now])
+          try db.execute(
+            sql:
+              "UPDATE positions SET active = 0, closed_at = ?, exit_price = 50123.5 WHERE run_id = ?",
+            arguments: [f.now, run])
+          try db.execute(sql: "UPDATE runs SET status = 'halted' WHERE id = ?", arguments: [run])
+        }
+      }
+      let body = try await client.execute(
+        uri: "/runs/\(run)/events?after=\(start.text)", method: .get
+      ) { r in
+        #expect(r.status == .ok)
+        #expect(r.headers[.contentType] == "text/event-stream")
+        return String(buffer: r.body)
+      }
+      try await writer.value
+      let events = Self.events(body)
+      let names = Set(events.map(\.event))
+      for name in ["state", "decision", "equity", "incident", "fill"] {
+        #expect(names.contains(name), "no \(name) event in \(body.prefix(400))")
+      }
+      #expect(events.first { $0.event == "decision" }!.data.contains("fresh-signal-42"))
+      #expect(events.first { $0.event == "incident" }!.data.contains("exchange said no-777"))
+      #expect(events.first { $0.event == "fill" }!.data.contains("50123.5"))
+      // The old decisions (seq 1, 2) were before the cursor: not sent again.
+      #expect(!body.contains("cooling down after a loss"))
+      // A state event shows the halt and no open positions.
+      let states = events.filter { $0.event == "state" }.map(\.data)
+      #expect(states.count == 2, "the state at connect and after the halt: \(states.count)")
+      #expect(states.last?.contains("s-halted") == true)
+      #expect(states.last?.contains("No open positions.") == true)
+
+      // A reconnect with the last event id starts after everything above.
+      let lastID = events.last { $0.event != "state" }!.id
+      let again = try await client.execute(
+        uri: "/runs/\(run)/events", method: .get,
+        headers: [HTTPField.Name("Last-Event-ID")!: lastID]
+      ) { String(buffer: $0.body) }
+      let resumed = Self.events(again).map(\.event)
+      #expect(resumed == ["state"], "\(resumed)")
+    }
+  }
+
+  @Test func cursorsRoundTripAndRejectGarbage() {
+    var c = LiveCursor()
+    c.decision = 12
+    c.fill = 40
+    c.equity = 310
+    c.incident = 2
+    #expect(LiveCursor(text: c.text) == c)
+    #expect(LiveCursor(text: "1-2-3") == nil)
+    #expect(LiveCursor(text: "a-b-c-d-e") == nil)
+    #expect(LiveCursor(text: "1--2-3-4") == nil)
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WickCore
+
+@testable import WickServer
+
+@Suite struct PageTests {
+  func app(_ f: LedgerFixture, token: String? = nil) -> some ApplicationProtocol {
+    Application(
+      router: Dashboard(store: f.store, settings: DashboardSettings(token: token)).router())
+  }
+
+  @Test func runsPageLinksEveryRunByIdWithModeStatusEquityAndTodaysPnl() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let page = try await Browser(client).get("/runs")
+      #expect(page.status == .ok)
+      #expect(page.body.contains("<a href=\"/runs/\(f.paperRun)\">\(f.paperRun)</a>"))
+      #expect(page.body.contains("<a href=\"/runs/\(f.backtestRun)\">\(f.backtestRun)</a>"))
+      // The paper run: running, latest equity 9964, today's PnL -40, one open position.
+      let row = try #require(
+        page.body.components(separatedBy: "<tr>").first { $0.contains("/runs/\(f.paperRun)\"") })
+      for text in ["paper", "s-running", "9964.00", "-40.00", "<td>1</td>"] {
+        #expect(row.contains(text), "\(text) missing from \(row)")
+      }
+      let backtest = try #require(
+        page.body.components(separatedBy: "<tr>").first { $0.contains("/runs/\(f.backtestRun)\"") })
+      #expect(backtest.contains("backtest") && backtest.contains("10009.80"))
+    }
+  }
+
+  @Test func runPageShowsPositionsWithStopsEquityRiskSignalsAndParams() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      #expect(page.status == .ok)
+      let b = page.body
+      #expect(b.contains("<b>BTCUSDT</b> <span class=\"pos\">long</span> 0.25 @ 50000.00"))
+      #expect(b.contains("stop <b class=\"stop\">49000.00</b> · take <b>52000.00</b>"))
+      #expect(b.contains("aria-label=\"Equity\"") && b.contains("aria-label=\"Drawdown\""))
+      #expect(b.contains("cooling down after a loss"))  // refusal
+      #expect(b.contains("side=long · stop=49000"))  // signal
+      #expect(b.contains("websocket dropped, resynced"))  // incident
+      #expect(b.contains("daily loss 40 of 200"))  // governor event
+      #expect(b.contains("40.00 <small>(20% of 200.00)</small>"))  // daily loss used
+      #expect(b.contains("×0.50"))  // size decay
+      #expect(b.contains("period=60 · threshold=0.001"))  // params in force
+      #expect(b.contains("data-stream=\"/runs/\(f.paperRun)/events?after="))
+      // Read-only: no controls at all.
+      #expect(!b.contains("Emergency stop"))
+      #expect(b.contains("Read-only"))
+    }
+  }
+
+  @Test func todaysPnlAddsUpEveryRunWideRowAndAStrategyErrorIsShown() async throws {
+    let f = try LedgerFixture()
+    // A second run-wide row for today (NULL accounts do not collide in UNIQUE).
+    try f.execute(
+      "INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -5, 1)",
+      [f.paperRun, String(UTCTime.iso(f.now).prefix(10))])
+    try f.execute(
+      #"UPDATE runs SET state_json = '{"strategy_error":"ma_cross.lua:40: attempt to index a nil value"}' WHERE id = ?"#,
+      [f.paperRun])
+    try await app(f).test(.router) { client in
+      let runs = try await Browser(client).get("/runs")
+      #expect(runs.body.contains("-45.00"))
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      #expect(
+        page.body.contains("The strategy is halted: ma_cross.lua:40: attempt to index a nil value"))
+    }
+  }
+
+  @Test func unknownRunIs404() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let missing = try await Browser(client).get("/runs/999")
+      #expect(missing.status == .notFound)
+      let malformed = try await Browser(client).get("/runs/abc")
+      #expect(malformed.status == .notFound)
+    }
+  }
+
+  @Test func sweepResultsSortByAnyColumnAndMarkTheWinner() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let browser = Browser(client)
+      let list = try await browser.get("/sweeps")
+      #expect(list.body.contains("<a href=\"/sweeps/\(f.sweep)\">\(f.sweep)</a>"))
+      #expect(list.body.contains("period=40"))
+      let byObjective = try await browser.get("/sweeps/\(f.sweep)")
+      func rows(_ page: Browser.Page) -> Substring {
+        page.body[page.body.range(of: "<tbody>")!.upperBound...]
+      }
+      let table = rows(byObjective)
+      let order = ["period=40", "period=60", "period=20"].map { table.range(of: $0)!.lowerBound }
+      #expect(order == order.sorted())
+      #expect(byObjective.body.contains("<tr class=\"winner\"><td>1 ★</td>"))
+      let byReturnAscending = try await browser.get("/sweeps/\(f.sweep)?sort=net_return&dir=asc")
+      let table2 = rows(byReturnAscending)
+      let order2 = ["period=20", "period=40", "period=60"].map { table2.range(of: $0)!.lowerBound }
+      #expect(order2 == order2.sorted())
+    }
+  }
+
+  @Test func savedBacktestReportIsServedFromTheLedger() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let report = try await Browser(client).get("/runs/\(f.backtestRun)/report")
+      #expect(report.status == .ok)
+      #expect(report.body.contains("<h1>ma_cross</h1>"))
+      #expect(report.body.contains("<h2>Metrics</h2>"))
+      #expect(report.body.contains("10009.80"))
+      // A paper run has no backtest report.
+      let paper = try await Browser(client).get("/runs/\(f.paperRun)/report")
+      #expect(paper.status == .notFound)
+    }
+  }
+
+  @Test func assetsAreServedByWickItself() async throws {
+    let f = try LedgerFixture()
+    try await app(f).test(.router) { client in
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import"] {
+        #expect(!page.body.contains(external))
+      }
+      let js = try await Browser(client).get("/assets/dashboard.js")
+      #expect(js.body.contains("EventSource"))
+      let css = try await Browser(client).get("/assets/dashboard.css")
+      #expect(css.body.contains(".stopbar"))
+    }
+  }
+}
