@@ -1,3 +1,4 @@
+import WickCore
 import WickData
 
 extension JSONDocument {
@@ -42,25 +43,5 @@ public struct JSONObjectWriter: Sendable {
 
   public var text: String { "{" + fields.joined(separator: ",") + "}" }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 {
-          out +=
-            "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-            + String(u.value, radix: 16)
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
+  static func quote(_ s: String) -> String { JSONText.quoted(s) }
 }
