@@ -44,85 +44,35 @@ public enum LoopbackReply: Sendable {
 /// A minimal HTTP/1.1 and WebSocket (RFC 6455) server on 127.0.0.1 for tests that need the
 /// network to be real: each connection gets a thread, each answer closes the connection.
 public final class LoopbackServer: @unchecked Sendable {
-  public private(set) var port: UInt16 = 0
-  private let listener: Int32
-  private let lock = NSLock()
-  private var running = true
+  public let port: UInt16
+  private let listener: LoopbackListener
   private let handler: @Sendable (LoopbackRequest) -> LoopbackReply
 
   public init(handler: @escaping @Sendable (LoopbackRequest) -> LoopbackReply) throws {
     self.handler = handler
-    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard listener >= 0 else { throw WickError.exchange("loopback: socket failed") }
-    var yes: Int32 = 1
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    let bound = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard bound == 0, listen(listener, 64) == 0 else {
-      throw WickError.exchange("loopback: bind/listen failed")
-    }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-    }
-    port = UInt16(bigEndian: addr.sin_port)
-    Thread { [self] in acceptLoop() }.start()
+    listener = try LoopbackListener(label: "loopback")
+    port = listener.port
+    listener.start { [self] fd in serve(fd) }
   }
 
   deinit { stop() }
 
-  public func stop() {
-    let wasRunning: Bool = lock.withLock {
-      defer { running = false }
-      return running
-    }
-    guard wasRunning else { return }
-    shutdown(listener, Int32(SHUT_RDWR))
-    close(listener)
-  }
-
-  private var isRunning: Bool { lock.withLock { running } }
-
-  private func acceptLoop() {
-    while isRunning {
-      let fd = accept(listener, nil, nil)
-      if fd < 0 {
-        if !isRunning { return }
-        continue
-      }
-      Thread { [self] in serve(fd) }.start()
-    }
-  }
+  public func stop() { listener.stop() }
 
   private func serve(_ fd: Int32) {
-    guard let request = Self.readRequest(fd) else {
+    guard let request = LoopbackListener.readRequest(fd) else {
       close(fd)
       return
     }
     switch handler(request) {
     case .reset:
-      var off = linger(l_onoff: 1, l_linger: 0)
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, socklen_t(MemoryLayout<linger>.size))
-      close(fd)
+      LoopbackListener.reset(fd)
     case .http(let status, let headers, let body):
-      var head =
-        "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-      if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
-        head += "Content-Type: application/json\r\n"
-      }
-      for (k, v) in headers { head += "\(k): \(v)\r\n" }
-      Self.write(fd, Array((head + "\r\n").utf8) + body)
+      LoopbackListener.writeResponse(fd, status: status, headers: headers, body: body)
       close(fd)
     case .webSocket(let session):
       guard let key = request.headers["sec-websocket-key"] else {
-        Self.write(
+        LoopbackListener.write(
           fd,
           Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
         close(fd)
@@ -131,7 +81,7 @@ public final class LoopbackServer: @unchecked Sendable {
       let digest = Insecure.SHA1.hash(
         data: Data((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
       let accept = Data(digest).base64EncodedString()
-      Self.write(
+      LoopbackListener.write(
         fd,
         Array(
           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\r\n"
@@ -139,58 +89,6 @@ public final class LoopbackServer: @unchecked Sendable {
       let ws = LoopbackWebSocket(fd: fd)
       session(ws)
       ws.close()
-    }
-  }
-
-  static func readRequest(_ fd: Int32) -> LoopbackRequest? {
-    var buffer = [UInt8](repeating: 0, count: 8192)
-    var data: [UInt8] = []
-    var headerEnd: Int? = nil
-    while headerEnd == nil {
-      let n = read(fd, &buffer, buffer.count)
-      if n <= 0 { return nil }
-      data.append(contentsOf: buffer[0..<n])
-      headerEnd = find(data, [13, 10, 13, 10])
-    }
-    let head = String(decoding: data[..<headerEnd!], as: UTF8.self)
-    var lines = head.components(separatedBy: "\r\n")
-    let requestLine = lines.removeFirst().split(separator: " ")
-    guard requestLine.count >= 2 else { return nil }
-    var headers: [String: String] = [:]
-    for line in lines {
-      guard let colon = line.firstIndex(of: ":") else { continue }
-      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-        in: .whitespaces)
-    }
-    var body = Array(data[(headerEnd! + 4)...])
-    let length = headers["content-length"].flatMap(Int.init) ?? 0
-    while body.count < length {
-      let n = read(fd, &buffer, buffer.count)
-      if n <= 0 { break }
-      body.append(contentsOf: buffer[0..<n])
-    }
-    return LoopbackRequest(
-      method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
-  }
-
-  static func find(_ data: [UInt8], _ needle: [UInt8]) -> Int? {
-    guard data.count >= needle.count else { return nil }
-    for i in 0...(data.count - needle.count) where data[i] == needle[0] {
-      if Array(data[i..<(i + needle.count)]) == needle { return i }
-    }
-    return nil
-  }
-
-  @discardableResult
-  static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw in
-      var sent = 0
-      while sent < raw.count {
-        let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-        if n <= 0 { return false }
-        sent += n
-      }
-      return true
     }
   }
 }
@@ -243,7 +141,7 @@ public final class LoopbackWebSocket: @unchecked Sendable {
     out += payload
     return lock.withLock {
       guard !closed else { return false }
-      return LoopbackServer.write(fd, out)
+      return LoopbackListener.write(fd, out)
     }
   }
 

@@ -84,14 +84,12 @@ public final class MockExchange: @unchecked Sendable {
   public var faults: [Int: Fault] = [:]
   /// A fault for every request (overrides `faults`).
   public var alwaysFault: Fault?
-  public private(set) var port: UInt16 = 0
+  public var port: UInt16 { listener.port }
   public var baseURL: String { "http://127.0.0.1:\(port)" }
 
   private let lock = NSLock()
   private var log: [Received] = []
-  private var listener: Int32 = -1
-  private var running = true
-  private var acceptThread: Thread?
+  private let listener: LoopbackListener
 
   /// Epoch ms on the exchange's clock; setting it fixes the clock there.
   public var serverTime: Int64 {
@@ -119,101 +117,39 @@ public final class MockExchange: @unchecked Sendable {
     self.timeframe = timeframe
     self.funding = funding
     clock = .fixed(serverTime ?? ((candles.last?.time ?? 0) + timeframe.milliseconds + 1_000))
-    listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard listener >= 0 else { throw WickError.exchange("mock: socket failed") }
-    var yes: Int32 = 1
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    let bound = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    listener = try LoopbackListener(label: "mock")
+    listener.start { [weak self] fd in
+      guard let self else {
+        close(fd)
+        return
       }
+      self.serve(fd)
     }
-    guard bound == 0, listen(listener, 64) == 0 else {
-      throw WickError.exchange("mock: bind/listen failed")
-    }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-    }
-    port = UInt16(bigEndian: addr.sin_port)
-    let thread = Thread { [weak self] in self?.acceptLoop() }
-    acceptThread = thread
-    thread.start()
   }
 
   deinit { stop() }
 
   /// Stops accepting; connections in flight finish on their own threads.
-  public func stop() {
-    lock.lock()
-    let wasRunning = running
-    running = false
-    lock.unlock()
-    guard wasRunning else { return }
-    shutdown(listener, Int32(SHUT_RDWR))
-    close(listener)
-  }
-
-  private var isRunning: Bool { lock.withLock { running } }
-
-  private func acceptLoop() {
-    while isRunning {
-      let fd = accept(listener, nil, nil)
-      if fd < 0 {
-        if !isRunning { return }
-        continue
-      }
-      Thread { [weak self] in
-        self?.serve(fd)
-      }.start()
-    }
-  }
+  public func stop() { listener.stop() }
 
   private func serve(_ fd: Int32) {
-    var buffer = [UInt8](repeating: 0, count: 8192)
-    var request: [UInt8] = []
-    while !request.ends(with: [13, 10, 13, 10]) {
-      let n = read(fd, &buffer, buffer.count)
-      if n <= 0 {
-        close(fd)
-        return
-      }
-      request.append(contentsOf: buffer[0..<n])
+    guard let request = LoopbackListener.readRequest(fd) else {
+      close(fd)
+      return
     }
-    let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self)
-    let target = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+    let target = request.target
     let now = serverTime
     let number: Int = lock.withLock {
       log.append(Received(target: target, serverTime: now))
       return log.count
     }
     let fault = alwaysFault ?? faults[number]
-    if case .reset? = fault {
-      var off = linger(l_onoff: 1, l_linger: 0)  // RST instead of FIN
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, socklen_t(MemoryLayout<linger>.size))
-      close(fd)
-      return
-    }
+    if case .reset? = fault { return LoopbackListener.reset(fd) }
     if case .slow(let seconds)? = fault { Thread.sleep(forTimeInterval: seconds) }
     var answer = respond(target, now: now, fault: fault)
     if case .truncated? = fault { answer.body = Array(answer.body.prefix(answer.body.count / 2)) }
-    var head =
-      "HTTP/1.1 \(answer.status) \(answer.status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\nContent-Length: \(answer.body.count)\r\nConnection: close\r\n"
-    for (k, v) in answer.headers { head += "\(k): \(v)\r\n" }
-    head += "\r\n"
-    let bytes = Array(head.utf8) + answer.body
-    bytes.withUnsafeBytes { raw in
-      var sent = 0
-      while sent < raw.count {
-        let n = write(fd, raw.baseAddress! + sent, raw.count - sent)
-        if n <= 0 { break }
-        sent += n
-      }
-    }
+    LoopbackListener.writeResponse(
+      fd, status: answer.status, headers: answer.headers, body: answer.body)
     close(fd)
   }
 
@@ -335,11 +271,5 @@ public final class MockExchange: @unchecked Sendable {
       if candles[mid].time < t { lo = mid + 1 } else { hi = mid }
     }
     return lo
-  }
-}
-
-extension Array where Element == UInt8 {
-  fileprivate func ends(with suffix: [UInt8]) -> Bool {
-    count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
   }
 }
