@@ -112,16 +112,9 @@ import Testing
     """#
 
   @Test func boundedMatcherAgreesWithLua() throws {
-    let L = try #require(luaL_newstate())
-    defer { lua_close(L) }
-    luaL_openlibs(L)
-    let loaded = Self.script.withCString { luaL_loadstring(L, $0) }
-    #expect(loaded == LUA_OK, "\(String(cString: wick_tostring(L, -1)))")
-    wick_push_bounded_patterns(L, nil)
-    let status = lua_pcallk(L, 1, 2, 0, 0, nil)
-    #expect(status == LUA_OK, "\(String(cString: wick_tostring(L, -1)))")
-    let cases = wick_tointeger(L, -2)
-    let mismatches = String(cString: wick_tostring(L, -1))
+    let (cases, mismatches) = try runDifferential(Self.script) {
+      wick_push_bounded_patterns($0, nil)
+    }
     #expect(cases > 100_000)
     #expect(mismatches.isEmpty, "\(mismatches)")
   }

@@ -161,16 +161,10 @@ import Testing
     """#
 
   @Test func agreesWithLuasSort() throws {
-    let L = try #require(luaL_newstate())
-    defer { lua_close(L) }
-    luaL_openlibs(L)
-    let loaded = Self.differentialScript.withCString { luaL_loadstring(L, $0) }
-    #expect(loaded == LUA_OK, "\(String(cString: wick_tostring(L, -1)))")
-    wick_push_sandbox_sort(L, nil)
-    let status = lua_pcallk(L, 1, 2, 0, 0, nil)
-    #expect(status == LUA_OK, "\(String(cString: wick_tostring(L, -1)))")
-    #expect(wick_tointeger(L, -2) > 3_000)
-    let mismatches = String(cString: wick_tostring(L, -1))
+    let (cases, mismatches) = try runDifferential(Self.differentialScript) {
+      wick_push_sandbox_sort($0, nil)
+    }
+    #expect(cases > 3_000)
     #expect(mismatches.isEmpty, "\(mismatches)")
   }
 }
