@@ -32,9 +32,19 @@ func backtest(
   fills: FillModel = FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
   risk: RiskGate = FixedFractionSizer(riskPerTrade: 0.01, leverage: 3), strategy: Strategy
 ) throws -> BacktestResult {
+  try backtest(
+    symbols: ["BTCUSDT"], series: [candles], fills: fills, risk: risk, strategy: strategy)
+}
+
+/// Runs `strategy` over one series per symbol, merged by time, with costs off unless given.
+func backtest(
+  symbols: [String], series: [[Candle]],
+  fills: FillModel = FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
+  risk: RiskGate = FixedFractionSizer(riskPerTrade: 0.01, leverage: 3), strategy: Strategy
+) throws -> BacktestResult {
   let config = BacktestConfig(
     initialEquity: 10_000, fills: fills, strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
-  let engine = BacktestEngine(config: config, symbols: ["BTCUSDT"], strategy: strategy, risk: risk)
+  let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
   return try engine.run(
-    source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+    source: MergedCandleSource(symbols: symbols, cursors: series.map { ArrayCandleCursor($0) }))
 }

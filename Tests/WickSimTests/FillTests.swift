@@ -147,16 +147,8 @@ import WickRisk
         host.enter(OrderIntent(symbol: 1, side: .long, stop: 40))
       }
     }
-    let config = BacktestConfig(
-      initialEquity: 10_000,
-      fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
-      strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
-    let engine = BacktestEngine(
-      config: config, symbols: ["AAAUSDT", "BBBUSDT"], strategy: strategy,
-      risk: FixedFractionSizer(riskPerTrade: 0.01, leverage: 3))
-    let result = try engine.run(
-      source: MergedCandleSource(
-        symbols: ["AAAUSDT", "BBBUSDT"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    let result = try backtest(
+      symbols: ["AAAUSDT", "BBBUSDT"], series: [a, b], strategy: strategy)
     #expect(result.trades.count == 1)
     #expect(result.trades.first?.entryTime == t0 + 3 * 60_000)
     #expect(result.trades.first?.entryPrice == 60)

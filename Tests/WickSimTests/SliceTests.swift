@@ -16,16 +16,8 @@ import WickRisk
         host.enter(OrderIntent(symbol: 1, side: .long, stop: 45, take: 1_000, tag: "b"))
       }
     }
-    let config = BacktestConfig(
-      initialEquity: 10_000,
-      fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
-      strategyName: "t", timeframe: .oneMinute, historyDepth: 10)
-    let engine = BacktestEngine(
-      config: config, symbols: ["AAAUSDT", "BBBUSDT"], strategy: strategy,
-      risk: FixedFractionSizer(riskPerTrade: 0.01, leverage: 3))
-    let result = try engine.run(
-      source: MergedCandleSource(
-        symbols: ["AAAUSDT", "BBBUSDT"], cursors: [ArrayCandleCursor(a), ArrayCandleCursor(b)]))
+    let result = try backtest(
+      symbols: ["AAAUSDT", "BBBUSDT"], series: [a, b], strategy: strategy)
     #expect(result.candles == 15)
     #expect(result.trades.isEmpty)  // no fill at a replayed (and already past) open of B
     #expect(strategy.seen.count == 15)
