@@ -24,7 +24,7 @@ import WickTesting
 
     init() throws {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try RunCommandTests.script.write(
+      try flipScript.write(
         to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
       var synth = CandleSynthesizer(
         seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)

@@ -10,22 +10,6 @@ import WickTesting
 /// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
-  static let script = """
-    return {
-      name = "flip", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
-      params = { every = { default = 3, min = 1, max = 50 } },
-      on_candle = function(ctx, c)
-        ctx.state.n = (ctx.state.n or 0) + 1
-        local pos = ctx:position(c.symbol)
-        if pos then
-          if ctx.state.n % 2 == 0 then ctx:exit{ symbol = c.symbol, reason = "flip" } end
-        elseif ctx.state.n % ctx.params.every == 0 then
-          ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.9, take = c.close * 1.1 }
-        end
-      end,
-    }
-    """
-
   final class World {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-run-\(UUID().uuidString)")
@@ -49,7 +33,7 @@ import WickTesting
 
     init() throws {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try RunCommandTests.script.write(
+      try flipScript.write(
         to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
       var synth = CandleSynthesizer(
         seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
