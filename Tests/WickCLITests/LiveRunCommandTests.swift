@@ -11,24 +11,16 @@ import WickTesting
 /// command. What counts is the exchange's side: one position at a time, its stop attached, no
 /// orderLinkId used twice.
 @Suite(.serialized) struct LiveRunCommandTests {
-  final class World {
+  final class World: RunProcessWorld {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-live-\(UUID().uuidString)")
     let candles: [Candle]
     let bybit: MockBybitTrading
     var pushed = 20
     var launches = 0
-    var db: String { dir.appendingPathComponent("w.sqlite").path }
-    let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("wick")
 
     init() throws {
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try flipScript.write(
-        to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
-      var synth = CandleSynthesizer(
-        seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
-      candles = (0..<80).map { _ in synth.next() }
+      candles = try prepareRunFolder(dir)
       bybit = try MockBybitTrading()
     }
 
@@ -82,21 +74,6 @@ import WickTesting
       return (p, first)
     }
 
-    func lastHandled() -> Int64? {
-      (try? DatabaseQueue(path: db).read {
-        try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = 1")
-      }) ?? nil
-    }
-
-    func dump(_ sql: String) -> String {
-      ((try? DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
-        separator: "\n")
-    }
-
-    func int(_ sql: String) throws -> Int {
-      try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
-    }
-
     /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
     /// the runner has committed it.
     func pushNext() -> Bool {
@@ -123,15 +100,6 @@ import WickTesting
         }
       }
       return false
-    }
-
-    func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-      let deadline = Date().addingTimeInterval(seconds)
-      while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-      }
-      return condition()
     }
 
     /// The exchange's invariants after a restart has handled a candle.

@@ -10,7 +10,7 @@ import WickTesting
 /// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
-  final class World {
+  final class World: RunProcessWorld {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-run-\(UUID().uuidString)")
     let candles: [Candle]
@@ -27,17 +27,9 @@ import WickTesting
             contentsOf: dir.appendingPathComponent("stderr-\($0).log"), encoding: .utf8)) ?? "")
       }.joined(separator: "\n---\n")
     }
-    var db: String { dir.appendingPathComponent("w.sqlite").path }
-    let wick = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("wick")
 
     init() throws {
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try flipScript.write(
-        to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
-      var synth = CandleSynthesizer(
-        seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
-      candles = (0..<80).map { _ in synth.next() }
+      candles = try prepareRunFolder(dir)
       rest = try MockExchange(
         candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000
       )
@@ -88,21 +80,6 @@ import WickTesting
       return (p, out, first)
     }
 
-    func lastHandled() -> Int64? {
-      (try? DatabaseQueue(path: db).read {
-        try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = 1")
-      }) ?? nil
-    }
-
-    func dump(_ sql: String) -> String {
-      ((try? DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
-        separator: "\n")
-    }
-
-    func int(_ sql: String) throws -> Int {
-      try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
-    }
-
     /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.
     func pushNext() -> Bool {
       _ = wait { self.ws.openClients > 0 }
@@ -116,15 +93,6 @@ import WickTesting
       ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
       pushed += 1
       return wait { self.lastHandled() == c.time }
-    }
-
-    func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-      let deadline = Date().addingTimeInterval(seconds)
-      while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-      }
-      return condition()
     }
   }
 
