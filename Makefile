@@ -44,10 +44,11 @@ demo: release
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
+# The browser test runs first so that the whole suite's summary is the last line.
 test: deps browser-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory browser-test
+	$(SWIFT) test --skip-build
 
 # wick serve in headless chromium at 390 and 1280 px against a real `wick run --paper` fed by the
 # loopback mock exchange (Tests/WickCLITests/DashboardBrowserTests.swift drives
