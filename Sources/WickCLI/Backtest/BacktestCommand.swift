@@ -45,15 +45,6 @@ public struct BacktestCommand: ParsableCommand {
   public init() {}
 
   func job() throws -> BacktestJob {
-    func time(_ text: String?, _ flag: String) throws -> Int64? {
-      guard let text else { return nil }
-      guard let t = UTCTime.parse(text) else {
-        throw WickError.invalidArgument(
-          "\(flag) '\(text)': expected an ISO-8601 UTC time such as 2024-01-01 or 2024-01-01T12:00:00Z"
-        )
-      }
-      return t
-    }
     if symbol != nil && symbols != nil {
       throw WickError.invalidArgument("give --symbol or --symbols, not both")
     }
@@ -66,7 +57,8 @@ public struct BacktestCommand: ParsableCommand {
     var job = BacktestJob(
       strategyPath: strategy, symbols: list,
       timeframe: try timeframe.map { try Timeframe(parsing: $0) },
-      exchange: exchange, from: try time(from, "--from"), to: try time(to, "--to"),
+      exchange: exchange, from: try parseTime(from, option: "--from"),
+      to: try parseTime(to, option: "--to"),
       paramsFile: paramsFile,
       paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet

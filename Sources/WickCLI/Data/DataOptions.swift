@@ -44,7 +44,8 @@ func parseTime(_ text: String?, option: String) throws -> Int64? {
   guard let text else { return nil }
   guard let t = UTCTime.parse(text) else {
     throw WickError.invalidArgument(
-      "\(option) '\(text)': expected an ISO-8601 UTC time such as 2024-01-01T00:00:00Z")
+      "\(option) '\(text)': expected an ISO-8601 UTC time such as 2024-01-01 or 2024-01-01T12:00:00Z"
+    )
   }
   return t
 }

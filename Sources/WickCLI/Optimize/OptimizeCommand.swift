@@ -121,7 +121,8 @@ struct OptimizeSweep: ParsableCommand {
     var job = BacktestJob(
       strategyPath: strategy, symbols: symbolList,
       timeframe: try timeframe.map { try Timeframe(parsing: $0) }, exchange: exchange,
-      from: try time(from, "--from"), to: try time(to, "--to"), paramsFile: paramsFile,
+      from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"),
+      paramsFile: paramsFile,
       dbPath: db)
     try simulation.apply(to: &job)
     let probe = try job.loadStrategy()
@@ -178,16 +179,6 @@ struct OptimizeSweep: ParsableCommand {
         .filter { !$0.isEmpty }
     }
     return symbol.map { [$0] }
-  }
-
-  func time(_ text: String?, _ flag: String) throws -> Int64? {
-    guard let text else { return nil }
-    guard let t = UTCTime.parse(text) else {
-      throw WickError.invalidArgument(
-        "\(flag) '\(text)': expected an ISO-8601 UTC time such as 2024-01-01 or 2024-01-01T12:00:00Z"
-      )
-    }
-    return t
   }
 
   /// This command without its sweep flags: what a queued follow-up sweep starts from.
