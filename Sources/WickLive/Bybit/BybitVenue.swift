@@ -243,16 +243,11 @@ public final class BybitVenue: Venue {
       guard let reason = recordedExits[s] else { continue }
       recordedExits[s] = nil
       let name = book.symbols[s]
-      let id = EntryOrder.clientOrderID(run: run, time: decisionTime, symbol: name, kind: "x")
-      do {
-        let fill = try executor.exit(
-          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
-        sentExits.append((s, fill, reason))
-      } catch {
-        incidents.incident(
-          kind: "exit_failed", symbol: name,
-          detail: "\(id): \(error); the position keeps its exchange stop")
-      }
+      sendExit(
+        s,
+        orderLinkId: EntryOrder.clientOrderID(
+          run: run, time: decisionTime, symbol: name, kind: "x"),
+        reason: reason)
     }
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
@@ -274,6 +269,20 @@ public final class BybitVenue: Venue {
     }
   }
 
+  /// Sends a reduce-only exit under its id; a failure leaves the position under its exchange stop.
+  private func sendExit(_ s: Int, orderLinkId id: String, reason: String?) {
+    let name = book.symbols[s]
+    do {
+      let fill = try executor.exit(
+        symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+      sentExits.append((s, fill, reason))
+    } catch {
+      incidents.incident(
+        kind: "exit_failed", symbol: name,
+        detail: "\(id): \(error); the position keeps its exchange stop")
+    }
+  }
+
   // MARK: - Resuming
 
   /// Starts re-handling recorded candles: outcomes come from `history`, nothing is sent.
@@ -290,18 +299,7 @@ public final class BybitVenue: Venue {
     let pending = unresolved
     unresolved.removeAll()
     // An exit is always safe to complete late: reduce-only, found by its id if it went out.
-    for (s, id, reason) in unresolvedExits {
-      let name = book.symbols[s]
-      do {
-        let fill = try executor.exit(
-          symbol: name, orderLinkId: id, instrument: try session.instrument(name))
-        sentExits.append((s, fill, reason))
-      } catch {
-        incidents.incident(
-          kind: "exit_failed", symbol: name,
-          detail: "\(id): \(error); the position keeps its exchange stop")
-      }
-    }
+    for (s, id, reason) in unresolvedExits { sendExit(s, orderLinkId: id, reason: reason) }
     unresolvedExits.removeAll()
     resume(entries: pending, lateWindow: lateWindow)
   }
