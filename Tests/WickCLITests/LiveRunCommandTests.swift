@@ -156,6 +156,10 @@ import WickTesting
       #expect(!stored.contains(bybit.apiKey) && !stored.contains(bybit.apiSecret))
       // Nor the runner's output.
       #expect(!errors.contains(bybit.apiKey) && !errors.contains(bybit.apiSecret))
+      // The session replays identically on the exchange's recorded fills.
+      let (status, text) = try LiveRunCommandTests().runWick(
+        self, ["replay", "1", "--db", db], environment: ProcessInfo.processInfo.environment)
+      #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
     }
   }
 

@@ -4,7 +4,8 @@ import WickData
 import WickRisk
 
 /// `wick replay RUN_ID`: re-runs a recorded paper (or live) session's candles from the cache
-/// through the same kernel with the backtest's simulated venue, the script versions and params
+/// through the same kernel — a paper session with the backtest's simulated venue, a live one
+/// with the exchange's recorded fills (`RecordedVenue`) — with the script versions and params
 /// timeline it recorded, and compares every decision with the ledger.
 public struct ReplayReport: Sendable, Equatable {
   public var identical: Bool
@@ -57,6 +58,12 @@ extension Runner {
     }
     runner.sourceText = text
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
+    if row.kind == RunSpec.Mode.live.rawValue {
+      // The exchange's fills, as recorded, instead of the simulated ones.
+      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id) { [unowned runner] in
+        runner.journal.decisionCount
+      }
+    }
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
     runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
