@@ -29,7 +29,9 @@ let pairFlipScript = """
 
 /// `wick run --live` with a pair, killed with SIGKILL between the two legs (the long leg filled,
 /// the short leg's request swallowed), then the same command again: the short leg is resolved by
-/// its orderLinkId and the pair completed, never doubled, each leg under its stop.
+/// its orderLinkId and the pair completed, never doubled, each leg under its stop. Then killed
+/// after both legs filled but before their stops: the restart puts both stops on. The session
+/// replays identically on its recorded fills.
 @Suite(.serialized) struct LivePairRunCommandTests {
   @Test func killDashNineBetweenThePairsLegsThenResume() throws {
     var synth = CandleSynthesizer(
@@ -71,6 +73,31 @@ let pairFlipScript = """
       try w.int(
         "SELECT COUNT(*) FROM orders WHERE client_order_id IN ('\(long)', '\(short)') AND status = 'filled'"
       ) == 2)
+    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind LIKE 'pair_%'") == 0)
+
+    // Killed again after both legs filled, before their stops (trading-stop hangs): the restart
+    // finds both legs by their ids and puts each leg's stop on; nothing is sent twice.
+    w.bybit.tradingStopFaults = [.swallow(30)]
+    (p, first) = try w.launch()
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(
+      w.pushUntil(p) {
+        w.bybit.tradingStopFaults.isEmpty && w.bybit.position("BTCUSDT") != nil
+          && w.bybit.position("ETHUSDT") != nil
+      }, "\(w.errors)")
+    w.bybit.tradingStopFaults = []
+    #expect(w.bybit.position("ETHUSDT")?.stopLoss == nil)
+    (p, first) = try w.launch(["--stop-after", "2"])
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(
+      w.wait {
+        w.bybit.position("ETHUSDT")?.stopLoss != nil && w.bybit.position("BTCUSDT")?.stopLoss != nil
+      }, "\(w.errors)")
+    w.checkExchange("after a kill before the legs' stops")
+    for _ in 0..<2 { #expect(w.pushNext(), "\(w.errors)") }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    w.checkExchange("at the end")
     #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind LIKE 'pair_%'") == 0)
     try w.checkLedger()
   }
