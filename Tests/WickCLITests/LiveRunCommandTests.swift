@@ -157,8 +157,7 @@ import WickTesting
       // Nor the runner's output.
       #expect(!errors.contains(bybit.apiKey) && !errors.contains(bybit.apiSecret))
       // The session replays identically on the exchange's recorded fills.
-      let (status, text) = try LiveRunCommandTests().runWick(
-        self, ["replay", "1", "--db", db], environment: ProcessInfo.processInfo.environment)
+      let (status, text) = try runWick(["replay", "1", "--db", db])
       #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
     }
   }
