@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WickCore
 import WickData
@@ -100,5 +101,15 @@ let pairFlipScript = """
     w.checkExchange("at the end")
     #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind LIKE 'pair_%'") == 0)
     try w.checkLedger()
+    // The replay compares for real: a recorded pair intent with another size diverges there.
+    try DatabaseQueue(path: w.db).write {
+      try $0.execute(
+        sql: """
+          UPDATE decisions SET detail_json = replace(detail_json, '"qty":', '"qty":1')
+          WHERE seq = (SELECT MIN(seq) FROM decisions WHERE kind = 'intent')
+          """)
+    }
+    let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
+    #expect(status == 1 && text.contains("divergence") && text.contains("pair_short"), "\(text)")
   }
 }
