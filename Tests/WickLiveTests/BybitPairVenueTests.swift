@@ -199,6 +199,20 @@ final class BookLog: BookListener {
     #expect(r.h.incidents.kinds.contains(LiveIncident.pairBroken))
   }
 
+  @Test func aLegWhoseStopCannotBeRestoredIsPanicClosedWithItsPartner() throws {
+    let r = try Rig()
+    try r.step(t0) { r.venue.submit(pair: pair(t0)) }
+    try r.step(t0 + minute)
+    r.bybit.removeStop("ETHUSDT")
+    r.bybit.tradingStopFaults = [.retCode(10001, "params error")]
+    try r.step(t0 + 2 * minute)
+    #expect(r.bybit.position("BTCUSDT") == nil && r.bybit.position("ETHUSDT") == nil)
+    #expect(r.h.book.positions[0] == nil && r.h.book.positions[1] == nil)
+    #expect(r.log.trades.map(\.symbol) == ["BTCUSDT", "ETHUSDT"])
+    #expect(r.h.incidents.kinds.contains(LiveIncident.panicClose))
+    #expect(r.h.incidents.kinds.contains(LiveIncident.pairBroken))
+  }
+
   @Test func aLegWhoseSizeDiffersHaltsBothLegsAndAdoptsNothing() throws {
     let r = try Rig()
     try r.step(t0) { r.venue.submit(pair: pair(t0)) }
