@@ -42,7 +42,7 @@ extension BybitVenue {
     pairs.recorded.append(pair)
   }
 
-  /// Both legs refused (their order rows become `rejected`).
+  /// Both legs refused (a leg order row the journal already holds becomes `rejected`).
   func refusePair(_ pair: PairOrder, _ refusal: Refusal, time: Int64) {
     for s in [pair.intent.long, pair.intent.short] {
       book.listener?.venueRefused(refusal, symbol: s, time: time)
