@@ -316,3 +316,22 @@ final class BookLog: BookListener {
     #expect(live.bybit.orders.count == sent, "a replay never sends")
   }
 }
+
+/// A replay (a resumed live run, `wick replay`) closes positions with the fees the ledger kept.
+@Suite struct ExactExitFeeTests {
+  @Test func aReplayedExitGetsTheFeeThatGivesTheBookedPnL() {
+    let book = Book(symbols: ["BTCUSDT"], cash: 1_000)
+    let p = book.open(
+      symbol: 0, side: .long, qty: 1, execution: Execution(price: 100, fee: 0.1), time: 0,
+      intent: OrderIntent(symbol: 0, side: .long, stop: nil))
+    // Live: a 0.32 exit fee at 103. The ledger keeps (total fees − entry fee), one ulp off.
+    let booked = 3.0 - 0.32 - 0.1 + 0
+    let stored = (0.1 + 0.32) - 0.1
+    #expect(stored != 0.32 && 3.0 - stored - 0.1 + 0 != booked, "the stored fee would diverge")
+    let fee = ExactExitFee.find(position: p, funding: 0, price: 103, stored: stored, pnl: booked)
+    book.close(
+      symbol: 0, execution: Execution(price: 103, fee: fee), time: 1, reason: .signal, note: nil)
+    #expect(book.trades.first?.pnl == booked)
+    #expect(fee == 0.32)
+  }
+}

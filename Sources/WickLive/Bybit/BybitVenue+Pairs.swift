@@ -198,8 +198,10 @@ extension BybitVenue {
     for s in [i.long, i.short] where book.positions[s] != nil {
       guard let c = closes.first(where: { $0.symbol == s }) else { continue }
       book.close(
-        symbol: s, execution: Execution(price: c.price, fee: c.fee), time: time, reason: c.reason,
-        note: c.note)
+        symbol: s,
+        execution: Execution(
+          price: c.price, fee: recordedFee(s, price: c.price, fee: c.fee, time: time)),
+        time: time, reason: c.reason, note: c.note)
     }
   }
 

@@ -96,7 +96,10 @@ public final class BybitVenue: Venue {
     for (symbol, fill, reason) in sentExits {
       guard let fill else { continue }  // already flat: reconciliation below finds the close
       book.close(
-        symbol: symbol, execution: Execution(price: fill.price, fee: fill.fee), time: time,
+        symbol: symbol,
+        execution: Execution(
+          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
+        time: time,
         reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
     }
     sentExits.removeAll()
@@ -107,7 +110,10 @@ public final class BybitVenue: Venue {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
       for c in history.closes(time) where book.positions[c.symbol] != nil {
         book.close(
-          symbol: c.symbol, execution: Execution(price: c.price, fee: c.fee), time: time,
+          symbol: c.symbol,
+          execution: Execution(
+            price: c.price, fee: recordedFee(c.symbol, price: c.price, fee: c.fee, time: time)),
+          time: time,
           reason: c.reason, note: c.note)
       }
       return
@@ -294,6 +300,15 @@ public final class BybitVenue: Venue {
 
   // MARK: - Resuming
 
+  /// While re-handling: the exit fee that gives the PnL the run booked (`ExactExitFee`).
+  func recordedFee(_ s: Int, price: Double, fee: Double, time: Int64) -> Double {
+    guard let history, let p = book.positions[s],
+      let pnl = history.closes(time).first(where: { $0.symbol == s })?.pnl
+    else { return fee }
+    return ExactExitFee.find(
+      position: p, funding: book.funding[s], price: price, stored: fee, pnl: pnl)
+  }
+
   /// Starts re-handling recorded candles: outcomes come from `history`, nothing is sent.
   public func beginReplay(_ history: LiveHistory) {
     self.history = history
@@ -424,8 +439,11 @@ public final class BybitVenue: Venue {
     let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "x")
     if let history {
       let fill = history.fill(id)
+      let exit = fill?.price ?? price
       book.close(
-        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        symbol: symbol,
+        execution: Execution(
+          price: exit, fee: recordedFee(symbol, price: exit, fee: fill?.fee ?? 0, time: time)),
         time: time, reason: reason, note: note)
       return
     }
@@ -465,7 +483,8 @@ public final class LedgerLiveHistory: LiveHistory {
       guard let s = symbols.firstIndex(of: c.symbol) else { continue }
       closes[c.time, default: []].append(
         RecordedClose(
-          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal))
+          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal,
+          pnl: c.pnl))
     }
     closesByTime = closes
     refusals = try ledger.venueRefusals(run: run)
@@ -487,12 +506,18 @@ public struct RecordedClose: Sendable, Equatable {
   public var fee: Double
   public var reason: ExitReason
   public var note: String?
-  public init(symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil) {
+  /// The trade's booked PnL, when the ledger has it.
+  public var pnl: Double?
+  public init(
+    symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil,
+    pnl: Double? = nil
+  ) {
     self.symbol = symbol
     self.price = price
     self.fee = fee
     self.reason = reason
     self.note = note
+    self.pnl = pnl
   }
 }
 

@@ -139,20 +139,11 @@ public final class RecordedVenue: Venue {
     return true
   }
 
-  /// The exit's fee. The ledger keeps it as (the trade's fees − the entry fee), which can be off
-  /// from the exchange's fee in the last bit; the fee that gives the recorded PnL exactly (by the
-  /// book's own arithmetic, within a few ulps of the stored one) is the exchange's.
+  /// The exit's fee, exact (`ExactExitFee`).
   private func exitFee(symbol s: Int, price: Double, stored: Double, pnl: Double?) -> Double {
     guard let pnl, let p = book.positions[s] else { return stored }
-    let gross = p.side.sign * (price - p.entry) * p.qty
-    var up = stored
-    var down = stored
-    for _ in 0..<16 {
-      for f in [up, down] where gross - f - p.entryFees + book.funding[s] == pnl { return f }
-      up = up.nextUp
-      down = down.nextDown
-    }
-    return stored
+    return ExactExitFee.find(
+      position: p, funding: book.funding[s], price: price, stored: stored, pnl: pnl)
   }
 
   /// A number of a decision's JSON read from its text with `Double(_:)`, which gives back
@@ -175,5 +166,26 @@ public final class RecordedVenue: Venue {
       return (Self.number("trail", in: d.detailJSON), o["tag"] as? String)
     }
     return (nil, nil)
+  }
+}
+
+/// The exit fee a replay applies. The ledger keeps an exit's fee as (the trade's fees − the entry
+/// fee), which can differ from the exchange's fee in the last bit, and then the PnL recomputed
+/// from it differs from the booked one in its last digits (a false divergence, and cash off by an
+/// ulp). The fee within a few ulps of the stored one that gives the booked PnL by the book's own
+/// arithmetic (`Book.close`) is the exchange's.
+public enum ExactExitFee {
+  public static func find(
+    position p: Position, funding: Double, price: Double, stored: Double, pnl: Double
+  ) -> Double {
+    let gross = p.side.sign * (price - p.entry) * p.qty
+    var up = stored
+    var down = stored
+    for _ in 0..<16 {
+      for f in [up, down] where gross - f - p.entryFees + funding == pnl { return f }
+      up = up.nextUp
+      down = down.nextDown
+    }
+    return stored
   }
 }
