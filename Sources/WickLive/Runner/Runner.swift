@@ -43,6 +43,8 @@ public final class Runner {
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
   var deliveredLive = 0
+  /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
+  var schedule: RunSchedule?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -125,6 +127,7 @@ public final class Runner {
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
+    kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
   }
 
   // MARK: Start-up
@@ -145,7 +148,7 @@ public final class Runner {
       overrides = try Self.overrides(fromJSON: first.paramsJSON)
       try makeKernel(config: config)
       recordedNotes = try ledger.decisions(run: runID).filter {
-        ["control", "reload"].contains($0.kind)
+        Self.recordedNoteKinds.contains($0.kind)
       }
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols,
@@ -173,6 +176,7 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    try makeSchedule(config: config)
     if let live = venue as? BybitVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
@@ -238,6 +242,7 @@ public final class Runner {
     } else {
       try hotReload(after: t)
     }
+    try runSchedule(after: t)
   }
 
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the
@@ -251,6 +256,10 @@ public final class Runner {
   /// recorded after this candle, exactly where and in the order it did.
   func applyRecorded(after t: Int64) throws {
     for n in recordedNotes where n.candleTime == t {
+      if n.kind == "schedule" {
+        applyRecordedSchedule(n)
+        continue
+      }
       if n.kind == "control" {
         applyControl(detail: n.detailJSON, time: t)
         continue
