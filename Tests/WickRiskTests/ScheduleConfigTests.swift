@@ -34,6 +34,15 @@ import WickCore
     #expect(try WickConfig.parse("", path: "w.toml").schedule == ScheduleConfig())
   }
 
+  @Test func theExamplesAreValid() throws {
+    let ma = try WickConfig.load(path: "examples/ma-every-15m.toml")
+    #expect(try ma.schedule.decisionGrid(timeframe: .oneMinute) == (try Timeframe(parsing: "15m")))
+    #expect(ma.caps.maxTotalLoss == 10)
+    let pairs = try WickConfig.load(path: "examples/pairs-monthly.toml")
+    #expect(pairs.schedule.pairsRescan?.every == .months(1))
+    #expect(pairs.schedule.pairsRescan?.lookback == (try Timeframe(parsing: "180d")))
+  }
+
   @Test func theDecisionGridMustBeWholeCandles() throws {
     let c = try WickConfig.parse(
       "[risk]\nrisk_per_trade = 0.01\n\n[schedule]\neval_every = \"15m\"\n", path: "w.toml")
