@@ -17,7 +17,7 @@ final class RescanWorld {
   static let symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
   /// Candles from 21:00 on Jan 31; index 170 (23:50) is the first one the stream delivers and
   /// index 179 (23:59–00:00) closes on the boundary.
-  static let start = boundary - 180 * 60_000
+  static let origin = boundary - 180 * 60_000
   static let firstLive = 170
   static let trigger = 179
   var series: [String: [Candle]] = [:]
@@ -42,7 +42,7 @@ final class RescanWorld {
     var walk = CandleSynthesizer(seed: 9, timeframe: fourHours, startPrice: 150)
     func stamped(_ c: Candle, _ i: Int) -> Candle {
       Candle(
-        time: Self.start + Int64(i) * 60_000, open: c.open, high: c.high, low: c.low,
+        time: Self.origin + Int64(i) * 60_000, open: c.open, high: c.high, low: c.low,
         close: c.close, volume: c.volume)
     }
     var btc: [Candle] = []
@@ -97,6 +97,17 @@ final class RescanWorld {
       output: { [weak self] line in self?.lock.withLock { self?.outputs.append(line) } })
   }
 
+  /// One runner session (a new run, or the resume of the same one) that handles the candles
+  /// `range` from the stream and stops; returns the runner and its run id.
+  func session(_ range: Range<Int>) async throws -> (runner: Runner, id: Int64) {
+    let runner = try runner(stopAfter: range.count)
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await push(range)
+    #expect(try await finished().get() == .stopAfter)
+    return (runner, id)
+  }
+
   var scheduleLines: [String] { lock.withLock { outputs.filter { $0.hasPrefix("schedule:") } } }
 
   /// REST has every candle before `index`, and the exchange's clock is a second into it.
@@ -136,11 +147,7 @@ final class RescanWorld {
 @Suite(.serialized) struct PairsRescanTests {
   @Test func theRescanRunsOnceAtTheMonthBoundaryAndSwapsTheParamsThroughHotReload() async throws {
     let w = try RescanWorld(rescan: RescanWorld.monthly)
-    let runner = try w.runner(stopAfter: 15)
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(RescanWorld.firstLive..<(RescanWorld.firstLive + 15))
-    #expect(try await finished().get() == .stopAfter)
+    let (runner, id) = try await w.session(RescanWorld.firstLive..<(RescanWorld.firstLive + 15))
 
     // Once, on the candle closing at 00:00, with BTC/ETH the one pair under p = 0.05.
     #expect(w.scheduleLines.count == 1, "\(w.scheduleLines)")
@@ -180,11 +187,7 @@ final class RescanWorld {
     // 20 minutes of history: too few aligned candles for the test.
     let w = try RescanWorld(
       rescan: RescanWorld.monthly.replacingOccurrences(of: "\"2h\"", with: "\"20m\""))
-    let runner = try w.runner(stopAfter: 12)
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(RescanWorld.firstLive..<(RescanWorld.firstLive + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let (runner, id) = try await w.session(RescanWorld.firstLive..<(RescanWorld.firstLive + 12))
     #expect(w.scheduleLines.count == 1)
     #expect(
       w.scheduleLines.first?.contains(
@@ -203,20 +206,14 @@ final class RescanWorld {
 
   @Test func aResumeNeverRunsTheJobTwice() async throws {
     let w = try RescanWorld(rescan: RescanWorld.monthly)
-    let first = try w.runner(stopAfter: 12)
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(RescanWorld.firstLive..<(RescanWorld.firstLive + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let (_, id) = try await w.session(RescanWorld.firstLive..<(RescanWorld.firstLive + 12))
     #expect(w.scheduleLines.count == 1)
 
     // Two candles close while the runner is down; then it resumes with the same arguments.
     w.restHas(upTo: RescanWorld.firstLive + 14)
-    let second = try w.runner(stopAfter: 2)
-    #expect(try second.prepare() == id && second.resumed)
-    let again = start(second)
-    await w.push((RescanWorld.firstLive + 14)..<(RescanWorld.firstLive + 16))
-    #expect(try await again().get() == .stopAfter)
+    let (second, resumedID) = try await w.session(
+      (RescanWorld.firstLive + 14)..<(RescanWorld.firstLive + 16))
+    #expect(resumedID == id && second.resumed)
     #expect(w.scheduleLines.count == 1, "\(w.scheduleLines)")
     #expect(try w.ledger().scriptVersions(run: id).map(\.source) == ["start", "schedule"])
     #expect(
@@ -234,11 +231,7 @@ final class RescanWorld {
   @Test func aJobDueWhenTheRunnerWasKilledRunsOnceAfterTheResume() async throws {
     let w = try RescanWorld(rescan: RescanWorld.monthly)
     // The run stops on the trigger candle itself...
-    let first = try w.runner(stopAfter: 10)
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(RescanWorld.firstLive..<(RescanWorld.trigger + 1))
-    #expect(try await finished().get() == .stopAfter)
+    let (_, id) = try await w.session(RescanWorld.firstLive..<(RescanWorld.trigger + 1))
     // ...and we make it as if kill -9 had come after the candle's commit but before the job's
     // record: its decisions and version are gone (the params file was already renamed in place).
     try execute(
@@ -246,11 +239,7 @@ final class RescanWorld {
       "DELETE FROM decisions WHERE run_id = \(id) AND kind IN ('schedule', 'reload');"
         + "DELETE FROM script_versions WHERE run_id = \(id) AND source = 'schedule'")
     w.restHas(upTo: RescanWorld.trigger + 1)
-    let second = try w.runner(stopAfter: 2)
-    #expect(try second.prepare() == id)
-    let again = start(second)
-    await w.push((RescanWorld.trigger + 1)..<(RescanWorld.trigger + 3))
-    #expect(try await again().get() == .stopAfter)
+    #expect(try await w.session((RescanWorld.trigger + 1)..<(RescanWorld.trigger + 3)).id == id)
     #expect(w.scheduleLines.count == 2, "\(w.scheduleLines)")  // the first run's, and this one
     #expect(try w.ledger().scriptVersions(run: id).map(\.source) == ["start", "schedule"])
     #expect(
@@ -264,19 +253,11 @@ final class RescanWorld {
 
   @Test func aBoundaryPassedWhileTheRunnerWasDownRunsOnTheFirstCandleAfterIt() async throws {
     let w = try RescanWorld(rescan: RescanWorld.monthly)
-    let first = try w.runner(stopAfter: 5)
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(RescanWorld.firstLive..<(RescanWorld.firstLive + 5))
-    #expect(try await finished().get() == .stopAfter)
+    let (_, id) = try await w.session(RescanWorld.firstLive..<(RescanWorld.firstLive + 5))
     #expect(w.scheduleLines.isEmpty)
     // Down across the boundary: the candles up to 00:03 come over REST at the restart.
     w.restHas(upTo: RescanWorld.trigger + 4)
-    let second = try w.runner(stopAfter: 1)
-    #expect(try second.prepare() == id)
-    let again = start(second)
-    await w.push((RescanWorld.trigger + 4)..<(RescanWorld.trigger + 5))
-    #expect(try await again().get() == .stopAfter)
+    #expect(try await w.session((RescanWorld.trigger + 4)..<(RescanWorld.trigger + 5)).id == id)
     #expect(w.scheduleLines.count == 1, "\(w.scheduleLines)")
     let versions = try w.ledger().scriptVersions(run: id)
     #expect(versions.map(\.source) == ["start", "schedule"])

@@ -41,6 +41,12 @@ import WickCore
     let pairs = try WickConfig.load(path: "examples/pairs-monthly.toml")
     #expect(pairs.schedule.pairsRescan?.every == .months(1))
     #expect(pairs.schedule.pairsRescan?.lookback == (try Timeframe(parsing: "180d")))
+    #expect(
+      ma.schedule.summary == ["schedule: decisions only on candles closing on the 15m UTC grid"])
+    #expect(
+      pairs.schedule.summary == [
+        "schedule: pairs re-scan every 1mo on 180d of history, p ≤ 0.05, at most 5 pairs"
+      ])
   }
 
   @Test func theDecisionGridMustBeWholeCandles() throws {
@@ -99,12 +105,6 @@ import WickCore
     ),
   ])
   func badValuesNameTheFileLineAndField(text: String, line: Int, reason: String) {
-    do {
-      _ = try WickConfig.parse(text, path: "w.toml")
-      Issue.record("accepted: \(text)")
-    } catch {
-      #expect("\(error)".hasPrefix("w.toml:\(line):"), "\(error)")
-      #expect("\(error)".contains(reason), "\(error)")
-    }
+    ConfigTests().errorsNameTheKeyAndLine(text: text, line: line, reason: reason)
   }
 }

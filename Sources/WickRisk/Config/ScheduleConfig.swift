@@ -31,6 +31,20 @@ public struct ScheduleConfig: Sendable, Equatable {
     return every
   }
 
+  /// What the schedule does, one line each (for `wick config check`).
+  public var summary: [String] {
+    var lines: [String] = []
+    if let every = evalEvery {
+      lines.append("schedule: decisions only on candles closing on the \(every) UTC grid")
+    }
+    if let job = pairsRescan {
+      lines.append(
+        "schedule: pairs re-scan every \(job.every) on \(job.lookback) of history, p ≤ \(formatNumber(job.pvalue))"
+          + (job.maxPairs.map { ", at most \($0) pairs" } ?? ""))
+    }
+    return lines
+  }
+
   /// An error about `key` of `[schedule]` (or `[schedule.pairs_rescan]` for `pairs_rescan.<key>`).
   public func error(_ key: String, _ why: String) -> WickError {
     let parts = key.split(separator: ".", maxSplits: 1)
