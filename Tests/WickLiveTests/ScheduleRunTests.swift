@@ -280,6 +280,8 @@ final class RescanWorld {
     } throws: {
       "\($0)".contains("[schedule.pairs_rescan] symbols: XRPUSDT not among the run's symbols")
     }
+    // Refused before a run was created: nothing to resume, nothing in the ledger.
+    #expect(try foreign.scalar("SELECT COUNT(*) FROM runs") == 0)
   }
 }
 

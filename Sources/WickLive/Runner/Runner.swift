@@ -147,6 +147,7 @@ public final class Runner {
       sourceText = text
       overrides = try Self.overrides(fromJSON: first.paramsJSON)
       try makeKernel(config: config)
+      try makeSchedule(config: config)
       recordedNotes = try ledger.decisions(run: runID).filter {
         Self.recordedNoteKinds.contains($0.kind)
       }
@@ -158,6 +159,7 @@ public final class Runner {
     } else {
       sourceText = try Self.readScript(spec.strategyPath)
       try makeKernel(config: config)
+      try makeSchedule(config: config)  // a bad [schedule] leaves no run behind
       let s = strategy.current
       runID = try ledger.createRun(
         RunLedger.NewRun(
@@ -176,7 +178,6 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
-    try makeSchedule(config: config)
     if let live = venue as? BybitVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
