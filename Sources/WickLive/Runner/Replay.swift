@@ -66,7 +66,7 @@ extension Runner {
     }
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
-    runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
+    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

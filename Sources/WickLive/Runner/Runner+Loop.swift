@@ -32,6 +32,12 @@ extension Runner {
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
     let verifyUntil = journal.verifyUntil
+    // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
+    schedule?.candles = { symbol, tf, from, to in
+      try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
+        symbol: symbol, from: from, to: to)
+    }
+    schedule?.armedFrom = resumed ? .min : end
     var last = try handleCached(from: start, to: end, exchange: api.storageName)
     if resumed {
       journal.checkComplete(through: verifyUntil)
@@ -45,6 +51,7 @@ extension Runner {
       }
       journal.verifyUntil = .min
       finishLiveReplay()
+      try runInterruptedJob()
       // A run paused before the crash is still paused (the recorded pause was re-applied).
       if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
