@@ -350,7 +350,8 @@ public final class RunLedger: @unchecked Sendable {
           try db.execute(
             sql: """
               INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, ?, ?, ?, 1)
-              ON CONFLICT (run_id, account, day) DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
+              ON CONFLICT (run_id, IFNULL(account, ''), day)
+              DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
               """,
             arguments: [run, account, day, p.pnl])
         }

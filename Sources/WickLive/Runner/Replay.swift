@@ -59,6 +59,8 @@ extension Runner {
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
+    // Funding: the settlements the run charged, at the candles it charged them.
+    try runner.funding?.useRecorded(recorded, through: .max)
     runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)

@@ -31,6 +31,8 @@ extension Runner {
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    funding?.begin(at: start)
+    refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
     let verifyUntil = journal.verifyUntil
     var last = try handleCached(from: start, to: end, exchange: api.storageName)
     if resumed {
@@ -98,6 +100,7 @@ extension Runner {
       (venue as? BybitVenue)?.heartbeat()
       let events = inbox.drain(timeout: 0.25)
       for slice in try confirmed.handle(events) {
+        refreshFunding(fetcher: fetcher, exchange: api.storageName, through: slice[0].candle.time)
         try handle(slice)
         deliveredLive += 1
         output(
@@ -151,7 +154,10 @@ extension Runner {
         try ledger.completeCommand(c.id, status: status, outcome: outcome)
         output("set_param: \(outcome)")
       default:
-        try ledger.completeCommand(c.id, status: "rejected", outcome: "unknown command '\(c.kind)'")
+        let reason = "unknown command '\(c.kind)'"
+        journal.incident(time: t, kind: "control_refused", detail: "\(reason) (\(c.source))")
+        try journal.flushIncidents()
+        try ledger.completeCommand(c.id, status: "rejected", outcome: reason)
       }
     }
     return nil

@@ -108,6 +108,7 @@ public final class Runner {
     var config = config
     venue = try VenueFactory.make(
       spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+    attachFunding()
     // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
     if let live = venue as? BybitVenue, var c = config {
       for (symbol, instrument) in live.session.instruments where c.instruments[symbol] == nil {
@@ -151,6 +152,7 @@ public final class Runner {
         run: runID, ledger: ledger, symbols: spec.symbols,
         recorded: try ledger.decisions(run: runID),
         verifyUntil: existing.lastTime ?? .min)
+      try funding?.useRecorded(journal.recorded, through: journal.verifyUntil)
       try ledger.setStatus(run: runID, "running")
     } else {
       sourceText = try Self.readScript(spec.strategyPath)
@@ -213,7 +215,7 @@ public final class Runner {
       ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
       ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
       ("strategy_error", kernel.strategyError.map { .string($0) }),
-    ])
+    ] + accountStateFields(time: time))
   }
 
   // MARK: Handling candles
@@ -314,12 +316,28 @@ public final class Runner {
     try journal.commitNotes()
   }
 
-  /// Pause and resume change what the kernel accepts; they are decisions replay re-applies.
-  func applyControl(detail: String, time: Int64) {
-    if detail.contains("\"pause\"") { kernel.entriesPaused = true }
-    if detail.contains("\"resume\"") { kernel.entriesPaused = false }
-    if detail.contains("\"emergency_stop\"") { flattenAll(time: time, reason: "emergency stop") }
+  /// Pause and resume change what the kernel accepts; they are decisions replay re-applies. A
+  /// detail that does not parse as a known command is not applied: it is recorded as a
+  /// `control_refused` incident with the reason (the note keeps the decision sequence intact).
+  @discardableResult
+  func applyControl(detail: String, time: Int64) -> Bool {
+    let applied: Bool
+    switch RunControl.parse(detailJSON: detail) {
+    case .success(.pause):
+      kernel.entriesPaused = true
+      applied = true
+    case .success(.resume):
+      kernel.entriesPaused = false
+      applied = true
+    case .success(.emergencyStop):
+      flattenAll(time: time, reason: "emergency stop")
+      applied = true
+    case .failure(let refused):
+      journal.incident(time: time, kind: "control_refused", detail: refused.reason)
+      applied = false
+    }
     journal.note(time: time, kind: "control", detail: detail)
+    return applied
   }
 
   func flattenAll(time: Int64, reason: String) {
