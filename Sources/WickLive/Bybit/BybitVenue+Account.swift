@@ -102,7 +102,8 @@ extension BybitVenue {
       if !account.walletFailing {
         incidents.incident(
           kind: LiveIncident.walletUnavailable, symbol: nil,
-          detail: "cannot read the Bybit wallet or positions: \(error); sizing keeps the book's equity")
+          detail:
+            "cannot read the Bybit wallet or positions: \(error); sizing keeps the book's equity")
       }
       account.walletFailing = true
     }
@@ -128,12 +129,13 @@ extension BybitVenue {
   private func reportForeignPositions(equity: Double) throws {
     var seen: [String: String] = [:]
     for p in try executor.api.openPositions() where !book.symbols.contains(p.symbol) {
+      let held = "\(p.side?.rawValue ?? "?") \(p.size) \(p.symbol) at \(p.avgPrice)"
+      seen[p.symbol] = held
+      guard account.foreign[p.symbol] != held else { continue }
       let value = p.size * p.avgPrice
       let share = equity > 0 ? value / equity * 100 : 0
       let figures =
-        "\(p.side?.rawValue ?? "?") \(p.size) \(p.symbol) at \(p.avgPrice) (value \(String(format: "%.2f", value)), \(String(format: "%.1f", share))% of equity \(String(format: "%.2f", equity)))"
-      seen[p.symbol] = figures
-      guard account.foreign[p.symbol] != figures else { continue }
+        "\(held) (value \(String(format: "%.2f", value)), \(String(format: "%.1f", share))% of equity \(String(format: "%.2f", equity)))"
       incidents.incident(
         kind: LiveIncident.foreignPosition, symbol: p.symbol,
         detail:

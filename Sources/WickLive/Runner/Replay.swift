@@ -49,6 +49,8 @@ extension Runner {
     }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
+    // A live run sized from the exchange's equity, which the run recorded.
+    spec.initialEquity = row.initialEquity
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
     runner.versions = try ledger.scriptVersions(run: id)

@@ -116,13 +116,13 @@ public final class Runner {
       }
       config = c
     }
+    let equity = try startEquity()
     let risk: RiskGate =
       config.map {
-        RiskEngine(
-          config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
+        RiskEngine(config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: equity)
       } ?? FixedFractionSizer()
     kernel = TradingKernel(
-      symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
+      symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: equity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
@@ -163,9 +163,9 @@ public final class Runner {
           kind: spec.mode.rawValue, strategy: s.name, scriptPath: spec.strategyPath,
           exchange: spec.exchange, paramsJSON: DecisionJSON.params(s.params),
           symbols: spec.symbols, timeframe: spec.timeframe.description,
-          initialEquity: spec.initialEquity, argsJSON: spec.argsJSON,
+          initialEquity: kernel.initialEquity, argsJSON: spec.argsJSON,
           accounts: spec.symbols.map {
-            ("\(s.name):\($0)", $0, spec.initialEquity / Double(spec.symbols.count))
+            ("\(s.name):\($0)", $0, kernel.initialEquity / Double(spec.symbols.count))
           }))
       let v = RunLedger.ScriptVersion(
         time: 0, hash: Self.hash(sourceText), paramsJSON: DecisionJSON.params(s.params),
@@ -209,13 +209,14 @@ public final class Runner {
         ]))
     }
     let ctxState = strategy.current.exportState().map(DecisionJSON.param) ?? "null"
-    return DecisionJSON.object([
-      ("last_candle", .int(time)), ("candles", .int(Int64(kernel.candlesHandled))),
-      ("cash", .number(kernel.book.cash)), ("equity", .number(kernel.equity())),
-      ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
-      ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
-      ("strategy_error", kernel.strategyError.map { .string($0) }),
-    ] + accountStateFields(time: time))
+    return DecisionJSON.object(
+      [
+        ("last_candle", .int(time)), ("candles", .int(Int64(kernel.candlesHandled))),
+        ("cash", .number(kernel.book.cash)), ("equity", .number(kernel.equity())),
+        ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
+        ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
+        ("strategy_error", kernel.strategyError.map { .string($0) }),
+      ] + accountStateFields(time: time))
   }
 
   // MARK: Handling candles
