@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WickCore
 import WickData
+import WickSim
 import WickTesting
 
 @testable import WickLive
@@ -138,5 +139,101 @@ let holdScript = """
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+/// Exits when in a position, enters when flat: every candle leaves an order for the next open.
+let churnScript = """
+  return {
+    name = "churn", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
+    on_candle = function(ctx, c)
+      if ctx:position(c.symbol) then
+        ctx:exit{ symbol = c.symbol, reason = "churn" }
+      else
+        ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.5 }
+      end
+    end,
+  }
+  """
+
+/// A clean end (`--stop-after`, SIGTERM) leaves no order `submitting`.
+@Suite(.serialized) struct CleanEndTests {
+  @Test func aPaperOrderDecidedOnTheLastCandleIsPendingThenFilledByTheResumedRun() async throws {
+    let w = try PaperWorld()
+    try churnScript.write(toFile: w.script, atomically: true, encoding: .utf8)
+    let first = try Runner(spec: w.spec(stopAfter: 5), output: { _ in })
+    let id = try first.prepare()
+    let run1 = start(first)
+    await w.push(w.history..<(w.history + 5), noise: false)
+    #expect(try await run1().get() == .stopAfter)
+    let last = w.candles[w.history + 4].time
+    #expect(try w.scalar("SELECT COUNT(*) FROM orders WHERE status = 'submitting'") == 0)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'pending' AND created_at = \(last)"
+      ) == 1)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+
+    // The resumed run fills it at the open right after its decision (a missed candle, from REST).
+    w.rest.candles = Array(w.candles[0..<(w.history + 6)])
+    w.rest.serverTime = w.candles[w.history + 6].time + 1_000
+    let second = try Runner(spec: w.spec(stopAfter: 2), output: { _ in })
+    #expect(try second.prepare() == id)
+    let run2 = start(second)
+    await w.push((w.history + 6)..<(w.history + 8), noise: false)
+    #expect(try await run2().get() == .stopAfter)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND created_at = \(last) AND status = 'filled'"
+      ) == 1)
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
+  @Test func aLiveOrderLeftSubmittingIsResolvedByItsOrderLinkId() throws {
+    let bybit = try MockBybitTrading()
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-clean-end-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = dir.appendingPathComponent("flip.lua").path
+    try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
+    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
+    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
+    defer {
+      unsetenv(LiveCredentials.keyVariable)
+      unsetenv(LiveCredentials.secretVariable)
+    }
+    var spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
+    spec.mode = .live
+    spec.testnet = true
+    spec.baseURL = bybit.baseURL
+    spec.wsURL = bybit.wsURL
+    spec.dbPath = dir.appendingPathComponent("w.sqlite").path
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let venue = try #require(runner.venue as? BybitVenue)
+    defer { venue.session.close() }
+    // Two orders written ahead on the last candle: one reached the exchange and filled, one
+    // never left; and the exchange answers the first lookup with a 5xx.
+    let filled = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "e")
+    let lost = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "x")
+    _ = try venue.executor.api.createMarketOrder(
+      BybitTradingAPI.MarketOrder(symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: filled))
+    var c = RunLedger.Commit()
+    for linkID in [filled, lost] {
+      c.orders.append(
+        RunLedger.OrderRow(
+          clientOrderID: linkID, symbol: "BTCUSDT", side: "buy", type: "market", qty: 0.01,
+          price: nil, status: "submitting", time: base))
+    }
+    let ledger = try RunLedger(store: try CandleStore(path: spec.dbPath))
+    try ledger.commit(run: id, c)
+    bybit.injectReadFaults("/v5/order/realtime", [.status(502)])
+    let lines = try runner.settleInFlight()
+    #expect(lines == ["\(filled): filled", "\(lost): not_sent"])
+    #expect(try ledger.inFlightOrders(run: id).isEmpty)
   }
 }

@@ -84,6 +84,7 @@ extension Runner {
     var lastBeat = Date()
     while true {
       if shouldStop() {
+        for line in try settleInFlight() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
         output("stopped: positions stay open under their stops")
         return .signal
@@ -107,6 +108,7 @@ extension Runner {
           "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
         )
         if let n = spec.stopAfter, deliveredLive >= n {
+          for line in try settleInFlight() { output("order \(line)") }
           try ledger.setStatus(run: runID, "stopped")
           return .stopAfter
         }
