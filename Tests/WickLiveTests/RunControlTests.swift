@@ -37,7 +37,8 @@ import WickTesting
     // Another field naming a command does not apply it.
     #expect(runner.applyControl(detail: #"{"command":"pause","undo":"resume"}"#, time: base))
     #expect(runner.kernel.entriesPaused)
-    #expect(!runner.applyControl(detail: #"{"command":"resume_later","then":"resume"}"#, time: base))
+    #expect(
+      !runner.applyControl(detail: #"{"command":"resume_later","then":"resume"}"#, time: base))
     #expect(runner.kernel.entriesPaused)
     #expect(!runner.applyControl(detail: #"not json: "resume""#, time: base))
     #expect(runner.kernel.entriesPaused)

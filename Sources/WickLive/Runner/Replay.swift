@@ -59,6 +59,9 @@ extension Runner {
     }
     runner.sourceText = text
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
+    // The plugins each version recorded, not today's files.
+    runner.versionPlugins = try ledger.versionPlugins(run: id)
+    runner.recordedPlugins = runner.versionPlugins.first ?? nil
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
     // Funding: the settlements the run charged, at the candles it charged them.

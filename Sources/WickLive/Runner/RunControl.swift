@@ -15,10 +15,12 @@ enum RunControl: String, CaseIterable, Sendable {
       let object = try? JSONSerialization.jsonObject(with: Data(detailJSON.utf8))
         as? [String: Any]
     else {
-      return .failure(Refused(reason: "control detail is not a JSON object: \(detailJSON.prefix(80))"))
+      return .failure(
+        Refused(reason: "control detail is not a JSON object: \(detailJSON.prefix(80))"))
     }
     guard let command = object["command"] as? String else {
-      return .failure(Refused(reason: "control detail has no \"command\" string: \(detailJSON.prefix(80))"))
+      return .failure(
+        Refused(reason: "control detail has no \"command\" string: \(detailJSON.prefix(80))"))
     }
     guard let control = RunControl(rawValue: command) else {
       let known = allCases.map(\.rawValue).joined(separator: ", ")

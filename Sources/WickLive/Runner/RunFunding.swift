@@ -150,7 +150,8 @@ extension Runner {
       if !funding.fetchFailing {
         journal.incident(
           time: lastHandled ?? time, kind: "funding_unavailable",
-          detail: "cannot read \(spec.exchange)'s funding rates: \(error); trying again each candle")
+          detail: "cannot read \(spec.exchange)'s funding rates: \(error); trying again each candle"
+        )
         try? journal.flushIncidents()
         output("warning: funding rates unavailable: \(error)")
       }

@@ -39,6 +39,10 @@ public final class Runner {
   var readsScriptFromDisk = false
   var lastBuiltText = ""
   var versions: [RunLedger.ScriptVersion] = []
+  /// Plugin texts by module: each recorded version's (aligned with `versions`), and the ones the
+  /// next build that does not read the disk uses (nil: the files under plugins/).
+  var versionPlugins: [[String: String]?] = []
+  var recordedPlugins: [String: String]?
   /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
@@ -63,7 +67,7 @@ public final class Runner {
     let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
     let built = try LuaStrategy(
       path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
-      limits: LuaLimits(randomSeed: 1))
+      limits: LuaLimits(randomSeed: 1), plugins: readsScriptFromDisk ? nil : recordedPlugins)
     lastBuiltText = text
     return built
   }
@@ -75,6 +79,11 @@ public final class Runner {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
     }
     return text
+  }
+
+  /// The running version's plugins as ledger records (module, text hash, text).
+  func pluginRecords() -> [(name: String, hash: String, text: String)] {
+    strategy.current.pluginTexts.map { ($0.key, Self.hash($0.value), $0.value) }
   }
 
   /// FNV-1a 64 of the script text: the version id in `script_versions`.
@@ -144,6 +153,8 @@ public final class Runner {
       }
       sourceText = text
       overrides = try Self.overrides(fromJSON: first.paramsJSON)
+      versionPlugins = try ledger.versionPlugins(run: runID)
+      recordedPlugins = versionPlugins.first ?? nil
       try makeKernel(config: config)
       recordedNotes = try ledger.decisions(run: runID).filter {
         ["control", "reload"].contains($0.kind)
@@ -170,8 +181,11 @@ public final class Runner {
       let v = RunLedger.ScriptVersion(
         time: 0, hash: Self.hash(sourceText), paramsJSON: DecisionJSON.params(s.params),
         source: "start")
-      try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+      try ledger.recordScriptVersion(
+        run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
       versions = [v]
+      versionPlugins = [strategy.current.pluginTexts]
+      recordedPlugins = strategy.current.pluginTexts
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
@@ -259,9 +273,10 @@ public final class Runner {
         continue
       }
       guard
-        let v = versions.dropFirst().first(where: {
-          $0.time == t && n.detailJSON == Self.versionDetail($0)
+        let index = versions.indices.dropFirst().first(where: {
+          versions[$0].time == t && n.detailJSON == Self.versionDetail(versions[$0])
         }),
+        case let v = versions[index],
         let text = try ledger.scriptText(hash: v.hash)
       else {
         throw WickError.data(
@@ -269,6 +284,7 @@ public final class Runner {
       }
       sourceText = text
       overrides = try Self.overrides(fromJSON: v.paramsJSON)
+      if index < versionPlugins.count { recordedPlugins = versionPlugins[index] }
       // The recorded params are the whole truth (a params file may have changed since).
       guard strategy.reload(params: overrides, host: kernel) else {
         throw WickError.data(
@@ -311,8 +327,11 @@ public final class Runner {
       time: t, hash: Self.hash(sourceText),
       paramsJSON: DecisionJSON.params(strategy.current.params),
       source: source)
-    try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+    try ledger.recordScriptVersion(
+      run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
     versions.append(v)
+    versionPlugins.append(strategy.current.pluginTexts)
+    recordedPlugins = strategy.current.pluginTexts
     journal.note(time: t, kind: "reload", detail: Self.versionDetail(v))
     try journal.commitNotes()
   }

@@ -31,10 +31,13 @@ import WickCore
     try ledger.commit(run: run, c)
   }
 
-  func rows(_ path: String, run: Int64) throws -> [(account: String?, day: String, pnl: Double, trades: Int)] {
+  func rows(_ path: String, run: Int64) throws -> [(
+    account: String?, day: String, pnl: Double, trades: Int
+  )] {
     try DatabaseQueue(path: path).read { db in
       try Row.fetchAll(
-        db, sql: "SELECT account, day, pnl, trades FROM daily_pnl WHERE run_id = ? ORDER BY account",
+        db,
+        sql: "SELECT account, day, pnl, trades FROM daily_pnl WHERE run_id = ? ORDER BY account",
         arguments: [run]
       ).map { ($0["account"], $0["day"], $0["pnl"], $0["trades"]) }
     }
