@@ -134,29 +134,62 @@ import WickTesting
   }
 }
 
+/// A resumed run's record: fills by id and the account decisions (funding, wallet) by candle.
+final class RecordedAccountHistory: LiveHistory {
+  var fills: [String: LiveFill] = [:]
+  var notes: [RunLedger.Decision] = []
+  func fill(_ clientOrderID: String) -> LiveFill? { fills[clientOrderID] }
+  func closes(_ time: Int64) -> [RecordedClose] { [] }
+  func refusal(_ clientOrderID: String) -> String? { nil }
+  func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision] {
+    notes.filter { $0.kind == kind && $0.candleTime == time }
+  }
+}
+
+extension BybitAccountTests {
+  @Test func aResumedRunBooksTheRecordedFundingAtItsCandleAndNeverTwice() throws {
+    let bybit = try MockBybitTrading()
+    let history = RecordedAccountHistory()
+    let entryID = EntryOrder.clientOrderID(run: 4, time: t0, symbol: "BTCUSDT", kind: "e")
+    var paid = 0.0
+    do {
+      let a = try Harness(bybit: bybit)
+      try holding(a)
+      paid = try #require(bybit.settleFunding("BTCUSDT", rate: 0.0001))
+      try step(a, t0 + 2 * minute)
+      let p = try #require(a.book.positions[0])
+      history.fills[entryID] = LiveFill(
+        orderLinkId: entryID, qty: p.qty, price: p.entry, fee: p.entryFees)
+      let settled = try #require(bybit.executions.last { $0.execType == "Funding" })
+      history.notes.append(
+        RunLedger.Decision(
+          seq: 3, candleTime: t0 + 2 * minute, kind: "funding", symbol: "BTCUSDT",
+          detailJSON: "{\"time\":\(settled.time),\"rate\":0.0001,\"amount\":\(-paid)}"))
+    }
+    let b = try Harness(bybit: bybit)
+    b.venue.beginReplay(history)
+    try step(b, t0) { b.venue.submit(entry: b.entry(t0)) }
+    try step(b, t0 + minute)
+    #expect(b.book.funding[0] == 0)
+    try step(b, t0 + 2 * minute)
+    #expect(b.book.funding[0] == -paid)
+    b.venue.finishReplay(lateWindow: 2 * minute)
+    // The live lookup finds the same settlement on the exchange: already booked.
+    try step(b, t0 + 3 * minute)
+    try step(b, t0 + hour)
+    #expect(b.book.funding[0] == -paid)
+    #expect(fundingLookups(b) >= 1)
+  }
+}
+
 /// A live run sizes from the exchange's equity, recorded so a resume sizes the same.
 @Suite(.serialized) struct LiveStartEquityTests {
   @Test func aNewLiveRunStartsFromTheWalletsEquity() throws {
     let bybit = try MockBybitTrading()
     bybit.adjustWallet(by: -7_500)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-live-equity-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let script = dir.appendingPathComponent("flip.lua").path
-    try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
-    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
-    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
-    defer {
-      unsetenv(LiveCredentials.keyVariable)
-      unsetenv(LiveCredentials.secretVariable)
-    }
-    var spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
-    spec.mode = .live
-    spec.testnet = true
-    spec.baseURL = bybit.baseURL
-    spec.wsURL = bybit.wsURL
-    spec.dbPath = dir.appendingPathComponent("w.sqlite").path
+    let folder = try LiveRunFolder(bybit)
+    defer { withExtendedLifetime(folder) {} }  // keys and folder until the end
+    let spec = folder.spec
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
     (runner.venue as? BybitVenue)?.session.close()

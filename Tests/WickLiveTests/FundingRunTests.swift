@@ -194,24 +194,9 @@ let churnScript = """
 
   @Test func aLiveOrderLeftSubmittingIsResolvedByItsOrderLinkId() throws {
     let bybit = try MockBybitTrading()
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-clean-end-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let script = dir.appendingPathComponent("flip.lua").path
-    try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
-    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
-    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
-    defer {
-      unsetenv(LiveCredentials.keyVariable)
-      unsetenv(LiveCredentials.secretVariable)
-    }
-    var spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
-    spec.mode = .live
-    spec.testnet = true
-    spec.baseURL = bybit.baseURL
-    spec.wsURL = bybit.wsURL
-    spec.dbPath = dir.appendingPathComponent("w.sqlite").path
+    let folder = try LiveRunFolder(bybit)
+    defer { withExtendedLifetime(folder) {} }  // keys and folder until the end
+    let spec = folder.spec
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
     let venue = try #require(runner.venue as? BybitVenue)

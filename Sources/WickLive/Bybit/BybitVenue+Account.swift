@@ -149,10 +149,11 @@ extension BybitVenue {
   func applyRecordedWallet(time: Int64) {
     guard let history else { return }
     for d in history.recorded("wallet", at: time) {
-      guard
+      // The amount read with strtod (the very double written), the text unescaped by Foundation.
+      guard let doc = try? JSONDocument(Array(d.detailJSON.utf8)),
+        let amount = doc.member(doc.root, "amount").flatMap(doc.double),
         let object = try? JSONSerialization.jsonObject(with: Data(d.detailJSON.utf8))
           as? [String: Any],
-        let amount = (object["amount"] as? NSNumber)?.doubleValue,
         let detail = object["detail"] as? String
       else { continue }
       book.adjustCash(by: amount, detail: detail, time: time)

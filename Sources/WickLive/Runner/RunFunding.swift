@@ -32,12 +32,12 @@ struct FundingCharge {
   var amount: Double
 
   init(_ d: RunLedger.Decision) throws {
-    guard d.kind == "funding", let symbol = d.symbol,
-      let object = try? JSONSerialization.jsonObject(with: Data(d.detailJSON.utf8))
-        as? [String: Any],
-      let time = (object["time"] as? NSNumber)?.int64Value,
-      let rate = (object["rate"] as? NSNumber)?.doubleValue,
-      let amount = (object["amount"] as? NSNumber)?.doubleValue
+    // strtod on the recorded bytes: the amounts must read back to the very doubles written.
+    let doc = try? JSONDocument(Array(d.detailJSON.utf8))
+    guard d.kind == "funding", let symbol = d.symbol, let doc,
+      let time = doc.member(doc.root, "time").flatMap(doc.int64),
+      let rate = doc.member(doc.root, "rate").flatMap(doc.double),
+      let amount = doc.member(doc.root, "amount").flatMap(doc.double)
     else {
       throw WickError.data(
         "decision \(d.seq) at \(UTCTime.iso(d.candleTime)) is not a funding charge {time, rate, amount} with a symbol: \(d.detailJSON)"
