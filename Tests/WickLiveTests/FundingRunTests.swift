@@ -91,6 +91,30 @@ let holdScript = """
     #expect(tampered.firstDivergence?.expected.contains("funding") == true)
   }
 
+  @Test func aBinancePaperRunPaysBinancesListedRate() async throws {
+    let w = try world()
+    var spec = w.spec(stopAfter: 8)
+    spec.exchange = "binance"
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    _ = await eventually { w.ws.openClients > 0 }
+    for i in w.history..<(w.history + 8) {
+      w.rest.serverTime = w.candles[i].time + 61_000
+      w.ws.send(
+        text: MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: w.candles[i], closed: true,
+          timeframe: .oneMinute))
+      try? await Task.sleep(nanoseconds: 40_000_000)
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(w.rest.requests.contains { $0.hasPrefix("/fapi/v1/fundingRate?") })
+    let charge = try #require(try fundingDecisions(w, run: id).first)
+    #expect(charge.candleTime == Self.midnight)
+    #expect(charge.detailJSON.hasPrefix("{\"time\":\(Self.midnight),\"rate\":0.0005,"))
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
   @Test func fundingRatesUnavailableAtTheSettlementAreAnIncidentThenChargedLate() async throws {
     let w = try world()
     let runner = try Runner(spec: w.spec(stopAfter: 10), output: { _ in })
