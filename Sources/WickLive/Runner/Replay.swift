@@ -66,7 +66,7 @@ extension Runner {
     let recorded = try ledger.decisions(run: id)
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
-    runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
+    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

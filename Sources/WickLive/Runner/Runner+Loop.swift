@@ -34,6 +34,12 @@ extension Runner {
     funding?.begin(at: start)
     refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
     let verifyUntil = journal.verifyUntil
+    // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
+    schedule?.candles = { symbol, tf, from, to in
+      try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
+        symbol: symbol, from: from, to: to)
+    }
+    schedule?.armedFrom = resumed ? .min : end
     var last = try handleCached(from: start, to: end, exchange: api.storageName)
     if resumed {
       journal.checkComplete(through: verifyUntil)
@@ -47,6 +53,7 @@ extension Runner {
       }
       journal.verifyUntil = .min
       finishLiveReplay()
+      try runInterruptedJob()
       // A run paused before the crash is still paused (the recorded pause was re-applied).
       if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
