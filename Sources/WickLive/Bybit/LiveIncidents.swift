@@ -21,4 +21,8 @@ public enum LiveIncident {
   public static let pairLegFailed = "pair_leg_failed"
   /// A pair's legs no longer match on the exchange (one gone, a size or side off).
   public static let pairBroken = "pair_broken"
+  public static let fundingUnavailable = "funding_unavailable"
+  public static let walletUnavailable = "wallet_unavailable"
+  public static let equityDrift = "equity_drift"
+  public static let foreignPosition = "foreign_position"
 }

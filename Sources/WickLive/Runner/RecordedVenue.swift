@@ -5,7 +5,8 @@ import WickSim
 
 /// The venue of `wick replay` for a **live** run: the exchange's answers come from the ledger.
 /// A simulated fill would differ from the exchange's, so instead every venue event the run
-/// recorded — a fill (entry or exit, with the exchange's price and fee) or a venue refusal — is
+/// recorded — a fill (entry or exit, with the exchange's price and fee), a venue refusal, a
+/// funding settlement or a wallet adjustment — is
 /// applied to the book exactly where the record has it: whenever the next recorded decision is
 /// the venue's, at a candle, an order's submission or a flatten. What is left to compare is
 /// everything Wick decided itself (intents, risk refusals, exits) on the exchange's fills: any
@@ -42,7 +43,8 @@ public final class RecordedVenue: Venue {
   }
 
   public func attach(book: Book) { self.book = book }
-  public func beginSlice(time: Int64) {}
+  /// The exchange's funding settlements the run booked at this candle (before anything else).
+  public func beginSlice(time: Int64) { emitRecorded(time: time) }
 
   public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
     emitRecorded(time: time)
@@ -104,6 +106,7 @@ public final class RecordedVenue: Venue {
 
   /// Applies one recorded decision if it is the venue's (a fill, a venue refusal).
   private func apply(_ d: RunLedger.Decision) -> Bool {
+    if let applied = applyAccount(d) { return applied }
     guard let name = d.symbol, let s = book.symbols.firstIndex(of: name),
       let o = try? JSONSerialization.jsonObject(with: Data(d.detailJSON.utf8)) as? [String: Any]
     else { return false }
@@ -137,6 +140,29 @@ public final class RecordedVenue: Venue {
       return false
     }
     return true
+  }
+
+  /// A recorded account decision: a funding settlement or a wallet adjustment, at the amount the
+  /// run booked. nil: not one.
+  private func applyAccount(_ d: RunLedger.Decision) -> Bool? {
+    switch d.kind {
+    case "funding":
+      guard let charge = try? FundingCharge(d), let s = book.symbols.firstIndex(of: charge.symbol)
+      else { return false }
+      book.applyFunding(symbol: s, amount: charge.amount)
+      book.listener?.fundingApplied(
+        symbol: s, settlement: charge.settlement, amount: charge.amount, time: d.candleTime)
+      return true
+    case "wallet":
+      guard let amount = Self.number("amount", in: d.detailJSON),
+        let o = try? JSONSerialization.jsonObject(with: Data(d.detailJSON.utf8)) as? [String: Any],
+        let detail = o["detail"] as? String
+      else { return false }
+      book.adjustCash(by: amount, detail: detail, time: d.candleTime)
+      return true
+    default:
+      return nil
+    }
   }
 
   /// The exit's fee, exact (`ExactExitFee`).
