@@ -253,19 +253,28 @@ import WickReport
       collect: { item, square in seen[item] = square })
     #expect(seen.count == 200 && seen.allSatisfy { $0.value == $0.key * $0.key })
 
+    // After a cancellation no item starts; the (at most two) running ones finish. Counted by what
+    // the workers started, not by how far the collector lagged behind them (a loaded machine).
     let cancel = CancellationFlag()
+    let started = Counter()
+    var startedAtCancel = 0
     var collected = 0
     try WorkerPool.run(
       items: Array(0..<1000), workers: 2, cancel: cancel,
       work: { i -> Int in
+        started.increment()
         usleep(200)
         return i
       },
       collect: { _, _ in
         collected += 1
-        if collected == 10 { cancel.cancel() }
+        if collected == 10 {
+          startedAtCancel = started.value
+          cancel.cancel()
+        }
       })
-    #expect(collected >= 10 && collected < 20)
+    #expect(collected >= 10 && collected == started.value)
+    #expect(started.value <= startedAtCancel + 2 && started.value < 1000)
 
     struct Boom: Error {}
     #expect(throws: Boom.self) {
@@ -368,4 +377,12 @@ import WickReport
     let good = try summary(testDaily: [0.01, -0.001])
     #expect(good.warnings.isEmpty)
   }
+}
+
+/// A thread-safe count for the worker pool test.
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  func increment() { lock.withLock { count += 1 } }
+  var value: Int { lock.withLock { count } }
 }

@@ -12,7 +12,9 @@ import Testing
   func app(_ f: LedgerFixture) -> some ApplicationProtocol {
     var settings = DashboardSettings(token: nil)
     settings.pollInterval = .milliseconds(50)
-    settings.streamLifetime = .milliseconds(1500)
+    // Long enough that the writes land while the stream is open even on a loaded machine (the
+    // whole suite runs in parallel on two cores).
+    settings.streamLifetime = .milliseconds(4000)
     return Application(router: Dashboard(store: f.store, settings: settings).router())
   }
 
