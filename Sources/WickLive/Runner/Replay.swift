@@ -46,23 +46,30 @@ extension Runner {
       spec.configPath = args["config"] as? String
       spec.initialEquity = (args["equity"] as? NSNumber)?.doubleValue ?? spec.initialEquity
       spec.exchange = args["exchange"] as? String ?? spec.exchange
+      spec.group = args["group"] as? Bool ?? false
     }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
+    // A run of a group re-applies the shared governor's recorded verdicts.
+    let config = try spec.configPath.map { try WickConfig.load(path: $0) }
+    if spec.group, let config {
+      runner.membership = GroupMembership(shared: SharedGovernor(config: config), spec: spec)
+    }
     runner.versions = try ledger.scriptVersions(run: id)
     guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
       throw WickError.data("run \(id) has no recorded script version")
     }
     runner.sourceText = text
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
-    try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
+    try runner.makeKernel(config: config)
     let recorded = try ledger.decisions(run: id)
     runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal
+    try runner.membership?.bind(run: id, journal: runner.journal, ledger: nil, output: { _ in })
     try runner.kernel.start()
     let exchange = try spec.marketAPI().storageName
     _ = try runner.handleCached(from: first, to: last + 1, exchange: exchange)

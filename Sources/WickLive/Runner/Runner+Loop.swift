@@ -14,6 +14,16 @@ extension Runner {
   /// Catches up from the cache and REST, then trades on the live stream until `--stop-after`,
   /// a signal, or a stop command.
   public func run() throws -> Ending {
+    try startSession()
+    defer { endSession() }
+    while true {
+      if let ending = try step(timeout: 0.25) { return ending }
+    }
+  }
+
+  /// Catches up from the cache and REST (re-handling recorded candles when resuming), then
+  /// opens the live stream. `step` trades on it; `endSession` closes it.
+  public func startSession() throws {
     let api = try spec.marketAPI()
     let transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 20)
     let requester = ExchangeRequester(
@@ -77,38 +87,49 @@ extension Runner {
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    defer { socket.stop() }
-    var lastPoll = Date.distantPast
-    var lastBeat = Date()
-    while true {
-      if shouldStop() {
+    session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed)
+  }
+
+  /// Closes the live stream.
+  public func endSession() {
+    session?.socket.stop()
+    session = nil
+  }
+
+  /// One turn of the live loop: the stop signal, commands (every 0.5 s), the heartbeat, then the
+  /// candles that closed (waiting up to `timeout` for the stream). Returns an ending when the run
+  /// ends.
+  public func step(timeout: TimeInterval) throws -> Ending? {
+    guard var s = session else { return .signal }
+    defer { session = s }
+    if shouldStop() {
+      try ledger.setStatus(run: runID, "stopped")
+      output("stopped: positions stay open under their stops")
+      return .signal
+    }
+    if Date().timeIntervalSince(s.lastPoll) >= 0.5 {
+      s.lastPoll = Date()
+      if let ending = try pollCommands() { return ending }
+    }
+    if Date().timeIntervalSince(s.lastBeat) >= 5 {
+      s.lastBeat = Date()
+      try ledger.heartbeat(run: runID)
+    }
+    // Live: reconcile with the exchange every 30 s between candles too.
+    (venue as? BybitVenue)?.heartbeat()
+    let events = s.inbox.drain(timeout: timeout)
+    for slice in try s.confirmed.handle(events) {
+      try handle(slice)
+      deliveredLive += 1
+      output(
+        "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
+      )
+      if let n = spec.stopAfter, deliveredLive >= n {
         try ledger.setStatus(run: runID, "stopped")
-        output("stopped: positions stay open under their stops")
-        return .signal
-      }
-      if Date().timeIntervalSince(lastPoll) >= 0.5 {
-        lastPoll = Date()
-        if let ending = try pollCommands() { return ending }
-      }
-      if Date().timeIntervalSince(lastBeat) >= 5 {
-        lastBeat = Date()
-        try ledger.heartbeat(run: runID)
-      }
-      // Live: reconcile with the exchange every 30 s between candles too.
-      (venue as? BybitVenue)?.heartbeat()
-      let events = inbox.drain(timeout: 0.25)
-      for slice in try confirmed.handle(events) {
-        try handle(slice)
-        deliveredLive += 1
-        output(
-          "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
-        )
-        if let n = spec.stopAfter, deliveredLive >= n {
-          try ledger.setStatus(run: runID, "stopped")
-          return .stopAfter
-        }
+        return .stopAfter
       }
     }
+    return nil
   }
 
   /// Records that the runner stopped on an error (the same command resumes the run).
@@ -183,6 +204,15 @@ extension Runner {
       "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
     )
   }
+}
+
+/// The live stream of a running session and when the loop last polled commands and beat.
+struct LiveSession {
+  let socket: KlineSocket
+  let inbox: KlineInbox
+  let confirmed: ConfirmedCandles
+  var lastPoll = Date.distantPast
+  var lastBeat = Date()
 }
 
 extension DecisionJSON {

@@ -43,6 +43,10 @@ public final class Runner {
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
   var deliveredLive = 0
+  /// Set when the run is one of a process's `[[run]]` entries, under one shared governor.
+  var membership: GroupMembership?
+  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
+  var session: LiveSession?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -115,16 +119,21 @@ public final class Runner {
       }
       config = c
     }
-    let risk: RiskGate =
-      config.map {
-        RiskEngine(
-          config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
-      } ?? FixedFractionSizer()
+    let risk: RiskGate
+    if let c = config, let membership {
+      risk = membership.makeGate(config: c, strategy: s.name, spec: spec)
+    } else if let c = config {
+      risk = RiskEngine(
+        config: c, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
+    } else {
+      risk = FixedFractionSizer()
+    }
     kernel = TradingKernel(
       symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
+    membership?.attach(kernel: kernel)
   }
 
   // MARK: Start-up
@@ -173,6 +182,7 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    try membership?.bind(run: runID, journal: journal, ledger: ledger, output: output)
     if let live = venue as? BybitVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
@@ -236,6 +246,7 @@ public final class Runner {
     if t <= journal.verifyUntil {
       try applyRecorded(after: t)
     } else {
+      try membership?.releaseClaims(kernel: kernel)
       try hotReload(after: t)
     }
   }
@@ -323,6 +334,8 @@ public final class Runner {
   }
 
   func flattenAll(time: Int64, reason: String) {
+    // Entries still waiting for the next open are withdrawn (nothing opens after a flatten).
+    for i in kernel.book.positions.indices { _ = venue.cancelEntry(symbol: i) }
     for i in kernel.book.positions.indices where kernel.book.positions[i] != nil {
       venue.closeNow(
         symbol: i, price: kernel.book.lastPrices[i], time: time, reason: .risk, note: reason)

@@ -113,6 +113,7 @@ extension WickConfig {
         config.dashboard.token = token
       }
     }
+    config.runs = try root.runEntries()
     try root.finish()
     return config
   }
@@ -125,6 +126,8 @@ struct SectionReader {
   let name: String
   let path: String
   private var used: Set<String> = []
+  /// How errors name this table; `[name]` unless set (`[[run]] entry 2`).
+  var label: String?
 
   init(table: TOMLTable, name: String, path: String) {
     self.table = table
@@ -132,13 +135,14 @@ struct SectionReader {
     self.path = path
   }
 
-  private func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
+  func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
     .invalidFile(
       path: path, line: entry.line,
-      reason: "\(name.isEmpty ? "" : "[\(name)] ")\(entry.key): \(why)")
+      reason: "\(label.map { $0 + ": " } ?? (name.isEmpty ? "" : "[\(name)] "))\(entry.key): \(why)"
+    )
   }
 
-  private mutating func entry(_ key: String) -> TOMLTable.Entry? {
+  mutating func entry(_ key: String) -> TOMLTable.Entry? {
     used.insert(key)
     return table.entry(key)
   }
@@ -256,7 +260,7 @@ struct SectionReader {
   /// Every key not read is unknown: most likely a typo.
   func finish() throws {
     for e in table.entries where !used.contains(e.key) {
-      let section = name.isEmpty ? "top level" : "[\(name)]"
+      let section = label ?? (name.isEmpty ? "top level" : "[\(name)]")
       throw WickError.invalidFile(
         path: path, line: e.line, reason: "unknown key '\(e.key)' in \(section)")
     }
