@@ -58,14 +58,20 @@ public final class RunGroup {
       r.output("error: \(error)")
       outcomes[i] = .failed("\(error)")
     }
+    // Every run rebuilds its recorded state before any run decides anew: the shared governor
+    // then sees all books as they were at the crash.
     var active: [Int] = []
     for i in runners.indices {
       do {
-        try runners[i].startSession()
+        try runners[i].recoverRecorded()
         active.append(i)
       } catch { fail(i, error) }
+    }
+    for i in active {
+      do { try runners[i].catchUpAndListen() } catch { fail(i, error) }
       haltAllOnTotalLoss(&active, &outcomes)
     }
+    active.removeAll { outcomes[$0] != nil }
     while !active.isEmpty {
       awaitStreams(active)
       for i in active {

@@ -24,6 +24,14 @@ extension Runner {
   /// Catches up from the cache and REST (re-handling recorded candles when resuming), then
   /// opens the live stream. `step` trades on it; `endSession` closes it.
   public func startSession() throws {
+    try recoverRecorded()
+    try catchUpAndListen()
+  }
+
+  /// Tops the cache up over REST and, when resuming, re-handles the candles the run had already
+  /// handled (checking each decision against the ledger). A group does this for every run before
+  /// any run decides anew, so that the shared governor sees every run's rebuilt book.
+  public func recoverRecorded() throws {
     let api = try spec.marketAPI()
     let transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 20)
     let requester = ExchangeRequester(
@@ -41,8 +49,21 @@ extension Runner {
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    let recordedEnd = min(end, journal.verifyUntil == .min ? start : journal.verifyUntil + 1)
+    let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
+    catchUp = CatchUp(
+      storageName: api.storageName, backfill: backfill, end: end, from: recordedEnd, last: last)
+  }
+
+  /// Handles the candles that closed while the run was down (or its warm-up), then opens the
+  /// live stream.
+  public func catchUpAndListen() throws {
+    guard let c = catchUp else { throw WickError.data("run \(runID): not recovered yet") }
+    catchUp = nil
+    let (end, backfill, tf) = (c.end, c.backfill, spec.timeframe)
     let verifyUntil = journal.verifyUntil
-    var last = try handleCached(from: start, to: end, exchange: api.storageName)
+    let missed = try handleCached(from: c.from, to: end, exchange: c.storageName)
+    var last = zip(missed, c.last).map { $0 ?? $1 }
     if resumed {
       journal.checkComplete(through: verifyUntil)
       if let d = journal.divergence {
@@ -83,7 +104,7 @@ extension Runner {
     let socket = try KlineSocket(
       dialect: dialect, base: base, symbols: spec.symbols, timeframe: tf, inbox: inbox)
     let confirmed = ConfirmedCandles(
-      symbols: spec.symbols, timeframe: tf, exchange: api.storageName, store: store,
+      symbols: spec.symbols, timeframe: tf, exchange: c.storageName, store: store,
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
@@ -204,6 +225,17 @@ extension Runner {
       "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
     )
   }
+}
+
+/// Where the catch-up stands between `recoverRecorded()` and `catchUpAndListen()`.
+struct CatchUp {
+  let storageName: String
+  let backfill: FetcherBackfill
+  let end: Int64
+  /// Candles from here on were not handled before: they are decided anew.
+  let from: Int64
+  /// The last open time handled per symbol so far.
+  let last: [Int64?]
 }
 
 /// The live stream of a running session and when the loop last polled commands and beat.

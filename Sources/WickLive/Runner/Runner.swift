@@ -47,6 +47,7 @@ public final class Runner {
   var membership: GroupMembership?
   /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
   var session: LiveSession?
+  var catchUp: CatchUp?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -347,6 +348,7 @@ public final class Runner {
   /// Re-handles (resume) or warms up on cached candles from `from` up to `to` (exclusive).
   /// Returns the last open time per symbol.
   func handleCached(from: Int64, to: Int64, exchange: String) throws -> [Int64?] {
+    guard from < to else { return Array(repeating: nil, count: spec.symbols.count) }
     let keys = spec.symbols.map {
       SeriesKey(exchange: exchange, symbol: $0, timeframe: spec.timeframe)
     }
