@@ -1,19 +1,14 @@
 import WickCore
 
-/// While a run re-handles candles it already handled (a resume, `wick replay`): the outcome it
-/// recorded for the decision being made now. Nil when deciding live.
-public protocol RecordedVerdicts: AnyObject {
-  func recordedOutcome(time: Int64) -> IntentOutcome?
-}
-
 /// The risk gate of one run under a `SharedGovernor`: the run's own `RiskEngine` keeps the
 /// per-account rules and sizing (accounts, stops, daily limits, kill switch, decay, max position
 /// value); the governor's rules and the total caps are asked of the shared governor instead.
 ///
 /// A shared verdict depends on the other runs, so it is not re-decided when the run re-handles
 /// recorded candles: `verdicts` supplies the recorded outcome and the gate re-applies it.
-public final class GroupRiskGate: RiskGate, RiskJournal {
-  let engine: RiskEngine
+public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
+  /// The run's own accounts and sizing.
+  public let engine: RiskEngine
   public let shared: SharedGovernor
   public let member: Int
   let symbols: [String]

@@ -1,12 +1,5 @@
 import WickCore
 
-/// Who else holds a symbol, beyond this process: the ledger's `symbol_owners` (one owner per
-/// symbol is its primary key).
-public protocol SymbolClaims: AnyObject {
-  /// Claims `symbol` for `account`; the refusal when another run owns it.
-  func claim(symbol: String, account: String) -> Refusal?
-}
-
 /// The rules across accounts and the absolute caps for every run of one process
 /// (`wick run --config wick.toml`): one governor over all of them (DESIGN.md "Risk").
 ///

@@ -53,11 +53,16 @@ import WickTesting
 
     /// Starts `wick run --config` and waits for its first `lines` output lines.
     func launch(lines: Int, _ extra: [String] = []) throws -> (Process, URL, [String]) {
+      try launch(lines: lines, arguments: ["run", "--config", config, "--db", db] + extra)
+    }
+
+    /// Starts `wick` with `arguments` and waits for its first `lines` output lines.
+    func launch(lines: Int, arguments: [String]) throws -> (Process, URL, [String]) {
       rest.candles = Array(candles[0..<pushed])
       rest.serverTime = candles[pushed].time + 1_000
       let p = Process()
       p.executableURL = wick
-      p.arguments = ["run", "--config", config, "--db", db] + extra
+      p.arguments = arguments
       let out = dir.appendingPathComponent("stdout-\(launches).log")
       let err = dir.appendingPathComponent("stderr-\(launches).log")
       launches += 1
@@ -204,6 +209,50 @@ import WickTesting
     #expect(w.output(out).contains("symbol_owned"))
     #expect(try w.int("SELECT COUNT(*) FROM symbol_owners") <= 1)
     // Each run replays identically: the shared verdicts are re-applied from the record.
+    for run in [1, 2] {
+      let (status, text) = try w.replay(run)
+      #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")
+    }
+  }
+
+  @Test func aSymbolOwnedByARunIsRefusedToAnotherProcess() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    // every = 1: the group's run always holds BTCUSDT (a position or an entry waiting to fill).
+    try #"{"every": 1}"#.write(
+      to: w.dir.appendingPathComponent("every1.json"), atomically: true, encoding: .utf8)
+    try w.writeConfig(
+      w.entry("BTCUSDT").replacingOccurrences(
+        of: "timeframe = \"1m\"", with: "timeframe = \"1m\"\nparams = \"every1.json\""))
+    let (group, groupOut, first) = try w.launch(lines: 1)
+    #expect(first == ["run: 1"], "\(w.output(groupOut))")
+    for _ in 0..<2 { #expect(w.pushNext(symbols: ["BTCUSDT"], runs: [1])) }
+    #expect(
+      w.dump("SELECT scope || ' ' || symbol || ' ' || run_id FROM symbol_owners")
+        == "paper:bybit BTCUSDT 1")
+
+    // A second process: `wick run` with a strategy argument (the file's [[run]] entries are
+    // not its business) on the same symbol and venue.
+    let (single, singleOut, line) = try w.launch(
+      lines: 1,
+      arguments: [
+        "run", w.dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT",
+        "--timeframe", "1m", "--base-url", w.rest.baseURL, "--ws-url", w.ws.baseURL,
+        "--config", w.config, "--db", w.db,
+      ])
+    #expect(line == ["run: 2"], "\(w.output(singleOut))")
+    for _ in 0..<5 { #expect(w.pushNext(symbols: ["BTCUSDT"], runs: [1, 2])) }
+    for p in [group, single] {
+      kill(p.processIdentifier, SIGTERM)
+      p.waitUntilExit()
+      #expect(p.terminationStatus == 0)
+    }
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM decisions WHERE run_id = 2 AND kind = 'refusal' AND detail_json LIKE '%\"symbol_owned\"%'"
+      ) >= 1, "\(w.dump("SELECT kind || ' ' || detail_json FROM decisions WHERE run_id = 2"))")
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE run_id = 2") == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE run_id = 1") >= 2)
     for run in [1, 2] {
       let (status, text) = try w.replay(run)
       #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")

@@ -55,7 +55,7 @@ extension Runner {
     // A run of a group re-applies the shared governor's recorded verdicts.
     let config = try spec.configPath.map { try WickConfig.load(path: $0) }
     if spec.group, let config {
-      runner.membership = GroupMembership(shared: SharedGovernor(config: config), spec: spec)
+      runner.membership = GroupMembership(shared: SharedGovernor(config: config))
     }
     runner.versions = try ledger.scriptVersions(run: id)
     guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
@@ -69,7 +69,8 @@ extension Runner {
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal
-    try runner.membership?.bind(run: id, journal: runner.journal, ledger: nil, output: { _ in })
+    // Verdicts from outside the run (other runs, the ledger's symbol owners) are re-applied.
+    (runner.kernel.risk as? ClaimingRiskGate)?.verdicts = runner.journal
     try runner.kernel.start()
     let exchange = try spec.marketAPI().storageName
     _ = try runner.handleCached(from: first, to: last + 1, exchange: exchange)

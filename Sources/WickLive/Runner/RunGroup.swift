@@ -35,7 +35,7 @@ public final class RunGroup {
     self.output = output
     runners = try specs.map { spec in
       let runner = try Runner(spec: spec, output: output)
-      runner.membership = GroupMembership(shared: shared, spec: spec)
+      runner.membership = GroupMembership(shared: shared)
       // Lines from several runs interleave: each names its run.
       runner.output = { [unowned runner] line in output("[run \(runner.runID)] \(line)") }
       return runner
@@ -134,7 +134,7 @@ extension Runner {
       journal.incident(
         time: t, kind: "emergency_stop", detail: "flattened \(open) position(s): \(reason)")
       try journal.commitNotes()
-      try membership?.releaseClaims(kernel: kernel)
+      try releaseClaims()
     }
     try ledger.setStatus(run: runID, "halted", error: reason)
     let outcome = "flattened \(open) position(s); halted"

@@ -175,6 +175,7 @@ extension Runner {
         let open = kernel.book.openCount
         if c.kind == "emergency_stop" {
           applyControl(detail: DecisionJSON.object([("command", .string(c.kind))]), time: t)
+          try releaseClaims()
           journal.incident(
             time: t, kind: "emergency_stop", detail: "flattened \(open) positions (\(c.source))")
           try journal.commitNotes()

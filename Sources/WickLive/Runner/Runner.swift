@@ -48,6 +48,8 @@ public final class Runner {
   /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
   var session: LiveSession?
   var catchUp: CatchUp?
+  /// The symbols this run owns in the ledger (runs with a config).
+  var symbolClaims: LedgerSymbolClaims?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -183,7 +185,8 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
-    try membership?.bind(run: runID, journal: journal, ledger: ledger, output: output)
+    try bindClaims()
+    membership?.bind(run: runID, output: output)
     if let live = venue as? BybitVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
@@ -247,7 +250,7 @@ public final class Runner {
     if t <= journal.verifyUntil {
       try applyRecorded(after: t)
     } else {
-      try membership?.releaseClaims(kernel: kernel)
+      try releaseClaims()
       try hotReload(after: t)
     }
   }
