@@ -60,26 +60,9 @@ import WickTesting
     func launch(lines: Int, arguments: [String]) throws -> (Process, URL, [String]) {
       rest.candles = Array(candles[0..<pushed])
       rest.serverTime = candles[pushed].time + 1_000
-      let p = Process()
-      p.executableURL = wick
-      p.arguments = arguments
-      let out = dir.appendingPathComponent("stdout-\(launches).log")
-      let err = dir.appendingPathComponent("stderr-\(launches).log")
+      let (p, out, first) = try startWick(arguments, log: launches, lines: lines)
       launches += 1
-      FileManager.default.createFile(atPath: out.path, contents: nil)
-      FileManager.default.createFile(atPath: err.path, contents: nil)
-      p.standardOutput = try FileHandle(forWritingTo: out)
-      p.standardError = try FileHandle(forWritingTo: err)
-      try p.run()
       processes.append(p)
-      var first: [String] = []
-      _ = wait(10) {
-        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        let all = text.split(separator: "\n").map(String.init)
-        guard all.count >= lines else { return false }
-        first = Array(all.prefix(lines))
-        return true
-      }
       return (p, out, first)
     }
 

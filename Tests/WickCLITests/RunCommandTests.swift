@@ -56,28 +56,10 @@ import WickTesting
       // REST has every candle pushed so far; the exchange's clock is one candle later.
       rest.candles = Array(candles[0..<pushed])
       rest.serverTime = candles[pushed].time + 1_000
-      let p = Process()
-      p.executableURL = wick
-      p.arguments = args
-      let out = dir.appendingPathComponent("stdout-\(launches).log")
-      let log = dir.appendingPathComponent("stderr-\(launches).log")
+      let (p, out, lines) = try startWick(args, log: launches)
       launches += 1
-      FileManager.default.createFile(atPath: out.path, contents: nil)
-      FileManager.default.createFile(atPath: log.path, contents: nil)
-      p.standardOutput = try FileHandle(forWritingTo: out)
-      p.standardError = try FileHandle(forWritingTo: log)
-      try p.run()
       processes.append(p)
-      var first = ""
-      _ = wait(10) {
-        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first,
-          text.contains("\n")
-        else { return false }
-        first = String(line)
-        return true
-      }
-      return (p, out, first)
+      return (p, out, lines.first ?? "")
     }
 
     /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.

@@ -49,6 +49,33 @@ extension RunProcessWorld {
     try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
   }
 
+  /// Starts `wick` with `arguments`, its stdout and stderr in `stdout-N.log` and `stderr-N.log`
+  /// under `dir`; returns it with its stdout file and its first `lines` output lines (waiting up
+  /// to 10 s for them).
+  func startWick(_ arguments: [String], log n: Int, lines: Int = 1) throws -> (
+    Process, URL, [String]
+  ) {
+    let p = Process()
+    p.executableURL = wick
+    p.arguments = arguments
+    let out = dir.appendingPathComponent("stdout-\(n).log")
+    let err = dir.appendingPathComponent("stderr-\(n).log")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    p.standardOutput = try FileHandle(forWritingTo: out)
+    p.standardError = try FileHandle(forWritingTo: err)
+    try p.run()
+    var first: [String] = []
+    _ = wait(10) {
+      let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+      let all = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+      guard all.count >= lines else { return false }
+      first = all.prefix(lines).map(String.init)
+      return true
+    }
+    return (p, out, first)
+  }
+
   /// Polls `condition` every 20 ms for up to `seconds`; whether it came true.
   func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
