@@ -17,7 +17,7 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
   public weak var verdicts: RecordedVerdicts?
   /// Symbol ownership across processes (nil in `wick replay`, which never decides live).
   public var claims: SymbolClaims?
-  /// Told of every refusal that came from the shared governor (printed by the runner).
+  /// Told of every refusal the shared governor or the ledger decided (printed by the runner).
   public var onSharedRefusal: ((_ symbol: String, _ refusal: Refusal) -> Void)?
   public private(set) var events: [RiskEvent] = []
   private var engineEventsSeen = 0
@@ -103,6 +103,7 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
       if ["net_exposure_cap", "daily_loss_cap"].contains(r.code) { shared.breach(at: time) }
     } else if let r = live() {
       refusal = r
+      onSharedRefusal?(symbol, r)
     } else {
       return nil
     }
@@ -110,7 +111,6 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
       events.append(
         RiskEvent(time: time, kind: .breach, account: account, detail: refusal.description))
     }
-    onSharedRefusal?(symbol, refusal)
     return refusal
   }
 
