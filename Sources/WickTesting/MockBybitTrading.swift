@@ -703,11 +703,8 @@ public final class MockBybitTrading: @unchecked Sendable {
 
   func fmt(_ x: Double, _ step: Double) -> String { String(format: "%.\(decimals(step))f", x) }
 
-  func quote(_ s: String) -> String {
-    "\""
-      + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-      + "\""
-  }
+  /// A JSON string literal (an echoed client value may hold any character).
+  func quote(_ s: String) -> String { JSONText.quoted(s) }
 }
 
 /// Bybit's documented codes the mock answers with.

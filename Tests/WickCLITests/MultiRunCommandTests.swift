@@ -96,18 +96,7 @@ import WickTesting
 
     /// `wick replay RUN --db`'s exit status and output.
     func replay(_ run: Int) throws -> (Int32, String) {
-      let p = Process()
-      p.executableURL = wick
-      p.arguments = ["replay", "\(run)", "--db", db]
-      let out = Pipe()
-      p.standardOutput = out
-      p.standardError = out
-      try p.run()
-      p.waitUntilExit()
-      return (
-        p.terminationStatus,
-        String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      )
+      try runWick(["replay", "\(run)", "--db", db])
     }
   }
 
@@ -139,14 +128,7 @@ import WickTesting
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(w.output(out))")
     #expect(w.output(out).contains("run 1: stopped\nrun 2: stopped"), "\(w.output(out))")
-    let ls = Process()
-    ls.executableURL = w.wick
-    ls.arguments = ["runs", "ls", "--db", w.db]
-    let listing = Pipe()
-    ls.standardOutput = listing
-    try ls.run()
-    ls.waitUntilExit()
-    let rows = String(decoding: listing.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let rows = try w.runWick(["runs", "ls", "--db", w.db]).1
       .split(separator: "\n").filter { $0.contains("paper") && $0.contains("stopped") }
     #expect(rows.count == 2, "\(rows)")
     #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'stopped'") == 2)
@@ -335,16 +317,8 @@ import WickTesting
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
     try w.writeConfig(file)
-    let p = Process()
-    p.executableURL = w.wick
-    p.arguments = ["run", "--config", w.config, "--db", w.db]
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(p.terminationStatus == 1)
+    let (status, message) = try w.runWick(["run", "--config", w.config, "--db", w.db])
+    #expect(status == 1)
     #expect(message.contains("wick.toml" + expected), "\(message)")
     #expect(!FileManager.default.fileExists(atPath: w.db))
   }
