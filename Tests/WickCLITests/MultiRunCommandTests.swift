@@ -284,6 +284,21 @@ import WickTesting
     }
   }
 
+  @Test func configCheckListsTheShippedExamplesRuns() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (status, text) = try w.runWick(["config", "check", "config/wick.multi.toml"])
+    #expect(status == 0, "\(text)")
+    #expect(text.contains("run 1: ../strategies/ma_cross.lua BTCUSDT 1m paper, equity 5000"))
+    #expect(text.contains("run 2: ../strategies/vol_breakout.lua ETHUSDT 5m paper, equity 5000"))
+    // The same checks as wick run --config: a missing script is named with its entry.
+    try w.writeConfig(w.entry("BTCUSDT").replacingOccurrences(of: "flip.lua", with: "nope.lua"))
+    let (bad, message) = try w.runWick(["config", "check", w.config])
+    #expect(
+      bad == 1 && message.contains("wick.toml:2: [[run]] entry 1: strategy: no strategy script"),
+      "\(message)")
+  }
+
   /// A bad file is refused as a whole: the error names the file, line, entry and field, and
   /// nothing is created (not even the database).
   @Test(arguments: [
