@@ -8,30 +8,10 @@ import WickTesting
 /// `wick run --config wick.toml` with several `[[run]]` entries: the real binary, paper mode,
 /// one loopback REST exchange and one loopback kline stream serving every symbol.
 @Suite(.serialized) struct MultiRunCommandTests {
-  final class World: RunProcessWorld {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-multi-\(UUID().uuidString)")
-    let candles: [Candle]
-    let rest: MockExchange
-    let ws: MockKlineStream
-    var pushed = 20
-    var launches = 0
-    var processes: [Process] = []
+  final class World: PaperRunWorld {
     var config: String { dir.appendingPathComponent("wick.toml").path }
 
-    init() throws {
-      candles = try prepareRunFolder(dir)
-      rest = try MockExchange(
-        candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000
-      )
-      ws = try MockKlineStream()
-    }
-    deinit {
-      for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-      ws.stop()
-      rest.stop()
-      try? FileManager.default.removeItem(at: dir)
-    }
+    init() throws { try super.init(prefix: "wick-multi") }
 
     /// One `[[run]]` entry of flip.lua on the loopback exchange.
     func entry(_ symbol: String, equity: Double = 10_000) -> String {
@@ -54,16 +34,6 @@ import WickTesting
     /// Starts `wick run --config` and waits for its first `lines` output lines.
     func launch(lines: Int, _ extra: [String] = []) throws -> (Process, URL, [String]) {
       try launch(lines: lines, arguments: ["run", "--config", config, "--db", db] + extra)
-    }
-
-    /// Starts `wick` with `arguments` and waits for its first `lines` output lines.
-    func launch(lines: Int, arguments: [String]) throws -> (Process, URL, [String]) {
-      rest.candles = Array(candles[0..<pushed])
-      rest.serverTime = candles[pushed].time + 1_000
-      let (p, out, first) = try startWick(arguments, log: launches, lines: lines)
-      launches += 1
-      processes.append(p)
-      return (p, out, first)
     }
 
     func output(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

@@ -10,14 +10,7 @@ import WickTesting
 /// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
-  final class World: RunProcessWorld {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-run-\(UUID().uuidString)")
-    let candles: [Candle]
-    let rest: MockExchange
-    let ws: MockKlineStream
-    var pushed = 20
-    var launches = 0
+  final class World: PaperRunWorld {
     /// What the launched processes wrote to stderr, for failure messages.
     var errors: String {
       (0..<launches).map {
@@ -28,20 +21,7 @@ import WickTesting
       }.joined(separator: "\n---\n")
     }
 
-    init() throws {
-      candles = try prepareRunFolder(dir)
-      rest = try MockExchange(
-        candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000
-      )
-      ws = try MockKlineStream()
-    }
-    var processes: [Process] = []
-    deinit {
-      for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-      ws.stop()
-      rest.stop()
-      try? FileManager.default.removeItem(at: dir)
-    }
+    init() throws { try super.init(prefix: "wick-run") }
 
     func arguments(_ extra: [String] = []) -> [String] {
       [
@@ -53,12 +33,7 @@ import WickTesting
 
     /// Starts `wick` and returns it with its first output line (its output goes to a file).
     func launch(_ args: [String]) throws -> (Process, URL, String) {
-      // REST has every candle pushed so far; the exchange's clock is one candle later.
-      rest.candles = Array(candles[0..<pushed])
-      rest.serverTime = candles[pushed].time + 1_000
-      let (p, out, lines) = try startWick(args, log: launches)
-      launches += 1
-      processes.append(p)
+      let (p, out, lines) = try launch(lines: 1, arguments: args)
       return (p, out, lines.first ?? "")
     }
 

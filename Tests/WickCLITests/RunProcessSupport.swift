@@ -103,3 +103,43 @@ extension RunProcessWorld {
     return condition()
   }
 }
+
+/// A paper session's world: the flip script in a temporary folder, a loopback REST exchange and
+/// kline stream, and the `wick` processes launched against them (killed when the world goes).
+class PaperRunWorld: RunProcessWorld {
+  let dir: URL
+  let candles: [Candle]
+  let rest: MockExchange
+  let ws: MockKlineStream
+  /// Candles the exchange has closed so far.
+  var pushed = 20
+  var launches = 0
+  var processes: [Process] = []
+
+  init(prefix: String) throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "\(prefix)-\(UUID().uuidString)")
+    candles = try prepareRunFolder(dir)
+    rest = try MockExchange(
+      candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000)
+    ws = try MockKlineStream()
+  }
+
+  deinit {
+    for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    ws.stop()
+    rest.stop()
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  /// Starts `wick` with `arguments` once REST has every candle pushed so far (the exchange's
+  /// clock one candle later); returns it with its output file and first `lines` output lines.
+  func launch(lines: Int, arguments: [String]) throws -> (Process, URL, [String]) {
+    rest.candles = Array(candles[0..<pushed])
+    rest.serverTime = candles[pushed].time + 1_000
+    let (p, out, first) = try startWick(arguments, log: launches, lines: lines)
+    launches += 1
+    processes.append(p)
+    return (p, out, first)
+  }
+}
