@@ -67,7 +67,7 @@ public final class RunGroup {
         active.append(i)
       } catch { fail(i, error) }
     }
-    for i in active {
+    for i in active where outcomes[i] == nil {
       do { try runners[i].catchUpAndListen() } catch { fail(i, error) }
       haltAllOnTotalLoss(&active, &outcomes)
     }
