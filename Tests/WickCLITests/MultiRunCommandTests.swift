@@ -269,6 +269,20 @@ import WickTesting
       "\(message)")
   }
 
+  @Test func aLiveEntryNeedsKeysFromTheEnvironmentBeforeAnythingStarts() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    try w.writeConfig(
+      w.entry("BTCUSDT")
+        + w.entry("ETHUSDT").replacingOccurrences(of: "equity", with: "mode = \"live\"\nequity"))
+    let (status, message) = try w.runWick(
+      ["run", "--config", w.config, "--db", w.db], environment: ["PATH": "/usr/bin:/bin"])
+    #expect(status == 1)
+    #expect(message.contains("WICK_BYBIT_API_KEY"), "\(message)")
+    // The paper entry did not start either.
+    #expect(!FileManager.default.fileExists(atPath: w.db))
+  }
+
   /// A bad file is refused as a whole: the error names the file, line, entry and field, and
   /// nothing is created (not even the database).
   @Test(arguments: [

@@ -31,7 +31,13 @@ extension RunCommand {
       // The same safety rules as the flags: keys from the environment, mainnet confirmed.
       if specs.contains(where: { $0.mode == .live }) {
         _ = try LiveCredentials.fromEnvironment()
-        if specs.contains(where: { $0.mode == .live && !$0.testnet }) { try Self.confirmMainnet() }
+        let mainnet = specs.indices.filter { specs[$0].mode == .live && !specs[$0].testnet }
+        if !mainnet.isEmpty {
+          print(
+            "[[run]] entries trading on MAINNET: \(mainnet.map { "\($0 + 1)" }.joined(separator: ", "))"
+          )
+          try Self.confirmMainnet()
+        }
       }
       let group = try RunGroup(
         specs: specs, config: file,
