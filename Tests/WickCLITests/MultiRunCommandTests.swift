@@ -257,7 +257,7 @@ import WickTesting
   @Test func configCheckListsTheShippedExamplesRuns() throws {
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
-    let (status, text) = try w.runWick(["config", "check", "config/wick.multi.toml"])
+    let (status, text) = try w.runWick(["config", "check", "examples/wick.multi.toml"])
     #expect(status == 0, "\(text)")
     #expect(text.contains("run 1: ../strategies/ma_cross.lua BTCUSDT 1m paper, equity 5000"))
     #expect(text.contains("run 2: ../strategies/vol_breakout.lua ETHUSDT 5m paper, equity 5000"))

@@ -8,7 +8,7 @@ import WickRisk
 /// `[[run]]` entries as runs: the shipped example, and what makes two entries the same run.
 @Suite struct RunPlanTests {
   @Test func theShippedMultiRunExampleIsValid() throws {
-    let path = "config/wick.multi.toml"
+    let path = "examples/wick.multi.toml"
     let specs = try RunPlan.specs(
       config: try WickConfig.load(path: path), configPath: path, dbPath: "unused.sqlite",
       stopAfter: 3)

@@ -65,7 +65,7 @@ extension Runner {
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
     try runner.makeKernel(config: config)
     let recorded = try ledger.decisions(run: id)
-    runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
+    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

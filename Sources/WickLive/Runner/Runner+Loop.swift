@@ -49,6 +49,12 @@ extension Runner {
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
+    schedule?.candles = { symbol, tf, from, to in
+      try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
+        symbol: symbol, from: from, to: to)
+    }
+    schedule?.armedFrom = resumed ? .min : end
     let recordedEnd = min(end, journal.verifyUntil == .min ? start : journal.verifyUntil + 1)
     let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
     catchUp = CatchUp(
@@ -76,6 +82,7 @@ extension Runner {
       }
       journal.verifyUntil = .min
       finishLiveReplay()
+      try runInterruptedJob()
       // A run paused before the crash is still paused (the recorded pause was re-applied).
       if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled

@@ -50,6 +50,8 @@ public final class Runner {
   var catchUp: CatchUp?
   /// The symbols this run owns in the ledger (runs with a config).
   var symbolClaims: LedgerSymbolClaims?
+  /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
+  var schedule: RunSchedule?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -137,6 +139,7 @@ public final class Runner {
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
     membership?.attach(kernel: kernel)
+    kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
   }
 
   // MARK: Start-up
@@ -156,8 +159,9 @@ public final class Runner {
       sourceText = text
       overrides = try Self.overrides(fromJSON: first.paramsJSON)
       try makeKernel(config: config)
+      try makeSchedule(config: config)
       recordedNotes = try ledger.decisions(run: runID).filter {
-        ["control", "reload"].contains($0.kind)
+        Self.recordedNoteKinds.contains($0.kind)
       }
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols,
@@ -167,6 +171,7 @@ public final class Runner {
     } else {
       sourceText = try Self.readScript(spec.strategyPath)
       try makeKernel(config: config)
+      try makeSchedule(config: config)  // a bad [schedule] leaves no run behind
       let s = strategy.current
       runID = try ledger.createRun(
         RunLedger.NewRun(
@@ -253,6 +258,7 @@ public final class Runner {
       try releaseClaims()
       try hotReload(after: t)
     }
+    try runSchedule(after: t)
   }
 
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the
@@ -266,6 +272,10 @@ public final class Runner {
   /// recorded after this candle, exactly where and in the order it did.
   func applyRecorded(after t: Int64) throws {
     for n in recordedNotes where n.candleTime == t {
+      if n.kind == "schedule" {
+        applyRecordedSchedule(n)
+        continue
+      }
       if n.kind == "control" {
         applyControl(detail: n.detailJSON, time: t)
         continue

@@ -16,6 +16,8 @@ public struct WickConfig: Sendable, Equatable {
   public var sandbox = SandboxConfig()
   /// `[[run]]` entries: the runs `wick run --config` starts in one process (WickConfig+Runs.swift).
   public var runs: [RunEntryConfig] = []
+  /// `[schedule]`: the decision grid and scheduled jobs (ScheduleConfig.swift).
+  public var schedule = ScheduleConfig()
   public init() {}
 }
 

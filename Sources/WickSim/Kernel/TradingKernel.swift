@@ -40,6 +40,11 @@ public final class TradingKernel {
   var missingBars = 0
   /// While true, entries are refused ("paused") but positions, exits and stops are managed.
   public var entriesPaused = false
+  /// `[schedule] eval_every`: the strategy decides only on candles whose close time lies on this
+  /// grid (TradingKernel+Schedule.swift). Nil: on every candle.
+  public var decisionGrid: Timeframe?
+  /// True while the strategy sees a candle off the decision grid: its intents are suppressed.
+  public internal(set) var offSchedule = false
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.
   public private(set) var strategyError: String?
 
@@ -113,6 +118,7 @@ public final class TradingKernel {
     tracker.record(
       time: time, closeTime: time + timeframe.milliseconds, equity: book.markedEquity(),
       exposed: exposed)
+    if let grid = decisionGrid { offSchedule = !grid.isAligned(time + timeframe.milliseconds) }
     var failure: Error? = nil
     if strategyError == nil {
       do {
