@@ -25,6 +25,8 @@ public struct BybitOrder: Sendable, Equatable {
   public var reduceOnly: Bool
   public var stopOrderType: String
   public var updatedTime: Int64
+  /// Why the exchange refused it (its retCode and message), when Wick saw the refusal.
+  public var rejectReason: String? = nil
 
   /// No further fills can come (Filled, Cancelled, Rejected, PartiallyFilledCanceled, Deactivated).
   public var isFinal: Bool {
@@ -43,6 +45,12 @@ public struct BybitExecution: Sendable, Equatable {
   public var qty: Double
   public var fee: Double
   public var time: Int64
+  /// "Trade" for fills; "Funding" for a funding settlement (then `fee` is what the position
+  /// paid, negative when it received, `price` the mark, `feeRate` the funding rate).
+  public var execType = "Trade"
+  public var feeRate: Double? = nil
+
+  public var isTrade: Bool { execType == "Trade" }
 }
 
 /// A position as `/v5/position/list` and the `position` topic report it (one-way mode).
@@ -92,7 +100,9 @@ enum BybitDecode {
       execId: execId, orderId: doc.string(doc.member(v, "orderId")) ?? "",
       orderLinkId: doc.string(doc.member(v, "orderLinkId")) ?? "", symbol: symbol, side: side,
       price: price, qty: qty, fee: doc.number(doc.member(v, "execFee")) ?? 0,
-      time: doc.number(doc.member(v, "execTime")).map { Int64($0) } ?? 0)
+      time: doc.number(doc.member(v, "execTime")).map { Int64($0) } ?? 0,
+      execType: doc.string(doc.member(v, "execType")) ?? "Trade",
+      feeRate: doc.number(doc.member(v, "feeRate")))
   }
 
   static func position(_ doc: JSONDocument, _ v: JSONDocument.Value) -> BybitPosition? {

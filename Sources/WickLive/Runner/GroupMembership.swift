@@ -13,10 +13,11 @@ final class GroupMembership {
 
   init(shared: SharedGovernor) { self.shared = shared }
 
-  func makeGate(config: WickConfig, strategy: String, spec: RunSpec) -> GroupRiskGate {
+  func makeGate(config: WickConfig, strategy: String, symbols: [String], equity: Double)
+    -> GroupRiskGate
+  {
     let g = GroupRiskGate(
-      config: config, strategy: strategy, symbols: spec.symbols,
-      initialEquity: spec.initialEquity, shared: shared)
+      config: config, strategy: strategy, symbols: symbols, initialEquity: equity, shared: shared)
     gate = g
     return g
   }

@@ -4,7 +4,8 @@ import WickData
 import WickRisk
 
 /// `wick replay RUN_ID`: re-runs a recorded paper (or live) session's candles from the cache
-/// through the same kernel with the backtest's simulated venue, the script versions and params
+/// through the same kernel — a paper session with the backtest's simulated venue, a live one
+/// with the exchange's recorded fills (`RecordedVenue`) — with the script versions and params
 /// timeline it recorded, and compares every decision with the ledger.
 public struct ReplayReport: Sendable, Equatable {
   public var identical: Bool
@@ -50,6 +51,8 @@ extension Runner {
     }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
+    // A live run sized from the exchange's equity, which the run recorded.
+    spec.initialEquity = row.initialEquity
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
     // A run of a group re-applies the shared governor's recorded verdicts.
@@ -63,8 +66,19 @@ extension Runner {
     }
     runner.sourceText = text
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
+    // The plugins each version recorded, not today's files.
+    runner.versionPlugins = try ledger.versionPlugins(run: id)
+    runner.recordedPlugins = runner.versionPlugins.first ?? nil
+    if row.kind == RunSpec.Mode.live.rawValue {
+      // The exchange's fills, as recorded, instead of the simulated ones.
+      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id) { [unowned runner] in
+        runner.journal.decisionCount
+      }
+    }
     try runner.makeKernel(config: config)
     let recorded = try ledger.decisions(run: id)
+    // Funding: the settlements the run charged, at the candles it charged them.
+    try runner.funding?.useRecorded(recorded, through: .max)
     runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)

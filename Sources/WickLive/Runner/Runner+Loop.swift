@@ -49,6 +49,8 @@ extension Runner {
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    funding?.begin(at: start)
+    refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
     // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
     schedule?.candles = { symbol, tf, from, to in
       try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
@@ -58,7 +60,8 @@ extension Runner {
     let recordedEnd = min(end, journal.verifyUntil == .min ? start : journal.verifyUntil + 1)
     let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
     catchUp = CatchUp(
-      storageName: api.storageName, backfill: backfill, end: end, from: recordedEnd, last: last)
+      storageName: api.storageName, fetcher: fetcher, backfill: backfill, end: end,
+      from: recordedEnd, last: last)
   }
 
   /// Handles the candles that closed while the run was down (or its warm-up), then opens the
@@ -115,7 +118,9 @@ extension Runner {
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed)
+    session = LiveSession(
+      socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher,
+      storageName: c.storageName)
   }
 
   /// Closes the live stream.
@@ -131,6 +136,7 @@ extension Runner {
     guard var s = session else { return .signal }
     defer { session = s }
     if shouldStop() {
+      for line in try settleInFlight() { output("order \(line)") }
       try ledger.setStatus(run: runID, "stopped")
       output("stopped: positions stay open under their stops")
       return .signal
@@ -147,12 +153,14 @@ extension Runner {
     (venue as? BybitVenue)?.heartbeat()
     let events = s.inbox.drain(timeout: timeout)
     for slice in try s.confirmed.handle(events) {
+      refreshFunding(fetcher: s.fetcher, exchange: s.storageName, through: slice[0].candle.time)
       try handle(slice)
       deliveredLive += 1
       output(
         "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
       )
       if let n = spec.stopAfter, deliveredLive >= n {
+        for line in try settleInFlight() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
         return .stopAfter
       }
@@ -201,7 +209,10 @@ extension Runner {
         try ledger.completeCommand(c.id, status: status, outcome: outcome)
         output("set_param: \(outcome)")
       default:
-        try ledger.completeCommand(c.id, status: "rejected", outcome: "unknown command '\(c.kind)'")
+        let reason = "unknown command '\(c.kind)'"
+        journal.incident(time: t, kind: "control_refused", detail: "\(reason) (\(c.source))")
+        try journal.flushIncidents()
+        try ledger.completeCommand(c.id, status: "rejected", outcome: reason)
       }
     }
     return nil
@@ -238,6 +249,7 @@ extension Runner {
 /// Where the catch-up stands between `recoverRecorded()` and `catchUpAndListen()`.
 struct CatchUp {
   let storageName: String
+  let fetcher: MarketDataFetcher
   let backfill: FetcherBackfill
   let end: Int64
   /// Candles from here on were not handled before: they are decided anew.
@@ -251,6 +263,9 @@ struct LiveSession {
   let socket: KlineSocket
   let inbox: KlineInbox
   let confirmed: ConfirmedCandles
+  /// Funding rates are refreshed over REST as candles close.
+  let fetcher: MarketDataFetcher
+  let storageName: String
   var lastPoll = Date.distantPast
   var lastBeat = Date()
 }

@@ -248,6 +248,14 @@ extension TradingKernel: BookListener {
     count(refusal)
     journal?.venueRefused(refusal, symbol: symbol, time: time)
   }
+
+  public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {
+    journal?.fundingCharged(symbol: symbol, settlement: settlement, amount: amount, time: time)
+  }
+
+  public func cashAdjusted(amount: Double, detail: String, time: Int64) {
+    journal?.cashAdjusted(amount: amount, detail: detail, time: time)
+  }
 }
 
 /// What a runner records about the kernel's decisions. Every call happens on the kernel's thread,
@@ -268,4 +276,13 @@ public protocol KernelJournal: AnyObject {
   /// The candles of `time` are handled: persist decisions, order rows and state now. Throwing
   /// stops the kernel before the venue sends anything.
   func commit(time: Int64) throws
+  /// The venue charged or paid funding (listed settlements: paper and live runs).
+  func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64)
+  /// A live venue moved cash to match the exchange's wallet.
+  func cashAdjusted(amount: Double, detail: String, time: Int64)
+}
+
+extension KernelJournal {
+  public func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
+  public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
 }
