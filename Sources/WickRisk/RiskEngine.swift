@@ -3,7 +3,7 @@ import WickCore
 /// The full risk layer of a run (what `--config`/`wick.toml` turns on, and what paper and live
 /// always use): virtual accounts per strategy × symbol, the governor, absolute caps and sizing.
 /// Every refusal carries a stable code and a reason, and is kept in `events`.
-public final class RiskEngine: RiskGate, RiskJournal {
+public final class RiskEngine: ClaimingRiskGate, RiskJournal {
   public let config: WickConfig
   public private(set) var accounts: [VirtualAccount]
   public private(set) var governor: Governor
@@ -21,6 +21,10 @@ public final class RiskEngine: RiskGate, RiskJournal {
   var lastRefusalEvent: [String: String] = [:]
   var dayStartEquity: Double
   var flattenPending = false
+  /// One owner per symbol beyond this run (the ledger); nil in backtests.
+  public var claims: SymbolClaims?
+  /// The run's recorded decisions while it re-handles them (resume, replay).
+  public weak var verdicts: RecordedVerdicts?
 
   public var leverage: Double { config.risk.leverage }
 
@@ -138,6 +142,9 @@ public final class RiskEngine: RiskGate, RiskJournal {
         }
         return refuse(r, account: account.name, time: time)
       }
+      if let r = claimRefusal(symbol: symbol, account: account.name, time: time) {
+        return refuse(r, account: account.name, time: time)
+      }
       return .accepted(qty: qty)
     }
   }
@@ -183,6 +190,13 @@ public final class RiskEngine: RiskGate, RiskJournal {
         account: accounts[leg.symbol].name, symbol: symbols[leg.symbol], side: leg.side,
         notional: 0, time: time,
         portfolio: portfolio)
+      {
+        return refused(r)
+      }
+    }
+    for leg in legs {
+      if let r = claimRefusal(
+        symbol: symbols[leg.symbol], account: accounts[leg.symbol].name, time: time)
       {
         return refused(r)
       }

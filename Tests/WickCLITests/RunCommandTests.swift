@@ -10,14 +10,7 @@ import WickTesting
 /// `wick run` as a user runs it — the real binary, paper mode, loopback REST and WebSocket
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
-  final class World: RunProcessWorld {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-run-\(UUID().uuidString)")
-    let candles: [Candle]
-    let rest: MockExchange
-    let ws: MockKlineStream
-    var pushed = 20
-    var launches = 0
+  final class World: PaperRunWorld {
     /// What the launched processes wrote to stderr, for failure messages.
     var errors: String {
       (0..<launches).map {
@@ -28,20 +21,7 @@ import WickTesting
       }.joined(separator: "\n---\n")
     }
 
-    init() throws {
-      candles = try prepareRunFolder(dir)
-      rest = try MockExchange(
-        candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000
-      )
-      ws = try MockKlineStream()
-    }
-    var processes: [Process] = []
-    deinit {
-      for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-      ws.stop()
-      rest.stop()
-      try? FileManager.default.removeItem(at: dir)
-    }
+    init() throws { try super.init(prefix: "wick-run") }
 
     func arguments(_ extra: [String] = []) -> [String] {
       [
@@ -53,31 +33,8 @@ import WickTesting
 
     /// Starts `wick` and returns it with its first output line (its output goes to a file).
     func launch(_ args: [String]) throws -> (Process, URL, String) {
-      // REST has every candle pushed so far; the exchange's clock is one candle later.
-      rest.candles = Array(candles[0..<pushed])
-      rest.serverTime = candles[pushed].time + 1_000
-      let p = Process()
-      p.executableURL = wick
-      p.arguments = args
-      let out = dir.appendingPathComponent("stdout-\(launches).log")
-      let log = dir.appendingPathComponent("stderr-\(launches).log")
-      launches += 1
-      FileManager.default.createFile(atPath: out.path, contents: nil)
-      FileManager.default.createFile(atPath: log.path, contents: nil)
-      p.standardOutput = try FileHandle(forWritingTo: out)
-      p.standardError = try FileHandle(forWritingTo: log)
-      try p.run()
-      processes.append(p)
-      var first = ""
-      _ = wait(10) {
-        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first,
-          text.contains("\n")
-        else { return false }
-        first = String(line)
-        return true
-      }
-      return (p, out, first)
+      let (p, out, lines) = try launch(lines: 1, arguments: args)
+      return (p, out, lines.first ?? "")
     }
 
     /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.

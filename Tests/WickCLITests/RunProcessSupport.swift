@@ -49,6 +49,33 @@ extension RunProcessWorld {
     try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
   }
 
+  /// Starts `wick` with `arguments`, its stdout and stderr in `stdout-N.log` and `stderr-N.log`
+  /// under `dir`; returns it with its stdout file and its first `lines` output lines (waiting up
+  /// to 10 s for them).
+  func startWick(_ arguments: [String], log n: Int, lines: Int = 1) throws -> (
+    Process, URL, [String]
+  ) {
+    let p = Process()
+    p.executableURL = wick
+    p.arguments = arguments
+    let out = dir.appendingPathComponent("stdout-\(n).log")
+    let err = dir.appendingPathComponent("stderr-\(n).log")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    p.standardOutput = try FileHandle(forWritingTo: out)
+    p.standardError = try FileHandle(forWritingTo: err)
+    try p.run()
+    var first: [String] = []
+    _ = wait(10) {
+      let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+      let all = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+      guard all.count >= lines else { return false }
+      first = all.prefix(lines).map(String.init)
+      return true
+    }
+    return (p, out, first)
+  }
+
   /// Runs `wick` with `args` to the end (stdin closed; stderr with stdout) and returns its exit
   /// status and output. `environment` nil: this process's environment.
   func runWick(_ args: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
@@ -74,5 +101,45 @@ extension RunProcessWorld {
       Thread.sleep(forTimeInterval: 0.02)
     }
     return condition()
+  }
+}
+
+/// A paper session's world: the flip script in a temporary folder, a loopback REST exchange and
+/// kline stream, and the `wick` processes launched against them (killed when the world goes).
+class PaperRunWorld: RunProcessWorld {
+  let dir: URL
+  let candles: [Candle]
+  let rest: MockExchange
+  let ws: MockKlineStream
+  /// Candles the exchange has closed so far.
+  var pushed = 20
+  var launches = 0
+  var processes: [Process] = []
+
+  init(prefix: String) throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "\(prefix)-\(UUID().uuidString)")
+    candles = try prepareRunFolder(dir)
+    rest = try MockExchange(
+      candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000)
+    ws = try MockKlineStream()
+  }
+
+  deinit {
+    for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    ws.stop()
+    rest.stop()
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  /// Starts `wick` with `arguments` once REST has every candle pushed so far (the exchange's
+  /// clock one candle later); returns it with its output file and first `lines` output lines.
+  func launch(lines: Int, arguments: [String]) throws -> (Process, URL, [String]) {
+    rest.candles = Array(candles[0..<pushed])
+    rest.serverTime = candles[pushed].time + 1_000
+    let (p, out, first) = try startWick(arguments, log: launches, lines: lines)
+    launches += 1
+    processes.append(p)
+    return (p, out, first)
   }
 }

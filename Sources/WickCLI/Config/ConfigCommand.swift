@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WickCore
+import WickLive
 import WickRisk
 
 /// `wick config …`: the risk and cost configuration (`wick.toml`).
@@ -22,6 +23,10 @@ public struct ConfigCheck: ParsableCommand {
   public func run() throws {
     try reportingErrors {
       let config = try WickConfig.load(path: file)
+      // [[run]] entries are checked as `wick run --config` checks them (files, scripts, repeats).
+      let runs =
+        config.runs.isEmpty
+        ? [] : try RunPlan.specs(config: config, configPath: file, dbPath: "", stopAfter: nil)
       let engine = RiskEngine(
         config: config, strategy: "*",
         symbols: config.accounts.map(\.symbol).isEmpty ? ["*"] : config.accounts.map(\.symbol),
@@ -31,6 +36,11 @@ public struct ConfigCheck: ParsableCommand {
       for a in config.accounts {
         print(
           "  account \(a.name): \(a.strategy ?? "any strategy") × \(a.symbol), allocation \(formatNumber(a.allocation))"
+        )
+      }
+      for (entry, spec) in zip(config.runs, runs) {
+        print(
+          "  run \(entry.index): \(entry.strategy) \(spec.symbols.joined(separator: ",")) \(spec.timeframe) \(spec.mode.rawValue)\(spec.mode == .live ? (spec.testnet ? " (testnet)" : " (MAINNET)") : ""), equity \(formatNumber(spec.initialEquity))"
         )
       }
     }

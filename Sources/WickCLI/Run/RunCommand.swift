@@ -16,11 +16,15 @@ public struct RunCommand: ParsableCommand {
       Paper fills with the backtest's fill model on the live candles; --live trades on the
       exchange (testnet unless --mainnet) with keys from WICK_BYBIT_API_KEY and
       WICK_BYBIT_API_SECRET. The same command after a crash resumes the same run.
+      Without a strategy, --config starts every [[run]] entry of the file in one process under
+      one governor (see examples/wick.multi.toml).
       Example:
         wick run strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m
+        wick run --config wick.toml
       """)
 
-  @Argument(help: "The strategy script (.lua).") var strategy: String
+  @Argument(help: "The strategy script (.lua); without it, --config runs every [[run]] entry.")
+  var strategy: String?
   @Option(name: .customLong("symbol"), help: "Symbol to trade (repeatable).") var symbols:
     [String] = []
   @Option(help: "Candle timeframe, e.g. 1m, 5m, 4h.") var timeframe: String?
@@ -42,6 +46,10 @@ public struct RunCommand: ParsableCommand {
   public init() {}
 
   func spec() throws -> RunSpec {
+    guard let strategy else {
+      throw WickError.invalidArgument(
+        "give the strategy script, or --config wick.toml with [[run]] entries")
+    }
     if paper && live { throw WickError.invalidArgument("give --paper or --live, not both") }
     if testnet && mainnet {
       throw WickError.invalidArgument("give --testnet or --mainnet, not both")
@@ -92,7 +100,22 @@ public struct RunCommand: ParsableCommand {
     }
   }
 
+  /// SIGTERM/SIGINT set a flag the runners check between candles.
+  static func listenForStop() -> () -> Bool {
+    signal(SIGTERM) { _ in stopSignal = 1 }
+    signal(SIGINT) { _ in stopSignal = 1 }
+    // A parent may have started us with these blocked (the mask is inherited): a runner that
+    // cannot hear SIGTERM could not stop cleanly.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
+    return { stopSignal != 0 }
+  }
+
   public func run() throws {
+    if strategy == nil, config != nil { return try runGroup() }
     do {
       let spec = try spec()
       if spec.mode == .live {
@@ -105,16 +128,7 @@ public struct RunCommand: ParsableCommand {
           print(line)
           fflush(nil)
         })
-      signal(SIGTERM) { _ in stopSignal = 1 }
-      signal(SIGINT) { _ in stopSignal = 1 }
-      // A parent may have started us with these blocked (the mask is inherited): a runner that
-      // cannot hear SIGTERM could not stop cleanly.
-      var unblock = sigset_t()
-      sigemptyset(&unblock)
-      sigaddset(&unblock, SIGTERM)
-      sigaddset(&unblock, SIGINT)
-      sigprocmask(SIG_UNBLOCK, &unblock, nil)
-      runner.shouldStop = { stopSignal != 0 }
+      runner.shouldStop = Self.listenForStop()
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)

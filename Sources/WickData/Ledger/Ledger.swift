@@ -17,6 +17,7 @@ public final class Ledger: @unchecked Sendable {
       LedgerSchema.register(&$0)
       RunnerSchema.register(&$0)
       LivebookSchema.register(&$0)
+      MultirunSchema.register(&$0)
     }
   }
 

@@ -24,6 +24,13 @@ public final class KlineInbox: @unchecked Sendable {
     condition.unlock()
   }
 
+  /// Whether anything is queued (without taking it).
+  public var hasEvents: Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    return !events.isEmpty
+  }
+
   /// Everything queued, waiting up to `timeout` seconds for at least one event.
   public func drain(timeout: TimeInterval) -> [StreamEvent] {
     condition.lock()

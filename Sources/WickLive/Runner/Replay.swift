@@ -47,6 +47,7 @@ extension Runner {
       spec.configPath = args["config"] as? String
       spec.initialEquity = (args["equity"] as? NSNumber)?.doubleValue ?? spec.initialEquity
       spec.exchange = args["exchange"] as? String ?? spec.exchange
+      spec.group = args["group"] as? Bool ?? false
     }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
@@ -54,6 +55,11 @@ extension Runner {
     spec.initialEquity = row.initialEquity
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
+    // A run of a group re-applies the shared governor's recorded verdicts.
+    let config = try spec.configPath.map { try WickConfig.load(path: $0) }
+    if spec.group, let config {
+      runner.membership = GroupMembership(shared: SharedGovernor(config: config))
+    }
     runner.versions = try ledger.scriptVersions(run: id)
     guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
       throw WickError.data("run \(id) has no recorded script version")
@@ -69,7 +75,7 @@ extension Runner {
         runner.journal.decisionCount
       }
     }
-    try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
+    try runner.makeKernel(config: config)
     let recorded = try ledger.decisions(run: id)
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
@@ -77,6 +83,8 @@ extension Runner {
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal
+    // Verdicts from outside the run (other runs, the ledger's symbol owners) are re-applied.
+    (runner.kernel.risk as? ClaimingRiskGate)?.verdicts = runner.journal
     try runner.kernel.start()
     let exchange = try spec.marketAPI().storageName
     _ = try runner.handleCached(from: first, to: last + 1, exchange: exchange)

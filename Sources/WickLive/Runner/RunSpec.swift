@@ -21,6 +21,9 @@ public struct RunSpec: Sendable, Equatable {
   public var dbPath: String = CandleStore.defaultPath
   public var stopAfter: Int?
   public var initialEquity: Double = 10_000
+  /// One of a process's `[[run]]` entries (under one shared governor): part of its identity,
+  /// and `wick replay` re-applies its recorded shared verdicts.
+  public var group = false
 
   public init(strategyPath: String, symbols: [String], timeframe: Timeframe) {
     self.strategyPath = strategyPath
@@ -41,6 +44,7 @@ public struct RunSpec: Sendable, Equatable {
       ("exchange", .string(exchange)),
       ("testnet", .bool(testnet)), ("base_url", baseURL.map { .string($0) }),
       ("ws_url", wsURL.map { .string($0) }), ("equity", .number(initialEquity)),
+      ("group", group ? .bool(true) : nil),
     ])
   }
 

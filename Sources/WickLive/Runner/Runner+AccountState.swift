@@ -9,7 +9,8 @@ extension Runner {
   func accountStateFields(time: Int64) -> [(String, DecisionJSON.Value?)] {
     var items: [String] = []
     var limit: Double? = nil
-    if let engine = kernel.risk as? RiskEngine {
+    // A [[run]] entry's gate keeps the run's own accounts in its engine.
+    if let engine = (kernel.risk as? RiskEngine) ?? (kernel.risk as? GroupRiskGate)?.engine {
       for a in engine.accounts {
         items.append(
           Self.accountJSON(

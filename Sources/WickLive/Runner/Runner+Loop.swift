@@ -14,6 +14,24 @@ extension Runner {
   /// Catches up from the cache and REST, then trades on the live stream until `--stop-after`,
   /// a signal, or a stop command.
   public func run() throws -> Ending {
+    try startSession()
+    defer { endSession() }
+    while true {
+      if let ending = try step(timeout: 0.25) { return ending }
+    }
+  }
+
+  /// Catches up from the cache and REST (re-handling recorded candles when resuming), then
+  /// opens the live stream. `step` trades on it; `endSession` closes it.
+  public func startSession() throws {
+    try recoverRecorded()
+    try catchUpAndListen()
+  }
+
+  /// Tops the cache up over REST and, when resuming, re-handles the candles the run had already
+  /// handled (checking each decision against the ledger). A group does this for every run before
+  /// any run decides anew, so that the shared governor sees every run's rebuilt book.
+  public func recoverRecorded() throws {
     let api = try spec.marketAPI()
     let transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 20)
     let requester = ExchangeRequester(
@@ -33,14 +51,28 @@ extension Runner {
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
     funding?.begin(at: start)
     refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
-    let verifyUntil = journal.verifyUntil
     // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
     schedule?.candles = { symbol, tf, from, to in
       try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
         symbol: symbol, from: from, to: to)
     }
     schedule?.armedFrom = resumed ? .min : end
-    var last = try handleCached(from: start, to: end, exchange: api.storageName)
+    let recordedEnd = min(end, journal.verifyUntil == .min ? start : journal.verifyUntil + 1)
+    let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
+    catchUp = CatchUp(
+      storageName: api.storageName, fetcher: fetcher, backfill: backfill, end: end,
+      from: recordedEnd, last: last)
+  }
+
+  /// Handles the candles that closed while the run was down (or its warm-up), then opens the
+  /// live stream.
+  public func catchUpAndListen() throws {
+    guard let c = catchUp else { throw WickError.data("run \(runID): not recovered yet") }
+    catchUp = nil
+    let (end, backfill, tf) = (c.end, c.backfill, spec.timeframe)
+    let verifyUntil = journal.verifyUntil
+    let missed = try handleCached(from: c.from, to: end, exchange: c.storageName)
+    var last = zip(missed, c.last).map { $0 ?? $1 }
     if resumed {
       journal.checkComplete(through: verifyUntil)
       if let d = journal.divergence {
@@ -82,45 +114,58 @@ extension Runner {
     let socket = try KlineSocket(
       dialect: dialect, base: base, symbols: spec.symbols, timeframe: tf, inbox: inbox)
     let confirmed = ConfirmedCandles(
-      symbols: spec.symbols, timeframe: tf, exchange: api.storageName, store: store,
+      symbols: spec.symbols, timeframe: tf, exchange: c.storageName, store: store,
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    defer { socket.stop() }
-    var lastPoll = Date.distantPast
-    var lastBeat = Date()
-    while true {
-      if shouldStop() {
+    session = LiveSession(
+      socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher,
+      storageName: c.storageName)
+  }
+
+  /// Closes the live stream.
+  public func endSession() {
+    session?.socket.stop()
+    session = nil
+  }
+
+  /// One turn of the live loop: the stop signal, commands (every 0.5 s), the heartbeat, then the
+  /// candles that closed (waiting up to `timeout` for the stream). Returns an ending when the run
+  /// ends.
+  public func step(timeout: TimeInterval) throws -> Ending? {
+    guard var s = session else { return .signal }
+    defer { session = s }
+    if shouldStop() {
+      for line in try settleInFlight() { output("order \(line)") }
+      try ledger.setStatus(run: runID, "stopped")
+      output("stopped: positions stay open under their stops")
+      return .signal
+    }
+    if Date().timeIntervalSince(s.lastPoll) >= 0.5 {
+      s.lastPoll = Date()
+      if let ending = try pollCommands() { return ending }
+    }
+    if Date().timeIntervalSince(s.lastBeat) >= 5 {
+      s.lastBeat = Date()
+      try ledger.heartbeat(run: runID)
+    }
+    // Live: reconcile with the exchange every 30 s between candles too.
+    (venue as? BybitVenue)?.heartbeat()
+    let events = s.inbox.drain(timeout: timeout)
+    for slice in try s.confirmed.handle(events) {
+      refreshFunding(fetcher: s.fetcher, exchange: s.storageName, through: slice[0].candle.time)
+      try handle(slice)
+      deliveredLive += 1
+      output(
+        "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
+      )
+      if let n = spec.stopAfter, deliveredLive >= n {
         for line in try settleInFlight() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
-        output("stopped: positions stay open under their stops")
-        return .signal
-      }
-      if Date().timeIntervalSince(lastPoll) >= 0.5 {
-        lastPoll = Date()
-        if let ending = try pollCommands() { return ending }
-      }
-      if Date().timeIntervalSince(lastBeat) >= 5 {
-        lastBeat = Date()
-        try ledger.heartbeat(run: runID)
-      }
-      // Live: reconcile with the exchange every 30 s between candles too.
-      (venue as? BybitVenue)?.heartbeat()
-      let events = inbox.drain(timeout: 0.25)
-      for slice in try confirmed.handle(events) {
-        refreshFunding(fetcher: fetcher, exchange: api.storageName, through: slice[0].candle.time)
-        try handle(slice)
-        deliveredLive += 1
-        output(
-          "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
-        )
-        if let n = spec.stopAfter, deliveredLive >= n {
-          for line in try settleInFlight() { output("order \(line)") }
-          try ledger.setStatus(run: runID, "stopped")
-          return .stopAfter
-        }
+        return .stopAfter
       }
     }
+    return nil
   }
 
   /// Records that the runner stopped on an error (the same command resumes the run).
@@ -145,6 +190,7 @@ extension Runner {
         let open = kernel.book.openCount
         if c.kind == "emergency_stop" {
           applyControl(detail: DecisionJSON.object([("command", .string(c.kind))]), time: t)
+          try releaseClaims()
           journal.incident(
             time: t, kind: "emergency_stop", detail: "flattened \(open) positions (\(c.source))")
           try journal.commitNotes()
@@ -198,6 +244,30 @@ extension Runner {
       "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
     )
   }
+}
+
+/// Where the catch-up stands between `recoverRecorded()` and `catchUpAndListen()`.
+struct CatchUp {
+  let storageName: String
+  let fetcher: MarketDataFetcher
+  let backfill: FetcherBackfill
+  let end: Int64
+  /// Candles from here on were not handled before: they are decided anew.
+  let from: Int64
+  /// The last open time handled per symbol so far.
+  let last: [Int64?]
+}
+
+/// The live stream of a running session and when the loop last polled commands and beat.
+struct LiveSession {
+  let socket: KlineSocket
+  let inbox: KlineInbox
+  let confirmed: ConfirmedCandles
+  /// Funding rates are refreshed over REST as candles close.
+  let fetcher: MarketDataFetcher
+  let storageName: String
+  var lastPoll = Date.distantPast
+  var lastBeat = Date()
 }
 
 extension DecisionJSON {

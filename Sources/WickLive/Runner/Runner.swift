@@ -47,6 +47,13 @@ public final class Runner {
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
   var deliveredLive = 0
+  /// Set when the run is one of a process's `[[run]]` entries, under one shared governor.
+  var membership: GroupMembership?
+  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
+  var session: LiveSession?
+  var catchUp: CatchUp?
+  /// The symbols this run owns in the ledger (runs with a config).
+  var symbolClaims: LedgerSymbolClaims?
   /// `wick replay` of a live run: the ledger's record of the exchange (`RecordedVenue`).
   var replayVenue: Venue?
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
@@ -132,15 +139,20 @@ public final class Runner {
       config = c
     }
     let equity = try startEquity()
-    let risk: RiskGate =
-      config.map {
-        RiskEngine(config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: equity)
-      } ?? FixedFractionSizer()
+    let risk: RiskGate
+    if let c = config, let membership {
+      risk = membership.makeGate(config: c, strategy: s.name, symbols: spec.symbols, equity: equity)
+    } else if let c = config {
+      risk = RiskEngine(config: c, strategy: s.name, symbols: spec.symbols, initialEquity: equity)
+    } else {
+      risk = FixedFractionSizer()
+    }
     kernel = TradingKernel(
       symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: equity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
+    membership?.attach(kernel: kernel)
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
   }
 
@@ -198,6 +210,8 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    try bindClaims()
+    membership?.bind(run: runID, output: output)
     if let live = venue as? BybitVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
@@ -262,6 +276,7 @@ public final class Runner {
     if t <= journal.verifyUntil {
       try applyRecorded(after: t)
     } else {
+      try releaseClaims()
       try hotReload(after: t)
     }
     try runSchedule(after: t)
@@ -375,6 +390,8 @@ public final class Runner {
   }
 
   func flattenAll(time: Int64, reason: String) {
+    // Entries still waiting for the next open are withdrawn (nothing opens after a flatten).
+    for i in kernel.book.positions.indices { _ = venue.cancelEntry(symbol: i) }
     for i in kernel.book.positions.indices where kernel.book.positions[i] != nil {
       venue.closeNow(
         symbol: i, price: kernel.book.lastPrices[i], time: time, reason: .risk, note: reason)
@@ -386,6 +403,7 @@ public final class Runner {
   /// Re-handles (resume) or warms up on cached candles from `from` up to `to` (exclusive).
   /// Returns the last open time per symbol.
   func handleCached(from: Int64, to: Int64, exchange: String) throws -> [Int64?] {
+    guard from < to else { return Array(repeating: nil, count: spec.symbols.count) }
     let keys = spec.symbols.map {
       SeriesKey(exchange: exchange, symbol: $0, timeframe: spec.timeframe)
     }

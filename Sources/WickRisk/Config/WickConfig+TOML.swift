@@ -114,6 +114,7 @@ extension WickConfig {
         config.dashboard.token = token
       }
     }
+    config.runs = try root.runEntries()
     try root.finish()
     return config
   }
@@ -126,6 +127,8 @@ struct SectionReader {
   let name: String
   let path: String
   private var used: Set<String> = []
+  /// How errors name this table; `[name]` unless set (`[[run]] entry 2`).
+  var label: String?
 
   init(table: TOMLTable, name: String, path: String) {
     self.table = table
@@ -133,10 +136,11 @@ struct SectionReader {
     self.path = path
   }
 
-  private func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
+  func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
     .invalidFile(
       path: path, line: entry.line,
-      reason: "\(name.isEmpty ? "" : "[\(name)] ")\(entry.key): \(why)")
+      reason: "\(label.map { $0 + ": " } ?? (name.isEmpty ? "" : "[\(name)] "))\(entry.key): \(why)"
+    )
   }
 
   mutating func entry(_ key: String) -> TOMLTable.Entry? {
@@ -257,7 +261,7 @@ struct SectionReader {
   /// Every key not read is unknown: most likely a typo.
   func finish() throws {
     for e in table.entries where !used.contains(e.key) {
-      let section = name.isEmpty ? "top level" : "[\(name)]"
+      let section = label ?? (name.isEmpty ? "top level" : "[\(name)]")
       throw WickError.invalidFile(
         path: path, line: e.line, reason: "unknown key '\(e.key)' in \(section)")
     }

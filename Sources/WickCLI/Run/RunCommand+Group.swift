@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import WickCore
+import WickLive
+import WickRisk
+
+extension RunCommand {
+  /// `wick run --config wick.toml`: every `[[run]]` entry in one process under one governor.
+  /// The whole file is checked before anything is opened; then each run prints `run: <id>` in
+  /// entry order, and the process ends when every run has ended.
+  func runGroup() throws {
+    do {
+      guard let path = config else { throw WickError.invalidArgument("give --config wick.toml") }
+      let perEntry: [(String, Bool)] = [
+        ("--symbol", !symbols.isEmpty), ("--timeframe", timeframe != nil),
+        ("--params", paramsFile != nil), ("--paper", paper), ("--live", live),
+        ("--exchange", exchange != "bybit"), ("--testnet", testnet), ("--mainnet", mainnet),
+        ("--base-url", baseURL != nil), ("--ws-url", wsURL != nil), ("--equity", equity != 10_000),
+      ]
+      if let flag = perEntry.first(where: \.1)?.0 {
+        throw WickError.invalidArgument(
+          "\(flag) belongs to a run: with --config and no strategy, set it in each [[run]] entry of \(path)"
+        )
+      }
+      if let n = stopAfter, n < 1 {
+        throw WickError.invalidArgument("--stop-after \(n): expected at least 1")
+      }
+      let file = try WickConfig.load(path: path)
+      let specs = try RunPlan.specs(
+        config: file, configPath: path, dbPath: db, stopAfter: stopAfter)
+      // The same safety rules as the flags: keys from the environment, mainnet confirmed.
+      if specs.contains(where: { $0.mode == .live }) {
+        _ = try LiveCredentials.fromEnvironment()
+        let mainnet = specs.indices.filter { specs[$0].mode == .live && !specs[$0].testnet }
+        if !mainnet.isEmpty {
+          print(
+            "[[run]] entries trading on MAINNET: \(mainnet.map { "\($0 + 1)" }.joined(separator: ", "))"
+          )
+          try Self.confirmMainnet()
+        }
+      }
+      let group = try RunGroup(
+        specs: specs, config: file,
+        output: { line in
+          print(line)
+          fflush(nil)
+        })
+      group.shouldStop = Self.listenForStop()
+      for (id, resumed) in try group.prepare() {
+        print("run: \(id)\(resumed ? " (resumed)" : "")")
+      }
+      fflush(nil)
+      var failed = false
+      for (runner, outcome) in zip(group.runners, group.run()) {
+        switch outcome {
+        case .ended(.halted(let why)): print("run \(runner.runID): halted: \(why)")
+        case .ended: print("run \(runner.runID): stopped")
+        case .failed(let why):
+          print("run \(runner.runID): error: \(why)")
+          failed = true
+        }
+      }
+      if failed { throw ExitCode(1) }
+    } catch let error as WickError {
+      printError("error: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
