@@ -327,7 +327,7 @@ extension LuaStrategy {
     indicators.append(indicator)
     let methods: [HostFunction] =
       kind == .ols ? HostFunction.indicatorMethods : [.indicatorUpdate, .indicatorValue]
-    lua_createtable(L, 0, Int32(methods.count))
+    lua_createtable(L, 0, Int32(methods.count * 2))  // room: `ind:update` rarely collides
     let box = IndicatorBox(indicator)
     indicatorBoxes.append(box)
     for m in methods {
