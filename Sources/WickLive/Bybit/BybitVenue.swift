@@ -89,7 +89,7 @@ public final class BybitVenue: Venue {
   /// Bybit charges funding on the account itself; the book's equity comes from the fills.
   public func beginSlice(time: Int64) {}
 
-  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+  public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
     for (symbol, fill, reason) in sentExits {
       guard let fill else { continue }  // already flat: reconciliation below finds the close
