@@ -22,6 +22,9 @@ struct JSONWriter {
   var bytes: [UInt8] { out.array }
   var text: String { String(decoding: out.array, as: UTF8.self) }
 
+  /// Appends what `other` has written.
+  mutating func append(_ other: JSONWriter) { out.append(other.out.base, count: other.out.count) }
+
   @inline(__always) mutating func raw(_ s: StaticString) {
     // A one-character literal may be stored as a scalar rather than as bytes.
     if s.hasPointerRepresentation {
