@@ -66,7 +66,7 @@ let package = Package(
     .target(
       name: "WickLive",
       dependencies: [
-        "WickCore", "WickData", "WickSim", "WickRisk", "WickLua",
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLua", "WickStats",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),

@@ -16,6 +16,8 @@
 --   eval_every  evaluate only on candles that close on a multiple of this many minutes (seed
 --              004 runs every 15 minutes; default 1 = every candle). Indicators still see every
 --              candle, and the decision uses only the candle that just closed: no lookahead.
+--              `[schedule] eval_every = "15m"` in wick.toml does the same for any script (and
+--              trades exactly like this param on the default params); use one or the other.
 --
 -- Source: seed 004 (MA_PERIOD = 60, 0.1% threshold, STOP_LOSS_PCT = 0.02, TAKE_PROFIT_PCT = 0.04,
 -- 500K+ USD volume filter, STRATEGY_INTERVAL_MINUTES = 15).

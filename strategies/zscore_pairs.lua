@@ -31,40 +31,59 @@ return {
   init = function(ctx)
     local p = ctx.params
     assert(p.exit_z < p.entry_z and p.entry_z < p.stop_z, "need exit_z < entry_z < stop_z")
-    local known = {}
-    for _, s in ipairs(ctx.symbols) do known[s] = true end
-    ctx.books = {}
+    ctx.known = {}
+    for _, s in ipairs(ctx.symbols) do ctx.known[s] = true end
+    ctx.books, ctx.by_tag = {}, {}
     for i, pair in ipairs(p.pairs) do
       assert(type(pair.a) == "string" and type(pair.b) == "string", "pairs[" .. i .. "] needs a and b")
-      assert(known[pair.a] and known[pair.b],
+      assert(ctx.known[pair.a] and ctx.known[pair.b],
              "pair " .. pair.a .. "/" .. pair.b .. " is not in this run's symbols (pass --symbols)")
-      ctx.books[i] = { a = pair.a, b = pair.b, ols = wick.ols(p.lookback) }
+      local book = { a = pair.a, b = pair.b, tag = pair.a .. "/" .. pair.b, ols = wick.ols(p.lookback) }
+      ctx.books[i] = book
+      ctx.by_tag[book.tag] = book
     end
   end,
 
   on_bars = function(ctx, t, bars)
     local p = ctx.params
+    -- The legs of every pair in a position, by tag, in ctx.state: they survive a hot reload and
+    -- a restart, and a pair the params no longer list (a re-scan dropped it) is still managed
+    -- until it exits, without new entries. Tags are visited sorted: table order is not stable.
+    ctx.state.held = ctx.state.held or {}
+    local held = ctx.state.held
+    local tags = {}
+    for tag in pairs(held) do tags[#tags + 1] = tag end
+    table.sort(tags)
     local open = 0
-    for _, book in ipairs(ctx.books) do
-      if ctx:position(book.a) then open = open + 1 end
+    for _, tag in ipairs(tags) do
+      local legs = held[tag]
+      if not ctx:position(legs.long) and not ctx:position(legs.short) then
+        held[tag] = nil  -- closed by a stop or the risk layer
+      else
+        open = open + 1
+        if not ctx.by_tag[tag] and ctx.known[legs.a] and ctx.known[legs.b] then
+          local book = { a = legs.a, b = legs.b, tag = tag, ols = wick.ols(p.lookback), retiring = true }
+          ctx.books[#ctx.books + 1] = book
+          ctx.by_tag[tag] = book
+        end
+      end
     end
     for _, book in ipairs(ctx.books) do
       local a, b = bars[book.a].close, bars[book.b].close
       local beta = book.ols:update(a, b)
       if beta and beta > 0 then
         local z, sd = book.ols:zscore(), book.ols:residual_std()
-        local in_pair = ctx:position(book.a) ~= nil
+        local legs = held[book.tag]
         if z and sd and sd > 0 then
-          if in_pair then
+          if legs then
             local az = math.abs(z)
-            if az >= p.stop_z then
-              ctx:exit_pair{ long = book.long, short = book.short, reason = "stop_z" }
-              open = open - 1
-            elseif az <= p.exit_z then
-              ctx:exit_pair{ long = book.long, short = book.short, reason = "exit_z" }
+            if az >= p.stop_z or az <= p.exit_z then
+              ctx:exit_pair{ long = legs.long, short = legs.short, reason = az >= p.stop_z and "stop_z" or "exit_z" }
+              held[book.tag] = nil
               open = open - 1
             end
-          elseif math.abs(z) >= p.entry_z and math.abs(z) < p.stop_z and open < p.max_open then
+          elseif not book.retiring and math.abs(z) >= p.entry_z and math.abs(z) < p.stop_z
+                 and open < p.max_open then
             -- z > 0: a is rich → short a, long β·b. z < 0: a is cheap → long a, short β·b.
             -- spread_std is per unit of the long leg, which is what the host sizes.
             local order
@@ -75,9 +94,9 @@ return {
             end
             local ok = ctx:enter_pair{ long = order.long, short = order.short, hedge = order.hedge,
                                        entry_z = z, stop_z = z > 0 and p.stop_z or -p.stop_z,
-                                       spread_std = order.spread_std, risk = p.risk, tag = book.a .. "/" .. book.b }
+                                       spread_std = order.spread_std, risk = p.risk, tag = book.tag }
             if ok then
-              book.long, book.short = order.long, order.short
+              held[book.tag] = { long = order.long, short = order.short, a = book.a, b = book.b }
               open = open + 1
             end
           end

@@ -25,24 +25,36 @@ extension LuaStrategy {
     }
     state.pop()
     let relative = name.replacingOccurrences(of: ".", with: "/") + ".lua"
-    guard
-      let path = pluginRoots.map({ $0 + "/" + relative }).first(where: {
-        FileManager.default.fileExists(atPath: $0)
-      })
-    else {
-      state.pop()
-      return fail(
-        "require '\(name)': module not found (looked for \(relative) under \(pluginRoots.joined(separator: ", ")))"
-      )
+    let found = pluginRoots.map({ $0 + "/" + relative }).first(where: {
+      FileManager.default.fileExists(atPath: $0)
+    })
+    let text: String
+    if let recordedPlugins {
+      // A recorded version runs the plugin texts it recorded, whatever the files say now.
+      guard let recorded = recordedPlugins[name] else {
+        state.pop()
+        return fail("require '\(name)': not among the plugins this version recorded")
+      }
+      text = recorded
+    } else {
+      guard let path = found else {
+        state.pop()
+        return fail(
+          "require '\(name)': module not found (looked for \(relative) under \(pluginRoots.joined(separator: ", ")))"
+        )
+      }
+      guard let data = FileManager.default.contents(atPath: path),
+        let read = String(data: data, encoding: .utf8)
+      else {
+        state.pop()
+        return fail("require '\(name)': cannot read \(path)")
+      }
+      text = read
     }
-    guard let data = FileManager.default.contents(atPath: path),
-      let text = String(data: data, encoding: .utf8)
-    else {
-      state.pop()
-      return fail("require '\(name)': cannot read \(path)")
-    }
+    pluginTexts[name] = text
+    let path = found ?? "plugins/" + relative
     let display = displayPath(path)
-    if !sourceFiles.contains(path) { sourceFiles.append(path) }
+    if found != nil, !sourceFiles.contains(path) { sourceFiles.append(path) }
     let (ok, message) = runChunk(text: text, chunkName: "@" + display, results: 1, nested: true)
     guard ok else {
       state.pop()

@@ -15,6 +15,11 @@ public final class LuaStrategy: Strategy {
   public private(set) var params: [(name: String, value: ParamValue)] = []
   /// Files this strategy read: the script and every plugin it required (for `--watch`).
   public internal(set) var sourceFiles: [String] = []
+  /// The text of every plugin it required, by module name: what a runner records with the
+  /// script version so a replay or a resume runs exactly this code.
+  public internal(set) var pluginTexts: [String: String] = [:]
+  /// Plugin texts to use instead of the files under `pluginRoots` (a recorded version).
+  let recordedPlugins: [String: String]?
   /// Lines from `ctx:log` and `print`, bounded.
   public internal(set) var logs: [String] = []
   public var logLimit = 10_000
@@ -86,11 +91,15 @@ public final class LuaStrategy: Strategy {
   ///   - overrides: param values from the CLI, a params file or the dashboard.
   ///   - symbols: the symbols of the run; the script's `symbols` when nil.
   ///   - pluginRoots: folders searched by `require`.
+  ///   - plugins: recorded plugin texts by module name; `require` takes these instead of files
+  ///     (and refuses a module not among them).
   public init(
     path: String, source: String? = nil,
     overrides: [(name: String, value: ParamValue, source: String)] = [],
-    symbols: [String]? = nil, limits: LuaLimits = LuaLimits(), pluginRoots: [String]? = nil
+    symbols: [String]? = nil, limits: LuaLimits = LuaLimits(), pluginRoots: [String]? = nil,
+    plugins: [String: String]? = nil
   ) throws {
+    recordedPlugins = plugins
     let text: String
     if let source {
       text = source

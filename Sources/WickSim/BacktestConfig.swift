@@ -19,6 +19,8 @@ public struct BacktestConfig: Sendable {
   /// Probability that an order is rejected at the venue (seed 000's random rejects), and its seed.
   public var rejectProbability: Double
   public var rejectSeed: UInt64
+  /// `[schedule] eval_every`: the strategy decides only on candles closing on this grid.
+  public var decisionGrid: Timeframe? = nil
 
   public init(
     initialEquity: Double = 10_000, fills: FillModel = FillModel(), chartPoints: Int = 2_000,

@@ -25,6 +25,7 @@ public final class BacktestEngine {
       symbols: symbols, timeframe: config.timeframe, initialEquity: config.initialEquity,
       historyDepth: config.historyDepth, chartPoints: config.chartPoints, strategy: strategy,
       risk: risk, venue: venue)
+    kernel.decisionGrid = config.decisionGrid
   }
 
   /// Runs the strategy over `source` to the end, or until the strategy fails: then the result

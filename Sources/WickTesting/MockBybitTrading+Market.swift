@@ -91,11 +91,7 @@ extension MockBybitTrading {
     lock.withLock { market.sessions.append((ws, [])) }
     let conn = "pub-\(UInt32.random(in: 1...UInt32.max))"
     while let text = ws.receive() {
-      guard let data = text.data(using: .utf8),
-        let message = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let op = message["op"] as? String
-      else { continue }
-      let reqID = message["req_id"] as? String ?? ""
+      guard let (op, reqID, message) = Self.request(text) else { continue }
       switch op {
       case "subscribe":
         let topics = Set((message["args"] as? [String]) ?? [])

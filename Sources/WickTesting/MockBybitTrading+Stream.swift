@@ -44,15 +44,21 @@ extension MockBybitTrading {
     sockets.forEach { $0.drop() }
   }
 
+  /// A Bybit socket request (`{"op": …, "req_id": …, "args": …}`), as both the public and the
+  /// private stream read them; nil for anything else (ignored, as Bybit does).
+  static func request(_ text: String) -> (op: String, reqID: String, message: [String: Any])? {
+    guard let data = text.data(using: .utf8),
+      let message = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let op = message["op"] as? String
+    else { return nil }
+    return (op, message["req_id"] as? String ?? "", message)
+  }
+
   func serveStream(_ ws: LoopbackWebSocket) {
     let conn = "conn-\(UInt32.random(in: 1...UInt32.max))"
     var authenticated = false
     while let text = ws.receive() {
-      guard let data = text.data(using: .utf8),
-        let message = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let op = message["op"] as? String
-      else { continue }
-      let reqID = message["req_id"] as? String ?? ""
+      guard let (op, reqID, message) = Self.request(text) else { continue }
       switch op {
       case "auth":
         let args = message["args"] as? [Any] ?? []

@@ -93,6 +93,9 @@ public final class MockBybitTrading: @unchecked Sendable {
     public var qty: Double
     public var fee: Double
     public var time: Int64
+    /// "Trade", or "Funding" for a settlement (fee: what the position paid; price: the mark).
+    public var execType = "Trade"
+    public var feeRate: Double? = nil
   }
 
   public let apiKey: String
@@ -117,8 +120,8 @@ public final class MockBybitTrading: @unchecked Sendable {
 
   // Exchange state.
   private var _orders: [Order] = []
-  private var _positions: [String: Position] = [:]
-  private var _executions: [Execution] = []
+  var _positions: [String: Position] = [:]
+  var _executions: [Execution] = []
   private var _orderCreateRequests = 0
   private var _orderCreateLinkIDs: [String] = []
   private var _requests: [String] = []
@@ -133,6 +136,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     set { lock.withLock { _hedgeMode = newValue } }
   }
   var market = MarketState()
+  var account = AccountState()
 
   public init(apiKey: String = "mock-key-5f2a", apiSecret: String = "mock-secret-9d41c07b") throws {
     self.apiKey = apiKey
@@ -247,7 +251,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     return lastUpdate
   }
 
-  private func nextID(_ prefix: String) -> String {
+  func nextID(_ prefix: String) -> String {
     ids += 1
     return "\(prefix)-\(String(format: "%08d", ids))-mock"
   }
@@ -345,6 +349,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     case ("GET", "/v5/order/history"): return listOrders(r.query, history: true)
     case ("GET", "/v5/position/list"): return listPositions(r.query)
     case ("GET", "/v5/execution/list"): return listExecutions(r.query)
+    case ("GET", "/v5/account/wallet-balance"): return walletBalance(r.query)
     default:
       return .http(
         status: 404, headers: [], body: Array("{\"retCode\":404,\"retMsg\":\"Not Found\"}".utf8))
@@ -507,6 +512,11 @@ public final class MockBybitTrading: @unchecked Sendable {
     var p =
       _positions[o.symbol]
       ?? Position(side: "", size: 0, avgPrice: 0, stopLoss: nil, takeProfit: nil, updatedTime: t)
+    // The wallet: fees always, realised PnL on the part of a fill that reduces the position.
+    account.walletBalance -= fee
+    if p.size > 0, p.side != o.side {
+      account.walletBalance += (price - p.avgPrice) * min(qty, p.size) * (p.side == "Buy" ? 1 : -1)
+    }
     if p.size == 0 || p.side == o.side {
       p.avgPrice = (p.avgPrice * p.size + price * qty) / (p.size + qty)
       p.size += qty
@@ -632,6 +642,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       _executions.filter { e in
         (q["symbol"] == nil || q["symbol"] == e.symbol)
           && (q["orderLinkId"] == nil || q["orderLinkId"] == e.orderLinkId)
+          && (q["execType"] == nil || q["execType"] == e.execType)
+          && (q["startTime"].flatMap { Int64($0) }.map { e.time >= $0 } ?? true)
       }.reversed().map(executionJSON)
     }
     return envelope(
@@ -686,8 +698,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     return """
       {"symbol":"\(e.symbol)","orderId":"\(e.orderId)","orderLinkId":\(quote(e.orderLinkId)),"side":"\(e.side)","orderPrice":"0","orderQty":"0",\
       "leavesQty":"0","createType":"CreateByUser","orderType":"Market","stopOrderType":"","execFee":"\(fmt(e.fee, 0.00000001))",\
-      "execId":"\(e.execId)","execPrice":"\(fmt(e.price, i?.tickSize ?? 0.01))","execQty":"\(fmt(e.qty, i?.qtyStep ?? 0.001))","execType":"Trade",\
-      "execValue":"\(fmt(e.qty * e.price, 0.0001))","execTime":"\(e.time)","isMaker":false,"feeRate":"\(takerFee)","markPrice":"0","closedSize":"0","seq":\(e.time)}
+      "execId":"\(e.execId)","execPrice":"\(fmt(e.price, i?.tickSize ?? 0.01))","execQty":"\(fmt(e.qty, i?.qtyStep ?? 0.001))","execType":"\(e.execType)",\
+      "execValue":"\(fmt(e.qty * e.price, 0.0001))","execTime":"\(e.time)","isMaker":false,"feeRate":"\(e.feeRate ?? takerFee)","markPrice":"0","closedSize":"0","seq":\(e.time)}
       """
   }
 
@@ -703,11 +715,8 @@ public final class MockBybitTrading: @unchecked Sendable {
 
   func fmt(_ x: Double, _ step: Double) -> String { String(format: "%.\(decimals(step))f", x) }
 
-  func quote(_ s: String) -> String {
-    "\""
-      + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-      + "\""
-  }
+  /// A JSON string literal (an echoed client value may hold any character).
+  func quote(_ s: String) -> String { JSONText.quoted(s) }
 }
 
 /// Bybit's documented codes the mock answers with.

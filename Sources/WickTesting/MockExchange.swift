@@ -72,8 +72,10 @@ public final class MockExchange: @unchecked Sendable {
     public var isKline: Bool { path.hasSuffix("/kline") || path.hasSuffix("/klines") }
   }
 
-  /// Served in time order (kept sorted).
+  /// Served in time order (kept sorted), for any symbol without its own series below.
   public var candles: [Candle] { didSet { candles.sort { $0.time < $1.time } } }
+  /// Candles of particular symbols (time order), served instead of `candles` for them.
+  public var candlesBySymbol: [String: [Candle]] = [:]
   public var funding: [FundingRate]
   public let timeframe: Timeframe
   public var clock: Clock
@@ -175,6 +177,16 @@ public final class MockExchange: @unchecked Sendable {
     return out
   }
 
+  /// A text query parameter.
+  static func text(_ target: String, _ name: String) -> String? {
+    guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+    for pair in q.split(separator: "&") {
+      let kv = pair.split(separator: "=", maxSplits: 1)
+      if kv.count == 2, kv[0] == name { return String(kv[1]) }
+    }
+    return nil
+  }
+
   private func respond(_ target: String, now: Int64, fault: Fault?) -> Answer {
     if case .status(let code, let retryAfter)? = fault {
       return Answer(
@@ -182,7 +194,8 @@ public final class MockExchange: @unchecked Sendable {
         headers: retryAfter.map { [("Retry-After", "\($0)")] } ?? [])
     }
     let path = String(target.split(separator: "?").first ?? "")
-    let request = Request(query: Self.query(target), now: now, fault: fault)
+    let request = Request(
+      query: Self.query(target), symbol: Self.text(target, "symbol"), now: now, fault: fault)
     if path.hasPrefix("/v5/") { return bybit(path, request) }
     if path.hasPrefix("/api/v3/") || path.hasPrefix("/fapi/v1/") { return binance(path, request) }
     return Answer(404, "{\"msg\":\"not found\"}")
@@ -191,6 +204,7 @@ public final class MockExchange: @unchecked Sendable {
   /// One request as the endpoint handlers see it.
   struct Request {
     var query: [String: Int64]
+    var symbol: String?
     /// The exchange's clock when the request arrived.
     var now: Int64
     var fault: Fault?
@@ -208,8 +222,9 @@ public final class MockExchange: @unchecked Sendable {
       hi = hi > Int64.max / 2 ? hi : hi + Int64(n) * tf
     }
     hi = min(hi, r.now)  // nothing that has not opened yet
-    let first = firstIndex(atOrAfter: lo)
-    let last = firstIndex(atOrAfter: hi + 1)
+    let candles = r.symbol.flatMap { candlesBySymbol[$0] } ?? self.candles
+    let first = Self.firstIndex(candles, atOrAfter: lo)
+    let last = Self.firstIndex(candles, atOrAfter: hi + 1)
     guard first < last else { return [] }
     let n = rowsPerPage(limit, r)
     var page = Array(
@@ -264,7 +279,7 @@ public final class MockExchange: @unchecked Sendable {
     return documented
   }
 
-  private func firstIndex(atOrAfter t: Int64) -> Int {
+  private static func firstIndex(_ candles: [Candle], atOrAfter t: Int64) -> Int {
     var (lo, hi) = (0, candles.count)
     while lo < hi {
       let mid = (lo + hi) / 2

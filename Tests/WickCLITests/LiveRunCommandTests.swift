@@ -209,13 +209,7 @@ import WickTesting
       open = w.wait(2) { w.bybit.position("BTCUSDT") != nil }
     }
     try #require(open, "no position opened: \(w.errors)")
-    let stop = Process()
-    stop.executableURL = w.wick
-    stop.arguments = ["stop", "--flatten", "--db", w.db]
-    stop.standardOutput = FileHandle.nullDevice
-    try stop.run()
-    stop.waitUntilExit()
-    #expect(stop.terminationStatus == 0)
+    #expect(try w.runWick(["stop", "--flatten", "--db", w.db]).0 == 0)
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(w.errors)")
     // Flat on the exchange, by a reduce-only order; the ledger agrees.
@@ -223,24 +217,6 @@ import WickTesting
     #expect(w.bybit.orders.last?.reduceOnly == true)
     #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == 0)
     #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
-  }
-
-  /// Runs `wick` to the end with `environment` and returns its exit status and output.
-  func runWick(_ w: World, _ args: [String], environment: [String: String]) throws -> (
-    Int32, String
-  ) {
-    let p = Process()
-    p.executableURL = w.wick
-    p.arguments = args
-    p.environment = environment
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
   }
 
   @Test func liveNeedsKeysFromTheEnvironmentAndMainnetATerminal() throws {
@@ -253,18 +229,18 @@ import WickTesting
     var env = ProcessInfo.processInfo.environment
     env["WICK_BYBIT_API_KEY"] = nil
     env["WICK_BYBIT_API_SECRET"] = nil
-    let (noKeys, text) = try runWick(w, args, environment: env)
+    let (noKeys, text) = try w.runWick(args, environment: env)
     #expect(noKeys == 1)
     #expect(text.contains("WICK_BYBIT_API_KEY") && text.contains("WICK_BYBIT_API_SECRET"))
     env["WICK_BYBIT_API_KEY"] = w.bybit.apiKey
     env["WICK_BYBIT_API_SECRET"] = w.bybit.apiSecret
-    let (mainnet, said) = try runWick(w, args + ["--mainnet"], environment: env)
+    let (mainnet, said) = try w.runWick(args + ["--mainnet"], environment: env)
     #expect(mainnet == 1)
     #expect(said.contains("confirmation on a terminal"))
     // A wrong secret: Bybit's "error sign!" answer quotes the signed string, key included; the
     // message the user sees names the call and the code, and neither key nor secret.
     env["WICK_BYBIT_API_SECRET"] = "wrong-secret-7c1e"
-    let (badSign, shown) = try runWick(w, args, environment: env)
+    let (badSign, shown) = try w.runWick(args, environment: env)
     #expect(badSign == 1)
     #expect(shown.contains("retCode 10004"), "\(shown)")
     #expect(!shown.contains(w.bybit.apiKey) && !shown.contains("wrong-secret-7c1e"))

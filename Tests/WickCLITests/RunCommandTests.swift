@@ -162,25 +162,12 @@ import WickTesting
     #expect(handled == 3 + (w.pushed - 20))  // warm-up + every candle once, including the missed ones
 
     // The session replays identically through the backtest kernel.
-    let replay = Process()
-    replay.executableURL = w.wick
     let json = w.dir.appendingPathComponent("replay.json").path
-    replay.arguments = ["replay", "1", "--db", w.db, "--json", json]
-    replay.standardOutput = FileHandle.nullDevice
-    try replay.run()
-    replay.waitUntilExit()
-    #expect(replay.terminationStatus == 0)
+    #expect(try w.runWick(["replay", "1", "--db", w.db, "--json", json]).0 == 0)
     #expect(try String(contentsOfFile: json, encoding: .utf8).hasPrefix("{\"identical\":true"))
 
     // wick runs ls shows it stopped with its equity.
-    let ls = Process()
-    ls.executableURL = w.wick
-    ls.arguments = ["runs", "ls", "--db", w.db]
-    let out = Pipe()
-    ls.standardOutput = out
-    try ls.run()
-    ls.waitUntilExit()
-    let listing = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let (_, listing) = try w.runWick(["runs", "ls", "--db", w.db])
     #expect(listing.contains("paper") && listing.contains("stopped"))
   }
 
@@ -190,17 +177,9 @@ import WickTesting
     let (p, _, first) = try w.launch(w.arguments())
     #expect(first == "run: 1")
     for _ in 0..<4 { #expect(w.pushNext()) }
-    let stop = Process()
-    stop.executableURL = w.wick
-    stop.arguments = ["stop", "--flatten", "--db", w.db]
-    let out = Pipe()
-    stop.standardOutput = out
-    try stop.run()
-    stop.waitUntilExit()
-    #expect(stop.terminationStatus == 0)
-    #expect(
-      String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
-        "run 1: done"))
+    let (status, said) = try w.runWick(["stop", "--flatten", "--db", w.db])
+    #expect(status == 0)
+    #expect(said.contains("run 1: done"))
     p.waitUntilExit()
     #expect(p.terminationStatus == 0)
     #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'halted'") == 1)
@@ -224,19 +203,10 @@ import WickTesting
   @Test func liveNeedsKeysAndTheLiveVenue() throws {
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
-    let p = Process()
-    p.executableURL = w.wick
-    p.arguments = w.arguments(["--live"])
-    p.environment = ["PATH": "/usr/bin:/bin"]
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 1)
-    #expect(
-      String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
-        "WICK_BYBIT_API_KEY"))
+    let (status, said) = try w.runWick(
+      w.arguments(["--live"]), environment: ["PATH": "/usr/bin:/bin"])
+    #expect(status == 1)
+    #expect(said.contains("WICK_BYBIT_API_KEY"))
     #expect(!FileManager.default.fileExists(atPath: w.db))  // refused before anything was opened
   }
 }

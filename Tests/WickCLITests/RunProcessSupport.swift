@@ -49,6 +49,23 @@ extension RunProcessWorld {
     try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
   }
 
+  /// Runs `wick` with `args` to the end (stdin closed; stderr with stdout) and returns its exit
+  /// status and output. `environment` nil: this process's environment.
+  func runWick(_ args: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = wick
+    p.arguments = args
+    if let environment { p.environment = environment }
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+  }
+
   /// Polls `condition` every 20 ms for up to `seconds`; whether it came true.
   func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

@@ -11,28 +11,12 @@ import WickTesting
 @Suite(.serialized) struct LiveRunnerTests {
   @Test func liveSizingUsesTheExchangesInstrumentRules() throws {
     let bybit = try MockBybitTrading()
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "wick-live-runner-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let script = dir.appendingPathComponent("flip.lua").path
-    try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
-    let config = dir.appendingPathComponent("wick.toml").path
+    let folder = try LiveRunFolder(bybit)
+    defer { withExtendedLifetime(folder) {} }  // keys and folder until the end
+    let config = folder.dir.appendingPathComponent("wick.toml").path
     try "[risk]\nrisk_per_trade = 0.01\ndefault_leverage = 2.0\n".write(
       toFile: config, atomically: true, encoding: .utf8)
-    // Keys come from the environment only.
-    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
-    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
-    defer {
-      unsetenv(LiveCredentials.keyVariable)
-      unsetenv(LiveCredentials.secretVariable)
-    }
-    var spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
-    spec.mode = .live
-    spec.testnet = true
-    spec.baseURL = bybit.baseURL
-    spec.wsURL = bybit.wsURL
-    spec.dbPath = dir.appendingPathComponent("w.sqlite").path
+    var spec = folder.spec
     spec.configPath = config
     let runner = try Runner(spec: spec, output: { _ in })
     _ = try runner.prepare()

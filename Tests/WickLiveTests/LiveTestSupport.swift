@@ -92,3 +92,32 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 
 /// An executor for test-side stream clients.
 let testStreamExecutor = ThreadExecutor(name: "wick.test.streams")
+
+/// A live `wick run` against the loopback Bybit, in process: a folder with the flip script, the
+/// mock's keys in the environment (removed again with the folder), and the run's spec.
+final class LiveRunFolder {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "wick-live-run-\(UUID().uuidString)")
+  var spec: RunSpec
+
+  init(_ bybit: MockBybitTrading) throws {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let script = dir.appendingPathComponent("flip.lua").path
+    try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
+    // Keys come from the environment only.
+    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
+    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
+    spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
+    spec.mode = .live
+    spec.testnet = true
+    spec.baseURL = bybit.baseURL
+    spec.wsURL = bybit.wsURL
+    spec.dbPath = dir.appendingPathComponent("w.sqlite").path
+  }
+
+  deinit {
+    unsetenv(LiveCredentials.keyVariable)
+    unsetenv(LiveCredentials.secretVariable)
+    try? FileManager.default.removeItem(at: dir)
+  }
+}

@@ -18,11 +18,11 @@ final class PaperWorld {
   var db: String { dir.appendingPathComponent("w.sqlite").path }
   var script: String { dir.appendingPathComponent("flip.lua").path }
 
-  init(history: Int = 20, total: Int = 60) throws {
+  init(history: Int = 20, total: Int = 60, start: Int64 = base) throws {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     try flipScript.write(
       toFile: dir.appendingPathComponent("flip.lua").path, atomically: true, encoding: .utf8)
-    var synth = CandleSynthesizer(seed: 11, timeframe: .oneMinute, start: base, startPrice: 100)
+    var synth = CandleSynthesizer(seed: 11, timeframe: .oneMinute, start: start, startPrice: 100)
     candles = (0..<total).map { _ in synth.next() }
     self.history = history
     rest = try MockExchange(

@@ -54,11 +54,16 @@ import WickCore
     }
   }
 
-  @Test func todaysPnlAddsUpEveryRunWideRowAndAStrategyErrorIsShown() async throws {
+  @Test func todaysPnlAddsUpInTheRunWideRowAndAStrategyErrorIsShown() async throws {
     let f = try LedgerFixture()
-    // A second run-wide row for today (NULL accounts do not collide in UNIQUE).
+    // Another trade closed today, written as the runner writes it: into the day's run-wide row
+    // (ledger.v4-livebook keys NULL accounts, so a day has exactly one).
     try f.execute(
-      "INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -5, 1)",
+      """
+      INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -5, 1)
+      ON CONFLICT (run_id, IFNULL(account, ''), day)
+      DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
+      """,
       [f.paperRun, String(UTCTime.iso(f.now).prefix(10))])
     try f.execute(
       #"UPDATE runs SET state_json = '{"strategy_error":"ma_cross.lua:40: attempt to index a nil value"}' WHERE id = ?"#,

@@ -10,17 +10,18 @@ import WickRisk
 @Suite struct ShippedStrategyTests {
   func run(
     _ script: String, _ series: [String: [Candle]], timeframe: Timeframe, params: [String] = [],
-    expectError: Bool = false
+    expectError: Bool = false, decisionGrid: Timeframe? = nil
   ) throws -> BacktestResult {
     let symbols = series.keys.sorted()
     let strategy = try LuaStrategy(
       path: "strategies/\(script).lua", overrides: try params.map(parseParamAssignment),
       symbols: symbols)
-    let config = BacktestConfig(
+    var config = BacktestConfig(
       initialEquity: 10_000,
       fills: FillModel(takerFeeBps: 0, makerFeeBps: 0, spreadBps: 0, slippageBps: 0),
       strategyName: strategy.name, params: strategy.params, timeframe: timeframe,
       historyDepth: strategy.warmup)
+    config.decisionGrid = decisionGrid
     let engine = BacktestEngine(
       config: config, symbols: symbols, strategy: strategy, risk: FixedFractionSizer())
     let source = MergedCandleSource(
@@ -119,7 +120,8 @@ import WickRisk
 
   // MARK: ma_cross (seed 004)
 
-  @Test func maCrossEvaluatesOnlyOnQuarterHoursWhenAsked() throws {
+  /// A noisy 1m walk with slow swings that ma_cross trades often.
+  func maCrossSeries() -> [Candle] {
     var state: UInt64 = 3
     var price = 100.0
     let closes = (0..<3_000).map { i -> Double in
@@ -128,7 +130,11 @@ import WickRisk
         1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.01 + 0.0003 * sin(Double(i) / 50)
       return price
     }
-    let candles = path(closes, tf: 60_000, volume: 1e6)
+    return path(closes, tf: 60_000, volume: 1e6)
+  }
+
+  @Test func maCrossEvaluatesOnlyOnQuarterHoursWhenAsked() throws {
+    let candles = maCrossSeries()
     let every = try run("ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute)
     let quarter = try run(
       "ma_cross", ["BTCUSDT": candles], timeframe: .oneMinute, params: ["eval_every=15"])

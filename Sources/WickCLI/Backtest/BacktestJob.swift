@@ -107,12 +107,13 @@ struct BacktestJob {
     let funding: FundingModel? =
       rates.contains { !$0.isEmpty } || fundingRate != nil
       ? FundingModel(rates: rates, constant: fundingRate) : nil
-    let config = BacktestConfig(
+    var config = BacktestConfig(
       initialEquity: initialEquity, fills: fills, strategyName: strategy.name,
       params: strategy.params,
       timeframe: market.timeframe, historyDepth: max(strategy.warmup, 1), margin: MarginModel(),
       funding: funding,
       rejectProbability: rejectProbability, rejectSeed: seed)
+    config.decisionGrid = try riskConfig?.schedule.decisionGrid(timeframe: market.timeframe)
     let risk: RiskGate =
       riskConfig.map {
         RiskEngine(
@@ -130,6 +131,10 @@ struct BacktestJob {
       result.limitsInForce.append(
         "funding at 00/08/16 UTC: \(stored) stored rates"
           + (funding.constant.map { ", else \($0) per 8h" } ?? ""))
+    }
+    if let grid = config.decisionGrid {
+      result.limitsInForce.append(
+        "decisions only on candles closing on the \(grid) UTC grid (eval_every)")
     }
     if rejectProbability > 0 {
       result.limitsInForce.append("random rejects p=\(rejectProbability) seed=\(seed)")

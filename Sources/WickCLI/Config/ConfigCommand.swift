@@ -27,7 +27,7 @@ public struct ConfigCheck: ParsableCommand {
         symbols: config.accounts.map(\.symbol).isEmpty ? ["*"] : config.accounts.map(\.symbol),
         initialEquity: 10_000)
       print("\(file): ok")
-      for line in engine.limitsInForce { print("  \(line)") }
+      for line in engine.limitsInForce + config.schedule.summary { print("  \(line)") }
       for a in config.accounts {
         print(
           "  account \(a.name): \(a.strategy ?? "any strategy") × \(a.symbol), allocation \(formatNumber(a.allocation))"

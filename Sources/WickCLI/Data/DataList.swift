@@ -30,6 +30,12 @@ struct DataList: ParsableCommand {
           header: ["EXCHANGE", "SYMBOL", "TF", "FIRST", "LAST", "CANDLES", "GAPS"], rows: rows
         ).rendered,
         terminator: "")
+      for s in summaries {
+        guard let time = s.firstOffGrid else { continue }
+        print(
+          "note: \(s.series) has candles on an older Wick's Thursday week grid from \(UTCTime.iso(time)) and cannot be read; rebuild it with `wick data resample --symbol \(s.symbol) --from-timeframe 1d --to-timeframe \(s.timeframe) --replace`"
+        )
+      }
     }
   }
 }

@@ -47,33 +47,28 @@ struct PairsScan: ParsableCommand {
       let cache = try store.openStore(mustExist: true)
       let start = try parseTime(from, option: "--from")
       let end = try parseTime(to, option: "--to")
-      // Align by time: keep only times at which every symbol has a candle.
-      var series: [[Int64: Double]] = []
+      var candles: [[Candle]] = []
       for name in names {
         let key = try cache.resolveSeries(symbol: name, timeframe: tf, exchange: store.exchange)
         let cursor = try cache.cursor(series: key, from: start, to: end)
-        var closes: [Int64: Double] = [:]
-        while let c = try cursor.next() { closes[c.time] = c.close }
-        series.append(closes)
+        var series: [Candle] = []
+        while let c = try cursor.next() { series.append(c) }
+        candles.append(series)
       }
-      let common = series.dropFirst().reduce(Set(series[0].keys)) { $0.intersection($1.keys) }
-        .sorted()
-      let dropped = series.map { $0.count - common.count }
-      guard common.count >= 50 else {
-        throw WickError.data(
-          "only \(common.count) times have a candle for every symbol; need at least 50")
-      }
-      if dropped.contains(where: { $0 > 0 }) {
+      // Aligned by time: only times at which every symbol has a candle are tested.
+      let scan = try CointegrationScan.run(symbols: names, candles: candles, pvalue: pvalue)
+      if scan.dropped.contains(where: { $0 > 0 }) {
         printError(
-          "aligned \(common.count) times; dropped "
-            + zip(names, dropped).map { "\($0) \($1)" }.joined(separator: ", "))
+          "aligned \(scan.aligned) times; dropped "
+            + zip(names, scan.dropped).map { "\($0) \($1)" }.joined(separator: ", "))
       }
-      let closes = series.map { s in common.map { s[$0]! } }
-      let scores = PairScanner.scan(symbols: names, closes: closes)
-      print(table(scores))
-      let selected = scores.filter { $0.pValue <= pvalue }
-      print("\(selected.count) of \(scores.count) pairs at p ≤ \(formatNumber(pvalue))")
-      if let out { try writeAtomically(json(selected), to: out) }
+      print(table(scan.scores))
+      print(
+        "\(scan.selected.count) of \(scan.scores.count) pairs at p ≤ \(formatNumber(pvalue))")
+      if let out {
+        try OutputFile.write(CointegrationScan.paramsJSON(scan.selected), to: out)
+        print("wrote \(out)")
+      }
     }
   }
 
@@ -92,29 +87,5 @@ struct PairsScan: ParsableCommand {
         separator: "  ")
     }
     .joined(separator: "\n")
-  }
-
-  /// `{"pairs": [...]}`: a params file for zscore_pairs.lua (its `pairs` param).
-  private func json(_ scores: [PairScore]) -> String {
-    func n(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
-    let items = scores.map {
-      "    {\"a\": \"\($0.a)\", \"b\": \"\($0.b)\", \"hedge_ratio\": \(n($0.hedgeRatio)), \"adf_stat\": \(n($0.adfStatistic)), \"pvalue\": \(n($0.pValue)), \"half_life\": \(n($0.halfLife))}"
-    }
-    return "{\n  \"pairs\": [\n" + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n")
-      + "  ]\n}\n"
-  }
-
-  private func writeAtomically(_ text: String, to path: String) throws {
-    let tmp = path + ".tmp"
-    do {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-      guard rename(tmp, path) == 0 else {
-        throw WickError.invalidFile(path: path, line: nil, reason: "cannot rename into place")
-      }
-    } catch {
-      try? FileManager.default.removeItem(atPath: tmp)
-      throw WickError.invalidFile(path: path, line: nil, reason: "cannot write: \(error)")
-    }
-    print("wrote \(path)")
   }
 }

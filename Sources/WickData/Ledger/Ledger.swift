@@ -16,6 +16,7 @@ public final class Ledger: @unchecked Sendable {
     try store.migrate {
       LedgerSchema.register(&$0)
       RunnerSchema.register(&$0)
+      LivebookSchema.register(&$0)
     }
   }
 

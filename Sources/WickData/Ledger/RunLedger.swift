@@ -350,7 +350,8 @@ public final class RunLedger: @unchecked Sendable {
           try db.execute(
             sql: """
               INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, ?, ?, ?, 1)
-              ON CONFLICT (run_id, account, day) DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
+              ON CONFLICT (run_id, IFNULL(account, ''), day)
+              DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
               """,
             arguments: [run, account, day, p.pnl])
         }
@@ -444,18 +445,34 @@ public final class RunLedger: @unchecked Sendable {
     }
   }
 
+  /// Records a version with its script text and (ledger.v4-livebook) every plugin it
+  /// required, by module name with its text's hash, in one transaction.
   public func recordScriptVersion(
-    run: Int64, _ v: ScriptVersion, path: String, text: String
+    run: Int64, _ v: ScriptVersion, path: String, text: String,
+    plugins: [(name: String, hash: String, text: String)] = []
   ) throws {
     try write { db in
       try db.execute(
         sql:
           "INSERT OR IGNORE INTO script_sources (script_hash, path, text) VALUES (?, ?, ?)",
         arguments: [v.hash, path, text])
+      for p in plugins {
+        try db.execute(
+          sql:
+            "INSERT OR IGNORE INTO script_sources (script_hash, path, text) VALUES (?, ?, ?)",
+          arguments: [
+            p.hash, "plugins/" + p.name.replacingOccurrences(of: ".", with: "/") + ".lua", p.text,
+          ])
+      }
+      let pluginsJSON =
+        "{"
+        + plugins.sorted { $0.name < $1.name }.map {
+          JSONText.quoted($0.name) + ":" + JSONText.quoted($0.hash)
+        }.joined(separator: ",") + "}"
       try db.execute(
         sql:
-          "INSERT INTO script_versions (run_id, time, script_hash, params_json, source) VALUES (?, ?, ?, ?, ?)",
-        arguments: [run, v.time, v.hash, v.paramsJSON, v.source])
+          "INSERT INTO script_versions (run_id, time, script_hash, params_json, source, plugins_json) VALUES (?, ?, ?, ?, ?, ?)",
+        arguments: [run, v.time, v.hash, v.paramsJSON, v.source, pluginsJSON])
     }
   }
 

@@ -71,12 +71,13 @@ extension CandleStore {
       let count: Int = row[5]
       var scanner = GapScanner(timeframe: key.timeframe, recordGaps: false)
       if Int64(count) != (last - first) / key.timeframe.milliseconds + 1 {
-        let cursor = try cursor(series: key)
+        let cursor = try uncheckedCursor(series: key)
         while let c = try cursor.next() { scanner.observe(c.time) }
       }
       return SeriesSummary(
         series: key, first: first, last: last, count: count,
-        gapCount: scanner.gapCount, missingCandles: scanner.missingCandles)
+        gapCount: scanner.gapCount, missingCandles: scanner.missingCandles,
+        firstOffGrid: try firstOffGridTime(series: key))
     }
   }
 

@@ -37,6 +37,14 @@ extension CandleStore {
   ///     while let c = try cursor.next() { engine.handle(c) }
   public func cursor(series: SeriesKey, from: Int64? = nil, to: Int64? = nil) throws -> CandleCursor
   {
+    try checkGrid(series: series)
+    return try uncheckedCursor(series: series, from: from, to: to)
+  }
+
+  /// `cursor` without the grid check: for listing a cache as it is.
+  func uncheckedCursor(series: SeriesKey, from: Int64? = nil, to: Int64? = nil) throws
+    -> CandleCursor
+  {
     try SQLiteCandleCursor(path: path, series: series, from: from ?? Int64.min, to: to ?? Int64.max)
   }
 

@@ -9,7 +9,8 @@ extension CandleStore {
   ///
   /// Every candle is validated first (`Candle.invalidReason`, strictly increasing times). Without
   /// `replace`, a time already stored is an error naming that time and nothing is written; with
-  /// `replace`, stored candles at the same times are overwritten.
+  /// `replace`, stored candles at the same times are overwritten (and a weekly series' candles
+  /// from the old Thursday grid are removed: see `CandleStore+Grid`).
   public func write(_ candles: [Candle], series: SeriesKey, replace: Bool) throws {
     try Self.validate(candles, series: series)
     guard !candles.isEmpty else { return }
@@ -62,6 +63,7 @@ extension CandleStore {
     throws
   {
     let verb = replace ? "INSERT OR REPLACE" : "INSERT"
+    if replace { try removeOffGridCandles(series: series, db: db) }
     let id = try seriesID(series, create: true, db: db)!
     let statement = try db.makeStatement(
       sql: """

@@ -11,14 +11,19 @@ public struct SeriesSummary: Hashable, Sendable {
   /// Runs of missing candles between `first` and `last`, and how many candles they miss in all.
   public var gapCount: Int
   public var missingCandles: Int
+  /// Open time of the first candle off the timeframe's grid (a weekly series from an older Wick
+  /// that opened weeks on Thursdays; see `CandleStore+Grid`), if any.
+  public var firstOffGrid: Int64?
 
   public var exchange: String { series.exchange }
   public var symbol: String { series.symbol }
   public var timeframe: Timeframe { series.timeframe }
 
   public init(
-    series: SeriesKey, first: Int64, last: Int64, count: Int, gapCount: Int, missingCandles: Int
+    series: SeriesKey, first: Int64, last: Int64, count: Int, gapCount: Int, missingCandles: Int,
+    firstOffGrid: Int64? = nil
   ) {
+    self.firstOffGrid = firstOffGrid
     self.series = series
     self.first = first
     self.last = last
@@ -34,6 +39,9 @@ public struct CandleGap: Hashable, Sendable, CustomStringConvertible {
   public var from: Int64
   public var to: Int64
   public var missingCandles: Int
+  /// Open time of the first candle off the timeframe's grid (a weekly series from an older Wick
+  /// that opened weeks on Thursdays; see `CandleStore+Grid`), if any.
+  public var firstOffGrid: Int64?
 
   public init(from: Int64, to: Int64, missingCandles: Int) {
     self.from = from

@@ -43,6 +43,12 @@ public struct BybitExecution: Sendable, Equatable {
   public var qty: Double
   public var fee: Double
   public var time: Int64
+  /// "Trade" for fills; "Funding" for a funding settlement (then `fee` is what the position
+  /// paid, negative when it received, `price` the mark, `feeRate` the funding rate).
+  public var execType = "Trade"
+  public var feeRate: Double? = nil
+
+  public var isTrade: Bool { execType == "Trade" }
 }
 
 /// A position as `/v5/position/list` and the `position` topic report it (one-way mode).
@@ -92,7 +98,9 @@ enum BybitDecode {
       execId: execId, orderId: doc.string(doc.member(v, "orderId")) ?? "",
       orderLinkId: doc.string(doc.member(v, "orderLinkId")) ?? "", symbol: symbol, side: side,
       price: price, qty: qty, fee: doc.number(doc.member(v, "execFee")) ?? 0,
-      time: doc.number(doc.member(v, "execTime")).map { Int64($0) } ?? 0)
+      time: doc.number(doc.member(v, "execTime")).map { Int64($0) } ?? 0,
+      execType: doc.string(doc.member(v, "execType")) ?? "Trade",
+      feeRate: doc.number(doc.member(v, "feeRate")))
   }
 
   static func position(_ doc: JSONDocument, _ v: JSONDocument.Value) -> BybitPosition? {

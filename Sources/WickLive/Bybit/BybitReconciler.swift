@@ -73,7 +73,7 @@ public final class BybitReconciler: @unchecked Sendable {
         report.halts[symbol] = why
         incidents.incident(kind: LiveIncident.unknownPosition, symbol: symbol, detail: why)
       case (let h?, false):
-        let last = try? api.executions(symbol: symbol).max { $0.time < $1.time }
+        let last = try? api.executions(symbol: symbol).filter(\.isTrade).max { $0.time < $1.time }
         report.closedOnExchange.updateValue(last, forKey: symbol)
         incidents.incident(
           kind: LiveIncident.closedOnExchange, symbol: symbol,

@@ -30,16 +30,18 @@ public final class BybitVenue: Venue {
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
   public private(set) var halted: [String: String] = [:]
-  private let incidents: LiveIncidentSink
+  let incidents: LiveIncidentSink
   /// While a resumed run re-handles the candles it handled before the restart: the recorded
   /// outcomes stand in for the exchange, and nothing is sent.
-  private var history: LiveHistory?
+  var history: LiveHistory?
   /// Entries re-decided during the replay that the ledger has no fill for (in flight at the crash).
   private var unresolved: [EntryOrder] = []
   /// Exits re-decided during the replay without a recorded fill.
   private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
   /// Reconciliation reports from between candles, applied to the book at the next candle.
   private var deferred: [ReconcileReport] = []
+  /// Funding, wallet and foreign positions: what the venue knows of the account as a whole.
+  var account = LiveAccountState()
 
   /// Candle length (ms) for refusing stale entries; nil: no check.
   public let timeframe: Int64?
@@ -86,8 +88,8 @@ public final class BybitVenue: Venue {
     recordedExits = Array(repeating: nil, count: book.symbols.count)
   }
 
-  /// Bybit charges funding on the account itself; the book's equity comes from the fills.
-  public func beginSlice(time: Int64) {}
+  /// Bybit charges funding on the account itself: the settlements it booked reach the book here.
+  public func beginSlice(time: Int64) { bookExchangeFunding(time: time) }
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
@@ -107,12 +109,14 @@ public final class BybitVenue: Venue {
           symbol: c.symbol, execution: Execution(price: c.price, fee: c.fee), time: time,
           reason: c.reason, note: c.note)
       }
+      applyRecordedWallet(time: time)
       return
     }
     // Closes found between candles reach the book now, at a candle, where a replay finds them.
     for report in deferred { apply(report, time: time) }
     deferred.removeAll()
     reconcile(time: time, force: true)
+    checkAccount(time: time)
   }
 
   private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
@@ -434,6 +438,12 @@ public protocol LiveHistory: AnyObject {
   func closes(_ time: Int64) -> [RecordedClose]
   /// The venue's recorded refusal of an entry (its detail), if it was refused.
   func refusal(_ clientOrderID: String) -> String?
+  /// Decisions of `kind` ("funding", "wallet") recorded at candle `time`.
+  func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision]
+}
+
+extension LiveHistory {
+  public func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision] { [] }
 }
 
 /// A resumed run's history from its ledger.
@@ -441,6 +451,8 @@ public final class LedgerLiveHistory: LiveHistory {
   private let fills: [String: RunLedger.RecordedFill]
   private let closesByTime: [Int64: [RecordedClose]]
   private let refusals: [String: String]
+  /// Funding and wallet decisions by candle time.
+  private let accountNotes: [Int64: [RunLedger.Decision]]
 
   public init(ledger: RunLedger, run: Int64, symbols: [String]) throws {
     fills = try ledger.recordedFills(run: run)
@@ -453,6 +465,9 @@ public final class LedgerLiveHistory: LiveHistory {
     }
     closesByTime = closes
     refusals = try ledger.venueRefusals(run: run)
+    accountNotes = Dictionary(
+      grouping: try ledger.decisions(run: run).filter { ["funding", "wallet"].contains($0.kind) },
+      by: \.candleTime)
   }
 
   public func fill(_ clientOrderID: String) -> LiveFill? {
@@ -462,6 +477,9 @@ public final class LedgerLiveHistory: LiveHistory {
   }
   public func closes(_ time: Int64) -> [RecordedClose] { closesByTime[time] ?? [] }
   public func refusal(_ clientOrderID: String) -> String? { refusals[clientOrderID] }
+  public func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision] {
+    accountNotes[time]?.filter { $0.kind == kind } ?? []
+  }
 }
 
 /// A position closed on the exchange, as the ledger recorded it.

@@ -17,4 +17,8 @@ public enum LiveIncident {
   public static let closedOnExchange = "closed_on_exchange"
   public static let stopUpdateRejected = "stop_update_rejected"
   public static let orderOutcomeUnknown = "order_outcome_unknown"
+  public static let fundingUnavailable = "funding_unavailable"
+  public static let walletUnavailable = "wallet_unavailable"
+  public static let equityDrift = "equity_drift"
+  public static let foreignPosition = "foreign_position"
 }

@@ -49,6 +49,8 @@ extension Runner {
     }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
+    // A live run sized from the exchange's equity, which the run recorded.
+    spec.initialEquity = row.initialEquity
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
     runner.versions = try ledger.scriptVersions(run: id)
@@ -57,9 +59,14 @@ extension Runner {
     }
     runner.sourceText = text
     runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
+    // The plugins each version recorded, not today's files.
+    runner.versionPlugins = try ledger.versionPlugins(run: id)
+    runner.recordedPlugins = runner.versionPlugins.first ?? nil
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
-    runner.recordedNotes = recorded.filter { ["control", "reload"].contains($0.kind) }
+    // Funding: the settlements the run charged, at the candles it charged them.
+    try runner.funding?.useRecorded(recorded, through: .max)
+    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

@@ -31,7 +31,15 @@ extension Runner {
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    funding?.begin(at: start)
+    refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
     let verifyUntil = journal.verifyUntil
+    // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
+    schedule?.candles = { symbol, tf, from, to in
+      try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
+        symbol: symbol, from: from, to: to)
+    }
+    schedule?.armedFrom = resumed ? .min : end
     var last = try handleCached(from: start, to: end, exchange: api.storageName)
     if resumed {
       journal.checkComplete(through: verifyUntil)
@@ -45,6 +53,7 @@ extension Runner {
       }
       journal.verifyUntil = .min
       finishLiveReplay()
+      try runInterruptedJob()
       // A run paused before the crash is still paused (the recorded pause was re-applied).
       if kernel.entriesPaused { try ledger.setStatus(run: runID, "paused") }
       let handled = kernel.candlesHandled
@@ -82,6 +91,7 @@ extension Runner {
     var lastBeat = Date()
     while true {
       if shouldStop() {
+        for line in try settleInFlight() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
         output("stopped: positions stay open under their stops")
         return .signal
@@ -98,12 +108,14 @@ extension Runner {
       (venue as? BybitVenue)?.heartbeat()
       let events = inbox.drain(timeout: 0.25)
       for slice in try confirmed.handle(events) {
+        refreshFunding(fetcher: fetcher, exchange: api.storageName, through: slice[0].candle.time)
         try handle(slice)
         deliveredLive += 1
         output(
           "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
         )
         if let n = spec.stopAfter, deliveredLive >= n {
+          for line in try settleInFlight() { output("order \(line)") }
           try ledger.setStatus(run: runID, "stopped")
           return .stopAfter
         }
@@ -151,7 +163,10 @@ extension Runner {
         try ledger.completeCommand(c.id, status: status, outcome: outcome)
         output("set_param: \(outcome)")
       default:
-        try ledger.completeCommand(c.id, status: "rejected", outcome: "unknown command '\(c.kind)'")
+        let reason = "unknown command '\(c.kind)'"
+        journal.incident(time: t, kind: "control_refused", detail: "\(reason) (\(c.source))")
+        try journal.flushIncidents()
+        try ledger.completeCommand(c.id, status: "rejected", outcome: reason)
       }
     }
     return nil

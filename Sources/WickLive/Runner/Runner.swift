@@ -39,10 +39,16 @@ public final class Runner {
   var readsScriptFromDisk = false
   var lastBuiltText = ""
   var versions: [RunLedger.ScriptVersion] = []
+  /// Plugin texts by module: each recorded version's (aligned with `versions`), and the ones the
+  /// next build that does not read the disk uses (nil: the files under plugins/).
+  var versionPlugins: [[String: String]?] = []
+  var recordedPlugins: [String: String]?
   /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
   var deliveredLive = 0
+  /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
+  var schedule: RunSchedule?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -63,7 +69,7 @@ public final class Runner {
     let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
     let built = try LuaStrategy(
       path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
-      limits: LuaLimits(randomSeed: 1))
+      limits: LuaLimits(randomSeed: 1), plugins: readsScriptFromDisk ? nil : recordedPlugins)
     lastBuiltText = text
     return built
   }
@@ -75,6 +81,11 @@ public final class Runner {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
     }
     return text
+  }
+
+  /// The running version's plugins as ledger records (module, text hash, text).
+  func pluginRecords() -> [(name: String, hash: String, text: String)] {
+    strategy.current.pluginTexts.map { ($0.key, Self.hash($0.value), $0.value) }
   }
 
   /// FNV-1a 64 of the script text: the version id in `script_versions`.
@@ -108,6 +119,7 @@ public final class Runner {
     var config = config
     venue = try VenueFactory.make(
       spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+    attachFunding()
     // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
     if let live = venue as? BybitVenue, var c = config {
       for (symbol, instrument) in live.session.instruments where c.instruments[symbol] == nil {
@@ -115,16 +127,17 @@ public final class Runner {
       }
       config = c
     }
+    let equity = try startEquity()
     let risk: RiskGate =
       config.map {
-        RiskEngine(
-          config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: spec.initialEquity)
+        RiskEngine(config: $0, strategy: s.name, symbols: spec.symbols, initialEquity: equity)
       } ?? FixedFractionSizer()
     kernel = TradingKernel(
-      symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: spec.initialEquity,
+      symbols: spec.symbols, timeframe: spec.timeframe, initialEquity: equity,
       historyDepth: max(s.warmup, 1), strategy: strategy, risk: risk, venue: venue)
     kernel.onLog = { [unowned self] in self.output("log " + $0) }
     s.onLog = kernel.onLog
+    kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
   }
 
   // MARK: Start-up
@@ -143,33 +156,41 @@ public final class Runner {
       }
       sourceText = text
       overrides = try Self.overrides(fromJSON: first.paramsJSON)
+      versionPlugins = try ledger.versionPlugins(run: runID)
+      recordedPlugins = versionPlugins.first ?? nil
       try makeKernel(config: config)
+      try makeSchedule(config: config)
       recordedNotes = try ledger.decisions(run: runID).filter {
-        ["control", "reload"].contains($0.kind)
+        Self.recordedNoteKinds.contains($0.kind)
       }
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols,
         recorded: try ledger.decisions(run: runID),
         verifyUntil: existing.lastTime ?? .min)
+      try funding?.useRecorded(journal.recorded, through: journal.verifyUntil)
       try ledger.setStatus(run: runID, "running")
     } else {
       sourceText = try Self.readScript(spec.strategyPath)
       try makeKernel(config: config)
+      try makeSchedule(config: config)  // a bad [schedule] leaves no run behind
       let s = strategy.current
       runID = try ledger.createRun(
         RunLedger.NewRun(
           kind: spec.mode.rawValue, strategy: s.name, scriptPath: spec.strategyPath,
           exchange: spec.exchange, paramsJSON: DecisionJSON.params(s.params),
           symbols: spec.symbols, timeframe: spec.timeframe.description,
-          initialEquity: spec.initialEquity, argsJSON: spec.argsJSON,
+          initialEquity: kernel.initialEquity, argsJSON: spec.argsJSON,
           accounts: spec.symbols.map {
-            ("\(s.name):\($0)", $0, spec.initialEquity / Double(spec.symbols.count))
+            ("\(s.name):\($0)", $0, kernel.initialEquity / Double(spec.symbols.count))
           }))
       let v = RunLedger.ScriptVersion(
         time: 0, hash: Self.hash(sourceText), paramsJSON: DecisionJSON.params(s.params),
         source: "start")
-      try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+      try ledger.recordScriptVersion(
+        run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
       versions = [v]
+      versionPlugins = [strategy.current.pluginTexts]
+      recordedPlugins = strategy.current.pluginTexts
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
@@ -207,13 +228,14 @@ public final class Runner {
         ]))
     }
     let ctxState = strategy.current.exportState().map(DecisionJSON.param) ?? "null"
-    return DecisionJSON.object([
-      ("last_candle", .int(time)), ("candles", .int(Int64(kernel.candlesHandled))),
-      ("cash", .number(kernel.book.cash)), ("equity", .number(kernel.equity())),
-      ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
-      ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
-      ("strategy_error", kernel.strategyError.map { .string($0) }),
-    ])
+    return DecisionJSON.object(
+      [
+        ("last_candle", .int(time)), ("candles", .int(Int64(kernel.candlesHandled))),
+        ("cash", .number(kernel.book.cash)), ("equity", .number(kernel.equity())),
+        ("positions", .raw("[" + positions.joined(separator: ",") + "]")),
+        ("paused", .bool(kernel.entriesPaused)), ("ctx_state", .raw(ctxState)),
+        ("strategy_error", kernel.strategyError.map { .string($0) }),
+      ] + accountStateFields(time: time))
   }
 
   // MARK: Handling candles
@@ -238,6 +260,7 @@ public final class Runner {
     } else {
       try hotReload(after: t)
     }
+    try runSchedule(after: t)
   }
 
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the
@@ -251,14 +274,19 @@ public final class Runner {
   /// recorded after this candle, exactly where and in the order it did.
   func applyRecorded(after t: Int64) throws {
     for n in recordedNotes where n.candleTime == t {
+      if n.kind == "schedule" {
+        applyRecordedSchedule(n)
+        continue
+      }
       if n.kind == "control" {
         applyControl(detail: n.detailJSON, time: t)
         continue
       }
       guard
-        let v = versions.dropFirst().first(where: {
-          $0.time == t && n.detailJSON == Self.versionDetail($0)
+        let index = versions.indices.dropFirst().first(where: {
+          versions[$0].time == t && n.detailJSON == Self.versionDetail(versions[$0])
         }),
+        case let v = versions[index],
         let text = try ledger.scriptText(hash: v.hash)
       else {
         throw WickError.data(
@@ -266,6 +294,7 @@ public final class Runner {
       }
       sourceText = text
       overrides = try Self.overrides(fromJSON: v.paramsJSON)
+      if index < versionPlugins.count { recordedPlugins = versionPlugins[index] }
       // The recorded params are the whole truth (a params file may have changed since).
       guard strategy.reload(params: overrides, host: kernel) else {
         throw WickError.data(
@@ -308,18 +337,37 @@ public final class Runner {
       time: t, hash: Self.hash(sourceText),
       paramsJSON: DecisionJSON.params(strategy.current.params),
       source: source)
-    try ledger.recordScriptVersion(run: runID, v, path: spec.strategyPath, text: sourceText)
+    try ledger.recordScriptVersion(
+      run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
     versions.append(v)
+    versionPlugins.append(strategy.current.pluginTexts)
+    recordedPlugins = strategy.current.pluginTexts
     journal.note(time: t, kind: "reload", detail: Self.versionDetail(v))
     try journal.commitNotes()
   }
 
-  /// Pause and resume change what the kernel accepts; they are decisions replay re-applies.
-  func applyControl(detail: String, time: Int64) {
-    if detail.contains("\"pause\"") { kernel.entriesPaused = true }
-    if detail.contains("\"resume\"") { kernel.entriesPaused = false }
-    if detail.contains("\"emergency_stop\"") { flattenAll(time: time, reason: "emergency stop") }
+  /// Pause and resume change what the kernel accepts; they are decisions replay re-applies. A
+  /// detail that does not parse as a known command is not applied: it is recorded as a
+  /// `control_refused` incident with the reason (the note keeps the decision sequence intact).
+  @discardableResult
+  func applyControl(detail: String, time: Int64) -> Bool {
+    let applied: Bool
+    switch RunControl.parse(detailJSON: detail) {
+    case .success(.pause):
+      kernel.entriesPaused = true
+      applied = true
+    case .success(.resume):
+      kernel.entriesPaused = false
+      applied = true
+    case .success(.emergencyStop):
+      flattenAll(time: time, reason: "emergency stop")
+      applied = true
+    case .failure(let refused):
+      journal.incident(time: time, kind: "control_refused", detail: refused.reason)
+      applied = false
+    }
     journal.note(time: time, kind: "control", detail: detail)
+    return applied
   }
 
   func flattenAll(time: Int64, reason: String) {

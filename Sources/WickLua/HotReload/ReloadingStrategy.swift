@@ -55,6 +55,10 @@ public final class ReloadingStrategy: Strategy {
     try current.onBars(time: time, bars: bars, host: host)
   }
 
+  /// Takes the watched files as they are now as seen: the host itself rewrote one (a scheduled
+  /// params re-scan) and must not reload it twice.
+  public func acceptFilesAsTheyAre() { watcher.watch(current.sourceFiles + extraFiles) }
+
   /// Swaps in a new version if a watched file changed (checked at most every `checkInterval`).
   public func reloadIfChanged(host: StrategyHost) {
     let now = Date()

@@ -102,6 +102,7 @@ extension WickConfig {
         "hard_deadline_seconds", in: 0.01...3600, into: &config.sandbox.hardDeadlineSeconds)
       try r.read("memory_mb", in: 1...65_536, into: &config.sandbox.memoryMB)
     }
+    try root.section("schedule") { r in config.schedule = try readSchedule(&r, path: path) }
     try root.section("dashboard") { r in
       if let token = try r.string("token") {
         // A short token is guessable: the controls can flatten every position.
@@ -138,7 +139,7 @@ struct SectionReader {
       reason: "\(name.isEmpty ? "" : "[\(name)] ")\(entry.key): \(why)")
   }
 
-  private mutating func entry(_ key: String) -> TOMLTable.Entry? {
+  mutating func entry(_ key: String) -> TOMLTable.Entry? {
     used.insert(key)
     return table.entry(key)
   }

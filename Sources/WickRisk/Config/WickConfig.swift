@@ -14,6 +14,8 @@ public struct WickConfig: Sendable, Equatable {
   /// `[dashboard]`: what `wick serve` needs.
   public var dashboard = DashboardConfig()
   public var sandbox = SandboxConfig()
+  /// `[schedule]`: the decision grid and scheduled jobs (ScheduleConfig.swift).
+  public var schedule = ScheduleConfig()
   public init() {}
 }
 

@@ -72,63 +72,29 @@ struct LiveStream: Sendable {
 
   static func events(_ c: LiveChanges, store: DashboardStore, run: Int64) -> [(String, [Patch])] {
     var out: [(String, [Patch])] = []
-    let signals = c.decisions.filter { $0.kind != "refusal" }
-    let refusals = c.decisions.filter { $0.kind == "refusal" }
-    if !signals.isEmpty || !refusals.isEmpty {
-      var patches: [Patch] = []
-      // Newest first on the page: prepend in reverse order of arrival.
-      if !signals.isEmpty {
-        patches.append(
-          Patch(
-            target: "signals", mode: "prepend",
-            html: signals.reversed().map(RunPage.decisionRow).joined()))
-      }
-      if !refusals.isEmpty {
-        patches.append(
-          Patch(
-            target: "refusals", mode: "prepend",
-            html: refusals.reversed().map(RunPage.decisionRow).joined()))
-      }
-      out.append(("decision", patches))
+    func add(_ event: String, _ patches: [Patch?]) {
+      let present = patches.compactMap { $0 }
+      if !present.isEmpty { out.append((event, present)) }
     }
-    if !c.fills.isEmpty {
-      out.append(
-        (
-          "fill",
-          [
-            Patch(
-              target: "fills", mode: "prepend",
-              html: c.fills.reversed().map(RunPage.fillRow).joined())
-          ]
-        ))
-    }
+    add(
+      "decision",
+      [
+        prepended("signals", c.decisions.filter { $0.kind != "refusal" }, RunPage.decisionRow),
+        prepended("refusals", c.decisions.filter { $0.kind == "refusal" }, RunPage.decisionRow),
+      ])
+    add("fill", [prepended("fills", c.fills, RunPage.fillRow)])
     if c.equityRows > 0, let series = try? store.equitySeries(run: run) {
-      out.append(
-        ("equity", [Patch(target: "equity-chart", mode: "replace", html: RunPage.charts(series))]))
+      add("equity", [Patch(target: "equity-chart", mode: "replace", html: RunPage.charts(series))])
     }
-    if !c.incidents.isEmpty {
-      out.append(
-        (
-          "incident",
-          [
-            Patch(
-              target: "incidents", mode: "prepend",
-              html: c.incidents.reversed().map(RunPage.eventRow).joined())
-          ]
-        ))
-    }
-    if !c.governorEvents.isEmpty {
-      out.append(
-        (
-          "governor",
-          [
-            Patch(
-              target: "governor", mode: "prepend",
-              html: c.governorEvents.reversed().map(RunPage.eventRow).joined())
-          ]
-        ))
-    }
+    add("incident", [prepended("incidents", c.incidents, RunPage.eventRow)])
+    add("governor", [prepended("governor", c.governorEvents, RunPage.eventRow)])
     return out
+  }
+
+  /// New rows of one table, newest first on the page: prepended in reverse order of arrival.
+  static func prepended<Row>(_ target: String, _ rows: [Row], _ html: (Row) -> String) -> Patch? {
+    rows.isEmpty
+      ? nil : Patch(target: target, mode: "prepend", html: rows.reversed().map(html).joined())
   }
 
   static func statePatches(_ d: RunDetail, controls: (RunDetail) -> String) -> [Patch] {

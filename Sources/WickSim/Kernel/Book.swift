@@ -6,6 +6,16 @@ public protocol BookListener: AnyObject {
   func positionClosed(_ trade: Trade, symbol: Int, time: Int64)
   /// The venue refused or could not execute an order (random reject, no margin, …).
   func venueRefused(_ refusal: Refusal, symbol: Int?, time: Int64)
+  /// The venue charged (amount < 0) or paid funding on `symbol`'s position at candle `time`,
+  /// for the exchange's `settlement` (its time and rate).
+  func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64)
+  /// A live venue moved cash to match the exchange's wallet (`detail`: the figures).
+  func cashAdjusted(amount: Double, detail: String, time: Int64)
+}
+
+extension BookListener {
+  public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
+  public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
 }
 
 /// The positions, cash and last prices of one kernel: written by the venue's fills, read by the
@@ -86,6 +96,13 @@ public final class Book {
   public func applyFunding(symbol: Int, amount: Double) {
     cash += amount
     funding[symbol] += amount
+  }
+
+  /// Moves cash without a trade: a live venue matching the exchange's wallet balance (money
+  /// moved outside the run's orders). The listener records it with its figures.
+  public func adjustCash(by amount: Double, detail: String, time: Int64) {
+    cash += amount
+    listener?.cashAdjusted(amount: amount, detail: detail, time: time)
   }
 
   /// Moves a position's stop (trailing stops; a live venue's confirmed trading-stop).

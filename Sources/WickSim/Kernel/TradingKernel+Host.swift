@@ -15,6 +15,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
   public func enter(_ intent: OrderIntent) -> IntentOutcome {
     let s = intent.symbol
     if warming(s) { return .refused(Refusal("warmup", "intents are suppressed during the warmup")) }
+    if offSchedule { return Self.offScheduleRefusal }
     let outcome = decide(intent)
     journal?.entryDecided(intent, outcome: outcome, time: now)
     return outcome
@@ -49,6 +50,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
 
   public func exit(symbol: Int, reason: String?) -> Bool {
+    if offSchedule { return false }
     if book.positions[symbol] == nil && venue.cancelEntry(symbol: symbol) {
       journal?.exitRequested(symbol: symbol, reason: reason ?? "cancel entry", time: now)
       return true  // an entry that has not filled yet
@@ -65,6 +67,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
     if warming(pair.long) || warming(pair.short) {
       return .refused(Refusal("warmup", "intents are suppressed during the warmup"))
     }
+    if offSchedule { return Self.offScheduleRefusal }
     let outcome = decidePair(pair)
     journal?.pairDecided(pair, outcome: outcome, time: now)
     return outcome
@@ -112,6 +115,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
 
   public func exitPair(long: Int, short: Int, reason: String?) -> Bool {
+    if offSchedule { return false }
     if venue.cancelPair(long: long, short: short) { return true }
     guard book.positions[long] != nil || book.positions[short] != nil else { return false }
     if book.positions[long] != nil { exit(symbol: long, reason: reason) }

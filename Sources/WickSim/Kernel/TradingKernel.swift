@@ -40,6 +40,11 @@ public final class TradingKernel {
   var missingBars = 0
   /// While true, entries are refused ("paused") but positions, exits and stops are managed.
   public var entriesPaused = false
+  /// `[schedule] eval_every`: the strategy decides only on candles whose close time lies on this
+  /// grid (TradingKernel+Schedule.swift). Nil: on every candle.
+  public var decisionGrid: Timeframe?
+  /// True while the strategy sees a candle off the decision grid: its intents are suppressed.
+  public internal(set) var offSchedule = false
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.
   public private(set) var strategyError: String?
 
@@ -117,6 +122,7 @@ public final class TradingKernel {
     tracker.record(
       time: time, closeTime: time + timeframe.milliseconds, equity: book.markedEquity(),
       exposed: exposed)
+    if let grid = decisionGrid { offSchedule = !grid.isAligned(time + timeframe.milliseconds) }
     var failure: Error? = nil
     if strategyError == nil {
       do {
@@ -244,6 +250,14 @@ extension TradingKernel: BookListener {
     count(refusal)
     journal?.venueRefused(refusal, symbol: symbol, time: time)
   }
+
+  public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {
+    journal?.fundingCharged(symbol: symbol, settlement: settlement, amount: amount, time: time)
+  }
+
+  public func cashAdjusted(amount: Double, detail: String, time: Int64) {
+    journal?.cashAdjusted(amount: amount, detail: detail, time: time)
+  }
 }
 
 /// What a runner records about the kernel's decisions. Every call happens on the kernel's thread,
@@ -264,4 +278,13 @@ public protocol KernelJournal: AnyObject {
   /// The candles of `time` are handled: persist decisions, order rows and state now. Throwing
   /// stops the kernel before the venue sends anything.
   func commit(time: Int64) throws
+  /// The venue charged or paid funding (listed settlements: paper and live runs).
+  func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64)
+  /// A live venue moved cash to match the exchange's wallet.
+  func cashAdjusted(amount: Double, detail: String, time: Int64)
+}
+
+extension KernelJournal {
+  public func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
+  public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
 }

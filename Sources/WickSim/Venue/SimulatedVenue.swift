@@ -11,6 +11,8 @@ public final class SimulatedVenue: Venue {
   public let fills: FillModel
   public let margin: MarginModel?
   public let funding: FundingModel?
+  /// Paper trading: the exchange's listed settlements, used when `funding` is nil.
+  public var fundingFeed: FundingFeed?
   public let leverage: Double
   var book: Book!
 
@@ -47,7 +49,11 @@ public final class SimulatedVenue: Venue {
   }
 
   public func beginSlice(time: Int64) {
-    if funding != nil { chargeFunding(until: time) }
+    if funding != nil {
+      chargeFunding(until: time)
+    } else if let fundingFeed {
+      chargeListedFunding(fundingFeed, at: time)
+    }
   }
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {

@@ -1,5 +1,4 @@
 import Foundation
-import WickCore
 
 /// Writes through a temporary file and a rename: an output is never left half-written.
 public enum OutputFile {

@@ -1,0 +1,146 @@
+import Foundation
+import WickCore
+
+/// `[schedule]` in wick.toml: when a strategy decides, and the jobs that run beside a run, all on
+/// the exchange's UTC clock (candle close times). It applies to every run started from the file,
+/// and `wick backtest` applies `eval_every` the same way.
+///
+///     [schedule]
+///     eval_every = "15m"            # seed 004: decide every 15 minutes on 1m candles
+///
+///     [schedule.pairs_rescan]       # seed 002: monthly re-scan of cointegrated pairs
+///     every = "1mo"
+///     lookback = "90d"
+public struct ScheduleConfig: Sendable, Equatable {
+  /// The strategy decides only on candles whose close time lies on this grid.
+  public var evalEvery: Timeframe?
+  public var pairsRescan: PairsRescanConfig?
+  /// The config file and the lines of its keys, for errors found once the run is known.
+  public var path = ""
+  var lines: [String: Int] = [:]
+  public init() {}
+
+  /// The decision grid for a run on `timeframe`, nil without `eval_every`. A grid that is not a
+  /// whole number of candles would skip decisions unevenly: an error naming the file and line.
+  public func decisionGrid(timeframe: Timeframe) throws -> Timeframe? {
+    guard let every = evalEvery else { return nil }
+    guard every.milliseconds % timeframe.milliseconds == 0 else {
+      throw error(
+        "eval_every", "\"\(every)\" is not a multiple of the run's timeframe \(timeframe)")
+    }
+    return every
+  }
+
+  /// What the schedule does, one line each (for `wick config check`).
+  public var summary: [String] {
+    var lines: [String] = []
+    if let every = evalEvery {
+      lines.append("schedule: decisions only on candles closing on the \(every) UTC grid")
+    }
+    if let job = pairsRescan {
+      lines.append(
+        "schedule: pairs re-scan every \(job.every) on \(job.lookback) of history, p ≤ \(formatNumber(job.pvalue))"
+          + (job.maxPairs.map { ", at most \($0) pairs" } ?? ""))
+    }
+    return lines
+  }
+
+  /// An error about `key` of `[schedule]` (or `[schedule.pairs_rescan]` for `pairs_rescan.<key>`).
+  public func error(_ key: String, _ why: String) -> WickError {
+    let parts = key.split(separator: ".", maxSplits: 1)
+    let section = parts.count == 2 ? "[schedule.\(parts[0])] \(parts[1])" : "[schedule] \(key)"
+    return .invalidFile(path: path, line: lines[key], reason: "\(section): \(why)")
+  }
+}
+
+/// `[schedule.pairs_rescan]`: re-run `wick pairs scan` on the run's data and swap the new pairs
+/// into the run's params file through hot reload (seed 002's monthly pair generation).
+public struct PairsRescanConfig: Sendable, Equatable {
+  public var every: ScheduleInterval = .months(1)
+  /// The universe to test; nil: the run's symbols.
+  public var symbols: [String]?
+  /// Candles the test uses; nil: the run's timeframe.
+  public var timeframe: Timeframe?
+  /// How much history before the due time is tested.
+  public var lookback = Timeframe(milliseconds: 90 * 86_400_000)
+  /// Keep pairs with a p-value at or below this.
+  public var pvalue = 0.05
+  /// Keep at most this many (the most significant); nil: all.
+  public var maxPairs: Int?
+  /// The params file rewritten; nil: the run's `--params` file.
+  public var out: String?
+  public init() {}
+}
+
+extension WickConfig {
+  static func readSchedule(_ r: inout SectionReader, path: String) throws -> ScheduleConfig {
+    var s = ScheduleConfig()
+    s.path = path
+    func line(_ r: SectionReader, _ key: String) -> Int? { r.table.entry(key)?.line }
+    if let text = try r.string("eval_every") {
+      s.lines["eval_every"] = line(r, "eval_every")
+      do { s.evalEvery = try Timeframe(parsing: text) } catch {
+        throw s.error(
+          "eval_every", "'\(text)': expected a positive duration such as 5m, 15m, 1h or 1d")
+      }
+    }
+    try r.section("pairs_rescan") { p in
+      var job = PairsRescanConfig()
+      for key in ["every", "symbols", "timeframe", "lookback", "pvalue", "max_pairs", "out"] {
+        s.lines["pairs_rescan." + key] = line(p, key)
+      }
+      s.lines["pairs_rescan"] = p.table.line
+      if let text = try p.string("every") {
+        do { job.every = try ScheduleInterval(parsing: text) } catch let
+          WickError
+          .invalidArgument(why)
+        { throw s.error("pairs_rescan.every", why) }
+      }
+      if let list = try p.stringList("symbols") {
+        guard list.count >= 2, Set(list).count == list.count else {
+          throw s.error("pairs_rescan.symbols", "expected at least two different symbols")
+        }
+        job.symbols = list
+      }
+      if let text = try p.string("timeframe") {
+        do { job.timeframe = try Timeframe(parsing: text) } catch {
+          throw s.error("pairs_rescan.timeframe", "'\(text)': expected a timeframe such as 4h")
+        }
+      }
+      if let text = try p.string("lookback") {
+        do { job.lookback = try Timeframe(parsing: text) } catch {
+          throw s.error(
+            "pairs_rescan.lookback", "'\(text)': expected a duration of history such as 90d")
+        }
+      }
+      if let v = try p.number("pvalue", in: 0.000001...1) { job.pvalue = v }
+      job.maxPairs = try p.integer("max_pairs", in: 1...10_000)
+      if let out = try p.string("out") {
+        guard out.lowercased().hasSuffix(".json") else {
+          throw s.error("pairs_rescan.out", "'\(out)': expected a JSON params file (.json)")
+        }
+        job.out = out
+      }
+      s.pairsRescan = job
+    }
+    return s
+  }
+}
+
+extension SectionReader {
+  /// `["A", "B"]`: a list of non-empty strings.
+  mutating func stringList(_ key: String) throws -> [String]? {
+    guard let e = entry(key) else { return nil }
+    guard case .array(let items) = e.value else {
+      throw WickError.invalidFile(
+        path: path, line: e.line, reason: "[\(name)] \(key): expected a list of strings")
+    }
+    return try items.map {
+      guard case .string(let s) = $0, !s.isEmpty else {
+        throw WickError.invalidFile(
+          path: path, line: e.line, reason: "[\(name)] \(key): expected a list of strings")
+      }
+      return s
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import WickCore
+import WickData
+
+@testable import WickCLI
+
+/// `[schedule] eval_every` in `wick backtest`: the same config file as `wick run`.
+@Suite struct ScheduleCommandTests {
+  @Test func evalEveryInTheConfigTradesLikeMaCrossOwnParam() throws {
+    let f = try BacktestCommandTests.Fixture()
+    try "[schedule]\neval_every = \"15m\"\n".write(
+      toFile: f.path("quarter.toml"), atomically: true, encoding: .utf8)
+    try "# no schedule\n".write(toFile: f.path("plain.toml"), atomically: true, encoding: .utf8)
+    func trades(_ args: [String]) throws -> [Any] {
+      let out = f.path("r-\(UUID().uuidString).json")
+      try BacktestCommand.parse(
+        [
+          "strategies/ma_cross.lua", "--db", f.db, "--json", out, "--quiet", "--param",
+          "min_quote_volume=0",
+        ] + args
+      ).run()
+      let object =
+        try JSONSerialization.jsonObject(
+          with: try Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+      return object?["trades"] as? [Any] ?? []
+    }
+    let bySchedule = try trades(["--config", f.path("quarter.toml")])
+    let byParam = try trades(["--config", f.path("plain.toml"), "--param", "eval_every=15"])
+    let everyCandle = try trades(["--config", f.path("plain.toml")])
+    #expect(bySchedule.count > 3)
+    #expect(NSArray(array: bySchedule).isEqual(to: byParam))
+    #expect(bySchedule.count != everyCandle.count)
+  }
+
+  @Test func aGridThatIsNotWholeCandlesIsRefusedWithItsLine() throws {
+    let f = try BacktestCommandTests.Fixture()
+    try "[costs]\nseed = 1\n\n[schedule]\neval_every = \"90s\"\n".write(
+      toFile: f.path("bad.toml"), atomically: true, encoding: .utf8)
+    let job = try BacktestCommand.parse(
+      ["strategies/ma_cross.lua", "--db", f.db, "--quiet", "--config", f.path("bad.toml")]
+    ).job()
+    #expect {
+      try job.run()
+    } throws: {
+      "\($0)"
+        == "\(f.path("bad.toml")):5: [schedule] eval_every: \"90s\" is not a multiple of the run's timeframe 1m"
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import Testing
+import WickCore
+
+@testable import WickRisk
+
+@Suite struct ScheduleConfigTests {
+  @Test func theScheduleSectionIsRead() throws {
+    let c = try WickConfig.parse(
+      """
+      [schedule]
+      eval_every = "15m"
+
+      [schedule.pairs_rescan]
+      every = "1mo"
+      symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+      timeframe = "4h"
+      lookback = "180d"
+      pvalue = 0.01
+      max_pairs = 3
+      out = "pairs.json"
+      """, path: "w.toml")
+    #expect(c.schedule.evalEvery == (try Timeframe(parsing: "15m")))
+    let job = try #require(c.schedule.pairsRescan)
+    #expect(job.every == .months(1))
+    #expect(job.symbols == ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+    #expect(job.timeframe == (try Timeframe(parsing: "4h")))
+    #expect(job.lookback == (try Timeframe(parsing: "180d")))
+    #expect(job.pvalue == 0.01 && job.maxPairs == 3 && job.out == "pairs.json")
+    // Defaults: every month, 90 days of the run's own candles, p ≤ 0.05, the run's params file.
+    let defaults = try #require(
+      try WickConfig.parse("[schedule.pairs_rescan]\n", path: "w.toml").schedule.pairsRescan)
+    #expect(defaults == PairsRescanConfig())
+    #expect(defaults.lookback.milliseconds == 90 * 86_400_000 && defaults.pvalue == 0.05)
+    #expect(try WickConfig.parse("", path: "w.toml").schedule == ScheduleConfig())
+  }
+
+  @Test func theExamplesAreValid() throws {
+    let ma = try WickConfig.load(path: "examples/ma-every-15m.toml")
+    #expect(try ma.schedule.decisionGrid(timeframe: .oneMinute) == (try Timeframe(parsing: "15m")))
+    #expect(ma.caps.maxTotalLoss == 10)
+    let pairs = try WickConfig.load(path: "examples/pairs-monthly.toml")
+    #expect(pairs.schedule.pairsRescan?.every == .months(1))
+    #expect(pairs.schedule.pairsRescan?.lookback == (try Timeframe(parsing: "180d")))
+    #expect(
+      ma.schedule.summary == ["schedule: decisions only on candles closing on the 15m UTC grid"])
+    #expect(
+      pairs.schedule.summary == [
+        "schedule: pairs re-scan every 1mo on 180d of history, p ≤ 0.05, at most 5 pairs"
+      ])
+  }
+
+  @Test func theDecisionGridMustBeWholeCandles() throws {
+    let c = try WickConfig.parse(
+      "[risk]\nrisk_per_trade = 0.01\n\n[schedule]\neval_every = \"15m\"\n", path: "w.toml")
+    #expect(try c.schedule.decisionGrid(timeframe: .oneMinute) == (try Timeframe(parsing: "15m")))
+    #expect(try c.schedule.decisionGrid(timeframe: try Timeframe(parsing: "5m")) != nil)
+    do {
+      _ = try c.schedule.decisionGrid(timeframe: try Timeframe(parsing: "4h"))
+      Issue.record("a 15m grid accepted on 4h candles")
+    } catch {
+      #expect(
+        "\(error)"
+          == "w.toml:5: [schedule] eval_every: \"15m\" is not a multiple of the run's timeframe 4h")
+    }
+    #expect(throws: WickError.self) {
+      try c.schedule.decisionGrid(timeframe: try Timeframe(parsing: "7m"))
+    }
+    #expect(try WickConfig().schedule.decisionGrid(timeframe: .oneMinute) == nil)
+  }
+
+  @Test(arguments: [
+    (
+      "[schedule]\neval_every = \"0m\"\n", 2,
+      "[schedule] eval_every: '0m': expected a positive duration"
+    ),
+    ("[schedule]\neval_every = \"-15m\"\n", 2, "[schedule] eval_every: '-15m'"),
+    ("[schedule]\neval_every = \"quarter\"\n", 2, "[schedule] eval_every: 'quarter'"),
+    ("[schedule]\neval_every = 15\n", 2, "eval_every: expected a non-empty string"),
+    ("[schedule]\nevery = \"15m\"\n", 2, "unknown key 'every' in [schedule]"),
+    ("[schedule.pairs_rescan]\nevery = \"0mo\"\n", 2, "[schedule.pairs_rescan] every: '0mo'"),
+    (
+      "[schedule.pairs_rescan]\nevery = \"monthly\"\n", 2,
+      "[schedule.pairs_rescan] every: 'monthly'"
+    ),
+    (
+      "[schedule.pairs_rescan]\nsymbols = [\"BTCUSDT\"]\n", 2,
+      "symbols: expected at least two different symbols"
+    ),
+    (
+      "[schedule.pairs_rescan]\nsymbols = \"BTCUSDT,ETHUSDT\"\n", 2,
+      "symbols: expected a list of strings"
+    ),
+    ("[schedule.pairs_rescan]\ntimeframe = \"4 hours\"\n", 2, "timeframe: '4 hours'"),
+    ("[schedule.pairs_rescan]\nlookback = \"0d\"\n", 2, "lookback: '0d'"),
+    ("[schedule.pairs_rescan]\npvalue = 0\n", 2, "pvalue: 0 is out of range"),
+    ("[schedule.pairs_rescan]\npvalue = 1.5\n", 2, "pvalue: 1.5 is out of range"),
+    ("[schedule.pairs_rescan]\nmax_pairs = 0\n", 2, "max_pairs: 0 is out of range"),
+    (
+      "[schedule.pairs_rescan]\nout = \"pairs.toml\"\n", 2,
+      "out: 'pairs.toml': expected a JSON params file"
+    ),
+    (
+      "[schedule.pairs_rescan]\nevry = \"1mo\"\n", 2,
+      "unknown key 'evry' in [schedule.pairs_rescan]"
+    ),
+  ])
+  func badValuesNameTheFileLineAndField(text: String, line: Int, reason: String) {
+    ConfigTests().errorsNameTheKeyAndLine(text: text, line: line, reason: reason)
+  }
+}
