@@ -16,8 +16,23 @@ public enum ResultJSON {
 
   /// The same text as `encode`, as UTF-8 bytes (what a file gets; no String in between).
   public static func encodeUTF8(_ r: BacktestResult, metrics: Metrics) -> [UInt8] {
-    // About 330 bytes per trade and 40 per equity point: one allocation for typical results.
-    var w = JSONWriter(capacity: 8_192 + r.trades.count * 360 + r.equity.count * 44)
+    writer(r, metrics: metrics).bytes
+  }
+
+  /// Calls `body` with the UTF-8 text of `encode`, borrowed from the writer's buffer: a file
+  /// write then copies the megabytes of a long trade list no further.
+  public static func withUTF8<R>(
+    _ r: BacktestResult, metrics: Metrics, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+  ) rethrows -> R {
+    try writer(r, metrics: metrics).withBytes(body)
+  }
+
+  /// Bytes reserved per trade: above the ~390 a trade with full-precision prices takes, so a
+  /// long list is written without the buffer growing (and copying itself) on the way.
+  static let bytesPerTrade = 420
+
+  static func writer(_ r: BacktestResult, metrics: Metrics) -> JSONWriter {
+    var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 44)
     func key(_ k: String, first: Bool = false) {
       w.raw(first ? "\n  " : ",\n  ")
       w.string(k)
@@ -115,7 +130,7 @@ public enum ResultJSON {
     }
     w.raw(r.equity.isEmpty ? "]" : "\n  ]")
     w.raw("\n}\n")
-    return w.bytes
+    return w
   }
 
   /// One trade object's fields.
@@ -147,7 +162,7 @@ public enum ResultJSON {
     guard items.count >= parallelTrades else { return objects(items, &w, trade) }
     let half = items.count / 2
     let second = ConcurrentTask { () -> JSONWriter in
-      var tail = JSONWriter(capacity: (items.count - half) * 360)
+      var tail = JSONWriter(capacity: (items.count - half) * bytesPerTrade)
       for t in items[half...] {
         tail.raw(",\n    {")
         trade(t, &tail)
