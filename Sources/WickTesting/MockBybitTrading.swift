@@ -42,6 +42,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     /// Nothing happens for this many seconds, then the connection is reset unprocessed: as far
     /// as the exchange can tell, a client killed meanwhile never sent it.
     case swallow(Double)
+    /// No fault: answered normally (to fault a later request of the queue, e.g. a pair's second leg).
+    case pass
   }
 
   public struct Instrument: Sendable {
@@ -115,6 +117,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var _tradingStopFaults: [Fault] = []
   private var _readFaults: [String: [Fault]] = [:]
   private var _partialFill: (fraction: Double, delay: Double)?
+  private var _partialCancel: [String: Double] = [:]
   private var _attachStops = true
   let takerFee = 0.00055
 
@@ -189,6 +192,11 @@ public final class MockBybitTrading: @unchecked Sendable {
   /// Market orders fill `fraction` at once and the rest `delay` seconds later.
   public func partialFills(fraction: Double, delay: Double) {
     lock.withLock { _partialFill = (fraction, delay) }
+  }
+  /// The next market order on `symbol` fills only `fraction` and the rest is cancelled
+  /// (`PartiallyFilledCanceled`, as Bybit ends a market order its slippage limit stops).
+  public func partialFillThenCancel(_ symbol: String, fraction: Double) {
+    lock.withLock { _partialCancel[symbol] = fraction }
   }
   /// false: stopLoss/takeProfit sent with an order are not attached to the position.
   public var attachStopsOnOrder: Bool {
@@ -458,7 +466,16 @@ public final class MockBybitTrading: @unchecked Sendable {
       _orders.append(o)
       publishOrder(_orders.count - 1)
       let index = _orders.count - 1
-      if let partial = _partialFill, !reduceOnly {
+      if let fraction = _partialCancel.removeValue(forKey: symbol), !reduceOnly {
+        let part = max(
+          inst.qtyStep, ((fillQty * fraction) / inst.qtyStep).rounded(.down) * inst.qtyStep)
+        fill(orderIndex: index, qty: min(part, fillQty), price: mark)
+        if _orders[index].status != "Filled" {
+          _orders[index].status = "PartiallyFilledCanceled"
+          _orders[index].updatedTime = tick()
+          publishOrder(index)
+        }
+      } else if let partial = _partialFill, !reduceOnly {
         let first = max(
           inst.qtyStep, ((fillQty * partial.fraction) / inst.qtyStep).rounded(.down) * inst.qtyStep)
         fill(orderIndex: index, qty: min(first, fillQty), price: mark)

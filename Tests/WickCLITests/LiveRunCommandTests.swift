@@ -16,12 +16,22 @@ import WickTesting
       "wick-live-\(UUID().uuidString)")
     let candles: [Candle]
     let bybit: MockBybitTrading
+    /// The script the runner trades (in `dir`) and its symbols, each with the candles it is served.
+    let script: String
+    let series: [(symbol: String, candles: [Candle])]
     var pushed = 20
     var launches = 0
 
-    init() throws {
+    /// `flip.lua` on BTCUSDT, or `script` (written to `dir`) with more symbols' candles.
+    init(script: (name: String, text: String)? = nil, more: [(String, [Candle])] = []) throws {
       candles = try prepareRunFolder(dir)
       bybit = try MockBybitTrading()
+      if let script {
+        try script.text.write(
+          to: dir.appendingPathComponent(script.name), atomically: true, encoding: .utf8)
+      }
+      self.script = script?.name ?? "flip.lua"
+      series = [("BTCUSDT", candles)] + more
     }
 
     deinit {
@@ -39,13 +49,16 @@ import WickTesting
     /// Starts `wick run --live` (keys in the environment) and returns it with its first line.
     func launch(_ extra: [String] = []) throws -> (Process, String) {
       // The exchange has every candle pushed so far; its clock is one candle later.
-      bybit.setCandles("BTCUSDT", Array(candles[0..<pushed]), timeframe: .oneMinute)
+      for (symbol, list) in series {
+        bybit.setCandles(symbol, Array(list[0..<pushed]), timeframe: .oneMinute)
+      }
       bybit.clockSkewMs = candles[pushed].time + 1_000 - Int64(Date().timeIntervalSince1970 * 1000)
       let p = Process()
       p.executableURL = wick
       p.arguments =
         [
-          "run", dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT",
+          "run", dir.appendingPathComponent(script).path,
+        ] + series.flatMap { ["--symbol", $0.symbol] } + [
           "--timeframe", "1m", "--live", "--base-url", bybit.baseURL, "--ws-url", bybit.wsURL,
           "--db", db,
         ] + extra
@@ -79,12 +92,15 @@ import WickTesting
     func pushNext() -> Bool {
       _ = wait { self.bybit.publicSubscribers > 0 }
       let c = candles[pushed]
-      bybit.pushKline(
-        "BTCUSDT",
-        Candle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
-        confirm: false)
-      bybit.pushKline("BTCUSDT", c, confirm: true)
-      bybit.pushKline("BTCUSDT", c, confirm: true)
+      for (symbol, list) in series {
+        let c = list[pushed]
+        bybit.pushKline(
+          symbol,
+          Candle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
+          confirm: false)
+        bybit.pushKline(symbol, c, confirm: true)
+        bybit.pushKline(symbol, c, confirm: true)
+      }
       pushed += 1
       return wait { self.lastHandled() == c.time }
     }
@@ -106,9 +122,43 @@ import WickTesting
     func checkExchange(_ where_: String) {
       let ids = bybit.orders.map(\.orderLinkId).filter { !$0.isEmpty }
       #expect(Set(ids).count == ids.count, "an orderLinkId was used twice (\(where_)): \(ids)")
-      if let p = bybit.position("BTCUSDT") {
-        #expect(p.stopLoss != nil, "the position has no stop (\(where_))")
+      for (symbol, _) in series {
+        if let p = bybit.position(symbol) {
+          #expect(p.stopLoss != nil, "the \(symbol) position has no stop (\(where_))")
+        }
       }
+    }
+
+    /// The ledger after the last run: one run, no order left submitting, every fill once,
+    /// nothing diverged on resume, and the keys nowhere (database or output).
+    func checkLedger() throws {
+      #expect(try int("SELECT COUNT(*) FROM runs") == 1)
+      #expect(
+        try int(
+          "SELECT COUNT(*) FROM orders WHERE status = 'submitting' AND created_at < (SELECT last_time FROM runs)"
+        ) == 0,
+        "\(dump("SELECT client_order_id || ' ' || status || ' ' || created_at FROM orders ORDER BY id"))\n\(bybit.orders.map { "\($0.orderLinkId) \($0.status) \($0.reduceOnly)" })\n\(errors)"
+      )
+      #expect(
+        try int(
+          "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
+          == 0)
+      #expect(try int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+      // Keys never reach the database.
+      let stored = try DatabaseQueue(path: db).read { db in
+        try String.fetchAll(
+          db,
+          sql: """
+            SELECT detail FROM incidents UNION ALL SELECT detail_json FROM decisions
+            UNION ALL SELECT COALESCE(args_json, '') FROM runs UNION ALL SELECT COALESCE(state_json, '') FROM runs
+            """)
+      }.joined(separator: "\n")
+      #expect(!stored.contains(bybit.apiKey) && !stored.contains(bybit.apiSecret))
+      // Nor the runner's output.
+      #expect(!errors.contains(bybit.apiKey) && !errors.contains(bybit.apiSecret))
+      // The session replays identically on the exchange's recorded fills.
+      let (status, text) = try runWick(["replay", "1", "--db", db])
+      #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
     }
   }
 
@@ -171,31 +221,7 @@ import WickTesting
     #expect(p.terminationStatus == 0, "\(w.errors)")
     w.checkExchange("at the end")
 
-    // The ledger: one run, no order left submitting, every fill once, nothing diverged.
-    #expect(try w.int("SELECT COUNT(*) FROM runs") == 1)
-    #expect(
-      try w.int(
-        "SELECT COUNT(*) FROM orders WHERE status = 'submitting' AND created_at < (SELECT last_time FROM runs)"
-      ) == 0,
-      "\(w.dump("SELECT client_order_id || ' ' || status || ' ' || created_at FROM orders ORDER BY id"))\n\(w.bybit.orders.map { "\($0.orderLinkId) \($0.status) \($0.reduceOnly)" })\n\(w.errors)"
-    )
-    #expect(
-      try w.int(
-        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
-        == 0)
-    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
-    // Keys never reach the database.
-    let dump = try DatabaseQueue(path: w.db).read { db in
-      try String.fetchAll(
-        db,
-        sql: """
-          SELECT detail FROM incidents UNION ALL SELECT detail_json FROM decisions
-          UNION ALL SELECT COALESCE(args_json, '') FROM runs UNION ALL SELECT COALESCE(state_json, '') FROM runs
-          """)
-    }.joined(separator: "\n")
-    #expect(!dump.contains(w.bybit.apiKey) && !dump.contains(w.bybit.apiSecret))
-    // Nor the runner's output.
-    #expect(!w.errors.contains(w.bybit.apiKey) && !w.errors.contains(w.bybit.apiSecret))
+    try w.checkLedger()
   }
 
   @Test func wickStopFlattenClosesTheExchangePositionAndHalts() throws {

@@ -179,23 +179,16 @@ final class BookEvents: BookListener {
     #expect(h.events.closed.first?.exitReason == .stop)
   }
 
-  @Test func pairsAreRefusedLiveForNow() throws {
-    let h = try Harness()
-    h.venue.submit(
-      pair: PairOrder(
-        intent: PairIntent(long: 0, short: 1, hedge: 1), qtyLong: 0.01, qtyShort: 0.1, decidedAt: t0
-      ))
-    #expect(h.events.refused.map(\.code) == ["live_pairs_unsupported"])
-  }
 }
 
 /// A ledger's record, for a replay.
 final class RecordedHistory: LiveHistory {
   var fills: [String: LiveFill] = [:]
   var closesAt: [Int64: [RecordedClose]] = [:]
+  var refusals: [String: String] = [:]
   func fill(_ clientOrderID: String) -> LiveFill? { fills[clientOrderID] }
   func closes(_ time: Int64) -> [RecordedClose] { closesAt[time] ?? [] }
-  func refusal(_ clientOrderID: String) -> String? { nil }
+  func refusal(_ clientOrderID: String) -> String? { refusals[clientOrderID] }
 }
 
 @Suite(.serialized) struct BybitVenueReplayTests {

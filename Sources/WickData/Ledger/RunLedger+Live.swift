@@ -35,6 +35,8 @@ extension RunLedger {
     public var price: Double
     public var fee: Double
     public var reason: String
+    /// The trade's PnL as the run booked it (a replay finds the exact exit fee from it).
+    public var pnl: Double?
   }
 
   /// Closed positions with their exit fill's fee (the exit order is the one filled at the close
@@ -45,6 +47,7 @@ extension RunLedger {
         db,
         sql: """
           SELECT p.symbol AS symbol, p.closed_at AS time, p.exit_price AS price, p.exit_reason AS reason,
+                 p.pnl AS pnl,
                  COALESCE((SELECT f.fee FROM fills f JOIN orders o ON o.id = f.order_id
                            WHERE o.run_id = p.run_id AND o.symbol = p.symbol AND f.time = p.closed_at
                              AND o.side = CASE p.side WHEN 'long' THEN 'sell' ELSE 'buy' END
@@ -57,7 +60,7 @@ extension RunLedger {
       ).map {
         RecordedClose(
           symbol: $0["symbol"], time: $0["time"], price: $0["price"], fee: $0["fee"],
-          reason: $0["reason"] ?? "signal")
+          reason: $0["reason"] ?? "signal", pnl: $0["pnl"])
       }
     }
   }

@@ -211,7 +211,7 @@ public final class BybitExecutor: @unchecked Sendable {
   }
 
   /// The order by its id, from the stream if it has it, else from REST, a few times.
-  private func lookUp(_ order: BybitTradingAPI.MarketOrder, attempts: Int) throws -> BybitOrder? {
+  func lookUp(_ order: BybitTradingAPI.MarketOrder, attempts: Int) throws -> BybitOrder? {
     for attempt in 0..<max(1, attempts) {
       if let o = inbox.order(linkID: order.orderLinkId) { return o }
       if let o = try api.order(linkID: order.orderLinkId, symbol: order.symbol) {
@@ -236,6 +236,7 @@ public final class BybitExecutor: @unchecked Sendable {
     var o = acknowledged(order)
     o.status = "Rejected"
     o.updatedTime = Int64.max
+    o.rejectReason = reason
     return o
   }
 

@@ -25,6 +25,8 @@ public struct BybitOrder: Sendable, Equatable {
   public var reduceOnly: Bool
   public var stopOrderType: String
   public var updatedTime: Int64
+  /// Why the exchange refused it (its retCode and message), when Wick saw the refusal.
+  public var rejectReason: String? = nil
 
   /// No further fills can come (Filled, Cancelled, Rejected, PartiallyFilledCanceled, Deactivated).
   public var isFinal: Bool {

@@ -22,14 +22,14 @@ public final class BybitVenue: Venue {
   public private(set) var run: Int64
   var book: Book!
   /// The time of the candle being handled: orders submitted now were decided on it.
-  private var decisionTime: Int64 = 0
+  var decisionTime: Int64 = 0
   private var recordedEntries: [EntryOrder?] = []
   private var recordedExits: [String??] = []
   /// Sent, awaiting the next `execute` to reach the book.
   private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
-  public private(set) var halted: [String: String] = [:]
+  public internal(set) var halted: [String: String] = [:]
   let incidents: LiveIncidentSink
   /// While a resumed run re-handles the candles it handled before the restart: the recorded
   /// outcomes stand in for the exchange, and nothing is sent.
@@ -40,6 +40,8 @@ public final class BybitVenue: Venue {
   private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
   /// Reconciliation reports from between candles, applied to the book at the next candle.
   private var deferred: [ReconcileReport] = []
+  /// Pair entries: recorded, sent, in flight at a crash, open (`BybitVenue+Pairs.swift`).
+  var pairs = LivePairs()
   /// Funding, wallet and foreign positions: what the venue knows of the account as a whole.
   var account = LiveAccountState()
 
@@ -96,17 +98,24 @@ public final class BybitVenue: Venue {
     for (symbol, fill, reason) in sentExits {
       guard let fill else { continue }  // already flat: reconciliation below finds the close
       book.close(
-        symbol: symbol, execution: Execution(price: fill.price, fee: fill.fee), time: time,
+        symbol: symbol,
+        execution: Execution(
+          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
+        time: time,
         reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
     }
     sentExits.removeAll()
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
+    applyPairs(time: time, history: history)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
       for c in history.closes(time) where book.positions[c.symbol] != nil {
         book.close(
-          symbol: c.symbol, execution: Execution(price: c.price, fee: c.fee), time: time,
+          symbol: c.symbol,
+          execution: Execution(
+            price: c.price, fee: recordedFee(c.symbol, price: c.price, fee: c.fee, time: time)),
+          time: time,
           reason: c.reason, note: c.note)
       }
       applyRecordedWallet(time: time)
@@ -148,6 +157,7 @@ public final class BybitVenue: Venue {
     // A symbol with an order sent but not yet in the book would look like a stranger's position.
     var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
     busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
+    busy.formUnion(pairSymbolsInFlight)
     do {
       let local = localPositions()
       let report =
@@ -184,19 +194,13 @@ public final class BybitVenue: Venue {
     }
   }
 
-  private func apply(_ report: ReconcileReport, time: Int64) {
+  private func apply(_ found: ReconcileReport, time: Int64) {
+    var report = found
+    reconcilePairs(&report, time: time)
     for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
     for (name, last) in report.closedOnExchange {
-      guard let s = book.symbols.firstIndex(of: name), let p = book.positions[s] else { continue }
-      let price = last?.price ?? book.lastPrices[s]
-      let reason: ExitReason = {
-        guard let stop = p.stop else { return .take }
-        guard let take = p.take else { return p.trail == nil ? .stop : .trail }
-        return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
-      }()
-      book.close(
-        symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
-        reason: reason, note: "closed on the exchange")
+      guard let s = book.symbols.firstIndex(of: name) else { continue }
+      closeOnExchange(symbol: s, last: last, time: time)
     }
     for name in report.panicClosed {
       guard let s = book.symbols.firstIndex(of: name) else { continue }
@@ -206,6 +210,29 @@ public final class BybitVenue: Venue {
     }
   }
 
+  /// A position the exchange closed (stop or take), at the exchange's last fill when it lists one.
+  func closeOnExchange(symbol s: Int, last: BybitExecution?, time: Int64) {
+    guard let p = book.positions[s] else { return }
+    let price = last?.price ?? book.lastPrices[s]
+    let reason: ExitReason = {
+      guard let stop = p.stop else { return .take }
+      guard let take = p.take else { return p.trail == nil ? .stop : .trail }
+      return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
+    }()
+    book.close(
+      symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
+      reason: reason, note: "closed on the exchange")
+  }
+
+  /// A decision meant for an open that is long gone (a warm-up candle, a backlog) is not sent at
+  /// today's price. Not while replaying: there, the recorded outcome stands.
+  func staleRefusal(decidedAt: Int64) -> Refusal? {
+    guard history == nil, let tf = timeframe else { return nil }
+    guard executor.api.rest.serverNow() >= decidedAt + 2 * tf else { return nil }
+    return Refusal(
+      "stale_decision", "decided on the \(UTCTime.iso(decidedAt)) candle; its next open has passed")
+  }
+
   public func submit(entry: EntryOrder) {
     let symbol = book.symbols[entry.intent.symbol]
     if let why = halted[symbol] {
@@ -213,30 +240,17 @@ public final class BybitVenue: Venue {
         Refusal("symbol_halted", why), symbol: entry.intent.symbol, time: decisionTime)
       return
     }
-    // A decision meant for an open that is long gone (a warm-up candle, a backlog) is not sent
-    // at today's price. Not while replaying: there, the recorded outcome stands.
-    if history == nil, let tf = timeframe {
-      let now = executor.api.rest.serverNow()
-      if now >= entry.decidedAt + 2 * tf {
-        book.listener?.venueRefused(
-          Refusal(
-            "stale_decision",
-            "decided on the \(UTCTime.iso(entry.decidedAt)) candle; its next open has passed"),
-          symbol: entry.intent.symbol, time: decisionTime)
-        return
-      }
+    if let stale = staleRefusal(decidedAt: entry.decidedAt) {
+      book.listener?.venueRefused(stale, symbol: entry.intent.symbol, time: decisionTime)
+      return
     }
     recordedEntries[entry.intent.symbol] = entry
   }
 
   public func submit(exit symbol: Int, reason: String?) { recordedExits[symbol] = .some(reason) }
 
-  /// Live pairs need both legs or neither across two market orders; not supported yet.
-  public func submit(pair: PairOrder) {
-    book.listener?.venueRefused(
-      Refusal("live_pairs_unsupported", "pair entries trade on paper only for now"),
-      symbol: pair.intent.long, time: decisionTime)
-  }
+  /// Both legs go out as two market orders at `send()` (`BybitVenue+Pairs.swift`).
+  public func submit(pair: PairOrder) { recordPair(pair) }
 
   public func send() throws {
     if let history {
@@ -271,6 +285,7 @@ public final class BybitVenue: Venue {
           kind: "entry_failed", symbol: name, detail: "\(id): \(error); trading halted")
       }
     }
+    sendPairs()
   }
 
   /// Sends a reduce-only exit under its id; a failure leaves the position under its exchange stop.
@@ -289,6 +304,15 @@ public final class BybitVenue: Venue {
 
   // MARK: - Resuming
 
+  /// While re-handling: the exit fee that gives the PnL the run booked (`ExactExitFee`).
+  func recordedFee(_ s: Int, price: Double, fee: Double, time: Int64) -> Double {
+    guard let history, let p = book.positions[s],
+      let pnl = history.closes(time).first(where: { $0.symbol == s })?.pnl
+    else { return fee }
+    return ExactExitFee.find(
+      position: p, funding: book.funding[s], price: price, stored: fee, pnl: pnl)
+  }
+
   /// Starts re-handling recorded candles: outcomes come from `history`, nothing is sent.
   public func beginReplay(_ history: LiveHistory) {
     self.history = history
@@ -306,6 +330,7 @@ public final class BybitVenue: Venue {
     for (s, id, reason) in unresolvedExits { sendExit(s, orderLinkId: id, reason: reason) }
     unresolvedExits.removeAll()
     resume(entries: pending, lateWindow: lateWindow)
+    resolvePairs(lateWindow: lateWindow)
   }
 
   /// True between `beginReplay` and `finishReplay`.
@@ -323,6 +348,7 @@ public final class BybitVenue: Venue {
         unresolvedExits.append((s, id, reason))
       }
     }
+    replayPairs(history)
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
@@ -380,20 +406,25 @@ public final class BybitVenue: Venue {
     return true
   }
 
-  public func cancelPair(long: Int, short: Int) -> Bool { false }
+  public func cancelPair(long: Int, short: Int) -> Bool {
+    let before = pairs.recorded.count
+    pairs.recorded.removeAll { $0.intent.long == long && $0.intent.short == short }
+    return pairs.recorded.count < before
+  }
 
   public func hasPendingEntry(symbol: Int) -> Bool {
     recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
+      || pairs.uses(symbol)
   }
 
   public func hasPendingExit(symbol: Int) -> Bool {
     recordedExits[symbol] != nil || sentExits.contains { $0.symbol == symbol }
   }
 
-  public func pairBusy(long: Int, short: Int) -> Bool { false }
+  public func pairBusy(long: Int, short: Int) -> Bool { pairs.uses(long) || pairs.uses(short) }
 
   public var pendingEntries: Int {
-    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
+    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count + pairs.pendingLegs
   }
 
   /// A trailing step: pushed to the exchange at once (a refusal keeps the old stop, with an
@@ -412,8 +443,11 @@ public final class BybitVenue: Venue {
     let id = EntryOrder.clientOrderID(run: run, time: time, symbol: name, kind: "x")
     if let history {
       let fill = history.fill(id)
+      let exit = fill?.price ?? price
       book.close(
-        symbol: symbol, execution: Execution(price: fill?.price ?? price, fee: fill?.fee ?? 0),
+        symbol: symbol,
+        execution: Execution(
+          price: exit, fee: recordedFee(symbol, price: exit, fee: fill?.fee ?? 0, time: time)),
         time: time, reason: reason, note: note)
       return
     }
@@ -461,7 +495,8 @@ public final class LedgerLiveHistory: LiveHistory {
       guard let s = symbols.firstIndex(of: c.symbol) else { continue }
       closes[c.time, default: []].append(
         RecordedClose(
-          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal))
+          symbol: s, price: c.price, fee: c.fee, reason: ExitReason(rawValue: c.reason) ?? .signal,
+          pnl: c.pnl))
     }
     closesByTime = closes
     refusals = try ledger.venueRefusals(run: run)
@@ -489,12 +524,18 @@ public struct RecordedClose: Sendable, Equatable {
   public var fee: Double
   public var reason: ExitReason
   public var note: String?
-  public init(symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil) {
+  /// The trade's booked PnL, when the ledger has it.
+  public var pnl: Double?
+  public init(
+    symbol: Int, price: Double, fee: Double, reason: ExitReason, note: String? = nil,
+    pnl: Double? = nil
+  ) {
     self.symbol = symbol
     self.price = price
     self.fee = fee
     self.reason = reason
     self.note = note
+    self.pnl = pnl
   }
 }
 

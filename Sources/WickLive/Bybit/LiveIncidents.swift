@@ -17,6 +17,10 @@ public enum LiveIncident {
   public static let closedOnExchange = "closed_on_exchange"
   public static let stopUpdateRejected = "stop_update_rejected"
   public static let orderOutcomeUnknown = "order_outcome_unknown"
+  /// A pair's second leg failed; the first was closed at market.
+  public static let pairLegFailed = "pair_leg_failed"
+  /// A pair's legs no longer match on the exchange (one gone, a size or side off).
+  public static let pairBroken = "pair_broken"
   public static let fundingUnavailable = "funding_unavailable"
   public static let walletUnavailable = "wallet_unavailable"
   public static let equityDrift = "equity_drift"

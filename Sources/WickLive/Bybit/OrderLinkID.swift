@@ -16,6 +16,13 @@ public enum OrderLinkID {
     case exit = "x"
     /// The market close after a stop could not be placed.
     case panic = "p"
+    /// A pair's long and short legs.
+    case pairLong = "pl"
+    case pairShort = "ps"
+    /// The market close of a pair's filled leg after the other leg failed.
+    case unwind = "u"
+    /// The reduce-only order that trims a pair's first leg back to the hedge ratio.
+    case trim = "t"
   }
 
   public static func make(run: Int64, candleTime: Int64, symbol: String, role: Role) throws

@@ -4,7 +4,8 @@ import WickData
 import WickRisk
 
 /// `wick replay RUN_ID`: re-runs a recorded paper (or live) session's candles from the cache
-/// through the same kernel with the backtest's simulated venue, the script versions and params
+/// through the same kernel — a paper session with the backtest's simulated venue, a live one
+/// with the exchange's recorded fills (`RecordedVenue`) — with the script versions and params
 /// timeline it recorded, and compares every decision with the ledger.
 public struct ReplayReport: Sendable, Equatable {
   public var identical: Bool
@@ -62,6 +63,12 @@ extension Runner {
     // The plugins each version recorded, not today's files.
     runner.versionPlugins = try ledger.versionPlugins(run: id)
     runner.recordedPlugins = runner.versionPlugins.first ?? nil
+    if row.kind == RunSpec.Mode.live.rawValue {
+      // The exchange's fills, as recorded, instead of the simulated ones.
+      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id) { [unowned runner] in
+        runner.journal.decisionCount
+      }
+    }
     try runner.makeKernel(config: try spec.configPath.map { try WickConfig.load(path: $0) })
     let recorded = try ledger.decisions(run: id)
     // Funding: the settlements the run charged, at the candles it charged them.

@@ -47,6 +47,8 @@ public final class Runner {
   var recordedNotes: [RunLedger.Decision] = []
   var lastHandled: Int64?
   var deliveredLive = 0
+  /// `wick replay` of a live run: the ledger's record of the exchange (`RecordedVenue`).
+  var replayVenue: Venue?
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
   var schedule: RunSchedule?
 
@@ -117,8 +119,10 @@ public final class Runner {
           spreadBps: $0.costs.spreadBps, slippageBps: $0.costs.slippageBps)
       } ?? FillModel()
     var config = config
-    venue = try VenueFactory.make(
-      spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+    venue =
+      try replayVenue
+      ?? VenueFactory.make(
+        spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
     attachFunding()
     // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
     if let live = venue as? BybitVenue, var c = config {
