@@ -27,12 +27,16 @@ let package = Package(
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
-    .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+    // Lua is linked from Debian's static liblua5.4.a (same package, same version): calls into
+    // the API and within Lua are direct instead of through the PLT, and no .so is loaded at start.
+    .systemLibrary(name: "CLua", providers: [.apt(["liblua5.4-dev"])]),
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
-    .target(name: "WickLua", dependencies: ["CLua", "WickCore"], swiftSettings: strict),
+    .target(
+      name: "WickLua", dependencies: ["CLua", "WickCore"], swiftSettings: strict,
+      linkerSettings: [.unsafeFlags(["-Xlinker", "-l:liblua5.4.a"])]),
     .target(
       name: "WickData",
       dependencies: [

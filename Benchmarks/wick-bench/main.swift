@@ -216,6 +216,11 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
     line(
       "sma_cross, backtesting.py (baseline)", rate(candleCount, peer.seconds),
       String(format: "%.2f s Backtest.run; ", peer.seconds) + peer.verdict)
+    // The figure: the whole `wick backtest --json` process against backtesting.py's
+    // Backtest.run on the same candles, both measured in this run.
+    line(
+      "RATIO sma_cross --json vs backtesting.py", String(format: "%.1fx", peer.seconds / withJSON),
+      String(format: "without --json %.1fx; target ≥ 20x", peer.seconds / withoutJSON))
   } else {
     line("sma_cross, backtesting.py (baseline)", "skipped", skipped)
   }

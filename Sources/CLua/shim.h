@@ -345,11 +345,11 @@ static inline lua_Integer wick_bound_object(lua_State *L) {
 }
 
 /// `ind:update(...)`: arguments are checked here, in C, where raising a Lua error is safe; the
-/// Swift update runs between the checks and the push and cannot fail.
-static inline int wick_indicator_update(lua_State *L) {
+/// Swift update runs between the checks and the push and cannot fail. One closure per arity, so
+/// the per-candle call reads only its own arguments (`arity` is a constant once inlined).
+static inline __attribute__((always_inline)) int wick_indicator_update_arity(lua_State *L, int arity) {
   if (lua_type(L, 1) != LUA_TTABLE)
     return luaL_error(L, "indicator:update must be called with ':' on an indicator");
-  int arity = (int)lua_tointegerx(L, lua_upvalueindex(2), NULL);
   double v[3] = {0, 0, 0};
   for (int k = 0; k < arity; k++) {
     int t = lua_type(L, 2 + k);
@@ -365,12 +365,14 @@ static inline int wick_indicator_update(lua_State *L) {
     lua_pushnil(L);
   return 1;
 }
+static int wick_indicator_update1(lua_State *L) { return wick_indicator_update_arity(L, 1); }
+static int wick_indicator_update2(lua_State *L) { return wick_indicator_update_arity(L, 2); }
+static int wick_indicator_update3(lua_State *L) { return wick_indicator_update_arity(L, 3); }
 
 /// Pushes the `update` closure of the indicator behind `indicator` (kept alive by the host).
 static inline void wick_push_indicator_update(lua_State *L, void *indicator, int arity) {
   lua_pushlightuserdata(L, indicator);
-  lua_pushinteger(L, arity);
-  lua_pushcclosure(L, wick_indicator_update, 2);
+  lua_pushcclosure(L, arity == 3 ? wick_indicator_update3 : arity == 2 ? wick_indicator_update2 : wick_indicator_update1, 1);
 }
 
 /// Runs a host callback in protected mode with the limits enforced. Per call this costs a few

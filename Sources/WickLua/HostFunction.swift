@@ -87,9 +87,12 @@ final class IndicatorBox {
 }
 
 /// The Swift half of `ind:update(...)`: no Lua API calls, no errors, no allocation.
+/// The box is borrowed, not retained: the strategy keeps it alive as long as the state.
 let indicatorUpdateThunk: wick_indicator_fn = { box, a, b, c, out in
   guard let box, let out,
-    let v = Unmanaged<IndicatorBox>.fromOpaque(box).takeUnretainedValue().indicator.update(a, b, c)
+    let v = Unmanaged<IndicatorBox>.fromOpaque(box)._withUnsafeGuaranteedRef({
+      $0.indicator.update(a, b, c)
+    })
   else { return 0 }
   out.pointee = v
   return 1

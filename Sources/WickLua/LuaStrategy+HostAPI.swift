@@ -41,21 +41,23 @@ extension LuaStrategy {
 
   // MARK: Symbols
 
-  /// Resolves the symbol argument at `index` (a string, or nil when the run has one symbol).
-  func symbolIndex(_ L: OpaquePointer, at index: Int32, function: String) -> Int? {
-    if lua_type(L, index) <= 0 {
-      return symbols.count == 1 ? 0 : nil
-    }
-    guard lua_type(L, index) == LUA_TSTRING, let p = wick_tostring(L, index) else { return nil }
+  /// Resolves a symbol argument (a string, or nil when the run has one symbol) to its index.
+  func symbolIndex(_ v: FieldValue) -> Int? {
+    if v.type <= 0 { return symbols.count == 1 ? 0 : nil }
+    guard v.type == LUA_TSTRING, let p = v.string else { return nil }
     for i in symbolPointers.indices where symbolPointers[i] == UnsafePointer(p) { return i }
-    let s = String(cString: p)
-    return symbols.firstIndex(of: s)
+    return symbols.firstIndex(of: String(cString: p))
   }
 
-  private func unknownSymbol(_ L: OpaquePointer, at index: Int32, function: String) -> Int32 {
-    let given = state.string(at: index).map { "'\($0)'" } ?? "(missing)"
+  /// Resolves the symbol argument at stack index `index`.
+  func symbolIndex(_ L: OpaquePointer, at index: Int32) -> Int? {
+    symbolIndex(fieldValue(L, at: index))
+  }
+
+  private func unknownSymbol(_ given: FieldValue, function: String) -> Int32 {
+    let name = given.text.map { "'\($0)'" } ?? "(missing)"
     return fail(
-      "\(function): unknown symbol \(given); this run trades \(symbols.joined(separator: ", "))")
+      "\(function): unknown symbol \(name); this run trades \(symbols.joined(separator: ", "))")
   }
 
   // MARK: ctx methods
@@ -92,53 +94,6 @@ extension LuaStrategy {
     return 0
   }
 
-  /// Reads the optional table argument of enter/exit; returns field → stack index pairs after
-  /// checking every key is one of `allowed` (typos are errors, not silently ignored).
-  private func checkFields(_ L: OpaquePointer, table: Int32, allowed: Set<String>, function: String)
-    -> String?
-  {
-    lua_pushnil(L)
-    while lua_next(L, table) != 0 {
-      state.pop()
-      guard let key = state.string(at: -1), allowed.contains(key) else {
-        let k = state.string(at: -1) ?? "(non-string key)"
-        state.pop()
-        return
-          "\(function): unknown field '\(k)' (expected: \(allowed.sorted().joined(separator: ", ")))"
-      }
-    }
-    return nil
-  }
-
-  /// A numeric field of the table at `table`: nil when absent, or an error text when not a finite number.
-  private func numberField(_ table: Int32, _ key: String, _ function: String) -> Result<
-    Double?, Refusal
-  > {
-    defer { state.pop() }
-    switch state.rawField(table, key) {
-    case LUA_TNIL: return .success(nil)
-    case LUA_TNUMBER:
-      let d = wick_tonumber(state.L, -1)
-      guard d.isFinite else {
-        return .failure(Refusal("", "\(function): '\(key)' must be a finite number"))
-      }
-      return .success(d)
-    default: return .failure(Refusal("", "\(function): '\(key)' must be a number"))
-    }
-  }
-
-  /// The numeric fields `keys` of the table at index 2 (nil when absent), or the first error.
-  private func numberFields(_ keys: [String], _ function: String) -> Result<[Double?], Refusal> {
-    var numbers: [Double?] = []
-    for key in keys {
-      switch numberField(2, key, function) {
-      case .success(let v): numbers.append(v)
-      case .failure(let e): return .failure(e)
-      }
-    }
-    return .success(numbers)
-  }
-
   /// `true, qty` for an accepted intent, `false, "code: detail"` for a refused one.
   private func pushOutcome(_ outcome: IntentOutcome) -> Int32 {
     switch outcome {
@@ -152,26 +107,19 @@ extension LuaStrategy {
     return 2
   }
 
-  /// The `long` and `short` legs of a pair table at index 2, as symbol indices; nil after
+  /// The `long` and `short` legs of a pair read by `readFields`, as symbol indices; nil after
   /// pushing the error (the caller returns -1).
-  private func pairLegs(_ L: OpaquePointer, _ function: String) -> (long: Int, short: Int)? {
-    var legs: [Int] = []
-    for key in ["long", "short"] {
-      state.rawField(2, key)
-      guard lua_type(L, -1) == LUA_TSTRING, let i = symbolIndex(L, at: -1, function: function)
-      else {
-        _ = unknownSymbol(L, at: lua_gettop(L), function: "\(function) '\(key)'")
+  private func pairLegs(_ function: String) -> (long: Int, short: Int)? {
+    var legs = (long: 0, short: 0)
+    for key in [FieldKey.long, .short] {
+      let v = field(key)
+      guard v.type == LUA_TSTRING, let i = symbolIndex(v) else {
+        _ = unknownSymbol(v, function: "\(function) '\(key.luaName)'")
         return nil
       }
-      state.pop()
-      legs.append(i)
+      if key == .long { legs.long = i } else { legs.short = i }
     }
-    return (legs[0], legs[1])
-  }
-
-  private func stringField(_ table: Int32, _ key: String) -> String? {
-    defer { state.pop() }
-    return state.rawField(table, key) == LUA_TSTRING ? state.string(at: -1) : nil
+    return legs
   }
 
   private func enter(_ L: OpaquePointer) -> Int32 {
@@ -181,31 +129,27 @@ extension LuaStrategy {
       return fail(
         "\(f) expects a table: ctx:enter{ symbol = c.symbol, side = \"long\", stop = ... }")
     }
-    if let e = checkFields(
-      L, table: 2, allowed: ["symbol", "side", "stop", "take", "trail", "tag", "risk"], function: f)
-    {
-      return fail(e)
+    if let e = readFields(L, table: 2, allowed: FieldKey.enter, function: f) { return fail(e) }
+    guard let symbol = symbolIndex(field(.symbol)) else {
+      return unknownSymbol(field(.symbol), function: f)
     }
-    state.rawField(2, "symbol")
-    let symbol = symbolIndex(L, at: -1, function: f)
-    if symbol == nil { return unknownSymbol(L, at: lua_gettop(L), function: f) }
-    state.pop()
-    let sideText = stringField(2, "side")
-    guard let sideText, let side = Side(rawValue: sideText) else {
-      return fail("\(f): 'side' must be \"long\" or \"short\"")
-    }
-    let numbers: [Double?]
-    switch numberFields(["stop", "take", "trail", "risk"], f) {
-    case .success(let n): numbers = n
-    case .failure(let e): return fail(e.detail)
-    }
-    if let trail = numbers[2], trail <= 0 {
+    guard let side = sideField() else { return fail("\(f): 'side' must be \"long\" or \"short\"") }
+    let stop: Double?
+    let take: Double?
+    let trail: Double?
+    let risk: Double?
+    do {
+      stop = try numberField(.stop, f)
+      take = try numberField(.take, f)
+      trail = try numberField(.trail, f)
+      risk = try numberField(.risk, f)
+    } catch { return fail(error.detail) }
+    if let trail, trail <= 0 {
       return fail("\(f): 'trail' must be a positive price distance")
     }
     let intent = OrderIntent(
-      symbol: symbol!, side: side, stop: numbers[0], take: numbers[1], trail: numbers[2],
-      risk: numbers[3],
-      tag: stringField(2, "tag"))
+      symbol: symbol, side: side, stop: stop, take: take, trail: trail, risk: risk,
+      tag: field(.tag).text)
     return pushOutcome(host.enter(intent))
   }
 
@@ -213,23 +157,20 @@ extension LuaStrategy {
     let f = "ctx:exit"
     guard let host else { return notInCallback(.exit) }
     var reason: String? = nil
-    var symbolSlot: Int32 = 2
-    if lua_type(L, 2) == LUA_TTABLE {
-      if let e = checkFields(L, table: 2, allowed: ["symbol", "reason"], function: f) {
-        return fail(e)
-      }
-      reason = stringField(2, "reason")
-      state.rawField(2, "symbol")
-      symbolSlot = lua_gettop(L)
+    var given = fieldValue(L, at: 2)
+    if given.type == LUA_TTABLE {
+      if let e = readFields(L, table: 2, allowed: FieldKey.exit, function: f) { return fail(e) }
+      reason = field(.reason).text
+      given = field(.symbol)
     }
-    guard let symbol = symbolIndex(L, at: symbolSlot, function: f) else {
-      return unknownSymbol(L, at: symbolSlot, function: f)
-    }
+    guard let symbol = symbolIndex(given) else { return unknownSymbol(given, function: f) }
     lua_pushboolean(L, host.exit(symbol: symbol, reason: reason) ? 1 : 0)
     return 1
   }
 
   /// Pushes the Lua table describing `p`, reusing the previous one while the position is unchanged.
+  /// Runs at a callback's base frame (from `syncPositions`), where the symbol names sit in their
+  /// fixed slots.
   func pushPositionTable(_ p: Position, symbol: Int) {
     let L = state.L
     if cachedPositions[symbol] == p, positionRefs[symbol] != LUA_NOREF {
@@ -237,22 +178,25 @@ extension LuaStrategy {
       return
     }
     lua_createtable(L, 0, 9)
-    state.push(p.side.rawValue)
-    state.setRawField(-2, "side")
-    for (key, value) in [("qty", p.qty), ("entry", p.entry)] {
-      lua_pushnumber(L, value)
-      state.setRawField(-2, key)
+    let table = state.top
+    pushFieldKeys()
+    let keys = state.top
+    /// Sets `table[key]` to the value `push` leaves on the stack.
+    func set(_ key: FieldKey, _ push: () -> Void) {
+      lua_rawgeti(L, keys, lua_Integer(key.rawValue + 1))
+      push()
+      lua_rawset(L, table)
     }
-    for (key, value) in [("stop", p.stop), ("take", p.take), ("trail", p.trail)] {
-      if let value {
-        lua_pushnumber(L, value)
-        state.setRawField(-2, key)
-      }
-    }
-    lua_pushinteger(L, lua_Integer(p.openedAt))
-    state.setRawField(-2, "opened_at")
-    state.push(symbols[symbol])
-    state.setRawField(-2, "symbol")
+    let sideName: FieldKey = p.side == .long ? .long : .short
+    set(.side) { lua_rawgeti(L, keys, lua_Integer(sideName.rawValue + 1)) }
+    set(.qty) { lua_pushnumber(L, p.qty) }
+    set(.entry) { lua_pushnumber(L, p.entry) }
+    if let stop = p.stop { set(.stop) { lua_pushnumber(L, stop) } }
+    if let take = p.take { set(.take) { lua_pushnumber(L, take) } }
+    if let trail = p.trail { set(.trail) { lua_pushnumber(L, trail) } }
+    set(.openedAt) { lua_pushinteger(L, lua_Integer(p.openedAt)) }
+    set(.symbol) { lua_pushvalue(L, Slot.firstSymbol + Int32(symbol)) }
+    state.pop()
     if positionRefs[symbol] != LUA_NOREF {
       luaL_unref(L, wick_registryindex(), positionRefs[symbol])
     }
@@ -264,8 +208,8 @@ extension LuaStrategy {
   private func history(_ L: OpaquePointer) -> Int32 {
     let f = "ctx:history"
     guard let host else { return notInCallback(.history) }
-    guard let symbol = symbolIndex(L, at: 2, function: f) else {
-      return unknownSymbol(L, at: 2, function: f)
+    guard let symbol = symbolIndex(L, at: 2) else {
+      return unknownSymbol(fieldValue(L, at: 2), function: f)
     }
     guard lua_type(L, 3) == LUA_TNUMBER else { return fail("\(f)(symbol, n): n must be a number") }
     let n = Int(wick_tointeger(L, 3))
@@ -300,29 +244,29 @@ extension LuaStrategy {
         "\(f) expects a table: ctx:enter_pair{ long = \"A\", short = \"B\", hedge = h, stop_z = 3.5 }"
       )
     }
-    if let e = checkFields(
-      L, table: 2,
-      allowed: ["long", "short", "hedge", "entry_z", "stop_z", "spread_std", "risk", "tag"],
-      function: f)
-    {
-      return fail(e)
-    }
-    guard let legs = pairLegs(L, f) else { return -1 }
+    if let e = readFields(L, table: 2, allowed: FieldKey.enterPair, function: f) { return fail(e) }
+    guard let legs = pairLegs(f) else { return -1 }
     guard legs.long != legs.short else {
       return fail("\(f): the long and short legs must be different symbols")
     }
-    let numbers: [Double?]
-    switch numberFields(["hedge", "entry_z", "stop_z", "spread_std", "risk"], f) {
-    case .success(let n): numbers = n
-    case .failure(let e): return fail(e.detail)
-    }
-    guard let hedge = numbers[0], hedge > 0 else {
+    let hedge: Double?
+    let entryZ: Double?
+    let stopZ: Double?
+    let spreadStd: Double?
+    let risk: Double?
+    do {
+      hedge = try numberField(.hedge, f)
+      entryZ = try numberField(.entryZ, f)
+      stopZ = try numberField(.stopZ, f)
+      spreadStd = try numberField(.spreadStd, f)
+      risk = try numberField(.risk, f)
+    } catch { return fail(error.detail) }
+    guard let hedge, hedge > 0 else {
       return fail("\(f): 'hedge' must be a positive number")
     }
     let pair = PairIntent(
-      long: legs.long, short: legs.short, hedge: hedge, entryZ: numbers[1], stopZ: numbers[2],
-      spreadStd: numbers[3],
-      risk: numbers[4], tag: stringField(2, "tag"))
+      long: legs.long, short: legs.short, hedge: hedge, entryZ: entryZ, stopZ: stopZ,
+      spreadStd: spreadStd, risk: risk, tag: field(.tag).text)
     return pushOutcome(host.enterPair(pair))
   }
 
@@ -332,13 +276,10 @@ extension LuaStrategy {
     guard lua_type(L, 2) == LUA_TTABLE else {
       return fail("\(f) expects a table: ctx:exit_pair{ long = \"A\", short = \"B\" }")
     }
-    if let e = checkFields(L, table: 2, allowed: ["long", "short", "reason"], function: f) {
-      return fail(e)
-    }
-    guard let legs = pairLegs(L, f) else { return -1 }
+    if let e = readFields(L, table: 2, allowed: FieldKey.exitPair, function: f) { return fail(e) }
+    guard let legs = pairLegs(f) else { return -1 }
     lua_pushboolean(
-      L, host.exitPair(long: legs.long, short: legs.short, reason: stringField(2, "reason")) ? 1 : 0
-    )
+      L, host.exitPair(long: legs.long, short: legs.short, reason: field(.reason).text) ? 1 : 0)
     return 1
   }
 
@@ -386,7 +327,7 @@ extension LuaStrategy {
     indicators.append(indicator)
     let methods: [HostFunction] =
       kind == .ols ? HostFunction.indicatorMethods : [.indicatorUpdate, .indicatorValue]
-    lua_createtable(L, 0, Int32(methods.count))
+    lua_createtable(L, 0, Int32(methods.count * 2))  // room: `ind:update` rarely collides
     let box = IndicatorBox(indicator)
     indicatorBoxes.append(box)
     for m in methods {

@@ -16,7 +16,9 @@ extension LuaStrategy {
     guard pushContext() else {  // Slot.ctx
       throw failure(callback: "init", symbol: nil, time: nil)
     }
-    lua_createtable(L, 0, 7)  // Slot.candle
+    // Slot.candle: 7 fields in twice as many slots, so few keys share a main position and the
+    // script's c.close, c.symbol, ... rarely walk a collision chain.
+    lua_createtable(L, 0, 16)
     for key in ["symbol", "t", "open", "high", "low", "close", "volume"] { state.push(key) }
     symbolPointers = []
     for s in symbols {
@@ -44,7 +46,10 @@ extension LuaStrategy {
   /// Returns false (with the error on the stack) when the state is out of memory.
   private func pushContext() -> Bool {
     let L = state.L
-    lua_createtable(L, 0, 8)
+    // Sized for the 11 host fields plus what scripts usually keep in ctx (indicators, previous
+    // values): lookups of ctx.x then rarely walk a collision chain (Lua does not grow a table's
+    // hash part before it is full, and a full one collides often).
+    lua_createtable(L, 0, 64)
     lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
     lua_createtable(L, 0, Int32(params.count))
     for p in params {

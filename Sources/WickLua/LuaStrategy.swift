@@ -51,6 +51,11 @@ public final class LuaStrategy: Strategy {
   var symbols: [String] = []
   /// Address of each symbol's interned Lua string: `ctx:position(c.symbol)` resolves by pointer.
   var symbolPointers: [UnsafePointer<CChar>?] = []
+  /// The interned `FieldKey` names (see HostFields.swift): their registry table and addresses.
+  var internedRef: Int32 = LUA_NOREF
+  var keyPointers: [UnsafeRawPointer?] = []
+  /// The fields of the table argument the current host call read, by `FieldKey`.
+  var fields: [FieldValue] = []
   var positionRefs: [Int32] = []
   var cachedPositions: [Position?] = []
   var barsRef: Int32 = LUA_NOREF
@@ -118,6 +123,7 @@ public final class LuaStrategy: Strategy {
     state.runtime.pointee.host = Unmanaged.passUnretained(self).toOpaque()
     updateWatchdogReport()
     try installSandbox(seed: limits.randomSeed)
+    internFieldKeys()
     let loaded = try loadModule(path: path, text: text)
     manifest = loaded
     self.symbols = symbols ?? loaded.symbols

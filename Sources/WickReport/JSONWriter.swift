@@ -20,7 +20,14 @@ struct JSONWriter {
 
   /// What has been written, as UTF-8.
   var bytes: [UInt8] { out.array }
+  /// Calls `body` with what has been written, without copying it.
+  func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try body(UnsafeBufferPointer(start: out.base, count: out.count))
+  }
   var text: String { String(decoding: out.array, as: UTF8.self) }
+
+  /// Appends what `other` has written.
+  mutating func append(_ other: JSONWriter) { out.append(other.out.base, count: other.out.count) }
 
   @inline(__always) mutating func raw(_ s: StaticString) {
     // A one-character literal may be stored as a scalar rather than as bytes.

@@ -60,6 +60,7 @@ enum CandleSlicer {
   static func forEachSlice(of source: CandleSource, symbols: [String], into kernel: TradingKernel)
     throws
   {
+    let strategy = kernel.strategy
     var next = try source.next()
     while let first = next {
       kernel.slice[0] = first
@@ -74,7 +75,7 @@ enum CandleSlicer {
         kernel.sliceCount += 1
         next = try source.next()
       }
-      try kernel.processSlice(time: first.candle.time)
+      try kernel.processSlice(time: first.candle.time, strategy: strategy)
     }
   }
 }

@@ -13,8 +13,16 @@ struct CandleHistory {
   }
 
   @inline(__always) mutating func append(_ c: Candle) {
-    ring[(head + count) % ring.count] = c
-    if count < ring.count { count += 1 } else { head = (head + 1) % ring.count }
+    // Wrap by comparison, not `%`: two integer divisions a candle cost more than the copy.
+    var slot = head + count
+    if slot >= ring.count { slot -= ring.count }
+    ring[slot] = c
+    if count < ring.count {
+      count += 1
+    } else {
+      head += 1
+      if head == ring.count { head = 0 }
+    }
   }
 
   /// The last `n` candles, oldest first.

@@ -53,7 +53,7 @@ final class BookEvents: BookListener {
 
     /// One kernel step: fills of the last send at `time`, then the decisions, then send.
     func step(_ time: Int64, _ decide: () throws -> Void = {}) throws {
-      venue.execute(slice: [], count: 0, time: time)
+      venue.execute(slice: UnsafeBufferPointer(start: nil, count: 0), time: time)
       try decide()
       try venue.send()
     }
@@ -125,7 +125,7 @@ final class BookEvents: BookListener {
       // The first process: the entry is sent, the answer is lost, the process dies.
       let first = try Harness(bybit: bybit)
       bybit.orderCreateFaults = [.processThenReset]
-      first.venue.execute(slice: [], count: 0, time: t0)
+      first.venue.execute(slice: UnsafeBufferPointer(start: nil, count: 0), time: t0)
       first.venue.submit(entry: first.entry(t0))
       let id = first.entry(t0).clientOrderID(run: 4, symbol: "BTCUSDT")
       #expect(throws: BybitError.self) {
@@ -135,7 +135,7 @@ final class BookEvents: BookListener {
     }
     let second = try Harness(bybit: bybit)
     second.venue.resume(entries: [second.entry(t0)], lateWindow: 0)
-    second.venue.execute(slice: [], count: 0, time: t0 + minute)
+    second.venue.execute(slice: UnsafeBufferPointer(start: nil, count: 0), time: t0 + minute)
     let p = try #require(second.book.positions[0])
     #expect(p.qty == 0.01 && p.stop == 59_000)
     #expect(bybit.orders.count == 1)
@@ -148,14 +148,14 @@ final class BookEvents: BookListener {
     venue.attach(book: h.book)
     h.book.listener = h.events
     // t0 is in 2023: long past by the exchange's clock.
-    venue.execute(slice: [], count: 0, time: t0)
+    venue.execute(slice: UnsafeBufferPointer(start: nil, count: 0), time: t0)
     venue.submit(entry: h.entry(t0))
     try venue.send()
     #expect(h.events.refused.map(\.code) == ["stale_decision"])
     #expect(h.bybit.orders.isEmpty)
     // The current candle's decision goes out.
     let now = h.bybit.serverNow / minute * minute - minute
-    venue.execute(slice: [], count: 0, time: now)
+    venue.execute(slice: UnsafeBufferPointer(start: nil, count: 0), time: now)
     venue.submit(entry: h.entry(now))
     try venue.send()
     #expect(h.bybit.orders.count == 1)

@@ -26,6 +26,18 @@ import WickCore
 
   /// Numbers: the writer's own formatting against Swift's `description` (shortest round-trip),
   /// on random bit patterns, plausible prices and the values where formats change (1e15, 1e16, tiny, negative zero).
+  @Test func longTradeListsWrittenInTwoHalvesReadAsOnePass() {
+    // Above `parallelTrades`, with an odd count so the halves differ in length.
+    let base = GoldenFixture.result().trades
+    let trades = (0..<(ResultJSON.parallelTrades * 2 + 3)).map { base[$0 % base.count] }
+    var parallel = JSONWriter()
+    ResultJSON.trades(trades, &parallel)
+    var onePass = JSONWriter()
+    ResultJSON.objects(trades, &onePass, ResultJSON.trade)
+    #expect(parallel.bytes == onePass.bytes)
+    #expect(parallel.bytes.count > 1_000_000)
+  }
+
   @Test func numbersAreShortestRoundTripLikeDescription() {
     var rng = SplitMix(seed: 42)
     var values: [Double] = [

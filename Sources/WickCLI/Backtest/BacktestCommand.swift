@@ -96,7 +96,13 @@ public struct BacktestCommand: ParsableCommand {
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
     if let json {
-      try write(Data(ResultJSON.encodeUTF8(outcome.result, metrics: outcome.metrics)), to: json)
+      try ResultJSON.withUTF8(outcome.result, metrics: outcome.metrics) { text in
+        // Borrowed, not copied: the text can be tens of megabytes.
+        let data = Data(
+          bytesNoCopy: UnsafeMutableRawPointer(mutating: text.baseAddress!),
+          count: text.count, deallocator: .none)
+        try write(data, to: json)
+      }
       print("json: \(json)")
     }
     if let html {

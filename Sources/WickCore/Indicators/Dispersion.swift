@@ -1,6 +1,6 @@
 /// Rolling mean and variance over a window, updated in O(1) with a sliding Welford step
 /// (stable for prices in the tens of thousands, unlike sum/sum-of-squares).
-struct RollingMoments {
+struct RollingMoments: ~Copyable {
   private(set) var window: RingBuffer
   private(set) var mean = 0.0
   private var m2 = 0.0

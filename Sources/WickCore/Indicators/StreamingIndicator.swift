@@ -11,35 +11,43 @@ public protocol StreamingIndicator: AnyObject {
   var value: Double? { get }
 }
 
-/// Fixed-capacity ring of the last `capacity` values. Storage is allocated once.
-public struct RingBuffer {
-  public private(set) var storage: [Double]
+/// Fixed-capacity ring of the last `capacity` values. Storage is allocated once and owned by
+/// the ring (it is not copyable), so a push is plain loads and stores: no copy-on-write check.
+public struct RingBuffer: ~Copyable {
+  private let storage: UnsafeMutablePointer<Double>
+  public let capacity: Int
   public private(set) var count = 0
   private var head = 0  // index of the oldest element
 
   public init(capacity: Int) {
     precondition(capacity > 0)
-    storage = Array(repeating: 0, count: capacity)
+    self.capacity = capacity
+    storage = .allocate(capacity: capacity)
+    storage.initialize(repeating: 0, count: capacity)
   }
 
-  public var capacity: Int { storage.count }
-  public var isFull: Bool { count == storage.count }
+  deinit { storage.deallocate() }
+
+  public var isFull: Bool { count == capacity }
 
   /// Appends `x`; when full, drops and returns the oldest value.
   @inline(__always) @discardableResult
   public mutating func push(_ x: Double) -> Double? {
-    if count < storage.count {
-      storage[(head + count) % storage.count] = x
+    if count < capacity {
+      storage[(head + count) % capacity] = x
       count += 1
       return nil
     }
     let old = storage[head]
     storage[head] = x
     head += 1
-    if head == storage.count { head = 0 }
+    if head == capacity { head = 0 }
     return old
   }
 
   /// The i-th oldest value (0 = oldest).
-  @inline(__always) public subscript(i: Int) -> Double { storage[(head + i) % storage.count] }
+  @inline(__always) public subscript(i: Int) -> Double {
+    precondition(i >= 0, "RingBuffer index out of range")
+    return storage[(head + i) % capacity]
+  }
 }

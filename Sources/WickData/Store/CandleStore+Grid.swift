@@ -11,6 +11,9 @@ import WickCore
 /// (they are short: 52 candles a year).
 extension CandleStore {
   /// The open time of the first candle of `series` off its timeframe's grid, if any.
+  // Not inlined: Swift 6.3.1's release build crashes (CopyPropagation, "Found ownership error")
+  // when this is inlined into `seriesList`'s map closure.
+  @inline(never)
   public func firstOffGridTime(series: SeriesKey) throws -> Int64? {
     guard series.timeframe.origin != 0 else { return nil }
     return try read { db in try Self.firstOffGridTime(series: series, db: db) }

@@ -93,7 +93,7 @@ public final class BybitVenue: Venue {
   /// Bybit charges funding on the account itself: the settlements it booked reach the book here.
   public func beginSlice(time: Int64) { bookExchangeFunding(time: time) }
 
-  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+  public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
     for (symbol, fill, reason) in sentExits {
       guard let fill else { continue }  // already flat: reconciliation below finds the close

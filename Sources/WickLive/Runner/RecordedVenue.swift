@@ -46,7 +46,7 @@ public final class RecordedVenue: Venue {
   /// The exchange's funding settlements the run booked at this candle (before anything else).
   public func beginSlice(time: Int64) { emitRecorded(time: time) }
 
-  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
+  public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     emitRecorded(time: time)
     sentEntries.removeAll()
     sentPairs.removeAll()

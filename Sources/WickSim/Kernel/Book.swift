@@ -33,7 +33,9 @@ public final class Book {
   /// Changes whenever a position opens, closes or has its stop moved.
   public internal(set) var positionsVersion = 0
   public internal(set) var trades: [Trade] = []
-  public weak var listener: BookListener?
+  /// The kernel that owns this book. Unowned, not weak: a weak reference would give the kernel a
+  /// side table, and every retain and release of it (several per candle) would take the slow path.
+  public unowned var listener: BookListener?
 
   public init(symbols: [String], cash: Double) {
     self.symbols = symbols

@@ -2,7 +2,7 @@ import WickCore
 
 /// The event loop shared by backtest, paper and live: closed candles in, strategy dispatch,
 /// intents through the risk gate, orders to a `Venue`, fills into the `Book`. For each candle
-/// time (`handle(time:slice:count:)`):
+/// time (`handle(time:slice:)`):
 ///
 /// 1. the venue charges funding up to this time; the risk layer advances (daily resets,
 ///    emergency flattening);
@@ -48,8 +48,9 @@ public final class TradingKernel {
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.
   public private(set) var strategyError: String?
 
-  // The current time slice.
-  var slice: [SymbolCandle] = []
+  /// The current time slice, `slice[0..<sliceCount]`: room for one candle per symbol, allocated
+  /// once and owned here, so handing it to the venue costs no reference counting.
+  let slice: UnsafeMutableBufferPointer<SymbolCandle>
   var sliceCount = 0
 
   public init(
@@ -69,13 +70,15 @@ public final class TradingKernel {
     tracker = EquityTracker(initialEquity: initialEquity, chartLimit: chartPoints)
     bars = Array(
       repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: n)
-    slice = Array(
+    slice = .allocate(capacity: n)
+    slice.initialize(
       repeating: SymbolCandle(
-        symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)),
-      count: n)
+        symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)))
     book.listener = self
     venue.attach(book: self.book)
   }
+
+  deinit { slice.deallocate() }
 
   /// Calls the strategy's `init`. Throws a script error as `WickError.script`.
   public func start() throws { try strategy.start(host: self) }
@@ -93,11 +96,13 @@ public final class TradingKernel {
     }
     for k in 0..<incoming.count { slice[k] = incoming[k] }
     sliceCount = incoming.count
-    try processSlice(time: time)
+    try processSlice(time: time, strategy: strategy)
   }
 
-  /// The backtest loop's entry: the slice is already in `slice[0..<sliceCount]`.
-  func processSlice(time: Int64) throws {
+  /// The backtest loop's entry: the slice is already in `slice[0..<sliceCount]`. The caller
+  /// passes `strategy` (the kernel's own), which it holds across the whole loop: the per-candle
+  /// path then retains and releases nothing.
+  func processSlice(time: Int64, strategy: Strategy) throws {
     now = time
     if firstTime == nil { firstTime = time }
     lastTime = time
@@ -108,11 +113,10 @@ public final class TradingKernel {
       venue.submit(exit: symbol, reason: note)
       journal?.exitRequested(symbol: symbol, reason: note, time: time)
     }
-    venue.execute(slice: slice, count: sliceCount, time: time)
+    let candles = UnsafeBufferPointer(rebasing: slice[0..<sliceCount])
+    venue.execute(slice: candles, time: time)
     // Only this time's candles: a symbol without a candle now keeps its last state.
-    for k in 0..<sliceCount {
-      closeCandle(symbol: slice[k].symbol, candle: slice[k].candle)
-    }
+    for c in candles { closeCandle(symbol: c.symbol, candle: c.candle) }
     let exposed = book.openCount > 0
     candleCount += sliceCount
     tracker.record(
@@ -123,11 +127,9 @@ public final class TradingKernel {
     if strategyError == nil {
       do {
         if strategy.wantsBars {
-          try deliverBars(time: time)
+          try deliverBars(time: time, strategy: strategy)
         } else {
-          for k in 0..<sliceCount {
-            try strategy.onCandle(symbol: slice[k].symbol, candle: slice[k].candle, host: self)
-          }
+          for c in candles { try strategy.onCandle(symbol: c.symbol, candle: c.candle, host: self) }
         }
       } catch {
         failure = error
@@ -146,7 +148,7 @@ public final class TradingKernel {
 
   /// on_bars runs only when every symbol has its candle for `time`; a missing one is counted and
   /// reported, never filled in.
-  private func deliverBars(time: Int64) throws {
+  private func deliverBars(time: Int64, strategy: Strategy) throws {
     if sliceCount != symbols.count {
       missingBars += 1
       if missingBars <= 20 {

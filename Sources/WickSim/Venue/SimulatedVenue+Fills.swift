@@ -117,9 +117,9 @@ extension SimulatedVenue {
   }
 
   /// Pair entries fill only at a time when both legs have a candle (both legs or neither).
-  func executePairsAtOpen(slice: [SymbolCandle], count: Int, time: Int64) {
+  func executePairsAtOpen(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     var opens = [Double?](repeating: nil, count: symbols.count)
-    for k in 0..<count { opens[slice[k].symbol] = slice[k].candle.open }
+    for c in slice { opens[c.symbol] = c.candle.open }
     var waiting: [PairOrder] = []
     for pair in pendingPairs {
       let i = pair.intent

@@ -56,10 +56,10 @@ public final class SimulatedVenue: Venue {
     }
   }
 
-  public func execute(slice: [SymbolCandle], count: Int, time: Int64) {
-    for k in 0..<count { executeAtOpen(symbol: slice[k].symbol, candle: slice[k].candle) }
-    if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, count: count, time: time) }
-    for k in 0..<count { checkLevels(symbol: slice[k].symbol, candle: slice[k].candle) }
+  public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
+    for c in slice { executeAtOpen(symbol: c.symbol, candle: c.candle) }
+    if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, time: time) }
+    for c in slice { checkLevels(symbol: c.symbol, candle: c.candle) }
   }
 
   public func submit(entry: EntryOrder) { pendingOrders[entry.intent.symbol] = entry }

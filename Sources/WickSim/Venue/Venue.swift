@@ -11,7 +11,7 @@ import WickCore
 /// Contract, in the order the kernel calls it for each candle time `t`:
 ///
 /// 1. `beginSlice(time:)` — periodic charges up to `t` (funding), before the risk layer looks.
-/// 2. `execute(slice:count:time:)` — everything submitted on earlier candles is executed against
+/// 2. `execute(slice:time:)` — everything submitted on earlier candles is executed against
 ///    the candles of `t` (market orders at the open, then protective stops, takes and liquidation
 ///    within each candle). A live venue applies the fills and stop triggers the exchange reported
 ///    since the last call instead. Fills go into `book` (`Book.open`/`Book.close`), refusals to
@@ -37,9 +37,9 @@ public protocol Venue: AnyObject {
   func attach(book: Book)
   /// Funding and other periodic charges for every charge time in (last call, `time`].
   func beginSlice(time: Int64)
-  /// Executes earlier orders and protective levels against the candles of `time`. `slice` holds
-  /// at least `count` candles of distinct symbols.
-  func execute(slice: [SymbolCandle], count: Int, time: Int64)
+  /// Executes earlier orders and protective levels against the candles of `time`: `slice` holds
+  /// the candles of distinct symbols (valid for the call only).
+  func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64)
   /// An accepted, sized entry: recorded now, transmitted by `send()`, filled at the next open.
   func submit(entry: EntryOrder)
   /// Close `symbol`'s position at market (next open in simulation).
