@@ -7,9 +7,9 @@
 #ifndef WICK_CLUA_SHIM_H
 #define WICK_CLUA_SHIM_H
 
-#include <lua5.4/lua.h>
-#include <lua5.4/lualib.h>
-#include <lua5.4/lauxlib.h>
+#include "lua.h"
+#include "lualib.h"
+#include "lauxlib.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
