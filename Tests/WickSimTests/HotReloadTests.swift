@@ -107,3 +107,47 @@ import WickRisk
     #expect(strategy.current.params.first?.value == .number(3))
   }
 }
+
+/// A params file edited after an override (a resumed run starts from its recorded params, which
+/// name every param; the dashboard's set_param overrides one): the edited param takes the file's
+/// new value, and the params the edit left alone keep their overrides.
+@Suite struct ParamsFileEditTests {
+  @Test func anEditInTheParamsFileWinsOverAnEarlierOverrideOfThatParam() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "params-edit-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = dir.appendingPathComponent("p.lua")
+    try """
+    return { symbols = { "BTCUSDT" }, timeframe = "1m",
+      params = { level = { default = 1, min = 0, max = 100 }, other = { default = 1, min = 0, max = 100 } },
+      on_candle = function(ctx, c) end }
+    """.write(to: script, atomically: true, encoding: .utf8)
+    let file = dir.appendingPathComponent("params.json").path
+    try #"{"level": 3, "other": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+    // As a resume starts: every param pinned to its recorded value, `other` from a set_param.
+    let recorded: [(name: String, value: ParamValue, source: String)] = [
+      ("level", .number(3), "recorded"), ("other", .number(9), "set_param"),
+    ]
+    let strategy = try ReloadingStrategy(
+      overrides: recorded, paramsFile: file, checkInterval: 0
+    ) { try LuaStrategy(path: script.path, overrides: try ParamsFile.load(path: file) + $0) }
+    let source = HotReloadTests.EditingSource(
+      (0..<30).map { bar($0, 100, 101, 99, 100) },
+      edits: [
+        10: {
+          try? #"{"level": 55, "other": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+      ])
+    let engine = BacktestEngine(
+      config: BacktestConfig(strategyName: "p", timeframe: .oneMinute, historyDepth: 1),
+      symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+    let r = try engine.run(source: source)
+    #expect(r.error == nil)
+    #expect(strategy.reloads == 1)
+    let params = Dictionary(
+      uniqueKeysWithValues: strategy.current.params.map { ($0.name, $0.value) })
+    #expect(params["level"] == .number(55))  // the edit wins over the recorded 3
+    #expect(params["other"] == .number(9))  // untouched in the file: the set_param stays
+  }
+}

@@ -13,6 +13,11 @@ public final class ReloadingStrategy: Strategy {
   private let build:
     (_ overrides: [(name: String, value: ParamValue, source: String)]) throws -> LuaStrategy
   private var overrides: [(name: String, value: ParamValue, source: String)]
+  private let paramsFile: String?
+  /// The params file's values as last taken. A param the user changes in the file wins over an
+  /// earlier override of it (the dashboard's `set_param`, or the recorded params a resumed run
+  /// starts from, which name every param): the latest edit takes effect, wherever it was made.
+  private var fileValues: [String: ParamValue] = [:]
   private let watcher: FileWatcher
   private let extraFiles: [String]
   /// Seconds of wall time between file checks (0 checks before every candle).
@@ -39,6 +44,8 @@ public final class ReloadingStrategy: Strategy {
     self.overrides = overrides
     self.checkInterval = checkInterval
     current = try build(overrides)
+    self.paramsFile = paramsFile
+    fileValues = Self.values(of: paramsFile)
     extraFiles = paramsFile.map { [$0] } ?? []
     watcher = FileWatcher(paths: current.sourceFiles + extraFiles)
   }
@@ -57,7 +64,17 @@ public final class ReloadingStrategy: Strategy {
 
   /// Takes the watched files as they are now as seen: the host itself rewrote one (a scheduled
   /// params re-scan) and must not reload it twice.
-  public func acceptFilesAsTheyAre() { watcher.watch(current.sourceFiles + extraFiles) }
+  public func acceptFilesAsTheyAre() {
+    watcher.watch(current.sourceFiles + extraFiles)
+    fileValues = Self.values(of: paramsFile)
+  }
+
+  /// The params file's values by name (empty without a file or when it does not parse: the
+  /// build reports that).
+  static func values(of file: String?) -> [String: ParamValue] {
+    guard let file, let loaded = try? ParamsFile.load(path: file) else { return [:] }
+    return Dictionary(loaded.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+  }
 
   /// Swaps in a new version if a watched file changed (checked at most every `checkInterval`).
   public func reloadIfChanged(host: StrategyHost) {
@@ -66,10 +83,16 @@ public final class ReloadingStrategy: Strategy {
     lastCheck = now
     let changed = watcher.changes()
     guard !changed.isEmpty else { return }
-    _ = reload(
+    let saved = overrides
+    let values =
+      paramsFile.map { changed.contains($0) } == true ? Self.values(of: paramsFile) : fileValues
+    let edited = Set(values.keys).union(fileValues.keys).filter { values[$0] != fileValues[$0] }
+    overrides.removeAll { edited.contains($0.name) }
+    let swapped = reload(
       host: host,
       reason: "changed: "
         + changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+    if swapped { fileValues = values } else { overrides = saved }
   }
 
   /// New param values without new code (same validation as at start). Returns whether it swapped.
