@@ -24,6 +24,34 @@ import WickRisk
     #expect(specs.map(\.initialEquity) == [5_000, 5_000])
   }
 
+  /// `[schedule]` is checked against every entry before any run is created: a grid that fits the
+  /// first entry's timeframe but not the second's stops the command with the second's label.
+  @Test func theScheduleIsCheckedAgainstEveryEntryBeforeAnyRunStarts() throws {
+    let text = """
+      [schedule]
+      eval_every = "15m"
+
+      [[run]]
+      strategy = "strategies/ma_cross.lua"
+      symbol = "BTCUSDT"
+      timeframe = "1m"
+
+      [[run]]
+      strategy = "strategies/ma_cross.lua"
+      symbol = "ETHUSDT"
+      timeframe = "4h"
+      """
+    let config = try WickConfig.parse(text, path: "sched.toml")
+    let error = #expect(throws: WickError.self) {
+      try RunPlan.specs(
+        config: config, configPath: "sched.toml", dbPath: "unused.sqlite", stopAfter: nil)
+    }
+    let message = "\(error!)"
+    #expect(message.contains(config.runs[1].label), "\(message)")
+    #expect(message.contains("eval_every"), "\(message)")
+    #expect(message.hasPrefix("sched.toml:2:"), "\(message)")
+  }
+
   @Test func anEntryIsNotTheSameRunAsTheSameFlags() throws {
     var single = RunSpec(strategyPath: "/s.lua", symbols: ["BTCUSDT"], timeframe: .oneMinute)
     var entry = single

@@ -49,13 +49,21 @@ public enum RunPlan {
       if let params = spec.paramsFile, !FileManager.default.isReadableFile(atPath: params) {
         throw fail("params", "no params file at \(params)")
       }
+      let strategy: LuaStrategy
       do {
         let overrides = try spec.paramsFile.map { try ParamsFile.load(path: $0) } ?? []
-        _ = try LuaStrategy(
+        strategy = try LuaStrategy(
           path: spec.strategyPath, overrides: overrides, symbols: spec.symbols,
           limits: LuaLimits(randomSeed: 1))
       } catch {
         throw fail("strategy", "\(error)")
+      }
+      // [schedule] against this entry (grid vs timeframe, the re-scan's symbols and file).
+      do {
+        _ = try Runner.checkSchedule(
+          config, spec: spec, paramNames: strategy.params.map(\.name))
+      } catch let WickError.invalidFile(path, line, reason) {
+        throw WickError.invalidFile(path: path, line: line, reason: "\(entry.label): \(reason)")
       }
       if let first = seen[spec.argsJSON] {
         throw WickError.invalidFile(

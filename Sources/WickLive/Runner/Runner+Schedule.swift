@@ -71,17 +71,17 @@ extension Runner {
   /// Decisions that are not the kernel's and that a resume or a replay re-applies in order.
   static let recordedNoteKinds: Set<String> = ["control", "reload", "schedule"]
 
-  /// Sets up `[schedule.pairs_rescan]` for this run, checking what only the run can tell: the
-  /// universe must be symbols the run trades, and the file rewritten must be its params file.
-  func makeSchedule(config: WickConfig?) throws {
-    guard let config, let job = config.schedule.pairsRescan else { return }
+  /// What `[schedule]` asks of one run, checked before any run is created (`RunPlan` checks every
+  /// `[[run]]` entry with it, so a bad entry leaves no run behind): the decision grid fits the
+  /// timeframe; the re-scan's universe is among the run's symbols and the file it rewrites is the
+  /// run's JSON params file. Returns the re-scan's universe and file; nil when there is no re-scan
+  /// or the strategy declares no `pairs` param.
+  static func checkSchedule(_ config: WickConfig, spec: RunSpec, paramNames: [String]) throws
+    -> (universe: [String], paramsFile: String)?
+  {
     let schedule = config.schedule
-    guard strategy.current.params.contains(where: { $0.name == "pairs" }) else {
-      output(
-        "schedule: pairs_rescan does not apply to \(strategy.current.name) (it declares no pairs param)"
-      )
-      return
-    }
+    _ = try schedule.decisionGrid(timeframe: spec.timeframe)
+    guard let job = schedule.pairsRescan, paramNames.contains("pairs") else { return nil }
     let universe = job.symbols ?? spec.symbols
     let foreign = universe.filter { !spec.symbols.contains($0) }
     guard foreign.isEmpty else {
@@ -109,6 +109,20 @@ extension Runner {
       throw schedule.error(
         "pairs_rescan.out", "the run's params file '\(params)' is not JSON; the re-scan writes JSON"
       )
+    }
+    return (universe, params)
+  }
+
+  /// Sets up `[schedule.pairs_rescan]` for this run (checked by `checkSchedule`).
+  func makeSchedule(config: WickConfig?) throws {
+    guard let config, let job = config.schedule.pairsRescan else { return }
+    let names = strategy.current.params.map(\.name)
+    guard let (universe, params) = try Self.checkSchedule(config, spec: spec, paramNames: names)
+    else {
+      output(
+        "schedule: pairs_rescan does not apply to \(strategy.current.name) (it declares no pairs param)"
+      )
+      return
     }
     let exchange = try spec.marketAPI().storageName
     let store = self.store
