@@ -125,6 +125,8 @@ import WickRisk
     """.write(to: script, atomically: true, encoding: .utf8)
     let file = dir.appendingPathComponent("params.json").path
     try #"{"level": 3, "other": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+    // The edit below keeps the file's size and lands within moments of this write: only the
+    // inode (an atomic write replaces the file) or the nanoseconds of its time tell them apart.
     // As a resume starts: every param pinned to its recorded value, `other` from a set_param.
     let recorded: [(name: String, value: ParamValue, source: String)] = [
       ("level", .number(3), "recorded"), ("other", .number(9), "set_param"),
@@ -136,7 +138,7 @@ import WickRisk
       (0..<30).map { bar($0, 100, 101, 99, 100) },
       edits: [
         10: {
-          try? #"{"level": 55, "other": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+          try? #"{"level": 5, "other": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
         }
       ])
     let engine = BacktestEngine(
@@ -147,7 +149,7 @@ import WickRisk
     #expect(strategy.reloads == 1)
     let params = Dictionary(
       uniqueKeysWithValues: strategy.current.params.map { ($0.name, $0.value) })
-    #expect(params["level"] == .number(55))  // the edit wins over the recorded 3
+    #expect(params["level"] == .number(5))  // the edit wins over the recorded 3
     #expect(params["other"] == .number(9))  // untouched in the file: the set_param stays
   }
 }
