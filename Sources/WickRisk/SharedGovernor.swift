@@ -58,10 +58,7 @@ public final class SharedGovernor {
   public func refusal(
     account: String, symbol: String, side: Side, notional: Double, time: Int64
   ) -> Refusal? {
-    if let emergency {
-      return Refusal("emergency_stop", "trading is halted after the emergency stop: \(emergency)")
-    }
-    if let r = dailyLossRefusal(time: time) { return r }
+    if let r = haltRefusal(time: time) { return r }
     if let r = governor.refusal(
       account: account, symbol: symbol, side: side, notional: notional, time: time,
       portfolio: portfolio)
@@ -76,10 +73,7 @@ public final class SharedGovernor {
   public func refusal(legs: [(symbol: String, side: Side)], account: String, time: Int64)
     -> Refusal?
   {
-    if let emergency {
-      return Refusal("emergency_stop", "trading is halted after the emergency stop: \(emergency)")
-    }
-    if let r = dailyLossRefusal(time: time) { return r }
+    if let r = haltRefusal(time: time) { return r }
     let open = portfolio.openPositions + portfolio.pendingEntries
     if open + legs.count > config.governor.maxConcurrentPositions {
       return Refusal(
@@ -98,6 +92,14 @@ public final class SharedGovernor {
       }
     }
     return nil
+  }
+
+  /// What refuses every entry, whatever its symbol: the emergency stop, then the daily loss cap.
+  private func haltRefusal(time: Int64) -> Refusal? {
+    if let emergency {
+      return Refusal("emergency_stop", "trading is halted after the emergency stop: \(emergency)")
+    }
+    return dailyLossRefusal(time: time)
   }
 
   private func dailyLossRefusal(time: Int64) -> Refusal? {
