@@ -12,7 +12,7 @@ extension LuaStrategy {
         "\(manifest.path): too many symbols for one strategy (\(symbols.count))")
     }
     wick_push_traceback_handler(L)  // Slot.handler
-    lua_pushnil(L)  // Slot.deliver, set below
+    lua_pushnil(L)  // Slot.onCandle, set below
     guard pushContext() else {  // Slot.ctx
       throw failure(callback: "init", symbol: nil, time: nil)
     }
@@ -25,6 +25,11 @@ extension LuaStrategy {
       state.push(s)
       symbolPointers.append(UnsafePointer(wick_tostring(L, -1)))
     }
+    wick_candle_free(candleSlots)
+    // Slot.keyTime…keyVolume: the fields in `wick_candle_store`'s order.
+    let candleKeys = (0..<6).map { UnsafePointer<CChar>?(wick_tostring(L, Slot.keyTime + $0)) }
+    candleSlots = wick_candle_bind(L, Slot.candle, candleKeys)
+    guard candleSlots != nil else { throw WickError.script("\(manifest.path): out of memory") }
     positionRefs = Array(repeating: LUA_NOREF, count: symbols.count)
     cachedPositions = Array(repeating: nil, count: symbols.count)
     lastCandleSymbol = -1
@@ -92,24 +97,17 @@ extension LuaStrategy {
     barsRef = luaL_ref(L, wick_registryindex())
   }
 
-  /// The per-candle path, in Lua: `deliver(t, o, h, l, c, v)` stores the numbers into the reused
-  /// candle table (Lua's own field stores are several times cheaper than C API sets) and calls
-  /// on_candle; `ctx.position` reads a table the host re-syncs only when positions change, so
+  /// `ctx.position`, in Lua: it reads a table the host re-syncs only when positions change, so
   /// asking for a position is a Lua call, not a trip through the C boundary.
   static let fastPath = #"""
-    local on_candle, ctx, c, positions, default_symbol, traded = ...
+    local positions, default_symbol, traded = ...
     local error, tostring = error, tostring
-    local function position(_, symbol)
+    return function(_, symbol)
       local p = positions[symbol or default_symbol]
       if p then return p end
       if p == false then return nil end
       error("ctx:position: unknown symbol '" .. tostring(symbol) .. "'; this run trades " .. traded, 2)
     end
-    local function deliver(t, open, high, low, close, volume)
-      c.t, c.open, c.high, c.low, c.close, c.volume = t, open, high, low, close, volume
-      return on_candle(ctx, c)
-    end
-    return deliver, position
     """#
 
   private func installFastPath() throws {
@@ -124,19 +122,17 @@ extension LuaStrategy {
     let (ok, message) = runChunk(
       text: Self.fastPath, chunkName: "=wick", results: 0, nested: false,
       arguments: {
-        lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
-        state.rawField(-1, "on_candle")
-        wick_remove(L, -2)
-        lua_pushvalue(L, Slot.ctx)
-        lua_pushvalue(L, Slot.candle)
         lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
         if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
         state.push(symbols.joined(separator: ", "))
-        return 6
-      }, keep: 2)
+        return 3
+      }, keep: 1)
     guard ok else { throw WickError.script("internal: fast path: \(message)") }
     state.setRawField(Slot.ctx, "position")
-    wick_replace(L, Slot.deliver)
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
+    state.rawField(-1, "on_candle")
+    wick_remove(L, -2)
+    wick_replace(L, Slot.onCandle)
   }
 
   /// Mirrors the engine's positions into the Lua table behind `ctx:position`: symbol → table
@@ -190,14 +186,18 @@ extension LuaStrategy {
     self.host = host
     wick_set_callback(
       state.runtime, WICK_CALLBACK_ON_CANDLE, Int32(truncatingIfNeeded: symbol), candle.time)
-    lua_pushvalue(L, Slot.deliver)
-    lua_pushinteger(L, lua_Integer(candle.time))
-    lua_pushnumber(L, candle.open)
-    lua_pushnumber(L, candle.high)
-    lua_pushnumber(L, candle.low)
-    lua_pushnumber(L, candle.close)
-    lua_pushnumber(L, candle.volume)
-    let status = wick_pcall_runtime(state.runtime, L, 6, 0, Slot.handler)
+    guard
+      wick_candle_store(
+        L, candleSlots, lua_Integer(candle.time), candle.open, candle.high, candle.low,
+        candle.close, candle.volume) != 0
+    else {
+      self.host = nil
+      throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)
+    }
+    lua_pushvalue(L, Slot.onCandle)
+    lua_pushvalue(L, Slot.ctx)
+    lua_pushvalue(L, Slot.candle)
+    let status = wick_pcall_runtime(state.runtime, L, 2, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK {
       throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)

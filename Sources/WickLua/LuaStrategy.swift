@@ -65,13 +65,15 @@ public final class LuaStrategy: Strategy {
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
+  /// The candle table's value slots, written directly per candle (`wick_candle.h`).
+  var candleSlots: OpaquePointer? = nil
   /// Set when the watchdog gave up on the state (see `onStuck`): every later call fails with it.
   var abandoned: WickError?
 
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {
     static let handler: Int32 = 1
-    static let deliver: Int32 = 2
+    static let onCandle: Int32 = 2
     static let ctx: Int32 = 3
     static let candle: Int32 = 4
     static let keySymbol: Int32 = 5
@@ -93,6 +95,8 @@ public final class LuaStrategy: Strategy {
   ///   - pluginRoots: folders searched by `require`.
   ///   - plugins: recorded plugin texts by module name; `require` takes these instead of files
   ///     (and refuses a module not among them).
+  deinit { wick_candle_free(candleSlots) }
+
   public init(
     path: String, source: String? = nil,
     overrides: [(name: String, value: ParamValue, source: String)] = [],

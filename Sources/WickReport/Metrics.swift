@@ -72,36 +72,63 @@ public struct Metrics: Sendable, Equatable {
         .squareRoot()
       if downside > 0 { sortino = mean / downside * 365.0.squareRoot() }
     }
-    let wins = trades.filter { $0.pnl > 0 }
-    let grossProfit = wins.map(\.pnl).reduce(0, +)
-    let grossLoss = -trades.filter { $0.pnl < 0 }.map(\.pnl).reduce(0, +)
-    let rs = trades.compactMap(\.r)
+    // One pass, no intermediate arrays: an optimizer computes this for every parameter set, and
+    // a copy of a long trade list costs more than the sums. Each sum adds in trade order, as
+    // separate reductions would.
+    var winCount = 0
+    var grossProfit = 0.0
+    var grossLoss = 0.0
+    var rSum = 0.0
+    var rCount = 0
     var streak = 0
     var worstStreak = 0
-    for t in trades {
-      streak = t.pnl < 0 ? streak + 1 : 0
-      worstStreak = max(worstStreak, streak)
+    var netPnl = 0.0
+    var fees = 0.0
+    var spread = 0.0
+    var slippage = 0.0
+    var funding = 0.0
+    var holding = 0.0
+    var longCount = 0
+    var bestTrade = -Double.infinity
+    var worstTrade = Double.infinity
+    trades.withUnsafeBufferPointer { trades in
+      for t in trades {
+        if t.pnl > 0 {
+          winCount += 1
+          grossProfit += t.pnl
+        } else if t.pnl < 0 {
+          grossLoss -= t.pnl
+        }
+        if let r = t.r {
+          rSum += r
+          rCount += 1
+        }
+        streak = t.pnl < 0 ? streak + 1 : 0
+        worstStreak = max(worstStreak, streak)
+        netPnl += t.pnl
+        fees += t.fees
+        spread += t.spreadCost
+        slippage += t.slippageCost
+        funding += t.funding
+        holding += Double(t.exitTime - t.entryTime) / 3_600_000
+        if t.side == .long { longCount += 1 }
+        bestTrade = max(bestTrade, t.pnl)
+        worstTrade = min(worstTrade, t.pnl)
+      }
     }
-    let netPnl = trades.map(\.pnl).reduce(0, +)
-    let fees = trades.map(\.fees).reduce(0, +)
-    let spread = trades.map(\.spreadCost).reduce(0, +)
-    let slippage = trades.map(\.slippageCost).reduce(0, +)
-    let funding = trades.map(\.funding).reduce(0, +)
-    let holding = trades.map { Double($0.exitTime - $0.entryTime) / 3_600_000 }.reduce(0, +)
     return Metrics(
       netReturn: net, cagr: cagr, maxDrawdown: r.maxDrawdown, sharpe: sharpe, sortino: sortino,
       calmar: r.maxDrawdown > 0 ? cagr / r.maxDrawdown : 0,
-      winRate: trades.isEmpty ? 0 : Double(wins.count) / Double(trades.count),
+      winRate: trades.isEmpty ? 0 : Double(winCount) / Double(trades.count),
       profitFactor: grossLoss > 0 ? grossProfit / grossLoss : nil,
       expectancy: trades.isEmpty ? 0 : netPnl / Double(trades.count),
-      averageR: rs.isEmpty ? 0 : rs.reduce(0, +) / Double(rs.count), exposure: r.exposure,
+      averageR: rCount == 0 ? 0 : rSum / Double(rCount), exposure: r.exposure,
       tradeCount: trades.count,
-      longCount: trades.filter { $0.side == .long }.count,
-      shortCount: trades.filter { $0.side == .short }.count,
+      longCount: longCount, shortCount: trades.count - longCount,
       netPnl: netPnl, grossPnl: netPnl + fees + spread + slippage + funding, fees: fees,
       spread: spread,
-      slippage: slippage, funding: funding, bestTrade: trades.map(\.pnl).max() ?? 0,
-      worstTrade: trades.map(\.pnl).min() ?? 0,
+      slippage: slippage, funding: funding, bestTrade: trades.isEmpty ? 0 : bestTrade,
+      worstTrade: trades.isEmpty ? 0 : worstTrade,
       averageHoldingHours: trades.isEmpty ? 0 : holding / Double(trades.count),
       maxConsecutiveLosses: worstStreak)
   }

@@ -27,21 +27,51 @@ public enum ResultJSON {
     try writer(r, metrics: metrics).withBytes(body)
   }
 
+  /// The text of `encode` in parts whose concatenation is the document, borrowed for `body`.
+  /// With a `stream` that saw every trade of `r`, its text is spliced in as the trades array:
+  /// nothing is left to write for them but the file.
+  public static func withUTF8Parts<R>(
+    _ r: BacktestResult, metrics: Metrics, trades stream: TradeJSONStream?,
+    _ body: ([UnsafeBufferPointer<UInt8>]) throws -> R
+  ) rethrows -> R {
+    guard let streamed = stream?.finish(matching: r.trades) else {
+      return try withUTF8(r, metrics: metrics) { try body([$0]) }
+    }
+    var head = JSONWriter(capacity: 8_192)
+    self.head(r, &head)
+    head.raw("[")
+    var tail = JSONWriter(capacity: 8_192 + r.equity.count * 44)
+    tail.raw(r.trades.isEmpty ? "]" : "\n  ]")
+    self.tail(r, metrics: metrics, &tail)
+    return try head.withBytes { h in
+      try streamed.withBytes { t in try tail.withBytes { try body([h, t, $0]) } }
+    }
+  }
+
   /// Bytes reserved per trade: above the ~390 a trade with full-precision prices takes, so a
   /// long list is written without the buffer growing (and copying itself) on the way.
   static let bytesPerTrade = 420
 
   static func writer(_ r: BacktestResult, metrics: Metrics) -> JSONWriter {
     var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 44)
-    func key(_ k: String, first: Bool = false) {
-      w.raw(first ? "\n  " : ",\n  ")
-      w.string(k)
-      w.raw(": ")
-    }
+    head(r, &w)
+    trades(r.trades, &w)
+    tail(r, metrics: metrics, &w)
+    return w
+  }
+
+  private static func key(_ k: String, first: Bool = false, _ w: inout JSONWriter) {
+    w.raw(first ? "\n  " : ",\n  ")
+    w.string(k)
+    w.raw(": ")
+  }
+
+  /// Everything before the trades array, ending in `"trades": `.
+  private static func head(_ r: BacktestResult, _ w: inout JSONWriter) {
     w.raw("{")
-    key("strategy", first: true)
+    key("strategy", first: true, &w)
     w.string(r.strategy)
-    key("params")
+    key("params", &w)
     w.raw("{")
     for (i, p) in r.params.enumerated() {
       if i > 0 { w.raw(", ") }
@@ -50,34 +80,37 @@ public enum ResultJSON {
       value(p.value, &w)
     }
     w.raw("}")
-    key("symbol")
+    key("symbol", &w)
     w.string(r.symbols.first ?? "")
-    key("symbols")
+    key("symbols", &w)
     w.raw("[")
     for (i, s) in r.symbols.enumerated() {
       if i > 0 { w.raw(", ") }
       w.string(s)
     }
     w.raw("]")
-    key("timeframe")
+    key("timeframe", &w)
     w.string(r.timeframe.description)
-    key("candles")
+    key("candles", &w)
     w.number(Double(r.candles))
-    key("from")
+    key("from", &w)
     if let t = r.firstTime { w.time(t) } else { w.raw("null") }
-    key("to")
+    key("to", &w)
     if let t = r.lastTime {
       w.time(t + r.timeframe.milliseconds)
     } else {
       w.raw("null")
     }
-    key("initial_equity")
+    key("initial_equity", &w)
     w.number(r.initialEquity)
-    key("final_equity")
+    key("final_equity", &w)
     w.number(r.finalEquity)
-    key("trades")
-    trades(r.trades, &w)
-    key("metrics")
+    key("trades", &w)
+  }
+
+  /// Everything after the trades array, from `"metrics"` to the end.
+  private static func tail(_ r: BacktestResult, metrics: Metrics, _ w: inout JSONWriter) {
+    key("metrics", &w)
     w.raw("{")
     for (i, f) in metrics.fields.enumerated() {
       w.raw(i == 0 ? "\n    " : ",\n    ")
@@ -86,7 +119,7 @@ public enum ResultJSON {
       w.number(f.value)
     }
     w.raw("\n  }")
-    key("refusals")
+    key("refusals", &w)
     w.raw("{")
     for (i, code) in r.refusals.keys.sorted().enumerated() {
       if i > 0 { w.raw(", ") }
@@ -95,23 +128,23 @@ public enum ResultJSON {
       w.number(Double(r.refusals[code]!))
     }
     w.raw("}")
-    key("limits")
+    key("limits", &w)
     w.raw("[")
     for (i, l) in r.limitsInForce.enumerated() {
       if i > 0 { w.raw(", ") }
       w.string(l)
     }
     w.raw("]")
-    key("error")
+    key("error", &w)
     if let e = r.error { w.string(e) } else { w.raw("null") }
-    key("risk_events")
+    key("risk_events", &w)
     objects(r.riskEvents, &w) { e, w in
       w.field("time", first: true) { $0.time(e.time) }
       w.field("kind") { $0.string(e.kind.rawValue) }
       w.field("account") { $0.string(e.account) }
       w.field("detail") { $0.string(e.detail) }
     }
-    key("risk_state")
+    key("risk_state", &w)
     objects(r.riskStates, &w) { p, w in
       w.field("time", first: true) { $0.time(p.time) }
       w.field("account") { $0.string(p.account) }
@@ -119,7 +152,7 @@ public enum ResultJSON {
       w.field("daily_loss_used") { $0.number(p.dailyLossUsed) }
       w.field("killed") { $0.raw(p.killed ? "true" : "false") }
     }
-    key("equity")
+    key("equity", &w)
     w.raw("[")
     for (i, p) in r.equity.enumerated() {
       w.raw(i == 0 ? "\n    [" : ",\n    [")
@@ -130,7 +163,6 @@ public enum ResultJSON {
     }
     w.raw(r.equity.isEmpty ? "]" : "\n  ]")
     w.raw("\n}\n")
-    return w
   }
 
   /// One trade object's fields.

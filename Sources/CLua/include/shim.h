@@ -10,6 +10,7 @@
 #include "lua.h"
 #include "lualib.h"
 #include "lauxlib.h"
+#include "wick_candle.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>

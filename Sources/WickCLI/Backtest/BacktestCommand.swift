@@ -63,7 +63,7 @@ public struct BacktestCommand: ParsableCommand {
       paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
-      save: save, recordPrices: html != nil)
+      save: save, recordPrices: html != nil, streamTradesJSON: json != nil && !watch)
     try simulation.apply(to: &job)
     return job
   }
@@ -96,40 +96,18 @@ public struct BacktestCommand: ParsableCommand {
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
     if let json {
-      try ResultJSON.withUTF8(outcome.result, metrics: outcome.metrics) { text in
-        // Borrowed, not copied: the text can be tens of megabytes.
-        let data = Data(
-          bytesNoCopy: UnsafeMutableRawPointer(mutating: text.baseAddress!),
-          count: text.count, deallocator: .none)
-        try write(data, to: json)
+      try ResultJSON.withUTF8Parts(
+        outcome.result, metrics: outcome.metrics, trades: outcome.tradesJSON
+      ) { parts in
+        try OutputFile.write(parts: parts, to: json, durable: false)
       }
       print("json: \(json)")
     }
     if let html {
-      try write(
-        Data(
-          HTMLReport.render(outcome.result, metrics: outcome.metrics, prices: outcome.prices).utf8),
-        to: html)
+      try OutputFile.write(
+        HTMLReport.render(outcome.result, metrics: outcome.metrics, prices: outcome.prices),
+        to: html, durable: false)
       print("html: \(html)")
-    }
-  }
-
-  /// Writes through a temporary file and a rename: a report is never left half-written.
-  private func write(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp")
-    do {
-      try data.write(to: tmp)
-      guard rename(tmp.path, url.path) == 0 else {
-        throw WickError.invalidFile(path: path, line: nil, reason: "rename failed")
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: tmp)
-      throw WickError.invalidFile(
-        path: path, line: nil, reason: "cannot write: \(error.localizedDescription)")
     }
   }
 

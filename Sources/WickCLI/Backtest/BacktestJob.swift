@@ -38,6 +38,8 @@ struct BacktestJob {
   var save = false
   /// Bucket each symbol's candles for the HTML report's price chart while they stream past.
   var recordPrices = false
+  /// Format the trades for `--json` on another core while the simulation runs.
+  var streamTradesJSON = false
 
   struct Outcome {
     var result: BacktestResult
@@ -49,6 +51,8 @@ struct BacktestJob {
     var savedRun: Int64?
     /// Per symbol, the decimated prices for the report's chart (when `recordPrices` was on).
     var prices: [PriceBuckets] = []
+    /// The trades' JSON, written during the run (when `streamTradesJSON` was on).
+    var tradesJSON: TradeJSONStream?
   }
 
   /// Loads the script with its params; throws on any script or params error. `extra` values
@@ -99,9 +103,10 @@ struct BacktestJob {
 
   /// Runs `strategy` over `source` with this job's costs, funding and risk: the one path from a
   /// loaded strategy to a result, shared by `wick backtest` and `wick optimize`.
-  func simulate(_ strategy: LuaStrategy, market: Market, source: CandleSource) throws -> (
-    result: BacktestResult, risk: RiskGate
-  ) {
+  func simulate(
+    _ strategy: LuaStrategy, market: Market, source: CandleSource,
+    onTradeClosed: ((Trade) -> Void)? = nil
+  ) throws -> (result: BacktestResult, risk: RiskGate) {
     let symbols = market.symbols
     let rates = market.rates
     let funding: FundingModel? =
@@ -122,6 +127,7 @@ struct BacktestJob {
       ?? FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
     engine.onLog = onLog
+    engine.kernel.onTradeClosed = onTradeClosed
     var result = try engine.run(source: source)
     result.logs = strategy.logs + result.logs
     result.limitsInForce.append(
@@ -157,9 +163,11 @@ struct BacktestJob {
           prices: PriceBuckets(symbol: market.symbols[$0], timeframe: market.timeframe))
       } : []
     if recordPrices { cursors = recorders }
+    let tradesJSON = streamTradesJSON ? TradeJSONStream() : nil
     let (result, risk) = try simulate(
       strategy, market: market,
-      source: MergedCandleSource(symbols: market.symbols, cursors: cursors))
+      source: MergedCandleSource(symbols: market.symbols, cursors: cursors),
+      onTradeClosed: tradesJSON?.append)
     let symbols = market.symbols
     // The first failure wins: a script that failed before any candle (in init, say) reports its
     // own error, not the empty range that followed from it.
@@ -185,6 +193,6 @@ struct BacktestJob {
     return Outcome(
       result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
       seconds: Date().timeIntervalSince(started),
-      savedRun: runID, prices: recorders.map(\.prices))
+      savedRun: runID, prices: recorders.map(\.prices), tradesJSON: tradesJSON)
   }
 }

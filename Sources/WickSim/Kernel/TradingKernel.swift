@@ -27,6 +27,9 @@ public final class TradingKernel {
   public let book: Book
   /// Decision hooks (paper and live persist them; `wick replay` compares them). Nil in backtests.
   public weak var journal: KernelJournal?
+  /// Called with every closed trade as the book records it (a backtest's `--json` formats them
+  /// on another core meanwhile).
+  public var onTradeClosed: ((Trade) -> Void)?
 
   var histories: [CandleHistory]
   public internal(set) var candlesSeen: [Int]
@@ -244,6 +247,7 @@ extension TradingKernel: BookListener {
   public func positionClosed(_ trade: Trade, symbol: Int, time: Int64) {
     risk.recordClose(trade, symbol: symbol, time: time, portfolio: self)
     journal?.positionClosed(trade, symbol: symbol, time: time)
+    onTradeClosed?(trade)
   }
 
   public func venueRefused(_ refusal: Refusal, symbol: Int?, time: Int64) {
