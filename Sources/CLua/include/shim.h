@@ -389,6 +389,14 @@ static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, 
   return status;
 }
 
+/// The per-candle callback in one call from the host (wick_candle.c): stores the candle into the
+/// table at stack index `candle` (see wick_candle_store), then calls the function at `function`
+/// with the values at `ctx` and `candle` as wick_pcall_runtime does, `handler` as the message
+/// handler. Returns the call's status, the error on the stack when it is not LUA_OK.
+int wick_candle_deliver(wick_runtime *rt, lua_State *L, wick_candle_slots *slots, int handler,
+                        int function, int ctx, int candle, lua_Integer time, lua_Number open,
+                        lua_Number high, lua_Number low, lua_Number close, lua_Number volume);
+
 static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
   return wick_pcall_runtime(wick_runtime_of(L), L, nargs, nresults, msgh);
 }
