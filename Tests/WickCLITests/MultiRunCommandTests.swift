@@ -122,6 +122,53 @@ import WickTesting
     #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
   }
 
+  /// Entry 2 carries its own `[run.schedule]` (a 5m grid); entry 1 follows the top-level
+  /// `[schedule]` (a 3m grid). Each run decides on its own grid, through a `kill -9` and resume,
+  /// and `wick replay` finds each entry's grid again.
+  @Test func eachEntryDecidesOnItsOwnScheduleThroughAResumeAndTheReplay() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    // every = 1: the script asks to enter or exit on every candle; only the grid holds it back.
+    try #"{"every": 1}"#.write(
+      to: w.dir.appendingPathComponent("every1.json"), atomically: true, encoding: .utf8)
+    func eager(_ symbol: String) -> String {
+      w.entry(symbol).replacingOccurrences(
+        of: "timeframe = \"1m\"", with: "timeframe = \"1m\"\nparams = \"every1.json\"")
+    }
+    try w.writeConfig(
+      "[schedule]\neval_every = \"3m\"\n\n" + eager("BTCUSDT") + eager("ETHUSDT")
+        + "[run.schedule]\neval_every = \"5m\"\n")
+    let symbols = ["BTCUSDT", "ETHUSDT"]
+    var (p, out, first) = try w.launch(lines: 2)
+    #expect(first == ["run: 1", "run: 2"], "\(w.output(out))")
+    for _ in 0..<10 { #expect(w.pushNext(symbols: symbols, runs: [1, 2]), "\(w.output(out))") }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    (p, out, first) = try w.launch(lines: 2)
+    #expect(first == ["run: 1 (resumed)", "run: 2 (resumed)"], "\(w.output(out))")
+    for _ in 0..<10 { #expect(w.pushNext(symbols: symbols, runs: [1, 2]), "\(w.output(out))") }
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.output(out))")
+
+    /// Close times (minutes past the hour) of a run's entries and exits.
+    func decisionMinutes(_ run: Int) -> [Int] {
+      w.dump(
+        "SELECT ((candle_time + 60000) / 60000) % 60 FROM decisions WHERE run_id = \(run) AND kind IN ('intent', 'exit') ORDER BY seq"
+      ).split(separator: "\n").compactMap { Int($0) }
+    }
+    let quarter = decisionMinutes(1)
+    let own = decisionMinutes(2)
+    #expect(quarter.count >= 2 && quarter.allSatisfy { $0 % 3 == 0 }, "\(quarter)")
+    #expect(own.count >= 2 && own.allSatisfy { $0 % 5 == 0 }, "\(own)")
+    #expect(own.contains { $0 % 3 != 0 }, "run 2 decided only on the top-level grid: \(own)")
+    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+    for run in [1, 2] {
+      let (status, text) = try w.replay(run)
+      #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")
+    }
+  }
+
   @Test func twoRunsOnOneSymbolGetOneOwnerAndTheRefusalIsRecorded() throws {
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
@@ -261,6 +308,10 @@ import WickTesting
     #expect(status == 0, "\(text)")
     #expect(text.contains("run 1: ../strategies/ma_cross.lua BTCUSDT 1m paper, equity 5000"))
     #expect(text.contains("run 2: ../strategies/vol_breakout.lua ETHUSDT 5m paper, equity 5000"))
+    #expect(
+      text.contains(
+        "equity 5000\n    schedule: decisions only on candles closing on the 15m UTC grid"),
+      "\(text)")
     // The same checks as wick run --config: a missing script is named with its entry.
     try w.writeConfig(w.entry("BTCUSDT").replacingOccurrences(of: "flip.lua", with: "nope.lua"))
     let (bad, message) = try w.runWick(["config", "check", w.config])

@@ -108,3 +108,82 @@ import WickCore
     ConfigTests().errorsNameTheKeyAndLine(text: text, line: line, reason: reason)
   }
 }
+
+/// `[run.schedule]`: a `[[run]]` entry's own schedule, with the top-level `[schedule]` as the
+/// default for entries that have none.
+@Suite struct RunEntryScheduleTests {
+  static let text = """
+    [schedule]
+    eval_every = "15m"
+
+    [[run]]
+    strategy = "a.lua"
+    symbol = "BTCUSDT"
+    timeframe = "1m"
+
+    [[run]]
+    strategy = "b.lua"
+    symbol = "ETHUSDT"
+    timeframe = "4h"
+
+    [run.schedule]
+    eval_every = "1d"
+
+    [[run]]
+    strategy = "c.lua"
+    symbols = ["BTCUSDT", "ETHUSDT"]
+    timeframe = "1h"
+
+    [run.schedule]
+    eval_every = "4h"
+
+    [run.schedule.pairs_rescan]
+    every = "7d"
+    out = "c.json"
+    """
+
+  @Test func eachEntryMayCarryItsOwnScheduleAndTheOthersTakeTheTopLevelOne() throws {
+    let c = try WickConfig.parse(Self.text, path: "w.toml")
+    #expect(c.runs.count == 3)
+    #expect(c.runs[0].schedule == nil)
+    #expect(c.schedule(for: c.runs[0]) == c.schedule)
+    #expect(c.schedule(for: c.runs[1]).evalEvery == (try Timeframe(parsing: "1d")))
+    #expect(c.schedule(for: c.runs[1]).pairsRescan == nil)
+    #expect(c.schedule(for: c.runs[2]).evalEvery == (try Timeframe(parsing: "4h")))
+    #expect(c.schedule(for: c.runs[2]).pairsRescan?.every == .fixed(try Timeframe(parsing: "7d")))
+    #expect(c.schedule(for: c.runs[2]).pairsRescan?.out == "c.json")
+    // The top-level [schedule] is as it was.
+    #expect(c.schedule.evalEvery == (try Timeframe(parsing: "15m")))
+    #expect(c.schedule.pairsRescan == nil)
+  }
+
+  @Test func anEntrysScheduleErrorsNameTheEntryTheSectionAndTheLine() throws {
+    let c = try WickConfig.parse(Self.text, path: "w.toml")
+    #expect {
+      try c.schedule(for: c.runs[2]).decisionGrid(timeframe: try Timeframe(parsing: "3h"))
+    } throws: {
+      "\($0)"
+        == "w.toml:23: [[run]] entry 3: [run.schedule] eval_every: \"4h\" is not a multiple of the run's timeframe 3h"
+    }
+    func parseError(_ from: String, _ to: String) -> String {
+      do {
+        _ = try WickConfig.parse(Self.text.replacingOccurrences(of: from, with: to), path: "w.toml")
+        return "accepted"
+      } catch { return "\(error)" }
+    }
+    #expect(
+      parseError("eval_every = \"1d\"", "eval_every = \"soon\"")
+        == "w.toml:15: [[run]] entry 2: [run.schedule] eval_every: 'soon': expected a positive duration such as 5m, 15m, 1h or 1d"
+    )
+    #expect(
+      parseError("eval_every = \"1d\"", "eval_everyy = \"1d\"")
+        == "w.toml:15: [[run]] entry 2: unknown key 'eval_everyy' in [run.schedule]")
+    #expect(
+      parseError("out = \"c.json\"", "out = \"c.toml\"")
+        == "w.toml:27: [[run]] entry 3: [run.schedule.pairs_rescan] out: 'c.toml': expected a JSON params file (.json)"
+    )
+    #expect(
+      parseError("every = \"7d\"", "every = \"7d\"\npvalue = 2").hasPrefix(
+        "w.toml:27: [[run]] entry 3: [run.schedule.pairs_rescan] pvalue: 2 is out of range"))
+  }
+}

@@ -28,6 +28,8 @@ struct BacktestJob {
   /// A risk config turns on the accounts, governor and caps (like freqtrade's
   /// --enable-protections); without one only sizing and the mandatory stop apply.
   var riskConfig: WickConfig?
+  /// Where `riskConfig` was read: its `[[run]]` entries' paths are relative to it.
+  var riskConfigPath: String?
   /// Funding per 8h when no rate is stored for a funding time (nil: stored rates only).
   var fundingRate: Double?
   var rejectProbability = 0.0
@@ -101,6 +103,16 @@ struct BacktestJob {
     return Market(symbols: symbols, timeframe: tf, keys: keys, rates: rates)
   }
 
+  /// The config's schedule for this backtest: that of the `[[run]]` entry running this strategy
+  /// on these symbols and timeframe (its own `[run.schedule]`), else the top-level `[schedule]`.
+  func schedule(market: Market) throws -> ScheduleConfig? {
+    guard let riskConfig else { return nil }
+    guard let path = riskConfigPath else { return riskConfig.schedule }
+    return try riskConfig.schedule(
+      strategy: strategyPath, symbols: market.symbols, timeframe: market.timeframe,
+      configPath: path)
+  }
+
   /// Runs `strategy` over `source` with this job's costs, funding and risk: the one path from a
   /// loaded strategy to a result, shared by `wick backtest` and `wick optimize`.
   func simulate(
@@ -118,7 +130,7 @@ struct BacktestJob {
       timeframe: market.timeframe, historyDepth: max(strategy.warmup, 1), margin: MarginModel(),
       funding: funding,
       rejectProbability: rejectProbability, rejectSeed: seed)
-    config.decisionGrid = try riskConfig?.schedule.decisionGrid(timeframe: market.timeframe)
+    config.decisionGrid = try schedule(market: market)?.decisionGrid(timeframe: market.timeframe)
     let risk: RiskGate =
       riskConfig.map {
         RiskEngine(

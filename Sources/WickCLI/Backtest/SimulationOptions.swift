@@ -63,6 +63,7 @@ struct SimulationOptions: ParsableArguments {
     job.riskPerTrade = risk
     job.leverage = leverage
     job.riskConfig = loaded
+    job.riskConfigPath = loaded == nil ? nil : configPath
     job.fundingRate = fundingRate ?? loaded?.costs.fundingRate
     job.rejectProbability = loaded?.costs.rejectProbability ?? rejectProb
     if let seed = loaded?.costs.seed { job.seed = seed }

@@ -42,6 +42,8 @@ public struct ConfigCheck: ParsableCommand {
         print(
           "  run \(entry.index): \(entry.strategy) \(spec.symbols.joined(separator: ",")) \(spec.timeframe) \(spec.mode.rawValue)\(spec.mode == .live ? (spec.testnet ? " (testnet)" : " (MAINNET)") : ""), equity \(formatNumber(spec.initialEquity))"
         )
+        // Its own [run.schedule], in place of [schedule].
+        for line in entry.schedule?.summary ?? [] { print("    \(line)") }
       }
     }
   }

@@ -167,6 +167,9 @@ public enum TOMLParser {
       try endOfLine()
       if isArray {
         try appendArrayTable(keys, headerLine)
+        // Tables under the previous element ([run.schedule] after [[run]]) belong to it: the
+        // new element may define them again.
+        definedTables = definedTables.filter { !$0.starts(with: keys) }
         current = keys
       } else {
         guard !definedTables.contains(keys) else {

@@ -56,7 +56,10 @@ extension Runner {
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
     // A run of a group re-applies the shared governor's recorded verdicts.
-    let config = try spec.configPath.map { try WickConfig.load(path: $0) }
+    // A [[run]] entry's own [run.schedule] is found by the arguments the run recorded.
+    let config = try spec.configPath.map {
+      try RunPlan.config(at: $0, forRun: row.argsJSON ?? "")
+    }
     if spec.group, let config {
       runner.membership = GroupMembership(shared: SharedGovernor(config: config))
     }

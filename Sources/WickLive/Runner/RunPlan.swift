@@ -18,10 +18,6 @@ public enum RunPlan {
           "no [[run]] entries: add one per run (strategy, symbols, timeframe), or give the strategy: wick run STRATEGY.lua --config \(configPath)"
       )
     }
-    let folder = URL(fileURLWithPath: configPath).deletingLastPathComponent()
-    func resolve(_ p: String) -> String {
-      p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
-    }
     var specs: [RunSpec] = []
     var seen: [String: Int] = [:]
     for entry in config.runs {
@@ -29,20 +25,9 @@ public enum RunPlan {
         .invalidFile(
           path: configPath, line: entry.line(of: key), reason: "\(entry.label): \(key): \(why)")
       }
-      var spec = RunSpec(
-        strategyPath: resolve(entry.strategy), symbols: entry.symbols, timeframe: entry.timeframe)
-      spec.paramsFile = entry.params.map(resolve)
-      spec.configPath = configPath
-      spec.mode = entry.mode == .live ? .live : .paper
-      spec.exchange = entry.exchange
-      // As with the flags: live defaults to testnet; paper reads mainnet data unless told.
-      spec.testnet = entry.mode == .live ? !entry.mainnet : entry.testnet
-      spec.baseURL = entry.baseURL
-      spec.wsURL = entry.wsURL
+      var spec = Self.spec(of: entry, configPath: configPath)
       spec.dbPath = dbPath
       spec.stopAfter = stopAfter
-      spec.initialEquity = entry.equity
-      spec.group = true
       guard FileManager.default.isReadableFile(atPath: spec.strategyPath) else {
         throw fail("strategy", "no strategy script at \(spec.strategyPath)")
       }
@@ -58,13 +43,11 @@ public enum RunPlan {
       } catch {
         throw fail("strategy", "\(error)")
       }
-      // [schedule] against this entry (grid vs timeframe, the re-scan's symbols and file).
-      do {
-        _ = try Runner.checkSchedule(
-          config, spec: spec, paramNames: strategy.params.map(\.name))
-      } catch let WickError.invalidFile(path, line, reason) {
-        throw WickError.invalidFile(path: path, line: line, reason: "\(entry.label): \(reason)")
-      }
+      // The entry's schedule, its own or [schedule], against it (grid vs timeframe, the
+      // re-scan's symbols and file); errors name the entry first.
+      var schedule = config.schedule(for: entry)
+      schedule.owner = entry.label
+      _ = try Runner.checkSchedule(schedule, spec: spec, paramNames: strategy.params.map(\.name))
       if let first = seen[spec.argsJSON] {
         throw WickError.invalidFile(
           path: configPath, line: entry.line,
@@ -76,5 +59,44 @@ public enum RunPlan {
       specs.append(spec)
     }
     return specs
+  }
+
+  /// The run `entry` describes (paths resolved against the file's folder), before any check.
+  static func spec(of entry: RunEntryConfig, configPath: String) -> RunSpec {
+    var spec = RunSpec(
+      strategyPath: RunEntryConfig.resolve(entry.strategy, against: configPath),
+      symbols: entry.symbols, timeframe: entry.timeframe)
+    spec.paramsFile = entry.params.map { RunEntryConfig.resolve($0, against: configPath) }
+    spec.configPath = configPath
+    spec.mode = entry.mode == .live ? .live : .paper
+    spec.exchange = entry.exchange
+    // As with the flags: live defaults to testnet; paper reads mainnet data unless told.
+    spec.testnet = entry.mode == .live ? !entry.mainnet : entry.testnet
+    spec.baseURL = entry.baseURL
+    spec.wsURL = entry.wsURL
+    spec.initialEquity = entry.equity
+    spec.group = true
+    return spec
+  }
+
+  /// `config` as it applies to the run recorded with `argsJSON` (a resume, `wick replay`): the
+  /// run of a `[[run]]` entry follows the entry's own `[run.schedule]`, if it has one; any other
+  /// run (a single `wick run`, an entry no longer in the file) the top-level `[schedule]`.
+  public static func config(_ config: WickConfig, configPath: String, forRun argsJSON: String)
+    -> WickConfig
+  {
+    guard
+      let entry = config.runs.first(where: {
+        spec(of: $0, configPath: configPath).argsJSON == argsJSON
+      })
+    else { return config }
+    var applied = config
+    applied.schedule = config.schedule(for: entry)
+    return applied
+  }
+
+  /// The config file at `configPath` as it applies to the run recorded with `argsJSON`.
+  public static func config(at configPath: String, forRun argsJSON: String) throws -> WickConfig {
+    config(try WickConfig.load(path: configPath), configPath: configPath, forRun: argsJSON)
   }
 }

@@ -76,10 +76,9 @@ extension Runner {
   /// timeframe; the re-scan's universe is among the run's symbols and the file it rewrites is the
   /// run's JSON params file. Returns the re-scan's universe and file; nil when there is no re-scan
   /// or the strategy declares no `pairs` param.
-  static func checkSchedule(_ config: WickConfig, spec: RunSpec, paramNames: [String]) throws
-    -> (universe: [String], paramsFile: String)?
+  static func checkSchedule(_ schedule: ScheduleConfig, spec: RunSpec, paramNames: [String])
+    throws -> (universe: [String], paramsFile: String)?
   {
-    let schedule = config.schedule
     _ = try schedule.decisionGrid(timeframe: spec.timeframe)
     guard let job = schedule.pairsRescan, paramNames.contains("pairs") else { return nil }
     let universe = job.symbols ?? spec.symbols
@@ -117,7 +116,9 @@ extension Runner {
   func makeSchedule(config: WickConfig?) throws {
     guard let config, let job = config.schedule.pairsRescan else { return }
     let names = strategy.current.params.map(\.name)
-    guard let (universe, params) = try Self.checkSchedule(config, spec: spec, paramNames: names)
+    guard
+      let (universe, params) = try Self.checkSchedule(
+        config.schedule, spec: spec, paramNames: names)
     else {
       output(
         "schedule: pairs_rescan does not apply to \(strategy.current.name) (it declares no pairs param)"

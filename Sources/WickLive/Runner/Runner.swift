@@ -160,7 +160,7 @@ public final class Runner {
 
   /// Creates or resumes the run; returns its id (print it before anything else).
   public func prepare() throws -> Int64 {
-    let config = try spec.configPath.map { try WickConfig.load(path: $0) }
+    let config = try spec.configPath.map { try RunPlan.config(at: $0, forRun: spec.argsJSON) }
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
       // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
       // (nothing is sent, no simulated fill), then reconciles with the exchange: BybitVenue.

@@ -3,7 +3,9 @@ import WickCore
 
 /// `[schedule]` in wick.toml: when a strategy decides, and the jobs that run beside a run, all on
 /// the exchange's UTC clock (candle close times). It applies to every run started from the file,
-/// and `wick backtest` applies `eval_every` the same way.
+/// and `wick backtest` applies `eval_every` the same way. A `[[run]]` entry may carry its own
+/// `[run.schedule]` with the same keys, which replaces `[schedule]` for that entry's run
+/// (a 1m entry and a 4h entry cannot share one grid).
 ///
 ///     [schedule]
 ///     eval_every = "15m"            # seed 004: decide every 15 minutes on 1m candles
@@ -18,6 +20,10 @@ public struct ScheduleConfig: Sendable, Equatable {
   /// The config file and the lines of its keys, for errors found once the run is known.
   public var path = ""
   var lines: [String: Int] = [:]
+  /// The table errors name: `schedule`, or `run.schedule` for an entry's own.
+  var section = "schedule"
+  /// Who errors name first: the `[[run]]` entry the schedule is checked for (`[[run]] entry 2`).
+  public var owner: String?
   public init() {}
 
   /// The decision grid for a run on `timeframe`, nil without `eval_every`. A grid that is not a
@@ -45,11 +51,14 @@ public struct ScheduleConfig: Sendable, Equatable {
     return lines
   }
 
-  /// An error about `key` of `[schedule]` (or `[schedule.pairs_rescan]` for `pairs_rescan.<key>`).
+  /// An error about `key` of `[schedule]` (or `[schedule.pairs_rescan]` for `pairs_rescan.<key>`;
+  /// `[run.schedule…]` for an entry's own), after the entry it is checked for.
   public func error(_ key: String, _ why: String) -> WickError {
     let parts = key.split(separator: ".", maxSplits: 1)
-    let section = parts.count == 2 ? "[schedule.\(parts[0])] \(parts[1])" : "[schedule] \(key)"
-    return .invalidFile(path: path, line: lines[key], reason: "\(section): \(why)")
+    let field =
+      parts.count == 2 ? "[\(section).\(parts[0])] \(parts[1])" : "[\(section)] \(key)"
+    return .invalidFile(
+      path: path, line: lines[key], reason: "\(owner.map { $0 + ": " } ?? "")\(field): \(why)")
   }
 }
 
@@ -76,6 +85,8 @@ extension WickConfig {
   static func readSchedule(_ r: inout SectionReader, path: String) throws -> ScheduleConfig {
     var s = ScheduleConfig()
     s.path = path
+    s.section = r.name
+    s.owner = r.owner
     func line(_ r: SectionReader, _ key: String) -> Int? { r.table.entry(key)?.line }
     if let text = try r.string("eval_every") {
       s.lines["eval_every"] = line(r, "eval_every")

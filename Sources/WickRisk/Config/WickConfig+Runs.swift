@@ -1,3 +1,4 @@
+import Foundation
 import WickCore
 
 /// One `[[run]]` entry of `wick.toml`: what `wick run`'s flags say, under the same names.
@@ -30,6 +31,8 @@ public struct RunEntryConfig: Sendable, Equatable {
   public var baseURL: String?
   public var wsURL: String?
   public var equity = 10_000.0
+  /// `[run.schedule]` under the entry: its own schedule, in place of the top-level `[schedule]`.
+  public var schedule: ScheduleConfig?
   /// The line of each key the entry set, for errors found later (a missing file, a duplicate).
   public var lines: [String: Int] = [:]
 
@@ -103,6 +106,7 @@ extension SectionReader {
     entry.baseURL = try r.url("base_url", schemes: ["http://", "https://"])
     entry.wsURL = try r.url("ws_url", schemes: ["ws://", "wss://"])
     if let equity = try r.number("equity", in: 0.000001...1e12) { entry.equity = equity }
+    try r.section("schedule") { s in entry.schedule = try WickConfig.readSchedule(&s, path: path) }
     for e in t.entries { entry.lines[e.key] = e.line }
     try r.finish()
     return entry
@@ -149,7 +153,52 @@ extension SectionReader {
   }
 }
 
+extension WickConfig {
+  /// The schedule `entry`'s run follows: its own `[run.schedule]`, else the top-level
+  /// `[schedule]` (also for runs that are no entry: nil).
+  public func schedule(for entry: RunEntryConfig?) -> ScheduleConfig {
+    entry?.schedule ?? schedule
+  }
+
+  /// The schedule for a run of `strategy` (a path from the working directory) on `symbols` and
+  /// `timeframe` outside `wick run --config` (`wick backtest --config`): the own schedule of the
+  /// `[[run]]` entry that runs exactly these, else the top-level `[schedule]`. Entries that run
+  /// them with different schedules leave it undecided: an error naming them.
+  public func schedule(
+    strategy: String, symbols: [String], timeframe: Timeframe, configPath: String
+  ) throws -> ScheduleConfig {
+    let script = RunEntryConfig.resolve(strategy, against: nil)
+    let matching = runs.filter {
+      RunEntryConfig.resolve($0.strategy, against: configPath) == script
+        && $0.symbols == symbols && $0.timeframe == timeframe
+    }
+    guard let first = matching.first else { return schedule }
+    let chosen = schedule(for: first)
+    if let other = matching.first(where: {
+      let s = schedule(for: $0)
+      return s.evalEvery != chosen.evalEvery || s.pairsRescan != chosen.pairsRescan
+    }) {
+      throw WickError.invalidFile(
+        path: configPath, line: other.line,
+        reason:
+          "\(first.label) and \(other.label) both run \(strategy) on \(symbols.joined(separator: ",")) \(timeframe), on different schedules: the backtest cannot tell which to follow"
+      )
+    }
+    return chosen
+  }
+}
+
 extension RunEntryConfig {
+  /// `path` as an absolute, standardized path: relative to the config file's folder (nil: the
+  /// working directory).
+  public static func resolve(_ path: String, against configPath: String?) -> String {
+    guard !path.hasPrefix("/") else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+    let folder =
+      configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+      ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    return folder.appendingPathComponent(path).standardizedFileURL.path
+  }
+
   public init(index: Int, line: Int, strategy: String, symbols: [String], timeframe: Timeframe) {
     self.index = index
     self.line = line

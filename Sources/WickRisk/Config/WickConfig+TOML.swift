@@ -129,6 +129,9 @@ struct SectionReader {
   private var used: Set<String> = []
   /// How errors name this table; `[name]` unless set (`[[run]] entry 2`).
   var label: String?
+  /// The labelled table this one is inside, named first in errors (`[[run]] entry 2` for its
+  /// `[run.schedule]`).
+  var owner: String?
 
   init(table: TOMLTable, name: String, path: String) {
     self.table = table
@@ -139,7 +142,8 @@ struct SectionReader {
   func fail(_ entry: TOMLTable.Entry, _ why: String) -> WickError {
     .invalidFile(
       path: path, line: entry.line,
-      reason: "\(label.map { $0 + ": " } ?? (name.isEmpty ? "" : "[\(name)] "))\(entry.key): \(why)"
+      reason:
+        "\(owner.map { $0 + ": " } ?? "")\(label.map { $0 + ": " } ?? (name.isEmpty ? "" : "[\(name)] "))\(entry.key): \(why)"
     )
   }
 
@@ -217,6 +221,7 @@ struct SectionReader {
   {
     guard let t = try table(key) else { return nil }
     var reader = SectionReader(table: t, name: name.isEmpty ? key : "\(name).\(key)", path: path)
+    reader.owner = label ?? owner
     try body(&reader)
     try reader.finish()
     return t
@@ -263,7 +268,8 @@ struct SectionReader {
     for e in table.entries where !used.contains(e.key) {
       let section = label ?? (name.isEmpty ? "top level" : "[\(name)]")
       throw WickError.invalidFile(
-        path: path, line: e.line, reason: "unknown key '\(e.key)' in \(section)")
+        path: path, line: e.line,
+        reason: "\(owner.map { $0 + ": " } ?? "")unknown key '\(e.key)' in \(section)")
     }
   }
 }
