@@ -125,6 +125,67 @@ import WickRisk
         == config.schedule)
   }
 
+  /// A params file that a pairs re-scan rewrites belongs to that entry's run alone: two re-scans
+  /// would each rewrite it, and a run only reading it would hot-reload pairs it never scanned.
+  /// Refused before anything starts, naming both entries and the file; a params file that only
+  /// is read by several entries is fine.
+  @Test func aParamsFileThatAReScanRewritesIsNotSharedBetweenEntries() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "wick-rescan-share-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let shared = dir.appendingPathComponent("pairs.json").path
+    try #"{"pairs": [{"a": "BTCUSDT", "b": "ETHUSDT"}]}"#.write(
+      toFile: shared, atomically: true, encoding: .utf8)
+    let script = URL(fileURLWithPath: "strategies/zscore_pairs.lua").standardizedFileURL.path
+    func entry(_ timeframe: String, schedule: String = "") -> String {
+      """
+
+      [[run]]
+      strategy = "\(script)"
+      symbols = ["BTCUSDT", "ETHUSDT"]
+      timeframe = "\(timeframe)"
+      params = "pairs.json"
+      \(schedule)
+      """
+    }
+    let path = dir.appendingPathComponent("wick.toml").path
+    func plan(_ text: String) throws -> [RunSpec] {
+      try RunPlan.specs(
+        config: try WickConfig.parse(text, path: path), configPath: path, dbPath: "unused.sqlite",
+        stopAfter: nil)
+    }
+    let rescan = "[schedule.pairs_rescan]\nevery = \"1mo\"\n"
+    // Both entries re-scan (the top-level job applies to each) into one file.
+    #expect {
+      try plan(rescan + entry("4h") + entry("1h"))
+    } throws: {
+      "\($0)"
+        == "\(path):14: [[run]] entry 2: params: '\(shared)' is also the params file of [[run]] entry 1, and the pairs re-scans of [[run]] entry 1 and [[run]] entry 2 rewrite it: the runs would race on one file; give each entry its own params file"
+    }
+    // Only the second entry re-scans (its own schedule); the first only reads the file.
+    #expect {
+      try plan(
+        entry("4h")
+          + entry(
+            "1h", schedule: "\n[run.schedule.pairs_rescan]\nevery = \"7d\"\nout = \"pairs.json\"\n")
+      )
+    } throws: {
+      "\($0)".hasPrefix(
+        "\(path):12: [[run]] entry 2: params: '\(shared)' is also the params file of [[run]] entry 1, and the pairs re-scan of [[run]] entry 2 rewrites it"
+      )
+    }
+    // Only the first re-scans; the second entry has its own schedule without a re-scan.
+    #expect {
+      try plan(
+        rescan + entry("4h") + entry("1h", schedule: "\n[run.schedule]\neval_every = \"4h\"\n"))
+    } throws: {
+      "\($0)".contains("and the pairs re-scan of [[run]] entry 1 rewrites it")
+    }
+    // Read by both, rewritten by none: allowed.
+    #expect(try plan(entry("4h") + entry("1h")).count == 2)
+  }
+
   @Test func anEntryIsNotTheSameRunAsTheSameFlags() throws {
     var single = RunSpec(strategyPath: "/s.lua", symbols: ["BTCUSDT"], timeframe: .oneMinute)
     var entry = single

@@ -20,6 +20,7 @@ public enum RunPlan {
     }
     var specs: [RunSpec] = []
     var seen: [String: Int] = [:]
+    var paramsUsers = ParamsFileUsers()
     for entry in config.runs {
       func fail(_ key: String, _ why: String) -> WickError {
         .invalidFile(
@@ -47,7 +48,11 @@ public enum RunPlan {
       // re-scan's symbols and file); errors name the entry first.
       var schedule = config.schedule(for: entry)
       schedule.owner = entry.label
-      _ = try Runner.checkSchedule(schedule, spec: spec, paramNames: strategy.params.map(\.name))
+      let rescan = try Runner.checkSchedule(
+        schedule, spec: spec, paramNames: strategy.params.map(\.name))
+      if let params = spec.paramsFile {
+        try paramsUsers.add(entry, file: params, rescans: rescan != nil, configPath: configPath)
+      }
       if let first = seen[spec.argsJSON] {
         throw WickError.invalidFile(
           path: configPath, line: entry.line,
@@ -59,6 +64,34 @@ public enum RunPlan {
       specs.append(spec)
     }
     return specs
+  }
+
+  /// The entries using each params file: a file a pairs re-scan rewrites belongs to that run
+  /// alone. Two re-scans would each rewrite it; a run that only reads it would hot-reload pairs
+  /// it never scanned, whenever its watcher saw the save.
+  struct ParamsFileUsers {
+    var first: [String: (entry: RunEntryConfig, rescans: Bool)] = [:]
+
+    mutating func add(
+      _ entry: RunEntryConfig, file: String, rescans: Bool, configPath: String
+    ) throws {
+      let path = RunEntryConfig.resolve(file, against: nil)
+      guard let (other, otherRescans) = first[path] else {
+        first[path] = (entry, rescans)
+        return
+      }
+      guard rescans || otherRescans else { return }
+      let writers = [(other, otherRescans), (entry, rescans)].filter(\.1).map(\.0.label)
+      let who =
+        writers.count == 2
+        ? "the pairs re-scans of \(writers[0]) and \(writers[1]) rewrite it"
+        : "the pairs re-scan of \(writers[0]) rewrites it"
+      throw WickError.invalidFile(
+        path: configPath, line: entry.line(of: "params"),
+        reason:
+          "\(entry.label): params: '\(path)' is also the params file of \(other.label), and \(who): the runs would race on one file; give each entry its own params file"
+      )
+    }
   }
 
   /// The run `entry` describes (paths resolved against the file's folder), before any check.

@@ -99,8 +99,12 @@ extension Runner {
         "the run has no params file for the re-scan to rewrite: start it with --params \(job.out ?? "pairs.json")"
       )
     }
-    func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
-    if let out = job.out, absolute(out) != absolute(params) {
+    // `out` is relative to the working directory, as --params is; in a [[run]] entry, to the
+    // file's folder, as the entry's params path is.
+    if let out = job.out,
+      RunEntryConfig.resolve(out, against: spec.group ? spec.configPath : nil)
+        != RunEntryConfig.resolve(params, against: nil)
+    {
       throw schedule.error(
         "pairs_rescan.out", "'\(out)' is not the run's params file '\(params)' (--params)")
     }
