@@ -47,7 +47,10 @@ import WickTesting
     }
 
     /// Starts `wick run --live` (keys in the environment) and returns it with its first line.
-    func launch(_ extra: [String] = []) throws -> (Process, String) {
+    /// `command`: other arguments instead (`run --config FILE`), with `streams` runs subscribing.
+    func launch(_ extra: [String] = [], command: [String]? = nil, streams: Int = 1) throws -> (
+      Process, String
+    ) {
       // The exchange has every candle pushed so far; its clock is one candle later.
       for (symbol, list) in series {
         bybit.setCandles(symbol, Array(list[0..<pushed]), timeframe: .oneMinute)
@@ -56,12 +59,13 @@ import WickTesting
       let p = Process()
       p.executableURL = wick
       p.arguments =
-        [
-          "run", dir.appendingPathComponent(script).path,
-        ] + series.flatMap { ["--symbol", $0.symbol] } + [
-          "--timeframe", "1m", "--live", "--base-url", bybit.baseURL, "--ws-url", bybit.wsURL,
-          "--db", db,
-        ] + extra
+        (command
+          ?? [
+            "run", dir.appendingPathComponent(script).path,
+          ] + series.flatMap { ["--symbol", $0.symbol] } + [
+            "--timeframe", "1m", "--live", "--base-url", bybit.baseURL, "--ws-url", bybit.wsURL,
+            "--db", db,
+          ]) + extra
       var env = ProcessInfo.processInfo.environment
       env["WICK_BYBIT_API_KEY"] = bybit.apiKey
       env["WICK_BYBIT_API_SECRET"] = bybit.apiSecret
@@ -83,14 +87,14 @@ import WickTesting
         return true
       }
       // Live once it subscribes: warm-up (or re-handling) and its orders are done by then.
-      _ = wait { self.bybit.publicSubscriptions > subscriptions }
+      _ = wait { self.bybit.publicSubscriptions >= subscriptions + streams }
       return (p, first)
     }
 
     /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
-    /// the runner has committed it.
-    func pushNext() -> Bool {
-      _ = wait { self.bybit.publicSubscribers > 0 }
+    /// each of `runs` has committed it.
+    func pushNext(runs: [Int] = [1]) -> Bool {
+      _ = wait { self.bybit.publicSubscribers >= runs.count }
       let c = candles[pushed]
       for (symbol, list) in series {
         let c = list[pushed]
@@ -102,7 +106,7 @@ import WickTesting
         bybit.pushKline(symbol, c, confirm: true)
       }
       pushed += 1
-      return wait { self.lastHandled() == c.time }
+      return wait { runs.allSatisfy { self.lastHandled(run: $0) == c.time } }
     }
 
     /// Pushes candles until `condition` holds (at most `limit`), then kills the runner.

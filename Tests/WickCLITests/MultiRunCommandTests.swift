@@ -38,13 +38,6 @@ import WickTesting
 
     func output(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
-    /// The last candle time each run committed.
-    func lastHandled(run: Int) -> Int64? {
-      (try? DatabaseQueue(path: db).read {
-        try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = ?", arguments: [run])
-      }) ?? nil
-    }
-
     /// Pushes the next candle of every symbol (after a forming update) and waits until each of
     /// `runs` has handled it (or `process` has exited).
     func pushNext(symbols: [String], runs: [Int], process: Process? = nil) -> Bool {

@@ -31,10 +31,10 @@ extension RunProcessWorld {
       .appendingPathComponent("wick")
   }
 
-  /// The last candle time the run has committed (nil before the first).
-  func lastHandled() -> Int64? {
+  /// The last candle time run `run` has committed (nil before the first).
+  func lastHandled(run: Int = 1) -> Int64? {
     (try? DatabaseQueue(path: db).read {
-      try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = 1")
+      try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = ?", arguments: [run])
     }) ?? nil
   }
 
