@@ -84,16 +84,7 @@ import WickTesting
     // twice, nothing diverged on the resume.
     let ids = w.bybit.orderCreateLinkIDs
     #expect(Set(ids).count == ids.count, "\(ids)")
-    #expect(
-      try w.int(
-        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
-        == 0)
-    for run in [1, 2] {
-      #expect(
-        try w.int("SELECT COUNT(*) FROM decisions WHERE run_id = \(run)")
-          == (try w.int("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(run)")))
-    }
-    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+    try w.expectNothingDoubled(runs: [1, 2])
     // The paper run replays identically, re-applying the shared verdicts it recorded.
     let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
     #expect(status == 0 && text.hasPrefix("identical"), "\(text)")

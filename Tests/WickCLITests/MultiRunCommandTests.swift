@@ -98,21 +98,14 @@ import WickTesting
     #expect(try w.int("SELECT COUNT(*) FROM runs") == 2)
 
     // No order filled twice, no decision written twice, nothing diverged on resume.
-    #expect(
-      try w.int(
-        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
-        == 0)
+    try w.expectNothingDoubled(runs: [1, 2])
     for run in [1, 2] {
-      #expect(
-        try w.int("SELECT COUNT(*) FROM decisions WHERE run_id = \(run)")
-          == (try w.int("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(run)")))
       // Every candle once: three warm-up candles, the six, the two missed, the four.
       #expect(
         try w.int("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(run)") == 3 + 6 + 2 + 4)
       let (status, text) = try w.replay(run)
       #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")
     }
-    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
   }
 
   /// Entry 2 carries its own `[run.schedule]` (a 5m grid); entry 1 follows the top-level
@@ -155,7 +148,7 @@ import WickTesting
     #expect(quarter.count >= 2 && quarter.allSatisfy { $0 % 3 == 0 }, "\(quarter)")
     #expect(own.count >= 2 && own.allSatisfy { $0 % 5 == 0 }, "\(own)")
     #expect(own.contains { $0 % 3 != 0 }, "run 2 decided only on the top-level grid: \(own)")
-    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
+    try w.expectNothingDoubled(runs: [1, 2])
     for run in [1, 2] {
       let (status, text) = try w.replay(run)
       #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")

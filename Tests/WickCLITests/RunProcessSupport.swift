@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Testing
 import WickCore
 import WickData
 import WickTesting
@@ -91,6 +92,21 @@ extension RunProcessWorld {
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     return (p.terminationStatus, text)
+  }
+
+  /// After a `kill -9` and resume of `runs`: no order filled twice, no decision written twice
+  /// (each run's decisions are numbered without a gap), nothing diverged on the resume.
+  func expectNothingDoubled(runs: [Int]) throws {
+    #expect(
+      try int(
+        "SELECT COUNT(*) FROM (SELECT order_id FROM fills GROUP BY order_id HAVING COUNT(*) > 1)")
+        == 0)
+    for run in runs {
+      #expect(
+        try int("SELECT COUNT(*) FROM decisions WHERE run_id = \(run)")
+          == (try int("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(run)")))
+    }
+    #expect(try int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
   }
 
   /// Polls `condition` every 20 ms for up to `seconds`; whether it came true.

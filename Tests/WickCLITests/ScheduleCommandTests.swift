@@ -7,24 +7,27 @@ import WickData
 
 /// `[schedule] eval_every` in `wick backtest`: the same config file as `wick run`.
 @Suite struct ScheduleCommandTests {
+  /// The trades of `wick backtest strategies/ma_cross.lua` on the fixture with `args`.
+  static func trades(_ f: BacktestCommandTests.Fixture, _ args: [String]) throws -> [Any] {
+    let out = f.path("r-\(UUID().uuidString).json")
+    try BacktestCommand.parse(
+      [
+        "strategies/ma_cross.lua", "--db", f.db, "--json", out, "--quiet", "--param",
+        "min_quote_volume=0",
+      ] + args
+    ).run()
+    let object =
+      try JSONSerialization.jsonObject(
+        with: try Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+    return object?["trades"] as? [Any] ?? []
+  }
+
   @Test func evalEveryInTheConfigTradesLikeMaCrossOwnParam() throws {
     let f = try BacktestCommandTests.Fixture()
     try "[schedule]\neval_every = \"15m\"\n".write(
       toFile: f.path("quarter.toml"), atomically: true, encoding: .utf8)
     try "# no schedule\n".write(toFile: f.path("plain.toml"), atomically: true, encoding: .utf8)
-    func trades(_ args: [String]) throws -> [Any] {
-      let out = f.path("r-\(UUID().uuidString).json")
-      try BacktestCommand.parse(
-        [
-          "strategies/ma_cross.lua", "--db", f.db, "--json", out, "--quiet", "--param",
-          "min_quote_volume=0",
-        ] + args
-      ).run()
-      let object =
-        try JSONSerialization.jsonObject(
-          with: try Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-      return object?["trades"] as? [Any] ?? []
-    }
+    func trades(_ args: [String]) throws -> [Any] { try Self.trades(f, args) }
     let bySchedule = try trades(["--config", f.path("quarter.toml")])
     let byParam = try trades(["--config", f.path("plain.toml"), "--param", "eval_every=15"])
     let everyCandle = try trades(["--config", f.path("plain.toml")])
@@ -62,19 +65,7 @@ import WickData
       toFile: f.path("other.toml"), atomically: true, encoding: .utf8)
     try "[schedule]\neval_every = \"15m\"\n".write(
       toFile: f.path("quarter.toml"), atomically: true, encoding: .utf8)
-    func trades(_ args: [String]) throws -> [Any] {
-      let out = f.path("r-\(UUID().uuidString).json")
-      try BacktestCommand.parse(
-        [
-          "strategies/ma_cross.lua", "--db", f.db, "--json", out, "--quiet", "--param",
-          "min_quote_volume=0",
-        ] + args
-      ).run()
-      let object =
-        try JSONSerialization.jsonObject(
-          with: try Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
-      return object?["trades"] as? [Any] ?? []
-    }
+    func trades(_ args: [String]) throws -> [Any] { try Self.trades(f, args) }
     let byEntry = try trades(["--config", f.path("multi.toml")])
     let byTopLevel = try trades(["--config", f.path("quarter.toml")])
     let everyCandle = try trades(["--config", f.path("other.toml")])

@@ -34,20 +34,8 @@ import WickRisk
   /// `[schedule]` is checked against every entry before any run is created: a grid that fits the
   /// first entry's timeframe but not the second's stops the command with the second's label.
   @Test func theScheduleIsCheckedAgainstEveryEntryBeforeAnyRunStarts() throws {
-    let text = """
-      [schedule]
-      eval_every = "15m"
-
-      [[run]]
-      strategy = "strategies/ma_cross.lua"
-      symbol = "BTCUSDT"
-      timeframe = "1m"
-
-      [[run]]
-      strategy = "strategies/ma_cross.lua"
-      symbol = "ETHUSDT"
-      timeframe = "4h"
-      """
+    // The 1m and 4h entries below, without the 4h entry's own schedule.
+    let text = Self.ownSchedules.components(separatedBy: "\n\n[run.schedule]")[0]
     let config = try WickConfig.parse(text, path: "sched.toml")
     let error = #expect(throws: WickError.self) {
       try RunPlan.specs(
