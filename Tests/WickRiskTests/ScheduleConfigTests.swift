@@ -157,6 +157,47 @@ import WickCore
     #expect(c.schedule.pairsRescan == nil)
   }
 
+  @Test func anEmptyRunScheduleTakesTheEntryOffTheTopLevelGrid() throws {
+    let c = try WickConfig.parse(
+      Self.text.replacingOccurrences(
+        of: "[run.schedule]\neval_every = \"1d\"", with: "[run.schedule]"),
+      path: "w.toml")
+    #expect(c.schedule(for: c.runs[1]).evalEvery == nil)
+    #expect(c.schedule(for: c.runs[0]).evalEvery == (try Timeframe(parsing: "15m")))
+  }
+
+  /// `wick backtest --config`: the entry running the same script, symbols and timeframe (paths
+  /// from the config's folder against the working directory) gives its own schedule.
+  @Test func aBacktestFollowsTheEntryThatRunsTheSameStrategy() throws {
+    let c = try WickConfig.parse(Self.text, path: "conf/w.toml")
+    func grid(_ strategy: String, _ symbols: [String], _ tf: String) throws -> String? {
+      try c.schedule(
+        strategy: strategy, symbols: symbols, timeframe: try Timeframe(parsing: tf),
+        configPath: "conf/w.toml"
+      ).evalEvery?.description
+    }
+    #expect(try grid("conf/b.lua", ["ETHUSDT"], "4h") == "1d")
+    #expect(try grid("conf/../conf/c.lua", ["BTCUSDT", "ETHUSDT"], "1h") == "4h")
+    // Entry 1 has no own schedule; no entry runs b.lua on 1h or from another folder.
+    #expect(try grid("conf/a.lua", ["BTCUSDT"], "1m") == "15m")
+    #expect(try grid("conf/b.lua", ["ETHUSDT"], "1h") == "15m")
+    #expect(try grid("b.lua", ["ETHUSDT"], "4h") == "15m")
+    // Two entries run it (with other settings) on different schedules: no guess.
+    let twice = try WickConfig.parse(
+      Self.text
+        + "\n\n[[run]]\nstrategy = \"b.lua\"\nsymbol = \"ETHUSDT\"\ntimeframe = \"4h\"\nequity = 5.0\n",
+      path: "conf/w.toml")
+    #expect {
+      try twice.schedule(
+        strategy: "conf/b.lua", symbols: ["ETHUSDT"], timeframe: try Timeframe(parsing: "4h"),
+        configPath: "conf/w.toml")
+    } throws: {
+      "\($0)".hasPrefix(
+        "conf/w.toml:29: [[run]] entry 2 and [[run]] entry 4 both run conf/b.lua on ETHUSDT 4h, on different schedules"
+      )
+    }
+  }
+
   @Test func anEntrysScheduleErrorsNameTheEntryTheSectionAndTheLine() throws {
     let c = try WickConfig.parse(Self.text, path: "w.toml")
     #expect {
