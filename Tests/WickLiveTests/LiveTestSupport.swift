@@ -121,3 +121,11 @@ final class LiveRunFolder {
     try? FileManager.default.removeItem(at: dir)
   }
 }
+
+/// A runner's output lines, collected from its thread.
+final class OutputLines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  func append(_ line: String) { lock.withLock { lines.append(line) } }
+  var all: [String] { lock.withLock { lines } }
+}

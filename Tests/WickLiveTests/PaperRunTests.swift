@@ -191,6 +191,49 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 
+  /// The exchange's clock reads before the last recorded candle closed (a few minutes, or days):
+  /// the resume still re-handles every recorded candle, writes none of their decisions again and
+  /// waits for newer candles; a clock more than a day behind is an incident.
+  @Test(arguments: [4 * 60_000, 2 * 86_400_000] as [Int64])
+  func aResumeWhoseExchangeClockIsBehindRehandlesEveryRecordedCandle(behindMs: Int64)
+    async throws
+  {
+    let w = try PaperWorld()
+    let first = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
+    let id = try first.prepare()
+    let finished = start(first)
+    await w.push(w.history..<(w.history + 8))
+    #expect(try await finished().get() == .stopAfter)
+    let lastRecorded = w.candles[w.history + 7].time
+    let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+
+    // The last recorded candle closed at lastRecorded + 1 min; the clock reads `behindMs` before.
+    w.rest.serverTime = lastRecorded + Timeframe.oneMinute.milliseconds - behindMs
+    let lines = OutputLines()
+    let second = try Runner(spec: w.spec(stopAfter: 3), output: lines.append)
+    #expect(try second.prepare() == id)
+    let again = start(second)
+    await w.push((w.history + 8)..<(w.history + 11))
+    #expect(try await again().get() == .stopAfter)
+    #expect(
+      lines.all.contains { $0.contains("re-handled 11 candle slots") }, "\(lines.all)")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    // Every candle handled once, each decision recorded once, in sequence.
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 8 + 3)
+    #expect(try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)") > decisionsBefore)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+        == (try w.scalar("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(id)")))
+    #expect(try w.ledger().run(id)?.lastTime == w.candles[w.history + 10].time)
+    let clockIncidents = try w.scalar(
+      "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'clock_behind' AND detail LIKE '%behind the last recorded candle%'"
+    )
+    #expect(clockIncidents == (behindMs > 86_400_000 ? 1 : 0))
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
   @Test func commandsPauseSetParamsAndStop() async throws {
     let w = try PaperWorld()
     let runner = try Runner(spec: w.spec(stopAfter: nil), output: { _ in })
