@@ -65,6 +65,19 @@ final class PaperWorld {
     }
   }
 
+  /// One session (a new run, or the resume of the last) on the stream's candles `range`, stopped
+  /// after them; returns the run id.
+  func session(_ range: Range<Int>, output: @escaping (String) -> Void = { _ in }) async throws
+    -> Int64
+  {
+    let runner = try Runner(spec: spec(stopAfter: range.count), output: output)
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await push(range)
+    #expect(try await finished().get() == .stopAfter)
+    return id
+  }
+
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
@@ -156,11 +169,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 
   @Test func theSameArgumentsResumeTheRunWithoutTradingTwice() async throws {
     let w = try PaperWorld()
-    let first = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(w.history..<(w.history + 8))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(w.history..<(w.history + 8))
     let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
     let ordersBefore = try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id)")
 
@@ -199,22 +208,14 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     async throws
   {
     let w = try PaperWorld()
-    let first = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(w.history..<(w.history + 8))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(w.history..<(w.history + 8))
     let lastRecorded = w.candles[w.history + 7].time
     let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
 
     // The last recorded candle closed at lastRecorded + 1 min; the clock reads `behindMs` before.
     w.rest.serverTime = lastRecorded + Timeframe.oneMinute.milliseconds - behindMs
     let lines = OutputLines()
-    let second = try Runner(spec: w.spec(stopAfter: 3), output: lines.append)
-    #expect(try second.prepare() == id)
-    let again = start(second)
-    await w.push((w.history + 8)..<(w.history + 11))
-    #expect(try await again().get() == .stopAfter)
+    #expect(try await w.session((w.history + 8)..<(w.history + 11), output: lines.append) == id)
     #expect(
       lines.all.contains { $0.contains("re-handled 11 candle slots") }, "\(lines.all)")
     #expect(
