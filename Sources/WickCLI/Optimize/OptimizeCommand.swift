@@ -243,6 +243,13 @@ struct OptimizeSweep: ParsableCommand {
       }
       try record(f, outDir: p.runner.outDir)
       Self.report(f.results, summary: f.summary, warnings: f.warnings, outDir: p.runner.outDir)
+      // Every output is written; the status still says that sets are missing from them.
+      if !f.failed.isEmpty {
+        printError(
+          "error: \(f.failed.count) of \(trials) \(spec.walkForward == nil ? "sets" : "training runs") failed (summary.json lists them with the sandbox's error); run the same command again to retry them"
+        )
+        throw ExitCode(1)
+      }
     }
   }
 
