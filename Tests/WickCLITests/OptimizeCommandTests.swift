@@ -409,7 +409,8 @@ import WickOptimize
     let out = try sweepWithAFailingSet(
       f, script: Self.stallingScript("while true do end"), sandbox: "callback_seconds = 0.05")
     try expectOneFailedSet(out, error: "time limit exceeded")
-    // The same command retries only the failed set (a time limit depends on the machine's load).
+    // The same command runs the failed set again and keeps the finished ones (a time limit
+    // depends on the machine's load).
     #expect(throws: ExitCode(1)) {
       try optimize([
         f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml"), "--workers", "1",
