@@ -10,6 +10,7 @@
 #include "lstring.h"
 #include "ltable.h"
 #include "wick_candle.h"
+#include "shim.h"
 
 struct wick_candle_slots {
   Table *table;
@@ -99,4 +100,17 @@ int wick_candle_store(lua_State *L, wick_candle_slots *s, lua_Integer time, lua_
   L->top++;
   if (lua_pcall(L, 2, 0, 0) != LUA_OK) return 0;  // the error stays on the stack
   return bind_slots(s);
+}
+
+int wick_candle_deliver(wick_runtime *rt, lua_State *L, wick_candle_slots *slots, int handler,
+                        int function, int ctx, int candle, lua_Integer time, lua_Number open,
+                        lua_Number high, lua_Number low, lua_Number close, lua_Number volume) {
+  if (!wick_candle_store(L, slots, time, open, high, low, close, volume)) return LUA_ERRMEM;
+  // lua_pushvalue thrice, without the index checks: the slots are the host's fixed ones.
+  StkId base = L->ci->func;
+  setobjs2s(L, L->top, base + function);
+  setobjs2s(L, L->top + 1, base + ctx);
+  setobjs2s(L, L->top + 2, base + candle);
+  L->top += 3;
+  return wick_pcall_runtime(rt, L, 2, 0, handler);
 }

@@ -186,18 +186,9 @@ extension LuaStrategy {
     self.host = host
     wick_set_callback(
       state.runtime, WICK_CALLBACK_ON_CANDLE, Int32(truncatingIfNeeded: symbol), candle.time)
-    guard
-      wick_candle_store(
-        L, candleSlots, lua_Integer(candle.time), candle.open, candle.high, candle.low,
-        candle.close, candle.volume) != 0
-    else {
-      self.host = nil
-      throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)
-    }
-    lua_pushvalue(L, Slot.onCandle)
-    lua_pushvalue(L, Slot.ctx)
-    lua_pushvalue(L, Slot.candle)
-    let status = wick_pcall_runtime(state.runtime, L, 2, 0, Slot.handler)
+    let status = wick_candle_deliver(
+      state.runtime, L, candleSlots, Slot.handler, Slot.onCandle, Slot.ctx, Slot.candle,
+      lua_Integer(candle.time), candle.open, candle.high, candle.low, candle.close, candle.volume)
     self.host = nil
     if status != LUA_OK {
       throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)

@@ -5,6 +5,31 @@ import WickCore
 @testable import WickLua
 
 @Suite struct IndicatorBindingTests {
+  /// `ind:update` reads numbers straight off the stack (wick_indicator.c); every other call
+  /// takes the checked path and fails with the same messages as before.
+  @Test func updateRefusesWhatIsNotNumbersCalledWithColon() {
+    func error(_ call: String) -> String? {
+      runOnce(
+        strategySource(
+          onCandle: call,
+          initBody: "ctx.sma = wick.sma(3) ctx.atr = wick.atr(3) ctx.ols = wick.ols(3)"))
+    }
+    #expect(
+      error("ctx.sma.update(c.close)")?.contains("must be called with ':' on an indicator") == true)
+    #expect(
+      error("ctx.sma:update('1')")?.contains("expects a number; argument 1 is string") == true)
+    #expect(error("ctx.sma:update()")?.contains("expects a number; argument 1 is no value") == true)
+    #expect(
+      error("ctx.atr:update(c.high, c.low)")?.contains(
+        "expects high, low, close; argument 3 is no value") == true)
+    #expect(error("ctx.ols:update(1, {})")?.contains("expects y, x; argument 2 is table") == true)
+    // Integers count as numbers; extra arguments are ignored.
+    #expect(
+      error(
+        "assert(ctx.sma:update(1, 'extra') == nil) ctx.sma:update(2) assert(ctx.sma:update(3) == 2)"
+      ) == nil)
+  }
+
   /// The Lua bindings return exactly what the Swift indicators return, nil until warm.
   @Test func luaIndicatorsMatchNativeOnes() throws {
     let (s, host) = try started(

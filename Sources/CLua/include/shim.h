@@ -345,30 +345,11 @@ static inline lua_Integer wick_bound_object(lua_State *L) {
   return lua_tointegerx(L, lua_upvalueindex(2), NULL);
 }
 
-/// `ind:update(...)`: arguments are checked here, in C, where raising a Lua error is safe; the
-/// Swift update runs between the checks and the push and cannot fail. One closure per arity, so
-/// the per-candle call reads only its own arguments (`arity` is a constant once inlined).
-static inline __attribute__((always_inline)) int wick_indicator_update_arity(lua_State *L, int arity) {
-  if (lua_type(L, 1) != LUA_TTABLE)
-    return luaL_error(L, "indicator:update must be called with ':' on an indicator");
-  double v[3] = {0, 0, 0};
-  for (int k = 0; k < arity; k++) {
-    int t = lua_type(L, 2 + k);
-    if (t != LUA_TNUMBER)
-      return luaL_error(L, "indicator:update expects %s; argument %d is %s",
-                        arity == 3 ? "high, low, close" : arity == 2 ? "y, x" : "a number", k + 1, lua_typename(L, t));
-    v[k] = lua_tonumberx(L, 2 + k, NULL);
-  }
-  double out = 0;
-  if (wick_runtime_of(L)->indicator_update(lua_touserdata(L, lua_upvalueindex(1)), v[0], v[1], v[2], &out))
-    lua_pushnumber(L, out);
-  else
-    lua_pushnil(L);
-  return 1;
-}
-static int wick_indicator_update1(lua_State *L) { return wick_indicator_update_arity(L, 1); }
-static int wick_indicator_update2(lua_State *L) { return wick_indicator_update_arity(L, 2); }
-static int wick_indicator_update3(lua_State *L) { return wick_indicator_update_arity(L, 3); }
+/// `ind:update(...)` for indicators of one, two and three inputs (wick_indicator.c): one C
+/// closure per arity, the indicator's address as its upvalue.
+int wick_indicator_update1(lua_State *L);
+int wick_indicator_update2(lua_State *L);
+int wick_indicator_update3(lua_State *L);
 
 /// Pushes the `update` closure of the indicator behind `indicator` (kept alive by the host).
 static inline void wick_push_indicator_update(lua_State *L, void *indicator, int arity) {
@@ -407,6 +388,14 @@ static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, 
     lua_sethook(L, NULL, 0, 0);
   return status;
 }
+
+/// The per-candle callback in one call from the host (wick_candle.c): stores the candle into the
+/// table at stack index `candle` (see wick_candle_store), then calls the function at `function`
+/// with the values at `ctx` and `candle` as wick_pcall_runtime does, `handler` as the message
+/// handler. Returns the call's status, the error on the stack when it is not LUA_OK.
+int wick_candle_deliver(wick_runtime *rt, lua_State *L, wick_candle_slots *slots, int handler,
+                        int function, int ctx, int candle, lua_Integer time, lua_Number open,
+                        lua_Number high, lua_Number low, lua_Number close, lua_Number volume);
 
 static inline int wick_pcall(lua_State *L, int nargs, int nresults, int msgh) {
   return wick_pcall_runtime(wick_runtime_of(L), L, nargs, nresults, msgh);

@@ -8,6 +8,9 @@ public final class SharedCandleSource: CandleSource {
   private let series: [[Candle]]
   /// The only series when there is one: the common case reads it without the outer array.
   private let single: [Candle]
+  // The single series' read position and end as plain fields: no array write per candle.
+  private var singleNext: Int
+  private let singleEnd: Int
   private var positions: [Int]
   private let ends: [Int]
 
@@ -18,13 +21,15 @@ public final class SharedCandleSource: CandleSource {
     single = series.count == 1 ? series[0] : []
     positions = ranges.map(\.lowerBound)
     ends = ranges.map(\.upperBound)
+    singleNext = ranges.first?.lowerBound ?? 0
+    singleEnd = series.count == 1 ? ranges[0].upperBound : 0
   }
 
   public func next() -> SymbolCandle? {
     if series.count == 1 {
-      let i = positions[0]
-      guard i < ends[0] else { return nil }
-      positions[0] = i + 1
+      let i = singleNext
+      guard i < singleEnd else { return nil }
+      singleNext = i + 1
       return SymbolCandle(symbol: 0, candle: single[i])
     }
     var best = -1

@@ -26,7 +26,10 @@ public final class TradingKernel {
   public let venue: Venue
   public let book: Book
   /// Decision hooks (paper and live persist them; `wick replay` compares them). Nil in backtests.
-  public weak var journal: KernelJournal?
+  public weak var journal: KernelJournal? { didSet { journaled = journal != nil } }
+  /// Whether a journal was set: the per-candle commit checks this plain flag rather than loading
+  /// the weak reference on every candle of a backtest, which has none.
+  private var journaled = false
   /// Called with every closed trade as the book records it (a backtest's `--json` formats them
   /// on another core meanwhile).
   public var onTradeClosed: ((Trade) -> Void)?
@@ -138,7 +141,7 @@ public final class TradingKernel {
         failure = error
       }
     }
-    if let journal {
+    if journaled, let journal {
       try journal.commit(time: time)
     }
     try venue.send()
