@@ -474,6 +474,32 @@ import WickOptimize
     #expect(FileManager.default.fileExists(atPath: out + "/refine/best_params.json"))
   }
 
+  @Test func aQueuedSweepWithAFailedSetIsDoneAndTheQueueGoesOn() throws {
+    // A set that fails every time must not hold the queue: its sweep finished (every output is
+    // written), so its entry goes and the next sweep runs; the status says a set failed.
+    let f = try Fixture()
+    try Self.stallingScript("while true do end").write(
+      toFile: f.path("stall.lua"), atomically: true, encoding: .utf8)
+    try "[sandbox]\ncallback_seconds = 0.05\n".write(
+      toFile: f.path("wick.toml"), atomically: true, encoding: .utf8)
+    let common = [f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml")]
+    let queue = f.path("queue.json")
+    try """
+    {"queue": [
+      {"reason": "all three", "args": \(jsonList(common + ["--out", f.path("a")]))},
+      {"reason": "x=3 only", "args": \(jsonList(common + ["--param", "x=3", "--out", f.path("b")]))}
+    ]}
+    """.write(toFile: queue, atomically: true, encoding: .utf8)
+    #expect(throws: ExitCode(1)) { try optimize(["--queue", queue]) }
+    #expect((try json(queue)["queue"] as! [Any]).isEmpty)
+    try expectOneFailedSet(f.path("a"), error: "time limit exceeded")
+    #expect(try rows(f.path("b/results.csv")).map { $0["x"]! } == ["3"])
+  }
+
+  func jsonList(_ items: [String]) -> String {
+    "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+  }
+
   @Test func sweepIsRecordedInTheLedger() throws {
     let f = try Fixture()
     let out = f.path("sweep")
