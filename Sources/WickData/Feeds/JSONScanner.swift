@@ -64,17 +64,21 @@ public struct JSONDocument: Sendable {
   /// every price and size an exchange sends: the digits and the power of ten are both exact
   /// doubles, so one division gives the correctly rounded value, the very double `strtod`
   /// returns (Clinger's fast path), at a fraction of `strtod`'s cost. Anything else is nil.
-  @inline(__always)
   static func plainDecimal(_ bytes: [UInt8], _ r: Range<Int>) -> Double? {
-    var i = r.lowerBound
-    let negative = bytes[i] == UInt8(ascii: "-")
-    if negative { i += 1 }
+    bytes.withUnsafeBufferPointer { plainDecimal($0.baseAddress! + r.lowerBound, count: r.count) }
+  }
+
+  @inline(__always)
+  private static func plainDecimal(_ text: UnsafePointer<UInt8>, count: Int) -> Double? {
+    var i = 0
+    let negative = text[0] == UInt8(ascii: "-")
+    if negative { i = 1 }
     var mantissa: UInt64 = 0
     var digits = 0
     var decimals = 0
     var seenPoint = false
-    while i < r.upperBound {
-      let b = bytes[i]
+    while i < count {
+      let b = text[i]
       if b == UInt8(ascii: ".") {
         if seenPoint { return nil }
         seenPoint = true
