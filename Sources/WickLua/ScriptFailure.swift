@@ -36,6 +36,22 @@ struct LimitTrip: Equatable {
   }
 }
 
+extension LimitTrip {
+  /// How each `describe` text starts: what marks an error message as a tripped limit.
+  static let heads = ["memory limit exceeded", "time limit exceeded", "stuck in "]
+}
+
+/// Tells a sandbox limit (time, memory, a stuck pattern, a state abandoned at the hard deadline)
+/// from the script's own error, in a strategy's error message. `wick optimize` records a set the
+/// sandbox stopped as failed and goes on; the script's own error still ends the sweep.
+public enum SandboxLimit {
+  public static func stopped(_ message: String) -> Bool {
+    // The first line: "[file.lua[:line]: ]<what happened>".
+    let head = message.prefix { $0 != "\n" }
+    return LimitTrip.heads.contains { head.hasPrefix($0) || head.contains(": " + $0) }
+  }
+}
+
 /// Formats a Lua error for a human: the message with its file:line first, then where the host
 /// was (callback, symbol, candle time), then the Lua frames of the traceback.
 enum ScriptFailure {

@@ -41,13 +41,19 @@ public struct SweepResults: Sendable {
 
   /// The axis values of a row as a JSON object (numbers as numbers, booleans as booleans).
   public func params(_ row: SweepRow) -> JSONValue {
-    .object(
-      table.axisNames.map { name in
-        let cell = row.cells[table.column(name)!]
-        if let d = Double(cell) { return (name, .number(d)) }
-        if cell == "true" || cell == "false" { return (name, .bool(cell == "true")) }
-        return (name, .string(cell))
-      })
+    .object(table.axisNames.map { ($0, Self.param(cell: row.cells[table.column($0)!])) })
+  }
+
+  /// A failed set's axis values, as `params(_:)` writes a row's.
+  static func params(_ failed: FailedSet) -> JSONValue {
+    .object(failed.params.map { ($0.name, param(cell: ResultsTable.cell($0.value))) })
+  }
+
+  /// A results.csv cell of an axis as JSON.
+  static func param(cell: String) -> JSONValue {
+    if let d = Double(cell) { return .number(d) }
+    if cell == "true" || cell == "false" { return .bool(cell == "true") }
+    return .string(cell)
   }
 
   public func metrics(_ row: SweepRow) -> JSONValue {
@@ -59,17 +65,19 @@ public struct SweepResults: Sendable {
     .object(m.fields.map { ($0.key, .number($0.value)) })
   }
 
-  /// `summary.json`; `warnings` are also printed by the command.
-  public func summary(selected: [SelectedRun], seconds: Double, complete: Bool) -> (
-    json: JSONValue, warnings: [String]
-  ) {
+  /// `summary.json`; `warnings` are also printed by the command. `failed`: the sets the sandbox
+  /// stopped (`complete` is then false: results.csv lacks them).
+  public func summary(
+    selected: [SelectedRun], seconds: Double, complete: Bool, failed: [FailedSet] = []
+  ) -> (json: JSONValue, warnings: [String]) {
     var warnings: [String] = []
     let qualified = rows.filter { table.trades($0) >= spec.minTrades }.count
-    if complete && winners.isEmpty {
+    if complete && winners.isEmpty && !rows.isEmpty {
       warnings.append(
         "no parameter set made at least \(spec.minTrades) trades (--min-trades): there is no winner"
       )
     }
+    if let warning = Self.failureWarning(failed) { warnings.append(warning) }
     var fields: [(String, JSONValue)] = [
       ("strategy", .string(spec.strategyName)),
       ("script", .string(spec.strategy)),
@@ -96,9 +104,22 @@ public struct SweepResults: Sendable {
           ("windows", .number(Double(max(spec.windows, 1)))),
           ("rows", .number(Double(rows.count))),
           ("qualified", .number(Double(qualified))),
+          ("failed", .number(Double(failed.count))),
         ])
       ),
-      ("complete", .bool(complete)),
+      ("complete", .bool(complete && failed.isEmpty)),
+      (
+        "failed",
+        .array(
+          failed.map { f in
+            .object([
+              ("set", .number(Double(f.set))),
+              ("window", spec.walkForward == nil ? .null : .number(Double(f.window))),
+              ("params", Self.params(f)),
+              ("error", .string(f.error)),
+            ])
+          })
+      ),
       ("seconds", .number((seconds * 1000).rounded() / 1000)),
     ]
     if let w = winner {
@@ -203,6 +224,16 @@ public struct SweepResults: Sendable {
       ("warning", warning.map(JSONValue.string) ?? .null),
     ])
     return (section, warning, dsr)
+  }
+
+  /// "2 sets failed …": how many the sandbox stopped, the first few with what stopped them.
+  static func failureWarning(_ failed: [FailedSet]) -> String? {
+    guard !failed.isEmpty else { return nil }
+    let one = failed.count == 1
+    let shown = failed.prefix(3).map { "\($0.name): \($0.headline)" }.joined(separator: "; ")
+    return
+      "\(failed.count) set\(one ? "" : "s") failed (stopped by the sandbox) and \(one ? "is" : "are") not ranked; "
+      + "the same command runs \(one ? "it" : "them") again: \(shown)\(failed.count > 3 ? "; …" : "")"
   }
 
   static func deflated(_ d: DeflatedSharpe?) -> JSONValue {

@@ -16,7 +16,9 @@ public protocol TrialEvaluator: Sendable {
 ///   appended to the moment it finishes), a different spec is refused;
 /// - on completion: `results.csv` in sweep order, `selected.json` (the winners' runs),
 ///   `summary.json`, `best_params.json` and `queue.json`;
-/// - on cancellation (Ctrl-C) or a failing set: `results.csv` with the rows that finished.
+/// - on cancellation (Ctrl-C) or a script error: `results.csv` with the rows that finished;
+/// - a set the sandbox stopped (`TrialStopped`) is recorded as failed and the sweep goes on:
+///   every output is written without it, summary.json lists it, and the same command retries it.
 public struct SweepRunner: Sendable {
   public var spec: SweepSpec
   public var plan: SweepPlan
@@ -53,6 +55,14 @@ public struct SweepRunner: Sendable {
     /// Wall time of the rows run now, and the candles they went through.
     public var sweepSeconds: Double
     public var candleEvaluations: Int
+    /// Sets the sandbox stopped, in sweep order (not in `results`).
+    public var failed: [FailedSet]
+  }
+
+  /// What one trial gave: its row, or the sandbox's error.
+  enum TrialOutcome: Sendable {
+    case row(SweepRow, candles: Int)
+    case failed(FailedSet)
   }
 
   public enum Outcome: Sendable {
@@ -112,31 +122,42 @@ public struct SweepRunner: Sendable {
     let sets = spec.sets
     let (from, to) = (self.from, self.to)
     var failure: Error? = nil
+    var failed: [Int: FailedSet] = [:]
     var candles = 0
     let sweepStarted = Date()
     do {
       try WorkerPool.run(
         items: remaining, workers: workers, cancel: cancel,
-        work: { trial -> (row: SweepRow, candles: Int) in
+        work: { trial -> TrialOutcome in
           let set = trial % sets
           let window = windows.isEmpty ? nil : windows[trial / sets]
           let values = plan.values(of: set)
-          let result = try evaluator.evaluate(
-            values: values, from: window?.trainFrom ?? from, to: window?.trainTo ?? to)
+          let params = zip(plan.axes, values).map { (name: $0.name, value: $1) }
+          let result: BacktestResult
+          do {
+            result = try evaluator.evaluate(
+              values: values, from: window?.trainFrom ?? from, to: window?.trainTo ?? to)
+          } catch let stopped as TrialStopped {
+            return .failed(
+              FailedSet(set: set, window: trial / sets, params: params, error: stopped.message))
+          }
           if let error = result.error {
-            let named = zip(plan.axes, values).map { "\($0.name)=\($1)" }.joined(separator: ", ")
-            throw WickError.script("set \(set) (\(named)): \(error)")
+            throw WickError.script("\(FailedSet.name(set: set, params: params)): \(error)")
           }
           let row = table.row(
             set: set, window: window, values: values, metrics: Metrics.compute(result))
-          return (row, result.candles)
+          return .row(row, candles: result.candles)
         },
-        collect: { trial, done in
-          let row = done.row
-          candles += done.candles
-          rows[trial] = row
-          try journal.append(row.cells)
-          progress?(rows.count, mine.count)
+        collect: { trial, outcome in
+          switch outcome {
+          case .row(let row, let n):
+            candles += n
+            rows[trial] = row
+            try journal.append(row.cells)
+          case .failed(let set):
+            failed[trial] = set
+          }
+          progress?(rows.count + failed.count, mine.count)
         })
     } catch {
       failure = error
@@ -146,9 +167,10 @@ public struct SweepRunner: Sendable {
     try OutputFile.write(table.csv(sorted), to: path("results.csv"))
     journal.remove()
     if let failure { throw failure }
-    if cancel.isCancelled && rows.count < mine.count {
+    if cancel.isCancelled && rows.count + failed.count < mine.count {
       return .interrupted(done: rows.count, total: mine.count)
     }
+    let failedSets = failed.keys.sorted().map { failed[$0]! }
 
     // The winners' own runs: over the whole range, or each window's test period.
     let results = SweepResults(spec: spec, rows: sorted)
@@ -159,26 +181,33 @@ public struct SweepRunner: Sendable {
       work: { i -> SelectedRun in
         let w = winners[i]
         let window = windows.isEmpty ? nil : windows[w.window]
-        let result = try evaluator.evaluate(
-          values: plan.values(of: w.set), from: window?.testFrom ?? from,
-          to: window?.testTo ?? to)
-        return SelectedRun(window: w.window, set: w.set, result: result)
+        do {
+          let result = try evaluator.evaluate(
+            values: plan.values(of: w.set), from: window?.testFrom ?? from,
+            to: window?.testTo ?? to)
+          return SelectedRun(window: w.window, set: w.set, result: result)
+        } catch let stopped as TrialStopped {
+          throw WickError.script("the run of the winner, set \(w.set): \(stopped.message)")
+        }
       },
       collect: { i, run in runs[i] = run })
     let selected = winners.indices.map { runs[$0]! }
     let finished = try Self.writeOutputs(
-      results: results, selected: selected, outDir: outDir,
+      results: results, selected: selected, failed: failedSets, outDir: outDir,
       seconds: Date().timeIntervalSince(started))
     return .finished(
       Finished(
         results: results, selected: selected, summary: finished.summary,
         warnings: finished.warnings, queue: finished.queue, ran: remaining.count,
-        resumed: existing.count, sweepSeconds: sweepSeconds, candleEvaluations: candles))
+        resumed: existing.count, sweepSeconds: sweepSeconds, candleEvaluations: candles,
+        failed: failedSets))
   }
 
-  /// selected.json, summary.json, best_params.json and queue.json of a complete sweep.
+  /// selected.json, summary.json, best_params.json and queue.json of a sweep that ran every set
+  /// (`failed`: those the sandbox stopped).
   static func writeOutputs(
-    results: SweepResults, selected: [SelectedRun], outDir: String, seconds: Double
+    results: SweepResults, selected: [SelectedRun], failed: [FailedSet] = [], outDir: String,
+    seconds: Double
   ) throws -> (summary: JSONValue, warnings: [String], queue: SweepQueue) {
     func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
     let encoder = JSONEncoder()
@@ -186,7 +215,8 @@ public struct SweepRunner: Sendable {
     try OutputFile.write(
       String(decoding: try encoder.encode(selected), as: UTF8.self) + "\n",
       to: path("selected.json"))
-    let (summary, warnings) = results.summary(selected: selected, seconds: seconds, complete: true)
+    let (summary, warnings) = results.summary(
+      selected: selected, seconds: seconds, complete: true, failed: failed)
     try OutputFile.write(summary.text, to: path("summary.json"))
     if let best = results.bestParams(selected) {
       try OutputFile.write(best, to: path("best_params.json"))

@@ -20,6 +20,7 @@ public enum FeedBenchmark {
     }
     let mock = try MockExchange(candles: candles, timeframe: .oneMinute)
     defer { mock.stop() }
+    mock.prerenderRows(.binance)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-feed-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

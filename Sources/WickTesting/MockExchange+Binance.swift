@@ -14,6 +14,12 @@ import WickCore
 ///   "if the number of data between startTime and endTime is larger than limit, return as
 ///   startTime + limit", oldest first.
 extension MockExchange {
+  /// A klines row: `[openTime, "open", "high", "low", "close", "volume", closeTime,
+  /// "quoteVolume", trades, "takerBase", "takerQuote", "0"]`.
+  func binanceRow(_ c: Candle, open: String) -> String {
+    "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + timeframe.milliseconds - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
+  }
+
   func binance(_ path: String, _ r: Request) -> Answer {
     let tf = timeframe.milliseconds
     switch path {
@@ -28,9 +34,7 @@ extension MockExchange {
       let page = klines(
         start: start ?? 0, end: r.query["endTime"] ?? Int64.max, limit: Int(limit),
         newest: start == nil, r)
-      let rows = listed(page, newestFirst: false, r) { c, open in
-        "[\(c.time),\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\(c.time + tf - 1),\"\(c.volume * c.close)\",10,\"0\",\"0\",\"0\"]"
-      }
+      let rows = listed(page, newestFirst: false, r, format: .binance, row: binanceRow)
       var weight = 10
       if case .weightUsed(let used)? = r.fault { weight = used }
       return Answer(

@@ -14,6 +14,11 @@ import WickCore
 ///   `X-Bapi-Limit-Status` / `X-Bapi-Limit-Reset-Timestamp` report the quota left and when it
 ///   resets, on the exchange's clock.
 extension MockExchange {
+  /// A `/v5/market/kline` row: `[startTime, open, high, low, close, volume, turnover]`, strings.
+  func bybitRow(_ c: Candle, open: String) -> String {
+    "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
+  }
+
   func bybit(_ path: String, _ r: Request) -> Answer {
     if case .retCode(let code, let message)? = r.fault { return bybitError(code, message, r) }
     switch path {
@@ -30,9 +35,7 @@ extension MockExchange {
       let page = klines(
         start: r.query["start"] ?? 0, end: r.query["end"] ?? Int64.max, limit: Int(limit),
         newest: true, r)
-      let rows = listed(page, newestFirst: true, r) { c, open in
-        "[\"\(c.time)\",\(open),\"\(c.high)\",\"\(c.low)\",\"\(c.close)\",\"\(c.volume)\",\"\(c.volume * c.close)\"]"
-      }
+      let rows = listed(page, newestFirst: true, r, format: .bybit, row: bybitRow)
       return bybitList(rows, extra: "\"symbol\":\"BTCUSDT\",", r)
     case "/v5/market/funding/history":
       if r.query["startTime"] != nil && r.query["endTime"] == nil {

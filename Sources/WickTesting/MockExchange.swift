@@ -91,6 +91,8 @@ public final class MockExchange: @unchecked Sendable {
 
   private let lock = NSLock()
   private var log: [Received] = []
+  private let rowLock = NSLock()
+  private var rows: [RowFormat: [Int64: (candle: Candle, row: String)]] = [:]
   private let listener: LoopbackListener
 
   /// Epoch ms on the exchange's clock; setting it fixes the clock there.
@@ -265,12 +267,36 @@ public final class MockExchange: @unchecked Sendable {
   /// `.outOfOrder`); `row` formats a candle given its open price field, which `.wrongTypes`
   /// turns into an object in the first row.
   func listed(
-    _ page: [Candle], newestFirst documented: Bool, _ r: Request,
+    _ page: [Candle], newestFirst documented: Bool, _ r: Request, format: RowFormat,
     row: (Candle, _ open: String) -> String
   ) -> [String] {
     let wrong: Bool = { if case .wrongTypes? = r.fault { true } else { false } }()
     return ordered(page, newestFirst: newestFirst(documented: documented, r)) { $0.time }
-      .enumerated().map { i, c in row(c, wrong && i == 0 ? "{\"x\":1}" : "\"\(c.open)\"") }
+      .enumerated().map { i, c in
+        wrong && i == 0
+          ? row(c, "{\"x\":1}") : renderedRow(format, c) { row($0, "\"\($0.open)\"") }
+      }
+  }
+
+  /// The exchange whose kline row format a rendered row is in.
+  public enum RowFormat: Sendable { case bybit, binance }
+
+  /// A candle's row, rendered once per format and kept while the candle stays the same.
+  private func renderedRow(_ format: RowFormat, _ c: Candle, render: (Candle) -> String) -> String {
+    if let kept = rowLock.withLock({ rows[format]?[c.time] }), kept.candle == c { return kept.row }
+    let row = render(c)
+    rowLock.withLock { rows[format, default: [:]][c.time] = (c, row) }
+    return row
+  }
+
+  /// Renders every candle's row in `format` now. Formatting hundreds of thousands of rows on
+  /// the requests would make `make bench`'s feed figure measure this mock's string building, not
+  /// the client: a real exchange's cost is not on the client's machine.
+  public func prerenderRows(_ format: RowFormat) {
+    let row = format == .bybit ? bybitRow : binanceRow
+    for c in candles {
+      _ = renderedRow(format, c) { row($0, "\"\($0.open)\"") }
+    }
   }
 
   /// Whether a page is listed newest first: `documented` unless the fault says otherwise.

@@ -353,6 +353,107 @@ import WickOptimize
     #expect(!FileManager.default.fileExists(atPath: f.path("sweep/best_params.json")))
   }
 
+  /// A script whose set `x` = 2 is stopped by the sandbox in `on_candle` (`stall` is the Lua that
+  /// stalls); every set trades, so each one that runs can rank.
+  static func stallingScript(_ stall: String, initBody: String = "") -> String {
+    """
+    return { symbols = { "BTCUSDT" }, timeframe = "1m",
+      params = { x = { default = 1, min = 1, max = 3, step = 1 } },
+      init = function(ctx) \(initBody) end,
+      on_candle = function(ctx, c)
+        if ctx.params.x == 2 then \(stall) end
+        if not ctx:position(c.symbol) and c.t % (ctx.params.x * 3600000) == 0 then
+          ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.99, take = c.close * 1.01 }
+        end
+      end }
+    """
+  }
+
+  /// Runs a sweep of `script` over x = 1, 2, 3 on one worker with `sandbox` as the config's
+  /// [sandbox]; expects exit status 1 (a set failed) and returns the output directory.
+  func sweepWithAFailingSet(_ f: Fixture, script: String, sandbox: String) throws -> String {
+    try script.write(toFile: f.path("stall.lua"), atomically: true, encoding: .utf8)
+    try "[sandbox]\n\(sandbox)\n".write(
+      toFile: f.path("wick.toml"), atomically: true, encoding: .utf8)
+    let out = f.path("sweep")
+    #expect(throws: ExitCode(1)) {
+      try optimize([
+        f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml"), "--workers", "1",
+        "--out", out,
+      ])
+    }
+    return out
+  }
+
+  /// The failed set is in summary.json with its params and the sandbox's error; the others ran,
+  /// are in results.csv and ranked; best_params.json is written.
+  func expectOneFailedSet(_ out: String, error: String) throws {
+    #expect(try rows(out + "/results.csv").map { $0["x"]! } == ["1", "3"])
+    let summary = try json(out + "/summary.json")
+    let counts = summary["counts"] as! [String: Any]
+    #expect(counts["failed"] as? Int == 1 && counts["rows"] as? Int == 2)
+    let failed = try #require(summary["failed"] as? [[String: Any]])
+    #expect(failed.count == 1)
+    #expect(failed.first?["set"] as? Int == 1)
+    #expect((failed.first?["params"] as? [String: Any])?["x"] as? Int == 2)
+    let message = failed.first?["error"] as? String ?? ""
+    #expect(message.contains(error) && message.contains("in on_candle"), "\(message)")
+    #expect((summary["warnings"] as? [String])?.contains { $0.contains("1 set failed") } == true)
+    let winner = try #require(summary["winner"] as? [String: Any])
+    #expect([0, 2].contains(winner["set"] as? Int))
+    #expect(FileManager.default.fileExists(atPath: out + "/best_params.json"))
+  }
+
+  @Test func aSetThatRunsOutOfTimeIsRecordedFailedAndTheRestRank() throws {
+    let f = try Fixture()
+    let out = try sweepWithAFailingSet(
+      f, script: Self.stallingScript("while true do end"), sandbox: "callback_seconds = 0.05")
+    try expectOneFailedSet(out, error: "time limit exceeded")
+    // The same command runs the failed set again and keeps the finished ones (a time limit
+    // depends on the machine's load).
+    #expect(throws: ExitCode(1)) {
+      try optimize([
+        f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml"), "--workers", "1",
+        "--out", out,
+      ])
+    }
+    try expectOneFailedSet(out, error: "time limit exceeded")
+  }
+
+  @Test func aSetWhoseLuaStateWasAbandonedDoesNotTakeItsWorkerDown() throws {
+    let f = try Fixture()
+    // Compiling megabytes of source runs in C where no limit reaches: the watchdog abandons the
+    // state at the hard deadline, long before the compile ends.
+    let out = try sweepWithAFailingSet(
+      f,
+      script: Self.stallingScript(
+        "load(ctx.source)",
+        initBody: "if ctx.params.x == 2 then ctx.source = string.rep('a = 1 ', 4e6) end"),
+      sandbox: "callback_seconds = 0.05\nhard_deadline_seconds = 0.05\nmemory_mb = 512")
+    try expectOneFailedSet(out, error: "the strategy's Lua state was abandoned")
+  }
+
+  @Test func aTrialStuckForGoodReturnsItsWorkerAtTheWatchdogsReport() throws {
+    // The trial's thread never comes back on its own (as a state stuck in C may not): the caller
+    // has its answer as soon as the watchdog reports, and can go on with the next set.
+    let release = DispatchSemaphore(value: 0)
+    defer { release.signal() }
+    let start = Date()
+    #expect(throws: TrialStopped.self) {
+      _ = try TrialThread.run { onStuck -> Int in
+        onStuck("stall.lua: the strategy's Lua state was abandoned")
+        release.wait()
+        return 1
+      }
+    }
+    #expect(Date().timeIntervalSince(start) < 2)
+    // A trial that ends normally gives its result, and its error.
+    #expect(try TrialThread.run { _ in 7 } == 7)
+    #expect(throws: WickError.self) {
+      _ = try TrialThread.run { _ -> Int in throw WickError.data("no candles") }
+    }
+  }
+
   @Test func queueDrainsTheRefinedSweep() throws {
     let f = try Fixture()
     let out = f.path("sweep")
@@ -371,6 +472,32 @@ import WickOptimize
     let refined = try rows(out + "/refine/results.csv")
     #expect(refined.count > 2)
     #expect(FileManager.default.fileExists(atPath: out + "/refine/best_params.json"))
+  }
+
+  @Test func aQueuedSweepWithAFailedSetIsDoneAndTheQueueGoesOn() throws {
+    // A set that fails every time must not hold the queue: its sweep finished (every output is
+    // written), so its entry goes and the next sweep runs; the status says a set failed.
+    let f = try Fixture()
+    try Self.stallingScript("while true do end").write(
+      toFile: f.path("stall.lua"), atomically: true, encoding: .utf8)
+    try "[sandbox]\ncallback_seconds = 0.05\n".write(
+      toFile: f.path("wick.toml"), atomically: true, encoding: .utf8)
+    let common = [f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml")]
+    let queue = f.path("queue.json")
+    try """
+    {"queue": [
+      {"reason": "all three", "args": \(jsonList(common + ["--out", f.path("a")]))},
+      {"reason": "x=3 only", "args": \(jsonList(common + ["--param", "x=3", "--out", f.path("b")]))}
+    ]}
+    """.write(toFile: queue, atomically: true, encoding: .utf8)
+    #expect(throws: ExitCode(1)) { try optimize(["--queue", queue]) }
+    #expect((try json(queue)["queue"] as! [Any]).isEmpty)
+    try expectOneFailedSet(f.path("a"), error: "time limit exceeded")
+    #expect(try rows(f.path("b/results.csv")).map { $0["x"]! } == ["3"])
+  }
+
+  func jsonList(_ items: [String]) -> String {
+    "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
   }
 
   @Test func sweepIsRecordedInTheLedger() throws {

@@ -105,8 +105,7 @@ final class LiveRunFolder {
     let script = dir.appendingPathComponent("flip.lua").path
     try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
     // Keys come from the environment only.
-    setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
-    setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
+    MockKeysInEnvironment.shared.hold(bybit)
     spec = RunSpec(strategyPath: script, symbols: ["BTCUSDT"], timeframe: .oneMinute)
     spec.mode = .live
     spec.testnet = true
@@ -116,8 +115,41 @@ final class LiveRunFolder {
   }
 
   deinit {
-    unsetenv(LiveCredentials.keyVariable)
-    unsetenv(LiveCredentials.secretVariable)
+    MockKeysInEnvironment.shared.release()
     try? FileManager.default.removeItem(at: dir)
   }
+}
+
+/// The mock's keys in the process's environment while any `LiveRunFolder` lives: suites run in
+/// parallel, and one folder's end must not take the keys from a run another test is starting.
+final class MockKeysInEnvironment: @unchecked Sendable {
+  static let shared = MockKeysInEnvironment()
+  private let lock = NSLock()
+  private var holders = 0
+
+  func hold(_ bybit: MockBybitTrading) {
+    lock.withLock {
+      holders += 1
+      setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
+      setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
+    }
+  }
+
+  func release() {
+    lock.withLock {
+      holders -= 1
+      if holders == 0 {
+        unsetenv(LiveCredentials.keyVariable)
+        unsetenv(LiveCredentials.secretVariable)
+      }
+    }
+  }
+}
+
+/// A runner's output lines, collected from its thread.
+final class OutputLines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  func append(_ line: String) { lock.withLock { lines.append(line) } }
+  var all: [String] { lock.withLock { lines } }
 }

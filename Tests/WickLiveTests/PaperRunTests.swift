@@ -65,6 +65,19 @@ final class PaperWorld {
     }
   }
 
+  /// One session (a new run, or the resume of the last) on the stream's candles `range`, stopped
+  /// after them; returns the run id.
+  func session(_ range: Range<Int>, output: @escaping (String) -> Void = { _ in }) async throws
+    -> Int64
+  {
+    let runner = try Runner(spec: spec(stopAfter: range.count), output: output)
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await push(range)
+    #expect(try await finished().get() == .stopAfter)
+    return id
+  }
+
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
@@ -156,11 +169,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 
   @Test func theSameArgumentsResumeTheRunWithoutTradingTwice() async throws {
     let w = try PaperWorld()
-    let first = try Runner(spec: w.spec(stopAfter: 8), output: { _ in })
-    let id = try first.prepare()
-    let finished = start(first)
-    await w.push(w.history..<(w.history + 8))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(w.history..<(w.history + 8))
     let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
     let ordersBefore = try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id)")
 
@@ -188,6 +197,41 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
+  /// The exchange's clock reads before the last recorded candle closed (a few minutes, or days):
+  /// the resume still re-handles every recorded candle, writes none of their decisions again and
+  /// waits for newer candles; a clock more than a day behind is an incident.
+  @Test(arguments: [4 * 60_000, 2 * 86_400_000] as [Int64])
+  func aResumeWhoseExchangeClockIsBehindRehandlesEveryRecordedCandle(behindMs: Int64)
+    async throws
+  {
+    let w = try PaperWorld()
+    let id = try await w.session(w.history..<(w.history + 8))
+    let lastRecorded = w.candles[w.history + 7].time
+    let decisionsBefore = try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+
+    // The last recorded candle closed at lastRecorded + 1 min; the clock reads `behindMs` before.
+    w.rest.serverTime = lastRecorded + Timeframe.oneMinute.milliseconds - behindMs
+    let lines = OutputLines()
+    #expect(try await w.session((w.history + 8)..<(w.history + 11), output: lines.append) == id)
+    #expect(
+      lines.all.contains { $0.contains("re-handled 11 candle slots") }, "\(lines.all)")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    // Every candle handled once, each decision recorded once, in sequence.
+    #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 8 + 3)
+    #expect(try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)") > decisionsBefore)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+        == (try w.scalar("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(id)")))
+    #expect(try w.ledger().run(id)?.lastTime == w.candles[w.history + 10].time)
+    let clockIncidents = try w.scalar(
+      "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'clock_behind' AND detail LIKE '%behind the last recorded candle%'"
+    )
+    #expect(clockIncidents == (behindMs > 86_400_000 ? 1 : 0))
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 

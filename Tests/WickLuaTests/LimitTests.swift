@@ -211,6 +211,29 @@ import WickCore
     )
     #expect(message.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:00:00Z"))
   }
+
+  @Test func aTrippedLimitIsToldFromTheScriptsOwnError() {
+    // `wick optimize` records a set the sandbox stopped and goes on; the script's own error ends
+    // the sweep. The message is all it has to tell them apart.
+    func message(_ body: String) -> String {
+      do {
+        let (s, host) = try started(strategySource(onCandle: body), limits: testLimits)
+        try s.onCandle(symbol: 0, candle: candle(0), host: host)
+        return "(no error)"
+      } catch WickError.script(let m) { return m } catch { return "\(error)" }
+    }
+    for limit in [
+      "while true do end", "local t = {} for i = 1, 1e8 do t[i] = i end",
+      "string.find(string.rep('a', 5000), '.-.-.-.-.-.-.-.-b')",
+    ] {
+      let m = message(limit)
+      #expect(SandboxLimit.stopped(m), "\(limit): \(m)")
+    }
+    for own in ["error('x=2 breaks')", "local t = nil; t.x = 1", "ctx:enter{}"] {
+      let m = message(own)
+      #expect(m != "(no error)" && !SandboxLimit.stopped(m), "\(own): \(m)")
+    }
+  }
 }
 
 /// Collects the watchdog's report (it arrives on the watchdog's thread).

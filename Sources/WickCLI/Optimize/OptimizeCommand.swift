@@ -79,8 +79,8 @@ struct OptimizeSweep: ParsableCommand {
         }
         return try drain(queue)
       }
-      let prepared = try prepare()
-      try execute(prepared)
+      // A sweep with failed sets wrote every output; the status says sets are missing from them.
+      if try execute(try prepare()) > 0 { throw ExitCode(1) }
     } catch let error as WickError {
       printError("error: \(error)")
       throw ExitCode(1)
@@ -194,7 +194,8 @@ struct OptimizeSweep: ParsableCommand {
     return args + simulation.arguments
   }
 
-  func execute(_ p: Prepared) throws {
+  /// Runs the sweep and reports it; returns how many sets the sandbox stopped (0: none).
+  func execute(_ p: Prepared) throws -> Int {
     let spec = p.runner.spec
     let cancel = CancellationFlag()
     // Ctrl-C (and SIGTERM, which a cluster sends before evicting a pod): no new set starts;
@@ -231,10 +232,10 @@ struct OptimizeSweep: ParsableCommand {
       )
       throw ExitCode(130)
     case .finished(let f):
+      // With walk-forward each row is a set on one training window.
+      let unit = spec.walkForward == nil ? "sets" : "training runs"
       if f.resumed > 0 { print("resumed: \(f.resumed) rows were already done, ran \(f.ran)") }
       if f.ran > 0 {
-        // With walk-forward each row is a set on one training window.
-        let unit = spec.walkForward == nil ? "sets" : "training runs"
         print(
           String(
             format: "ran %d %@ in %.2f s: %.2f %@/s, %.0f candle evaluations/s (%d workers)",
@@ -243,6 +244,12 @@ struct OptimizeSweep: ParsableCommand {
       }
       try record(f, outDir: p.runner.outDir)
       Self.report(f.results, summary: f.summary, warnings: f.warnings, outDir: p.runner.outDir)
+      if !f.failed.isEmpty {
+        printError(
+          "error: \(f.failed.count) of \(trials) \(unit) failed (summary.json lists them with the sandbox's error); run the same command again to retry them"
+        )
+      }
+      return f.failed.count
     }
   }
 
@@ -314,9 +321,11 @@ struct OptimizeSweep: ParsableCommand {
     print("results: \(outDir)/results.csv, summary.json, best_params.json, queue.json")
   }
 
-  /// Runs queued sweeps in order; each entry is removed once its sweep has finished.
+  /// Runs queued sweeps in order; each entry is removed once its sweep has finished (one with
+  /// failed sets too: it would fail the same way again and hold the queue; the status is 1).
   func drain(_ path: String) throws {
     var ran = 0
+    var withFailedSets = 0
     while let entry = try SweepQueue.load(path: path).entries.first {
       print("queue: \(entry.reason)")
       let command: OptimizeSweep
@@ -331,13 +340,17 @@ struct OptimizeSweep: ParsableCommand {
         throw WickError.invalidFile(
           path: path, line: nil, reason: "queue entry '\(entry.reason)' itself names a --queue")
       }
-      try command.run()
+      if try command.execute(try command.prepare()) > 0 { withFailedSets += 1 }
       var queue = try SweepQueue.load(path: path)
       if queue.entries.first == entry { queue.entries.removeFirst() }
       try queue.save(path: path)
       ran += 1
     }
     print("queue \(path): \(ran) sweeps run, none left")
+    if withFailedSets > 0 {
+      printError("error: \(withFailedSets) of the \(ran) sweeps had failed sets (see above)")
+      throw ExitCode(1)
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import WickSim
 
 /// Runs a sweep's parameter sets through `BacktestJob.simulate`, the path `wick backtest` takes.
 /// The candles are read from the cache once and shared read-only by every worker; each call
-/// loads the script into its own `lua_State` on the calling worker's thread.
+/// loads the script into its own `lua_State` on a thread of the trial's own (`TrialThread`).
 final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
   // @unchecked: the job's only non-Sendable member is its log callback, which is nil here, and
   // nothing below is mutated after init.
@@ -46,9 +46,31 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
     return (first, last + market.timeframe.milliseconds)
   }
 
+  /// A set the sandbox stopped (a limit, or a state the watchdog abandoned) throws
+  /// `TrialStopped`; the script's own error comes back in the result, as in `wick backtest`.
   func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult {
-    let strategy = try job.loadStrategy(
-      extra: zip(axisNames, values).map { ($0, $1, "sweep --param \($0)") })
+    let result = try TrialThread.run { onStuck in
+      try self.simulate(values: values, from: from, to: to, onStuck: onStuck)
+    }
+    if let error = result.error, SandboxLimit.stopped(error) {
+      throw TrialStopped(message: error)
+    }
+    return result
+  }
+
+  private func simulate(
+    values: [ParamValue], from: Int64?, to: Int64?,
+    onStuck: @escaping @Sendable (String) -> Void
+  ) throws -> BacktestResult {
+    let strategy: LuaStrategy
+    do {
+      strategy = try job.loadStrategy(
+        extra: zip(axisNames, values).map { ($0, $1, "sweep --param \($0)") })
+    } catch WickError.script(let message) where SandboxLimit.stopped(message) {
+      throw TrialStopped(message: message)
+    }
+    // Without a handler an abandoned state ends the process (right for one backtest).
+    strategy.onStuck = onStuck
     let ranges = candles.map { list in
       let lower = from.map { Self.index(list, $0) } ?? 0
       let upper = to.map { Self.index(list, $0) } ?? list.count

@@ -14,13 +14,19 @@ public struct ReplayCommand: ParsableCommand {
   @Argument(help: "The run id (see wick runs ls).") var runID: Int64
   @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
   @Option(help: "Write {identical, decisions, first_divergence} here.") var json: String?
+  @Option(
+    help: ArgumentHelp(
+      "Replay with this config instead of the one the run recorded.",
+      discussion:
+        "For a live run recorded before the ledger kept the exchange's instrument rules: a copy of its config with [instrument.SYMBOL] tables."
+    )) var config: String?
 
   public init() {}
 
   public func run() throws {
     let report: ReplayReport
     do {
-      report = try Runner.replay(run: runID, dbPath: db)
+      report = try Runner.replay(run: runID, dbPath: db, configPath: config)
     } catch let error as WickError {
       printError("error: \(error)")
       throw ExitCode(1)

@@ -46,6 +46,7 @@ public struct JSONDocument: Sendable {
     default: return nil
     }
     guard !r.isEmpty else { return nil }
+    if let d = Self.plainDecimal(bytes, r) { return d }
     return bytes.withUnsafeBufferPointer { buf -> Double? in
       buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { base -> Double? in
         let start = base + r.lowerBound
@@ -55,6 +56,46 @@ public struct JSONDocument: Sendable {
         return d
       }
     }
+  }
+
+  static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+  /// `-?digits[.digits]` with at most 2^53 as its digits and at most 22 decimals, the shape of
+  /// every price and size an exchange sends: the digits and the power of ten are both exact
+  /// doubles, so one division gives the correctly rounded value, the very double `strtod`
+  /// returns (Clinger's fast path), at a fraction of `strtod`'s cost. Anything else is nil.
+  static func plainDecimal(_ bytes: [UInt8], _ r: Range<Int>) -> Double? {
+    bytes.withUnsafeBufferPointer { plainDecimal($0.baseAddress! + r.lowerBound, count: r.count) }
+  }
+
+  @inline(__always)
+  private static func plainDecimal(_ text: UnsafePointer<UInt8>, count: Int) -> Double? {
+    var i = 0
+    let negative = text[0] == UInt8(ascii: "-")
+    if negative { i = 1 }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var decimals = 0
+    var seenPoint = false
+    while i < count {
+      let b = text[i]
+      if b == UInt8(ascii: ".") {
+        if seenPoint { return nil }
+        seenPoint = true
+      } else {
+        let digit = b &- UInt8(ascii: "0")
+        guard digit < 10 else { return nil }
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+        digits += 1
+        if seenPoint { decimals += 1 }
+        // 19 digits cannot overflow; past 2^53 the mantissa is no longer an exact double.
+        guard digits < 19 || mantissa <= 1 << 53 else { return nil }
+      }
+      i += 1
+    }
+    guard digits > 0, mantissa <= 1 << 53, decimals <= 22 else { return nil }
+    let magnitude = Double(mantissa) / exactPowersOfTen[decimals]
+    return negative ? -magnitude : magnitude
   }
 
   public func int64(_ v: Value) -> Int64? {

@@ -18,6 +18,7 @@ public final class Ledger: @unchecked Sendable {
       RunnerSchema.register(&$0)
       LivebookSchema.register(&$0)
       MultirunSchema.register(&$0)
+      InstrumentsSchema.register(&$0)
     }
   }
 

@@ -563,13 +563,13 @@ public final class RunLedger: @unchecked Sendable {
 
   static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-  private func write<T>(_ body: (Database) throws -> T) throws -> T {
+  func write<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try database.write(body) } catch let e as WickError { throw e } catch {
       throw WickError.data("ledger write failed: \(CandleStore.describe(error))")
     }
   }
 
-  private func read<T>(_ body: (Database) throws -> T) throws -> T {
+  func read<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try database.read(body) } catch let e as WickError { throw e } catch {
       throw WickError.data("ledger read failed: \(CandleStore.describe(error))")
     }

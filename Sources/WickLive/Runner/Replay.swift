@@ -27,8 +27,11 @@ public struct ReplayReport: Sendable, Equatable {
 }
 
 extension Runner {
-  /// Replays run `id` of the ledger in `dbPath`. Nothing is written.
-  public static func replay(run id: Int64, dbPath: String) throws -> ReplayReport {
+  /// Replays run `id` of the ledger in `dbPath` (with `configPath` instead of the config the run
+  /// recorded, when given). Nothing is written.
+  public static func replay(run id: Int64, dbPath: String, configPath: String? = nil) throws
+    -> ReplayReport
+  {
     let store = try CandleStore(path: dbPath)
     let ledger = try RunLedger(store: store)
     guard let row = try ledger.run(id), row.kind != "backtest" else {
@@ -49,6 +52,7 @@ extension Runner {
       spec.exchange = args["exchange"] as? String ?? spec.exchange
       spec.group = args["group"] as? Bool ?? false
     }
+    if let configPath { spec.configPath = configPath }
     // The replay never reads the params file: the recorded params are the whole truth.
     spec.paramsFile = nil
     // A live run sized from the exchange's equity, which the run recorded.
@@ -76,6 +80,11 @@ extension Runner {
       // The exchange's fills, as recorded, instead of the simulated ones.
       runner.replayVenue = try RecordedVenue(ledger: ledger, run: id) { [unowned runner] in
         runner.journal.decisionCount
+      }
+      // And its instrument rules, which sized the run's entries.
+      if let config, let path = spec.configPath {
+        runner.replayInstruments = try recordedInstruments(
+          ledger: ledger, run: id, symbols: spec.symbols, config: config, configPath: path)
       }
     }
     try runner.makeKernel(config: config)

@@ -57,7 +57,9 @@ extension Runner {
         symbol: symbol, from: from, to: to)
     }
     schedule?.armedFrom = resumed ? .min : end
-    let recordedEnd = min(end, journal.verifyUntil == .min ? start : journal.verifyUntil + 1)
+    // Every recorded candle is re-handled (from the cache, which holds every delivered candle),
+    // even when the exchange's clock reads earlier than the last one's close.
+    let recordedEnd = journal.verifyUntil == .min ? start : journal.verifyUntil + 1
     let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
     catchUp = CatchUp(
       storageName: api.storageName, fetcher: fetcher, backfill: backfill, end: end,
@@ -84,6 +86,7 @@ extension Runner {
         output("warning: resume diverged from the recorded decisions at \(UTCTime.iso(d.time))")
       }
       journal.verifyUntil = .min
+      noteClockBehind(lastRecorded: verifyUntil, clock: backfill.now())
       finishLiveReplay()
       try runInterruptedJob()
       // A run paused before the crash is still paused (the recorded pause was re-applied).
@@ -121,6 +124,26 @@ extension Runner {
     session = LiveSession(
       socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher,
       storageName: c.storageName)
+  }
+
+  /// A clock behind this much past the last recorded candle's close is an incident, not just a
+  /// warning: candles may not arrive for a long time.
+  static let clockBehindIncidentMs: Int64 = 86_400_000
+
+  /// After a resume: an exchange clock that reads earlier than the last recorded candle's close
+  /// is not an error (nothing is re-decided; the stream waits for newer candles), but it is said,
+  /// and recorded as a `clock_behind` incident when more than a day behind.
+  func noteClockBehind(lastRecorded: Int64, clock now: Int64) {
+    guard lastRecorded != .min else { return }
+    let close = lastRecorded + spec.timeframe.milliseconds
+    let behind = close - now
+    guard behind > 0 else { return }
+    let detail =
+      "\(spec.exchange)'s clock reads \(UTCTime.iso(now)), \(behind / 1000) s behind the last recorded candle's close at \(UTCTime.iso(close)); waiting for newer candles"
+    output("warning: \(detail)")
+    if behind > Self.clockBehindIncidentMs {
+      journal.incident(time: lastRecorded, kind: "clock_behind", detail: detail)
+    }
   }
 
   /// Closes the live stream.

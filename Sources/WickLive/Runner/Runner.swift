@@ -56,6 +56,8 @@ public final class Runner {
   var symbolClaims: LedgerSymbolClaims?
   /// `wick replay` of a live run: the ledger's record of the exchange (`RecordedVenue`).
   var replayVenue: Venue?
+  /// `wick replay` of a live run: the exchange's instrument rules the run recorded.
+  var replayInstruments: [String: InstrumentSpec] = [:]
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
   var schedule: RunSchedule?
 
@@ -132,9 +134,9 @@ public final class Runner {
         spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
     attachFunding()
     // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
-    if let live = venue as? BybitVenue, var c = config {
-      for (symbol, instrument) in live.session.instruments where c.instruments[symbol] == nil {
-        c.instruments[symbol] = instrument.spec
+    if var c = config {
+      for (symbol, instrument) in exchangeInstruments() where c.instruments[symbol] == nil {
+        c.instruments[symbol] = instrument
       }
       config = c
     }
@@ -210,6 +212,7 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    try recordInstruments()
     try bindClaims()
     membership?.bind(run: runID, output: output)
     if let live = venue as? BybitVenue {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import WickCore
-import WickData
+
+@testable import WickData
 
 @Suite struct CandleStoreTests {
   let dir: TemporaryDirectory
@@ -84,6 +85,26 @@ import WickData
       try store.write(more, series: key, replace: false)
     }
     #expect(try drain(store.cursor(series: key)) == candles)
+  }
+
+  @Test func aCollisionInsideAMultiRowChunkNamesItsCandle() throws {
+    // Long batches are written `rowsPerInsert` rows a statement: a stored candle in the middle
+    // of a chunk must still be named exactly, and nothing of the batch written.
+    let chunk = CandleStore.rowsPerInsert
+    let stored = testCandles(count: 1, start: testCandles(count: 500)[2 * chunk + 37].time)
+    try store.write(stored, series: key, replace: false)
+    let batch = testCandles(count: 500, base: 300)
+    #expect(
+      throws: WickError.data(
+        "local:BTCUSDT:1m already has a candle at \(UTCTime.iso(stored[0].time)); use --replace to overwrite; nothing written"
+      )
+    ) {
+      try store.write(batch, series: key, replace: false)
+    }
+    #expect(try drain(store.cursor(series: key)) == stored)
+    // With --replace the same batch goes in whole, across chunks and the single-row rest.
+    try store.write(batch, series: key, replace: true)
+    #expect(try drain(store.cursor(series: key)) == batch)
   }
 
   @Test func replaceOverwrites() throws {
