@@ -149,9 +149,17 @@ import WickTesting
     #expect(own.count >= 2 && own.allSatisfy { $0 % 5 == 0 }, "\(own)")
     #expect(own.contains { $0 % 3 != 0 }, "run 2 decided only on the top-level grid: \(own)")
     try w.expectNothingDoubled(runs: [1, 2])
+    // A copy of the file elsewhere (`wick replay --config COPY`) holds the same entries: the
+    // entry is still found, its paths taken where the run's file was.
+    let elsewhere = w.dir.appendingPathComponent("copies")
+    try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+    let copy = elsewhere.appendingPathComponent("copy.toml").path
+    try FileManager.default.copyItem(atPath: w.config, toPath: copy)
     for run in [1, 2] {
       let (status, text) = try w.replay(run)
       #expect(status == 0 && text.hasPrefix("identical: "), "\(text)")
+      let (viaCopy, said) = try w.runWick(["replay", "\(run)", "--db", w.db, "--config", copy])
+      #expect(viaCopy == 0 && said.hasPrefix("identical: "), "run \(run) --config copy: \(said)")
     }
   }
 

@@ -44,10 +44,12 @@ extension Runner {
       strategyPath: row.scriptPath ?? row.strategy, symbols: row.symbols,
       timeframe: try Timeframe(parsing: row.timeframe))
     spec.dbPath = dbPath
+    var recordedConfigPath: String?
     if let args = row.argsJSON.flatMap({
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }) {
-      spec.configPath = args["config"] as? String
+      recordedConfigPath = args["config"] as? String
+      spec.configPath = recordedConfigPath
       spec.initialEquity = (args["equity"] as? NSNumber)?.doubleValue ?? spec.initialEquity
       spec.exchange = args["exchange"] as? String ?? spec.exchange
       spec.group = args["group"] as? Bool ?? false
@@ -60,9 +62,12 @@ extension Runner {
     let runner = try Runner(spec: spec, output: { _ in })
     runner.runID = id
     // A run of a group re-applies the shared governor's recorded verdicts.
-    // A [[run]] entry's own [run.schedule] is found by the arguments the run recorded.
+    // A [[run]] entry's own [run.schedule] is found by the arguments the run recorded, its paths
+    // resolved where the run's file was (a --config copy elsewhere holds the same entries).
     let config = try spec.configPath.map {
-      try RunPlan.config(at: $0, forRun: row.argsJSON ?? "")
+      RunPlan.config(
+        try WickConfig.load(path: $0), configPath: recordedConfigPath ?? $0,
+        forRun: row.argsJSON ?? "")
     }
     if spec.group, let config {
       runner.membership = GroupMembership(shared: SharedGovernor(config: config))
