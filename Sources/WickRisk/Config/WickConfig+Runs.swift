@@ -155,7 +155,7 @@ extension SectionReader {
 
 extension WickConfig {
   /// The schedule `entry`'s run follows: its own `[run.schedule]`, else the top-level
-  /// `[schedule]` (also for runs that are no entry: nil).
+  /// `[schedule]` (which is also what a run that is no entry, nil, follows).
   public func schedule(for entry: RunEntryConfig?) -> ScheduleConfig {
     entry?.schedule ?? schedule
   }
