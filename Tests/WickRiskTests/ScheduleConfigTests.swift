@@ -219,6 +219,11 @@ import WickCore
     #expect(
       parseError("eval_every = \"1d\"", "eval_everyy = \"1d\"")
         == "w.toml:15: [[run]] entry 2: unknown key 'eval_everyy' in [run.schedule]")
+    // An entry's key written after its [run.schedule] lands in the schedule: say where it goes.
+    #expect(
+      parseError("eval_every = \"1d\"", "eval_every = \"1d\"\nequity = 500.0")
+        == "w.toml:16: [[run]] entry 2: equity is a key of the entry, not of [run.schedule]: write it above [run.schedule]"
+    )
     #expect(
       parseError("out = \"c.json\"", "out = \"c.toml\"")
         == "w.toml:27: [[run]] entry 3: [run.schedule.pairs_rescan] out: 'c.toml': expected a JSON params file (.json)"

@@ -39,6 +39,12 @@ public struct RunEntryConfig: Sendable, Equatable {
   /// The line to blame for `key` (the entry's header when the key is not set).
   public func line(of key: String) -> Int { lines[key] ?? line }
 
+  /// The keys an entry has (as `wick run`'s flags), besides its `[run.schedule]`.
+  static let keys: Set<String> = [
+    "strategy", "symbols", "symbol", "timeframe", "params", "mode", "exchange", "testnet",
+    "mainnet", "base_url", "ws_url", "equity",
+  ]
+
   /// "[[run]] entry 2" — how errors name this entry.
   public var label: String { "[[run]] entry \(index)" }
 }
@@ -106,7 +112,17 @@ extension SectionReader {
     entry.baseURL = try r.url("base_url", schemes: ["http://", "https://"])
     entry.wsURL = try r.url("ws_url", schemes: ["ws://", "wss://"])
     if let equity = try r.number("equity", in: 0.000001...1e12) { entry.equity = equity }
-    try r.section("schedule") { s in entry.schedule = try WickConfig.readSchedule(&s, path: path) }
+    try r.section("schedule") { s in
+      // TOML puts keys written after [run.schedule] into it: an entry's key there is misplaced.
+      if let misplaced = s.table.entries.first(where: { RunEntryConfig.keys.contains($0.key) }) {
+        throw WickError.invalidFile(
+          path: path, line: misplaced.line,
+          reason:
+            "\(label): \(misplaced.key) is a key of the entry, not of [run.schedule]: write it above [run.schedule]"
+        )
+      }
+      entry.schedule = try WickConfig.readSchedule(&s, path: path)
+    }
     for e in t.entries { entry.lines[e.key] = e.line }
     try r.finish()
     return entry
