@@ -15,6 +15,10 @@ import WickCore
 /// of thousands of trades writes at hundreds of megabytes per second.
 struct JSONWriter {
   private let out: ByteBuffer
+  /// The day `time` wrote last, and its date: a report's times come mostly in runs on one day,
+  /// and the civil-date arithmetic is most of what a time costs.
+  private var cachedDay = Int64.min
+  private var cachedDate = (year: 0, month: 0, day: 0)
 
   init(capacity: Int = 256) { out = ByteBuffer(capacity: capacity) }
 
@@ -121,36 +125,47 @@ struct JSONWriter {
     let millis = Int(ms - secs * 1000)
     let day = UTCTime.floorDiv(secs, 86_400)
     let rem = Int(secs - day * 86_400)
-    let (year, month, date) = UTCTime.civil(fromDays: day)
-    guard (0...9999).contains(year) else {
-      string(UTCTime.iso(ms))
-      return
+    if day != cachedDay {
+      let (year, month, date) = UTCTime.civil(fromDays: day)
+      guard (0...9999).contains(year) else {
+        string(UTCTime.iso(ms))
+        return
+      }
+      cachedDay = day
+      cachedDate = (Int(year), Int(month), Int(date))
     }
-    out.reserve(32)
-    out.append(UInt8(ascii: "\""))
-    twoDigits(Int(year / 100))
-    twoDigits(Int(year % 100))
-    out.append(UInt8(ascii: "-"))
-    twoDigits(Int(month))
-    out.append(UInt8(ascii: "-"))
-    twoDigits(Int(date))
-    out.append(UInt8(ascii: "T"))
-    twoDigits(rem / 3600)
-    out.append(UInt8(ascii: ":"))
-    twoDigits(rem / 60 % 60)
-    out.append(UInt8(ascii: ":"))
-    twoDigits(rem % 60)
+    let (year, month, date) = cachedDate
+    // `"YYYY-MM-DDTHH:MM:SS[.mmm]Z"`: at most 27 bytes, written through one pointer and counted
+    // once (an append per byte checks the capacity per byte).
+    out.reserve(27)
+    let p = out.tail
+    func two(_ v: Int, at i: Int) {
+      p[i] = UInt8(truncatingIfNeeded: 48 + v / 10)
+      p[i + 1] = UInt8(truncatingIfNeeded: 48 + v % 10)
+    }
+    p[0] = UInt8(ascii: "\"")
+    two(year / 100, at: 1)
+    two(year % 100, at: 3)
+    p[5] = UInt8(ascii: "-")
+    two(month, at: 6)
+    p[8] = UInt8(ascii: "-")
+    two(date, at: 9)
+    p[11] = UInt8(ascii: "T")
+    two(rem / 3600, at: 12)
+    p[14] = UInt8(ascii: ":")
+    two(rem / 60 % 60, at: 15)
+    p[17] = UInt8(ascii: ":")
+    two(rem % 60, at: 18)
+    var n = 20
     if millis != 0 {
-      out.append(UInt8(ascii: "."))
-      out.append(UInt8(ascii: "0") + UInt8(millis / 100))
-      twoDigits(millis % 100)
+      p[20] = UInt8(ascii: ".")
+      p[21] = UInt8(truncatingIfNeeded: 48 + millis / 100)
+      two(millis % 100, at: 22)
+      n = 24
     }
-    raw("Z\"")
-  }
-
-  @inline(__always) private mutating func twoDigits(_ v: Int) {
-    out.append(UInt8(ascii: "0") + UInt8(v / 10))
-    out.append(UInt8(ascii: "0") + UInt8(v % 10))
+    p[n] = UInt8(ascii: "Z")
+    p[n + 1] = UInt8(ascii: "\"")
+    out.advance(by: n + 2)
   }
 }
 

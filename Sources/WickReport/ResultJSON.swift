@@ -165,10 +165,23 @@ public enum ResultJSON {
     w.raw("\n}\n")
   }
 
+  /// An exit reason's raw value as a JSON string, without building a String per trade.
+  static func quoted(_ reason: ExitReason) -> StaticString {
+    switch reason {
+    case .stop: "\"stop\""
+    case .take: "\"take\""
+    case .trail: "\"trail\""
+    case .signal: "\"signal\""
+    case .liquidation: "\"liquidation\""
+    case .endOfData: "\"end_of_data\""
+    case .risk: "\"risk\""
+    }
+  }
+
   /// One trade object's fields.
   static func trade(_ t: Trade, _ w: inout JSONWriter) {
     w.field("symbol", first: true) { $0.string(t.symbol) }
-    w.field("side") { $0.string(t.side.rawValue) }
+    w.field("side") { $0.raw(t.side == .long ? "\"long\"" : "\"short\"") }
     w.field("entry_time") { $0.time(t.entryTime) }
     w.field("entry_price") { $0.number(t.entryPrice) }
     w.field("exit_time") { $0.time(t.exitTime) }
@@ -180,7 +193,7 @@ public enum ResultJSON {
     w.field("funding") { $0.number(t.funding) }
     w.field("pnl") { $0.number(t.pnl) }
     w.field("r") { $0.number(t.r) }
-    w.field("exit_reason") { $0.string(t.exitReason.rawValue) }
+    w.field("exit_reason") { $0.raw(quoted(t.exitReason)) }
     w.field("exit_note") { w in if let n = t.exitNote { w.string(n) } else { w.raw("null") } }
     w.field("tag") { w in if let tag = t.tag { w.string(tag) } else { w.raw("null") } }
   }

@@ -61,6 +61,32 @@ import WickCore
     }
   }
 
+  @Test func exitReasonsAndSidesAreTheirRawValues() {
+    for reason in ExitReason.allCases {
+      var fast = JSONWriter()
+      fast.raw(ResultJSON.quoted(reason))
+      var slow = JSONWriter()
+      slow.string(reason.rawValue)
+      #expect(fast.text == slow.text)
+    }
+  }
+
+  @Test func runsOfTimesOnOneDayMatchTheISOFormatter() {
+    // One writer for all: `time` keeps the last day's date, so consecutive times on a day, day
+    // changes forwards and backwards, and the years outside 0…9999 between them must all read
+    // as the String formatter writes them.
+    var w = JSONWriter()
+    var expected = ""
+    var ms: Int64 = 1_704_067_200_000 - 3 * 86_400_000
+    for k in 0..<20_000 {
+      ms += k % 997 == 0 ? -5 * 86_400_000 : Int64(7 * 60_000 + k % 3 * 1_001)
+      let t = k % 4_999 == 0 ? -400_000_000_000_000 : ms
+      w.time(t)
+      expected += "\"" + UTCTime.iso(t) + "\""
+    }
+    #expect(w.text == expected)
+  }
+
   @Test func timesMatchTheISOFormatter() {
     var rng = SplitMix(seed: 7)
     for _ in 0..<50_000 {

@@ -1,5 +1,5 @@
 /// Why a position was closed.
-public enum ExitReason: String, Sendable, Codable, Hashable {
+public enum ExitReason: String, Sendable, Codable, Hashable, CaseIterable {
   case stop
   case take
   case trail
