@@ -244,6 +244,7 @@ extension LuaStrategy {
       ScriptFailure.message(
         raw, callback: callback, symbol: symbol, time: time, trip: trip, limits: state.limits,
         budget: budget))
+    if trip != nil { stoppedByLimit = true }
     // The host gave up on this state: it is never run again.
     if trip?.kind == .abandoned { abandoned = error }
     return error

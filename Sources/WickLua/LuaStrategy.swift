@@ -69,6 +69,10 @@ public final class LuaStrategy: Strategy {
   var candleSlots: OpaquePointer? = nil
   /// Set when the watchdog gave up on the state (see `onStuck`): every later call fails with it.
   var abandoned: WickError?
+  /// Whether a callback failed because the sandbox stopped it (a time or memory limit, a stuck
+  /// pattern, an abandoned state), known from the runtime's trip rather than from the message,
+  /// which a script can imitate with its own `error`.
+  public internal(set) var stoppedByLimit = false
 
   // Fixed stack slots during a run (set up by `start`): see `Slot`.
   enum Slot {

@@ -42,8 +42,10 @@ extension LimitTrip {
 }
 
 /// Tells a sandbox limit (time, memory, a stuck pattern, a state abandoned at the hard deadline)
-/// from the script's own error, in a strategy's error message. `wick optimize` records a set the
-/// sandbox stopped as failed and goes on; the script's own error still ends the sweep.
+/// from the script's own error by the message, for failures while a script loads, before there
+/// is a strategy to ask (afterwards `LuaStrategy.stoppedByLimit` knows it from the runtime).
+/// `wick optimize` records a set the sandbox stopped as failed and goes on; the script's own
+/// error still ends the sweep.
 public enum SandboxLimit {
   public static func stopped(_ message: String) -> Bool {
     // The first line: "[file.lua[:line]: ]<what happened>".

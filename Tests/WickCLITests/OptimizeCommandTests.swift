@@ -327,6 +327,24 @@ import WickOptimize
     }
   }
 
+  @Test func aScriptErrorThatReadsLikeALimitStillStopsTheSweep() throws {
+    // Whether the sandbox stopped a set comes from the runtime, not from the message: a script
+    // raising the limit's words itself is a script error and ends the sweep.
+    let f = try Fixture()
+    try Self.stallingScript("error(\"time limit exceeded\")").write(
+      toFile: f.path("forged.lua"), atomically: true, encoding: .utf8)
+    let prepared = try OptimizeSweep.parse(
+      [f.path("forged.lua"), "--db", f.db, "--workers", "1", "--out", f.path("sweep")]
+    ).prepare()
+    do {
+      _ = try prepared.runner.run(evaluator: prepared.evaluator, cancel: CancellationFlag())
+      Issue.record("a script error imitating a limit was recorded as a failed set")
+    } catch {
+      #expect("\(error)".contains("set 1 (x=2): "), "\(error)")
+      #expect("\(error)".contains("time limit exceeded"), "\(error)")
+    }
+  }
+
   @Test func failingSetStopsTheSweepNamingItsParams() throws {
     let f = try Fixture()
     try """

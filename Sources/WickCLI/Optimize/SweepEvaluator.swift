@@ -49,24 +49,25 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
   /// A set the sandbox stopped (a limit, or a state the watchdog abandoned) throws
   /// `TrialStopped`; the script's own error comes back in the result, as in `wick backtest`.
   func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult {
-    let result = try TrialThread.run { onStuck in
+    let (result, stopped) = try TrialThread.run { onStuck in
       try self.simulate(values: values, from: from, to: to, onStuck: onStuck)
     }
-    if let error = result.error, SandboxLimit.stopped(error) {
-      throw TrialStopped(message: error)
-    }
+    if let error = result.error, stopped { throw TrialStopped(message: error) }
     return result
   }
 
+  /// The set's result, and whether the sandbox stopped its strategy.
   private func simulate(
     values: [ParamValue], from: Int64?, to: Int64?,
     onStuck: @escaping @Sendable (String) -> Void
-  ) throws -> BacktestResult {
+  ) throws -> (BacktestResult, stopped: Bool) {
     let strategy: LuaStrategy
     do {
       strategy = try job.loadStrategy(
         extra: zip(axisNames, values).map { ($0, $1, "sweep --param \($0)") })
     } catch WickError.script(let message) where SandboxLimit.stopped(message) {
+      // Loading runs the script's top level before a strategy exists to ask: the message
+      // tells (a script imitating it there only has its set recorded as failed).
       throw TrialStopped(message: message)
     }
     // Without a handler an abandoned state ends the process (right for one backtest).
@@ -77,7 +78,8 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
       return lower..<max(lower, upper)
     }
     let source = SharedCandleSource(symbols: market.symbols, series: candles, ranges: ranges)
-    return try job.simulate(strategy, market: market, source: source).result
+    let result = try job.simulate(strategy, market: market, source: source).result
+    return (result, strategy.stoppedByLimit)
   }
 
   /// The first index whose time is at or after `time` (binary search).
