@@ -208,19 +208,11 @@ public enum ResultJSON {
     let half = items.count / 2
     let second = ConcurrentTask { () -> JSONWriter in
       var tail = JSONWriter(capacity: (items.count - half) * bytesPerTrade)
-      for t in items[half...] {
-        tail.raw(",\n    {")
-        trade(t, &tail)
-        tail.raw("}")
-      }
+      elements(items[half...], first: false, &tail, trade)
       return tail
     }
     w.raw("[")
-    for (i, t) in items[..<half].enumerated() {
-      w.raw(i == 0 ? "\n    {" : ",\n    {")
-      trade(t, &w)
-      w.raw("}")
-    }
+    elements(items[..<half], first: true, &w, trade)
     w.append(second.wait())
     w.raw("\n  ]")
   }
@@ -229,12 +221,23 @@ public enum ResultJSON {
   static func objects<T>(_ items: [T], _ w: inout JSONWriter, _ body: (T, inout JSONWriter) -> Void)
   {
     w.raw("[")
-    for (i, item) in items.enumerated() {
-      w.raw(i == 0 ? "\n    {" : ",\n    {")
+    elements(items, first: true, &w, body)
+    w.raw(items.isEmpty ? "]" : "\n  ]")
+  }
+
+  /// The elements of an array of objects, one per line, each written by `body`; `first` when
+  /// these begin the array (no comma before the first of them). Parts written separately and
+  /// joined read as one pass.
+  static func elements<S: Sequence>(
+    _ items: S, first: Bool, _ w: inout JSONWriter, _ body: (S.Element, inout JSONWriter) -> Void
+  ) {
+    var first = first
+    for item in items {
+      w.raw(first ? "\n    {" : ",\n    {")
       body(item, &w)
       w.raw("}")
+      first = false
     }
-    w.raw(items.isEmpty ? "]" : "\n  ]")
   }
 
   /// The params as a JSON object (for the ledger).

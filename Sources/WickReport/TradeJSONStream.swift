@@ -40,12 +40,8 @@ public final class TradeJSONStream: @unchecked Sendable {
   }
 
   private func write(_ batch: [Trade]) {
-    for t in batch {
-      text.raw(written == 0 ? "\n    {" : ",\n    {")
-      ResultJSON.trade(t, &text)
-      text.raw("}")
-      written += 1
-    }
+    ResultJSON.elements(batch, first: written == 0, &text, ResultJSON.trade)
+    written += batch.count
     last = batch.last ?? last
   }
 

@@ -21,7 +21,6 @@ extension MockExchange {
   }
 
   func binance(_ path: String, _ r: Request) -> Answer {
-    let tf = timeframe.milliseconds
     switch path {
     case "/api/v3/time", "/fapi/v1/time":
       return Answer(200, "{\"serverTime\":\(r.now)}")
