@@ -488,7 +488,10 @@ public final class LedgerLiveHistory: LiveHistory {
   /// Funding and wallet decisions by candle time.
   private let accountNotes: [Int64: [RunLedger.Decision]]
 
-  public init(ledger: RunLedger, run: Int64, symbols: [String]) throws {
+  /// `decisions`: the run's recorded decisions (the caller has read them already).
+  public init(
+    ledger: RunLedger, run: Int64, symbols: [String], decisions: [RunLedger.Decision]
+  ) throws {
     fills = try ledger.recordedFills(run: run)
     var closes: [Int64: [RecordedClose]] = [:]
     for c in try ledger.recordedCloses(run: run) {
@@ -501,7 +504,7 @@ public final class LedgerLiveHistory: LiveHistory {
     closesByTime = closes
     refusals = try ledger.venueRefusals(run: run)
     accountNotes = Dictionary(
-      grouping: try ledger.decisions(run: run).filter { ["funding", "wallet"].contains($0.kind) },
+      grouping: decisions.filter { ["funding", "wallet"].contains($0.kind) },
       by: \.candleTime)
   }
 

@@ -29,8 +29,11 @@ public final class RecordedVenue: Venue {
   private var recordedPairs: [(long: Int, short: Int)] = []
   private var sentPairs: [(long: Int, short: Int)] = []
 
-  public init(ledger: RunLedger, run: Int64, next: @escaping () -> Int) throws {
-    recorded = try ledger.decisions(run: run)
+  /// `recorded`: the run's decisions, as the ledger lists them.
+  public init(
+    ledger: RunLedger, run: Int64, recorded: [RunLedger.Decision], next: @escaping () -> Int
+  ) throws {
+    self.recorded = recorded
     var fees: [String: Double] = [:]
     for c in try ledger.recordedCloses(run: run) { fees["\(c.symbol)@\(c.time)"] = c.fee }
     exitFees = fees
@@ -107,7 +110,9 @@ public final class RecordedVenue: Venue {
   /// Applies one recorded decision if it is the venue's (a fill, a venue refusal).
   private func apply(_ d: RunLedger.Decision) -> Bool {
     if let applied = applyAccount(d) { return applied }
-    guard let name = d.symbol, let s = book.symbols.firstIndex(of: name),
+    // Only fills and refusals are the venue's: any other decision is not parsed.
+    guard d.kind == "fill" || d.kind == "refusal",
+      let name = d.symbol, let s = book.symbols.firstIndex(of: name),
       let o = try? JSONSerialization.jsonObject(with: Data(d.detailJSON.utf8)) as? [String: Any]
     else { return false }
     let number = { (key: String) in Self.number(key, in: d.detailJSON) ?? 0 }

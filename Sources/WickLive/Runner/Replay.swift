@@ -81,9 +81,11 @@ extension Runner {
     // The plugins each version recorded, not today's files.
     runner.versionPlugins = try ledger.versionPlugins(run: id)
     runner.recordedPlugins = runner.versionPlugins.first ?? nil
+    let recorded = try ledger.decisions(run: id)
     if row.kind == RunSpec.Mode.live.rawValue {
       // The exchange's fills, as recorded, instead of the simulated ones.
-      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id) { [unowned runner] in
+      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id, recorded: recorded) {
+        [unowned runner] in
         runner.journal.decisionCount
       }
       // And its instrument rules, which sized the run's entries.
@@ -93,7 +95,6 @@ extension Runner {
       }
     }
     try runner.makeKernel(config: config)
-    let recorded = try ledger.decisions(run: id)
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
     runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }

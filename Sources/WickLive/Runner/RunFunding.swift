@@ -131,9 +131,7 @@ extension Runner {
   /// funding interval Bybit and Binance use ends on a whole hour). A failed fetch is an incident
   /// (once per outage) and is tried again at the next candle; a settlement found late is charged
   /// then, on the positions that were open at its time.
-  func refreshFunding(
-    fetcher: MarketDataFetcher, exchange: String, through time: Int64, force: Bool = false
-  ) {
+  func refreshFunding(fetcher: MarketDataFetcher, through time: Int64, force: Bool = false) {
     guard let funding, time > funding.recordedThrough else { return }
     let hour = time / 3_600_000
     if !force, !funding.fetchFailing, funding.fetchedHour == hour { return }
@@ -142,7 +140,8 @@ extension Runner {
         let from = funding.settledThrough[i] == .min ? time : funding.settledThrough[i] + 1
         _ = try fetcher.fetchFunding(symbol: symbol, from: from, to: nil)
         funding.add(
-          try store.fundingRates(exchange: exchange, symbol: symbol, from: from), symbol: i)
+          try store.fundingRates(exchange: fetcher.api.storageName, symbol: symbol, from: from),
+          symbol: i)
       }
       funding.fetchedHour = hour
       funding.fetchFailing = false

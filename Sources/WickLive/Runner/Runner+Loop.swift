@@ -50,7 +50,7 @@ extension Runner {
     let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
     funding?.begin(at: start)
-    refreshFunding(fetcher: fetcher, exchange: api.storageName, through: end, force: true)
+    refreshFunding(fetcher: fetcher, through: end, force: true)
     // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
     schedule?.candles = { symbol, tf, from, to in
       try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
@@ -61,9 +61,7 @@ extension Runner {
     // even when the exchange's clock reads earlier than the last one's close.
     let recordedEnd = journal.verifyUntil == .min ? start : journal.verifyUntil + 1
     let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
-    catchUp = CatchUp(
-      storageName: api.storageName, fetcher: fetcher, backfill: backfill, end: end,
-      from: recordedEnd, last: last)
+    catchUp = CatchUp(fetcher: fetcher, backfill: backfill, end: end, from: recordedEnd, last: last)
   }
 
   /// Handles the candles that closed while the run was down (or its warm-up), then opens the
@@ -121,9 +119,7 @@ extension Runner {
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    session = LiveSession(
-      socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher,
-      storageName: c.storageName)
+    session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
   }
 
   /// A clock behind this much past the last recorded candle's close is an incident, not just a
@@ -176,7 +172,7 @@ extension Runner {
     (venue as? BybitVenue)?.heartbeat()
     let events = s.inbox.drain(timeout: timeout)
     for slice in try s.confirmed.handle(events) {
-      refreshFunding(fetcher: s.fetcher, exchange: s.storageName, through: slice[0].candle.time)
+      refreshFunding(fetcher: s.fetcher, through: slice[0].candle.time)
       try handle(slice)
       deliveredLive += 1
       output(
@@ -271,7 +267,6 @@ extension Runner {
 
 /// Where the catch-up stands between `recoverRecorded()` and `catchUpAndListen()`.
 struct CatchUp {
-  let storageName: String
   let fetcher: MarketDataFetcher
   let backfill: FetcherBackfill
   let end: Int64
@@ -279,6 +274,8 @@ struct CatchUp {
   let from: Int64
   /// The last open time handled per symbol so far.
   let last: [Int64?]
+  /// The cache's name of the exchange the candles come from.
+  var storageName: String { fetcher.api.storageName }
 }
 
 /// The live stream of a running session and when the loop last polled commands and beat.
@@ -288,7 +285,6 @@ struct LiveSession {
   let confirmed: ConfirmedCandles
   /// Funding rates are refreshed over REST as candles close.
   let fetcher: MarketDataFetcher
-  let storageName: String
   var lastPoll = Date.distantPast
   var lastBeat = Date()
 }

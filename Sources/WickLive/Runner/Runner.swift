@@ -178,12 +178,10 @@ public final class Runner {
       recordedPlugins = versionPlugins.first ?? nil
       try makeKernel(config: config)
       try makeSchedule(config: config)
-      recordedNotes = try ledger.decisions(run: runID).filter {
-        Self.recordedNoteKinds.contains($0.kind)
-      }
+      let recorded = try ledger.decisions(run: runID)
+      recordedNotes = recorded.filter { Self.recordedNoteKinds.contains($0.kind) }
       journal = LedgerJournal(
-        run: runID, ledger: ledger, symbols: spec.symbols,
-        recorded: try ledger.decisions(run: runID),
+        run: runID, ledger: ledger, symbols: spec.symbols, recorded: recorded,
         verifyUntil: existing.lastTime ?? .min)
       try funding?.useRecorded(journal.recorded, through: journal.verifyUntil)
       try ledger.setStatus(run: runID, "running")
@@ -225,7 +223,9 @@ public final class Runner {
       }
       // Re-handling recorded candles takes the exchange's recorded answers; nothing is sent.
       if resumed {
-        live.beginReplay(try LedgerLiveHistory(ledger: ledger, run: runID, symbols: spec.symbols))
+        live.beginReplay(
+          try LedgerLiveHistory(
+            ledger: ledger, run: runID, symbols: spec.symbols, decisions: journal.recorded))
       }
     }
     journal.riskJournal = kernel.risk as? RiskJournal
