@@ -39,9 +39,6 @@ public struct CandleGap: Hashable, Sendable, CustomStringConvertible {
   public var from: Int64
   public var to: Int64
   public var missingCandles: Int
-  /// Open time of the first candle off the timeframe's grid (a weekly series from an older Wick
-  /// that opened weeks on Thursdays; see `CandleStore+Grid`), if any.
-  public var firstOffGrid: Int64?
 
   public init(from: Int64, to: Int64, missingCandles: Int) {
     self.from = from
