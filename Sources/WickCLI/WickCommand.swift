@@ -6,24 +6,23 @@ public struct WickCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "wick",
     abstract: "Backtest, paper-trade and live-trade sandboxed Lua strategies on crypto candles.",
-    // What exists today, one line per command; a new command adds its line here.
+    // What exists today, one line per command (indented, so that the terminal's wrapping keeps
+    // the table); a new command adds its line here.
     discussion: """
-      wick data       fill the candle cache: synthesise, import, export,
-                      fetch from Bybit or Binance, repair gaps, resample, list
-      wick backtest   run a strategy over cached candles: honest fills, costs,
-                      risk limits; --json, self-contained --html, --watch
-      wick optimize   sweep a strategy's params (grid, random, walk-forward)
-                      and pick the best set; shards and merge for big sweeps
-      wick pairs      find cointegrated pairs for pairs strategies
-      wick config     check a wick.toml risk and cost config
-      wick run        trade a strategy on the exchange's closed candles: paper
-                      (the backtest's fills) by default; resumes after a crash
-      wick runs ls    paper and live runs: status, equity, open positions
-      wick stop       halt running runs (--flatten closes everything first)
-      wick replay     re-run a recorded session through the backtest kernel
+      Commands:
+        wick data       the candle cache: synth, import, fetch, repair, resample, ls
+        wick backtest   run a strategy over cached candles with costs and risk limits
+        wick optimize   sweep params (grid, random, walk-forward); shards and merge
+        wick pairs      find cointegrated pairs for pairs strategies
+        wick config     check a wick.toml risk and cost config
+        wick run        trade on closed candles, paper by default; crash-safe
+        wick runs ls    paper and live runs: status, equity, open positions
+        wick stop       halt running runs (--flatten closes everything first)
+        wick replay     re-run a recorded session through the backtest kernel
+        wick serve      the dashboard: runs, charts, controls, sweeps
 
-      Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from
-      WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET.
+      Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from \
+      WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET. Guides: docs/ in the repository.
       """,
     subcommands: [
       DataCommand.self,

@@ -14,6 +14,7 @@ public struct BacktestCommand: ParsableCommand {
     abstract: "Backtest a Lua strategy against cached candles.",
     discussion: """
       Intents made on a candle fill at the next candle's open, with spread, slippage and fees.
+
       Example:
         wick backtest strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m --param period=120 --html out.html
       """)

@@ -19,9 +19,10 @@ struct PairsScan: ParsableCommand {
     abstract:
       "Engle-Granger test of every pair of symbols, ranked; writes a params file for zscore_pairs.lua.",
     discussion: """
-      Each pair's first symbol (in --symbols order) is regressed on the second: a = α + β·b + spread.
-      The output JSON is {"pairs": [{"a", "b", "hedge_ratio", "adf_stat", "pvalue", "half_life"}, ...]},
-      a valid --params file: wick backtest strategies/zscore_pairs.lua --symbols A,B,... --params pairs.json
+      Each pair's first symbol (in --symbols order) is regressed on the second: a = α + β·b + spread. \
+      The output JSON is {"pairs": [{"a", "b", "hedge_ratio", "adf_stat", "pvalue", "half_life"}, ...]}, \
+      a valid --params file:
+        wick backtest strategies/zscore_pairs.lua --symbols A,B,... --params pairs.json
       """)
 
   @OptionGroup var store: StoreOptions

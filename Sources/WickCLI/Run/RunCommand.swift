@@ -13,12 +13,14 @@ public struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Trade a Lua strategy on live closed candles: paper (default) or live.",
     discussion: """
-      Paper fills with the backtest's fill model on the live candles; --live trades on the
-      exchange (testnet unless --mainnet) with keys from WICK_BYBIT_API_KEY and
+      Paper fills with the backtest's fill model on the live candles; --live trades on the \
+      exchange (testnet unless --mainnet) with keys from WICK_BYBIT_API_KEY and \
       WICK_BYBIT_API_SECRET. The same command after a crash resumes the same run.
-      Without a strategy, --config starts every [[run]] entry of the file in one process under
+
+      Without a strategy, --config starts every [[run]] entry of the file in one process under \
       one governor (see examples/wick.multi.toml).
-      Example:
+
+      Examples:
         wick run strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m
         wick run --config wick.toml
       """)

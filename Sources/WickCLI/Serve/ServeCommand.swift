@@ -13,8 +13,8 @@ public struct ServeCommand: ParsableCommand {
     commandName: "serve",
     abstract: "Serve the dashboard: runs, live updates, emergency stop and parameter changes.",
     discussion: """
-      The controls (emergency stop, pause/resume, parameter changes) need a token: [dashboard]
-      token in wick.toml or the WICK_DASHBOARD_TOKEN environment variable. Without one the
+      The controls (emergency stop, pause/resume, parameter changes) need a token: [dashboard] \
+      token in wick.toml or the WICK_DASHBOARD_TOKEN environment variable. Without one the \
       dashboard is read-only.
       """)
 
