@@ -10,10 +10,9 @@ RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q install -y --no-install-recommends libsqlite3-dev libcurl4-openssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that editing Wick's sources does not fetch them again (Package.resolved
-# pins their versions when the checkout has one).
+# The manifest names the test and benchmark targets too, so their folders come along.
+# Package.resolved pins the dependencies' versions when the checkout has one.
 COPY Package.swift Package.resolve[d] ./
-RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY Benchmarks ./Benchmarks
