@@ -215,7 +215,7 @@ extension LuaStrategy {
     let n = Int(wick_tointeger(L, 3))
     var k = 0
     var named = ""
-    if lua_type(L, 4) != LUA_TNIL {
+    if lua_type(L, 4) > LUA_TNIL {  // neither nil nor absent
       let declared =
         manifest.timeframes.count > 1
         ? manifest.timeframes : [host.baseTimeframe ?? manifest.timeframe].compactMap { $0 }
