@@ -134,6 +134,27 @@ line(
   "lua overhead (swift time / lua time)", String(format: "%.2f", swiftSeconds / luaSeconds),
   "1.00 = free")
 
+// A second timeframe: sma_cross.lua against the same script declaring `timeframes = { "1m",
+// "1h" }` (every 1h candle resampled from the 1m series and delivered too), same run, in process.
+var smaTrades = (0, 0)
+let smaSeconds = try best {
+  let s = try LuaStrategy(path: "Benchmarks/compare/sma_cross.lua")
+  smaTrades.0 = try engineRun(s, params: s.params).trades.count
+}
+let smaHourSeconds = try best {
+  let s = try LuaStrategy(path: "Benchmarks/compare/sma_cross_1h.lua")
+  smaTrades.1 = try engineRun(s, params: s.params).trades.count
+}
+line(
+  "end to end, sma_cross.lua (one timeframe)", rate(candleCount, smaSeconds),
+  "\(smaTrades.0) trades")
+line(
+  "end to end, sma_cross.lua + 1h timeframe", rate(candleCount, smaHourSeconds),
+  String(
+    format: "%d trades; second timeframe costs %+.1f%% (%.1f ns per 1m candle)", smaTrades.1,
+    (smaHourSeconds / smaSeconds - 1) * 100,
+    (smaHourSeconds - smaSeconds) / Double(candleCount) * 1e9))
+
 // The --json writer on that result: its trade list and equity curve.
 if let result = luaResult {
   let metrics = Metrics.compute(result)

@@ -213,15 +213,33 @@ extension LuaStrategy {
     }
     guard lua_type(L, 3) == LUA_TNUMBER else { return fail("\(f)(symbol, n): n must be a number") }
     let n = Int(wick_tointeger(L, 3))
-    guard n >= 1, n <= max(warmup, 1) else {
-      return fail("\(f): n = \(n) must be between 1 and the strategy's warmup (\(warmup))")
+    var k = 0
+    var named = ""
+    if lua_type(L, 4) > LUA_TNIL {  // neither nil nor absent
+      let declared =
+        manifest.timeframes.count > 1
+        ? manifest.timeframes : [host.baseTimeframe ?? manifest.timeframe].compactMap { $0 }
+      guard let text = state.string(at: 4), let tf = try? Timeframe(parsing: text),
+        let index = declared.firstIndex(of: tf)
+      else {
+        return fail(
+          "\(f)(symbol, n, timeframe): timeframe '\(state.string(at: 4) ?? "?")' is not one the strategy declares (\(declared.map(\.description).joined(separator: ", ")))"
+        )
+      }
+      k = index
+      named = " for \(tf)"
     }
-    let candles = host.history(symbol: symbol, count: n)
+    let limit = warmup(timeframe: k)
+    guard n >= 1, n <= max(limit, 1) else {
+      return fail("\(f): n = \(n) must be between 1 and the strategy's warmup\(named) (\(limit))")
+    }
+    let candles = host.history(symbol: symbol, count: n, timeframe: k)
     lua_createtable(L, Int32(candles.count), 0)
     for (i, c) in candles.enumerated() {
-      lua_createtable(L, 0, 7)
+      lua_createtable(L, 0, 8)
       state.push(symbols[symbol])
       state.setRawField(-2, "symbol")
+      setTimeframeField(state.top, timeframe: k)
       lua_pushinteger(L, lua_Integer(c.time))
       state.setRawField(-2, "t")
       for (key, value) in [

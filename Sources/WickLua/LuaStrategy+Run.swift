@@ -19,6 +19,8 @@ extension LuaStrategy {
     // Slot.candle: 7 fields in twice as many slots, so few keys share a main position and the
     // script's c.close, c.symbol, ... rarely walk a collision chain.
     lua_createtable(L, 0, 16)
+    makeTimeframeNames(base: host.baseTimeframe)
+    setTimeframeField(Slot.candle, timeframe: 0)
     for key in ["symbol", "t", "open", "high", "low", "close", "volume"] { state.push(key) }
     symbolPointers = []
     for s in symbols {
@@ -78,12 +80,41 @@ extension LuaStrategy {
     return true
   }
 
+  /// The registry table behind `c.timeframe` (see `timeframeNamesRef`).
+  private func makeTimeframeNames(base: Timeframe?) {
+    let L = state.L
+    let names =
+      manifest.timeframes.count > 1
+      ? manifest.timeframes : [base ?? manifest.timeframe].compactMap { $0 }
+    lua_createtable(L, Int32(names.count), 1)
+    state.push("timeframe")
+    lua_rawseti(L, -2, 0)
+    for (k, tf) in names.enumerated() {
+      state.push(tf.description)
+      lua_rawseti(L, -2, lua_Integer(k + 1))
+    }
+    if timeframeNamesRef != LUA_NOREF { luaL_unref(L, wick_registryindex(), timeframeNamesRef) }
+    timeframeNamesRef = luaL_ref(L, wick_registryindex())
+  }
+
+  /// Sets `timeframe` of the candle table at `table` (an absolute index) to the name of
+  /// timeframe `k`: once at start, and around each higher-timeframe delivery, never per base candle.
+  func setTimeframeField(_ table: Int32, timeframe k: Int) {
+    let L = state.L
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(timeframeNamesRef))
+    lua_rawgeti(L, -1, 0)
+    lua_rawgeti(L, -2, lua_Integer(k + 1))
+    lua_rawset(L, table)
+    state.pop()
+  }
+
   private func makeBarsTables() {
     let L = state.L
     lua_createtable(L, 0, Int32(symbols.count))
     barTableRefs = []
     for i in symbols.indices {
-      lua_createtable(L, 0, 7)
+      lua_createtable(L, 0, 8)
+      setTimeframeField(state.top, timeframe: 0)
       lua_pushvalue(L, Slot.firstSymbol + Int32(i))
       lua_pushvalue(L, Slot.keySymbol)
       wick_insert(L, -2)
@@ -216,6 +247,29 @@ extension LuaStrategy {
     let status = wick_pcall(L, 3, 0, Slot.handler)
     self.host = nil
     if status != LUA_OK { throw failure(callback: "on_bars", symbol: nil, time: time) }
+  }
+
+  public func onCandle(symbol: Int, timeframe: Int, candle: Candle, host: StrategyHost) throws {
+    guard manifest.hasOnCandle else { return }
+    setTimeframeField(Slot.candle, timeframe: timeframe)
+    defer { setTimeframeField(Slot.candle, timeframe: 0) }
+    try onCandle(symbol: symbol, candle: candle, host: host)
+  }
+
+  public func onBars(
+    time: Int64, timeframe: Int, bars: UnsafeBufferPointer<Candle>, host: StrategyHost
+  ) throws {
+    guard manifest.hasOnBars else { return }
+    func label(_ k: Int) {
+      for ref in barTableRefs {
+        lua_rawgeti(state.L, wick_registryindex(), lua_Integer(ref))
+        setTimeframeField(state.top, timeframe: k)
+        state.pop()
+      }
+    }
+    label(timeframe)
+    defer { label(0) }
+    try onBars(time: time, bars: bars, host: host)
   }
 
   /// Calls `module[name](ctx, <arguments already pushed>)`.

@@ -38,6 +38,10 @@ public final class LuaStrategy: Strategy {
   public var name: String { manifest.name }
   public var warmup: Int { manifest.warmup }
   public var wantsBars: Bool { manifest.hasOnBars && !manifest.hasOnCandle }
+  public var timeframes: [Timeframe] { manifest.timeframes.count > 1 ? manifest.timeframes : [] }
+  public func warmup(timeframe: Int) -> Int {
+    manifest.warmups.indices.contains(timeframe) ? manifest.warmups[timeframe] : manifest.warmup
+  }
 
   let state: LuaState
   let pluginRoots: [String]
@@ -62,6 +66,9 @@ public final class LuaStrategy: Strategy {
   var positionsRef: Int32 = LUA_NOREF
   var seenPositionsVersion: Int? = nil
   var barTableRefs: [Int32] = []
+  /// `c.timeframe` values: a registry table of the timeframes' names, base at 1 (the run's
+  /// timeframe for a single-timeframe strategy), with the key "timeframe" at 0.
+  var timeframeNamesRef: Int32 = LUA_NOREF
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
@@ -289,6 +296,11 @@ public final class LuaStrategy: Strategy {
       do { m.timeframe = try Timeframe(parsing: tf) } catch { throw fail("\(error)") }
     }
     state.pop()
+    if state.rawField(module, "timeframes") != LUA_TNIL {
+      m.timeframes = try readTimeframes(declaredBase: m.timeframe, fail: fail)
+      m.timeframe = m.timeframes[0]
+    }
+    state.pop()
     if state.rawField(module, "symbols") != LUA_TNIL {
       guard case .list(let items)? = state.paramValue(at: -1) else {
         throw fail("'symbols' must be a list of strings such as { \"BTCUSDT\" }")
@@ -300,12 +312,25 @@ public final class LuaStrategy: Strategy {
     }
     state.pop()
     if state.rawField(module, "warmup") != LUA_TNIL {
-      guard let w = state.number(at: -1), w >= 0, w == w.rounded(), w <= 1_000_000 else {
-        throw fail("'warmup' must be a whole number of candles between 0 and 1000000")
+      if lua_type(L, -1) == LUA_TTABLE {
+        m.warmups = try readWarmups(
+          timeframes: m.timeframes.isEmpty ? (m.timeframe.map { [$0] } ?? []) : m.timeframes,
+          fail: fail)
+        m.warmup = m.warmups[0]
+        if m.timeframes.count < 2 { m.warmups = [] }
+      } else {
+        guard let w = state.number(at: -1), w >= 0, w == w.rounded(), w <= 1_000_000 else {
+          throw fail(
+            "'warmup' must be a whole number of candles between 0 and 1000000, or a table by timeframe such as { [\"5m\"] = 50, [\"1h\"] = 200 }"
+          )
+        }
+        m.warmup = Int(w)
       }
-      m.warmup = Int(w)
     }
     state.pop()
+    if m.timeframes.count > 1, m.warmups.isEmpty {
+      m.warmups = Array(repeating: m.warmup, count: m.timeframes.count)
+    }
     for (field, flag) in [
       ("init", \StrategyManifest.hasInit), ("on_candle", \.hasOnCandle), ("on_bars", \.hasOnBars),
     ] {
@@ -327,6 +352,63 @@ public final class LuaStrategy: Strategy {
     }
     state.pop()
     return m
+  }
+
+  /// `timeframes = { "5m", "1h" }` on the stack top: the base first, each higher one a larger
+  /// multiple of it whose candles open on base candles (what the resampler can build).
+  private func readTimeframes(declaredBase: Timeframe?, fail: (String) -> WickError) throws
+    -> [Timeframe]
+  {
+    guard case .list(let items)? = state.paramValue(at: -1), !items.isEmpty else {
+      throw fail("'timeframes' must be a list of timeframes such as { \"5m\", \"1h\" }")
+    }
+    var out: [Timeframe] = []
+    for (i, item) in items.enumerated() {
+      guard case .string(let text) = item else {
+        throw fail("'timeframes' entry \(i + 1) must be a string such as \"1h\"")
+      }
+      let tf: Timeframe
+      do { tf = try Timeframe(parsing: text) } catch {
+        throw fail("'timeframes' entry \(i + 1): \(error)")
+      }
+      if out.contains(tf) { throw fail("'timeframes' lists \(tf) twice") }
+      if let base = out.first {
+        do { _ = try Resampler(from: base, to: tf) } catch WickError.invalidArgument(let why) {
+          throw fail("'timeframes' entry \(i + 1): \(why) (the first entry, \(base), is the base)")
+        }
+      }
+      out.append(tf)
+    }
+    if let declaredBase, declaredBase != out[0] {
+      throw fail(
+        "'timeframe' (\(declaredBase)) and the base of 'timeframes' (\(out[0])) differ: declare one of them"
+      )
+    }
+    return out
+  }
+
+  /// `warmup = { ["5m"] = 50, ["1h"] = 200 }` on the stack top: candles per declared timeframe
+  /// (a timeframe left out has none).
+  private func readWarmups(timeframes: [Timeframe], fail: (String) -> WickError) throws -> [Int] {
+    guard !timeframes.isEmpty else {
+      throw fail("'warmup' by timeframe needs 'timeframes' (or give one number)")
+    }
+    guard case .table(let entries)? = state.paramValue(at: -1) else {
+      throw fail("'warmup' must map timeframes to candle counts, such as { [\"1h\"] = 200 }")
+    }
+    var out = Array(repeating: 0, count: timeframes.count)
+    for (key, value) in entries {
+      guard let tf = try? Timeframe(parsing: key), let k = timeframes.firstIndex(of: tf) else {
+        throw fail(
+          "'warmup' names timeframe '\(key)', which is not in 'timeframes' (\(timeframes.map(\.description).joined(separator: ", ")))"
+        )
+      }
+      guard case .number(let w) = value, w >= 0, w == w.rounded(), w <= 1_000_000 else {
+        throw fail("'warmup' for \(key) must be a whole number of candles between 0 and 1000000")
+      }
+      out[k] = Int(w)
+    }
+    return out
   }
 
   private func readParamSpecs(at index: Int32, path: String) throws -> [ParamSpec] {

@@ -11,10 +11,16 @@ public struct StrategyManifest: Sendable, Equatable {
   public var hasInit: Bool
   public var hasOnCandle: Bool
   public var hasOnBars: Bool
+  /// `timeframes = { "5m", "1h" }`: base first; empty when the script declares only `timeframe`.
+  public var timeframes: [Timeframe] = []
+  /// Warmup per entry of `timeframes` (`warmup = { ["5m"] = 50, ["1h"] = 200 }` or one number
+  /// for all); empty with a single timeframe, whose warmup is `warmup`.
+  public var warmups: [Int] = []
 
   /// Fields a strategy module may have; anything else is reported as a probable typo.
   static let knownFields: Set<String> = [
-    "name", "timeframe", "symbols", "warmup", "params", "init", "on_candle", "on_bars",
+    "name", "timeframe", "timeframes", "symbols", "warmup", "params", "init", "on_candle",
+    "on_bars",
     "description", "version",
   ]
 }

@@ -82,6 +82,9 @@ struct BacktestJob {
     var timeframe: Timeframe
     var keys: [SeriesKey]
     var rates: [[FundingRate]]
+    /// Higher timeframes of a multi-timeframe strategy found in the cache, by timeframe and
+    /// symbol index: preferred over resampling the base series.
+    var stored: [Timeframe: [Int: [Candle]]] = [:]
   }
 
   func market(for strategy: LuaStrategy, store: CandleStore) throws -> Market {
@@ -100,7 +103,30 @@ struct BacktestJob {
     let rates = try keys.map {
       try store.fundingRates(exchange: $0.exchange, symbol: $0.symbol, from: from, to: to)
     }
-    return Market(symbols: symbols, timeframe: tf, keys: keys, rates: rates)
+    return Market(
+      symbols: symbols, timeframe: tf, keys: keys, rates: rates,
+      stored: try storedHigherTimeframes(strategy.timeframes.dropFirst(), keys: keys, store: store))
+  }
+
+  /// The higher timeframes the cache holds for the base series' exchange, over the run's range
+  /// (from one higher candle before `from`, so the first one closing in the range is there).
+  func storedHigherTimeframes(
+    _ timeframes: ArraySlice<Timeframe>, keys: [SeriesKey], store: CandleStore
+  ) throws -> [Timeframe: [Int: [Candle]]] {
+    guard !timeframes.isEmpty else { return [:] }
+    let stored = Set(try store.seriesKeys())
+    var out: [Timeframe: [Int: [Candle]]] = [:]
+    for tf in timeframes {
+      for (i, base) in keys.enumerated() {
+        let key = SeriesKey(exchange: base.exchange, symbol: base.symbol, timeframe: tf)
+        guard stored.contains(key) else { continue }
+        let cursor = try store.cursor(series: key, from: from.map { $0 - tf.milliseconds }, to: to)
+        var candles: [Candle] = []
+        while let c = try cursor.next() { candles.append(c) }
+        if !candles.isEmpty { out[tf, default: [:]][i] = candles }
+      }
+    }
+    return out
   }
 
   /// The config's schedule for this backtest: that of the `[[run]]` entry running this strategy
@@ -138,6 +164,11 @@ struct BacktestJob {
       }
       ?? FixedFractionSizer(riskPerTrade: riskPerTrade, leverage: leverage)
     let engine = BacktestEngine(config: config, symbols: symbols, strategy: strategy, risk: risk)
+    for (tf, bySymbol) in market.stored {
+      for (i, candles) in bySymbol {
+        engine.kernel.useStored(timeframe: tf, symbol: i, candles: candles)
+      }
+    }
     engine.onLog = onLog
     engine.kernel.onTradeClosed = onTradeClosed
     var result = try engine.run(source: source)
@@ -149,6 +180,18 @@ struct BacktestJob {
       result.limitsInForce.append(
         "funding at 00/08/16 UTC: \(stored) stored rates"
           + (funding.constant.map { ", else \($0) per 8h" } ?? ""))
+    }
+    let higher = strategy.timeframes.dropFirst()
+    if !higher.isEmpty {
+      result.limitsInForce.append(
+        "timeframes "
+          + strategy.timeframes.map(\.description).joined(separator: ", ")
+          + ": "
+          + higher.map {
+            market.stored[$0] == nil
+              ? "\($0) resampled from \(market.timeframe)" : "\($0) from the cache"
+          }
+          .joined(separator: ", ") + "; fills at the next \(market.timeframe) open")
     }
     if let grid = config.decisionGrid {
       result.limitsInForce.append(

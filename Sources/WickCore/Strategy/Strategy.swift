@@ -15,11 +15,42 @@ public protocol Strategy: AnyObject {
   func onCandle(symbol: Int, candle: Candle, host: StrategyHost) throws
   /// Called once per time when every symbol has its closed candle for that time (multi-symbol).
   func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws
+
+  // Several timeframes. The engine runs on the base timeframe (`timeframes[0]`, the run's);
+  // a higher one's candles reach the strategy through the calls below once they have closed.
+
+  /// The declared timeframes, base first; empty (or one) for a single-timeframe strategy.
+  var timeframes: [Timeframe] { get }
+  /// Candles of `timeframes[timeframe]` per symbol before intents are honoured (0 is `warmup`).
+  func warmup(timeframe: Int) -> Int
+  /// A closed candle of the higher timeframe `timeframes[timeframe]` (index ≥ 1).
+  func onCandle(symbol: Int, timeframe: Int, candle: Candle, host: StrategyHost) throws
+  /// Every symbol's closed candle of the higher timeframe `timeframes[timeframe]` opening at `time`.
+  func onBars(time: Int64, timeframe: Int, bars: UnsafeBufferPointer<Candle>, host: StrategyHost)
+    throws
 }
 
 extension Strategy {
   public var wantsBars: Bool { false }
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {}
+  public var timeframes: [Timeframe] { [] }
+  public func warmup(timeframe: Int) -> Int { timeframe == 0 ? warmup : 0 }
+  public func onCandle(symbol: Int, timeframe: Int, candle: Candle, host: StrategyHost) throws {}
+  public func onBars(
+    time: Int64, timeframe: Int, bars: UnsafeBufferPointer<Candle>, host: StrategyHost
+  ) throws {}
+}
+
+extension Strategy {
+  /// How long before its first decision a run on `base` must start so that every timeframe
+  /// has its warmup: for a higher timeframe one candle more, since the first may be partial.
+  public func warmupSpan(base: Timeframe) -> Int64 {
+    var span = Int64(max(warmup, 1)) * base.milliseconds
+    for (k, tf) in timeframes.enumerated() where k > 0 {
+      span = max(span, Int64(warmup(timeframe: k) + 1) * tf.milliseconds)
+    }
+    return span
+  }
 }
 
 /// What the engine offers a strategy: the `ctx` of the Lua API.
@@ -41,12 +72,23 @@ public protocol StrategyHost: AnyObject {
   @discardableResult func exit(symbol: Int, reason: String?) -> Bool
   /// The last `count` closed candles of a symbol, oldest first (at most the warmup).
   func history(symbol: Int, count: Int) -> [Candle]
+  /// The same for `timeframes[timeframe]` of a multi-timeframe strategy (0 is the base).
+  func history(symbol: Int, count: Int, timeframe: Int) -> [Candle]
+  /// The run's (base) timeframe, when the host knows it: what `c.timeframe` says.
+  var baseTimeframe: Timeframe? { get }
   /// A line for the run's log.
   func log(_ message: String)
   /// Pairs: enter both legs as one unit (both or neither).
   @discardableResult func enterPair(_ pair: PairIntent) -> IntentOutcome
   /// Pairs: exit both legs as one unit.
   @discardableResult func exitPair(long: Int, short: Int, reason: String?) -> Bool
+}
+
+extension StrategyHost {
+  public func history(symbol: Int, count: Int, timeframe: Int) -> [Candle] {
+    timeframe == 0 ? history(symbol: symbol, count: count) : []
+  }
+  public var baseTimeframe: Timeframe? { nil }
 }
 
 /// Two legs entered together: long `long`, short `short`, the short leg sized `hedge` × the long

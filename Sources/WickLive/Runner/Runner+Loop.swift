@@ -47,7 +47,7 @@ extension Runner {
     // Warm-up (a new run) or re-handling (a resumed run) from the cache, topped up over REST.
     let end = tf.floor(backfill.now())
     let record = try ledger.run(runID)
-    let start = record?.firstTime ?? (end - Int64(max(strategy.warmup, 1)) * tf.milliseconds)
+    let start = record?.firstTime ?? (end - strategy.warmupSpan(base: tf))
     for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
     funding?.begin(at: start)
     refreshFunding(fetcher: fetcher, through: end, force: true)

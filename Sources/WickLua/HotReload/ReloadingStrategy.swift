@@ -30,6 +30,8 @@ public final class ReloadingStrategy: Strategy {
   public var name: String { current.name }
   public var warmup: Int { current.warmup }
   public var wantsBars: Bool { current.wantsBars }
+  public var timeframes: [Timeframe] { current.timeframes }
+  public func warmup(timeframe: Int) -> Int { current.warmup(timeframe: timeframe) }
 
   /// - Parameters:
   ///   - paramsFile: watched too; its contents are read again by `build` on every reload.
@@ -60,6 +62,16 @@ public final class ReloadingStrategy: Strategy {
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {
     reloadIfChanged(host: host)
     try current.onBars(time: time, bars: bars, host: host)
+  }
+
+  public func onCandle(symbol: Int, timeframe: Int, candle: Candle, host: StrategyHost) throws {
+    try current.onCandle(symbol: symbol, timeframe: timeframe, candle: candle, host: host)
+  }
+
+  public func onBars(
+    time: Int64, timeframe: Int, bars: UnsafeBufferPointer<Candle>, host: StrategyHost
+  ) throws {
+    try current.onBars(time: time, timeframe: timeframe, bars: bars, host: host)
   }
 
   /// Takes the watched files as they are now as seen: the host itself rewrote one (a scheduled
@@ -112,6 +124,11 @@ public final class ReloadingStrategy: Strategy {
   public func reload(host: StrategyHost, reason: String) -> Bool {
     do {
       let fresh = try build(overrides)
+      // The run's higher-timeframe series were set up for the declaration it started with.
+      guard fresh.timeframes == current.timeframes else {
+        throw WickError.invalidArgument(
+          "the new version declares other timeframes: restart the run to change them")
+      }
       let replay = ReplayHost(host)
       try fresh.start(host: replay)
       try warm(fresh, host: replay)
@@ -129,30 +146,47 @@ public final class ReloadingStrategy: Strategy {
     }
   }
 
-  /// Replays the last `warmup` closed candles of every symbol in time order, intents suppressed.
+  /// Replays the last `warmup` closed candles of every symbol and timeframe in the order a run
+  /// delivers them (close time, then timeframe, then symbol), intents suppressed.
   private func warm(_ s: LuaStrategy, host: ReplayHost) throws {
-    guard s.warmup > 0 else { return }
-    let histories = host.symbols.indices.map { host.history(symbol: $0, count: s.warmup) }
-    var events: [(time: Int64, symbol: Int, candle: Candle)] = []
-    for (i, h) in histories.enumerated() { for c in h { events.append((c.time, i, c)) } }
-    events.sort { ($0.time, $0.symbol) < ($1.time, $1.symbol) }
+    let lengths = (s.timeframes.isEmpty ? [host.baseTimeframe ?? .oneMinute] : s.timeframes)
+      .map(\.milliseconds)
+    var events: [(close: Int64, timeframe: Int, symbol: Int, candle: Candle)] = []
+    for k in lengths.indices where s.warmup(timeframe: k) > 0 {
+      for i in host.symbols.indices {
+        for c in host.history(symbol: i, count: s.warmup(timeframe: k), timeframe: k) {
+          events.append((c.time + lengths[k], k, i, c))
+        }
+      }
+    }
+    events.sort { ($0.close, $0.timeframe, $0.symbol) < ($1.close, $1.timeframe, $1.symbol) }
     if s.wantsBars {
       var k = 0
       while k < events.count {
-        let t = events[k].time
+        let (close, timeframe) = (events[k].close, events[k].timeframe)
         var bars: [Candle] = []
-        while k < events.count, events[k].time == t {
+        while k < events.count, events[k].close == close, events[k].timeframe == timeframe {
           bars.append(events[k].candle)
           k += 1
         }
-        guard bars.count == host.symbols.count else { continue }
+        guard bars.count == host.symbols.count, let t = bars.first?.time else { continue }
         host.replayTime = t
-        try bars.withUnsafeBufferPointer { try s.onBars(time: t, bars: $0, host: host) }
+        try bars.withUnsafeBufferPointer {
+          if timeframe == 0 {
+            try s.onBars(time: t, bars: $0, host: host)
+          } else {
+            try s.onBars(time: t, timeframe: timeframe, bars: $0, host: host)
+          }
+        }
       }
     } else {
       for e in events {
-        host.replayTime = e.time
-        try s.onCandle(symbol: e.symbol, candle: e.candle, host: host)
+        host.replayTime = e.candle.time
+        if e.timeframe == 0 {
+          try s.onCandle(symbol: e.symbol, candle: e.candle, host: host)
+        } else {
+          try s.onCandle(symbol: e.symbol, timeframe: e.timeframe, candle: e.candle, host: host)
+        }
       }
     }
   }
@@ -170,6 +204,10 @@ final class ReplayHost: StrategyHost {
   func position(symbol: Int) -> Position? { base.position(symbol: symbol) }
   func equity() -> Double { base.equity() }
   func history(symbol: Int, count: Int) -> [Candle] { base.history(symbol: symbol, count: count) }
+  func history(symbol: Int, count: Int, timeframe: Int) -> [Candle] {
+    base.history(symbol: symbol, count: count, timeframe: timeframe)
+  }
+  var baseTimeframe: Timeframe? { base.baseTimeframe }
   func log(_ message: String) {}
   func enter(_ intent: OrderIntent) -> IntentOutcome {
     .refused(Refusal("replay", "intents are suppressed while a reload replays"))

@@ -10,7 +10,9 @@ extension TradingKernel: StrategyHost, PortfolioView {
   public func marginInUse() -> Double { book.marginInUse(leverage: risk.leverage) }
 
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
-  private func warming(_ symbol: Int) -> Bool { candlesSeen[symbol] < strategy.warmup }
+  private func warming(_ symbol: Int) -> Bool {
+    candlesSeen[symbol] < strategy.warmup || (multiTimeframe && higher!.warming(symbol))
+  }
 
   public func enter(_ intent: OrderIntent) -> IntentOutcome {
     let s = intent.symbol
@@ -62,6 +64,13 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
 
   public func history(symbol: Int, count: Int) -> [Candle] { histories[symbol].last(count) }
+
+  public func history(symbol: Int, count: Int, timeframe k: Int) -> [Candle] {
+    if k == 0 { return histories[symbol].last(count) }
+    return higher?.history(symbol: symbol, count: count, timeframe: k) ?? []
+  }
+
+  public var baseTimeframe: Timeframe? { timeframe }
 
   public func enterPair(_ pair: PairIntent) -> IntentOutcome {
     if warming(pair.long) || warming(pair.short) {

@@ -86,8 +86,20 @@ public final class TradingKernel {
 
   deinit { slice.deallocate() }
 
-  /// Calls the strategy's `init`. Throws a script error as `WickError.script`.
-  public func start() throws { try strategy.start(host: self) }
+  /// Several timeframes: nil for a single-timeframe strategy, whose loop checks only
+  /// `multiTimeframe` (TradingKernel+Timeframes.swift).
+  var higher: HigherTimeframes?
+  var multiTimeframe = false
+  /// Higher-timeframe series read from the cache, by timeframe and symbol (`useStored`).
+  var storedHigher: [Timeframe: [Int: [Candle]]] = [:]
+
+  /// Calls the strategy's `init` (after setting up its higher timeframes, if it declares any).
+  /// Throws a script error as `WickError.script`, a timeframe the run cannot build as
+  /// `WickError.invalidArgument`.
+  public func start() throws {
+    try setUpTimeframes()
+    try strategy.start(host: self)
+  }
 
   /// Replaces the strategy (a hot-reload wrapper swaps versions itself; this is for a runner that
   /// builds a new one). Call between two candles.
@@ -132,7 +144,9 @@ public final class TradingKernel {
     var failure: Error? = nil
     if strategyError == nil {
       do {
-        if strategy.wantsBars {
+        if multiTimeframe {
+          try deliverTimeframes(time: time, candles: candles, strategy: strategy)
+        } else if strategy.wantsBars {
           try deliverBars(time: time, strategy: strategy)
         } else {
           for c in candles { try strategy.onCandle(symbol: c.symbol, candle: c.candle, host: self) }
@@ -154,7 +168,7 @@ public final class TradingKernel {
 
   /// on_bars runs only when every symbol has its candle for `time`; a missing one is counted and
   /// reported, never filled in.
-  private func deliverBars(time: Int64, strategy: Strategy) throws {
+  func deliverBars(time: Int64, strategy: Strategy) throws {
     if sliceCount != symbols.count {
       missingBars += 1
       if missingBars <= 20 {

@@ -1,9 +1,10 @@
-import WickCore
-
 /// Aggregates a series into a larger timeframe aligned to UTC boundaries (4h buckets open at
 /// 00, 04, 08, 12, 16 and 20 UTC; weeks on Mondays, see `Timeframe`): open = first, close = last, high = max, low = min,
 /// volume = sum. Only complete buckets are emitted; a bucket missing any source candle is
 /// counted in `incompleteBuckets` instead, so gaps never turn into plausible-looking bars.
+/// A bucket is emitted by the `add` of its last source candle, the moment it has closed: a
+/// multi-timeframe run delivers it right after that candle (`wick data resample` and a run's
+/// higher timeframes share this code, so they see the same bars).
 ///
 ///     var r = try Resampler(from: .oneMinute, to: Timeframe(parsing: "4h"))
 ///     for c in minutes { if let bar = r.add(c) { out.append(bar) } }
@@ -38,23 +39,28 @@ public struct Resampler: Sendable {
     perBucket = Int(target.milliseconds / source.milliseconds)
   }
 
-  /// Adds the next source candle (times increasing); returns a bucket that it completed, if any.
+  /// Adds the next source candle (times increasing); returns the bucket it completed, if any.
   public mutating func add(_ candle: Candle) -> Candle? {
     let start = target.floor(candle.time)
     guard var current = bucket, current.time == start else {
-      let done = closeBucket()
+      // A bucket still open here lacks candles (a complete one left with its last candle).
+      _ = closeBucket()
       bucket = Candle(
         time: start, open: candle.open, high: candle.high, low: candle.low, close: candle.close,
         volume: candle.volume)
       filled = 1
-      return done
+      return nil
     }
     current.high = max(current.high, candle.high)
     current.low = min(current.low, candle.low)
     current.close = candle.close
     current.volume += candle.volume
-    bucket = current
     filled += 1
+    if filled == perBucket {
+      bucket = nil
+      return current
+    }
+    bucket = current
     return nil
   }
 
