@@ -11,6 +11,21 @@ public final class ATR: StreamingIndicator {
   }
 }
 
+/// Normalised ATR in percent of the close (TA-Lib NATR): ATR/close·100; 0 when the close is
+/// 0. Inputs: high, low, close.
+public final class NATR: StreamingIndicator {
+  private var atr: WilderATR
+  public private(set) var value: Double?
+  public let arity = 3
+  public init(period: Int) { atr = WilderATR(period: period) }
+
+  public func update(_ high: Double, _ low: Double, _ close: Double) -> Double? {
+    guard let a = atr.update(high: high, low: low, close: close) else { return nil }
+    value = close != 0 ? a / close * 100 : 0
+    return value
+  }
+}
+
 /// Relative Strength Index with Wilder's smoothing, as TA-Lib's RSI: the first average gain/loss
 /// is the mean over the first `period` changes; the first value needs `period + 1` prices.
 public final class RSI: StreamingIndicator {
