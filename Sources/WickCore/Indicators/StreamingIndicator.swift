@@ -51,3 +51,17 @@ public struct RingBuffer: ~Copyable {
     return storage[(head + i) % capacity]
   }
 }
+
+/// An indicator with more inputs than three or more than one output (MACD's line, signal and
+/// histogram; VWAP's time, high, low, close and volume). Values travel through raw buffers so
+/// one C entry point serves every such indicator without allocating; each type also has a
+/// typed `update` for Swift callers.
+public protocol MultiOutputIndicator: AnyObject {
+  /// How many inputs `update` reads (1 to 5).
+  var inputCount: Int { get }
+  /// How many outputs `update` writes (1 to 4).
+  var outputCount: Int { get }
+  /// Feeds one observation from `input[0 ..< inputCount]`; writes `output[0 ..< outputCount]`
+  /// and returns true, or returns false while warming up (outputs untouched).
+  func update(_ input: UnsafePointer<Double>, _ output: UnsafeMutablePointer<Double>) -> Bool
+}

@@ -1,26 +1,27 @@
-/// Average True Range with Wilder's smoothing, as TA-Lib's ATR: TR needs a previous close, the
-/// first ATR is the mean of the first `period` TRs, then ATR = (ATR·(n−1) + TR) / n.
+/// Average True Range with Wilder's smoothing, as TA-Lib's ATR (see `WilderATR`).
 /// Inputs: high, low, close.
 public final class ATR: StreamingIndicator {
-  private let period: Int
-  private var previousClose: Double?
-  private var seedSum = 0.0
-  private var seeded = 0
-  public private(set) var value: Double?
+  private var atr: WilderATR
+  public var value: Double? { atr.value }
   public let arity = 3
-  public init(period: Int) { self.period = period }
+  public init(period: Int) { atr = WilderATR(period: period) }
 
   public func update(_ high: Double, _ low: Double, _ close: Double) -> Double? {
-    defer { previousClose = close }
-    guard let pc = previousClose else { return nil }
-    let tr = max(high - low, abs(high - pc), abs(low - pc))
-    if let v = value {
-      value = (v * Double(period - 1) + tr) / Double(period)
-    } else {
-      seedSum += tr
-      seeded += 1
-      if seeded == period { value = seedSum / Double(period) }
-    }
+    atr.update(high: high, low: low, close: close)
+  }
+}
+
+/// Normalised ATR in percent of the close (TA-Lib NATR): ATR/close·100; 0 when the close is
+/// 0. Inputs: high, low, close.
+public final class NATR: StreamingIndicator {
+  private var atr: WilderATR
+  public private(set) var value: Double?
+  public let arity = 3
+  public init(period: Int) { atr = WilderATR(period: period) }
+
+  public func update(_ high: Double, _ low: Double, _ close: Double) -> Double? {
+    guard let a = atr.update(high: high, low: low, close: close) else { return nil }
+    value = close != 0 ? a / close * 100 : 0
     return value
   }
 }
