@@ -87,11 +87,19 @@ let package = Package(
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
+    // Binance USDⓈ-M (linear USDT perpetuals): signed REST, account set-up, orders, the Algo
+    // Order API for stops, wallet and funding.
+    .target(
+      name: "WickBinance",
+      dependencies: [
+        "WickCore", "WickData", "WickRisk", "WickLive",
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer", "WickLive", "WickBybit",
+        "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickBinance",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -151,9 +159,13 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
+      name: "WickBinanceTests",
+      dependencies: ["WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
+    .testTarget(
       name: "WickLiveTests",
       dependencies: [
-        "WickLive", "WickBybit", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+        "WickLive", "WickBybit", "WickBinance", "WickCore", "WickData", "WickRisk", "WickSim",
+        "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],
