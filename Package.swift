@@ -76,11 +76,16 @@ let package = Package(
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
+    // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
+    // thread, over libcurl (WickData's HTTP client).
+    .target(
+      name: "WickNotify", dependencies: ["WickCore", "WickData", "WickRisk"],
+      swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer", "WickLive",
+        "WickOptimize", "WickServer", "WickLive", "WickNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -137,6 +142,12 @@ let package = Package(
       name: "WickCLITests",
       dependencies: [
         "WickCLI", "WickCore", "WickData", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .testTarget(
+      name: "WickNotifyTests",
+      dependencies: [
+        "WickNotify", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(

@@ -21,6 +21,7 @@ public struct WickCommand: ParsableCommand {
       wick runs ls    paper and live runs: status, equity, open positions
       wick stop       halt running runs (--flatten closes everything first)
       wick replay     re-run a recorded session through the backtest kernel
+      wick notify     test the [notify] sinks (Telegram, Discord, Slack, ntfy, webhook)
 
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET.
@@ -36,6 +37,7 @@ public struct WickCommand: ParsableCommand {
       ReplayCommand.self,
       OptimizeCommand.self,
       ServeCommand.self,
+      NotifyCommand.self,
     ]
   )
   public init() {}

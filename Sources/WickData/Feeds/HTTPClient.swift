@@ -68,6 +68,8 @@ extension HTTPTransport {
 public final class CurlHTTPClient: HTTPTransport {
   public var connectTimeout: TimeInterval
   public var totalTimeout: TimeInterval
+  /// Whether requests count in `RequestLatency.shared` (exchange requests do; notifications not).
+  public var recordsLatency = true
   private let handle: OpaquePointer
 
   /// curl_global_init must run once, before any handle; a static let is initialised exactly once.
@@ -149,7 +151,13 @@ public final class CurlHTTPClient: HTTPTransport {
         return n
       })
     _ = wick_curl_setopt_pointer(h, CURLOPT_HEADERDATA, box.toOpaque())
+    let started = DispatchTime.now().uptimeNanoseconds
     let code = curl_easy_perform(h)
+    if recordsLatency {
+      RequestLatency.shared.record(
+        host: RequestLatency.host(of: request.url),
+        seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+    }
     guard code == CURLE_OK else {
       let message = String(cString: curl_easy_strerror(code))
       if code == CURLE_OPERATION_TIMEDOUT { throw TransportError.timeout(message) }

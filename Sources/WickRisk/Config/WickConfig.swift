@@ -18,6 +18,8 @@ public struct WickConfig: Sendable, Equatable {
   public var runs: [RunEntryConfig] = []
   /// `[schedule]`: the decision grid and scheduled jobs (ScheduleConfig.swift).
   public var schedule = ScheduleConfig()
+  /// `[notify]`: notification sinks (NotifyConfig.swift).
+  public var notify = NotifyConfig()
   public init() {}
 }
 
@@ -39,6 +41,8 @@ public struct SandboxConfig: Sendable, Equatable {
 /// dashboard is read-only.
 public struct DashboardConfig: Sendable, Equatable {
   public var token: String?
+  /// `metrics = false` turns `GET /metrics` off.
+  public var metrics = true
   public init(token: String? = nil) { self.token = token }
 }
 
