@@ -24,6 +24,8 @@ let package = Package(
     // the loopback mock WebSocket server in WickTesting.
     .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    // TLS for `wick serve --tls-cert/--tls-key` (HummingbirdTLS builds on it).
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -61,6 +63,8 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
