@@ -70,12 +70,23 @@ let package = Package(
     .target(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
-    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
-    // private stream), reconciliation.
+    // Paper and live runners, market-data streams, what every exchange adapter shares (client
+    // order ids, signing, the live venue's contract, recorded history), reconciliation's report.
+    // Names no exchange: the adapters below plug in through `LiveExchanges`.
     .target(
       name: "WickLive",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua", "WickStats",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "WSClient", package: "swift-websocket"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
+    // Exchange adapters, one module each: Bybit v5 (linear USDT perpetuals) signed REST, private
+    // stream, executor, reconciler and venue.
+    .target(
+      name: "WickBybit",
+      dependencies: [
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
@@ -89,7 +100,7 @@ let package = Package(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer", "WickLive", "WickNotify",
+        "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -157,7 +168,7 @@ let package = Package(
     .testTarget(
       name: "WickLiveTests",
       dependencies: [
-        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+        "WickLive", "WickBybit", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],
