@@ -24,6 +24,8 @@ let package = Package(
     // the loopback mock WebSocket server in WickTesting.
     .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    // TLS for `wick serve --tls-cert/--tls-key` (HummingbirdTLS builds on it).
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
@@ -61,6 +63,8 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
@@ -95,11 +99,16 @@ let package = Package(
         "WickCore", "WickData", "WickRisk", "WickLive",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
+    // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
+    // thread, over libcurl (WickData's HTTP client).
+    .target(
+      name: "WickNotify", dependencies: ["WickCore", "WickData", "WickRisk"],
+      swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickBinance",
+        "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickBinance", "WickNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -161,6 +170,12 @@ let package = Package(
     .testTarget(
       name: "WickBinanceTests",
       dependencies: ["WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
+    .testTarget(
+      name: "WickNotifyTests",
+      dependencies: [
+        "WickNotify", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "WickLiveTests",
       dependencies: [

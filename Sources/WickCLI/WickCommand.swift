@@ -20,6 +20,7 @@ public struct WickCommand: ParsableCommand {
         wick stop       halt running runs (--flatten closes everything first)
         wick replay     re-run a recorded session through the backtest kernel
         wick serve      the dashboard: runs, charts, controls, sweeps
+        wick notify     test the [notify] sinks (Telegram, Discord, Slack, ntfy, webhook)
 
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from \
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET. Guides: docs/ in the repository.
@@ -35,6 +36,7 @@ public struct WickCommand: ParsableCommand {
       ReplayCommand.self,
       OptimizeCommand.self,
       ServeCommand.self,
+      NotifyCommand.self,
     ]
   )
   public init() {}

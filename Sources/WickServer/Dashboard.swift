@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import WickCore
@@ -15,6 +16,9 @@ public struct DashboardSettings: Sendable {
   public var streamLifetime: Duration = .seconds(60)
   /// Pause after a wrong token, so guessing is slow.
   public var failedLoginDelay: Duration = .milliseconds(500)
+  /// `GET /metrics` (Prometheus text; read-only, no token); `[dashboard] metrics = false` turns
+  /// it off.
+  public var metrics = true
 
   public init(token: String?) { self.token = token }
 }
@@ -28,6 +32,7 @@ public struct Dashboard: Sendable {
   let store: DashboardStore
   let settings: DashboardSettings
   let sessions = SessionStore()
+  let throttle = LoginThrottle()
   let desk: CommandDesk
 
   public init(store: DashboardStore, settings: DashboardSettings) {
@@ -36,23 +41,37 @@ public struct Dashboard: Sendable {
     desk = CommandDesk(store: store, catalog: ParamCatalog())
   }
 
-  public func application(host: String, port: Int, logger: Logger? = nil)
-    -> some ApplicationProtocol
-  {
+  /// The server; HTTPS when `tls` is given. `onServerRunning` gets the bound port (port 0
+  /// picks a free one).
+  public func application(
+    host: String, port: Int, logger: Logger? = nil, tls: TLSConfiguration? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+  ) throws -> some ApplicationProtocol {
     Application(
       router: router(),
+      server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
       configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
+      onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
       logger: logger)
   }
 
-  public func router() -> Router<BasicRequestContext> {
-    let router = Router()
+  public func router() -> Router<DashboardContext> {
+    let router = Router(context: DashboardContext.self)
     router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/runs"]) }
     router.get("/assets/dashboard.css") { _, _ in
       Self.asset(Assets.css, type: "text/css; charset=utf-8")
     }
     router.get("/assets/dashboard.js") { _, _ in
       Self.asset(Assets.js, type: "text/javascript; charset=utf-8")
+    }
+    if settings.metrics {
+      router.get("/metrics") { _, _ in
+        Response(
+          status: .ok,
+          headers: [.contentType: PrometheusText.contentType, .cacheControl: "no-store"],
+          body: .init(
+            byteBuffer: ByteBuffer(string: PrometheusText.render(try store.metricsSnapshot()))))
+      }
     }
     router.get("/runs") { request, _ in
       try await page(request) { session in RunsPage.render(try store.runs(), session: session) }
@@ -102,7 +121,7 @@ public struct Dashboard: Sendable {
         SweepsPage.detail(sweep, rows, sort: sort, descending: descending, session: session)
       }
     }
-    router.post("/login") { request, _ in try await login(request) }
+    router.post("/login") { request, context in try await login(request, client: context.client) }
     router.post("/logout") { request, _ in try await logout(request) }
     router.post("/runs/:id/commands") { request, context in
       guard let id = context.parameters.get("id", as: Int64.self) else {
@@ -213,19 +232,25 @@ public struct Dashboard: Sendable {
     return origin == "http://\(host)" || origin == "https://\(host)"
   }
 
-  private func login(_ request: Request) async throws -> Response {
+  private func login(_ request: Request, client: String) async throws -> Response {
     let form = try await Self.form(request)
     let next = Self.safeNext(form["next"])
     switch await checkPost(request, form: form) {
     case .failure(let r):
       return Self.messagePage(r.message, status: r.status, back: next)
     case .success(let (id, _)):
+      if let wait = await throttle.wait(client) {
+        return Self.throttled(wait, back: next)
+      }
       guard let token = settings.token, constantTimeEquals(form["token"] ?? "", token) else {
+        let lockout = await throttle.failed(client)
         try await Task.sleep(for: settings.failedLoginDelay)
+        if let lockout { return Self.throttled(lockout, back: next) }
         return Self.messagePage(
           "Wrong token: the controls stay locked and nothing was changed.", status: .unauthorized,
           back: next)
       }
+      await throttle.succeeded(client)
       let (newID, _) = await sessions.unlock(replacing: id)
       var response = Response(status: .seeOther, headers: [.location: next])
       response.setCookie(Self.sessionCookie(newID))
@@ -341,6 +366,16 @@ public struct Dashboard: Sendable {
           + "<p><a href=\"\(HTML.attr(back))\">Back</a></p>",
         session: PageSession(access: .unknown, csrf: "", path: back)),
       status: status)
+  }
+
+  /// Too many wrong tokens from this client: it waits before the next one is looked at.
+  static func throttled(_ seconds: TimeInterval, back: String) -> Response {
+    let wait = Int(seconds.rounded(.up))
+    var response = messagePage(
+      "Too many wrong tokens from your address: try again in \(wait) s (nothing was checked or changed).",
+      status: .tooManyRequests, back: back)
+    response.headers[.retryAfter] = String(wait)
+    return response
   }
 
   static func notFound(_ what: String) -> Response {

@@ -80,6 +80,11 @@ struct LedgerFixture {
       stop: 49_000, take: 52_000, time: now - 600_000)
     let run = paperRun
     try database.write { db in
+      // Yesterday's close: the day began at 10004, so today's PnL is 9964 - 10004 = -40.
+      try db.execute(
+        sql:
+          "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 10004)",
+        arguments: [run, UTCTime.dayStart(now) - 3_600_000])
       for i in 0..<10 {
         try db.execute(
           sql:

@@ -54,10 +54,9 @@ import WickCore
     }
   }
 
-  @Test func todaysPnlAddsUpInTheRunWideRowAndAStrategyErrorIsShown() async throws {
+  @Test func todaysPnlIsTheDaysEquityChangeAndAStrategyErrorIsShown() async throws {
     let f = try LedgerFixture()
-    // Another trade closed today, written as the runner writes it: into the day's run-wide row
-    // (ledger.v4-livebook keys NULL accounts, so a day has exactly one).
+    // Another trade closed today and equity fell by 5 more: today's PnL follows equity.
     try f.execute(
       """
       INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, NULL, ?, -5, 1)
@@ -65,6 +64,9 @@ import WickCore
       DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
       """,
       [f.paperRun, String(UTCTime.iso(f.now).prefix(10))])
+    try f.execute(
+      "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 9959)",
+      [f.paperRun, f.now])
     try f.execute(
       #"UPDATE runs SET state_json = '{"strategy_error":"ma_cross.lua:40: attempt to index a nil value"}' WHERE id = ?"#,
       [f.paperRun])

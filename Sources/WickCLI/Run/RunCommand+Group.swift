@@ -48,10 +48,20 @@ extension RunCommand {
           fflush(nil)
         })
       group.shouldStop = Self.listenForStop()
-      for (id, resumed) in try group.prepare() {
+      let notifier = try NotifyCommand.dispatcher(
+        configPath: path, ledger: group.runners[0].ledger, output: Self.printLine)
+      for runner in group.runners {
+        runner.notifications = notifier?.routes
+        runner.onNotify = notifier?.wake
+      }
+      let prepared = try group.prepare()
+      for (id, resumed) in prepared {
         print("run: \(id)\(resumed ? " (resumed)" : "")")
       }
       fflush(nil)
+      notifier?.serve(runs: prepared.map(\.id))
+      notifier?.start()
+      defer { notifier?.stop(drain: 3) }
       var failed = false
       for (runner, outcome) in zip(group.runners, group.run()) {
         switch outcome {

@@ -102,6 +102,11 @@ public struct RunCommand: ParsableCommand {
     }
   }
 
+  @Sendable static func printLine(_ line: String) {
+    print(line)
+    fflush(nil)
+  }
+
   /// SIGTERM/SIGINT set a flag the runners check between candles.
   static func listenForStop() -> () -> Bool {
     signal(SIGTERM) { _ in stopSignal = 1 }
@@ -132,9 +137,17 @@ public struct RunCommand: ParsableCommand {
           fflush(nil)
         })
       runner.shouldStop = Self.listenForStop()
+      let notifier = try NotifyCommand.dispatcher(
+        configPath: spec.configPath, ledger: runner.ledger, output: Self.printLine)
+      runner.notifications = notifier?.routes
+      runner.onNotify = notifier?.wake
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)
+      notifier?.serve(runs: [id])
+      notifier?.start()
+      // What is due is given a few seconds to go out; the rest waits in the outbox.
+      defer { notifier?.stop(drain: 3) }
       let ending: Runner.Ending
       do { ending = try runner.run() } catch {
         // Resumable by the same command once the cause is fixed (not 'failed', which is final).

@@ -15,7 +15,9 @@ public struct ServeCommand: ParsableCommand {
     discussion: """
       The controls (emergency stop, pause/resume, parameter changes) need a token: [dashboard] \
       token in wick.toml or the WICK_DASHBOARD_TOKEN environment variable. Without one the \
-      dashboard is read-only.
+      dashboard is read-only. GET /metrics answers in the Prometheus text format (no token; \
+      [dashboard] metrics = false turns it off). --tls-cert and --tls-key serve HTTPS, so a phone \
+      can reach the dashboard without a proxy.
       """)
 
   @Option(help: "The SQLite file with the ledger (the candle cache).")
@@ -26,6 +28,10 @@ public struct ServeCommand: ParsableCommand {
   var port: Int = 8080
   @Option(help: "The config file with [dashboard] token (read when it exists).")
   var config: String = "wick.toml"
+  @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).")
+  var tlsCert: String?
+  @Option(help: "PEM private key of --tls-cert.")
+  var tlsKey: String?
 
   public init() {}
 
@@ -33,27 +39,30 @@ public struct ServeCommand: ParsableCommand {
     guard (1...65535).contains(port) else {
       throw ValidationError("--port \(port): expected 1 to 65535")
     }
+    if (tlsCert == nil) != (tlsKey == nil) {
+      throw ValidationError("give --tls-cert and --tls-key together")
+    }
   }
 
   public func run() throws {
     try reportingErrors {
       let token = try Self.resolveToken(
         environment: ProcessInfo.processInfo.environment, configPath: config)
+      var settings = DashboardSettings(token: token)
+      settings.metrics = try Self.fileConfig(config)?.dashboard.metrics ?? true
+      let tls = try tlsCert.map { try DashboardTLS.configuration(certificate: $0, key: tlsKey!) }
       let store = try DashboardStore(path: db)
-      let dashboard = Dashboard(store: store, settings: DashboardSettings(token: token))
+      let dashboard = Dashboard(store: store, settings: settings)
       var logger = Logger(label: "wick.serve")
       logger.logLevel = .notice
-      let app = dashboard.application(host: host, port: port, logger: logger)
+      let app = try dashboard.application(host: host, port: port, logger: logger, tls: tls)
       printError(
-        "wick serve: http://\(host):\(port)/runs on \(db) — controls "
+        "wick serve: \(tls == nil ? "http" : "https")://\(host):\(port)/runs on \(db) — controls "
           + (token == nil
             ? "off (read-only: set [dashboard] token or WICK_DASHBOARD_TOKEN)"
-            : "need the dashboard token"))
-      if !["127.0.0.1", "::1", "localhost"].contains(host) {
-        printError(
-          "warning: \(host) is reachable from other machines and this server speaks plain HTTP: put TLS in front of it"
-        )
-      }
+            : "need the dashboard token")
+          + (settings.metrics ? "; metrics at /metrics" : ""))
+      if let warning = Self.plainHTTPWarning(host: host, tls: tls != nil) { printError(warning) }
       let done = DispatchSemaphore(value: 0)
       let failure = FailureBox()
       Task {
@@ -67,6 +76,17 @@ public struct ServeCommand: ParsableCommand {
     }
   }
 
+  /// Plain HTTP on an address other machines reach: the token would cross the network in clear.
+  static func plainHTTPWarning(host: String, tls: Bool) -> String? {
+    guard !tls, !["127.0.0.1", "::1", "localhost"].contains(host) else { return nil }
+    return
+      "warning: \(host) is reachable from other machines and this server speaks plain HTTP: the dashboard token would cross the network in clear. Serve HTTPS with --tls-cert FILE --tls-key FILE (or put TLS in front of it)."
+  }
+
+  static func fileConfig(_ path: String) throws -> WickConfig? {
+    FileManager.default.fileExists(atPath: path) ? try WickConfig.load(path: path) : nil
+  }
+
   /// WICK_DASHBOARD_TOKEN wins over `[dashboard] token` in the config; nil when neither is set.
   static func resolveToken(environment: [String: String], configPath: String) throws -> String? {
     if let token = environment["WICK_DASHBOARD_TOKEN"], !token.isEmpty {
@@ -75,8 +95,7 @@ public struct ServeCommand: ParsableCommand {
       }
       return token
     }
-    guard FileManager.default.fileExists(atPath: configPath) else { return nil }
-    return try WickConfig.load(path: configPath).dashboard.token
+    return try fileConfig(configPath)?.dashboard.token
   }
 }
 

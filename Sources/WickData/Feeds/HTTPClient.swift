@@ -68,6 +68,11 @@ extension HTTPTransport {
 public final class CurlHTTPClient: HTTPTransport {
   public var connectTimeout: TimeInterval
   public var totalTimeout: TimeInterval
+  /// Whether requests count in `RequestLatency.shared` (exchange requests do; notifications not).
+  public var recordsLatency = true
+  /// A PEM file of certificate authorities to trust instead of the system's (a self-signed
+  /// dashboard, a test's server).
+  public var caFile: String?
   private let handle: OpaquePointer
 
   /// curl_global_init must run once, before any handle; a static let is initialised exactly once.
@@ -119,6 +124,7 @@ public final class CurlHTTPClient: HTTPTransport {
     _ = wick_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
     _ = wick_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000))
     _ = wick_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+    if let caFile { _ = caFile.withCString { wick_curl_setopt_string(h, CURLOPT_CAINFO, $0) } }
     _ = wick_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0)
     _ = "wick/0.1".withCString { wick_curl_setopt_string(h, CURLOPT_USERAGENT, $0) }
     _ = "".withCString { wick_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, $0) }
@@ -149,7 +155,13 @@ public final class CurlHTTPClient: HTTPTransport {
         return n
       })
     _ = wick_curl_setopt_pointer(h, CURLOPT_HEADERDATA, box.toOpaque())
+    let started = DispatchTime.now().uptimeNanoseconds
     let code = curl_easy_perform(h)
+    if recordsLatency {
+      RequestLatency.shared.record(
+        host: RequestLatency.host(of: request.url),
+        seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+    }
     guard code == CURLE_OK else {
       let message = String(cString: curl_easy_strerror(code))
       if code == CURLE_OPERATION_TIMEDOUT { throw TransportError.timeout(message) }

@@ -289,6 +289,8 @@ public final class RunLedger: @unchecked Sendable {
     public var closed: [PositionClose] = []
     public var incidents: [Event] = []
     public var governorEvents: [Event] = []
+    /// Notifications about what this commit records (ledger.v5-notify), written with it.
+    public var notifications: [OutboxEntry] = []
     public var equity: (time: Int64, value: Double)?
     public var stateJSON: String?
     public var firstTime: Int64?
@@ -296,7 +298,8 @@ public final class RunLedger: @unchecked Sendable {
     public init() {}
     public var isEmpty: Bool {
       decisions.isEmpty && orders.isEmpty && fills.isEmpty && opened.isEmpty && closed.isEmpty
-        && incidents.isEmpty && governorEvents.isEmpty && equity == nil && stateJSON == nil
+        && incidents.isEmpty && governorEvents.isEmpty && notifications.isEmpty && equity == nil
+        && stateJSON == nil
     }
   }
 
@@ -379,6 +382,7 @@ public final class RunLedger: @unchecked Sendable {
             arguments: [run, e.time, e.kind, e.account, e.detail])
         }
       }
+      try Self.insertOutbox(c.notifications, db: db)
       if let e = c.equity {
         try db.execute(
           sql:
@@ -561,7 +565,7 @@ public final class RunLedger: @unchecked Sendable {
 
   // MARK: Plumbing
 
-  static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+  public static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
   func write<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try database.write(body) } catch let e as WickError { throw e } catch {

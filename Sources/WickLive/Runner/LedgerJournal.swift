@@ -29,6 +29,13 @@ public final class LedgerJournal: KernelJournal {
   /// Incidents raised while the current candle was handled (strategy errors, reload failures).
   var pendingIncidents: [RunLedger.Event] = []
   var pendingGovernor: [RunLedger.Event] = []
+  /// Where notifications go (LedgerJournal+Notify.swift); nil: none configured.
+  public var notifications: NotificationRoutes?
+  /// How notifications name the run: `run 12 ma_cross (paper)`.
+  public var notifyLabel = ""
+  /// Called after a commit that queued notifications (wakes the delivery thread).
+  public var onNotify: (() -> Void)?
+  var queuedNotifications: [RunLedger.OutboxEntry] = []
 
   private var batch = RunLedger.Commit()
   private var firstTime: Int64?
@@ -198,6 +205,7 @@ public final class LedgerJournal: KernelJournal {
     exitSides[s] = p.side == .long ? "sell" : "buy"
     openQty[s] = p.qty
     guard !verifying(time) else { return }
+    notifyEntry(p, symbol: symbols[s], time: time)
     let id =
       entryIDs[s] ?? EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "e")
     let side = p.side == .long ? "buy" : "sell"
@@ -232,6 +240,7 @@ public final class LedgerJournal: KernelJournal {
         ("qty", .number(t.qty)), ("price", .number(t.exitPrice)), ("pnl", .number(t.pnl)),
       ]))
     guard !verifying(time) else { return }
+    notifyExit(t, symbol: symbols[s], time: time)
     let entry =
       entryIDs[s]
       ?? EntryOrder.clientOrderID(run: run, time: t.entryTime, symbol: symbols[s], kind: "e")
@@ -298,16 +307,19 @@ public final class LedgerJournal: KernelJournal {
         pendingIncidents.append(event)
       }
     }
+    notifyIncidents(pendingIncidents)
     batch.incidents += pendingIncidents
     batch.governorEvents += pendingGovernor
     pendingIncidents = []
     pendingGovernor = []
+    let notified = takeNotifications(into: &batch)
     if let equity { batch.equity = (time, equity()) }
     batch.stateJSON = stateJSON?(time) ?? "{}"
     batch.lastTime = time
     batch.firstTime = firstTime
     try ledger.commit(run: run, batch)
     batch = RunLedger.Commit()
+    if notified { onNotify?() }
   }
 
   private func newRiskEvents() -> ArraySlice<RiskEvent> {
@@ -325,12 +337,15 @@ public final class LedgerJournal: KernelJournal {
       batch = RunLedger.Commit()
       return
     }
+    notifyIncidents(pendingIncidents)
     batch.incidents += pendingIncidents
     batch.governorEvents += pendingGovernor
     pendingIncidents = []
     pendingGovernor = []
+    let notified = takeNotifications(into: &batch)
     guard !batch.isEmpty else { return }
     try ledger.commit(run: run, batch)
     batch = RunLedger.Commit()
+    if notified { onNotify?() }
   }
 }

@@ -144,6 +144,7 @@ extension Runner {
 
   /// Closes the live stream.
   public func endSession() {
+    flushRequestLatency()
     session?.socket.stop()
     session = nil
   }
@@ -167,6 +168,7 @@ extension Runner {
     if Date().timeIntervalSince(s.lastBeat) >= 5 {
       s.lastBeat = Date()
       try ledger.heartbeat(run: runID)
+      flushRequestLatency()
     }
     // Live: reconcile with the exchange every 30 s between candles too.
     (venue as? LiveVenue)?.heartbeat()
@@ -219,6 +221,7 @@ extension Runner {
           c.kind == "emergency_stop"
           ? "flattened \(open) position(s); halted"
           : "halted; \(open) position(s) left under their stops"
+        if c.kind == "stop" { try notifyHalt(outcome, source: c.source) }
         try ledger.completeCommand(c.id, status: "done", outcome: outcome)
         output("\(c.kind): \(outcome)")
         return .halted(outcome)

@@ -20,7 +20,7 @@ import WickSim
 public final class Runner {
   public let spec: RunSpec
   let store: CandleStore
-  let ledger: RunLedger
+  public let ledger: RunLedger
   public internal(set) var runID: Int64 = 0
   public private(set) var resumed = false
   var kernel: TradingKernel!
@@ -60,6 +60,9 @@ public final class Runner {
   var replayInstruments: [String: InstrumentSpec] = [:]
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
   var schedule: RunSchedule?
+  /// `[notify]` routes (Runner+Notify.swift), and what wakes the delivery thread after a write.
+  public var notifications: NotificationRoutes?
+  public var onNotify: (() -> Void)?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -210,6 +213,7 @@ public final class Runner {
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
+    try bindNotifications()
     try recordInstruments()
     try bindClaims()
     membership?.bind(run: runID, output: output)

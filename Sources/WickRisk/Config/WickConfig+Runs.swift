@@ -146,7 +146,7 @@ extension SectionReader {
     return out
   }
 
-  private mutating func url(_ key: String, schemes: [String]) throws -> String? {
+  mutating func url(_ key: String, schemes: [String]) throws -> String? {
     guard let e = entry(key) else { return nil }
     guard case .string(let s) = e.value, schemes.contains(where: { s.hasPrefix($0) }) else {
       throw fail(
@@ -158,7 +158,7 @@ extension SectionReader {
   }
 
   /// A value as the user wrote it (strings quoted), for "got ..." in errors.
-  private static func show(_ v: TOMLValue) -> String {
+  static func show(_ v: TOMLValue) -> String {
     switch v {
     case .string(let s): return "\"\(s)\""
     case .integer(let i): return "\(i)"

@@ -118,6 +118,7 @@ extension WickConfig {
     }
     try root.section("schedule") { r in config.schedule = try readSchedule(&r, path: path) }
     try root.section("dashboard") { r in
+      try r.read("metrics", into: &config.dashboard.metrics)
       if let token = try r.string("token") {
         // A short token is guessable: the controls can flatten every position.
         guard token.count >= 12 else {
@@ -128,6 +129,7 @@ extension WickConfig {
         config.dashboard.token = token
       }
     }
+    try root.section("notify") { r in config.notify = try readNotify(&r, path: path) }
     config.runs = try root.runEntries()
     try root.finish()
     return config

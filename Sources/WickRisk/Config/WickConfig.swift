@@ -20,6 +20,8 @@ public struct WickConfig: Sendable, Equatable {
   public var schedule = ScheduleConfig()
   /// `[sessions]`: the UTC windows behind `wick.session` and the report's session attribution.
   public var sessions = TradingSessions.standard
+  /// `[notify]`: notification sinks (NotifyConfig.swift).
+  public var notify = NotifyConfig()
   public init() {}
 }
 
@@ -41,6 +43,8 @@ public struct SandboxConfig: Sendable, Equatable {
 /// dashboard is read-only.
 public struct DashboardConfig: Sendable, Equatable {
   public var token: String?
+  /// `metrics = false` turns `GET /metrics` off.
+  public var metrics = true
   public init(token: String? = nil) { self.token = token }
 }
 

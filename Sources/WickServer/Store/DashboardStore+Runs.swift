@@ -3,8 +3,10 @@ import GRDB
 import WickCore
 
 extension DashboardStore {
-  /// Today's PnL sums the run-wide rows (account NULL): UNIQUE treats NULLs as distinct, so a
-  /// writer's upsert may leave several for one day.
+  /// Today's PnL is the change in equity since the UTC day began (the last run-wide snapshot
+  /// before it, else the initial equity): realised, unrealised, fees and funding together, so a
+  /// run whose open position moved shows it. A run with no snapshot today falls back to the
+  /// day's realised rows (run-wide, else the accounts' sum), and shows "—" without either.
   /// Run-wide equity: the latest snapshot without an account, else the sum of each account's
   /// latest, else the final (or initial) equity.
   private static let summaryColumns = """
@@ -18,7 +20,10 @@ extension DashboardStore {
       r.final_equity, r.initial_equity) AS equity,
     COALESCE(
       (SELECT SUM(d.pnl) FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NULL AND d.day = :today),
-      (SELECT SUM(d.pnl) FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NOT NULL AND d.day = :today)) AS today_pnl,
+      (SELECT SUM(d.pnl) FROM daily_pnl d WHERE d.run_id = r.id AND d.account IS NOT NULL AND d.day = :today)) AS today_realized,
+    (SELECT e.equity FROM equity_snapshots e WHERE e.run_id = r.id AND e.account IS NULL AND e.time < :day_start
+     ORDER BY e.time DESC LIMIT 1) AS day_start_equity,
+    EXISTS (SELECT 1 FROM equity_snapshots e WHERE e.run_id = r.id AND e.time >= :day_start) AS moved_today,
     (SELECT COUNT(*) FROM positions p WHERE p.run_id = r.id AND p.active = 1) AS open_positions
     """
 
@@ -27,7 +32,11 @@ extension DashboardStore {
       id: row["id"], kind: row["kind"], status: row["status"], strategy: row["strategy"],
       symbols: row["symbols"], timeframe: row["timeframe"], exchange: row["exchange"],
       createdAt: row["created_at"], heartbeatAt: row["heartbeat_at"],
-      initialEquity: row["initial_equity"], equity: row["equity"], todayPnl: row["today_pnl"],
+      initialEquity: row["initial_equity"], equity: row["equity"],
+      todayPnl: row["moved_today"]
+        ? (row["equity"] as Double)
+          - ((row["day_start_equity"] as Double?) ?? row["initial_equity"])
+        : (row["today_realized"] as Double?),
       openPositions: row["open_positions"])
   }
 
@@ -42,7 +51,7 @@ extension DashboardStore {
           SELECT \(Self.summaryColumns) FROM runs r
           ORDER BY (r.status IN ('running', 'paused', 'halted')) DESC, r.id DESC LIMIT :limit
           """,
-        arguments: ["today": today, "limit": limit]
+        arguments: ["today": today, "day_start": UTCTime.parse(today) ?? 0, "limit": limit]
       ).map(Self.summary)
     }
   }
@@ -59,7 +68,7 @@ extension DashboardStore {
             SELECT \(Self.summaryColumns), r.params_json, r.script_path, r.args_json, r.state_json,
                    r.error, r.metrics_json, r.last_time
             FROM runs r WHERE r.id = :id
-            """, arguments: ["today": today, "id": id])
+            """, arguments: ["today": today, "day_start": UTCTime.parse(today) ?? 0, "id": id])
       else { return nil }
       let accounts = try Row.fetchAll(
         db,
