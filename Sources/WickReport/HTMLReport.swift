@@ -13,9 +13,11 @@ public enum HTMLReport {
   /// Price charts drawn at most (one per symbol, in the run's symbol order).
   public static let priceChartLimit = 8
 
-  public static func render(_ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [])
-    -> String
-  {
+  public static func render(
+    _ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [],
+    tearsheet: Tearsheet? = nil
+  ) -> String {
+    let sheet = tearsheet ?? Tearsheet(r, prices: prices)
     let e = HTMLEscape.text
     let period =
       r.firstTime.map {
@@ -39,7 +41,7 @@ public enum HTMLReport {
       .legend{font-size:12px} .legend b{font-weight:normal;padding:0 6px 0 12px}
       @media (max-width:640px){body{margin:12px auto;padding:0 10px} .opt{display:none}
       table{font-size:11.5px} th,td{padding:3px 3px}}
-      </style></head><body>
+      \(tearsheetCSS)</style></head><body>
       <h1>\(e(r.strategy))</h1>
       <div class="muted">\(e(r.symbols.joined(separator: ", "))) · \(r.timeframe) · \(e(period)) · \(r.candles) candles · equity \(Format.money(r.initialEquity)) → \(Format.money(r.finalEquity))</div>
 
@@ -72,12 +74,13 @@ public enum HTMLReport {
       "<h2>Equity</h2>\n"
       + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
     html +=
-      "<h2>Drawdown (%)</h2>\n"
+      "<h2>Underwater: drawdown from the peak (%)</h2>\n"
       + SVGChart(
         height: 180, stroke: "#b91c1c", fill: "#fee2e2",
         valueFormat: { String(format: "%.1f%%", $0) }
       )
       .render(drawdown, title: "Drawdown") + "\n"
+    html += tearsheetSections(r, sheet)
     if !r.refusals.isEmpty || !r.limitsInForce.isEmpty {
       html += "<h2>Risk</h2>\n"
       if !r.refusals.isEmpty {
@@ -114,7 +117,7 @@ public enum HTMLReport {
     html += "<h2>Trades (\(r.trades.count))</h2>\n"
     html += """
       <div class="wide"><table><tr><th class="l opt">#</th><th class="l opt">symbol</th><th class="l">side</th><th class="l">entry</th><th>price</th>
-      <th class="l">exit</th><th>price</th><th class="opt">qty</th><th class="opt">fees</th><th>pnl</th><th class="opt">R</th><th class="l opt">reason</th><th class="l opt">tag</th></tr>
+      <th class="l">exit</th><th>price</th><th class="opt">qty</th><th class="opt">fees</th><th>pnl</th><th class="opt">R</th><th class="opt">MAE</th><th class="opt">MFE</th><th class="l opt">reason</th><th class="l opt">tag</th></tr>
 
       """
     for (i, t) in r.trades.prefix(tradeLimit).enumerated() {
@@ -128,6 +131,8 @@ public enum HTMLReport {
       html +=
         "<td class=\"opt\">\(Format.price(t.qty))</td><td class=\"opt\">\(Format.money(t.fees))</td><td class=\"\(tone)\">\(Format.money(t.pnl))</td>"
       html += "<td class=\"opt\">\(t.r.map { String(format: "%.2f", $0) } ?? "–")</td>"
+      html +=
+        "<td class=\"opt\">\(t.mae.map(Format.price) ?? "–")</td><td class=\"opt\">\(t.mfe.map(Format.price) ?? "–")</td>"
       html +=
         "<td class=\"l opt\">\(e(t.exitReason.rawValue + (t.exitNote.map { " (\($0))" } ?? "")))</td><td class=\"l opt\">\(e(t.tag ?? ""))</td></tr>\n"
     }

@@ -12,9 +12,17 @@ public struct PriceBuckets: Sendable {
   public let symbol: String
   /// Open time of each bucket's first possible candle (buckets are aligned to the first candle).
   public private(set) var times: [Int64] = []
+  /// Each bucket's first open (the candlestick's open).
+  public private(set) var opens: [Double] = []
   public private(set) var lows: [Double] = []
   public private(set) var highs: [Double] = []
   public private(set) var closes: [Double] = []
+  /// The first candle's open: where a buy-and-hold benchmark buys.
+  public private(set) var firstOpen: Double?
+  /// Each UTC day's start and last close (for the benchmark's daily returns).
+  public private(set) var dayStarts: [Int64] = []
+  public private(set) var dayCloses: [Double] = []
+  private var dayEnd = Int64.min
   /// Current bucket width in milliseconds.
   public private(set) var width: Int64
   private let capacity: Int
@@ -26,6 +34,7 @@ public struct PriceBuckets: Sendable {
     self.width = max(timeframe.milliseconds, 1)
     self.capacity = max(capacity, 2)
     times.reserveCapacity(self.capacity * 2 + 1)
+    opens.reserveCapacity(self.capacity * 2 + 1)
     lows.reserveCapacity(self.capacity * 2 + 1)
     highs.reserveCapacity(self.capacity * 2 + 1)
     closes.reserveCapacity(self.capacity * 2 + 1)
@@ -35,6 +44,11 @@ public struct PriceBuckets: Sendable {
 
   /// Adds the next candle (times must increase).
   @inline(__always) public mutating func add(_ c: Candle) {
+    if c.time < dayEnd {
+      dayCloses[dayCloses.count - 1] = c.close
+    } else {
+      startDay(with: c)
+    }
     if c.time < currentEnd {
       let last = times.count - 1
       if c.low < lows[last] { lows[last] = c.low }
@@ -45,10 +59,19 @@ public struct PriceBuckets: Sendable {
     startBucket(with: c)
   }
 
+  private mutating func startDay(with c: Candle) {
+    if firstOpen == nil { firstOpen = c.open }
+    let day = UTCTime.dayStart(c.time)
+    dayStarts.append(day)
+    dayCloses.append(c.close)
+    dayEnd = day + 86_400_000
+  }
+
   private mutating func startBucket(with c: Candle) {
     if times.isEmpty { origin = c.time }
     let start = origin + (c.time - origin) / width * width
     times.append(start)
+    opens.append(c.open)
     lows.append(c.low)
     highs.append(c.high)
     closes.append(c.close)
@@ -68,6 +91,7 @@ public struct PriceBuckets: Sendable {
         closes[n - 1] = closes[i]
       } else {
         times[n] = start
+        opens[n] = opens[i]
         lows[n] = lows[i]
         highs[n] = highs[i]
         closes[n] = closes[i]
@@ -75,6 +99,7 @@ public struct PriceBuckets: Sendable {
       }
     }
     times.removeLast(times.count - n)
+    opens.removeLast(opens.count - n)
     lows.removeLast(lows.count - n)
     highs.removeLast(highs.count - n)
     closes.removeLast(closes.count - n)

@@ -63,7 +63,7 @@ public struct BacktestCommand: ParsableCommand {
       paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
-      save: save, recordPrices: html != nil, streamTradesJSON: json != nil && !watch)
+      save: save, recordPrices: html != nil || json != nil, streamTradesJSON: json != nil && !watch)
     try simulation.apply(to: &job)
     return job
   }
@@ -95,9 +95,10 @@ public struct BacktestCommand: ParsableCommand {
     print(SummaryTable.render(outcome.result, metrics: outcome.metrics))
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
+    let tearsheet = Tearsheet(outcome.result, prices: outcome.prices)
     if let json {
       try ResultJSON.withUTF8Parts(
-        outcome.result, metrics: outcome.metrics, trades: outcome.tradesJSON
+        outcome.result, metrics: outcome.metrics, tearsheet: tearsheet, trades: outcome.tradesJSON
       ) { parts in
         try OutputFile.write(parts: parts, to: json, durable: false)
       }
@@ -105,7 +106,8 @@ public struct BacktestCommand: ParsableCommand {
     }
     if let html {
       try OutputFile.write(
-        HTMLReport.render(outcome.result, metrics: outcome.metrics, prices: outcome.prices),
+        HTMLReport.render(
+          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet),
         to: html, durable: false)
       print("html: \(html)")
     }
