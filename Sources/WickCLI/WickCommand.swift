@@ -12,6 +12,7 @@ public struct WickCommand: ParsableCommand {
                       fetch from Bybit or Binance, repair gaps, resample, list
       wick backtest   run a strategy over cached candles: honest fills, costs,
                       risk limits; --json, self-contained --html, --watch
+      wick report     compare two backtest results side by side (--html)
       wick optimize   sweep a strategy's params (grid, random, walk-forward)
                       and pick the best set; shards and merge for big sweeps
       wick pairs      find cointegrated pairs for pairs strategies
@@ -28,6 +29,7 @@ public struct WickCommand: ParsableCommand {
     subcommands: [
       DataCommand.self,
       BacktestCommand.self,
+      ReportCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
       RunCommand.self,

@@ -41,7 +41,7 @@ public enum HTMLReport {
       .legend{font-size:12px} .legend b{font-weight:normal;padding:0 6px 0 12px}
       @media (max-width:640px){body{margin:12px auto;padding:0 10px} .opt{display:none}
       table{font-size:11.5px} th,td{padding:3px 3px}}
-      \(tearsheetCSS)</style></head><body>
+      \(tearsheetCSS)\(InteractiveChart.css)</style></head><body>
       <h1>\(e(r.strategy))</h1>
       <div class="muted">\(e(r.symbols.joined(separator: ", "))) · \(r.timeframe) · \(e(period)) · \(r.candles) candles · equity \(Format.money(r.initialEquity)) → \(Format.money(r.finalEquity))</div>
 
@@ -63,7 +63,7 @@ public enum HTMLReport {
         "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
     }
     html += "</div>\n"
-    html += priceCharts(r, prices)
+    html += priceCharts(r, prices, benchmark: sheet.benchmark)
     let equity = r.equity.map { (time: $0.time, value: $0.equity) }
     var peak = -Double.infinity
     let drawdown = r.equity.map { p -> (time: Int64, value: Double) in
@@ -72,7 +72,14 @@ public enum HTMLReport {
     }
     html +=
       "<h2>Equity</h2>\n"
-      + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
+      + (sheet.benchmark.map {
+        "<div class=\"muted legend\"><b style=\"color:#2563eb\">—</b>strategy<b style=\"color:#9ca3af\">—</b>buy and hold \(HTMLEscape.text($0.symbols.joined(separator: ", ")))</div>\n"
+      } ?? "")
+      + SVGChart(valueFormat: { Format.money($0) }).render(
+        equity, title: "Equity",
+        overlays: sheet.benchmark.map {
+          [("#9ca3af", $0.daily.map { ($0.time, $0.equity * r.initialEquity) })]
+        } ?? []) + "\n"
     html +=
       "<h2>Underwater: drawdown from the peak (%)</h2>\n"
       + SVGChart(
@@ -156,9 +163,15 @@ public enum HTMLReport {
 
   /// One chart per recorded symbol: the low–high band and the close of each bucket, with every
   /// listed trade's entry and exit marked.
-  static func priceCharts(_ r: BacktestResult, _ prices: [PriceBuckets]) -> String {
+  static func priceCharts(_ r: BacktestResult, _ prices: [PriceBuckets], benchmark: Benchmark?)
+    -> String
+  {
     guard !prices.isEmpty else { return "" }
     var html = "<h2>Price</h2>\n"
+    html += InteractiveChart.render(
+      r, prices: prices, benchmark: benchmark, symbolLimit: priceChartLimit)
+    // The static chart: what prints, and what shows where scripts do not run.
+    html += "<div class=\"static-price\">\n"
     html +=
       "<div class=\"muted legend\"><b style=\"color:#047857\">▲</b>long entry<b style=\"color:#b91c1c\">▼</b>short entry<b>□</b>exit (green: won, red: lost)</div>\n"
     let listed = r.trades.prefix(tradeLimit)
@@ -184,6 +197,7 @@ public enum HTMLReport {
         SVGChart(height: 300, stroke: "#1e3a8a", valueFormat: { Format.price($0) })
         .render(closes, title: "Price \(series.symbol)", band: band, markers: markers) + "\n"
     }
+    html += "</div>\n"
     if prices.count > priceChartLimit {
       html +=
         "<p class=\"muted\">Price charts are drawn for the first \(priceChartLimit) symbols.</p>\n"

@@ -42,6 +42,10 @@ public struct PriceBuckets: Sendable {
 
   public var count: Int { times.count }
 
+  /// The capacity a report records with: up to 4,000 candles per symbol for the interactive
+  /// chart (a year of 1m candles becomes ~2,050 candles of 256 minutes), ~250 kB of data.
+  public static let interactiveCapacity = 2_000
+
   /// Adds the next candle (times must increase).
   @inline(__always) public mutating func add(_ c: Candle) {
     if c.time < dayEnd {

@@ -172,7 +172,9 @@ struct BacktestJob {
       ? cursors.indices.map {
         PriceRecordingCursor(
           cursors[$0],
-          prices: PriceBuckets(symbol: market.symbols[$0], timeframe: market.timeframe))
+          prices: PriceBuckets(
+            symbol: market.symbols[$0], timeframe: market.timeframe,
+            capacity: PriceBuckets.interactiveCapacity))
       } : []
     if recordPrices { cursors = recorders }
     let tradesJSON = streamTradesJSON ? TradeJSONStream() : nil
