@@ -15,6 +15,17 @@ import WickCore
     #expect(c.costs.fundingRate == 0.0001)
     #expect(c.exchanges["bybit"]?.baseURL == "https://api.bybit.com")
     #expect(c.sandbox == SandboxConfig())  // the example documents the defaults
+    #expect(c.sessions == .standard)  // ... and so do its sessions
+  }
+
+  @Test func sessionWindowsAreRead() throws {
+    let c = try WickConfig.parse(
+      "[sessions]\nasia = \"00:00-09:00\"\nnew_york = \"12:30-24:00\"\n", path: "w.toml")
+    #expect(c.sessions.asia.description == "00:00-09:00")
+    #expect(c.sessions.london == TradingSessions.standard.london)
+    #expect(c.sessions.newYork.description == "12:30-24:00")
+    // 2024-01-01T12:45Z: London and the moved New York window.
+    #expect(c.sessions.session(at: 1_704_113_100_000) == .londonNewYork)
   }
 
   @Test func sandboxLimitsAreRead() throws {
@@ -47,6 +58,13 @@ import WickCore
     ("[sandbox]\ncallback_seconds = 0\n", 2, "callback_seconds: 0 is out of range"),
     ("[sandbox]\nmemory_mb = 1.5\n", 2, "expected a whole number"),
     ("[sandbox]\ninstructions = 5\n", 2, "unknown key 'instructions' in [sandbox]"),
+    (
+      "[sessions]\nlondon = \"7-16\"\n", 2,
+      "[sessions] london: expected a UTC window \"HH:MM-HH:MM\""
+    ),
+    ("[sessions]\nasia = \"08:00-08:00\"\n", 2, "[sessions] asia: expected a UTC window"),
+    ("[sessions]\nnew_york = 13\n", 2, "[sessions] new_york: expected a UTC window"),
+    ("[sessions]\ntokyo = \"00:00-09:00\"\n", 2, "unknown key 'tokyo' in [sessions]"),
   ])
   func errorsNameTheKeyAndLine(text: String, line: Int, reason: String) {
     do {

@@ -1,27 +1,13 @@
-/// Average True Range with Wilder's smoothing, as TA-Lib's ATR: TR needs a previous close, the
-/// first ATR is the mean of the first `period` TRs, then ATR = (ATR·(n−1) + TR) / n.
+/// Average True Range with Wilder's smoothing, as TA-Lib's ATR (see `WilderATR`).
 /// Inputs: high, low, close.
 public final class ATR: StreamingIndicator {
-  private let period: Int
-  private var previousClose: Double?
-  private var seedSum = 0.0
-  private var seeded = 0
-  public private(set) var value: Double?
+  private var atr: WilderATR
+  public var value: Double? { atr.value }
   public let arity = 3
-  public init(period: Int) { self.period = period }
+  public init(period: Int) { atr = WilderATR(period: period) }
 
   public func update(_ high: Double, _ low: Double, _ close: Double) -> Double? {
-    defer { previousClose = close }
-    guard let pc = previousClose else { return nil }
-    let tr = max(high - low, abs(high - pc), abs(low - pc))
-    if let v = value {
-      value = (v * Double(period - 1) + tr) / Double(period)
-    } else {
-      seedSum += tr
-      seeded += 1
-      if seeded == period { value = seedSum / Double(period) }
-    }
-    return value
+    atr.update(high: high, low: low, close: close)
   }
 }
 

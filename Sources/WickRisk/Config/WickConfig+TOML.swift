@@ -102,6 +102,20 @@ extension WickConfig {
         "hard_deadline_seconds", in: 0.01...3600, into: &config.sandbox.hardDeadlineSeconds)
       try r.read("memory_mb", in: 1...65_536, into: &config.sandbox.memoryMB)
     }
+    try root.section("sessions") { r in
+      for key in TradingSessions.keys {
+        guard let e = r.entry(key) else { continue }
+        guard case .string(let text) = e.value, let window = SessionWindow(parsing: text) else {
+          throw r.fail(
+            e, "expected a UTC window \"HH:MM-HH:MM\" (e.g. \"07:00-16:00\"; it may wrap midnight)")
+        }
+        switch key {
+        case "asia": config.sessions.asia = window
+        case "london": config.sessions.london = window
+        default: config.sessions.newYork = window
+        }
+      }
+    }
     try root.section("schedule") { r in config.schedule = try readSchedule(&r, path: path) }
     try root.section("dashboard") { r in
       if let token = try r.string("token") {

@@ -18,6 +18,8 @@ public struct WickConfig: Sendable, Equatable {
   public var runs: [RunEntryConfig] = []
   /// `[schedule]`: the decision grid and scheduled jobs (ScheduleConfig.swift).
   public var schedule = ScheduleConfig()
+  /// `[sessions]`: the UTC windows behind `wick.session` and the report's session attribution.
+  public var sessions = TradingSessions.standard
   public init() {}
 }
 
