@@ -16,6 +16,7 @@ extension HTMLReport {
     .cols{display:flex;align-items:flex-end;gap:2px;height:110px;border-bottom:1px solid #e5e7eb}
     .cols i{flex:1;background:#93c5fd;min-height:1px;border-radius:2px 2px 0 0}
     .colx{display:flex;gap:2px;font-size:10px;color:#6b7280} .colx span{flex:1;text-align:center}
+    .attr{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}
     @media (max-width:640px){.mret td,.mret th{font-size:9.5px;padding:2px 1px}}
 
     """
@@ -45,6 +46,7 @@ extension HTMLReport {
         .render(t.rollingSharpe, title: "Rolling Sharpe") + "\n"
     }
     if !r.trades.isEmpty {
+      html += attributionTables(t.attribution)
       html += "<h2>Trade durations</h2>\n"
       html += bars(t.durations.map { ($0.label, Double($0.trades), String($0.trades)) })
     }
@@ -85,6 +87,22 @@ extension HTMLReport {
         "<td class=\"y \(tone(y.value))\">\(String(format: "%.1f", y.value * 100))</td></tr>\n"
     }
     return html + "</table></div>\n"
+  }
+
+  /// The three groupings, each a small table (stacked on a phone, side by side when wide).
+  static func attributionTables(_ a: Attribution) -> String {
+    var html = "<h2>Regime attribution</h2>\n<div class=\"attr\">"
+    for group in a.groups {
+      html +=
+        "<div class=\"wide\"><table><tr><th class=\"l\">\(group.title)</th><th>trades</th><th>net pnl</th><th>win rate</th></tr>"
+      for row in group.rows {
+        html +=
+          "<tr><td class=\"l\">\(HTMLEscape.text(row.label))</td><td>\(row.cell.trades)</td><td class=\"\(tone(row.cell.netPnl))\">\(Format.money(row.cell.netPnl))</td><td>\(Format.percent(row.cell.winRate))</td></tr>"
+      }
+      html += "</table></div>"
+    }
+    return html
+      + "</div>\n<p class=\"muted\">A trade counts in the session of its entry and the regime of the candle it was decided on (wick.session and wick.regime with their default parameters).</p>\n"
   }
 
   static func tone(_ v: Double) -> String { v >= 0 ? "pos" : "neg" }

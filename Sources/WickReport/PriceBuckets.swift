@@ -117,25 +117,33 @@ public struct PriceBuckets: Sendable {
 public final class PriceRecordingCursor: BatchCandleCursor {
   private let base: CandleCursor
   public private(set) var prices: PriceBuckets
+  /// The regime over the candles, for the report's attribution (nil: not recorded).
+  public private(set) var regimes: RegimeTape?
   private let one = UnsafeMutablePointer<Candle>.allocate(capacity: 1)
 
-  public init(_ base: CandleCursor, prices: PriceBuckets) {
+  public init(_ base: CandleCursor, prices: PriceBuckets, regimes: RegimeTape? = nil) {
     self.base = base
     self.prices = prices
+    self.regimes = regimes
+  }
+
+  @inline(__always) private func record(_ c: Candle) {
+    prices.add(c)
+    regimes?.add(c)
   }
 
   deinit { one.deallocate() }
 
   public func next() throws -> Candle? {
     guard let c = try base.next() else { return nil }
-    prices.add(c)
+    record(c)
     return c
   }
 
   public func nextBatch() throws -> UnsafeBufferPointer<Candle> {
     if let batched = base as? BatchCandleCursor {
       let batch = try batched.nextBatch()
-      for c in batch { prices.add(c) }
+      for c in batch { record(c) }
       return batch
     }
     guard let c = try next() else { return UnsafeBufferPointer(start: nil, count: 0) }

@@ -173,7 +173,10 @@ public enum ResultJSON {
     w.raw("\n}\n")
   }
 
-  /// The tearsheet's keys (`monthly_returns` … `attribution`), between `risk_state` and `equity`.
+  /// The tearsheet's keys (`monthly_returns` … `attribution`), between `risk_state` and `equity`:
+  ///
+  ///     "attribution": {"by_session": {"asia": {"trades": 3, "net_pnl": 12.5, "win_rate": 0.67}, …},
+  ///                     "by_volatility": {"low": …, "normal": …}, "by_trend": {"up": …, "range": …}}
   private static func tearsheetKeys(_ t: Tearsheet, _ w: inout JSONWriter) {
     key("monthly_returns", &w)
     objects(t.monthlyReturns, &w) { m, w in
@@ -230,6 +233,24 @@ public enum ResultJSON {
     } else {
       w.raw("null")
     }
+    key("attribution", &w)
+    w.raw("{")
+    for (g, group) in t.attribution.groups.enumerated() {
+      w.raw(g == 0 ? "\n    " : ",\n    ")
+      w.string(group.key)
+      w.raw(": {")
+      for (i, row) in group.rows.enumerated() {
+        w.raw(i == 0 ? "\n      " : ",\n      ")
+        w.string(row.label)
+        w.raw(": {")
+        w.field("trades", first: true) { $0.number(Double(row.cell.trades)) }
+        w.field("net_pnl") { $0.number(row.cell.netPnl) }
+        w.field("win_rate") { $0.number(row.cell.winRate) }
+        w.raw("}")
+      }
+      w.raw(group.rows.isEmpty ? "}" : "\n    }")
+    }
+    w.raw("\n  }")
   }
 
   /// A flat array of numbers (null for nil) on one line.

@@ -34,15 +34,23 @@ public struct Tearsheet: Sendable {
   public var exposureByWeekday: [Double?]
   /// Buy-and-hold of the traded symbols over the same candles; nil without recorded prices.
   public var benchmark: Benchmark?
+  /// Trades, net PnL and win rate by session, volatility regime and trend regime.
+  public var attribution: Attribution
 
   public static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
-  public init(_ r: BacktestResult, prices: [PriceBuckets] = []) {
+  /// `regimes`: the symbols' regime tapes recorded over the run's candles; `sessions`: the
+  /// `[sessions]` windows of the config (the standard ones without).
+  public init(
+    _ r: BacktestResult, prices: [PriceBuckets] = [], regimes: [RegimeTape] = [],
+    sessions: TradingSessions = .standard
+  ) {
     (monthlyReturns, yearlyReturns) = Self.periodReturns(r)
     rollingSharpe = Self.rollingSharpe(r.dailyEquity, window: Self.rollingWindow)
     durations = Self.durationHistogram(r.trades)
     (exposureByHour, exposureByWeekday) = Self.exposureByTime(r)
     benchmark = Benchmark(r, prices: prices)
+    attribution = Attribution(trades: r.trades, regimes: regimes, sessions: sessions)
   }
 
   // MARK: Returns by period

@@ -78,7 +78,7 @@ public struct BacktestCommand: ParsableCommand {
     do {
       let outcome = try job.run()
       // The strategy's failure came first: a report that then cannot be written must not hide it.
-      do { try report(outcome) } catch let reportError where outcome.result.error != nil {
+      do { try report(outcome, job: job) } catch let reportError where outcome.result.error != nil {
         printError("error: \(reportError)")
       }
       if let error = outcome.result.error {
@@ -91,11 +91,13 @@ public struct BacktestCommand: ParsableCommand {
     }
   }
 
-  private func report(_ outcome: BacktestJob.Outcome) throws {
+  private func report(_ outcome: BacktestJob.Outcome, job: BacktestJob) throws {
     print(SummaryTable.render(outcome.result, metrics: outcome.metrics))
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
-    let tearsheet = Tearsheet(outcome.result, prices: outcome.prices)
+    let tearsheet = Tearsheet(
+      outcome.result, prices: outcome.prices, regimes: outcome.regimes,
+      sessions: job.riskConfig?.sessions ?? .standard)
     if let json {
       try ResultJSON.withUTF8Parts(
         outcome.result, metrics: outcome.metrics, tearsheet: tearsheet, trades: outcome.tradesJSON
