@@ -54,7 +54,8 @@ let package = Package(
       ], swiftSettings: strict),
     .target(name: "WickSim", dependencies: ["WickCore"], swiftSettings: strict),
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
-    .target(name: "WickReport", dependencies: ["WickCore"], swiftSettings: strict),
+    .target(
+      name: "WickReport", dependencies: ["WickCore"], exclude: ["Vendor"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
     // The dashboard (`wick serve`): pages, live updates and controls over the ledger tables.
     .target(

@@ -12,6 +12,7 @@ public struct WickCommand: ParsableCommand {
       Commands:
         wick data       the candle cache: synth, import, fetch, repair, resample, ls
         wick backtest   run a strategy over cached candles with costs and risk limits
+        wick report     compare two backtest results side by side (--html)
         wick optimize   sweep params (grid, random, walk-forward); shards and merge
         wick pairs      find cointegrated pairs for pairs strategies
         wick config     check a wick.toml risk and cost config
@@ -28,6 +29,7 @@ public struct WickCommand: ParsableCommand {
     subcommands: [
       DataCommand.self,
       BacktestCommand.self,
+      ReportCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
       RunCommand.self,

@@ -13,9 +13,11 @@ public enum HTMLReport {
   /// Price charts drawn at most (one per symbol, in the run's symbol order).
   public static let priceChartLimit = 8
 
-  public static func render(_ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [])
-    -> String
-  {
+  public static func render(
+    _ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [],
+    tearsheet: Tearsheet? = nil
+  ) -> String {
+    let sheet = tearsheet ?? Tearsheet(r, prices: prices)
     let e = HTMLEscape.text
     let period =
       r.firstTime.map {
@@ -39,7 +41,7 @@ public enum HTMLReport {
       .legend{font-size:12px} .legend b{font-weight:normal;padding:0 6px 0 12px}
       @media (max-width:640px){body{margin:12px auto;padding:0 10px} .opt{display:none}
       table{font-size:11.5px} th,td{padding:3px 3px}}
-      </style></head><body>
+      \(tearsheetCSS)\(InteractiveChart.css)</style></head><body>
       <h1>\(e(r.strategy))</h1>
       <div class="muted">\(e(r.symbols.joined(separator: ", "))) · \(r.timeframe) · \(e(period)) · \(r.candles) candles · equity \(Format.money(r.initialEquity)) → \(Format.money(r.finalEquity))</div>
 
@@ -61,7 +63,7 @@ public enum HTMLReport {
         "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
     }
     html += "</div>\n"
-    html += priceCharts(r, prices)
+    html += priceCharts(r, prices, benchmark: sheet.benchmark)
     let equity = r.equity.map { (time: $0.time, value: $0.equity) }
     var peak = -Double.infinity
     let drawdown = r.equity.map { p -> (time: Int64, value: Double) in
@@ -70,14 +72,22 @@ public enum HTMLReport {
     }
     html +=
       "<h2>Equity</h2>\n"
-      + SVGChart(valueFormat: { Format.money($0) }).render(equity, title: "Equity") + "\n"
+      + (sheet.benchmark.map {
+        "<div class=\"muted legend\"><b style=\"color:#2563eb\">—</b>strategy<b style=\"color:#9ca3af\">—</b>buy and hold \(HTMLEscape.text($0.symbols.joined(separator: ", ")))</div>\n"
+      } ?? "")
+      + SVGChart(valueFormat: { Format.money($0) }).render(
+        equity, title: "Equity",
+        overlays: sheet.benchmark.map {
+          [("#9ca3af", $0.daily.map { ($0.time, $0.equity * r.initialEquity) })]
+        } ?? []) + "\n"
     html +=
-      "<h2>Drawdown (%)</h2>\n"
+      "<h2>Underwater: drawdown from the peak (%)</h2>\n"
       + SVGChart(
         height: 180, stroke: "#b91c1c", fill: "#fee2e2",
         valueFormat: { String(format: "%.1f%%", $0) }
       )
       .render(drawdown, title: "Drawdown") + "\n"
+    html += tearsheetSections(r, sheet)
     if !r.refusals.isEmpty || !r.limitsInForce.isEmpty {
       html += "<h2>Risk</h2>\n"
       if !r.refusals.isEmpty {
@@ -114,7 +124,7 @@ public enum HTMLReport {
     html += "<h2>Trades (\(r.trades.count))</h2>\n"
     html += """
       <div class="wide"><table><tr><th class="l opt">#</th><th class="l opt">symbol</th><th class="l">side</th><th class="l">entry</th><th>price</th>
-      <th class="l">exit</th><th>price</th><th class="opt">qty</th><th class="opt">fees</th><th>pnl</th><th class="opt">R</th><th class="l opt">reason</th><th class="l opt">tag</th></tr>
+      <th class="l">exit</th><th>price</th><th class="opt">qty</th><th class="opt">fees</th><th>pnl</th><th class="opt">R</th><th class="opt">MAE</th><th class="opt">MFE</th><th class="l opt">reason</th><th class="l opt">tag</th></tr>
 
       """
     for (i, t) in r.trades.prefix(tradeLimit).enumerated() {
@@ -128,6 +138,8 @@ public enum HTMLReport {
       html +=
         "<td class=\"opt\">\(Format.price(t.qty))</td><td class=\"opt\">\(Format.money(t.fees))</td><td class=\"\(tone)\">\(Format.money(t.pnl))</td>"
       html += "<td class=\"opt\">\(t.r.map { String(format: "%.2f", $0) } ?? "–")</td>"
+      html +=
+        "<td class=\"opt\">\(t.mae.map(Format.price) ?? "–")</td><td class=\"opt\">\(t.mfe.map(Format.price) ?? "–")</td>"
       html +=
         "<td class=\"l opt\">\(e(t.exitReason.rawValue + (t.exitNote.map { " (\($0))" } ?? "")))</td><td class=\"l opt\">\(e(t.tag ?? ""))</td></tr>\n"
     }
@@ -151,9 +163,15 @@ public enum HTMLReport {
 
   /// One chart per recorded symbol: the low–high band and the close of each bucket, with every
   /// listed trade's entry and exit marked.
-  static func priceCharts(_ r: BacktestResult, _ prices: [PriceBuckets]) -> String {
+  static func priceCharts(_ r: BacktestResult, _ prices: [PriceBuckets], benchmark: Benchmark?)
+    -> String
+  {
     guard !prices.isEmpty else { return "" }
     var html = "<h2>Price</h2>\n"
+    html += InteractiveChart.render(
+      r, prices: prices, benchmark: benchmark, symbolLimit: priceChartLimit)
+    // The static chart: what prints, and what shows where scripts do not run.
+    html += "<div class=\"static-price\">\n"
     html +=
       "<div class=\"muted legend\"><b style=\"color:#047857\">▲</b>long entry<b style=\"color:#b91c1c\">▼</b>short entry<b>□</b>exit (green: won, red: lost)</div>\n"
     let listed = r.trades.prefix(tradeLimit)
@@ -179,6 +197,7 @@ public enum HTMLReport {
         SVGChart(height: 300, stroke: "#1e3a8a", valueFormat: { Format.price($0) })
         .render(closes, title: "Price \(series.symbol)", band: band, markers: markers) + "\n"
     }
+    html += "</div>\n"
     if prices.count > priceChartLimit {
       html +=
         "<p class=\"muted\">Price charts are drawn for the first \(priceChartLimit) symbols.</p>\n"

@@ -12,9 +12,17 @@ public struct PriceBuckets: Sendable {
   public let symbol: String
   /// Open time of each bucket's first possible candle (buckets are aligned to the first candle).
   public private(set) var times: [Int64] = []
+  /// Each bucket's first open (the candlestick's open).
+  public private(set) var opens: [Double] = []
   public private(set) var lows: [Double] = []
   public private(set) var highs: [Double] = []
   public private(set) var closes: [Double] = []
+  /// The first candle's open: where a buy-and-hold benchmark buys.
+  public private(set) var firstOpen: Double?
+  /// Each UTC day's start and last close (for the benchmark's daily returns).
+  public private(set) var dayStarts: [Int64] = []
+  public private(set) var dayCloses: [Double] = []
+  private var dayEnd = Int64.min
   /// Current bucket width in milliseconds.
   public private(set) var width: Int64
   private let capacity: Int
@@ -26,6 +34,7 @@ public struct PriceBuckets: Sendable {
     self.width = max(timeframe.milliseconds, 1)
     self.capacity = max(capacity, 2)
     times.reserveCapacity(self.capacity * 2 + 1)
+    opens.reserveCapacity(self.capacity * 2 + 1)
     lows.reserveCapacity(self.capacity * 2 + 1)
     highs.reserveCapacity(self.capacity * 2 + 1)
     closes.reserveCapacity(self.capacity * 2 + 1)
@@ -33,8 +42,17 @@ public struct PriceBuckets: Sendable {
 
   public var count: Int { times.count }
 
+  /// The capacity a report records with: up to 4,000 candles per symbol for the interactive
+  /// chart (a year of 1m candles becomes ~2,050 candles of 256 minutes), ~250 kB of data.
+  public static let interactiveCapacity = 2_000
+
   /// Adds the next candle (times must increase).
   @inline(__always) public mutating func add(_ c: Candle) {
+    if c.time < dayEnd {
+      dayCloses[dayCloses.count - 1] = c.close
+    } else {
+      startDay(with: c)
+    }
     if c.time < currentEnd {
       let last = times.count - 1
       if c.low < lows[last] { lows[last] = c.low }
@@ -45,10 +63,19 @@ public struct PriceBuckets: Sendable {
     startBucket(with: c)
   }
 
+  private mutating func startDay(with c: Candle) {
+    if firstOpen == nil { firstOpen = c.open }
+    let day = UTCTime.dayStart(c.time)
+    dayStarts.append(day)
+    dayCloses.append(c.close)
+    dayEnd = day + 86_400_000
+  }
+
   private mutating func startBucket(with c: Candle) {
     if times.isEmpty { origin = c.time }
     let start = origin + (c.time - origin) / width * width
     times.append(start)
+    opens.append(c.open)
     lows.append(c.low)
     highs.append(c.high)
     closes.append(c.close)
@@ -68,6 +95,7 @@ public struct PriceBuckets: Sendable {
         closes[n - 1] = closes[i]
       } else {
         times[n] = start
+        opens[n] = opens[i]
         lows[n] = lows[i]
         highs[n] = highs[i]
         closes[n] = closes[i]
@@ -75,6 +103,7 @@ public struct PriceBuckets: Sendable {
       }
     }
     times.removeLast(times.count - n)
+    opens.removeLast(opens.count - n)
     lows.removeLast(lows.count - n)
     highs.removeLast(highs.count - n)
     closes.removeLast(closes.count - n)
@@ -88,25 +117,33 @@ public struct PriceBuckets: Sendable {
 public final class PriceRecordingCursor: BatchCandleCursor {
   private let base: CandleCursor
   public private(set) var prices: PriceBuckets
+  /// The regime over the candles, for the report's attribution (nil: not recorded).
+  public private(set) var regimes: RegimeTape?
   private let one = UnsafeMutablePointer<Candle>.allocate(capacity: 1)
 
-  public init(_ base: CandleCursor, prices: PriceBuckets) {
+  public init(_ base: CandleCursor, prices: PriceBuckets, regimes: RegimeTape? = nil) {
     self.base = base
     self.prices = prices
+    self.regimes = regimes
+  }
+
+  @inline(__always) private func record(_ c: Candle) {
+    prices.add(c)
+    regimes?.add(c)
   }
 
   deinit { one.deallocate() }
 
   public func next() throws -> Candle? {
     guard let c = try base.next() else { return nil }
-    prices.add(c)
+    record(c)
     return c
   }
 
   public func nextBatch() throws -> UnsafeBufferPointer<Candle> {
     if let batched = base as? BatchCandleCursor {
       let batch = try batched.nextBatch()
-      for c in batch { prices.add(c) }
+      for c in batch { record(c) }
       return batch
     }
     guard let c = try next() else { return UnsafeBufferPointer(start: nil, count: 0) }

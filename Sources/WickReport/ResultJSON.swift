@@ -10,53 +10,58 @@ import WickCore
 ///      "exit_note", "tag"}], "metrics": {...}, "refusals": {...}, "limits": [...], "error": null,
 ///      "equity": [[time, value], ...]}
 public enum ResultJSON {
-  public static func encode(_ r: BacktestResult, metrics: Metrics) -> String {
-    String(decoding: encodeUTF8(r, metrics: metrics), as: UTF8.self)
+  public static func encode(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil)
+    -> String
+  {
+    String(decoding: encodeUTF8(r, metrics: metrics, tearsheet: tearsheet), as: UTF8.self)
   }
 
   /// The same text as `encode`, as UTF-8 bytes (what a file gets; no String in between).
-  public static func encodeUTF8(_ r: BacktestResult, metrics: Metrics) -> [UInt8] {
-    writer(r, metrics: metrics).bytes
+  public static func encodeUTF8(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil)
+    -> [UInt8]
+  {
+    writer(r, metrics: metrics, tearsheet: tearsheet).bytes
   }
 
   /// Calls `body` with the UTF-8 text of `encode`, borrowed from the writer's buffer: a file
   /// write then copies the megabytes of a long trade list no further.
   public static func withUTF8<R>(
-    _ r: BacktestResult, metrics: Metrics, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil,
+    _ body: (UnsafeBufferPointer<UInt8>) throws -> R
   ) rethrows -> R {
-    try writer(r, metrics: metrics).withBytes(body)
+    try writer(r, metrics: metrics, tearsheet: tearsheet).withBytes(body)
   }
 
   /// The text of `encode` in parts whose concatenation is the document, borrowed for `body`.
   /// With a `stream` that saw every trade of `r`, its text is spliced in as the trades array:
   /// nothing is left to write for them but the file.
   public static func withUTF8Parts<R>(
-    _ r: BacktestResult, metrics: Metrics, trades stream: TradeJSONStream?,
-    _ body: ([UnsafeBufferPointer<UInt8>]) throws -> R
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil,
+    trades stream: TradeJSONStream?, _ body: ([UnsafeBufferPointer<UInt8>]) throws -> R
   ) rethrows -> R {
     guard let streamed = stream?.finish(matching: r.trades) else {
-      return try withUTF8(r, metrics: metrics) { try body([$0]) }
+      return try withUTF8(r, metrics: metrics, tearsheet: tearsheet) { try body([$0]) }
     }
     var head = JSONWriter(capacity: 8_192)
     self.head(r, &head)
     head.raw("[")
     var tail = JSONWriter(capacity: 8_192 + r.equity.count * 44)
     tail.raw(r.trades.isEmpty ? "]" : "\n  ]")
-    self.tail(r, metrics: metrics, &tail)
+    self.tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &tail)
     return try head.withBytes { h in
       try streamed.withBytes { t in try tail.withBytes { try body([h, t, $0]) } }
     }
   }
 
-  /// Bytes reserved per trade: above the ~390 a trade with full-precision prices takes, so a
+  /// Bytes reserved per trade: above the ~440 a trade with full-precision prices takes, so a
   /// long list is written without the buffer growing (and copying itself) on the way.
-  static let bytesPerTrade = 420
+  static let bytesPerTrade = 480
 
-  static func writer(_ r: BacktestResult, metrics: Metrics) -> JSONWriter {
+  static func writer(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet?) -> JSONWriter {
     var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 44)
     head(r, &w)
     trades(r.trades, &w)
-    tail(r, metrics: metrics, &w)
+    tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &w)
     return w
   }
 
@@ -109,7 +114,9 @@ public enum ResultJSON {
   }
 
   /// Everything after the trades array, from `"metrics"` to the end.
-  private static func tail(_ r: BacktestResult, metrics: Metrics, _ w: inout JSONWriter) {
+  private static func tail(
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet, _ w: inout JSONWriter
+  ) {
     key("metrics", &w)
     w.raw("{")
     for (i, f) in metrics.fields.enumerated() {
@@ -152,6 +159,7 @@ public enum ResultJSON {
       w.field("daily_loss_used") { $0.number(p.dailyLossUsed) }
       w.field("killed") { $0.raw(p.killed ? "true" : "false") }
     }
+    tearsheetKeys(tearsheet, &w)
     key("equity", &w)
     w.raw("[")
     for (i, p) in r.equity.enumerated() {
@@ -163,6 +171,96 @@ public enum ResultJSON {
     }
     w.raw(r.equity.isEmpty ? "]" : "\n  ]")
     w.raw("\n}\n")
+  }
+
+  /// The tearsheet's keys (`monthly_returns` … `attribution`), between `risk_state` and `equity`:
+  ///
+  ///     "attribution": {"by_session": {"asia": {"trades": 3, "net_pnl": 12.5, "win_rate": 0.67}, …},
+  ///                     "by_volatility": {"low": …, "normal": …}, "by_trend": {"up": …, "range": …}}
+  private static func tearsheetKeys(_ t: Tearsheet, _ w: inout JSONWriter) {
+    key("monthly_returns", &w)
+    objects(t.monthlyReturns, &w) { m, w in
+      w.field("month", first: true) { $0.string(m.period) }
+      w.field("return") { $0.number(m.value) }
+    }
+    key("yearly_returns", &w)
+    objects(t.yearlyReturns, &w) { y, w in
+      w.field("year", first: true) { $0.string(y.period) }
+      w.field("return") { $0.number(y.value) }
+    }
+    key("rolling_sharpe", &w)
+    w.raw("{")
+    w.field("window_days", first: true) { $0.number(Double(Tearsheet.rollingWindow)) }
+    w.field("points") { w in
+      w.raw("[")
+      for (i, p) in t.rollingSharpe.enumerated() {
+        if i > 0 { w.raw(", ") }
+        w.raw("[")
+        w.time(p.time)
+        w.raw(", ")
+        w.number(p.value)
+        w.raw("]")
+      }
+      w.raw("]")
+    }
+    w.raw("}")
+    key("trade_durations", &w)
+    objects(t.durations, &w) { d, w in
+      w.field("duration", first: true) { $0.string(d.label) }
+      w.field("trades") { $0.number(Double(d.trades)) }
+    }
+    key("exposure_by_hour", &w)
+    numbers(t.exposureByHour, &w)
+    key("exposure_by_weekday", &w)
+    numbers(t.exposureByWeekday, &w)
+    key("benchmark", &w)
+    if let b = t.benchmark {
+      w.raw("{")
+      w.field("symbols", first: true) { w in
+        w.raw("[")
+        for (i, s) in b.symbols.enumerated() {
+          if i > 0 { w.raw(", ") }
+          w.string(s)
+        }
+        w.raw("]")
+      }
+      w.field("return") { $0.number(b.totalReturn) }
+      w.field("alpha") { $0.number(b.alpha) }
+      w.field("beta") { $0.number(b.beta) }
+      w.field("correlation") { $0.number(b.correlation) }
+      w.field("days") { $0.number(Double(b.days)) }
+      w.raw("}")
+    } else {
+      w.raw("null")
+    }
+    key("attribution", &w)
+    w.raw("{")
+    for (g, group) in t.attribution.groups.enumerated() {
+      w.raw(g == 0 ? "\n    " : ",\n    ")
+      w.string(group.key)
+      w.raw(": {")
+      for (i, row) in group.rows.enumerated() {
+        w.raw(i == 0 ? "\n      " : ",\n      ")
+        w.string(row.label)
+        w.raw(": {")
+        w.field("trades", first: true) { $0.number(Double(row.cell.trades)) }
+        w.field("net_pnl") { $0.number(row.cell.netPnl) }
+        w.field("win_rate") { $0.number(row.cell.winRate) }
+        w.raw("}")
+      }
+      w.raw(group.rows.isEmpty ? "}" : "\n    }")
+    }
+    w.raw("\n  }")
+  }
+
+  /// A flat array of numbers (null for nil) on one line.
+  private static func numbers(_ values: [Double?], _ w: inout JSONWriter) {
+    w.raw("[")
+    for (i, v) in values.enumerated() {
+      if i > 0 { w.raw(", ") }
+      w.number(v)
+    }
+    w.raw("]")
   }
 
   /// An exit reason's raw value as a JSON string, without building a String per trade.
@@ -193,6 +291,8 @@ public enum ResultJSON {
     w.field("funding") { $0.number(t.funding) }
     w.field("pnl") { $0.number(t.pnl) }
     w.field("r") { $0.number(t.r) }
+    w.field("mae") { $0.number(t.mae) }
+    w.field("mfe") { $0.number(t.mfe) }
     w.field("exit_reason") { $0.raw(quoted(t.exitReason)) }
     w.field("exit_note") { w in if let n = t.exitNote { w.string(n) } else { w.raw("null") } }
     w.field("tag") { w in if let tag = t.tag { w.string(tag) } else { w.raw("null") } }

@@ -39,19 +39,29 @@ public struct SVGChart: Sendable {
     render(points, title: title, band: [], markers: [])
   }
 
+  /// Several lines on one pair of axes (the first drawn in `stroke`, the others in their own).
+  public func render(
+    _ points: [(time: Int64, value: Double)], title: String,
+    overlays: [(stroke: String, points: [(time: Int64, value: Double)])]
+  ) -> String {
+    render(points, title: title, band: [], markers: [], overlays: overlays)
+  }
+
   /// A line chart of `points`; with `band`, a shaded low–high envelope behind the line (the
   /// y-range then covers the band); `markers` are drawn on top, one path per kind.
   func render(
     _ points: [(time: Int64, value: Double)], title: String,
-    band: [(time: Int64, low: Double, high: Double)], markers: [Marker]
+    band: [(time: Int64, low: Double, high: Double)], markers: [Marker],
+    overlays: [(stroke: String, points: [(time: Int64, value: Double)])] = []
   ) -> String {
     guard let first = points.first, let last = points.last else {
       return "<p class=\"muted\">\(HTMLEscape.text(title)): no data</p>"
     }
-    let t0 = Double(first.time)
-    let t1 = max(Double(last.time), t0 + 1)
-    var lo = points.map(\.value).min()!
-    var hi = points.map(\.value).max()!
+    let all = points + overlays.flatMap(\.points)
+    let t0 = Double(all.map(\.time).min()!)
+    let t1 = max(Double(all.map(\.time).max()!), t0 + 1)
+    var lo = all.map(\.value).min()!
+    var hi = all.map(\.value).max()!
     for b in band {
       lo = min(lo, b.low)
       hi = max(hi, b.high)
@@ -106,6 +116,13 @@ public struct SVGChart: Sendable {
       svg += "<path d=\"\(area)\" fill=\"\(fill)\" stroke=\"none\"/>\n"
     }
     svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"1.5\"/>\n"
+    for overlay in overlays where !overlay.points.isEmpty {
+      var d = ""
+      for (i, p) in overlay.points.enumerated() {
+        d += (i == 0 ? "M" : "L") + fmt(x(p.time)) + "," + fmt(y(p.value))
+      }
+      svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(overlay.stroke)\" stroke-width=\"1.5\"/>\n"
+    }
     svg += markerPaths(markers, x: x, y: y)
     return svg + "</svg>"
   }

@@ -88,15 +88,35 @@ import WickCore
     #expect(chart.contains("<title>losing exits</title>"))
     // Decimated: 200k candles draw as at most 2 × 600 buckets, a band and a close line.
     #expect(chart.count < 120_000)
-    // Self-contained: no scripts, no external references of any kind.
-    #expect(!html.contains("<script"))
-    for needle in ["src=", "href=", "url(", "@import", "<link", "<img", "<iframe"] {
+    // Self-contained: scripts only inline, no external references; the one link is the
+    // attribution the charting library's NOTICE asks for, the one other URL its licence's.
+    #expect(!html.contains("<script src") && html.contains("<script>"))
+    for needle in ["src=", "url(", "@import", "<link", "<img", "<iframe"] {
       #expect(!html.contains(needle), "\(needle)")
     }
+    #expect(html.components(separatedBy: "href=").count - 1 == 1)
+    #expect(html.contains("<a href=\"https://www.tradingview.com/\">TradingView</a>"))
+    #expect(html.contains("Licensed under Apache License 2.0"))
     #expect(
       html.components(separatedBy: "http").count - 1 == html.components(
         separatedBy: "xmlns=\"http://www.w3.org/2000/svg\""
-      ).count - 1)
+      ).count - 1 + 2)
+    // The interactive chart's data: candles for every bucket, every trade's two markers on the
+    // bucket that holds its time.
+    let json = String(
+      html[html.range(of: "id=\"wick-chart-data\">")!.upperBound...].components(
+        separatedBy: "</script>")[0])
+    let data = try! JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    let series = (data["symbols"] as! [[String: Any]])[0]
+    #expect((series["t"] as! [Int]).count == prices.count)
+    #expect((series["o"] as! [Double]).count == prices.count)
+    let marks = series["m"] as! [[Double]]
+    #expect(marks.map { Int($0[1]) } == [0, 2, 1, 3])
+    for m in marks {
+      #expect((series["t"] as! [Int]).contains(Int(m[0])))
+    }
+    #expect(Int64(marks[0][0]) * 1000 <= input[1_000].time)
+    #expect(Int64(marks[0][0]) * 1000 + prices.width > input[1_000].time)
     // Narrow screens: the trade table sits in a scroll box and drops secondary columns.
     #expect(html.contains("<div class=\"wide\"><table><tr><th class=\"l opt\">#</th>"))
     #expect(html.contains("@media (max-width:640px)"))

@@ -64,7 +64,7 @@ public struct BacktestCommand: ParsableCommand {
       paramAssignments: params, dbPath: db, seed: seed,
       onLog: quiet
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
-      save: save, recordPrices: html != nil, streamTradesJSON: json != nil && !watch)
+      save: save, recordPrices: html != nil || json != nil, streamTradesJSON: json != nil && !watch)
     try simulation.apply(to: &job)
     return job
   }
@@ -79,7 +79,7 @@ public struct BacktestCommand: ParsableCommand {
     do {
       let outcome = try job.run()
       // The strategy's failure came first: a report that then cannot be written must not hide it.
-      do { try report(outcome) } catch let reportError where outcome.result.error != nil {
+      do { try report(outcome, job: job) } catch let reportError where outcome.result.error != nil {
         printError("error: \(reportError)")
       }
       if let error = outcome.result.error {
@@ -92,13 +92,16 @@ public struct BacktestCommand: ParsableCommand {
     }
   }
 
-  private func report(_ outcome: BacktestJob.Outcome) throws {
+  private func report(_ outcome: BacktestJob.Outcome, job: BacktestJob) throws {
     print(SummaryTable.render(outcome.result, metrics: outcome.metrics))
     print(String(format: "ran %d candles in %.2f s", outcome.result.candles, outcome.seconds))
     if let run = outcome.savedRun { print("saved as run \(run) in \(db)") }
+    let tearsheet = Tearsheet(
+      outcome.result, prices: outcome.prices, regimes: outcome.regimes,
+      sessions: job.riskConfig?.sessions ?? .standard)
     if let json {
       try ResultJSON.withUTF8Parts(
-        outcome.result, metrics: outcome.metrics, trades: outcome.tradesJSON
+        outcome.result, metrics: outcome.metrics, tearsheet: tearsheet, trades: outcome.tradesJSON
       ) { parts in
         try OutputFile.write(parts: parts, to: json, durable: false)
       }
@@ -106,7 +109,8 @@ public struct BacktestCommand: ParsableCommand {
     }
     if let html {
       try OutputFile.write(
-        HTMLReport.render(outcome.result, metrics: outcome.metrics, prices: outcome.prices),
+        HTMLReport.render(
+          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet),
         to: html, durable: false)
       print("html: \(html)")
     }

@@ -53,6 +53,8 @@ struct BacktestJob {
     var savedRun: Int64?
     /// Per symbol, the decimated prices for the report's chart (when `recordPrices` was on).
     var prices: [PriceBuckets] = []
+    /// Per symbol, the regime over the candles (when `recordPrices` was on), for attribution.
+    var regimes: [RegimeTape] = []
     /// The trades' JSON, written during the run (when `streamTradesJSON` was on).
     var tradesJSON: TradeJSONStream?
   }
@@ -215,7 +217,10 @@ struct BacktestJob {
       ? cursors.indices.map {
         PriceRecordingCursor(
           cursors[$0],
-          prices: PriceBuckets(symbol: market.symbols[$0], timeframe: market.timeframe))
+          prices: PriceBuckets(
+            symbol: market.symbols[$0], timeframe: market.timeframe,
+            capacity: PriceBuckets.interactiveCapacity),
+          regimes: RegimeTape(symbol: market.symbols[$0], timeframe: market.timeframe))
       } : []
     if recordPrices { cursors = recorders }
     let tradesJSON = streamTradesJSON ? TradeJSONStream() : nil
@@ -248,6 +253,7 @@ struct BacktestJob {
     return Outcome(
       result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
       seconds: Date().timeIntervalSince(started),
-      savedRun: runID, prices: recorders.map(\.prices), tradesJSON: tradesJSON)
+      savedRun: runID, prices: recorders.map(\.prices), regimes: recorders.compactMap(\.regimes),
+      tradesJSON: tradesJSON)
   }
 }

@@ -16,12 +16,16 @@ public struct Position: Sendable, Equatable {
   public var entryFees: Double
   public var entrySpread: Double
   public var entrySlippage: Double
+  /// The lowest and highest prices the position has lived through (its entry fill, every candle
+  /// it was open for, its exit fill): a trade's MAE and MFE. Two plain fields updated in place.
+  public var lowest: Double
+  public var highest: Double
 
   public init(
     symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?,
     trail: Double?,
     openedAt: Int64, initialRisk: Double, entryFees: Double, entrySpread: Double,
-    entrySlippage: Double
+    entrySlippage: Double, lowest: Double? = nil, highest: Double? = nil
   ) {
     self.symbol = symbol
     self.side = side
@@ -35,7 +39,20 @@ public struct Position: Sendable, Equatable {
     self.entryFees = entryFees
     self.entrySpread = entrySpread
     self.entrySlippage = entrySlippage
+    self.lowest = lowest ?? entry
+    self.highest = highest ?? entry
   }
+
+  /// Folds a candle's range (or one price, as `low` and `high`) into the excursion.
+  @inline(__always) public mutating func observe(low: Double, high: Double) {
+    if low < lowest { lowest = low }
+    if high > highest { highest = high }
+  }
+
+  /// Maximum adverse excursion as a price: the worst price against the position.
+  public var adverseExtreme: Double { side == .long ? lowest : highest }
+  /// Maximum favourable excursion as a price: the best price for the position.
+  public var favourableExtreme: Double { side == .long ? highest : lowest }
 
   /// Unrealised PnL at `price`, before exit costs.
   @inline(__always) public func unrealized(at price: Double) -> Double {

@@ -25,6 +25,11 @@ public struct Trade: Sendable, Equatable {
   public var pnl: Double
   /// pnl / initial risk (nil when the trade had no stop).
   public var r: Double?
+  /// Maximum adverse / favourable excursion as prices: the worst and best price the position
+  /// lived through, entry and exit fills included (long: lowest low / highest high; short: the
+  /// reverse). nil where unknown (trades rebuilt from the ledger).
+  public var mae: Double?
+  public var mfe: Double?
   public var exitReason: ExitReason
   public var exitNote: String?
   public var tag: String?
@@ -34,7 +39,8 @@ public struct Trade: Sendable, Equatable {
     exitPrice: Double,
     qty: Double, fees: Double, spreadCost: Double, slippageCost: Double, funding: Double = 0,
     pnl: Double,
-    r: Double?, exitReason: ExitReason, exitNote: String? = nil, tag: String? = nil
+    r: Double?, exitReason: ExitReason, exitNote: String? = nil, tag: String? = nil,
+    mae: Double? = nil, mfe: Double? = nil
   ) {
     self.symbol = symbol
     self.side = side
@@ -52,6 +58,8 @@ public struct Trade: Sendable, Equatable {
     self.exitReason = exitReason
     self.exitNote = exitNote
     self.tag = tag
+    self.mae = mae
+    self.mfe = mfe
   }
 }
 

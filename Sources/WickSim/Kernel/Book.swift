@@ -72,7 +72,8 @@ public final class Book {
   public func close(
     symbol s: Int, execution fill: Execution, time: Int64, reason: ExitReason, note: String?
   ) {
-    guard let p = positions[s] else { return }
+    guard var p = positions[s] else { return }
+    p.observe(low: fill.price, high: fill.price)
     let gross = p.side.sign * (fill.price - p.entry) * p.qty
     cash += gross - fill.fee
     let paid = funding[s]
@@ -83,7 +84,8 @@ public final class Book {
       spreadCost: p.entrySpread + fill.spread,
       slippageCost: p.entrySlippage + fill.slippage, funding: paid, pnl: pnl,
       r: p.initialRisk > 0 ? pnl / p.initialRisk : nil,
-      exitReason: reason, exitNote: note, tag: tags[s])
+      exitReason: reason, exitNote: note, tag: tags[s], mae: p.adverseExtreme,
+      mfe: p.favourableExtreme)
     trades.append(trade)
     positions[s] = nil
     funding[s] = 0
@@ -109,6 +111,12 @@ public final class Book {
   public func moveStop(symbol: Int, to stop: Double) {
     positions[symbol]?.stop = stop
     positionsVersion &+= 1
+  }
+
+  /// Folds a closed candle into `symbol`'s open position's excursion (MAE/MFE): a comparison when
+  /// flat, two in-place compares when open.
+  @inline(__always) public func observe(symbol s: Int, candle c: Candle) {
+    if positions[s] != nil { positions[s]!.observe(low: c.low, high: c.high) }
   }
 
   @inline(__always) public func setLastPrice(symbol: Int, _ price: Double) {

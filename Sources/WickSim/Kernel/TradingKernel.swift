@@ -186,6 +186,7 @@ public final class TradingKernel {
 
   @inline(__always) private func closeCandle(symbol: Int, candle c: Candle) {
     book.setLastPrice(symbol: symbol, c.close)
+    book.observe(symbol: symbol, candle: c)
     histories[symbol].append(c)
     candlesSeen[symbol] += 1
     // Trailing stops follow the best close by the trail distance, effective from the next candle.

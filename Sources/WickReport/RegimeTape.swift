@@ -1,0 +1,56 @@
+import WickCore
+
+/// One symbol's regime over a run, as WickCore's `RegimeClassifier` (the definition behind
+/// `wick.regime`) reads it from the closed candles: kept as the times it changed, so a year of
+/// 1m candles holds a few thousand entries, not half a million.
+///
+///     var tape = RegimeTape(symbol: "BTCUSDT", timeframe: .oneMinute)
+///     for c in candles { tape.add(c) }
+///     tape.regime(before: trade.entryTime)  // what a script's wick.regime said when it decided
+public struct RegimeTape: Sendable {
+  public let symbol: String
+  private let timeframe: Int64
+  private var classifier: RegimeClassifier
+  /// Close times at which the regime became `codes[i]`; code 0 = not yet warm.
+  private(set) var times: [Int64] = []
+  private(set) var codes: [UInt8] = []
+
+  public init(
+    symbol: String, timeframe: Timeframe, parameters: RegimeParameters = RegimeParameters()
+  ) {
+    self.symbol = symbol
+    self.timeframe = timeframe.milliseconds
+    classifier = RegimeClassifier(parameters)
+  }
+
+  /// Feeds the next closed candle.
+  @inline(__always) public mutating func add(_ c: Candle) {
+    let code = Self.code(classifier.update(high: c.high, low: c.low, close: c.close))
+    if code != codes.last {
+      times.append(c.time + timeframe)
+      codes.append(code)
+    }
+  }
+
+  static func code(_ r: Regime?) -> UInt8 {
+    guard let r else { return 0 }
+    let v = VolatilityRegime.allCases.firstIndex(of: r.volatility)!
+    let t = TrendRegime.allCases.firstIndex(of: r.trend)!
+    return UInt8(1 + v * TrendRegime.allCases.count + t)
+  }
+
+  /// The regime of the last candle closed at or before `time` (an entry fills at the open after
+  /// the candle it was decided on: this is the regime the strategy saw); nil while warming up.
+  public func regime(before time: Int64) -> (volatility: VolatilityRegime, trend: TrendRegime)? {
+    var lo = 0
+    var hi = times.count
+    while lo < hi {  // first index with times[i] > time
+      let mid = (lo + hi) / 2
+      if times[mid] <= time { lo = mid + 1 } else { hi = mid }
+    }
+    guard lo > 0, codes[lo - 1] > 0 else { return nil }
+    let n = Int(codes[lo - 1]) - 1
+    let trends = TrendRegime.allCases.count
+    return (VolatilityRegime.allCases[n / trends], TrendRegime.allCases[n % trends])
+  }
+}
