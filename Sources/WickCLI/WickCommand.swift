@@ -21,6 +21,8 @@ public struct WickCommand: ParsableCommand {
       wick runs ls    paper and live runs: status, equity, open positions
       wick stop       halt running runs (--flatten closes everything first)
       wick replay     re-run a recorded session through the backtest kernel
+      wick new        new strategy from a template, with editor types
+      wick check      load scripts in the sandbox and report problems (pre-commit)
 
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET.
@@ -36,6 +38,7 @@ public struct WickCommand: ParsableCommand {
       ReplayCommand.self,
       OptimizeCommand.self,
       ServeCommand.self,
+      NewCommand.self,
     ]
   )
   public init() {}
