@@ -39,6 +39,7 @@ public struct WickCommand: ParsableCommand {
       OptimizeCommand.self,
       ServeCommand.self,
       NewCommand.self,
+      CheckCommand.self,
     ]
   )
   public init() {}
