@@ -111,3 +111,18 @@ import WickLua
     }
   }
 }
+
+extension CheckCommandTests {
+  /// A Latin-1 string literal (Lua takes any bytes) passes `wick check` and backtests.
+  @Test func aLatin1ScriptIsChecked() throws {
+    let f = try Fixture()
+    var bytes = Array(script("ctx:log(#s)").utf8)
+    bytes.insert(contentsOf: Array("local s = \"caf".utf8) + [0xE9] + Array("\"\n".utf8), at: 0)
+    try Data(bytes).write(to: URL(fileURLWithPath: f.path("latin1.lua")))
+    #expect(ScriptCheck(path: f.path("latin1.lua")).run().problems.isEmpty)
+    let outcome = try BacktestCommand.parse([f.path("latin1.lua"), "--db", f.db, "--quiet"]).job()
+      .run()
+    #expect(outcome.result.error == nil)
+    #expect(outcome.result.logs.first?.hasSuffix(" 4") == true, "\(outcome.result.logs.prefix(2))")
+  }
+}
