@@ -22,6 +22,8 @@ public struct WickCommand: ParsableCommand {
         wick replay     re-run a recorded session through the backtest kernel
         wick serve      the dashboard: runs, charts, controls, sweeps
         wick notify     test the [notify] sinks (Telegram, Discord, Slack, ntfy, webhook)
+        wick new        new strategy from a template, with editor types
+        wick check      load scripts in the sandbox and report problems (pre-commit)
 
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from \
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET. Guides: docs/ in the repository.
@@ -39,6 +41,8 @@ public struct WickCommand: ParsableCommand {
       OptimizeCommand.self,
       ServeCommand.self,
       NotifyCommand.self,
+      NewCommand.self,
+      CheckCommand.self,
     ]
   )
   public init() {}

@@ -43,13 +43,12 @@ extension LuaStrategy {
           "require '\(name)': module not found (looked for \(relative) under \(pluginRoots.joined(separator: ", ")))"
         )
       }
-      guard let data = FileManager.default.contents(atPath: path),
-        let read = String(data: data, encoding: .utf8)
-      else {
+      do {
+        text = try ScriptText.read(path: path, what: "plugin")
+      } catch {
         state.pop()
-        return fail("require '\(name)': cannot read \(path)")
+        return fail("require '\(name)': \(error)")
       }
-      text = read
     }
     pluginTexts[name] = text
     let path = found ?? "plugins/" + relative

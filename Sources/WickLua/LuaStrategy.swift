@@ -119,13 +119,7 @@ public final class LuaStrategy: Strategy {
     if let source {
       text = source
     } else {
-      guard let data = FileManager.default.contents(atPath: path),
-        let s = String(data: data, encoding: .utf8)
-      else {
-        throw WickError.invalidFile(
-          path: path, line: nil, reason: "cannot read the strategy script")
-      }
-      text = s
+      text = try ScriptText.read(path: path)
     }
     state = try LuaState(limits: limits)
     self.pluginRoots = pluginRoots ?? LuaStrategy.defaultPluginRoots(for: path)

@@ -12,10 +12,12 @@ public enum ParamsFile {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the params file")
     }
-    if path.lowercased().hasSuffix(".toml") {
-      guard let text = String(data: data, encoding: .utf8) else {
-        throw WickError.invalidFile(path: path, line: nil, reason: "not UTF-8 text")
-      }
+    let toml = path.lowercased().hasSuffix(".toml")
+    if let error = ScriptText.notUTF8(data, path: path, format: toml ? "TOML" : "JSON") {
+      throw error
+    }
+    if toml {
+      let text = String(decoding: data, as: UTF8.self)
       let doc = try TOMLParser.parse(text, path: path)
       return doc.entries.map { ($0.key, $0.value.paramValue, "\(path):\($0.line)") }
     }

@@ -535,3 +535,32 @@ import WickOptimize
     #expect(sweeps == 1 && results == 8 && objective == "sharpe")
   }
 }
+
+extension OptimizeCommandTests {
+  /// The printed summary rounds what a person reads; results.csv and summary.json keep every digit.
+  @Test func thePrintedSummaryIsRoundedAndTheFilesAreNot() throws {
+    #expect(ReadableNumber.metric("-19.406064968816416") == "-19.41")
+    #expect(ReadableNumber.metric("0.012345678") == "0.01235")
+    #expect(ReadableNumber.metric("12345.678") == "12346")
+    #expect(ReadableNumber.metric("42") == "42")
+    #expect(ReadableNumber.metric("null") == "null")
+    #expect(ReadableNumber.param("0.30000000000000004") == "0.3")
+    #expect(ReadableNumber.param("0.0012345678") == "0.0012345678")
+
+    let f = try Fixture()
+    let out = f.path("sweep")
+    try optimize(
+      ["strategies/ma_cross.lua", "--db", f.db, "--out", out, "--workers", "2"] + Self.sweep)
+    let merged = try SweepMerge.merge([out], into: f.path("merged"))
+    let lines = OptimizeSweep.summaryLines(
+      merged.results, summary: merged.summary, warnings: merged.warnings, outDir: out)
+    let winner = try #require(lines.first { $0.hasPrefix("winner: set ") })
+    let shown = try #require(
+      winner.components(separatedBy: " — sharpe ").last?.split(separator: ",").first)
+    let set = try json(out + "/summary.json")["winner"] as! [String: Any]
+    let full = try #require(try rows(out + "/results.csv")[set["set"] as! Int]["sharpe"])
+    #expect(full.count > 8, "the file keeps full precision: \(full)")
+    #expect(String(shown) == ReadableNumber.metric(full), "\(winner)")
+    #expect(String(shown).count <= 7, "\(winner)")
+  }
+}

@@ -291,13 +291,27 @@ struct OptimizeSweep: ParsableCommand {
   static func report(
     _ results: SweepResults, summary: JSONValue, warnings: [String], outDir: String
   ) {
+    for line in summaryLines(results, summary: summary, warnings: warnings, outDir: outDir) {
+      print(line)
+    }
+  }
+
+  /// The printed summary, rounded for reading (`sharpe -19.41`); results.csv and summary.json
+  /// keep full precision.
+  static func summaryLines(
+    _ results: SweepResults, summary: JSONValue, warnings: [String], outDir: String
+  ) -> [String] {
+    var lines: [String] = []
     let spec = results.spec
     if let w = results.winner {
-      let values = results.table.axisNames.map { "\($0)=\(w.cells[results.table.column($0)!])" }
-      print(
+      let values = results.table.axisNames.map {
+        "\($0)=\(ReadableNumber.param(w.cells[results.table.column($0)!]))"
+      }
+      let objective = ReadableNumber.metric(w.cells[results.table.column(spec.objective.key)!])
+      lines.append(
         "winner: set \(w.set)"
           + (spec.walkForward != nil ? " (window \(w.window), the last)" : "")
-          + ": \(values.joined(separator: " ")) — \(spec.objective.rawValue) \(w.cells[results.table.column(spec.objective.key)!]), \(results.table.trades(w)) trades"
+          + ": \(values.joined(separator: " ")) — \(spec.objective.rawValue) \(objective), \(results.table.trades(w)) trades"
       )
     }
     if case .object(let fields) = summary {
@@ -306,19 +320,22 @@ struct OptimizeSweep: ParsableCommand {
         case .object(let ins)? = wf.first(where: { $0.0 == "in_sample" })?.1
       {
         for key in ["sharpe", "net_return", "max_drawdown"] {
-          let a = ins.first { $0.0 == key }?.1.compactText ?? "null"
-          let b = oos.first { $0.0 == key }?.1.compactText ?? "null"
-          print("\(key): in-sample \(a), out-of-sample (stitched) \(b)")
+          let a = ReadableNumber.metric(ins.first { $0.0 == key }?.1.compactText ?? "null")
+          let b = ReadableNumber.metric(oos.first { $0.0 == key }?.1.compactText ?? "null")
+          lines.append("\(key): in-sample \(a), out-of-sample (stitched) \(b)")
         }
       }
       if case .object(let dsr)? = fields.first(where: { $0.0 == "deflated_sharpe" })?.1,
         let p = dsr.first(where: { $0.0 == "probability" })?.1.compactText
       {
-        print("deflated Sharpe ratio: \(p) (probability that the true Sharpe is above 0)")
+        lines.append(
+          "deflated Sharpe ratio: \(ReadableNumber.metric(p)) (probability that the true Sharpe is above 0)"
+        )
       }
     }
-    for w in warnings { print("warning: \(w)") }
-    print("results: \(outDir)/results.csv, summary.json, best_params.json, queue.json")
+    for w in warnings { lines.append("warning: \(w)") }
+    lines.append("results: \(outDir)/results.csv, summary.json, best_params.json, queue.json")
+    return lines
   }
 
   /// Runs queued sweeps in order; each entry is removed once its sweep has finished (one with
@@ -409,5 +426,23 @@ final class ProgressBar {
 
   func finish() {
     if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+}
+
+/// Numbers as a person reads them in the printed summary. Text that is not a number (`null`,
+/// a choice) passes through unchanged.
+enum ReadableNumber {
+  /// A metric to 4 significant digits, without an exponent above 1000: `-19.406064968816416`
+  /// reads `-19.41`, `0.012345678` reads `0.01235`, `12345.678` reads `12346`.
+  static func metric(_ text: String) -> String {
+    guard let v = Double(text), v.isFinite, v != v.rounded() else { return text }
+    return abs(v) >= 1000 ? String(format: "%.0f", v) : String(format: "%.4g", v)
+  }
+
+  /// A param value to 10 significant digits: the float noise of a stepped grid goes
+  /// (`0.30000000000000004` reads `0.3`), the value a person would copy stays.
+  static func param(_ text: String) -> String {
+    guard let v = Double(text), v.isFinite, v != v.rounded() else { return text }
+    return String(format: "%.10g", v)
   }
 }

@@ -21,7 +21,7 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
     var job = job
     job.onLog = nil
     let probe = try job.loadStrategy()
-    job.strategySource = OutputFile.read(job.strategyPath)
+    job.strategySource = try? ScriptText.read(path: job.strategyPath)
     self.job = job
     self.axisNames = axisNames
     let store = try CandleStore(path: job.dbPath)

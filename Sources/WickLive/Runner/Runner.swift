@@ -89,12 +89,7 @@ public final class Runner {
   }
 
   static func readScript(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path),
-      let text = String(data: data, encoding: .utf8)
-    else {
-      throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
-    }
-    return text
+    try ScriptText.read(path: path)
   }
 
   /// The running version's plugins as ledger records (module, text hash, text).
