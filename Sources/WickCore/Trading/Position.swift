@@ -16,6 +16,11 @@ public struct Position: Sendable, Equatable {
   public var entryFees: Double
   public var entrySpread: Double
   public var entrySlippage: Double
+  /// How the position entered (its first fill).
+  public var entryType: EntryType = .market
+  /// The position's number in the run (1, 2, …): every trade row of it, partial closes
+  /// included, carries it.
+  public var id: Int = 0
 
   public init(
     symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?,
