@@ -9,6 +9,7 @@ enum FieldKey: Int, CaseIterable {
   case symbol, side, stop, take, trail, tag, risk, reason
   case long, short, hedge, entryZ, stopZ, spreadStd
   case qty, entry, openedAt
+  case limit, postOnly, expire, add, fraction, price, placedAt, candlesLeft
 
   var luaName: String {
     switch self {
@@ -29,12 +30,23 @@ enum FieldKey: Int, CaseIterable {
     case .qty: return "qty"
     case .entry: return "entry"
     case .openedAt: return "opened_at"
+    case .limit: return "limit"
+    case .postOnly: return "post_only"
+    case .expire: return "expire"
+    case .add: return "add"
+    case .fraction: return "fraction"
+    case .price: return "price"
+    case .placedAt: return "placed_at"
+    case .candlesLeft: return "candles_left"
     }
   }
 
   /// The fields each table argument accepts: any other key is a typo, reported as an error.
-  static let enter: [FieldKey] = [.symbol, .side, .stop, .take, .trail, .tag, .risk]
-  static let exit: [FieldKey] = [.symbol, .reason]
+  static let enter: [FieldKey] = [
+    .symbol, .side, .stop, .take, .trail, .tag, .risk, .limit, .postOnly, .expire, .add,
+  ]
+  static let exit: [FieldKey] = [.symbol, .reason, .fraction]
+  static let cancel: [FieldKey] = [.symbol]
   static let enterPair: [FieldKey] = [
     .long, .short, .hedge, .entryZ, .stopZ, .spreadStd, .risk, .tag,
   ]
@@ -98,6 +110,8 @@ extension LuaStrategy {
       var value = FieldValue(type: lua_type(L, -1))
       if value.type == LUA_TNUMBER {
         value.number = wick_tonumber(L, -1)
+      } else if value.type == LUA_TBOOLEAN {
+        value.number = lua_toboolean(L, -1) != 0 ? 1 : 0
       } else if value.type == LUA_TSTRING {
         value.string = wick_tostring(L, -1)
       }
@@ -130,6 +144,17 @@ extension LuaStrategy {
     var value = FieldValue(type: lua_type(L, index))
     if value.type == LUA_TSTRING { value.string = wick_tostring(L, index) }
     return value
+  }
+
+  /// The boolean field `key`: false when absent; a refusal (its detail is the error) when it is
+  /// not a boolean.
+  func boolField(_ key: FieldKey, _ function: String) throws(Refusal) -> Bool {
+    let v = field(key)
+    switch v.type {
+    case LUA_TNIL: return false
+    case LUA_TBOOLEAN: return v.number != 0
+    default: throw Refusal("", "\(function): '\(key.luaName)' must be true or false")
+    }
   }
 
   /// The `side` field: "long" or "short" (recognised by address; any other string is not a side).

@@ -15,6 +15,8 @@ enum HostFunction: Int32, CaseIterable {
   case history
   case enterPair
   case exitPair
+  case cancel
+  case orders
   // wick.* indicator constructors.
   case sma
   case ema
@@ -44,6 +46,8 @@ enum HostFunction: Int32, CaseIterable {
     case .history: return "history"
     case .enterPair: return "enter_pair"
     case .exitPair: return "exit_pair"
+    case .cancel: return "cancel"
+    case .orders: return "orders"
     case .sma: return "sma"
     case .ema: return "ema"
     case .stddev: return "stddev"
@@ -62,7 +66,7 @@ enum HostFunction: Int32, CaseIterable {
   }
 
   static let contextMethods: [HostFunction] = [
-    .enter, .exit, .equity, .log, .history, .enterPair, .exitPair,
+    .enter, .exit, .equity, .log, .history, .enterPair, .exitPair, .cancel, .orders,
   ]
   static let indicatorConstructors: [HostFunction] = [
     .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols,

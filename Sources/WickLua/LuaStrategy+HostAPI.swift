@@ -20,6 +20,8 @@ extension LuaStrategy {
     case .history: return history(L)
     case .enterPair: return enterPair(L)
     case .exitPair: return exitPair(L)
+    case .cancel: return cancel(L)
+    case .orders: return orders(L)
     case .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols:
       return newIndicator(function, L)
     case .indicatorUpdate:
@@ -138,33 +140,114 @@ extension LuaStrategy {
     let take: Double?
     let trail: Double?
     let risk: Double?
+    let limit: Double?
+    let expire: Double?
+    let postOnly: Bool
+    let add: Bool
     do {
       stop = try numberField(.stop, f)
       take = try numberField(.take, f)
       trail = try numberField(.trail, f)
       risk = try numberField(.risk, f)
+      limit = try numberField(.limit, f)
+      expire = try numberField(.expire, f)
+      postOnly = try boolField(.postOnly, f)
+      add = try boolField(.add, f)
     } catch { return fail(error.detail) }
     if let trail, trail <= 0 {
       return fail("\(f): 'trail' must be a positive price distance")
     }
+    if let limit, limit <= 0 {
+      return fail("\(f): 'limit' must be a positive price")
+    }
+    if limit == nil, postOnly || expire != nil {
+      return fail(
+        "\(f): '\(postOnly ? "post_only" : "expire")' applies to limit orders only: add limit = price"
+      )
+    }
+    if let expire, expire < 1 || expire != expire.rounded() || expire > 1_000_000 {
+      return fail("\(f): 'expire' must be a whole number of candles from 1 to 1000000")
+    }
     let intent = OrderIntent(
       symbol: symbol, side: side, stop: stop, take: take, trail: trail, risk: risk,
-      tag: field(.tag).text)
+      tag: field(.tag).text, limit: limit, postOnly: postOnly, expire: expire.map { Int($0) },
+      add: add)
     return pushOutcome(host.enter(intent))
+  }
+
+  private func cancel(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:cancel"
+    guard let host else { return notInCallback(.cancel) }
+    var given = fieldValue(L, at: 2)
+    if given.type == LUA_TTABLE {
+      if let e = readFields(L, table: 2, allowed: FieldKey.cancel, function: f) { return fail(e) }
+      given = field(.symbol)
+    }
+    guard let symbol = symbolIndex(given) else { return unknownSymbol(given, function: f) }
+    lua_pushboolean(L, host.cancel(symbol: symbol) ? 1 : 0)
+    return 1
+  }
+
+  /// `ctx:orders(symbol)`: a list of `{symbol, side, qty, price, post_only, placed_at,
+  /// candles_left?, add}` tables, one per resting limit entry (empty when none rests).
+  private func orders(_ L: OpaquePointer) -> Int32 {
+    let f = "ctx:orders"
+    guard let host else { return notInCallback(.orders) }
+    guard let symbol = symbolIndex(L, at: 2) else {
+      return unknownSymbol(fieldValue(L, at: 2), function: f)
+    }
+    let orders = host.orders(symbol: symbol)
+    lua_createtable(L, Int32(orders.count), 0)
+    for (i, o) in orders.enumerated() {
+      lua_createtable(L, 0, 8)
+      state.push(symbols[symbol])
+      state.setRawField(-2, "symbol")
+      state.push(o.side.rawValue)
+      state.setRawField(-2, "side")
+      lua_pushnumber(L, o.qty)
+      state.setRawField(-2, "qty")
+      lua_pushnumber(L, o.price)
+      state.setRawField(-2, "price")
+      lua_pushboolean(L, o.postOnly ? 1 : 0)
+      state.setRawField(-2, "post_only")
+      lua_pushboolean(L, o.add ? 1 : 0)
+      state.setRawField(-2, "add")
+      lua_pushinteger(L, lua_Integer(o.placedAt))
+      state.setRawField(-2, "placed_at")
+      if let left = o.candlesLeft {
+        lua_pushinteger(L, lua_Integer(left))
+        state.setRawField(-2, "candles_left")
+      }
+      lua_rawseti(L, -2, lua_Integer(i + 1))
+    }
+    return 1
   }
 
   private func exit(_ L: OpaquePointer) -> Int32 {
     let f = "ctx:exit"
     guard let host else { return notInCallback(.exit) }
     var reason: String? = nil
+    var fraction = 1.0
     var given = fieldValue(L, at: 2)
     if given.type == LUA_TTABLE {
       if let e = readFields(L, table: 2, allowed: FieldKey.exit, function: f) { return fail(e) }
       reason = field(.reason).text
       given = field(.symbol)
+      do {
+        if let v = try numberField(.fraction, f) {
+          guard v > 0, v <= 1 else {
+            return fail("\(f): 'fraction' must be in (0, 1]: the part of the position to close")
+          }
+          fraction = v
+        }
+      } catch { return fail(error.detail) }
     }
     guard let symbol = symbolIndex(given) else { return unknownSymbol(given, function: f) }
-    lua_pushboolean(L, host.exit(symbol: symbol, reason: reason) ? 1 : 0)
+    let done =
+      fraction < 1
+      ? host.exit(symbol: symbol, fraction: fraction, reason: reason)
+      : host.exit(symbol: symbol, reason: reason)
+    lua_pushboolean(L, done ? 1 : 0)
     return 1
   }
 

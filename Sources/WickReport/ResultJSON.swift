@@ -7,8 +7,12 @@ import WickCore
 ///      "timeframe": "1m", "candles": 525600, "from": "...", "to": "...", "initial_equity": ...,
 ///      "final_equity": ..., "trades": [{"symbol", "side", "entry_time", "entry_price", "exit_time",
 ///      "exit_price", "qty", "fees", "spread", "slippage", "funding", "pnl", "r", "exit_reason",
-///      "exit_note", "tag"}], "metrics": {...}, "refusals": {...}, "limits": [...], "error": null,
+///      "exit_note", "tag", "entry_type", "position", "partial"}], "metrics": {...},
+///      "refusals": {...}, "limits": [...], "error": null, "orders": {...},
 ///      "equity": [[time, value], ...]}
+///
+/// A trade row is one close of a position: `position` numbers the position (1, 2, …), so a
+/// partial close (`partial: true`) and the final close of the same position share it.
 public enum ResultJSON {
   public static func encode(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil)
     -> String
@@ -144,6 +148,8 @@ public enum ResultJSON {
     w.raw("]")
     key("error", &w)
     if let e = r.error { w.string(e) } else { w.raw("null") }
+    key("orders", &w)
+    orders(r, &w)
     key("risk_events", &w)
     objects(r.riskEvents, &w) { e, w in
       w.field("time", first: true) { $0.time(e.time) }
@@ -296,6 +302,28 @@ public enum ResultJSON {
     w.field("exit_reason") { $0.raw(quoted(t.exitReason)) }
     w.field("exit_note") { w in if let n = t.exitNote { w.string(n) } else { w.raw("null") } }
     w.field("tag") { w in if let tag = t.tag { w.string(tag) } else { w.raw("null") } }
+    w.field("entry_type") { $0.raw(t.entryType == .market ? "\"market\"" : "\"limit\"") }
+    w.field("position") { $0.number(Double(t.position)) }
+    w.field("partial") { $0.raw(t.partial ? "true" : "false") }
+  }
+
+  /// Fees at the maker rate (limit fills) and the rest (taker), and what became of the limit
+  /// orders: the `orders` object.
+  static func orders(_ r: BacktestResult, _ w: inout JSONWriter) {
+    let o = r.limitOrders
+    let fees = r.trades.reduce(0.0) { $0 + $1.fees }
+    w.raw("{")
+    for (i, (k, v)) in [
+      ("fees_maker", o.makerFees), ("fees_taker", fees - o.makerFees),
+      ("limit_placed", Double(o.placed)), ("limit_filled", Double(o.filled)),
+      ("limit_expired", Double(o.expired)), ("limit_cancelled", Double(o.cancelled)),
+    ].enumerated() {
+      w.raw(i == 0 ? "\n    " : ",\n    ")
+      w.string(k)
+      w.raw(": ")
+      w.number(v)
+    }
+    w.raw("\n  }")
   }
 
   /// Trade lists at least this long are written in two halves on two threads (the second core

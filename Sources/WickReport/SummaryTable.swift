@@ -26,6 +26,14 @@ public enum SummaryTable {
       if i + half < rows.count { line += "    " + cell(rows[i + half], labelWidth, valueWidth) }
       lines.append(line)
     }
+    let o = r.limitOrders
+    if o.placed > 0 {
+      let fees = r.trades.reduce(0.0) { $0 + $1.fees }
+      lines.append("")
+      lines.append(
+        "limit orders: \(o.placed) placed, \(o.filled) filled, \(o.expired) expired, \(o.cancelled) cancelled; fees \(Format.money(o.makerFees)) maker, \(Format.money(fees - o.makerFees)) taker"
+      )
+    }
     if !r.refusals.isEmpty {
       lines.append("")
       lines.append(

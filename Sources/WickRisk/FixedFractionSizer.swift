@@ -37,7 +37,7 @@ public final class FixedFractionSizer: RiskGate {
     }
     switch SizeCalculator(leverage: leverage).size(
       equity: portfolio.equity(), risk: risk, decay: 1, entry: request.referencePrice,
-      stop: intent.stop)
+      stop: intent.stop, adding: request.adding)
     {
     case .success(let qty): return .accepted(qty: qty)
     case .failure(let refusal): return .refused(refusal)

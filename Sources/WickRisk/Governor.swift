@@ -13,7 +13,7 @@ public struct Governor: Sendable {
 
   public func refusal(
     account: String, symbol: String, side: Side, notional: Double, time: Int64,
-    portfolio: PortfolioView
+    portfolio: PortfolioView, adding: Bool = false
   ) -> Refusal? {
     if time < cooldownUntil {
       return Refusal(
@@ -32,7 +32,10 @@ public struct Governor: Sendable {
         return Refusal("opposing_exposure", "\(symbol) already has a \(p.side.rawValue) position")
       }
     }
-    if open + portfolio.pendingEntries >= config.maxConcurrentPositions {
+    // A resting limit entry counts as if filled: toward the positions (pendingEntries) and the
+    // net exposure at its limit price.
+    net += portfolio.restingNotional
+    if !adding, open + portfolio.pendingEntries >= config.maxConcurrentPositions {
       return Refusal(
         "max_positions",
         "\(open) positions open and \(portfolio.pendingEntries) pending (limit \(config.maxConcurrentPositions))"

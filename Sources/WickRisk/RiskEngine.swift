@@ -126,14 +126,15 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     let decay = config.risk.decayFactor(lossStreak: account.lossStreak)
     let equity = account.equity(unrealized: unrealized(intent.symbol, portfolio))
     switch sizer.size(
-      equity: equity, risk: risk, decay: decay, entry: request.referencePrice, stop: intent.stop)
+      equity: equity, risk: risk, decay: decay, entry: request.referencePrice, stop: intent.stop,
+      adding: request.adding)
     {
     case .failure(let r): return refuse(r, account: account.name, time: time)
     case .success(let qty):
       if let r = governor.refusal(
         account: account.name, symbol: symbol, side: intent.side,
         notional: qty * request.referencePrice, time: time,
-        portfolio: portfolio)
+        portfolio: portfolio, adding: request.adding != nil)
       {
         if r.code == "net_exposure_cap" {
           governor.breach(at: time)
@@ -211,9 +212,10 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
   }
 
   public func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {
-    accounts[symbol].record(pnl: trade.pnl)
+    accounts[symbol].record(pnl: trade.pnl, endsTrade: !trade.partial)
     touch(symbol)
-    governor.release(symbol: symbols[symbol])
+    // A partial close leaves the position (and the symbol's owner) in place.
+    if !trade.partial { governor.release(symbol: symbols[symbol]) }
     if accounts[symbol].checkDrawdown(equity: accounts[symbol].equity(unrealized: 0)) {
       touch(symbol)
       events.append(

@@ -56,11 +56,12 @@ public struct VirtualAccount: Sendable, Equatable {
     return nil
   }
 
-  /// Records a closed trade: PnL, daily loss and the loss streak (a win resets it).
-  public mutating func record(pnl: Double) {
+  /// Records a closed trade: PnL, daily loss and the loss streak (a win resets it). A partial
+  /// close (`endsTrade` false) counts its PnL but not toward the streak: the trade goes on.
+  public mutating func record(pnl: Double, endsTrade: Bool = true) {
     realized += pnl
     dailyPnl += pnl
-    lossStreak = pnl < 0 ? lossStreak + 1 : 0
+    if endsTrade { lossStreak = pnl < 0 ? lossStreak + 1 : 0 }
   }
 
   /// Updates the peak and kills the account when equity falls `maxDrawdownPct` below it.

@@ -31,4 +31,10 @@ public struct FillModel: Sendable, Equatable {
       price: fillPrice, fee: fillPrice * qty * takerFeeBps / 10_000, spread: price * qty * half,
       slippage: price * qty * slip)
   }
+
+  /// The fill of a resting limit order at exactly `price`: no spread crossed, no slippage, the
+  /// maker fee.
+  @inline(__always) public func limitFill(price: Double, qty: Double) -> Execution {
+    Execution(price: price, fee: price * qty * makerFeeBps / 10_000)
+  }
 }

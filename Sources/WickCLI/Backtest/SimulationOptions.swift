@@ -10,6 +10,11 @@ struct SimulationOptions: ParsableArguments {
   // Costs are optional so that a config's [costs] apply unless a flag is given explicitly.
   @Option(help: "Taker fee in basis points of notional (default 5.5, or the config's).")
   var feeBps: Double?
+  @Option(
+    help:
+      "Maker fee in basis points, paid by limit-order fills (default 2.0, Bybit's; or the config's)."
+  )
+  var makerFeeBps: Double?
   @Option(help: "Bid-ask spread in basis points, half paid per fill (default 1, or the config's).")
   var spreadBps: Double?
   @Option(help: "Slippage in basis points per market fill (default 2, or the config's).")
@@ -31,6 +36,11 @@ struct SimulationOptions: ParsableArguments {
     ] where !(v >= 0 && v < 1_000) {
       throw WickError.invalidArgument(
         "\(name) \(v): expected a number of basis points between 0 and 1000")
+    }
+    // A maker rebate is a negative fee (as the config's maker_fee_bps allows).
+    if let v = makerFeeBps, !(v > -100 && v < 1_000) {
+      throw WickError.invalidArgument(
+        "--maker-fee-bps \(v): expected a number of basis points between -100 and 1000")
     }
     guard equity > 0, equity.isFinite else {
       throw WickError.invalidArgument("--equity \(equity): must be positive")
@@ -56,7 +66,7 @@ struct SimulationOptions: ParsableArguments {
     let defaults = FillModel()
     job.fills = FillModel(
       takerFeeBps: feeBps ?? loaded?.costs.takerFeeBps ?? defaults.takerFeeBps,
-      makerFeeBps: loaded?.costs.makerFeeBps ?? defaults.makerFeeBps,
+      makerFeeBps: makerFeeBps ?? loaded?.costs.makerFeeBps ?? defaults.makerFeeBps,
       spreadBps: spreadBps ?? loaded?.costs.spreadBps ?? defaults.spreadBps,
       slippageBps: slippageBps ?? loaded?.costs.slippageBps ?? defaults.slippageBps)
     job.initialEquity = equity
@@ -81,7 +91,8 @@ struct SimulationOptions: ParsableArguments {
       formatNumber(leverage), "--reject-prob", formatNumber(rejectProb),
     ]
     for case (let flag, let v?) in [
-      ("--fee-bps", feeBps), ("--spread-bps", spreadBps), ("--slippage-bps", slippageBps),
+      ("--fee-bps", feeBps), ("--maker-fee-bps", makerFeeBps), ("--spread-bps", spreadBps),
+      ("--slippage-bps", slippageBps),
     ] {
       args += [flag, formatNumber(v)]
     }

@@ -12,17 +12,29 @@ public protocol PortfolioView: AnyObject {
   func marginInUse() -> Double
   /// Entries (and pair legs) accepted but not filled yet: they count toward position limits.
   var pendingEntries: Int { get }
+  /// Signed notional (long +, short −) of the limit entries resting at the venue, at their
+  /// limit prices: the exposure rules count them as if filled.
+  var restingNotional: Double { get }
 }
 
-/// An intent with what it takes to size it: the engine's expected entry price is the last close.
+extension PortfolioView {
+  public var restingNotional: Double { 0 }
+}
+
+/// An intent with what it takes to size it: the engine's expected entry price is the last close,
+/// or the limit price of a limit entry.
 public struct RiskRequest: Sendable {
   public var intent: OrderIntent
   public var referencePrice: Double
   public var time: Int64
-  public init(intent: OrderIntent, referencePrice: Double, time: Int64) {
+  /// The open position an `add = true` entry adds to: the add is sized so that the combined
+  /// position risks no more than one entry's budget at the new stop.
+  public var adding: Position?
+  public init(intent: OrderIntent, referencePrice: Double, time: Int64, adding: Position? = nil) {
     self.intent = intent
     self.referencePrice = referencePrice
     self.time = time
+    self.adding = adding
   }
 }
 

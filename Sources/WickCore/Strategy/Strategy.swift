@@ -30,6 +30,15 @@ public protocol Strategy: AnyObject {
     throws
 }
 
+extension StrategyHost {
+  /// Hosts without partial exits close everything or nothing.
+  public func exit(symbol: Int, fraction: Double, reason: String?) -> Bool {
+    fraction >= 1 ? exit(symbol: symbol, reason: reason) : false
+  }
+  public func cancel(symbol: Int) -> Bool { false }
+  public func orders(symbol: Int) -> [RestingOrder] { [] }
+}
+
 extension Strategy {
   public var wantsBars: Bool { false }
   public func onBars(time: Int64, bars: UnsafeBufferPointer<Candle>, host: StrategyHost) throws {}
@@ -70,6 +79,13 @@ public protocol StrategyHost: AnyObject {
   @discardableResult func enter(_ intent: OrderIntent) -> IntentOutcome
   /// Ask to close a symbol's position at the next open. Returns false when there is none.
   @discardableResult func exit(symbol: Int, reason: String?) -> Bool
+  /// Ask to close `fraction` (0 < fraction ≤ 1) of a symbol's position at the next open.
+  @discardableResult func exit(symbol: Int, fraction: Double, reason: String?) -> Bool
+  /// Cancel the symbol's entry that has not filled (a resting limit, or a market entry waiting
+  /// for the next open). Returns false when there is none.
+  @discardableResult func cancel(symbol: Int) -> Bool
+  /// The limit entries resting for a symbol.
+  func orders(symbol: Int) -> [RestingOrder]
   /// The last `count` closed candles of a symbol, oldest first (at most the warmup).
   func history(symbol: Int, count: Int) -> [Candle]
   /// The same for `timeframes[timeframe]` of a multi-timeframe strategy (0 is the base).

@@ -31,6 +31,8 @@ public struct BacktestResult: Sendable {
   public var riskEvents: [RiskEvent] = []
   /// Virtual-account state (decay factor, daily loss used, kill flag) whenever it changed.
   public var riskStates: [RiskStatePoint] = []
+  /// Limit orders placed, filled, expired and cancelled, and the maker fees of their fills.
+  public var limitOrders = LimitOrderStats()
 
   public init(
     strategy: String, params: [(name: String, value: ParamValue)], symbols: [String],

@@ -20,6 +20,11 @@ public struct Position: Sendable, Equatable {
   /// it was open for, its exit fill): a trade's MAE and MFE. Two plain fields updated in place.
   public var lowest: Double
   public var highest: Double
+  /// How the position entered (its first fill).
+  public var entryType: EntryType = .market
+  /// The position's number in the run (1, 2, …): every trade row of it, partial closes
+  /// included, carries it.
+  public var id: Int = 0
 
   public init(
     symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?,

@@ -33,6 +33,12 @@ public struct Trade: Sendable, Equatable {
   public var exitReason: ExitReason
   public var exitNote: String?
   public var tag: String?
+  /// How the position entered: `entry_type` in the JSON.
+  public var entryType: EntryType = .market
+  /// The position this row closes (all or part of): `position` in the JSON.
+  public var position: Int = 0
+  /// True for a partial close (`ctx:exit{fraction = ...}`): the position stayed open.
+  public var partial = false
 
   public init(
     symbol: String, side: Side, entryTime: Int64, entryPrice: Double, exitTime: Int64,

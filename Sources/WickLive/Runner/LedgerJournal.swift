@@ -131,13 +131,19 @@ public final class LedgerJournal: KernelJournal {
           ("side", .string(intent.side.rawValue)), ("qty", .number(qty)),
           ("stop", intent.stop.map { .number($0) }), ("take", intent.take.map { .number($0) }),
           ("trail", intent.trail.map { .number($0) }), ("tag", intent.tag.map { .string($0) }),
+          // Only what a market entry lacks: a market intent's bytes are those of older runs.
+          ("limit", intent.limit.map { .number($0) }),
+          ("post_only", intent.postOnly ? .bool(true) : nil),
+          ("expire", intent.expire.map { .int(Int64($0)) }),
+          ("add", intent.add ? .bool(true) : nil),
           ("order", .string(id)),
         ]))
       if !verifying(time) {
         batch.orders.append(
           RunLedger.OrderRow(
             clientOrderID: id, symbol: symbols[s], side: intent.side == .long ? "buy" : "sell",
-            type: "market", qty: qty, price: nil, status: "submitting", time: time))
+            type: intent.limit == nil ? "market" : intent.postOnly ? "post_only" : "limit",
+            qty: qty, price: intent.limit, status: "submitting", time: time))
       }
     case .refused(let r):
       decide(
@@ -194,6 +200,71 @@ public final class LedgerJournal: KernelJournal {
     }
   }
 
+  public func partialExitRequested(
+    symbol s: Int, fraction: Double, reason: String?, time: Int64
+  ) {
+    let id = EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "xp")
+    exitIDs[s] = id
+    decide(
+      time, "exit", symbol: s,
+      DecisionJSON.object([
+        ("reason", reason.map { .string($0) }), ("fraction", .number(fraction)),
+        ("order", .string(id)),
+      ]))
+    if !verifying(time) {
+      batch.orders.append(
+        RunLedger.OrderRow(
+          clientOrderID: id, symbol: symbols[s], side: exitSides[s], type: "market",
+          qty: openQty[s] * fraction, price: nil, status: "submitting", time: time,
+          parentClientOrderID: entryIDs[s]))
+    }
+  }
+
+  public func entryCancelled(symbol s: Int, time: Int64) {
+    decide(
+      time, "cancel", symbol: s, DecisionJSON.object([("order", entryIDs[s].map { .string($0) })]))
+    guard !verifying(time), let id = entryIDs[s] else { return }
+    batch.orders.append(
+      RunLedger.OrderRow(
+        clientOrderID: id, symbol: symbols[s], side: "", type: "limit", qty: 0, price: nil,
+        status: "cancelled", time: time))
+    entryIDs[s] = nil
+  }
+
+  public func limitOrderEnded(symbol s: Int, status: String, time: Int64) {
+    decide(
+      time, status, symbol: s, DecisionJSON.object([("order", entryIDs[s].map { .string($0) })]))
+    guard !verifying(time), let id = entryIDs[s] else { return }
+    batch.orders.append(
+      RunLedger.OrderRow(
+        clientOrderID: id, symbol: symbols[s], side: "", type: "limit", qty: 0, price: nil,
+        status: status, time: time))
+    entryIDs[s] = nil
+  }
+
+  public func positionIncreased(
+    _ p: Position, by fill: Execution, qty: Double, symbol s: Int, time: Int64
+  ) {
+    decide(
+      time, "fill", symbol: s,
+      DecisionJSON.object([
+        ("leg", .string("add")), ("side", .string(p.side.rawValue)), ("qty", .number(qty)),
+        ("price", .number(fill.price)), ("fee", .number(fill.fee)),
+        ("position_qty", .number(p.qty)), ("stop", p.stop.map { .number($0) }),
+      ]))
+    entryFees[s] = p.entryFees
+    openQty[s] = p.qty
+    guard !verifying(time) else { return }
+    let id =
+      entryIDs[s] ?? EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "e")
+    batch.orders.append(
+      RunLedger.OrderRow(
+        clientOrderID: id, symbol: symbols[s], side: p.side == .long ? "buy" : "sell",
+        type: "market", qty: qty, price: fill.price, status: "filled", time: time))
+    batch.fills.append(
+      RunLedger.FillRow(clientOrderID: id, time: time, price: fill.price, qty: qty, fee: fill.fee))
+  }
+
   public func positionOpened(_ p: Position, symbol s: Int, time: Int64) {
     decide(
       time, "fill", symbol: s,
@@ -238,7 +309,9 @@ public final class LedgerJournal: KernelJournal {
       DecisionJSON.object([
         ("leg", .string("exit")), ("reason", .string(t.exitReason.rawValue)),
         ("qty", .number(t.qty)), ("price", .number(t.exitPrice)), ("pnl", .number(t.pnl)),
+        ("partial", t.partial ? .bool(true) : nil),
       ]))
+    if t.partial { return partialClosed(t, symbol: s, time: time) }
     guard !verifying(time) else { return }
     notifyExit(t, symbol: symbols[s], time: time)
     let entry =
@@ -274,6 +347,26 @@ public final class LedgerJournal: KernelJournal {
         symbol: symbols[s], time: time, exitPrice: t.exitPrice, pnl: t.pnl,
         reason: t.exitReason.rawValue))
     entryIDs[s] = nil
+    exitIDs[s] = nil
+  }
+
+  /// A partial close's order and fill rows; the position (and its entry id) stays.
+  private func partialClosed(_ t: Trade, symbol s: Int, time: Int64) {
+    let share = openQty[s] > 0 ? t.qty / openQty[s] : 0
+    let exitFee = t.fees - entryFees[s] * share
+    entryFees[s] -= entryFees[s] * share
+    openQty[s] -= t.qty
+    guard !verifying(time) else { return }
+    let id =
+      exitIDs[s] ?? EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "xp")
+    batch.orders.append(
+      RunLedger.OrderRow(
+        clientOrderID: id, symbol: symbols[s], side: t.side == .long ? "sell" : "buy",
+        type: "market", qty: t.qty, price: t.exitPrice, status: "filled", time: time,
+        parentClientOrderID: entryIDs[s]))
+    batch.fills.append(
+      RunLedger.FillRow(clientOrderID: id, time: time, price: t.exitPrice, qty: t.qty, fee: exitFee)
+    )
     exitIDs[s] = nil
   }
 

@@ -213,6 +213,9 @@ final class ReplayHost: StrategyHost {
     .refused(Refusal("replay", "intents are suppressed while a reload replays"))
   }
   func exit(symbol: Int, reason: String?) -> Bool { false }
+  func exit(symbol: Int, fraction: Double, reason: String?) -> Bool { false }
+  func cancel(symbol: Int) -> Bool { false }
+  func orders(symbol: Int) -> [RestingOrder] { base.orders(symbol: symbol) }
   func enterPair(_ pair: PairIntent) -> IntentOutcome {
     .refused(Refusal("replay", "intents are suppressed while a reload replays"))
   }

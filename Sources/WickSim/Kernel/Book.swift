@@ -4,6 +4,14 @@ import WickCore
 public protocol BookListener: AnyObject {
   func positionOpened(_ position: Position, symbol: Int, time: Int64)
   func positionClosed(_ trade: Trade, symbol: Int, time: Int64)
+  /// A fill added to an open position (`add = true`): `position` is the combined one.
+  func positionIncreased(
+    _ position: Position, by fill: Execution, qty: Double, symbol: Int, time: Int64)
+  /// Part of a position was closed (`ctx:exit{fraction = ...}`): `trade` is that part's row
+  /// (`partial` set); the rest stays open.
+  func positionReduced(_ trade: Trade, symbol: Int, time: Int64)
+  /// A resting limit entry left the venue without a fill (`status`: "expired").
+  func limitOrderEnded(symbol: Int, status: String, time: Int64)
   /// The venue refused or could not execute an order (random reject, no margin, …).
   func venueRefused(_ refusal: Refusal, symbol: Int?, time: Int64)
   /// The venue charged (amount < 0) or paid funding on `symbol`'s position at candle `time`,
@@ -14,6 +22,11 @@ public protocol BookListener: AnyObject {
 }
 
 extension BookListener {
+  public func positionIncreased(
+    _ position: Position, by fill: Execution, qty: Double, symbol: Int, time: Int64
+  ) {}
+  public func positionReduced(_ trade: Trade, symbol: Int, time: Int64) {}
+  public func limitOrderEnded(symbol: Int, status: String, time: Int64) {}
   public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
   public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
 }
@@ -33,6 +46,10 @@ public final class Book {
   /// Changes whenever a position opens, closes or has its stop moved.
   public internal(set) var positionsVersion = 0
   public internal(set) var trades: [Trade] = []
+  /// Positions opened so far: the next one's `id` is this plus one.
+  public internal(set) var positionsOpened = 0
+  /// Limit orders placed, filled, expired and cancelled, and the maker fees paid.
+  public internal(set) var limitStats = LimitOrderStats()
   /// The kernel that owns this book. Unowned, not weak: a weak reference would give the kernel a
   /// side table, and every retain and release of it (several per candle) would take the slow path.
   public unowned var listener: BookListener?
@@ -54,11 +71,15 @@ public final class Book {
     intent: OrderIntent
   ) -> Position {
     cash -= fill.fee
+    countLimitFill(intent, fee: fill.fee)
     let initialRisk = intent.stop.map { qty * abs(fill.price - $0) } ?? 0
-    let p = Position(
+    var p = Position(
       symbol: s, side: side, qty: qty, entry: fill.price, stop: intent.stop, take: intent.take,
       trail: intent.trail, openedAt: time, initialRisk: initialRisk, entryFees: fill.fee,
       entrySpread: fill.spread, entrySlippage: fill.slippage)
+    positionsOpened += 1
+    p.entryType = intent.entryType
+    p.id = positionsOpened
     positions[s] = p
     tags[s] = intent.tag
     funding[s] = 0
@@ -66,6 +87,87 @@ public final class Book {
     positionsVersion &+= 1
     listener?.positionOpened(p, symbol: s, time: time)
     return p
+  }
+
+  @inline(__always) private func countLimitFill(_ intent: OrderIntent, fee: Double) {
+    guard intent.limit != nil else { return }
+    limitStats.filled += 1
+    limitStats.makerFees += fee
+  }
+
+  /// A limit order was placed, expired or cancelled (the venue and the kernel count them).
+  public func countLimitOrder(placed: Int = 0, expired: Int = 0, cancelled: Int = 0) {
+    limitStats.placed += placed
+    limitStats.expired += expired
+    limitStats.cancelled += cancelled
+  }
+
+  /// Applies a fill that adds to `symbol`'s open position in the same direction: the entry
+  /// becomes the quantity-weighted average, the stop (and the take and trail, when given) those
+  /// of `intent` — the new combined stop the add was sized against — and the "1R" grows by the
+  /// added quantity's distance to that stop. Returns the combined position.
+  @discardableResult
+  public func add(
+    symbol s: Int, qty: Double, execution fill: Execution, time: Int64, intent: OrderIntent
+  ) -> Position? {
+    guard var p = positions[s], p.side == intent.side, qty > 0 else { return nil }
+    cash -= fill.fee
+    countLimitFill(intent, fee: fill.fee)
+    p.observe(low: fill.price, high: fill.price)
+    let total = p.qty + qty
+    p.entry = (p.entry * p.qty + fill.price * qty) / total
+    p.qty = total
+    if let stop = intent.stop {
+      p.stop = stop
+      p.initialRisk += qty * abs(fill.price - stop)
+    }
+    if let take = intent.take { p.take = take }
+    if let trail = intent.trail { p.trail = trail }
+    p.entryFees += fill.fee
+    p.entrySpread += fill.spread
+    p.entrySlippage += fill.slippage
+    positions[s] = p
+    positionsVersion &+= 1
+    listener?.positionIncreased(p, by: fill, qty: qty, symbol: s, time: time)
+    return p
+  }
+
+  /// Applies an exit fill for `fraction` (0 < fraction < 1) of `symbol`'s position: that part's
+  /// trade row (`partial`, tied to the position by its id) takes its share of the entry costs,
+  /// funding and "1R"; the rest stays open with the remainder. No-op without a position.
+  public func closePart(
+    symbol s: Int, fraction: Double, execution fill: Execution, time: Int64, reason: ExitReason,
+    note: String?
+  ) {
+    guard var p = positions[s], fraction > 0, fraction < 1 else { return }
+    p.observe(low: fill.price, high: fill.price)
+    let qty = p.qty * fraction
+    let gross = p.side.sign * (fill.price - p.entry) * qty
+    cash += gross - fill.fee
+    let entryFees = p.entryFees * fraction
+    let paid = funding[s] * fraction
+    let risk = p.initialRisk * fraction
+    let pnl = gross - fill.fee - entryFees + paid
+    var trade = Trade(
+      symbol: symbols[s], side: p.side, entryTime: p.openedAt, entryPrice: p.entry, exitTime: time,
+      exitPrice: fill.price, qty: qty, fees: entryFees + fill.fee,
+      spreadCost: p.entrySpread * fraction + fill.spread,
+      slippageCost: p.entrySlippage * fraction + fill.slippage, funding: paid, pnl: pnl,
+      r: risk > 0 ? pnl / risk : nil, exitReason: reason, exitNote: note, tag: tags[s],
+      mae: p.adverseExtreme, mfe: p.favourableExtreme)
+    trade.entryType = p.entryType
+    trade.position = p.id
+    trade.partial = true
+    trades.append(trade)
+    p.qty -= qty
+    p.entryFees -= entryFees
+    p.entrySpread *= 1 - fraction
+    p.entrySlippage *= 1 - fraction
+    p.initialRisk -= risk
+    funding[s] -= paid
+    positions[s] = p
+    positionsVersion &+= 1
+    listener?.positionReduced(trade, symbol: s, time: time)
   }
 
   /// Applies an exit fill and records the round trip. No-op without an open position.
@@ -78,7 +180,7 @@ public final class Book {
     cash += gross - fill.fee
     let paid = funding[s]
     let pnl = gross - fill.fee - p.entryFees + paid
-    let trade = Trade(
+    var trade = Trade(
       symbol: symbols[s], side: p.side, entryTime: p.openedAt, entryPrice: p.entry, exitTime: time,
       exitPrice: fill.price, qty: p.qty, fees: p.entryFees + fill.fee,
       spreadCost: p.entrySpread + fill.spread,
@@ -86,6 +188,8 @@ public final class Book {
       r: p.initialRisk > 0 ? pnl / p.initialRisk : nil,
       exitReason: reason, exitNote: note, tag: tags[s], mae: p.adverseExtreme,
       mfe: p.favourableExtreme)
+    trade.entryType = p.entryType
+    trade.position = p.id
     trades.append(trade)
     positions[s] = nil
     funding[s] = 0
@@ -149,6 +253,9 @@ public final class Book {
     self.lastPrices = lastPrices
     self.cash = cash
     self.trades = trades
+    positionsOpened = max(
+      positionsOpened, trades.map(\.position).max() ?? 0,
+      positions.compactMap { $0?.id }.max() ?? 0)
     openCount = positions.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
     positionsVersion &+= 1
   }

@@ -7,6 +7,13 @@ extension TradingKernel: StrategyHost, PortfolioView {
   public func lastPrice(symbol: Int) -> Double { book.lastPrices[symbol] }
   public var positionsVersion: Int { book.positionsVersion }
   public var pendingEntries: Int { venue.pendingEntries }
+  public var restingNotional: Double {
+    var net = 0.0
+    for i in symbols.indices {
+      if let o = venue.restingOrder(symbol: i) { net += o.side.sign * o.qty * o.price }
+    }
+    return net
+  }
   public func marginInUse() -> Double { book.marginInUse(leverage: risk.leverage) }
 
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
@@ -25,25 +32,75 @@ extension TradingKernel: StrategyHost, PortfolioView {
 
   private func decide(_ intent: OrderIntent) -> IntentOutcome {
     let s = intent.symbol
-    if book.positions[s] != nil && !venue.hasPendingExit(symbol: s) {
+    if let r = orderTypeRefusal(intent) { return refuse(r) }
+    let adding = intent.add ? book.positions[s] : nil
+    if intent.add {
+      guard let p = adding else {
+        return refuse(
+          Refusal("no_position", "add = true needs an open \(symbols[s]) position to add to"))
+      }
+      if p.side != intent.side {
+        return refuse(
+          Refusal(
+            "add_opposite_side",
+            "\(symbols[s]) is \(p.side.rawValue): an add must be on the same side"))
+      }
+      if venue.hasPendingExit(symbol: s) {
+        return refuse(Refusal("exit_pending", "\(symbols[s]) has an exit waiting: no add"))
+      }
+    } else if book.positions[s] != nil && !venue.hasPendingExit(symbol: s) {
       return refuse(
-        Refusal("position_open", "\(symbols[s]) already has an open position; exit it first"))
+        Refusal(
+          "position_open",
+          "\(symbols[s]) already has an open position; exit it first (or add = true to add to it)"))
     }
     if venue.hasPendingEntry(symbol: s) {
-      return refuse(
-        Refusal("entry_pending", "\(symbols[s]) already has an entry waiting for the next open"))
+      let waiting =
+        venue.restingOrder(symbol: s) != nil
+        ? "a limit entry resting (ctx:cancel it first)" : "an entry waiting for the next open"
+      return refuse(Refusal("entry_pending", "\(symbols[s]) already has \(waiting)"))
     }
     if entriesPaused {
       return refuse(Refusal("paused", "the run is paused: no new entries until resume"))
     }
     let outcome = risk.review(
-      RiskRequest(intent: intent, referencePrice: book.lastPrices[s], time: now), portfolio: self)
+      RiskRequest(
+        intent: intent, referencePrice: intent.limit ?? book.lastPrices[s], time: now,
+        adding: adding),
+      portfolio: self)
     switch outcome {
     case .accepted(let qty):
       venue.submit(entry: EntryOrder(intent: intent, qty: qty, decidedAt: now))
+      if intent.limit != nil { book.countLimitOrder(placed: 1) }
     case .refused(let r): count(r)
     }
     return outcome
+  }
+
+  /// Limit, post-only and add intents the venue cannot take, and post-only orders that would
+  /// take liquidity: a buy at or above the last close (a sell at or below it) would cross the
+  /// market when placed, so the exchange would cancel it.
+  private func orderTypeRefusal(_ intent: OrderIntent) -> Refusal? {
+    let needed: VenueCapabilities = [
+      intent.limit != nil ? .limitOrders : [], intent.add ? .adds : [],
+    ]
+    if !venue.capabilities.isSuperset(of: needed) {
+      return Refusal(
+        "unsupported_order",
+        "this venue does not execute \(intent.limit != nil ? "limit" : "add") entries yet")
+    }
+    guard let limit = intent.limit else { return nil }
+    if !(limit > 0) {
+      return Refusal("limit_not_positive", "limit \(formatNumber(limit)) must be a positive price")
+    }
+    let last = book.lastPrices[intent.symbol]
+    if intent.postOnly, last > 0, (limit - last) * intent.side.sign >= 0 {
+      return Refusal(
+        "post_only_would_cross",
+        "a post-only \(intent.side == .long ? "buy" : "sell") at \(formatNumber(limit)) would cross the market at \(formatNumber(last))"
+      )
+    }
+    return nil
   }
 
   private func refuse(_ r: Refusal) -> IntentOutcome {
@@ -52,15 +109,47 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
 
   public func exit(symbol: Int, reason: String?) -> Bool {
+    exit(symbol: symbol, fraction: 1, reason: reason)
+  }
+
+  public func exit(symbol: Int, fraction: Double, reason: String?) -> Bool {
     if offSchedule { return false }
-    if book.positions[symbol] == nil && venue.cancelEntry(symbol: symbol) {
+    if fraction >= 1, book.positions[symbol] == nil, cancelUnfilled(symbol) {
       journal?.exitRequested(symbol: symbol, reason: reason ?? "cancel entry", time: now)
       return true  // an entry that has not filled yet
     }
     guard book.positions[symbol] != nil else { return false }
+    if fraction < 1 {
+      guard venue.capabilities.contains(.partialExits) else {
+        count(Refusal("unsupported_order", "this venue does not execute partial exits yet"))
+        return false
+      }
+      venue.submit(partialExit: symbol, fraction: fraction, reason: reason)
+      journal?.partialExitRequested(symbol: symbol, fraction: fraction, reason: reason, time: now)
+      return true
+    }
     venue.submit(exit: symbol, reason: reason)
     journal?.exitRequested(symbol: symbol, reason: reason, time: now)
     return true
+  }
+
+  public func cancel(symbol: Int) -> Bool {
+    if offSchedule { return false }
+    guard cancelUnfilled(symbol) else { return false }
+    journal?.entryCancelled(symbol: symbol, time: now)
+    return true
+  }
+
+  /// Cancels the symbol's unfilled entry at the venue, counting a limit order's cancellation.
+  private func cancelUnfilled(_ symbol: Int) -> Bool {
+    let wasLimit = venue.restingOrder(symbol: symbol) != nil
+    guard venue.cancelEntry(symbol: symbol) else { return false }
+    if wasLimit { book.countLimitOrder(cancelled: 1) }
+    return true
+  }
+
+  public func orders(symbol: Int) -> [RestingOrder] {
+    venue.restingOrder(symbol: symbol).map { [$0] } ?? []
   }
 
   public func history(symbol: Int, count: Int) -> [Candle] { histories[symbol].last(count) }

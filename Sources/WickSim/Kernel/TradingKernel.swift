@@ -240,6 +240,7 @@ public final class TradingKernel {
       maxDrawdown: tracker.maxDrawdown,
       exposure: tracker.times > 0 ? Double(tracker.exposedTimes) / Double(tracker.times) : 0,
       refusals: refusals, logs: logLines, limitsInForce: limits, error: error)
+    result.limitOrders = book.limitStats
     if let journal = risk as? RiskJournal {
       result.riskEvents = journal.events
       result.riskStates = journal.statePoints
@@ -268,6 +269,22 @@ extension TradingKernel: BookListener {
     onTradeClosed?(trade)
   }
 
+  public func positionIncreased(
+    _ position: Position, by fill: Execution, qty: Double, symbol: Int, time: Int64
+  ) {
+    journal?.positionIncreased(position, by: fill, qty: qty, symbol: symbol, time: time)
+  }
+
+  public func positionReduced(_ trade: Trade, symbol: Int, time: Int64) {
+    risk.recordClose(trade, symbol: symbol, time: time, portfolio: self)
+    journal?.positionClosed(trade, symbol: symbol, time: time)
+    onTradeClosed?(trade)
+  }
+
+  public func limitOrderEnded(symbol: Int, status: String, time: Int64) {
+    journal?.limitOrderEnded(symbol: symbol, status: status, time: time)
+  }
+
   public func venueRefused(_ refusal: Refusal, symbol: Int?, time: Int64) {
     count(refusal)
     journal?.venueRefused(refusal, symbol: symbol, time: time)
@@ -291,6 +308,15 @@ public protocol KernelJournal: AnyObject {
   func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, time: Int64)
   /// An exit asked by the strategy or forced by the risk layer.
   func exitRequested(symbol: Int, reason: String?, time: Int64)
+  /// A partial exit asked by the strategy (`ctx:exit{fraction = ...}`).
+  func partialExitRequested(symbol: Int, fraction: Double, reason: String?, time: Int64)
+  /// The strategy cancelled an unfilled entry (`ctx:cancel`).
+  func entryCancelled(symbol: Int, time: Int64)
+  /// The venue filled an add (`add = true`); `position` is the combined one.
+  func positionIncreased(
+    _ position: Position, by fill: Execution, qty: Double, symbol: Int, time: Int64)
+  /// A resting limit entry left the venue unfilled (`status`: "expired").
+  func limitOrderEnded(symbol: Int, status: String, time: Int64)
   /// The venue filled an entry.
   func positionOpened(_ position: Position, symbol: Int, time: Int64)
   /// The venue closed a position (exit, stop, take, liquidation).
@@ -307,6 +333,12 @@ public protocol KernelJournal: AnyObject {
 }
 
 extension KernelJournal {
+  public func partialExitRequested(symbol: Int, fraction: Double, reason: String?, time: Int64) {}
+  public func entryCancelled(symbol: Int, time: Int64) {}
+  public func positionIncreased(
+    _ position: Position, by fill: Execution, qty: Double, symbol: Int, time: Int64
+  ) {}
+  public func limitOrderEnded(symbol: Int, status: String, time: Int64) {}
   public func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
   public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
 }

@@ -5,12 +5,22 @@ extension SimulatedVenue {
   @inline(__always) func executeAtOpen(symbol s: Int, candle c: Candle) {
     if let reason = pendingExits[s] {
       pendingExits[s] = nil
-      if book.positions[s] != nil {
+      let fraction = pendingExitFractions[s]
+      if fraction < 1, let p = book.positions[s] {
+        let fill = fills.marketFill(price: c.open, qty: p.qty * fraction, buy: p.side == .short)
+        book.closePart(
+          symbol: s, fraction: fraction, execution: fill, time: c.time, reason: .signal,
+          note: reason)
+      } else if book.positions[s] != nil {
         close(symbol: s, at: c.open, time: c.time, reason: .signal, note: reason)
       }
     }
     guard let pending = pendingOrders[s] else { return }
     pendingOrders[s] = nil
+    if pending.intent.add {
+      addToPosition(pending, at: c.open, time: c.time, maker: false)
+      return
+    }
     guard book.positions[s] == nil else {
       refuse(
         Refusal("position_open", "an entry for \(symbols[s]) arrived while a position is open"),
@@ -32,7 +42,7 @@ extension SimulatedVenue {
   @discardableResult
   func open(
     symbol s: Int, side: Side, qty requested: Double, at price: Double, time: Int64,
-    intent: OrderIntent
+    intent: OrderIntent, maker: Bool = false
   ) -> Bool {
     if rejects.reject() {
       refuse(
@@ -48,12 +58,112 @@ extension SimulatedVenue {
         symbol: s, time: time)
       return false
     }
-    let fill = fills.marketFill(price: price, qty: qty, buy: side == .long)
+    let fill =
+      maker
+      ? fills.limitFill(price: price, qty: qty)
+      : fills.marketFill(price: price, qty: qty, buy: side == .long)
     let p = book.open(symbol: s, side: side, qty: qty, execution: fill, time: time, intent: intent)
     liquidationPrices[s] =
       margin?.liquidationPrice(
         symbol: symbols[s], side: side, entry: p.entry, qty: qty, leverage: leverage) ?? 0
     return true
+  }
+
+  /// Fills an entry that adds to the open position of its symbol (`add = true`), at market or,
+  /// for a resting limit, at `price` with the maker fee. Refused when the position is gone or
+  /// turned (a stop hit while the add waited).
+  func addToPosition(_ order: EntryOrder, at price: Double, time: Int64, maker: Bool) {
+    let s = order.intent.symbol
+    guard let p = book.positions[s], p.side == order.intent.side else {
+      refuse(
+        Refusal(
+          "add_without_position",
+          "an add for \(symbols[s]) arrived with no \(order.intent.side.rawValue) position open"),
+        symbol: s, time: time)
+      return
+    }
+    if rejects.reject() {
+      refuse(
+        Refusal("random_reject", "the venue rejected the order (simulated, seeded)"), symbol: s,
+        time: time)
+      return
+    }
+    let qty = order.qty * affordableFraction(legs: [(p.side, order.qty, price)])
+    guard qty > 0 else {
+      refuse(
+        Refusal(
+          "insufficient_margin", "no available balance for the initial margin of \(symbols[s])"),
+        symbol: s, time: time)
+      return
+    }
+    let fill =
+      maker
+      ? fills.limitFill(price: price, qty: qty)
+      : fills.marketFill(price: price, qty: qty, buy: p.side == .long)
+    guard
+      let combined = book.add(
+        symbol: s, qty: qty, execution: fill, time: time, intent: order.intent)
+    else { return }
+    liquidationPrices[s] =
+      margin?.liquidationPrice(
+        symbol: symbols[s], side: combined.side, entry: combined.entry, qty: combined.qty,
+        leverage: leverage) ?? 0
+  }
+
+  /// A candle of a symbol with a resting limit entry. A buy fills only when the candle trades
+  /// *through* its price (low strictly below it: a touch is not a fill, since the queue ahead of
+  /// the order at that price may not have cleared); at the open when the candle opens beyond it
+  /// (a better price), except a post-only order, which rests on the book and fills at its price.
+  /// Sells mirror this. Fills pay the maker fee and cross no spread.
+  ///
+  /// The position's own stop and take are checked first for an add; for a new position filled
+  /// inside the candle, only its stop is checked on that candle (whether the high came before or
+  /// after the fill is unknown, so a take is not assumed).
+  func executeResting(symbol s: Int, candle c: Candle) {
+    guard let (order, left) = resting[s] else { return checkLevels(symbol: s, candle: c) }
+    let intent = order.intent
+    if intent.add { checkLevels(symbol: s, candle: c) }
+    let limit = intent.limit!
+    let buy = intent.side == .long
+    guard buy ? c.low < limit : c.high > limit else {
+      if !intent.add { checkLevels(symbol: s, candle: c) }
+      if let left {
+        if left <= 1 {
+          resting[s] = nil
+          restingCount -= 1
+          book.countLimitOrder(expired: 1)
+          book.listener?.limitOrderEnded(symbol: s, status: "expired", time: c.time)
+        } else {
+          resting[s]!.candlesLeft = left - 1
+        }
+      }
+      return
+    }
+    resting[s] = nil
+    restingCount -= 1
+    let gapped = buy ? c.open < limit : c.open > limit
+    let price = gapped && !intent.postOnly ? c.open : limit
+    if intent.add {
+      return addToPosition(order, at: price, time: c.time, maker: true)
+    }
+    guard book.positions[s] == nil else {
+      refuse(
+        Refusal("position_open", "a limit entry for \(symbols[s]) filled while a position is open"),
+        symbol: s, time: c.time)
+      return
+    }
+    guard
+      open(
+        symbol: s, side: intent.side, qty: order.qty, at: price, time: c.time, intent: intent,
+        maker: true), let p = book.positions[s], let stop = p.stop
+    else { return }
+    if gapped {
+      checkLevels(symbol: s, candle: c)
+    } else if buy ? c.low <= stop : c.high >= stop {
+      close(
+        symbol: s, at: stop, time: c.time, reason: p.trail != nil ? .trail : .stop,
+        note: "stop reached in the limit fill's candle")
+    }
   }
 
   /// Closes a position with a market fill at reference `price` (or, for a liquidation, exactly at

@@ -24,6 +24,13 @@ public final class SimulatedVenue: Venue {
   var pendingOrders: [EntryOrder?] = []
   /// Per symbol: nil, or an exit waiting for the next open with its reason (which may be nil).
   var pendingExits: [String??] = []
+  /// Per symbol: the fraction of the position the pending exit closes (1: all of it).
+  var pendingExitFractions: [Double] = []
+  /// Per symbol: the limit entry resting at the venue, and how many of its symbol's candles it
+  /// may still rest (nil: good till cancelled).
+  var resting: [(order: EntryOrder, candlesLeft: Int?)?] = []
+  /// Limit entries resting across all symbols: with none, the per-candle path checks only this.
+  var restingCount = 0
   var pendingPairs: [PairOrder] = []
   var symbols: [String] { book.symbols }
 
@@ -46,7 +53,11 @@ public final class SimulatedVenue: Venue {
     fundingCursors = Array(repeating: 0, count: n)
     pendingOrders = Array(repeating: nil, count: n)
     pendingExits = Array(repeating: nil, count: n)
+    pendingExitFractions = Array(repeating: 1, count: n)
+    resting = Array(repeating: nil, count: n)
   }
+
+  public var capabilities: VenueCapabilities { .all }
 
   public func beginSlice(time: Int64) {
     if funding != nil {
@@ -59,19 +70,53 @@ public final class SimulatedVenue: Venue {
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     for c in slice { executeAtOpen(symbol: c.symbol, candle: c.candle) }
     if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, time: time) }
-    for c in slice { checkLevels(symbol: c.symbol, candle: c.candle) }
+    if restingCount > 0 {
+      for c in slice { executeResting(symbol: c.symbol, candle: c.candle) }
+    } else {
+      for c in slice { checkLevels(symbol: c.symbol, candle: c.candle) }
+    }
   }
 
-  public func submit(entry: EntryOrder) { pendingOrders[entry.intent.symbol] = entry }
-  public func submit(exit symbol: Int, reason: String?) { pendingExits[symbol] = .some(reason) }
+  public func submit(entry: EntryOrder) {
+    let s = entry.intent.symbol
+    if entry.intent.limit != nil {
+      if resting[s] == nil { restingCount += 1 }
+      resting[s] = (entry, entry.intent.expire)
+    } else {
+      pendingOrders[s] = entry
+    }
+  }
+  public func submit(exit symbol: Int, reason: String?) {
+    pendingExits[symbol] = .some(reason)
+    pendingExitFractions[symbol] = 1
+  }
+  /// A partial exit replaces an earlier partial one of the same candle; a full exit wins.
+  public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {
+    if pendingExits[symbol] != nil, pendingExitFractions[symbol] >= 1 { return }
+    pendingExits[symbol] = .some(reason)
+    pendingExitFractions[symbol] = fraction
+  }
   public func submit(pair: PairOrder) { pendingPairs.append(pair) }
   /// Simulated orders wait in memory for the next open: nothing to transmit.
   public func send() {}
 
   public func cancelEntry(symbol: Int) -> Bool {
+    if resting[symbol] != nil {
+      resting[symbol] = nil
+      restingCount -= 1
+      return true
+    }
     guard pendingOrders[symbol] != nil else { return false }
     pendingOrders[symbol] = nil
     return true
+  }
+
+  public func restingOrder(symbol: Int) -> RestingOrder? {
+    guard let (order, left) = resting[symbol], let price = order.intent.limit else { return nil }
+    return RestingOrder(
+      symbol: symbol, side: order.intent.side, qty: order.qty, price: price,
+      postOnly: order.intent.postOnly, candlesLeft: left, placedAt: order.decidedAt,
+      add: order.intent.add)
   }
 
   public func cancelPair(long: Int, short: Int) -> Bool {
@@ -82,7 +127,9 @@ public final class SimulatedVenue: Venue {
     return true
   }
 
-  public func hasPendingEntry(symbol: Int) -> Bool { pendingOrders[symbol] != nil }
+  public func hasPendingEntry(symbol: Int) -> Bool {
+    pendingOrders[symbol] != nil || resting[symbol] != nil
+  }
   public func hasPendingExit(symbol: Int) -> Bool { pendingExits[symbol] != nil }
 
   public func pairBusy(long: Int, short: Int) -> Bool {
@@ -94,6 +141,8 @@ public final class SimulatedVenue: Venue {
 
   public var pendingEntries: Int {
     pendingOrders.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + 2 * pendingPairs.count
+      + (restingCount == 0
+        ? 0 : resting.reduce(0) { $0 + ($1 == nil || $1!.order.intent.add ? 0 : 1) })
   }
 
   /// The simulation reads stops from the book at every candle: nothing to push.
@@ -103,10 +152,10 @@ public final class SimulatedVenue: Venue {
     close(symbol: symbol, at: price, time: time, reason: reason, note: note)
   }
 
-  /// Orders in flight, for a runner's persisted state.
+  /// Orders in flight, for a runner's persisted state (resting limit entries included).
   public var pendingSnapshot: (entries: [EntryOrder], exits: [(symbol: Int, reason: String?)]) {
     (
-      pendingOrders.compactMap { $0 },
+      pendingOrders.compactMap { $0 } + resting.compactMap { $0?.order },
       pendingExits.indices.compactMap { i in pendingExits[i].map { (i, $0) } }
     )
   }

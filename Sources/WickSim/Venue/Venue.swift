@@ -66,6 +66,35 @@ public protocol Venue: AnyObject {
   /// Closes a position now at market, with `price` the reference (the last close in simulation):
   /// the end of a backtest, an emergency flatten.
   func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?)
+  /// The order kinds beyond market entries and full exits this venue executes. The kernel
+  /// refuses the others with `unsupported_order` before they reach the venue.
+  var capabilities: VenueCapabilities { get }
+  /// Close `fraction` (0 < fraction < 1) of `symbol`'s position at market (reduce-only).
+  /// Called only when `capabilities` holds `.partialExits`.
+  func submit(partialExit symbol: Int, fraction: Double, reason: String?)
+  /// The limit entry resting for `symbol`, if any (`ctx:orders`).
+  func restingOrder(symbol: Int) -> RestingOrder?
+}
+
+/// What a venue can execute besides market entries and full exits.
+public struct VenueCapabilities: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// Resting limit and post-only entries (`ctx:enter{limit = ...}`).
+  public static let limitOrders = VenueCapabilities(rawValue: 1)
+  /// Partial closes (`ctx:exit{fraction = ...}`).
+  public static let partialExits = VenueCapabilities(rawValue: 2)
+  /// Entries that add to an open position (`ctx:enter{add = true}`).
+  public static let adds = VenueCapabilities(rawValue: 4)
+  public static let all: VenueCapabilities = [.limitOrders, .partialExits, .adds]
+}
+
+extension Venue {
+  /// A venue that declares no extra capabilities is never asked for them (the kernel refuses
+  /// such intents first), and never has a resting order.
+  public var capabilities: VenueCapabilities { [] }
+  public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {}
+  public func restingOrder(symbol: Int) -> RestingOrder? { nil }
 }
 
 /// An entry accepted by the risk gate: the intent and the size the host chose.
