@@ -10,10 +10,10 @@ public struct CheckCommand: ParsableCommand {
     commandName: "check",
     abstract: "Check strategy scripts without a backtest: load, params, init, synthetic candles.",
     discussion: """
-      Each script is loaded in the sandbox (syntax, unknown fields in the module table, params
-      and their defaults), then init and a few hundred synthetic candles run through the
-      backtest kernel, so a wrongly typed intent or a runtime error is reported with its
-      file:line. With --db, the script's symbols at its timeframe must be in the cache.
+      Each script is loaded in the sandbox (syntax, unknown fields in the module table, params \
+      and their defaults), then init and a few hundred synthetic candles run through the \
+      backtest kernel, so a wrongly typed intent or a runtime error is reported with its \
+      file:line. With --db, the script's symbols at its timeframe must be in the cache. \
       Exit status 1 when any script has a problem. Example (a git pre-commit hook):
         wick check strategies/*.lua --db wick.sqlite
       """)

@@ -19,8 +19,8 @@ public struct NewStrategy: ParsableCommand {
     abstract:
       "Write strategies/NAME.lua from a template, with editor types for VS Code and Neovim.",
     discussion: """
-      Also writes .luarc.json and types/wick.lua (LuaLS annotations of ctx, candles, intents and
-      every wick.* indicator) when they are missing. An existing script is never replaced.
+      Also writes .luarc.json and types/wick.lua (LuaLS annotations of ctx, candles, intents and \
+      every wick.* indicator) when they are missing. An existing script is never replaced. \
       Example:
         wick new strategy breakout && wick check strategies/breakout.lua
       """)

@@ -60,6 +60,7 @@ public enum EditorTypes {
     ---@field low number
     ---@field close number
     ---@field volume number
+    ---@field timeframe string the candle's timeframe ("5m", "1h"): scripts with several timeframes see each
 
     ---@class wick.Position
     ---@field symbol string
@@ -83,10 +84,25 @@ public enum EditorTypes {
     ---@field trail? number trailing stop distance in price
     ---@field risk? number fraction of equity to risk, within the configured caps
     ---@field tag? string shown in the trade list
+    ---@field limit? number rest at this price instead of entering at the next open
+    ---@field post_only? boolean with `limit`: only add liquidity (refused if it would cross)
+    ---@field expire? integer with `limit`: cancel after this many candles (default: good till cancelled)
+    ---@field add? boolean add to the open position in the same direction (pyramiding)
 
     ---@class wick.ExitIntent
     ---@field symbol? string
     ---@field reason? string shown in the trade list
+    ---@field fraction? number close this part of the position, 0 < fraction ≤ 1
+
+    ---@class wick.RestingOrder
+    ---@field symbol string
+    ---@field side "long"|"short"
+    ---@field qty number
+    ---@field price number the limit price
+    ---@field post_only boolean
+    ---@field add boolean
+    ---@field placed_at integer epoch milliseconds UTC
+    ---@field candles_left? integer candles until it expires (nil: good till cancelled)
 
     ---@class wick.EnterPairIntent
     ---@field long string symbol bought
@@ -138,11 +154,22 @@ public enum EditorTypes {
     ---@param ... any
     function Context:log(...) end
 
-    --- The last `n` closed candles of a symbol, oldest first (n ≤ warmup).
+    --- The last `n` closed candles of a symbol, oldest first (n ≤ that timeframe's warmup).
     ---@param symbol? string
     ---@param n integer
+    ---@param timeframe? string one of the script's timeframes (default: the base)
     ---@return wick.Candle[]
-    function Context:history(symbol, n) end
+    function Context:history(symbol, n, timeframe) end
+
+    --- Cancels the symbol's resting (limit) entry, if any.
+    ---@param intent { symbol: string }|string
+    ---@return boolean cancelled true when there was an order to cancel
+    function Context:cancel(intent) end
+
+    --- The resting (limit) orders of a symbol.
+    ---@param symbol? string
+    ---@return wick.RestingOrder[]
+    function Context:orders(symbol) end
 
     --- Opens both legs of a pair at once.
     ---@param intent wick.EnterPairIntent
