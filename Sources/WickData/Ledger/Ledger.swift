@@ -19,6 +19,7 @@ public final class Ledger: @unchecked Sendable {
       LivebookSchema.register(&$0)
       MultirunSchema.register(&$0)
       InstrumentsSchema.register(&$0)
+      OrderTypesSchema.register(&$0)
     }
   }
 
