@@ -66,8 +66,9 @@ let package = Package(
     .target(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
-    // Paper and live runners, market-data streams, exchange adapters (Bybit v5 signed REST and
-    // private stream), reconciliation.
+    // Paper and live runners, market-data streams, what every exchange adapter shares (client
+    // order ids, signing, the live venue's contract, recorded history), reconciliation's report.
+    // Names no exchange: the adapters below plug in through `LiveExchanges`.
     .target(
       name: "WickLive",
       dependencies: [
@@ -76,11 +77,21 @@ let package = Package(
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
+    // Exchange adapters, one module each: Bybit v5 (linear USDT perpetuals) signed REST, private
+    // stream, executor, reconciler and venue.
+    .target(
+      name: "WickBybit",
+      dependencies: [
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "WSClient", package: "swift-websocket"),
+        .product(name: "Logging", package: "swift-log"),
+      ], swiftSettings: strict),
     .target(
       name: "WickCLI",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
-        "WickOptimize", "WickServer", "WickLive",
+        "WickOptimize", "WickServer", "WickLive", "WickBybit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -142,7 +153,7 @@ let package = Package(
     .testTarget(
       name: "WickLiveTests",
       dependencies: [
-        "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+        "WickLive", "WickBybit", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
   ],

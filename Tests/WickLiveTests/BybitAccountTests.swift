@@ -5,6 +5,7 @@ import WickData
 import WickSim
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// The live venue and the account as a whole: the funding Bybit settles, the wallet the run

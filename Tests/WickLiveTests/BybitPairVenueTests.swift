@@ -5,6 +5,7 @@ import WickData
 import WickSim
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// The book's events in the order they happen (what the journal records and a replay compares).

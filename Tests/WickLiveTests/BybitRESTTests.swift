@@ -5,6 +5,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 @Suite struct BybitRESTTests {

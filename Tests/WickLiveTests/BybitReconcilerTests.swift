@@ -4,6 +4,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 @Suite(.serialized) struct BybitReconcilerTests {

@@ -4,6 +4,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// What a restarted runner finds on the exchange for the orders its ledger left `submitting`.

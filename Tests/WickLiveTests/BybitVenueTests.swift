@@ -5,6 +5,7 @@ import WickData
 import WickSim
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// What the kernel's book is told.

@@ -3,6 +3,7 @@ import Testing
 import WickCore
 import WickData
 
+@testable import WickBybit
 @testable import WickLive
 
 /// REST backfill served from memory: what the exchange "has", and what was asked.

@@ -6,6 +6,7 @@ import WickData
 import WickSim
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// Holds one long position from the first candle it may trade.

@@ -5,6 +5,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// A live run with `--config` sizes on the exchange's lot step, minimums and tick: the ledger

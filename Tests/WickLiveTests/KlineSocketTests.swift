@@ -3,6 +3,7 @@ import Testing
 import WickCore
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// The WebSocket client against the loopback mock: subscribe, deliver, survive a dropped socket.

@@ -5,6 +5,7 @@ import WickData
 import WickRisk
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// The runner's live wiring, in process, against the loopback Bybit.

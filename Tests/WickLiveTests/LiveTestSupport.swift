@@ -3,6 +3,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// Incidents kept in memory.
@@ -101,6 +102,7 @@ final class LiveRunFolder {
   var spec: RunSpec
 
   init(_ bybit: MockBybitTrading) throws {
+    LiveExchanges.register(BybitExchange.self)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let script = dir.appendingPathComponent("flip.lua").path
     try flipScript.write(toFile: script, atomically: true, encoding: .utf8)
@@ -130,8 +132,8 @@ final class MockKeysInEnvironment: @unchecked Sendable {
   func hold(_ bybit: MockBybitTrading) {
     lock.withLock {
       holders += 1
-      setenv(LiveCredentials.keyVariable, bybit.apiKey, 1)
-      setenv(LiveCredentials.secretVariable, bybit.apiSecret, 1)
+      setenv(BybitCredentials.keyVariable, bybit.apiKey, 1)
+      setenv(BybitCredentials.secretVariable, bybit.apiSecret, 1)
     }
   }
 
@@ -139,8 +141,8 @@ final class MockKeysInEnvironment: @unchecked Sendable {
     lock.withLock {
       holders -= 1
       if holders == 0 {
-        unsetenv(LiveCredentials.keyVariable)
-        unsetenv(LiveCredentials.secretVariable)
+        unsetenv(BybitCredentials.keyVariable)
+        unsetenv(BybitCredentials.secretVariable)
       }
     }
   }

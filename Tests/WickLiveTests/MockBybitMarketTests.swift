@@ -6,6 +6,7 @@ import WickCore
 import WickData
 import WickTesting
 
+@testable import WickBybit
 @testable import WickLive
 
 /// The mock's public side, checked with the project's own market-data parser and a WebSocket

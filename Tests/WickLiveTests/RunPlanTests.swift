@@ -3,6 +3,7 @@ import Testing
 import WickCore
 import WickRisk
 
+@testable import WickBybit
 @testable import WickLive
 
 /// `[[run]]` entries as runs: the shipped example, and what makes two entries the same run.

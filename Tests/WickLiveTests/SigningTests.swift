@@ -3,6 +3,7 @@ import Testing
 import WickCore
 import WickData
 
+@testable import WickBybit
 @testable import WickLive
 
 /// Signatures against vectors computed independently, once, with Python's hmac module:

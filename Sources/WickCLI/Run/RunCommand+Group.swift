@@ -30,7 +30,9 @@ extension RunCommand {
         config: file, configPath: path, dbPath: db, stopAfter: stopAfter)
       // The same safety rules as the flags: keys from the environment, mainnet confirmed.
       if specs.contains(where: { $0.mode == .live }) {
-        _ = try LiveCredentials.fromEnvironment()
+        for spec in specs where spec.mode == .live {
+          _ = try LiveCredentials.fromEnvironment(exchange: spec.exchange)
+        }
         let mainnet = specs.indices.filter { specs[$0].mode == .live && !specs[$0].testnet }
         if !mainnet.isEmpty {
           print(

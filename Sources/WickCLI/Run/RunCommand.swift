@@ -115,11 +115,12 @@ public struct RunCommand: ParsableCommand {
   }
 
   public func run() throws {
+    LiveAdapters.install()
     if strategy == nil, config != nil { return try runGroup() }
     do {
       let spec = try spec()
       if spec.mode == .live {
-        _ = try LiveCredentials.fromEnvironment()
+        _ = try LiveCredentials.fromEnvironment(exchange: spec.exchange)
         if !spec.testnet { try Self.confirmMainnet() }
       }
       let runner = try Runner(

@@ -3,17 +3,17 @@ import Foundation
 /// A task executor that runs its jobs on one dedicated thread. The socket's async work prefers
 /// it, so the stream keeps flowing even when every thread of Swift's cooperative pool is busy
 /// (blocking work elsewhere in the process, a 2-core machine).
-final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
   private let condition = NSCondition()
   private var jobs: [UnownedJob] = []
 
-  init(name: String) {
+  public init(name: String) {
     let thread = Thread { [unowned self] in self.loop() }
     thread.name = name
     thread.start()
   }
 
-  func enqueue(_ job: consuming ExecutorJob) {
+  public func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     condition.lock()
     jobs.append(job)

@@ -26,12 +26,12 @@ extension LedgerJournal {
 }
 
 /// A recorded `funding` decision: `{"time": settlement, "rate": r, "amount": paid(−)/received(+)}`.
-struct FundingCharge {
-  var symbol: String
-  var settlement: FundingRate
-  var amount: Double
+public struct FundingCharge {
+  public var symbol: String
+  public var settlement: FundingRate
+  public var amount: Double
 
-  init(_ d: RunLedger.Decision) throws {
+  public init(_ d: RunLedger.Decision) throws {
     // strtod on the recorded bytes: the amounts must read back to the very doubles written.
     let doc = try? JSONDocument(Array(d.detailJSON.utf8))
     guard d.kind == "funding", let symbol = d.symbol, let doc,

@@ -71,10 +71,10 @@ public struct RunSpec: Sendable, Equatable {
 }
 
 /// The one place that decides which venue a run trades on: paper runs get the backtest's
-/// `SimulatedVenue`; live runs get the exchange adapter (`BybitVenue`, linked in by the live
-/// adapter's module).
+/// `SimulatedVenue`; live runs get the exchange adapter registered under `--exchange`
+/// (`LiveExchanges`).
 public enum VenueFactory {
-  /// Replaces the live venue (tests); nil: `BybitVenue`.
+  /// Replaces the live venue (tests); nil: the registered adapter's.
   nonisolated(unsafe) public static var liveVenue:
     ((_ spec: RunSpec, _ credentials: LiveCredentials, _ leverage: Double) throws -> Venue)? = nil
 
@@ -83,25 +83,46 @@ public enum VenueFactory {
     case .paper:
       return SimulatedVenue(fills: fills, margin: MarginModel(), funding: nil, leverage: leverage)
     case .live:
-      let credentials = try LiveCredentials.fromEnvironment()
-      guard spec.exchange == "bybit" else {
-        throw WickError.invalidArgument("--live trades on Bybit only; Binance is for paper runs")
+      if let liveVenue {
+        return try liveVenue(
+          spec, try LiveCredentials.fromEnvironment(exchange: spec.exchange), leverage)
       }
-      return try (liveVenue ?? BybitVenue.make)(spec, credentials, leverage)
+      guard let exchange = LiveExchanges.named(spec.exchange) else {
+        let known = LiveExchanges.names
+        throw WickError.invalidArgument(
+          "--live --exchange \(spec.exchange): this build trades live on \(known.isEmpty ? "no exchange" : known.joined(separator: ", "))"
+        )
+      }
+      let credentials = try LiveCredentials.fromEnvironment(exchange: spec.exchange)
+      return try exchange.makeVenue(spec: spec, credentials: credentials, leverage: leverage)
     }
   }
 }
 
-/// API keys for live trading, from the environment only. Never printed, logged or stored.
+/// API keys for live trading, from the environment only (`WICK_<EXCHANGE>_API_KEY` and
+/// `WICK_<EXCHANGE>_API_SECRET`). Never printed, logged or stored.
 public struct LiveCredentials: Sendable, CustomStringConvertible {
   public let apiKey: String
   public let apiSecret: String
-  public static let keyVariable = "WICK_BYBIT_API_KEY"
-  public static let secretVariable = "WICK_BYBIT_API_SECRET"
 
-  public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment)
-    throws -> LiveCredentials
-  {
+  public init(apiKey: String, apiSecret: String) {
+    self.apiKey = apiKey
+    self.apiSecret = apiSecret
+  }
+
+  /// `WICK_BYBIT_API_KEY` for `bybit`.
+  public static func keyVariable(_ exchange: String) -> String {
+    "WICK_\(exchange.uppercased())_API_KEY"
+  }
+  public static func secretVariable(_ exchange: String) -> String {
+    "WICK_\(exchange.uppercased())_API_SECRET"
+  }
+
+  public static func fromEnvironment(
+    exchange: String, _ env: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> LiveCredentials {
+    let keyVariable = keyVariable(exchange)
+    let secretVariable = secretVariable(exchange)
     guard let key = env[keyVariable], !key.isEmpty, let secret = env[secretVariable],
       !secret.isEmpty
     else {

@@ -10,7 +10,7 @@ extension Runner {
   ///   after its decision, exactly as an uninterrupted run (and `wick replay`) does; a run never
   ///   resumed shows it `pending`, never filled.
   /// - Live: every order was sent before its candle ended. Its outcome is asked of the exchange
-  ///   by its orderLinkId and written as the exchange reports it (`filled`, `cancelled`,
+  ///   by its client order id and written as the exchange reports it (`filled`, `cancelled`,
   ///   `rejected`), or `not_sent` when the exchange has no such order; a filled one reaches the
   ///   book at the resumed run's first candle, as after a crash. An order the exchange cannot be
   ///   asked about stays `submitting`, resolved by the next start.
@@ -19,15 +19,10 @@ extension Runner {
     var lines: [String] = []
     for (id, symbol) in try ledger.inFlightOrders(run: runID) {
       let status: String
-      if let live = venue as? BybitVenue {
+      if let live = venue as? LiveVenue {
         do {
-          switch try live.executor.api.order(linkID: id, symbol: symbol)?.status {
-          case nil: status = "not_sent"
-          case "Filled", "PartiallyFilledCanceled": status = "filled"
-          case "Cancelled", "Deactivated": status = "cancelled"
-          case "Rejected": status = "rejected"
-          default: status = "submitting"  // still working on the exchange: the next start resolves it
-          }
+          // Still working on the exchange (`submitting`): the next start resolves it.
+          status = try live.orderState(clientOrderID: id, symbol: symbol).rawValue
         } catch {
           lines.append("\(id): unresolved (\(error)); the next start asks again")
           continue

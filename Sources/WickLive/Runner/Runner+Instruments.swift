@@ -8,7 +8,7 @@ import WickRisk
 extension Runner {
   /// The exchange's rules for the run's symbols: the live venue's, or those a replay loaded.
   func exchangeInstruments() -> [String: InstrumentSpec] {
-    if let live = venue as? BybitVenue { return live.session.instruments.mapValues(\.spec) }
+    if let live = venue as? LiveVenue { return live.instrumentRules }
     return replayInstruments
   }
 
@@ -16,15 +16,16 @@ extension Runner {
   /// before the ledger kept them records them when it resumes: re-handling its candles then checks
   /// its recorded decisions against these rules (a difference is a `resume_divergence` incident).
   func recordInstruments() throws {
-    guard let live = venue as? BybitVenue, try ledger.instruments(run: runID).isEmpty else {
+    guard let live = venue as? LiveVenue, try ledger.instruments(run: runID).isEmpty else {
       return
     }
+    let rules = live.instrumentRules
     try ledger.recordInstruments(
       run: runID,
       spec.symbols.compactMap { symbol in
-        live.session.instruments[symbol].map {
+        rules[symbol].map {
           RunLedger.InstrumentRules(
-            symbol: symbol, lotStep: $0.qtyStep, minQty: $0.minOrderQty,
+            symbol: symbol, lotStep: $0.lotStep, minQty: $0.minQty,
             minNotional: $0.minNotional, tickSize: $0.tickSize)
         }
       })
@@ -49,8 +50,8 @@ extension Runner {
         run \(run) is a live run recorded before the ledger kept the exchange's instrument rules, \
         and it sized with \(configPath), which does not give them for \(missing.joined(separator: ", ")): \
         a replay cannot round quantities and prices as the run did. Add \(tables) with lot_step, \
-        min_qty, min_notional and tick_size as the exchange had them (Bybit's \
-        /v5/market/instruments-info) to a copy of \(configPath), then run \
+        min_qty, min_notional and tick_size as the exchange had them (its instrument \
+        rules) to a copy of \(configPath), then run \
         `wick replay \(run) --config COPY`
         """)
     }

@@ -169,7 +169,7 @@ extension Runner {
       try ledger.heartbeat(run: runID)
     }
     // Live: reconcile with the exchange every 30 s between candles too.
-    (venue as? BybitVenue)?.heartbeat()
+    (venue as? LiveVenue)?.heartbeat()
     let events = s.inbox.drain(timeout: timeout)
     for slice in try s.confirmed.handle(events) {
       refreshFunding(fetcher: s.fetcher, through: slice[0].candle.time)

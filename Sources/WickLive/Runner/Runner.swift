@@ -165,7 +165,7 @@ public final class Runner {
     let config = try spec.configPath.map { try RunPlan.config(at: $0, forRun: spec.argsJSON) }
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
       // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
-      // (nothing is sent, no simulated fill), then reconciles with the exchange: BybitVenue.
+      // (nothing is sent, no simulated fill), then reconciles with the exchange (`LiveVenue`).
       runID = existing.id
       resumed = true
       versions = try ledger.scriptVersions(run: runID)
@@ -213,7 +213,7 @@ public final class Runner {
     try recordInstruments()
     try bindClaims()
     membership?.bind(run: runID, output: output)
-    if let live = venue as? BybitVenue {
+    if let live = venue as? LiveVenue {
       let name = strategy.current.name
       live.bind(run: runID) { [unowned self] kind, symbol, detail in
         self.journal.incident(
@@ -288,7 +288,7 @@ public final class Runner {
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the
   /// crash by client order id (sending a never-sent entry only while its candle is current).
   func finishLiveReplay() {
-    guard let live = venue as? BybitVenue, live.isReplaying else { return }
+    guard let live = venue as? LiveVenue, live.isReplaying else { return }
     live.finishReplay(lateWindow: 2 * spec.timeframe.milliseconds)
   }
 

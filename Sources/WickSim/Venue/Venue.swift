@@ -5,7 +5,7 @@ import WickCore
 ///
 /// - `SimulatedVenue`: the backtest's fill model (next open ± half spread ± slippage, fees,
 ///   funding, isolated margin and liquidation), used by `wick backtest` and by paper trading.
-/// - a live adapter (`BybitVenue` in WickLive): the same calls become signed REST requests, and
+/// - a live adapter (`BybitVenue` in WickBybit, one module per exchange): the same calls become signed REST requests, and
 ///   fills arriving from the exchange are applied to the same `Book`.
 ///
 /// Contract, in the order the kernel calls it for each candle time `t`:
@@ -25,8 +25,8 @@ import WickCore
 /// A venue never decides *whether* to trade — the strategy and the risk gate did — only how an
 /// order turns into a fill. All calls come from the kernel's thread.
 ///
-/// For a live adapter: the runner (`WickLive.Runner`) gets its venue from
-/// `VenueFactory.liveVenue`, which the adapter sets at start-up. Client order ids come from
+/// For a live adapter: the runner (`WickLive.Runner`) gets its venue from the adapter registered
+/// in `LiveExchanges` under the run's `--exchange` (the adapter's `LiveVenue` conformance). Client order ids come from
 /// `EntryOrder.clientOrderID(run:symbol:)` (exits: `clientOrderID(run:time:symbol:kind: "x")`),
 /// the same ids the journal has already committed as `submitting` rows before `send()`; a
 /// restarted runner finds unresolved ones with `RunLedger.submittingOrders(run:)`. Fills the

@@ -1,26 +1,6 @@
 import Foundation
 import WickCore
-
-/// A position as Wick's ledger holds it.
-public struct LocalPosition: Sendable, Equatable {
-  public var symbol: String
-  public var side: Side
-  public var qty: Double
-  public var stop: Double?
-  public var take: Double?
-  /// The entry's orderLinkId (the panic close derives its id from it).
-  public var entryLinkID: String
-  public init(
-    symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, entryLinkID: String
-  ) {
-    self.symbol = symbol
-    self.side = side
-    self.qty = qty
-    self.stop = stop
-    self.take = take
-    self.entryLinkID = entryLinkID
-  }
-}
+import WickLive
 
 /// What one reconciliation found and did.
 public struct ReconcileReport: Sendable, Equatable {

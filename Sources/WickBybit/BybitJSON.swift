@@ -1,4 +1,5 @@
 import WickCore
+import WickLive
 import WickData
 
 extension JSONDocument {

@@ -1,4 +1,5 @@
 import WickCore
+import WickLive
 import WickData
 
 /// The Bybit v5 endpoints the live venue uses, for linear USDT perpetuals in one-way mode.

@@ -1,13 +1,14 @@
 import WickCore
 
 /// Client order ids that make retries and restarts idempotent: the same decision always gets
-/// the same id, and Bybit refuses a second order with an id it has seen (retCode 110072).
+/// the same id, and every exchange refuses a second order with an id it has seen (Bybit's
+/// retCode 110072, Binance's -4116).
 ///
 ///     OrderLinkID.make(run: 7, candleTime: 1_700_000_000_000, symbol: "BTCUSDT", role: .entry)
 ///     // "w7-1700000000-BTCUSDT-e"
 ///
 /// The shape is the kernel's (`w<run>-<candle open, s>-<symbol>-<kind>`, one decision per symbol
-/// and candle); Bybit allows up to 36 letters, digits, `-` and `_`.
+/// and candle); Bybit and Binance both take up to 36 letters, digits, `-` and `_`.
 public enum OrderLinkID {
   public enum Role: String, Sendable {
     /// The entry market order of an intent.
@@ -36,7 +37,7 @@ public enum OrderLinkID {
       })
     else {
       throw WickError.invalidArgument(
-        "orderLinkId \(id) is not Bybit's shape (at most 36 letters, digits, - and _)")
+        "client order id \(id) is not an exchange's shape (at most 36 letters, digits, - and _)")
     }
     return id
   }

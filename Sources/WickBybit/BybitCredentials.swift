@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 
 /// A Bybit API key pair, read from the environment only (`WICK_BYBIT_API_KEY`,
 /// `WICK_BYBIT_API_SECRET`). Its descriptions are redacted so that interpolating it into a log

@@ -1,4 +1,5 @@
 import WickCore
+import WickLive
 import WickData
 
 /// The unified account's USDT figures, as `GET /v5/account/wallet-balance` lists them.

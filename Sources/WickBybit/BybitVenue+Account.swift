@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 import WickData
 import WickSim
 

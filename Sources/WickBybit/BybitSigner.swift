@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import WickLive
 
 /// Bybit v5 request signatures: hex HMAC-SHA256 with the API secret.
 ///
@@ -11,9 +11,7 @@ import Foundation
 ///       timestamp: 1658384314791, credentials: c, recvWindow: 5000, payload: "category=linear")
 public enum BybitSigner {
   public static func hmacHex(_ message: String, secret: String) -> String {
-    let key = SymmetricKey(data: Data(secret.utf8))
-    let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
-    return hex(mac)
+    RequestSigning.hmacSHA256Hex(message, secret: secret)
   }
 
   public static func restSignature(
@@ -25,21 +23,5 @@ public enum BybitSigner {
 
   public static func webSocketSignature(expires: Int64, credentials: BybitCredentials) -> String {
     hmacHex("GET/realtime\(expires)", secret: credentials.secret)
-  }
-
-  private static let digits = Array("0123456789abcdef".utf8)
-
-  static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-    var out: [UInt8] = []
-    out.reserveCapacity(64)
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
-
-  static func hex(_ mac: HMAC<SHA256>.MAC) -> String {
-    mac.withUnsafeBytes { hex(Array($0)) }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 import WickData
 
 /// Where a live session connects: testnet by default, mainnet on request, or any base URL

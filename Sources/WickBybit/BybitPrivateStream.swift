@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import WSClient
 import WickData
+import WickLive
 
 /// Bybit's private WebSocket (`<ws-url>/v5/private`): authenticates with
 /// `{"op":"auth","args":[key, expires, sign]}`, subscribes to `order`, `execution` and

@@ -1,4 +1,5 @@
 import WickCore
+import WickLive
 import WickData
 
 /// Buy or Sell, as Bybit spells them.

@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 import WickData
 
 /// A decoded Bybit v5 answer with `retCode` 0.

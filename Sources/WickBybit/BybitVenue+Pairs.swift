@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 import WickSim
 
 /// The live venue's pair entries, from the kernel's `submit(pair:)` to two legs in the book.

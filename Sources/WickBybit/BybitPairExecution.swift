@@ -1,5 +1,6 @@
 import Foundation
 import WickCore
+import WickLive
 import WickSim
 
 /// One leg of a live pair entry: the symbol, its side and size, and the order id written ahead
