@@ -20,6 +20,7 @@ public final class Ledger: @unchecked Sendable {
       MultirunSchema.register(&$0)
       InstrumentsSchema.register(&$0)
       NotifySchema.register(&$0)
+      OrderTypesSchema.register(&$0)
     }
   }
 

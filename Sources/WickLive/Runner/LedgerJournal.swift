@@ -46,6 +46,8 @@ public final class LedgerJournal: KernelJournal {
   private var entryFees: [Double]
   private var exitSides: [String]
   private var openQty: [Double]
+  /// Per symbol: the side ("buy"/"sell") of the entry in flight, for its cancelled or expired row.
+  private var entrySides: [String]
 
   public struct Divergence: Sendable, Equatable {
     public var seq: Int
@@ -68,6 +70,7 @@ public final class LedgerJournal: KernelJournal {
     entryFees = Array(repeating: 0, count: symbols.count)
     exitSides = Array(repeating: "sell", count: symbols.count)
     openQty = Array(repeating: 0, count: symbols.count)
+    entrySides = Array(repeating: "buy", count: symbols.count)
   }
 
   private func verifying(_ time: Int64) -> Bool { time <= verifyUntil }
@@ -125,6 +128,7 @@ public final class LedgerJournal: KernelJournal {
     case .accepted(let qty):
       let id = EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "e")
       entryIDs[s] = id
+      entrySides[s] = intent.side == .long ? "buy" : "sell"
       decide(
         time, "intent", symbol: s,
         DecisionJSON.object([
@@ -226,8 +230,8 @@ public final class LedgerJournal: KernelJournal {
     guard !verifying(time), let id = entryIDs[s] else { return }
     batch.orders.append(
       RunLedger.OrderRow(
-        clientOrderID: id, symbol: symbols[s], side: "", type: "limit", qty: 0, price: nil,
-        status: "cancelled", time: time))
+        clientOrderID: id, symbol: symbols[s], side: entrySides[s], type: "limit", qty: 0,
+        price: nil, status: "cancelled", time: time))
     entryIDs[s] = nil
   }
 
@@ -237,8 +241,8 @@ public final class LedgerJournal: KernelJournal {
     guard !verifying(time), let id = entryIDs[s] else { return }
     batch.orders.append(
       RunLedger.OrderRow(
-        clientOrderID: id, symbol: symbols[s], side: "", type: "limit", qty: 0, price: nil,
-        status: status, time: time))
+        clientOrderID: id, symbol: symbols[s], side: entrySides[s], type: "limit", qty: 0,
+        price: nil, status: status, time: time))
     entryIDs[s] = nil
   }
 
