@@ -116,9 +116,10 @@ enum HostFunction: Int32, CaseIterable {
   static let contextMethods: [HostFunction] = [
     .enter, .exit, .equity, .log, .history, .enterPair, .exitPair,
   ]
-  static let indicatorConstructors: [HostFunction] = [
-    .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols,
-  ] + multiIndicatorConstructors + [.session, .swings, .regime]
+  static let indicatorConstructors: [HostFunction] =
+    [
+      .sma, .ema, .stddev, .zscore, .highest, .lowest, .atr, .rsi, .ols,
+    ] + multiIndicatorConstructors + [.session, .swings, .regime]
   static let multiIndicatorConstructors: [HostFunction] = [
     .macd, .bbands, .adx, .stoch, .stochrsi, .cci, .mfi, .obv, .wma, .dema, .tema, .kama, .roc,
     .willr, .natr, .keltner, .donchian, .vwap, .supertrend, .psar,
@@ -170,7 +171,9 @@ final class MultiIndicatorBox {
       return 0
     }
     lastCount = Int32(indicator.outputCount)
-    last = (out[0], lastCount > 1 ? out[1] : 0, lastCount > 2 ? out[2] : 0, lastCount > 3 ? out[3] : 0)
+    last = (
+      out[0], lastCount > 1 ? out[1] : 0, lastCount > 2 ? out[2] : 0, lastCount > 3 ? out[3] : 0
+    )
     return lastCount
   }
 }

@@ -38,7 +38,10 @@ struct IndicatorSpec {
     switch f {
     case .macd:
       return IndicatorSpec(
-        parameters: [.period("fastperiod", 12), .period("slowperiod", 26), .period("signalperiod", 9, minimum: 1)],
+        parameters: [
+          .period("fastperiod", 12), .period("slowperiod", 26),
+          .period("signalperiod", 9, minimum: 1),
+        ],
         inputs: "close"
       ) { a in
         guard a[0] < a[1] else {
@@ -50,7 +53,9 @@ struct IndicatorSpec {
       }
     case .bbands:
       return IndicatorSpec(
-        parameters: [.period(5), .factor("nbdevup", 2, -100...100), .factor("nbdevdn", 2, -100...100)],
+        parameters: [
+          .period(5), .factor("nbdevup", 2, -100...100), .factor("nbdevdn", 2, -100...100),
+        ],
         inputs: "close"
       ) { .success(BollingerBands(period: Int($0[0]), deviationsUp: $0[1], deviationsDown: $0[2])) }
     case .adx:
@@ -59,12 +64,18 @@ struct IndicatorSpec {
       }
     case .stoch:
       return IndicatorSpec(
-        parameters: [.period("fastk_period", 5, minimum: 1), .period("slowk_period", 3, minimum: 1), .period("slowd_period", 3, minimum: 1)],
+        parameters: [
+          .period("fastk_period", 5, minimum: 1), .period("slowk_period", 3, minimum: 1),
+          .period("slowd_period", 3, minimum: 1),
+        ],
         inputs: hlc
       ) { .success(Stochastic(fastK: Int($0[0]), slowK: Int($0[1]), slowD: Int($0[2]))) }
     case .stochrsi:
       return IndicatorSpec(
-        parameters: [.period(14), .period("fastk_period", 5, minimum: 1), .period("fastd_period", 3, minimum: 1)],
+        parameters: [
+          .period(14), .period("fastk_period", 5, minimum: 1),
+          .period("fastd_period", 3, minimum: 1),
+        ],
         inputs: "close"
       ) { .success(StochasticRSI(period: Int($0[0]), fastK: Int($0[1]), fastD: Int($0[2]))) }
     case .cci: return IndicatorSpec(parameters: [.period(14)], inputs: hlc, make: single(CCI.init))
@@ -76,7 +87,8 @@ struct IndicatorSpec {
       return IndicatorSpec(parameters: [], inputs: "close, volume") { _ in
         .success(SingleOutputAdapter(OBV()))
       }
-    case .wma: return IndicatorSpec(parameters: [.period(30)], inputs: "close", make: single(WMA.init))
+    case .wma:
+      return IndicatorSpec(parameters: [.period(30)], inputs: "close", make: single(WMA.init))
     case .dema:
       return IndicatorSpec(parameters: [.period(30)], inputs: "close") {
         .success(SingleOutputAdapter(MultipleEMA(period: Int($0[0]), kind: .double)))
@@ -85,12 +97,16 @@ struct IndicatorSpec {
       return IndicatorSpec(parameters: [.period(30)], inputs: "close") {
         .success(SingleOutputAdapter(MultipleEMA(period: Int($0[0]), kind: .triple)))
       }
-    case .kama: return IndicatorSpec(parameters: [.period(30)], inputs: "close", make: single(KAMA.init))
+    case .kama:
+      return IndicatorSpec(parameters: [.period(30)], inputs: "close", make: single(KAMA.init))
     case .roc:
-      return IndicatorSpec(parameters: [.period(10, minimum: 1)], inputs: "close", make: single(ROC.init))
-    case .willr: return IndicatorSpec(parameters: [.period(14)], inputs: hlc, make: single(WilliamsR.init))
+      return IndicatorSpec(
+        parameters: [.period(10, minimum: 1)], inputs: "close", make: single(ROC.init))
+    case .willr:
+      return IndicatorSpec(parameters: [.period(14)], inputs: hlc, make: single(WilliamsR.init))
     case .natr:
-      return IndicatorSpec(parameters: [.period(14, minimum: 1)], inputs: hlc, make: single(NATR.init))
+      return IndicatorSpec(
+        parameters: [.period(14, minimum: 1)], inputs: hlc, make: single(NATR.init))
     case .keltner:
       return IndicatorSpec(
         parameters: [.period(20, minimum: 1), .factor("multiplier", 2, 0...100)], inputs: hlc
@@ -109,13 +125,16 @@ struct IndicatorSpec {
       ) { .success(Supertrend(period: Int($0[0]), multiplier: $0[1])) }
     default:  // .psar
       return IndicatorSpec(
-        parameters: [.factor("acceleration", 0.02, 0.000001...1), .factor("maximum", 0.2, 0.000001...1)],
+        parameters: [
+          .factor("acceleration", 0.02, 0.000001...1), .factor("maximum", 0.2, 0.000001...1),
+        ],
         inputs: "high, low"
       ) { a in
         guard a[0] <= a[1] else {
           return .failure(
             IndicatorArgumentError(
-              "acceleration (\(formatNumber(a[0]))) must not exceed maximum (\(formatNumber(a[1])))"))
+              "acceleration (\(formatNumber(a[0]))) must not exceed maximum (\(formatNumber(a[1])))"
+            ))
         }
         return .success(SingleOutputAdapter(ParabolicSAR(acceleration: a[0], maximum: a[1])))
       }
@@ -261,7 +280,8 @@ extension LuaStrategy {
       return fail("\(call): n must be a whole number from 1 to 1000, got \(formatNumber(v))")
     }
     guard lua_gettop(L) == 1 else { return fail("\(call) takes one argument") }
-    return pushFeature(.swings(SwingDetector(strength: Int(v))), "wick.swings", bytes: Int(v) * 72 + 512)
+    return pushFeature(
+      .swings(SwingDetector(strength: Int(v))), "wick.swings", bytes: Int(v) * 72 + 512)
   }
 
   static let regimeKeys = [
@@ -285,7 +305,8 @@ extension LuaStrategy {
         guard lua_type(L, -2) == LUA_TSTRING, let key = state.string(at: -2),
           Self.regimeKeys.contains(key)
         else {
-          let shown = lua_type(L, -2) == LUA_TSTRING ? "'\(state.string(at: -2) ?? "")'" : "a non-string key"
+          let shown =
+            lua_type(L, -2) == LUA_TSTRING ? "'\(state.string(at: -2) ?? "")'" : "a non-string key"
           state.pop(2)
           return fail(
             "\(call): unknown key \(shown); expected \(Self.regimeKeys.joined(separator: ", "))")
@@ -348,7 +369,8 @@ extension LuaStrategy {
     }
     switch box.feature {
     case .swings(var detector):
-      guard lua_type(L, 2) == LUA_TNUMBER, lua_type(L, 3) == LUA_TNUMBER, lua_type(L, 4) == LUA_TNUMBER
+      guard lua_type(L, 2) == LUA_TNUMBER, lua_type(L, 3) == LUA_TNUMBER,
+        lua_type(L, 4) == LUA_TNUMBER
       else { return fail("wick.swings:update(t, high, low) expects three numbers") }
       let t = lua_isinteger(L, 2) != 0 ? Int64(wick_tointeger(L, 2)) : Int64(wick_tonumber(L, 2))
       let found = detector.update(time: t, high: wick_tonumber(L, 3), low: wick_tonumber(L, 4))
@@ -368,9 +390,11 @@ extension LuaStrategy {
       }
       return pushed
     case .regime(var classifier):
-      guard lua_type(L, 2) == LUA_TNUMBER, lua_type(L, 3) == LUA_TNUMBER, lua_type(L, 4) == LUA_TNUMBER
+      guard lua_type(L, 2) == LUA_TNUMBER, lua_type(L, 3) == LUA_TNUMBER,
+        lua_type(L, 4) == LUA_TNUMBER
       else { return fail("wick.regime:update(high, low, close) expects three numbers") }
-      let r = classifier.update(high: wick_tonumber(L, 2), low: wick_tonumber(L, 3), close: wick_tonumber(L, 4))
+      let r = classifier.update(
+        high: wick_tonumber(L, 2), low: wick_tonumber(L, 3), close: wick_tonumber(L, 4))
       box.feature = .regime(classifier)
       guard let r else {
         lua_pushnil(L)

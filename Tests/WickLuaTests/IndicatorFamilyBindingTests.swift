@@ -12,32 +12,56 @@ import WickCore
     let close = 100 + 8 * sin(x / 7) + x * 0.05
     return Candle(
       time: 1_704_067_200_000 + Int64(i) * 3_600_000, open: close - 0.3,
-      high: close + 1 + 0.5 * cos(x / 3), low: close - 1.2, close: close, volume: 10 + Double(i % 7))
+      high: close + 1 + 0.5 * cos(x / 3), low: close - 1.2, close: close, volume: 10 + Double(i % 7)
+    )
   }
 
   /// Each Lua call and the native indicator it must equal.
-  static var cases: [(lua: String, args: String, native: () -> (Candle) -> [Double]?)] { [
-    ("wick.macd(5, 10, 4)", "c.close", { multi(MACD(fast: 5, slow: 10, signal: 4), [3]) }),
-    ("wick.bbands(10, 2, 1.5)", "c.close", { multi(BollingerBands(period: 10, deviationsUp: 2, deviationsDown: 1.5), [3]) }),
-    ("wick.adx(6)", "c.high, c.low, c.close", { multi(ADX(period: 6), [1, 2, 3]) }),
-    ("wick.stoch(8, 3, 2)", "c.high, c.low, c.close", { multi(Stochastic(fastK: 8, slowK: 3, slowD: 2), [1, 2, 3]) }),
-    ("wick.stochrsi(8, 5, 3)", "c.close", { multi(StochasticRSI(period: 8, fastK: 5, fastD: 3), [3]) }),
-    ("wick.cci(10)", "c.high, c.low, c.close", { single(CCI(period: 10), [1, 2, 3]) }),
-    ("wick.mfi(10)", "c.high, c.low, c.close, c.volume", { multi(MFI(period: 10), [1, 2, 3, 4]) }),
-    ("wick.obv()", "c.close, c.volume", { single(OBV(), [3, 4]) }),
-    ("wick.wma(9)", "c.close", { single(WMA(period: 9), [3]) }),
-    ("wick.dema(9)", "c.close", { single(MultipleEMA(period: 9, kind: .double), [3]) }),
-    ("wick.tema(9)", "c.close", { single(MultipleEMA(period: 9, kind: .triple), [3]) }),
-    ("wick.kama(10)", "c.close", { single(KAMA(period: 10), [3]) }),
-    ("wick.roc(5)", "c.close", { single(ROC(period: 5), [3]) }),
-    ("wick.willr(10)", "c.high, c.low, c.close", { single(WilliamsR(period: 10), [1, 2, 3]) }),
-    ("wick.natr(10)", "c.high, c.low, c.close", { single(NATR(period: 10), [1, 2, 3]) }),
-    ("wick.keltner(10, 1.5)", "c.high, c.low, c.close", { multi(KeltnerChannels(period: 10, multiplier: 1.5), [1, 2, 3]) }),
-    ("wick.donchian(10)", "c.high, c.low", { multi(DonchianChannels(period: 10), [1, 2]) }),
-    ("wick.vwap()", "c.t, c.high, c.low, c.close, c.volume", { multi(VWAP(), [0, 1, 2, 3, 4]) }),
-    ("wick.supertrend(7, 2)", "c.high, c.low, c.close", { multi(Supertrend(period: 7, multiplier: 2), [1, 2, 3]) }),
-    ("wick.psar(0.03, 0.3)", "c.high, c.low", { single(ParabolicSAR(acceleration: 0.03, maximum: 0.3), [1, 2]) }),
-  ] }
+  static var cases: [(lua: String, args: String, native: () -> (Candle) -> [Double]?)] {
+    [
+      ("wick.macd(5, 10, 4)", "c.close", { multi(MACD(fast: 5, slow: 10, signal: 4), [3]) }),
+      (
+        "wick.bbands(10, 2, 1.5)", "c.close",
+        { multi(BollingerBands(period: 10, deviationsUp: 2, deviationsDown: 1.5), [3]) }
+      ),
+      ("wick.adx(6)", "c.high, c.low, c.close", { multi(ADX(period: 6), [1, 2, 3]) }),
+      (
+        "wick.stoch(8, 3, 2)", "c.high, c.low, c.close",
+        { multi(Stochastic(fastK: 8, slowK: 3, slowD: 2), [1, 2, 3]) }
+      ),
+      (
+        "wick.stochrsi(8, 5, 3)", "c.close",
+        { multi(StochasticRSI(period: 8, fastK: 5, fastD: 3), [3]) }
+      ),
+      ("wick.cci(10)", "c.high, c.low, c.close", { single(CCI(period: 10), [1, 2, 3]) }),
+      (
+        "wick.mfi(10)", "c.high, c.low, c.close, c.volume",
+        { multi(MFI(period: 10), [1, 2, 3, 4]) }
+      ),
+      ("wick.obv()", "c.close, c.volume", { single(OBV(), [3, 4]) }),
+      ("wick.wma(9)", "c.close", { single(WMA(period: 9), [3]) }),
+      ("wick.dema(9)", "c.close", { single(MultipleEMA(period: 9, kind: .double), [3]) }),
+      ("wick.tema(9)", "c.close", { single(MultipleEMA(period: 9, kind: .triple), [3]) }),
+      ("wick.kama(10)", "c.close", { single(KAMA(period: 10), [3]) }),
+      ("wick.roc(5)", "c.close", { single(ROC(period: 5), [3]) }),
+      ("wick.willr(10)", "c.high, c.low, c.close", { single(WilliamsR(period: 10), [1, 2, 3]) }),
+      ("wick.natr(10)", "c.high, c.low, c.close", { single(NATR(period: 10), [1, 2, 3]) }),
+      (
+        "wick.keltner(10, 1.5)", "c.high, c.low, c.close",
+        { multi(KeltnerChannels(period: 10, multiplier: 1.5), [1, 2, 3]) }
+      ),
+      ("wick.donchian(10)", "c.high, c.low", { multi(DonchianChannels(period: 10), [1, 2]) }),
+      ("wick.vwap()", "c.t, c.high, c.low, c.close, c.volume", { multi(VWAP(), [0, 1, 2, 3, 4]) }),
+      (
+        "wick.supertrend(7, 2)", "c.high, c.low, c.close",
+        { multi(Supertrend(period: 7, multiplier: 2), [1, 2, 3]) }
+      ),
+      (
+        "wick.psar(0.03, 0.3)", "c.high, c.low",
+        { single(ParabolicSAR(acceleration: 0.03, maximum: 0.3), [1, 2]) }
+      ),
+    ]
+  }
 
   static func row(_ c: Candle) -> [Double] { [Double(c.time), c.high, c.low, c.close, c.volume] }
 
@@ -96,21 +120,51 @@ import WickCore
   }
 
   @Test(arguments: [
-    ("wick.macd(26, 12, 9)", "wick.macd(fastperiod, slowperiod, signalperiod): fastperiod (26) must be less than slowperiod (12)"),
-    ("wick.bbands(1)", "wick.bbands(timeperiod, nbdevup, nbdevdn): timeperiod must be a whole number from 2 to 100000, got 1"),
-    ("wick.adx(14.5)", "wick.adx(timeperiod): timeperiod must be a whole number from 2 to 100000, got 14.5"),
-    ("wick.stoch(14, 3, 3, 0)", "wick.stoch(fastk_period, slowk_period, slowd_period) takes at most 3 arguments, got 4"),
+    (
+      "wick.macd(26, 12, 9)",
+      "wick.macd(fastperiod, slowperiod, signalperiod): fastperiod (26) must be less than slowperiod (12)"
+    ),
+    (
+      "wick.bbands(1)",
+      "wick.bbands(timeperiod, nbdevup, nbdevdn): timeperiod must be a whole number from 2 to 100000, got 1"
+    ),
+    (
+      "wick.adx(14.5)",
+      "wick.adx(timeperiod): timeperiod must be a whole number from 2 to 100000, got 14.5"
+    ),
+    (
+      "wick.stoch(14, 3, 3, 0)",
+      "wick.stoch(fastk_period, slowk_period, slowd_period) takes at most 3 arguments, got 4"
+    ),
     ("wick.obv(5)", "wick.obv() takes no arguments, got 1"),
-    ("wick.kama('30')", "wick.kama(timeperiod): timeperiod must be a whole number from 2 to 100000, got string"),
-    ("wick.psar(0.3, 0.2)", "wick.psar(acceleration, maximum): acceleration (0.3) must not exceed maximum (0.2)"),
-    ("wick.supertrend(10, 0)", "wick.supertrend(timeperiod, multiplier): multiplier must be a number from"),
-    ("wick.regime{ windw = 50 }", "wick.regime{...}: unknown key 'windw'; expected atr_period, window"),
+    (
+      "wick.kama('30')",
+      "wick.kama(timeperiod): timeperiod must be a whole number from 2 to 100000, got string"
+    ),
+    (
+      "wick.psar(0.3, 0.2)",
+      "wick.psar(acceleration, maximum): acceleration (0.3) must not exceed maximum (0.2)"
+    ),
+    (
+      "wick.supertrend(10, 0)",
+      "wick.supertrend(timeperiod, multiplier): multiplier must be a number from"
+    ),
+    (
+      "wick.regime{ windw = 50 }",
+      "wick.regime{...}: unknown key 'windw'; expected atr_period, window"
+    ),
     ("wick.regime{ window = 1 }", "wick.regime{...}: window must be between 2 and 100000"),
-    ("wick.regime{ ma_period = 2.5 }", "wick.regime{...}: ma_period must be a whole number, got 2.5"),
+    (
+      "wick.regime{ ma_period = 2.5 }",
+      "wick.regime{...}: ma_period must be a whole number, got 2.5"
+    ),
     ("wick.swings(0)", "wick.swings(n): n must be a whole number from 1 to 1000, got 0"),
     ("wick.session('noon')", "wick.session(t): t must be a time in epoch milliseconds"),
     ("wick.macd():update('x')", "wick.macd:update(close): argument 1 must be a number, got string"),
-    ("wick.vwap():update(c.t, c.high)", "wick.vwap:update(t, high, low, close, volume): argument 3 must be a number, got no value"),
+    (
+      "wick.vwap():update(c.t, c.high)",
+      "wick.vwap:update(t, high, low, close, volume): argument 3 must be a number, got no value"
+    ),
     ("wick.adx().update(1, 2, 3)", "wick.adx:update(high, low, close) must be called with ':'"),
     ("wick.regime():update(1, 2)", "wick.regime:update(high, low, close) expects three numbers"),
   ])
@@ -176,7 +230,9 @@ import WickCore
           local vol, trend, pct, adx, slope = ctx.r:update(c.high, c.low, c.close)
           ctx:log(vol == nil and "nil" or string.format("%s %s %.4f %.4f %.6f", vol, trend, pct, adx, slope))
           """,
-        initBody: "ctx.r = wick.regime{ atr_period = 5, window = 20, adx_period = 5, ma_period = 10, slope_period = 3 }"))
+        initBody:
+          "ctx.r = wick.regime{ atr_period = 5, window = 20, adx_period = 5, ma_period = 10, slope_period = 3 }"
+      ))
     var p = RegimeParameters()
     p.atrPeriod = 5
     p.window = 20
