@@ -51,6 +51,7 @@ final class LuaState {
     runtime = rt
     runtime.pointee.pattern_steps = Int64(max(1, limits.patternSteps))
     runtime.pointee.indicator_update = indicatorUpdateThunk
+    runtime.pointee.multi_indicator_update = multiIndicatorUpdateThunk
     guard let state = wick_newstate(rt) else {
       wick_runtime_destroy(rt)
       throw WickError.script("could not create a Lua state")

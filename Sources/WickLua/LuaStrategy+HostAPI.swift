@@ -28,6 +28,15 @@ extension LuaStrategy {
       return fail("internal: indicator:update is served by its C closure (wick_indicator_update)")
     case .indicatorValue, .indicatorIntercept, .indicatorResidualStd, .indicatorZScore:
       return indicatorValue(L, function)
+    case .macd, .bbands, .adx, .stoch, .stochrsi, .cci, .mfi, .obv, .wma, .dema, .tema, .kama,
+      .roc, .willr, .natr, .keltner, .donchian, .vwap, .supertrend, .psar:
+      return newMultiIndicator(function, L)
+    case .multiIndicatorValue: return multiIndicatorValue(L)
+    case .session: return session(L)
+    case .swings: return newSwings(L)
+    case .regime: return newRegime(L)
+    case .featureUpdate: return featureUpdate(L)
+    case .featureValue: return featureValue(L)
     }
   }
 

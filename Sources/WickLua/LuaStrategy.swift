@@ -52,6 +52,12 @@ public final class LuaStrategy: Strategy {
   var indicators: [StreamingIndicator] = []
   /// Boxes whose addresses the indicators' C `update` closures hold; alive as long as the state.
   var indicatorBoxes: [IndicatorBox] = []
+  /// The TA-Lib-family indicators (`wick.macd`, ...), whose C `update` closures hold these boxes.
+  var multiIndicatorBoxes: [MultiIndicatorBox] = []
+  /// `wick.swings` and `wick.regime` objects.
+  var features: [FeatureBox] = []
+  /// The `[sessions]` windows `wick.session` reads.
+  let sessions: TradingSessions
   var symbols: [String] = []
   /// Address of each symbol's interned Lua string: `ctx:position(c.symbol)` resolves by pointer.
   var symbolPointers: [UnsafePointer<CChar>?] = []
@@ -106,15 +112,17 @@ public final class LuaStrategy: Strategy {
   ///   - pluginRoots: folders searched by `require`.
   ///   - plugins: recorded plugin texts by module name; `require` takes these instead of files
   ///     (and refuses a module not among them).
+  ///   - sessions: the `[sessions]` windows behind `wick.session`.
   deinit { wick_candle_free(candleSlots) }
 
   public init(
     path: String, source: String? = nil,
     overrides: [(name: String, value: ParamValue, source: String)] = [],
     symbols: [String]? = nil, limits: LuaLimits = LuaLimits(), pluginRoots: [String]? = nil,
-    plugins: [String: String]? = nil
+    plugins: [String: String]? = nil, sessions: TradingSessions = .standard
   ) throws {
     recordedPlugins = plugins
+    self.sessions = sessions
     let text: String
     if let source {
       text = source

@@ -27,6 +27,10 @@ typedef int (*wick_dispatch_fn)(lua_State *L, void *host, int function_id);
 /// the Lua state.
 typedef int (*wick_indicator_fn)(void *indicator, double a, double b, double c, double *out);
 
+/// The same for indicators of up to 5 inputs and 4 outputs (`wick.macd`, `wick.vwap`, ...):
+/// reads `in`, writes the outputs to `out` and returns how many (0 while warming up).
+typedef int (*wick_multi_indicator_fn)(void *indicator, const double *in, double *out);
+
 /// Why a callback was stopped; the first limit to trip is kept until the host has its error back.
 /// Default step budget of one pattern-matching call (about 0.3 s in a release build).
 #define WICK_PATTERN_STEPS 50000000LL
@@ -79,6 +83,7 @@ typedef struct wick_runtime {
   wick_dispatch_fn dispatch;
   void *host;
   wick_indicator_fn indicator_update;
+  wick_multi_indicator_fn multi_indicator_update;
 } wick_runtime;
 
 static inline wick_runtime *wick_runtime_create(size_t limit, size_t ceiling) {
@@ -355,6 +360,18 @@ int wick_indicator_update3(lua_State *L);
 static inline void wick_push_indicator_update(lua_State *L, void *indicator, int arity) {
   lua_pushlightuserdata(L, indicator);
   lua_pushcclosure(L, arity == 3 ? wick_indicator_update3 : arity == 2 ? wick_indicator_update2 : wick_indicator_update1, 1);
+}
+
+/// `ind:update(...)` for indicators of up to 5 inputs and 4 outputs; upvalues: the indicator's
+/// address, its input count and the call's signature for error messages ("wick.macd:update(close)").
+int wick_indicator_update_multi(lua_State *L);
+
+static inline void wick_push_multi_indicator_update(lua_State *L, void *indicator, int inputs,
+                                                    const char *signature) {
+  lua_pushlightuserdata(L, indicator);
+  lua_pushinteger(L, inputs);
+  lua_pushstring(L, signature);
+  lua_pushcclosure(L, wick_indicator_update_multi, 3);
 }
 
 /// Runs a host callback in protected mode with the limits enforced. Per call this costs a few

@@ -74,7 +74,8 @@ struct BacktestJob {
       limits: LuaLimits(
         memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
         initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
-        randomSeed: Int(truncatingIfNeeded: seed)))
+        randomSeed: Int(truncatingIfNeeded: seed)),
+      sessions: riskConfig?.sessions ?? .standard)
   }
 
   /// The series a run reads, resolved against the cache, and their funding rates: what a sweep

@@ -146,6 +146,8 @@ struct TrailingWindow: Sendable {
 
   var isFull: Bool { count == values.count }
   var oldest: Double { values[head] }
+  /// The i-th oldest value (0 = oldest).
+  subscript(i: Int) -> Double { values[(head + i) % values.count] }
   var newest: Double { values[(head + count - 1) % values.count] }
 
   /// Appends `x`; when full, drops and returns the oldest value.
