@@ -36,6 +36,7 @@ public struct WickCommand: ParsableCommand {
       ReplayCommand.self,
       OptimizeCommand.self,
       ServeCommand.self,
+      DoctorCommand.self,
     ]
   )
   public init() {}
