@@ -24,6 +24,7 @@ public struct WickCommand: ParsableCommand {
         wick notify     test the [notify] sinks (Telegram, Discord, Slack, ntfy, webhook)
         wick new        new strategy from a template, with editor types
         wick check      load scripts in the sandbox and report problems (pre-commit)
+        wick doctor     check an exchange account is ready for live trading (keys, modes, sizes)
 
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from \
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET. Guides: docs/ in the repository.
@@ -43,6 +44,7 @@ public struct WickCommand: ParsableCommand {
       NotifyCommand.self,
       NewCommand.self,
       CheckCommand.self,
+      DoctorCommand.self,
     ]
   )
   public init() {}

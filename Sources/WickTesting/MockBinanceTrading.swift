@@ -24,7 +24,9 @@ import WickData
 ///   is already past the trigger), `GET /fapi/v1/openAlgoOrders`, `DELETE /fapi/v1/algoOrder`.
 /// - `GET /fapi/v3/positionRisk`, `GET /fapi/v3/account`, `GET /fapi/v1/income`.
 /// - `POST`/`PUT /fapi/v1/listenKey` (API key only; -1125 for an expired key).
+/// - `GET /fapi/v1/symbolConfig` (margin type and leverage per symbol).
 /// - `GET /sapi/v1/account/apiRestrictions` (the spot API's key permissions).
+/// - WebSockets under `/ws` and `/stream` are accepted (and stay silent).
 ///
 /// Assumed where the documentation is silent: a duplicate `clientAlgoId` answers -4116 like an
 /// order's; `/fapi/v1/order` refuses conditional types before any other check.
@@ -219,6 +221,10 @@ public final class MockBinanceTrading: @unchecked Sendable {
   func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) + _skew }
 
   private func route(_ r: LoopbackRequest) -> LoopbackReply {
+    if r.path.hasPrefix("/ws") || r.path.hasPrefix("/stream") {
+      // The market and user-data streams: accepted, then silent until the client leaves.
+      return .webSocket { ws in while ws.receive() != nil {} }
+    }
     let fault: Fault? = lock.withLock {
       _requests.append("\(r.method) \(r.path)")
       guard r.path == "/fapi/v1/order" || r.path == "/fapi/v1/algoOrder", r.method == "POST",
@@ -290,6 +296,13 @@ public final class MockBinanceTrading: @unchecked Sendable {
     switch (r.method, r.path) {
     case ("GET", "/fapi/v1/positionSide/dual"):
       return reply(200, "{\"dualSidePosition\":\(lock.withLock { _hedge })}")
+    case ("GET", "/fapi/v1/symbolConfig"):
+      let rows = lock.withLock {
+        _instruments.keys.sorted().filter { q["symbol"] == nil || $0 == q["symbol"] }.map {
+          "{\"symbol\":\"\($0)\",\"marginType\":\"\(_marginTypes[$0] ?? "CROSSED")\",\"isAutoAddMargin\":\"false\",\"leverage\":\(_leverages[$0] ?? 20),\"maxNotionalValue\":\"1000000\"}"
+        }
+      }
+      return reply(200, "[" + rows.joined(separator: ",") + "]")
     case ("GET", "/fapi/v1/multiAssetsMargin"):
       return reply(200, "{\"multiAssetsMargin\":\(lock.withLock { _multiAssets })}")
     case ("POST", "/fapi/v1/marginType"):

@@ -1,3 +1,4 @@
+import WickBinance
 import WickBybit
 import WickLive
 
@@ -7,4 +8,9 @@ enum LiveAdapters {
   static func install() {
     LiveExchanges.register(BybitExchange.self)
   }
+
+  /// `wick doctor`'s checks per exchange.
+  static let doctors: [String: @Sendable (DoctorRequest) -> [DoctorCheck]] = [
+    "binance": BinanceDoctor.checks
+  ]
 }
