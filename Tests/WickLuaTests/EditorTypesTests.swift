@@ -94,13 +94,15 @@ import WickCore
   }
 
   static func probe(_ a: Annotations) throws -> Exposed {
-    let examples = a.constructors.compactMap { name, c in
-      c.example.map { "{ \(luaString(name)), \(luaString($0)) }" }
-    }.sorted().joined(separator: ",\n      ")
+    // Constructors only: a plain function (wick.session returns a string) has no object to probe.
+    let examples = a.constructors.filter { $0.value.returns?.hasPrefix("wick.") ?? true }
+      .compactMap { name, c in
+        c.example.map { "{ \(luaString(name)), \(luaString($0)) }" }
+      }.sorted().joined(separator: ",\n      ")
     let intents = a.intentParams.keys.sorted().map(luaString).joined(separator: ", ")
     let source = """
       return {
-        symbols = { "BTCUSDT" }, warmup = 5,
+        symbols = { "BTCUSDT" }, timeframe = "1m", warmup = 5,
         init = function(ctx)
           local log = function(...) ctx:log(...) end
           local ok, err = load(\(luaLongString(EditorTypes.luaTypes)), "=types/wick.lua")
@@ -197,6 +199,7 @@ import WickCore
         "add `function wick.\($0)(...) end` with ---@param, ---@return wick.<Class> and a `--- Example: `wick.\($0)(...)`` line to the indicators section"
       })
     for (name, c) in a.constructors.sorted(by: { $0.key < $1.key }) where e.wick.contains(name) {
+      if let r = c.returns, !r.hasPrefix("wick.") { continue }  // a plain function: no object
       guard let returns = c.returns, c.example != nil else {
         problems.append(
           "wick.\(name) needs `---@return wick.<Class>` and a `--- Example: `wick.\(name)(...)`` line in \(Self.file)"

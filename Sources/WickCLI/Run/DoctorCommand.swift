@@ -11,11 +11,11 @@ public struct DoctorCommand: ParsableCommand {
     commandName: "doctor",
     abstract: "Check an exchange account before trading live: one line per check, ✓ or ✗.",
     discussion: """
-      Checks REST and WebSocket reachability, the clock offset, the keys (from
-      WICK_<EXCHANGE>_API_KEY and WICK_<EXCHANGE>_API_SECRET) and their permissions (a key that
-      may withdraw is a loud warning), the account and position modes, each symbol's margin and
-      leverage, and whether the config's sizing can ever meet the exchange's minimum order.
-      Nothing is changed on the account. Exit status 1 when any check failed.
+      Checks REST and WebSocket reachability, the clock offset, the keys (from \
+      WICK_<EXCHANGE>_API_KEY and WICK_<EXCHANGE>_API_SECRET) and their permissions (a key that \
+      may withdraw is a loud warning), the account and position modes, each symbol's margin and \
+      leverage, and whether the config's sizing can ever meet the exchange's minimum order. \
+      Nothing is changed on the account. Exit status 1 when any check failed. \
       Example:
         wick doctor --exchange binance --config wick.toml
       """)

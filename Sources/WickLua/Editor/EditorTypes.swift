@@ -231,6 +231,316 @@ public enum EditorTypes {
     ---@return number? z the latest residual in residual standard deviations
     function OLS:zscore() end
 
+    ---@class wick.MACD: wick.Indicator
+    local MACD = {}
+
+    ---@param close number
+    ---@return number? macd
+    ---@return number? signal
+    ---@return number? hist
+    function MACD:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? macd
+    ---@return number? signal
+    ---@return number? hist
+    function MACD:value() end
+
+    ---@class wick.BBands: wick.Indicator
+    local BBands = {}
+
+    ---@param close number
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function BBands:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function BBands:value() end
+
+    ---@class wick.ADX: wick.Indicator
+    local ADX = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? adx
+    ---@return number? plus_di
+    ---@return number? minus_di
+    function ADX:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? adx
+    ---@return number? plus_di
+    ---@return number? minus_di
+    function ADX:value() end
+
+    ---@class wick.Stoch: wick.Indicator
+    local Stoch = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? slowk
+    ---@return number? slowd
+    function Stoch:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? slowk
+    ---@return number? slowd
+    function Stoch:value() end
+
+    ---@class wick.StochRSI: wick.Indicator
+    local StochRSI = {}
+
+    ---@param close number
+    ---@return number? fastk
+    ---@return number? fastd
+    function StochRSI:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? fastk
+    ---@return number? fastd
+    function StochRSI:value() end
+
+    ---@class wick.CCI: wick.Indicator
+    local CCI = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? cci
+    function CCI:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? cci
+    function CCI:value() end
+
+    ---@class wick.MFI: wick.Indicator
+    local MFI = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@param volume number
+    ---@return number? mfi
+    function MFI:update(high, low, close, volume) end
+
+    --- the last outputs of update again
+    ---@return number? mfi
+    function MFI:value() end
+
+    ---@class wick.OBV: wick.Indicator
+    local OBV = {}
+
+    ---@param close number
+    ---@param volume number
+    ---@return number? obv
+    function OBV:update(close, volume) end
+
+    --- the last outputs of update again
+    ---@return number? obv
+    function OBV:value() end
+
+    ---@class wick.WMA: wick.Indicator
+    local WMA = {}
+
+    ---@param close number
+    ---@return number? value
+    function WMA:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? value
+    function WMA:value() end
+
+    ---@class wick.DEMA: wick.Indicator
+    local DEMA = {}
+
+    ---@param close number
+    ---@return number? value
+    function DEMA:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? value
+    function DEMA:value() end
+
+    ---@class wick.TEMA: wick.Indicator
+    local TEMA = {}
+
+    ---@param close number
+    ---@return number? value
+    function TEMA:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? value
+    function TEMA:value() end
+
+    ---@class wick.KAMA: wick.Indicator
+    local KAMA = {}
+
+    ---@param close number
+    ---@return number? value
+    function KAMA:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? value
+    function KAMA:value() end
+
+    ---@class wick.ROC: wick.Indicator
+    local ROC = {}
+
+    ---@param close number
+    ---@return number? roc
+    function ROC:update(close) end
+
+    --- the last outputs of update again
+    ---@return number? roc
+    function ROC:value() end
+
+    ---@class wick.WillR: wick.Indicator
+    local WillR = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? willr
+    function WillR:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? willr
+    function WillR:value() end
+
+    ---@class wick.NATR: wick.Indicator
+    local NATR = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? natr
+    function NATR:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? natr
+    function NATR:value() end
+
+    ---@class wick.Keltner: wick.Indicator
+    local Keltner = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function Keltner:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function Keltner:value() end
+
+    ---@class wick.Donchian: wick.Indicator
+    local Donchian = {}
+
+    ---@param high number
+    ---@param low number
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function Donchian:update(high, low) end
+
+    --- the last outputs of update again
+    ---@return number? upper
+    ---@return number? middle
+    ---@return number? lower
+    function Donchian:value() end
+
+    ---@class wick.VWAP: wick.Indicator
+    local VWAP = {}
+
+    ---@param t integer epoch milliseconds UTC (c.t)
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@param volume number
+    ---@return number? vwap
+    function VWAP:update(t, high, low, close, volume) end
+
+    --- the last outputs of update again
+    ---@return number? vwap
+    function VWAP:value() end
+
+    ---@class wick.Supertrend: wick.Indicator
+    local Supertrend = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return number? line
+    ---@return integer? direction 1 up, −1 down
+    function Supertrend:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return number? line
+    ---@return integer? direction
+    function Supertrend:value() end
+
+    ---@class wick.PSAR: wick.Indicator
+    local PSAR = {}
+
+    ---@param high number
+    ---@param low number
+    ---@return number? sar
+    function PSAR:update(high, low) end
+
+    --- the last outputs of update again
+    ---@return number? sar
+    function PSAR:value() end
+
+    ---@class wick.Swings: wick.Indicator
+    local Swings = {}
+
+    ---@param t integer epoch milliseconds UTC (c.t)
+    ---@param high number
+    ---@param low number
+    ---@return "high"|"low"|nil kind
+    ---@return integer? time the pivot candle's open time
+    ---@return number? price
+    ---@return "HH"|"LH"|"HL"|"LL"|nil label nil for the first pivot of its kind
+    function Swings:update(t, high, low) end
+
+    --- the last pivot high's kind, time, price and label, then the last low's
+    ---@return "high"|"low"|nil kind
+    ---@return integer? time
+    ---@return number? price
+    ---@return "HH"|"LH"|"HL"|"LL"|nil label
+    function Swings:value() end
+
+    ---@class wick.Regime: wick.Indicator
+    local Regime = {}
+
+    ---@param high number
+    ---@param low number
+    ---@param close number
+    ---@return "low"|"normal"|"high"|nil volatility
+    ---@return "up"|"down"|"range"|nil trend
+    ---@return number? atr_percentile
+    ---@return number? adx
+    ---@return number? slope
+    function Regime:update(high, low, close) end
+
+    --- the last outputs of update again
+    ---@return "low"|"normal"|"high"|nil volatility
+    ---@return "up"|"down"|"range"|nil trend
+    ---@return number? atr_percentile
+    ---@return number? adx
+    ---@return number? slope
+    function Regime:value() end
+
     ---@class wick
     wick = {}
 
@@ -287,6 +597,154 @@ public enum EditorTypes {
     ---@param period integer at least 2
     ---@return wick.OLS
     function wick.ols(period) end
+
+    --- MACD (TA-Lib MACD; defaults 12, 26, 9): update(close) → macd, signal, hist.
+    --- Example: `wick.macd(12, 26, 9)`
+    ---@param fastperiod? integer
+    ---@param slowperiod? integer
+    ---@param signalperiod? integer
+    ---@return wick.MACD
+    function wick.macd(fastperiod, slowperiod, signalperiod) end
+
+    --- Bollinger bands (TA-Lib BBANDS, SMA; defaults 5, 2, 2): update(close) → upper, middle, lower.
+    --- Example: `wick.bbands(20, 2)`
+    ---@param timeperiod? integer
+    ---@param nbdevup? number
+    ---@param nbdevdn? number
+    ---@return wick.BBands
+    function wick.bbands(timeperiod, nbdevup, nbdevdn) end
+
+    --- Average directional index with +DI and −DI (TA-Lib ADX, PLUS_DI, MINUS_DI; default 14).
+    --- Example: `wick.adx(14)`
+    ---@param timeperiod? integer
+    ---@return wick.ADX
+    function wick.adx(timeperiod) end
+
+    --- Slow stochastic (TA-Lib STOCH, SMA smoothing; defaults 5, 3, 3).
+    --- Example: `wick.stoch(14, 3, 3)`
+    ---@param fastk_period? integer
+    ---@param slowk_period? integer
+    ---@param slowd_period? integer
+    ---@return wick.Stoch
+    function wick.stoch(fastk_period, slowk_period, slowd_period) end
+
+    --- Stochastic RSI (TA-Lib STOCHRSI; defaults 14, 5, 3).
+    --- Example: `wick.stochrsi(14, 5, 3)`
+    ---@param timeperiod? integer
+    ---@param fastk_period? integer
+    ---@param fastd_period? integer
+    ---@return wick.StochRSI
+    function wick.stochrsi(timeperiod, fastk_period, fastd_period) end
+
+    --- Commodity channel index (TA-Lib CCI; default 14).
+    --- Example: `wick.cci(14)`
+    ---@param timeperiod? integer
+    ---@return wick.CCI
+    function wick.cci(timeperiod) end
+
+    --- Money flow index (TA-Lib MFI; default 14).
+    --- Example: `wick.mfi(14)`
+    ---@param timeperiod? integer
+    ---@return wick.MFI
+    function wick.mfi(timeperiod) end
+
+    --- On-balance volume (TA-Lib OBV), warm at once.
+    --- Example: `wick.obv()`
+    ---@return wick.OBV
+    function wick.obv() end
+
+    --- Weighted moving average (TA-Lib WMA; default 30).
+    --- Example: `wick.wma(30)`
+    ---@param timeperiod? integer
+    ---@return wick.WMA
+    function wick.wma(timeperiod) end
+
+    --- Double exponential moving average (TA-Lib DEMA; default 30).
+    --- Example: `wick.dema(30)`
+    ---@param timeperiod? integer
+    ---@return wick.DEMA
+    function wick.dema(timeperiod) end
+
+    --- Triple exponential moving average (TA-Lib TEMA; default 30).
+    --- Example: `wick.tema(30)`
+    ---@param timeperiod? integer
+    ---@return wick.TEMA
+    function wick.tema(timeperiod) end
+
+    --- Kaufman adaptive moving average (TA-Lib KAMA; default 30).
+    --- Example: `wick.kama(30)`
+    ---@param timeperiod? integer
+    ---@return wick.KAMA
+    function wick.kama(timeperiod) end
+
+    --- Rate of change in percent (TA-Lib ROC; default 10).
+    --- Example: `wick.roc(10)`
+    ---@param timeperiod? integer
+    ---@return wick.ROC
+    function wick.roc(timeperiod) end
+
+    --- Williams %R, −100 … 0 (TA-Lib WILLR; default 14).
+    --- Example: `wick.willr(14)`
+    ---@param timeperiod? integer
+    ---@return wick.WillR
+    function wick.willr(timeperiod) end
+
+    --- Normalised ATR, ATR / close · 100 (TA-Lib NATR; default 14).
+    --- Example: `wick.natr(14)`
+    ---@param timeperiod? integer
+    ---@return wick.NATR
+    function wick.natr(timeperiod) end
+
+    --- Keltner channel: EMA(n) ± m·ATR(n) (defaults 20, 2).
+    --- Example: `wick.keltner(20, 2)`
+    ---@param timeperiod? integer
+    ---@param multiplier? number
+    ---@return wick.Keltner
+    function wick.keltner(timeperiod, multiplier) end
+
+    --- Donchian channel over n candles including the current one (default 20).
+    --- Example: `wick.donchian(20)`
+    ---@param timeperiod? integer
+    ---@return wick.Donchian
+    function wick.donchian(timeperiod) end
+
+    --- Volume-weighted average price anchored at 00:00 UTC; update(t, high, low, close, volume).
+    --- Example: `wick.vwap()`
+    ---@return wick.VWAP
+    function wick.vwap() end
+
+    --- Supertrend over ATR(n) bands (defaults 10, 3): update → line, direction (1 up, −1 down).
+    --- Example: `wick.supertrend(10, 3)`
+    ---@param timeperiod? integer
+    ---@param multiplier? number
+    ---@return wick.Supertrend
+    function wick.supertrend(timeperiod, multiplier) end
+
+    --- Parabolic SAR (TA-Lib SAR; defaults 0.02, 0.2).
+    --- Example: `wick.psar(0.02, 0.2)`
+    ---@param acceleration? number
+    ---@param maximum? number
+    ---@return wick.PSAR
+    function wick.psar(acceleration, maximum) end
+
+    --- Market-structure pivots confirmed n candles after them; update(t, high, low) → kind, time, price, label on the confirming candle.
+    --- Example: `wick.swings(3)`
+    ---@param n integer
+    ---@return wick.Swings
+    function wick.swings(n) end
+
+    --- Volatility regime (ATR percentile) and trend regime (ADX and MA slope), streaming.
+    --- Example: `wick.regime{ window = 100 }`
+    ---@param options? { atr_period: integer?, window: integer?, low_percentile: number?, high_percentile: number?, adx_period: integer?, adx_threshold: number?, ma_period: integer?, slope_period: integer? }
+    ---@return wick.Regime
+    function wick.regime(options) end
+
+    --- The trading session of an epoch-ms UTC time: "asia", "london", "new_york", the overlaps
+    --- ("asia_london", "london_new_york", …) or "off"; windows from [sessions] in wick.toml.
+    --- Example: `wick.session(0)`
+    ---@param t integer epoch milliseconds UTC (c.t)
+    ---@return string session
+    function wick.session(t) end
 
     """#
 
