@@ -79,9 +79,12 @@ import Testing
       for name in ["state", "decision", "equity", "incident", "fill"] {
         #expect(names.contains(name), "no \(name) event in \(body.prefix(400))")
       }
-      #expect(events.first { $0.event == "decision" }!.data.contains("fresh-signal-42"))
-      #expect(events.first { $0.event == "incident" }!.data.contains("exchange said no-777"))
-      #expect(events.first { $0.event == "fill" }!.data.contains("50123.5"))
+      // #require, not `!`: a missing event fails this test instead of crashing the whole suite.
+      #expect(
+        try #require(events.first { $0.event == "decision" }).data.contains("fresh-signal-42"))
+      #expect(
+        try #require(events.first { $0.event == "incident" }).data.contains("exchange said no-777"))
+      #expect(try #require(events.first { $0.event == "fill" }).data.contains("50123.5"))
       // The old decisions (seq 1, 2) were before the cursor: not sent again.
       #expect(!body.contains("cooling down after a loss"))
       // A state event shows the halt and no open positions.
@@ -91,7 +94,7 @@ import Testing
       #expect(states.last?.contains("No open positions.") == true)
 
       // A reconnect with the last event id starts after everything above.
-      let lastID = events.last { $0.event != "state" }!.id
+      let lastID = try #require(events.last { $0.event != "state" }).id
       let again = try await client.execute(
         uri: "/runs/\(run)/events", method: .get,
         headers: [HTTPField.Name("Last-Event-ID")!: lastID]
