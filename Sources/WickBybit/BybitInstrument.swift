@@ -1,4 +1,5 @@
 import Foundation
+import WickLive
 import WickRisk
 
 /// A linear contract's trading rules from `/v5/market/instruments-info`: what a quantity or a
@@ -30,43 +31,12 @@ public struct BybitInstrument: Sendable, Equatable {
       lotStep: qtyStep, minQty: minOrderQty, minNotional: minNotional, tickSize: tickSize)
   }
 
-  /// Rounded down to the lot step (never more than asked for).
-  public func roundQty(_ qty: Double) -> Double {
-    guard qtyStep > 0 else { return qty }
-    return (qty / qtyStep + 1e-9).rounded(.down) * qtyStep
-  }
-
-  /// Rounded to the nearest tick.
-  public func roundPrice(_ price: Double) -> Double {
-    guard tickSize > 0 else { return price }
-    return (price / tickSize).rounded() * tickSize
-  }
-
-  /// A quantity as the exchange expects it: a multiple of the step, with the step's decimals.
-  public func format(qty: Double) -> String { Self.text(roundQty(qty), step: qtyStep) }
-  public func format(price: Double) -> String { Self.text(roundPrice(price), step: tickSize) }
-
-  /// True when two quantities differ by less than half a step (exchange vs local bookkeeping).
-  public func sameQty(_ a: Double, _ b: Double) -> Bool {
-    abs(a - b) < max(qtyStep, 1e-12) / 2
-  }
-
-  public func samePrice(_ a: Double, _ b: Double) -> Bool {
-    abs(a - b) < max(tickSize, 1e-12) / 2
-  }
-
-  static func decimals(_ step: Double) -> Int {
-    guard step > 0, step < 1 else { return 0 }
-    var d = 0
-    var s = step
-    while d < 12, abs(s - s.rounded()) > 1e-9 {
-      s *= 10
-      d += 1
-    }
-    return d
-  }
-
-  static func text(_ value: Double, step: Double) -> String {
-    String(format: "%.\(decimals(step))f", value)
-  }
+  // Rounding and formatting are the shared InstrumentSpec rules (WickLive), one copy for every
+  // adapter; these keep Bybit's call sites short.
+  public func roundQty(_ qty: Double) -> Double { spec.roundQty(qty) }
+  public func roundPrice(_ price: Double) -> Double { spec.roundPrice(price) }
+  public func format(qty: Double) -> String { spec.format(qty: qty) }
+  public func format(price: Double) -> String { spec.format(price: price) }
+  public func sameQty(_ a: Double, _ b: Double) -> Bool { spec.sameQty(a, b) }
+  public func samePrice(_ a: Double, _ b: Double) -> Bool { spec.samePrice(a, b) }
 }

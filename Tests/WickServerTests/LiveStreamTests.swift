@@ -38,34 +38,42 @@ import Testing
     let start = try f.store.cursor(run: f.paperRun)
     let run = f.paperRun
     try await app(f).test(.router) { client in
-      // The "runner" writes while the stream is open.
-      let writer = Task {
-        try await Task.sleep(for: .milliseconds(250))
-        try await f.database.write { db in
-          try db.execute(
-            sql: """
-              INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json)
-              VALUES (?, 3, ?, 'intent', 'BTCUSDT', '{"side":"short","why":"fresh-signal-42"}')
-              """, arguments: [run, f.now])
-          try db.execute(
-            sql:
-              "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 9950)",
-            arguments: [run, f.now])
-          try db.execute(
-            sql:
-              "INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'order_rejected', 'main', 'exchange said no-777')",
-            arguments: [run, f.now])
-          try db.execute(
-            sql:
-              "INSERT INTO fills (order_id, time, price, qty, fee) VALUES ((SELECT MAX(id) FROM orders WHERE run_id = ?), ?, 50123.5, 0.25, 6.27)",
-            arguments: [run, f.now])
-          try db.execute(
-            sql:
-              "UPDATE positions SET active = 0, closed_at = ?, exit_price = 50123.5 WHERE run_id = ?",
-            arguments: [f.now, run])
-          try db.execute(sql: "UPDATE runs SET status = 'halted' WHERE id = ?", arguments: [run])
+      // The "runner" writes while the stream is open, from a thread of its own: a Task waits
+      // for the cooperative pool (two threads on two cores), which the rest of the suite can keep
+      // busy past the stream's lifetime. The stream polls once more after its deadline, so a
+      // write made 0.25 s in always arrives.
+      let database = f.database
+      let now = f.now
+      let writer = ThreadOutcome()
+      Thread {
+        Thread.sleep(forTimeInterval: 0.25)
+        writer.finish {
+          try database.write { db in
+            try db.execute(
+              sql: """
+                INSERT INTO decisions (run_id, seq, candle_time, kind, symbol, detail_json)
+                VALUES (?, 3, ?, 'intent', 'BTCUSDT', '{"side":"short","why":"fresh-signal-42"}')
+                """, arguments: [run, now])
+            try db.execute(
+              sql:
+                "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 9950)",
+              arguments: [run, now])
+            try db.execute(
+              sql:
+                "INSERT INTO incidents (run_id, time, kind, account, detail) VALUES (?, ?, 'order_rejected', 'main', 'exchange said no-777')",
+              arguments: [run, now])
+            try db.execute(
+              sql:
+                "INSERT INTO fills (order_id, time, price, qty, fee) VALUES ((SELECT MAX(id) FROM orders WHERE run_id = ?), ?, 50123.5, 0.25, 6.27)",
+              arguments: [run, now])
+            try db.execute(
+              sql:
+                "UPDATE positions SET active = 0, closed_at = ?, exit_price = 50123.5 WHERE run_id = ?",
+              arguments: [now, run])
+            try db.execute(sql: "UPDATE runs SET status = 'halted' WHERE id = ?", arguments: [run])
+          }
         }
-      }
+      }.start()
       let body = try await client.execute(
         uri: "/runs/\(run)/events?after=\(start.text)", method: .get
       ) { r in
@@ -73,7 +81,7 @@ import Testing
         #expect(r.headers[.contentType] == "text/event-stream")
         return String(buffer: r.body)
       }
-      try await writer.value
+      try await writer.wait()
       let events = Self.events(body)
       let names = Set(events.map(\.event))
       for name in ["state", "decision", "equity", "incident", "fill"] {
@@ -114,5 +122,23 @@ import Testing
     #expect(LiveCursor(text: "1-2-3") == nil)
     #expect(LiveCursor(text: "a-b-c-d-e") == nil)
     #expect(LiveCursor(text: "1--2-3-4") == nil)
+  }
+}
+
+/// What a plain thread's work came to, awaited without holding a pool thread.
+final class ThreadOutcome: @unchecked Sendable {
+  private let lock = NSLock()
+  private var result: Result<Void, Error>?
+
+  func finish(_ work: () throws -> Void) {
+    let r = Result { try work() }
+    lock.withLock { result = r }
+  }
+
+  func wait() async throws {
+    while true {
+      if let r = lock.withLock({ result }) { return try r.get() }
+      try await Task.sleep(for: .milliseconds(10))
+    }
   }
 }
