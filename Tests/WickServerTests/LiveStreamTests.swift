@@ -97,7 +97,10 @@ import Testing
       #expect(!body.contains("cooling down after a loss"))
       // A state event shows the halt and no open positions.
       let states = events.filter { $0.event == "state" }.map(\.data)
-      #expect(states.count == 2, "the state at connect and after the halt: \(states.count)")
+      // The state at connect and after the halt — one state when a loaded machine started the
+      // stream only after the thread's writes (its first state then shows the halt already).
+      #expect(
+        (1...2).contains(states.count), "the state at connect and after the halt: \(states.count)")
       #expect(states.last?.contains("s-halted") == true)
       #expect(states.last?.contains("No open positions.") == true)
 
