@@ -25,54 +25,44 @@ public enum BybitDoctor {
       baseURL: endpoints.rest, credentials: credentials ?? BybitCredentials(apiKey: "", secret: ""),
       transport: transport, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.2, maxDelay: 1))
     let api = BybitTradingAPI(rest: rest)
-    var out: [DoctorCheck] = []
+    return Doctor.run(
+      request,
+      DoctorAdapter(
+        exchange: "bybit", restURL: endpoints.rest,
+        syncClock: {
+          try rest.syncTime()
+          return rest.serverOffsetMs
+        },
+        webSocketURL: try? BybitKlines().url(
+          base: endpoints.ws, symbols: request.symbols, timeframe: request.timeframe),
+        keySource: request.mainnet ? "bybit.com" : "testnet.bybit.com",
+        wallet: {
+          do {
+            let w = try api.wallet()
+            return (w.walletBalance, w.equity)
+          } catch {
+            // Bybit's signature errors can quote the signed string, key included.
+            throw WickError.invalidArgument(credentials?.scrub("\(error)") ?? "\(error)")
+          }
+        },
+        walletName: "unified account wallet",
+        refusedFix:
+          "check the key pair and its IP whitelist (\(request.mainnet ? "mainnet keys come from bybit.com" : "testnet keys come from testnet.bybit.com, not bybit.com"))",
+        accountChecks: { accountChecks(api, request) },
+        market: { (try api.instrument($0).spec, try api.lastPrice(symbol: $0)) }))
+  }
+
+  /// Permissions, the account and each symbol's position mode and leverage.
+  static func accountChecks(_ api: BybitTradingAPI, _ request: DoctorRequest) -> [DoctorCheck] {
+    var out = [Doctor.check("key permissions") { permissions(try api.keyInfo()) }]
     do {
-      try rest.syncTime()
-      out.append(Doctor.clock(offsetMs: rest.serverOffsetMs, rest: endpoints.rest))
+      out += accountChecks(try api.accountInfo())
     } catch {
-      out.append(
-        DoctorCheck(
-          .failed, "rest", "\(endpoints.rest) not reachable: \(error)",
-          fix: "check the network, or --base-url"))
-      return out
+      out.append(DoctorCheck(.failed, "account mode", "\(error)"))
     }
-    if let url = try? BybitKlines().url(
-      base: endpoints.ws, symbols: request.symbols, timeframe: request.timeframe)
-    {
-      out.append(Doctor.webSocket(url: url))
-    }
-    guard credentials != nil else {
-      out.append(
-        DoctorCheck(
-          .failed, "keys", request.credentialsProblem ?? "no API keys",
-          fix:
-            "export \(LiveCredentials.keyVariable("bybit")) and \(LiveCredentials.secretVariable("bybit")) (a \(request.mainnet ? "mainnet" : "testnet.bybit.com") key)"
-        ))
-      return out + sizingChecks(api, request, equity: nil)
-    }
-    let wallet: BybitWallet
-    do {
-      wallet = try api.wallet()
-      out.append(
-        DoctorCheck(
-          .ok, "keys",
-          String(
-            format: "valid; unified account USDT wallet %.2f, equity %.2f", wallet.walletBalance,
-            wallet.equity)))
-    } catch {
-      out.append(
-        DoctorCheck(
-          .failed, "keys", "refused: \(credentials!.scrub("\(error)"))",
-          fix:
-            "check the key pair and its IP whitelist (\(request.mainnet ? "mainnet keys come from bybit.com" : "testnet keys come from testnet.bybit.com, not bybit.com"))"
-        ))
-      return out + sizingChecks(api, request, equity: nil)
-    }
-    out.append(check("key permissions") { permissions(try api.keyInfo()) })
-    out += check("account mode") { accountChecks(try api.accountInfo()) }
     for symbol in request.symbols {
       out.append(
-        check("position \(symbol)") {
+        Doctor.check("position \(symbol)") {
           let (oneWay, leverage) = try api.positionMode(symbol: symbol)
           guard oneWay else {
             return DoctorCheck(
@@ -87,7 +77,7 @@ public enum BybitDoctor {
               + (leverage == wanted ? " (already so)" : ""))
         })
     }
-    return out + sizingChecks(api, request, equity: wallet.equity)
+    return out
   }
 
   /// Trading must be allowed; a key that may withdraw is the loudest line of the report.
@@ -140,33 +130,6 @@ public enum BybitDoctor {
           fix: "switch to Isolated Margin (Account → Margin Mode) with no position open"))
     }
     return out
-  }
-
-  private static func sizingChecks(
-    _ api: BybitTradingAPI, _ request: DoctorRequest, equity: Double?
-  ) -> [DoctorCheck] {
-    request.symbols.map { symbol in
-      check("sizing \(symbol)") {
-        let rules = try api.instrument(symbol).spec
-        let price = try api.lastPrice(symbol: symbol)
-        guard let equity else {
-          return DoctorCheck(
-            .failed, "sizing \(symbol)",
-            "needs the wallet's equity (see keys); the smallest order is \(String(format: "%.2f", rules.minimumOrderValue(at: price))) USDT"
-          )
-        }
-        return Doctor.sizing(
-          symbol: symbol, rules: rules, price: price, equity: equity, risk: request.risk)
-      }
-    }
-  }
-
-  private static func check(_ name: String, _ body: () throws -> DoctorCheck) -> DoctorCheck {
-    do { return try body() } catch { return DoctorCheck(.failed, name, "\(error)") }
-  }
-
-  private static func check(_ name: String, _ body: () throws -> [DoctorCheck]) -> [DoctorCheck] {
-    do { return try body() } catch { return [DoctorCheck(.failed, name, "\(error)")] }
   }
 }
 

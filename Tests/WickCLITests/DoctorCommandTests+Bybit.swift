@@ -31,7 +31,7 @@ extension DoctorCommandTests {
     #expect(status == 0, "\(lines)")
     #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("✓") }, "\(lines)")
     for expected in [
-      "✓ clock: REST", "✓ websocket:", "✓ keys: valid; unified account USDT wallet 10000.00",
+      "✓ clock: REST", "✓ websocket:", "✓ keys: valid; unified account wallet 10000.00 USDT",
       "✓ key permissions: contract orders and positions, withdrawals disabled",
       "✓ account mode: unified trading account", "✓ margin mode: isolated margin",
       "✓ position BTCUSDT: one-way, leverage 10x now; `wick run --live` sets 3x at start",
