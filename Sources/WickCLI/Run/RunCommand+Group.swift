@@ -59,7 +59,8 @@ extension RunCommand {
         print("run: \(id)\(resumed ? " (resumed)" : "")")
       }
       fflush(nil)
-      notifier?.serve(runs: prepared.map(\.id))
+      NotifyCommand.serve(
+        notifier, ledger: group.runners[0].ledger, runs: prepared.map(\.id), output: Self.printLine)
       notifier?.start()
       defer { notifier?.stop(drain: 3) }
       var failed = false

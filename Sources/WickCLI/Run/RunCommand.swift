@@ -144,7 +144,7 @@ public struct RunCommand: ParsableCommand {
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)
-      notifier?.serve(runs: [id])
+      NotifyCommand.serve(notifier, ledger: runner.ledger, runs: [id], output: Self.printLine)
       notifier?.start()
       // What is due is given a few seconds to go out; the rest waits in the outbox.
       defer { notifier?.stop(drain: 3) }
