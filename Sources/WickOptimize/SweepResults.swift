@@ -137,6 +137,9 @@ public struct SweepResults: Sendable {
     } else {
       fields.append(("winner", .null))
     }
+    let (plateau, spike) = plateauSection()
+    fields.append(("plateau", plateau))
+    if let spike { warnings.append(spike) }
     let perPeriod = 365.0.squareRoot()
     if spec.walkForward != nil {
       let (section, warning, dsr) = walkForward(selected: selected, perPeriod: perPeriod)

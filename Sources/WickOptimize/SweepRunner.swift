@@ -261,6 +261,11 @@ public struct SweepRunner: Sendable {
     let (summary, warnings) = results.summary(
       selected: selected, seconds: seconds, complete: true, failed: failed)
     try OutputFile.write(summary.text, to: path("summary.json"))
+    if let heatmap = SweepHeatmap.html(results) {
+      try OutputFile.write(heatmap, to: path("heatmap.html"))
+    } else {
+      try? FileManager.default.removeItem(atPath: path("heatmap.html"))
+    }
     if let best = results.bestParams(selected) {
       try OutputFile.write(best, to: path("best_params.json"))
     } else {

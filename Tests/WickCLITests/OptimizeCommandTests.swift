@@ -238,6 +238,13 @@ import WickOptimize
     #expect(Set(rows.map { r in keys.map { r[$0]! } }).count == 9, "no set twice")
     let summary = try json(f.path("one/summary.json"))
     #expect((summary["sweep"] as! [String: Any])["mode"] as? String == "tpe 9")
+    // The overfitting guards come with every sweep: the grid's winner has all its neighbours.
+    let plateau = try #require(try json(f.path("grid/summary.json"))["plateau"] as? [String: Any])
+    #expect((1...8).contains(plateau["neighbours"] as? Int ?? 0))
+    #expect(plateau["lone_spike"] is Bool)
+    let heatmap = try read(f.path("grid/heatmap.html"))
+    #expect(heatmap.components(separatedBy: "<table>").count - 1 == 3)
+    #expect(heatmap.contains("class=\"win\""))
     // Another seed searches differently.
     try optimize(
       base + [

@@ -398,8 +398,22 @@ struct OptimizeSweep: ParsableCommand {
         )
       }
     }
+    if case .object(let fields) = summary,
+      case .object(let plateau)? = fields.first(where: { $0.0 == "plateau" })?.1,
+      let score = plateau.first(where: { $0.0 == "score" })?.1.compactText, score != "null",
+      let count = plateau.first(where: { $0.0 == "neighbours" })?.1.compactText
+    {
+      lines.append(
+        "plateau score: \(ReadableNumber.metric(score)) (the mean \(spec.objective.rawValue) of the winner's \(count) grid neighbours over its own; 1 is a flat plateau)"
+      )
+    }
     for w in warnings { lines.append("warning: \(w)") }
-    lines.append("results: \(outDir)/results.csv, summary.json, best_params.json, queue.json")
+    let heatmap =
+      FileManager.default.fileExists(
+        atPath: (outDir as NSString).appendingPathComponent("heatmap.html"))
+      ? ", heatmap.html" : ""
+    lines.append(
+      "results: \(outDir)/results.csv, summary.json, best_params.json, queue.json\(heatmap)")
     return lines
   }
 
