@@ -65,11 +65,7 @@ public enum HTMLReport {
     html += "</div>\n"
     html += priceCharts(r, prices, benchmark: sheet.benchmark)
     let equity = r.equity.map { (time: $0.time, value: $0.equity) }
-    var peak = -Double.infinity
-    let drawdown = r.equity.map { p -> (time: Int64, value: Double) in
-      peak = max(peak, p.equity)
-      return (p.time, peak > 0 ? (p.equity - peak) / peak * 100 : 0)
-    }
+    let drawdown = Tearsheet.underwater(r.equity).map { (time: $0.time, value: $0.value * 100) }
     html +=
       "<h2>Equity</h2>\n"
       + (sheet.benchmark.map {
