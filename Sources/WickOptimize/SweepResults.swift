@@ -90,6 +90,7 @@ public struct SweepResults: Sendable {
         .object([
           ("mode", .string(spec.mode)),
           ("seed", spec.seed.map { .number(Double($0)) } ?? .null),
+          ("batch", spec.batch.map { .number(Double($0)) } ?? .null),
           ("ranges", .object(spec.axes.map { ($0.name, .string($0.range)) })),
           ("walk_forward", spec.walkForward.map(JSONValue.string) ?? .null),
           ("shard", .string(spec.shard.description)),

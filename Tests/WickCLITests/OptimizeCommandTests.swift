@@ -238,6 +238,7 @@ import WickOptimize
     #expect(Set(rows.map { r in keys.map { r[$0]! } }).count == 9, "no set twice")
     let summary = try json(f.path("one/summary.json"))
     #expect((summary["sweep"] as! [String: Any])["mode"] as? String == "tpe 9")
+    #expect((summary["sweep"] as! [String: Any])["batch"] as? Int == 3)
     // The overfitting guards come with every sweep: the grid's winner has all its neighbours.
     let plateau = try #require(try json(f.path("grid/summary.json"))["plateau"] as? [String: Any])
     #expect((1...8).contains(plateau["neighbours"] as? Int ?? 0))
