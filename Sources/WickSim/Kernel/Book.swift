@@ -80,6 +80,7 @@ public final class Book {
     positionsOpened += 1
     p.entryType = intent.entryType
     p.id = positionsOpened
+    p.peakQty = qty
     positions[s] = p
     tags[s] = intent.tag
     funding[s] = 0
@@ -117,6 +118,7 @@ public final class Book {
     let total = p.qty + qty
     p.entry = (p.entry * p.qty + fill.price * qty) / total
     p.qty = total
+    p.peakQty = max(p.peakQty, total)
     if let stop = intent.stop {
       p.stop = stop
       p.initialRisk += qty * abs(fill.price - stop)
