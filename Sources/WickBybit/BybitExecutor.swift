@@ -101,6 +101,45 @@ public final class BybitExecutor: @unchecked Sendable {
     return try awaitFill(placed)
   }
 
+  /// Adds `qty` to the open position (`ctx:enter{add = true}`): a market order on the
+  /// position's side without a stop of its own, then the combined stop (and take) put on the
+  /// whole position and verified, as for an entry. Bybit's position stop (tpslMode Full) covers
+  /// the position's size, so from the fill on the old stop protects the added quantity until the
+  /// new one is confirmed.
+  public func add(
+    symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, orderLinkId: String,
+    instrument: BybitInstrument
+  ) throws -> EntryOutcome {
+    let order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(opening: side), qty: instrument.format(qty: qty),
+      orderLinkId: orderLinkId)
+    guard let placed = try place(order) else {
+      return .unfilled("\(orderLinkId) was not placed")
+    }
+    return try protect(placed, symbol: symbol, stop: stop, take: take, instrument: instrument)
+  }
+
+  /// Closes `qty` of the position at market (reduce-only, `ctx:exit{fraction = ...}`), rounded
+  /// down to the lot step. Bybit shrinks the position's stop and take with the position (tpslMode
+  /// Full), so they need no new request. nil when the position is already flat.
+  public func reduce(
+    symbol: String, qty: Double, orderLinkId: String, instrument: BybitInstrument
+  ) throws -> LiveFill? {
+    if let done = try resolvedExit(orderLinkId, symbol: symbol) { return done }
+    let position = try api.position(symbol: symbol)
+    guard let side = position.side, position.size > 0 else { return nil }
+    let part = min(instrument.roundQty(qty), position.size)
+    guard part > 0 else { return nil }
+    let order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(closing: side), qty: instrument.format(qty: part),
+      orderLinkId: orderLinkId, reduceOnly: true)
+    guard let placed = try place(order) else {
+      throw BybitError.unavailable(
+        endpoint: "POST /v5/order/create", reason: "\(orderLinkId) was not placed")
+    }
+    return try awaitFill(placed)
+  }
+
   /// Moves the stop (a trailing stop's step). A refusal keeps the previous stop, which still
   /// protects the position, and is recorded.
   @discardableResult
