@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// Buy or Sell, as Bybit spells them.
 public enum BybitSide: String, Sendable, Equatable {

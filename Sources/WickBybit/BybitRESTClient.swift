@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// A decoded Bybit v5 answer with `retCode` 0.
 public struct BybitResponse: Sendable {

@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// The Bybit v5 endpoints the live venue uses, for linear USDT perpetuals in one-way mode.
 ///

@@ -97,8 +97,7 @@ public final class BybitVenue: Venue {
     recordedPartials = Array(repeating: nil, count: book.symbols.count)
   }
 
-  /// Reduce-only partial closes and adds go to Bybit; limit entries are not wired yet.
-  public var capabilities: VenueCapabilities { [.partialExits, .adds] }
+  public var capabilities: VenueCapabilities { BybitExchange.capabilities }
 
   /// Bybit charges funding on the account itself: the settlements it booked reach the book here.
   public func beginSlice(time: Int64) { bookExchangeFunding(time: time) }
@@ -150,8 +149,7 @@ public final class BybitVenue: Venue {
     let execution = Execution(price: fill.price, fee: fill.fee)
     if fill.qty < p.qty * (1 - 1e-9) {
       book.closePart(
-        symbol: s, fraction: fill.qty / p.qty, execution: execution, time: time, reason: .signal,
-        note: reason)
+        symbol: s, qty: fill.qty, execution: execution, time: time, reason: .signal, note: reason)
     } else {
       book.close(symbol: s, execution: execution, time: time, reason: .signal, note: reason)
     }
