@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickData
 import WickLive
+import WickData
 
 /// Where a live session connects: testnet by default, mainnet on request, or any base URL
 /// (a loopback mock in tests). `ws` is the WebSocket base; `/v5/private` is appended.

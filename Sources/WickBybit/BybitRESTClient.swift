@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickData
 import WickLive
+import WickData
 
 /// A decoded Bybit v5 answer with `retCode` 0.
 public struct BybitResponse: Sendable {

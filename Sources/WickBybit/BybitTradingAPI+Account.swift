@@ -1,6 +1,6 @@
 import WickCore
-import WickData
 import WickLive
+import WickData
 
 /// The unified account's USDT figures, as `GET /v5/account/wallet-balance` lists them.
 public struct BybitWallet: Sendable, Equatable {

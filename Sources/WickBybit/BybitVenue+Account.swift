@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickData
 import WickLive
+import WickData
 import WickSim
 
 /// What the live venue knows of the Bybit account beyond the run's own orders.
