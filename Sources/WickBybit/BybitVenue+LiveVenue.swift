@@ -1,10 +1,13 @@
 import WickCore
 import WickLive
 import WickRisk
+import WickSim
 
 /// Bybit as one of the runner's live exchanges (`--exchange bybit`).
 public enum BybitExchange: LiveExchange {
   public static let name = "bybit"
+  /// Reduce-only partial closes and adds; limit entries are not wired yet.
+  public static let capabilities: VenueCapabilities = [.partialExits, .adds]
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue
