@@ -212,7 +212,6 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     // The params file holds the winner; the running strategy trades it.
     let file = try String(contentsOfFile: w.params, encoding: .utf8)
     #expect(file.replacingOccurrences(of: " ", with: "").hasPrefix("{\"dir\":1"), "\(file)")
-    print("reoptimize lines:", lines)
     #expect("\(runner.strategy.current.params.first { $0.name == "dir" }!.value)" == "1")
     // A script version with source "reoptimize", after the boundary, and one schedule decision
     // naming the due time, both objectives and the outcome.
