@@ -179,9 +179,12 @@ extension Runner {
       .appendingPathComponent("reoptimize")
   }
 
-  /// Sets up `[schedule.reoptimize]` for this run, checking it first: the run's params file is
-  /// JSON (it is rewritten), and the sweep file fits the strategy.
-  func makeReoptimize(_ schedule: ScheduleConfig) throws -> ReoptimizeSchedule? {
+  /// Checks `[schedule.reoptimize]` against a run before any run starts (`RunPlan` checks every
+  /// `[[run]]` entry with it): the run's params file is JSON (it is rewritten), and the sweep file
+  /// fits the strategy. Returns the job's request template; nil without the job.
+  static func checkReoptimize(
+    _ schedule: ScheduleConfig, spec: RunSpec, running: [(name: String, value: ParamValue)]
+  ) throws -> (reoptimizer: any Reoptimizer, template: ReoptimizeRequest)? {
     guard let job = schedule.reoptimize else { return nil }
     guard let params = spec.paramsFile else {
       throw schedule.error(
@@ -197,14 +200,14 @@ extension Runner {
     guard let reoptimizer = Reoptimizers.current else {
       throw schedule.error("reoptimize", "this program has no optimizer linked in")
     }
-    let dir = Self.reoptimizeDir(job, spec: spec, paramsFile: params)
+    let dir = reoptimizeDir(job, spec: spec, paramsFile: params)
     let template = ReoptimizeRequest(
       due: 0, nextDue: 0, job: job,
       sweepPath: RunEntryConfig.resolve(job.sweep, against: spec.group ? spec.configPath : nil),
       strategyPath: spec.strategyPath, symbols: spec.symbols, timeframe: spec.timeframe,
       exchange: try spec.marketAPI().storageName, dbPath: spec.dbPath, paramsFile: params,
       outDir: dir, queuePath: (dir as NSString).appendingPathComponent("queue.json"),
-      running: strategy.current.params.map { ($0.name, $0.value) })
+      running: running)
     do { try reoptimizer.check(template) } catch let WickError.invalidFile(path, line, reason)
       where path == template.sweepPath
     {
@@ -212,7 +215,16 @@ extension Runner {
     } catch let WickError.invalidArgument(why) {
       throw schedule.error("reoptimize.sweep", "\(template.sweepPath): \(why)")
     }
-    return ReoptimizeSchedule(job: job, reoptimizer: reoptimizer, template: template)
+    return (reoptimizer, template)
+  }
+
+  /// Sets up `[schedule.reoptimize]` for this run (checked by `checkReoptimize`).
+  func makeReoptimize(_ schedule: ScheduleConfig) throws -> ReoptimizeSchedule? {
+    guard
+      let (reoptimizer, template) = try Self.checkReoptimize(
+        schedule, spec: spec, running: strategy.current.params.map { ($0.name, $0.value) })
+    else { return nil }
+    return ReoptimizeSchedule(job: template.job, reoptimizer: reoptimizer, template: template)
   }
 
   /// After candle `t`: applies a finished sweep, then starts one that came due on `t`.
