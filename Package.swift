@@ -165,7 +165,7 @@ let package = Package(
     .testTarget(
       name: "WickCLITests",
       dependencies: [
-        "WickCLI", "WickCore", "WickData", "WickTesting",
+        "WickCLI", "WickCore", "WickData", "WickLive", "WickOptimize", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(

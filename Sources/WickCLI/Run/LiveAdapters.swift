@@ -7,6 +7,8 @@ import WickLive
 enum LiveAdapters {
   static func install() {
     LiveExchanges.register(BybitExchange.self)
+    // And `[schedule.reoptimize]`'s sweep: `wick optimize`'s code, which the runner cannot name.
+    Reoptimizers.register(ScheduledSweep())
   }
 
   /// `wick doctor`'s checks per exchange.

@@ -50,6 +50,8 @@ public enum RunPlan {
       schedule.owner = entry.label
       let rescan = try Runner.checkSchedule(
         schedule, spec: spec, paramNames: strategy.params.map(\.name))
+      _ = try Runner.checkReoptimize(
+        schedule, spec: spec, running: strategy.params.map { ($0.name, $0.value) })
       if let params = spec.paramsFile {
         try paramsUsers.add(entry, file: params, rescans: rescan != nil, configPath: configPath)
       }

@@ -144,6 +144,7 @@ extension Runner {
 
   /// Closes the live stream.
   public func endSession() {
+    cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
     session = nil

@@ -271,6 +271,9 @@ public final class Runner {
   /// hot reloads (live).
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
+    // The per-candle cost while a re-optimization sweeps beside the loop (reported with it).
+    let timed = schedule?.reoptimize != nil
+    let started = timed ? DispatchTime.now().uptimeNanoseconds : 0
     if t > journal.verifyUntil { finishLiveReplay() }
     do {
       try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
@@ -288,7 +291,8 @@ public final class Runner {
       try releaseClaims()
       try hotReload(after: t)
     }
-    try runSchedule(after: t)
+    let seconds = timed ? Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 : 0
+    try runSchedule(after: t, handleSeconds: seconds)
   }
 
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the
