@@ -7,6 +7,7 @@ import WickLive
 enum LiveAdapters {
   static func install() {
     LiveExchanges.register(BybitExchange.self)
+    LiveExchanges.register(BinanceExchange.self)
   }
 
   /// `wick doctor`'s checks per exchange.
