@@ -6,7 +6,7 @@ import WickSim
 
 /// The kernel's live venue on any exchange that speaks `LiveGateway`: the `Venue` calls become
 /// idempotent orders through `LiveExecutor`, reconciliation follows `LiveReconciler`'s rules,
-/// and the account (wallet drift, funding) is checked at each candle (`GatewayVenue+Account`).
+/// and the account (wallet drift, funding) is checked at each candle (`LiveAccountState`).
 /// An adapter module supplies the gateway and registers a `LiveExchange` that builds this.
 ///
 /// Per candle time `t`, in the kernel's order:
@@ -39,7 +39,7 @@ public final class GatewayVenue: Venue, LiveVenue {
   private var lastReconcile: Date?
   /// The inbox's stale marks already answered by a reconciliation.
   private var handledMarks = 0
-  var account = GatewayAccountState()
+  var account = LiveAccountState()
   /// Candle length (ms) for refusing stale entries; nil: no check.
   public let timeframe: Int64?
   /// Stops the adapter's streams.
@@ -94,7 +94,10 @@ public final class GatewayVenue: Venue, LiveVenue {
     recordedExits = Array(repeating: nil, count: book.symbols.count)
   }
 
-  public func beginSlice(time: Int64) { bookExchangeFunding(time: time) }
+  public func beginSlice(time: Int64) {
+    account.bookFunding(
+      time: time, book: book, history: history, source: gateway, incidents: incidents)
+  }
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
@@ -118,13 +121,13 @@ public final class GatewayVenue: Venue, LiveVenue {
             price: c.price, fee: recordedFee(c.symbol, price: c.price, fee: c.fee, time: time)),
           time: time, reason: c.reason, note: c.note)
       }
-      applyRecordedWallet(time: time)
+      LiveAccountState.applyRecordedWallet(time: time, book: book, history: history)
       return
     }
     for report in deferred { apply(report, time: time) }
     deferred.removeAll()
     reconcile(time: time, force: true)
-    checkAccount(time: time)
+    account.check(time: time, book: book, source: gateway, incidents: incidents)
   }
 
   private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {

@@ -9,9 +9,7 @@ import WickRisk
 /// reconcile and never adopt) live once in those types; an adapter only speaks its exchange.
 ///
 /// Blocking calls, from the runner's thread.
-public protocol LiveGateway: AnyObject, Sendable {
-  /// "Binance" (messages).
-  var exchangeName: String { get }
+public protocol LiveGateway: LiveAccountSource, AnyObject, Sendable {
   /// "the Binance USDⓈ-M account" (messages).
   var accountName: String { get }
   /// The exchange's clock now (ms).
@@ -29,8 +27,6 @@ public protocol LiveGateway: AnyObject, Sendable {
   func order(clientOrderID: String, symbol: String) throws -> GatewayOrder?
   /// The symbol's one-way position with the stop (and take) the exchange holds for it.
   func position(symbol: String) throws -> GatewayPosition
-  /// Every open position of the account (foreign-position reports).
-  func openPositions() throws -> [GatewayPosition]
   /// Puts `stop` (and `take`) on the open position of `symbol`, replacing Wick's earlier ones.
   /// `clientID` is the decision's id (the adapter derives the conditional orders' ids from it).
   /// Throws when it was not placed.
@@ -45,10 +41,6 @@ public protocol LiveGateway: AnyObject, Sendable {
   func foreignOrders(symbol: String, prefix: String) throws -> [String]
   /// The symbol's most recent fill on the exchange (a close found by reconciliation).
   func lastFill(symbol: String) throws -> LiveFill?
-  /// The account's USDT figures.
-  func wallet() throws -> GatewayWallet
-  /// Funding settled on `symbol` after `time` (ms), oldest first.
-  func funding(symbol: String, after time: Int64) throws -> [GatewayFunding]
 }
 
 /// Why an order call failed, in the terms the executor acts on.

@@ -3,24 +3,42 @@ import WickCore
 import WickData
 import WickSim
 
-/// What the live venue knows of the account beyond the run's own orders.
-struct GatewayAccountState {
+/// What the account checks read from an exchange (every `LiveGateway`; Bybit's venue through
+/// its own source).
+public protocol LiveAccountSource {
+  /// "Binance" (messages).
+  var exchangeName: String { get }
+  /// The account's USDT figures.
+  func wallet() throws -> GatewayWallet
+  /// Every open position of the account (foreign-position reports).
+  func openPositions() throws -> [GatewayPosition]
+  /// Funding settled on `symbol` after `time` (ms), oldest first.
+  func funding(symbol: String, after time: Int64) throws -> [GatewayFunding]
+}
+
+/// What a live venue knows of the account beyond the run's own orders, and the checks every
+/// adapter shares: funding booked once at the exchange's amount, the wallet's drift from the
+/// book, positions in symbols the run does not trade.
+public struct LiveAccountState {
   /// Per symbol: funding settlements up to this time are booked.
-  var fundingThrough: [String: Int64] = [:]
+  public var fundingThrough: [String: Int64] = [:]
   /// The UTC hour funding was last looked up, and whether the last look failed.
   var fundingHour: Int64?
   var fundingFailing = false
   /// The wallet balance and the book's cash when they last agreed.
   var baseline: (balance: Double, cash: Double)?
   var walletFailing = false
-  var wallet: GatewayWallet?
+  /// The last wallet read (equity for sizing, figures for incidents).
+  public var wallet: GatewayWallet?
   /// Positions in symbols the run does not trade, as last reported, by symbol.
   var foreign: [String: String] = [:]
+
+  public init() {}
 }
 
-extension GatewayVenue {
+extension LiveAccountState {
   /// Drift smaller than this is rounding (1 USDT or 0.1 % of equity, whichever is larger).
-  static func driftTolerance(equity: Double) -> Double { max(1, abs(equity) * 0.001) }
+  public static func driftTolerance(equity: Double) -> Double { max(1, abs(equity) * 0.001) }
 
   // MARK: Funding
 
@@ -29,7 +47,11 @@ extension GatewayVenue {
   /// after a failed look. Each settlement is booked once (by its time, per symbol), at the
   /// exchange's amount, and recorded as a `funding` decision; a resumed run books the recorded
   /// ones at the same candles instead.
-  func bookExchangeFunding(time: Int64) {
+  public mutating func bookFunding(
+    time: Int64, book: Book, history: LiveHistory?, source: LiveAccountSource,
+    incidents: LiveIncidentSink
+  ) {
+
     if let history {
       for d in history.recorded("funding", at: time) {
         guard let charge = try? FundingCharge(d), let s = book.symbols.firstIndex(of: charge.symbol)
@@ -37,20 +59,20 @@ extension GatewayVenue {
         book.applyFunding(symbol: s, amount: charge.amount)
         book.listener?.fundingApplied(
           symbol: s, settlement: charge.settlement, amount: charge.amount, time: time)
-        account.fundingThrough[charge.symbol] = max(
-          account.fundingThrough[charge.symbol] ?? .min, charge.settlement.time)
+        fundingThrough[charge.symbol] = max(
+          fundingThrough[charge.symbol] ?? .min, charge.settlement.time)
       }
       return
     }
     guard book.openCount > 0 else { return }
     let hour = time / 3_600_000
-    if !account.fundingFailing, account.fundingHour == hour { return }
+    if !fundingFailing, fundingHour == hour { return }
     do {
       for s in book.positions.indices {
         guard let p = book.positions[s] else { continue }
         let name = book.symbols[s]
-        let after = max(p.openedAt, account.fundingThrough[name] ?? .min)
-        for f in try gateway.funding(symbol: name, after: after) where f.time > after {
+        let after = max(p.openedAt, fundingThrough[name] ?? .min)
+        for f in try source.funding(symbol: name, after: after) where f.time > after {
           // A long pays a positive rate: rate = -amount / notional when the exchange omits it.
           let notional = p.qty * p.entry
           let rate =
@@ -59,20 +81,20 @@ extension GatewayVenue {
           book.listener?.fundingApplied(
             symbol: s, settlement: FundingRate(time: f.time, rate: rate), amount: f.amount,
             time: time)
-          account.fundingThrough[name] = f.time
+          fundingThrough[name] = f.time
         }
       }
-      account.fundingHour = hour
-      account.fundingFailing = false
+      fundingHour = hour
+      fundingFailing = false
     } catch {
-      if !account.fundingFailing {
+      if !fundingFailing {
         incidents.incident(
           kind: LiveIncident.fundingUnavailable, symbol: nil,
           detail:
-            "cannot read the funding \(gateway.exchangeName) settled: \(error); looked up again each candle"
+            "cannot read the funding \(source.exchangeName) settled: \(error); looked up again each candle"
         )
       }
-      account.fundingFailing = true
+      fundingFailing = true
     }
   }
 
@@ -82,31 +104,36 @@ extension GatewayVenue {
   /// funding). A difference beyond `driftTolerance` moved outside the run: an `equity_drift`
   /// incident with the figures, and the book's cash follows the exchange (recorded as a `wallet`
   /// decision). Positions in symbols the run does not trade are reported, never adopted.
-  func checkAccount(time: Int64) {
+  public mutating func check(
+    time: Int64, book: Book, source: LiveAccountSource, incidents: LiveIncidentSink
+  ) {
     do {
-      let wallet = try gateway.wallet()
-      account.wallet = wallet
-      if account.walletFailing {
-        account.walletFailing = false
-        account.baseline = nil  // balance moves while blind are not attributable: start afresh
+      let read = try source.wallet()
+      wallet = read
+      if walletFailing {
+        walletFailing = false
+        baseline = nil  // balance moves while blind are not attributable: start afresh
       }
-      syncWallet(wallet, time: time)
-      try reportForeignPositions(equity: wallet.equity)
+      syncWallet(read, time: time, book: book, incidents: incidents)
+      try reportForeignPositions(
+        equity: read.equity, book: book, source: source, incidents: incidents)
     } catch {
-      if !account.walletFailing {
+      if !walletFailing {
         incidents.incident(
           kind: LiveIncident.walletUnavailable, symbol: nil,
           detail:
-            "cannot read \(gateway.accountName)'s wallet or positions: \(error); sizing keeps the book's equity"
+            "cannot read the \(source.exchangeName) wallet or positions: \(error); sizing keeps the book's equity"
         )
       }
-      account.walletFailing = true
+      walletFailing = true
     }
   }
 
-  private func syncWallet(_ w: GatewayWallet, time: Int64) {
-    guard let base = account.baseline else {
-      account.baseline = (w.balance, book.cash)
+  private mutating func syncWallet(
+    _ w: GatewayWallet, time: Int64, book: Book, incidents: LiveIncidentSink
+  ) {
+    guard let base = baseline else {
+      baseline = (w.balance, book.cash)
       return
     }
     let exchange = w.balance - base.balance
@@ -118,15 +145,17 @@ extension GatewayVenue {
       "wallet balance \(f(base.balance)) → \(f(w.balance)) (\(f(exchange))), the run booked \(f(booked)) in fees, PnL and funding: \(f(drift)) moved outside the run; equity now \(f(w.equity))"
     book.adjustCash(by: drift, detail: detail, time: time)
     incidents.incident(kind: LiveIncident.equityDrift, symbol: nil, detail: detail)
-    account.baseline = (w.balance, book.cash)
+    baseline = (w.balance, book.cash)
   }
 
-  private func reportForeignPositions(equity: Double) throws {
+  private mutating func reportForeignPositions(
+    equity: Double, book: Book, source: LiveAccountSource, incidents: LiveIncidentSink
+  ) throws {
     var seen: [String: String] = [:]
-    for p in try gateway.openPositions() where !book.symbols.contains(p.symbol) {
+    for p in try source.openPositions() where !book.symbols.contains(p.symbol) {
       let held = "\(p.side?.rawValue ?? "?") \(p.size) \(p.symbol) at \(p.entryPrice)"
       seen[p.symbol] = held
-      guard account.foreign[p.symbol] != held else { continue }
+      guard foreign[p.symbol] != held else { continue }
       let value = p.size * p.entryPrice
       let share = equity > 0 ? value / equity * 100 : 0
       incidents.incident(
@@ -135,11 +164,11 @@ extension GatewayVenue {
           "the account holds \(held) (value \(String(format: "%.2f", value)), \(String(format: "%.1f", share))% of equity \(String(format: "%.2f", equity))), which this run does not trade; not adopted, counted in the wallet's equity"
       )
     }
-    account.foreign = seen
+    foreign = seen
   }
 
   /// A resumed run re-applies the wallet adjustments it recorded at this candle.
-  func applyRecordedWallet(time: Int64) {
+  public static func applyRecordedWallet(time: Int64, book: Book, history: LiveHistory?) {
     guard let history else { return }
     for d in history.recorded("wallet", at: time) {
       guard let doc = try? JSONDocument(Array(d.detailJSON.utf8)),
