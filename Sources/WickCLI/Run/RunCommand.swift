@@ -42,7 +42,8 @@ public struct RunCommand: ParsableCommand {
   @Flag(help: "Exchange mainnet (asks for confirmation on a terminal with --live).") var mainnet =
     false
   @Option(help: "REST base URL (e.g. a local mock).") var baseURL: String?
-  @Option(help: "WebSocket base URL; /v5/public/linear (or /spot) is appended.") var wsURL: String?
+  @Option(help: "WebSocket base URL (e.g. a local mock); the exchange's stream paths are appended.")
+  var wsURL: String?
   @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
   @Option(help: "Exit 0 after this many closed candles.") var stopAfter: Int?
   @Option(help: "Initial (paper) equity in quote currency.") var equity: Double = 10_000
