@@ -147,13 +147,7 @@ public final class BybitTradingAPI: @unchecked Sendable {
   /// True when the account trades `symbol` in one-way mode (positionIdx 0), which Wick needs:
   /// in hedge mode Bybit lists a buy-side and a sell-side row (positionIdx 1 and 2).
   public func isOneWay(symbol: String) throws -> Bool {
-    let r = try rest.get("/v5/position/list", ["category": category, "symbol": symbol])
-    let doc = r.document
-    guard let rows = doc.list(r.result) else {
-      throw BybitError.malformed(
-        endpoint: "GET /v5/position/list", reason: "result.list is not an array")
-    }
-    return rows.allSatisfy { (doc.member($0, "positionIdx").flatMap(doc.int64) ?? 0) == 0 }
+    try positionMode(symbol: symbol).oneWay
   }
 
   /// Every open USDT-settled position of the account.

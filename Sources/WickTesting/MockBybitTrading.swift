@@ -344,6 +344,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       return instrumentsInfo(r.query)
     case ("GET", "/v5/market/kline"):
       return klines(r.query)
+    case ("GET", "/v5/market/tickers"):
+      return tickers(r.query)
     default: break
     }
     if let refusal = authenticate(r) { return refusal }
@@ -358,6 +360,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     case ("GET", "/v5/position/list"): return listPositions(r.query)
     case ("GET", "/v5/execution/list"): return listExecutions(r.query)
     case ("GET", "/v5/account/wallet-balance"): return walletBalance(r.query)
+    case ("GET", "/v5/user/query-api"): return queryAPIKey()
+    case ("GET", "/v5/account/info"): return accountInfo()
     default:
       return .http(
         status: 404, headers: [], body: Array("{\"retCode\":404,\"retMsg\":\"Not Found\"}".utf8))
@@ -703,7 +707,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     return """
       {"positionIdx":0,"riskId":1,"riskLimitValue":"2000000","symbol":"\(symbol)","side":"\(p.side)","size":"\(fmt(p.size, i?.qtyStep ?? 0.001))",\
       "avgPrice":"\(p.size > 0 ? fmt(p.avgPrice, tick) : "0")","positionValue":"\(fmt(p.size * p.avgPrice, 0.0001))","tradeMode":0,"autoAddMargin":0,\
-      "positionStatus":"Normal","leverage":"3","markPrice":"\(fmt(markPrices[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
+      "positionStatus":"Normal","leverage":"\(formatNumber(leverages[symbol] ?? 10))","markPrice":"\(fmt(markPrices[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
       "positionIM":"0","positionMM":"0","tpslMode":"Full","takeProfit":"\(p.takeProfit.map { fmt($0, tick) } ?? "0")",\
       "stopLoss":"\(p.stopLoss.map { fmt($0, tick) } ?? "0")","trailingStop":"0","unrealisedPnl":"0","curRealisedPnl":"0","cumRealisedPnl":"0",\
       "adlRankIndicator":0,"isReduceOnly":false,"createdTime":"\(p.updatedTime)","updatedTime":"\(p.updatedTime)","seq":\(p.updatedTime)}

@@ -12,6 +12,7 @@ enum LiveAdapters {
 
   /// `wick doctor`'s checks per exchange.
   static let doctors: [String: @Sendable (DoctorRequest) -> [DoctorCheck]] = [
-    "binance": BinanceDoctor.checks
+    "binance": BinanceDoctor.checks,
+    "bybit": BybitDoctor.checks,
   ]
 }

@@ -40,7 +40,7 @@ public enum RunPlan {
         let overrides = try spec.paramsFile.map { try ParamsFile.load(path: $0) } ?? []
         strategy = try LuaStrategy(
           path: spec.strategyPath, overrides: overrides, symbols: spec.symbols,
-          limits: LuaLimits(randomSeed: 1))
+          limits: LuaLimits(sandbox: config.sandbox, randomSeed: 1), sessions: config.sessions)
       } catch {
         throw fail("strategy", "\(error)")
       }
