@@ -97,7 +97,8 @@ let package = Package(
     .target(
       name: "WickBinance",
       dependencies: [
-        "WickCore", "WickData", "WickRisk", "WickLive",
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
+        .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery

@@ -23,7 +23,7 @@ extension BybitVenue: LiveVenue {
 
   /// `/v5/account/wallet-balance`'s USDT equity, kept as the venue's last wallet reading.
   public func walletEquity() throws -> Double {
-    let wallet = try executor.api.wallet()
+    let wallet = try accountSource.wallet()
     account.wallet = wallet
     return wallet.equity
   }

@@ -7,6 +7,7 @@ import WickLive
 enum LiveAdapters {
   static func install() {
     LiveExchanges.register(BybitExchange.self)
+    LiveExchanges.register(BinanceExchange.self)
     // And `[schedule.reoptimize]`'s sweep: `wick optimize`'s code, which the runner cannot name.
     Reoptimizers.register(ScheduledSweep())
   }

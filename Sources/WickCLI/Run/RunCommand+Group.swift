@@ -38,7 +38,8 @@ extension RunCommand {
           print(
             "[[run]] entries trading on MAINNET: \(mainnet.map { "\($0 + 1)" }.joined(separator: ", "))"
           )
-          try Self.confirmMainnet()
+          let exchanges = Set(mainnet.map { specs[$0].exchange })
+          try Self.confirmMainnet(exchange: exchanges.count == 1 ? exchanges.first! : "several")
         }
       }
       let group = try RunGroup(
