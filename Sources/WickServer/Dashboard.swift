@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -19,6 +20,9 @@ public struct DashboardSettings: Sendable {
   /// `GET /metrics` (Prometheus text; read-only, no token); `[dashboard] metrics = false` turns
   /// it off.
   public var metrics = true
+  /// A connection that sends nothing for this long is closed: a half-sent request (slowloris), a
+  /// body that never comes, an idle keep-alive. A live stream being answered is left alone.
+  public var idleTimeout: Duration = .seconds(30)
 
   public init(token: String?) { self.token = token }
 }
@@ -47,9 +51,11 @@ public struct Dashboard: Sendable {
     host: String, port: Int, logger: Logger? = nil, tls: TLSConfiguration? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
-    Application(
+    let http1 = HTTPServerBuilder.http1(
+      configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout)))
+    return Application(
       router: router(),
-      server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+      server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
       configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
       logger: logger)
