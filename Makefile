@@ -11,7 +11,7 @@ BENCH_VENV_LOG := out/compare-venv.log
 RELEASE := -c release --static-swift-stdlib
 BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 
-.PHONY: vendor-charts deps browser-deps build release demo test browser-test bench compare format clean
+.PHONY: vendor-charts deps browser-deps build release demo test browser-test chaos bench compare format clean
 
 deps:
 	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
@@ -59,6 +59,13 @@ test: deps browser-deps
 browser-test: browser-deps
 	$(SWIFT) build --build-tests
 	WICK_BROWSER_TEST=1 $(SWIFT) test --skip-build --filter DashboardBrowserTests
+
+# A kill -9 storm (Tests/WickCLITests/ChaosTests.swift): a live session against the loopback Bybit
+# and a paper group, each killed at 30 seeded moments and restarted; prints the kills survived and
+# the invariants checked. About 3 minutes after the build. WICK_CHAOS_SEED / WICK_CHAOS_KILLS vary it.
+chaos: deps
+	$(SWIFT) build --build-tests
+	WICK_CHAOS=1 $(SWIFT) test --skip-build --filter ChaosTests
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use); without it that line says why it skipped.
