@@ -23,6 +23,8 @@ public struct DashboardSettings: Sendable {
   /// A connection that sends nothing for this long is closed: a half-sent request (slowloris), a
   /// body that never comes, an idle keep-alive. A live stream being answered is left alone.
   public var idleTimeout: Duration = .seconds(30)
+  /// A POST's whole form must arrive within this.
+  public var bodyTimeout: Duration = .seconds(10)
 
   public init(token: String?) { self.token = token }
 }
@@ -239,7 +241,7 @@ public struct Dashboard: Sendable {
   }
 
   private func login(_ request: Request, client: String) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     let next = Self.safeNext(form["next"])
     switch await checkPost(request, form: form) {
     case .failure(let r):
@@ -265,7 +267,7 @@ public struct Dashboard: Sendable {
   }
 
   private func logout(_ request: Request) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     switch await checkPost(request, form: form) {
     case .failure(let r): return Self.messagePage(r.message, status: r.status, back: "/runs")
     case .success(let (id, _)):
@@ -277,7 +279,7 @@ public struct Dashboard: Sendable {
   }
 
   private func command(_ request: Request, run: Int64) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     let wantsJSON = request.headers[.accept]?.contains("application/json") ?? false
     func reply(_ status: HTTPResponse.Status, _ message: String, id: Int64? = nil) throws
       -> Response
@@ -327,9 +329,22 @@ public struct Dashboard: Sendable {
     return next
   }
 
-  /// The urlencoded form of a POST (at most 64 KiB).
-  static func form(_ request: Request) async throws -> [String: String] {
-    let buffer = try await request.body.collect(upTo: 64 * 1024)
+  /// The urlencoded form of a POST (at most 64 KiB, all of it within `limit`: a body dripped a
+  /// byte at a time would otherwise keep the idle timeout from ever firing).
+  static func form(_ request: Request, within limit: Duration) async throws -> [String: String] {
+    let body = request.body
+    let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+      group.addTask { try await body.collect(upTo: 64 * 1024) }
+      group.addTask {
+        try await Task.sleep(for: limit)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard case .some(.some(let buffer)) = try await group.next() else {
+        throw HTTPError(.requestTimeout, message: "The form did not arrive in time.")
+      }
+      return buffer
+    }
     return parseForm(String(buffer: buffer))
   }
 

@@ -283,6 +283,32 @@ import WickReport
     }
   }
 
+  @Test func aFormDrippedAByteAtATimeIsCutOffAtTheBodyTimeout() async throws {
+    let f = try LedgerFixture()
+    var s = settings()
+    s.idleTimeout = .seconds(2)
+    s.bodyTimeout = .milliseconds(800)
+    try await withServer(f, s) { port in
+      let (reply, seconds) = try await RawHTTP.offPool {
+        let c = try RawHTTP.Connection(port: port)
+        try c.send(
+          "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+        )
+        let t0 = Date()
+        // One byte every 0.3 s: never idle for the idle timeout, never done.
+        var answer = ""
+        for _ in 0..<20 {
+          try c.send("a")
+          answer += c.read(for: 0.3)
+          if !answer.isEmpty { break }
+        }
+        return (answer, Date().timeIntervalSince(t0))
+      }
+      #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply.prefix(120))")
+      #expect(seconds < 4)
+    }
+  }
+
   @Test func theIdleTimeoutLeavesALiveStreamAlone() async throws {
     let f = try LedgerFixture()
     var s = settings(token: nil)
