@@ -57,17 +57,17 @@ import WickTesting
       case .orderInFlight:
         let before = w.bybit.orders.count
         w.bybit.orderCreateFaults = [.processThenHang(30)]
-        killed = w.pushUntil(p) { w.bybit.orders.count > before }
+        killed = pushUntilKill(w, p) { w.bybit.orders.count > before }
         w.bybit.orderCreateFaults = []
       case .beforeSend:
         let requests = w.bybit.orderCreateRequests
         w.bybit.orderCreateFaults = [.swallow(30)]
-        killed = w.pushUntil(p) { w.bybit.orderCreateRequests > requests }
+        killed = pushUntilKill(w, p) { w.bybit.orderCreateRequests > requests }
         w.bybit.orderCreateFaults = []
       case .beforeStop:
         w.bybit.attachStopsOnOrder = false
         w.bybit.tradingStopFaults = [.swallow(30)]
-        killed = w.pushUntil(p) {
+        killed = pushUntilKill(w, p) {
           w.bybit.position("BTCUSDT") != nil && w.bybit.position("BTCUSDT")?.stopLoss == nil
         }
         w.bybit.attachStopsOnOrder = true
@@ -94,16 +94,13 @@ import WickTesting
       }
       if p.isRunning { kill9(p) }
       sampler.up = false
-      guard killed else {
-        missed.append("kill \(k) (\(moment.rawValue)): the moment never came")
-        continue
-      }
+      if !killed { missed.append("kill \(k) (\(moment.rawValue)): the moment never came") }
       sampler.up = true
       (p, first) = try w.launch()
       #expect(first == "run: 1 (resumed)", "kill \(k) (\(moment.rawValue)): \(w.errors)")
       #expect(w.pushNext(), "kill \(k) (\(moment.rawValue)): \(w.errors)")
       w.checkExchange("after kill \(k), \(moment.rawValue)")
-      survived[moment, default: 0] += 1
+      if killed { survived[moment, default: 0] += 1 }
     }
     // A clean end: three more candles, then --stop-after.
     kill9(p)
@@ -121,6 +118,25 @@ import WickTesting
     for m in missed { print("chaos: \(m)") }
     #expect(missed.isEmpty)
     try checkInvariants(w, sampler)
+  }
+
+  /// Pushes candles until `condition` holds (at most 14), then kills the runner. Unlike
+  /// `World.pushUntil` it does not need each candle committed first: a runner stuck on a hung
+  /// request is still killed at its moment.
+  func pushUntilKill(
+    _ w: LiveRunCommandTests.World, _ p: Process, _ condition: @escaping () -> Bool
+  ) -> Bool {
+    for _ in 0..<14 {
+      let time = w.candles[w.pushed].time
+      _ = w.pushNext(commit: false)
+      if w.wait(4, { condition() || w.lastHandled() == time }), condition() || w.wait(1, condition)
+      {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        return true
+      }
+    }
+    return false
   }
 
   /// The exchange's record against the ledger, each check printed as it holds.
@@ -163,7 +179,14 @@ import WickTesting
     held(
       unbooked.isEmpty && twice.isEmpty && wrongQty.isEmpty,
       "every fill booked exactly once (\(exchangeFilled.count) filled orders)",
-      "unbooked \(unbooked), twice \(twice), wrong qty \(wrongQty)")
+      "unbooked \(unbooked), twice \(twice), wrong qty \(wrongQty); ledger orders: "
+        + w.dump(
+          "SELECT client_order_id || ' ' || status || ' ' || qty FROM orders WHERE client_order_id IN ('"
+            + (unbooked + twice + wrongQty).joined(separator: "','") + "')")
+        + "; runner output: "
+        + w.errors.split(separator: "\n").filter { line in
+          (unbooked + twice + wrongQty).contains { line.contains($0) }
+        }.joined(separator: " | "))
 
     // 3. The ledger's filled orders are the exchange's history, no more.
     let invented = booked.keys.filter { exchangeFilled[$0] == nil }.sorted()
