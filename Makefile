@@ -63,7 +63,7 @@ browser-test: browser-deps
 # A kill -9 storm (Tests/WickCLITests/ChaosTests.swift): a live session against the loopback Bybit
 # and a paper group, each killed at 30 seeded moments and restarted; prints the kills survived and
 # the invariants checked; then the ledger under faults (a lock held by another process, a full
-# disk, a read-only file). About 3 minutes after the build. WICK_CHAOS_SEED / WICK_CHAOS_KILLS vary it.
+# disk, a read-only file). 1 to 3 minutes after the build. WICK_CHAOS_SEED / WICK_CHAOS_KILLS vary it.
 chaos: deps
 	$(SWIFT) build --build-tests
 	WICK_CHAOS=1 $(SWIFT) test --skip-build --filter 'ChaosTests|LedgerFaultTests'
