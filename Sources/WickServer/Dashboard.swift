@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -20,6 +21,11 @@ public struct DashboardSettings: Sendable {
   /// `GET /metrics` (Prometheus text; read-only, no token); `[dashboard] metrics = false` turns
   /// it off.
   public var metrics = true
+  /// A connection that sends nothing for this long is closed: a half-sent request (slowloris), a
+  /// body that never comes, an idle keep-alive. A live stream being answered is left alone.
+  public var idleTimeout: Duration = .seconds(30)
+  /// A POST's whole form must arrive within this.
+  public var bodyTimeout: Duration = .seconds(10)
 
   public init(token: String?) { self.token = token }
 }
@@ -48,9 +54,11 @@ public struct Dashboard: Sendable {
     host: String, port: Int, logger: Logger? = nil, tls: TLSConfiguration? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
-    Application(
+    let http1 = HTTPServerBuilder.http1(
+      configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout)))
+    return Application(
       router: router(),
-      server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+      server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
       configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
       logger: logger)
@@ -244,7 +252,7 @@ public struct Dashboard: Sendable {
   }
 
   private func login(_ request: Request, client: String) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     let next = Self.safeNext(form["next"])
     switch await checkPost(request, form: form) {
     case .failure(let r):
@@ -270,7 +278,7 @@ public struct Dashboard: Sendable {
   }
 
   private func logout(_ request: Request) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     switch await checkPost(request, form: form) {
     case .failure(let r): return Self.messagePage(r.message, status: r.status, back: "/runs")
     case .success(let (id, _)):
@@ -282,7 +290,7 @@ public struct Dashboard: Sendable {
   }
 
   private func command(_ request: Request, run: Int64) async throws -> Response {
-    let form = try await Self.form(request)
+    let form = try await Self.form(request, within: settings.bodyTimeout)
     let wantsJSON = request.headers[.accept]?.contains("application/json") ?? false
     func reply(_ status: HTTPResponse.Status, _ message: String, id: Int64? = nil) throws
       -> Response
@@ -332,9 +340,22 @@ public struct Dashboard: Sendable {
     return next
   }
 
-  /// The urlencoded form of a POST (at most 64 KiB).
-  static func form(_ request: Request) async throws -> [String: String] {
-    let buffer = try await request.body.collect(upTo: 64 * 1024)
+  /// The urlencoded form of a POST (at most 64 KiB, all of it within `limit`: a body dripped a
+  /// byte at a time would otherwise keep the idle timeout from ever firing).
+  static func form(_ request: Request, within limit: Duration) async throws -> [String: String] {
+    let body = request.body
+    let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+      group.addTask { try await body.collect(upTo: 64 * 1024) }
+      group.addTask {
+        try await Task.sleep(for: limit)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard case .some(.some(let buffer)) = try await group.next() else {
+        throw HTTPError(.requestTimeout, message: "The form did not arrive in time.")
+      }
+      return buffer
+    }
     return parseForm(String(buffer: buffer))
   }
 

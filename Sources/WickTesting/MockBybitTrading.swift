@@ -134,6 +134,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   var _executions: [Execution] = []
   private var _orderCreateRequests = 0
   private var _orderCreateLinkIDs: [String] = []
+  private var _orderCreateBodies: [(linkID: String, body: String)] = []
   private var _requests: [String] = []
   private var lastUpdate: Int64 = 0
   private var ids = 0
@@ -229,6 +230,11 @@ public final class MockBybitTrading: @unchecked Sendable {
   public var orderCreateRequests: Int { lock.withLock { _orderCreateRequests } }
   /// The orderLinkId of every order-create request, in order (faulted and refused ones too).
   public var orderCreateLinkIDs: [String] { lock.withLock { _orderCreateLinkIDs } }
+  /// Every order/create request's orderLinkId and body, in arrival order (a resend under the same
+  /// id must say the same thing).
+  public var orderCreateBodies: [(linkID: String, body: String)] {
+    lock.withLock { _orderCreateBodies }
+  }
   /// "METHOD path" of every request, in order.
   public var requests: [String] { lock.withLock { _requests } }
 
@@ -296,6 +302,7 @@ public final class MockBybitTrading: @unchecked Sendable {
           case .string(let id)? = doc.member(doc.root, "orderLinkId")
         {
           _orderCreateLinkIDs.append(doc.text(id))
+          _orderCreateBodies.append((doc.text(id), String(decoding: r.body, as: UTF8.self)))
         }
         return _orderCreateFaults.isEmpty ? nil : _orderCreateFaults.removeFirst()
       case "/v5/position/trading-stop":

@@ -22,9 +22,13 @@ import WickTesting
     var pushed = 20
     var launches = 0
 
-    /// `flip.lua` on BTCUSDT, or `script` (written to `dir`) with more symbols' candles.
-    init(script: (name: String, text: String)? = nil, more: [(String, [Candle])] = []) throws {
-      candles = try prepareRunFolder(dir)
+    /// `flip.lua` on BTCUSDT, or `script` (written to `dir`) with more symbols' candles;
+    /// `count` candles to serve.
+    init(
+      script: (name: String, text: String)? = nil, more: [(String, [Candle])] = [],
+      count: Int = 80
+    ) throws {
+      candles = try prepareRunFolder(dir, count: count)
       bybit = try MockBybitTrading()
       if let script {
         try script.text.write(
@@ -48,9 +52,10 @@ import WickTesting
 
     /// Starts `wick run --live` (keys in the environment) and returns it with its first line.
     /// `command`: other arguments instead (`run --config FILE`), with `streams` runs subscribing.
-    func launch(_ extra: [String] = [], command: [String]? = nil, streams: Int = 1) throws -> (
-      Process, String
-    ) {
+    /// `waitLive` false: returns as soon as the process is started.
+    func launch(
+      _ extra: [String] = [], command: [String]? = nil, streams: Int = 1, waitLive: Bool = true
+    ) throws -> (Process, String) {
       // The exchange has every candle pushed so far; its clock is one candle later.
       for (symbol, list) in series {
         bybit.setCandles(symbol, Array(list[0..<pushed]), timeframe: .oneMinute)
@@ -77,6 +82,7 @@ import WickTesting
       p.standardError = p.standardOutput
       let subscriptions = bybit.publicSubscriptions
       try p.run()
+      guard waitLive else { return (p, "") }
       var first = ""
       _ = wait(15) {
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -92,8 +98,8 @@ import WickTesting
     }
 
     /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
-    /// each of `runs` has committed it.
-    func pushNext(runs: [Int] = [1]) -> Bool {
+    /// each of `runs` has committed it (`commit` false: returns once pushed).
+    func pushNext(runs: [Int] = [1], commit: Bool = true) -> Bool {
       _ = wait { self.bybit.publicSubscribers >= runs.count }
       let c = candles[pushed]
       for (symbol, list) in series {
@@ -106,6 +112,7 @@ import WickTesting
         bybit.pushKline(symbol, c, confirm: true)
       }
       pushed += 1
+      guard commit else { return true }
       return wait { runs.allSatisfy { self.lastHandled(run: $0) == c.time } }
     }
 

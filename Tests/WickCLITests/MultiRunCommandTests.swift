@@ -11,7 +11,7 @@ import WickTesting
   final class World: PaperRunWorld {
     var config: String { dir.appendingPathComponent("wick.toml").path }
 
-    init() throws { try super.init(prefix: "wick-multi") }
+    init(count: Int = 80) throws { try super.init(prefix: "wick-multi", count: count) }
 
     /// One `[[run]]` entry of flip.lua on the loopback exchange.
     func entry(_ symbol: String, equity: Double = 10_000) -> String {

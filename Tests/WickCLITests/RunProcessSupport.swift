@@ -13,14 +13,15 @@ protocol RunProcessWorld: AnyObject {
   var dir: URL { get }
 }
 
-/// Creates `dir` with `flip.lua` in it; returns the 80 one-minute candles the exchange serves.
-func prepareRunFolder(_ dir: URL) throws -> [Candle] {
+/// Creates `dir` with `flip.lua` in it; returns the `count` one-minute candles the exchange
+/// serves.
+func prepareRunFolder(_ dir: URL, count: Int = 80) throws -> [Candle] {
   try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   try flipScript.write(
     to: dir.appendingPathComponent("flip.lua"), atomically: true, encoding: .utf8)
   var synth = CandleSynthesizer(
     seed: 5, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 100)
-  return (0..<80).map { _ in synth.next() }
+  return (0..<count).map { _ in synth.next() }
 }
 
 extension RunProcessWorld {
@@ -132,10 +133,10 @@ class PaperRunWorld: RunProcessWorld {
   var launches = 0
   var processes: [Process] = []
 
-  init(prefix: String) throws {
+  init(prefix: String, count: Int = 80) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "\(prefix)-\(UUID().uuidString)")
-    candles = try prepareRunFolder(dir)
+    candles = try prepareRunFolder(dir, count: count)
     rest = try MockExchange(
       candles: Array(candles[0..<20]), timeframe: .oneMinute, serverTime: candles[20].time + 1_000)
     ws = try MockKlineStream()

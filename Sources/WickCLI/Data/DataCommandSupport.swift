@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import WickCore
+import WickData
 
 /// Runs a command body; a `WickError` is printed as `error: …` on stderr and ends the command
 /// with a non-zero exit status instead of ArgumentParser's generic message.
@@ -10,7 +12,17 @@ func reportingErrors(_ body: () throws -> Void) throws {
   } catch let error as WickError {
     printError("error: \(error)")
     throw ExitCode.failure
+  } catch let error as DatabaseError {
+    printError(databaseFailure(error))
+    throw ExitCode.failure
   }
+}
+
+/// A SQLite failure outside the ledger's own wrappers (a lock held past the busy timeout while
+/// opening a transaction), said plainly with what to do, never as a raw SQL dump.
+func databaseFailure(_ error: DatabaseError) -> String {
+  "error: the database failed: \(CandleStore.describe(error))\(CandleStore.cause(error, path: ""))."
+    + " Nothing was half-written: once that is fixed, the same command resumes the run"
 }
 
 /// Writes a line to stderr (progress and summaries, so stdout stays clean for data).

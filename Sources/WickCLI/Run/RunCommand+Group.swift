@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import WickCore
 import WickLive
 import WickRisk
@@ -77,6 +78,9 @@ extension RunCommand {
       if failed { throw ExitCode(1) }
     } catch let error as WickError {
       printError("error: \(error)")
+      throw ExitCode(1)
+    } catch let error as DatabaseError {
+      printError(databaseFailure(error))
       throw ExitCode(1)
     }
   }

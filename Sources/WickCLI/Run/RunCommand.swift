@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import WickCore
 import WickData
 import WickLive
@@ -158,6 +159,9 @@ public struct RunCommand: ParsableCommand {
       if case .halted(let why) = ending { print("halted: \(why)") }
     } catch let error as WickError {
       printError("error: \(error)")
+      throw ExitCode(1)
+    } catch let error as DatabaseError {
+      printError(databaseFailure(error))
       throw ExitCode(1)
     }
   }

@@ -12,10 +12,13 @@ import WickCore
 ///     try ledger.commit(run: run, batch)          // before anything is sent to the venue
 public final class RunLedger: @unchecked Sendable {
   let database: DatabaseQueue
+  /// The SQLite file, named in write errors.
+  let path: String
 
   public init(store: CandleStore) throws {
     _ = try Ledger(store: store)  // migrations
     database = store.database
+    path = store.path
   }
 
   // MARK: Runs
@@ -569,7 +572,9 @@ public final class RunLedger: @unchecked Sendable {
 
   func write<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try database.write(body) } catch let e as WickError { throw e } catch {
-      throw WickError.data("ledger write failed: \(CandleStore.describe(error))")
+      throw WickError.data(
+        "ledger write failed on '\(path)': \(CandleStore.describe(error))\(CandleStore.cause(error, path: path))."
+          + " Nothing was half-written: once that is fixed, the same command resumes the run")
     }
   }
 

@@ -44,7 +44,9 @@ public final class CandleStore: CandleSink, FundingSink, @unchecked Sendable {
       config.busyMode = .timeout(10)
       database = try DatabaseQueue(path: path, configuration: config)
     } catch {
-      throw WickError.data("cannot open candle cache '\(path)': \(Self.describe(error))")
+      throw WickError.data(
+        "cannot open candle cache '\(path)': \(Self.describe(error))\(Self.cause(error, path: path))"
+      )
     }
     try migrate(Self.registerCandleMigrations)
   }
@@ -61,6 +63,28 @@ public final class CandleStore: CandleSink, FundingSink, @unchecked Sendable {
       try migrator.migrate(database)
     } catch {
       throw WickError.data("cannot migrate candle cache '\(path)': \(Self.describe(error))")
+    }
+  }
+
+  /// What most likely stands behind a SQLite failure on `path`, as " (…)" to append to the
+  /// message, or "" when nothing more is known: a full disk, a lock another process holds, a
+  /// read-only file or folder.
+  public static func cause(_ error: any Error, path: String) -> String {
+    guard let db = error as? DatabaseError else { return "" }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    let readOnly =
+      access(folder, W_OK) != 0
+      || (FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0)
+    switch db.resultCode {
+    case .SQLITE_FULL: return " (the disk is full)"
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return " (another process held the database locked for more than 10 s)"
+    case .SQLITE_READONLY: return " (the file is read-only)"
+    case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_PERM:
+      return readOnly
+        ? " (the file or its folder is read-only)"
+        : db.resultCode == .SQLITE_IOERR ? " (the disk may be full or failing)" : ""
+    default: return ""
     }
   }
 
