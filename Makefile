@@ -74,8 +74,8 @@ browser-test: browser-deps
 # the invariants checked; then the ledger under faults (a lock held by another process, a full
 # disk, a read-only file). 1 to 3 minutes after the build. WICK_CHAOS_SEED / WICK_CHAOS_KILLS vary it.
 chaos: deps
-	$(SWIFT) build --build-tests
-	WICK_CHAOS=1 $(SWIFT) test --skip-build --filter 'ChaosTests|LedgerFaultTests'
+	$(SWIFT) build $(TESTED) --build-tests
+	WICK_CHAOS=1 $(SWIFT) test $(TESTED) --skip-build --filter 'ChaosTests|LedgerFaultTests'
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use); without it that line says why it skipped.
