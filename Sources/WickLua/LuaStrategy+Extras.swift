@@ -17,10 +17,12 @@ extension LuaStrategy {
     end
     """
 
-  /// Reads the run's series from the host once, and compiles the setter when there are any.
+  /// Reads the run's series from the host once, and compiles the setter when there are any. A
+  /// host that offers an object (even empty: a live runner fills it as data arrives) is asked
+  /// on every candle; a backtest without stored series offers none.
   func installExtras(_ host: StrategyHost) throws {
     candleSpan = host.baseTimeframe?.milliseconds ?? 60_000
-    extras = host.candleExtras.flatMap { $0.isEmpty ? nil : $0 }
+    extras = host.candleExtras
     guard extras != nil, extrasSetterRef == LUA_NOREF else { return }
     let (ok, message) = runChunk(
       text: Self.extrasSetter, chunkName: "=wick", results: 0, nested: false, keep: 1)

@@ -113,10 +113,14 @@ public final class CandleExtras: @unchecked Sendable {
     public init() {}
   }
 
-  public let symbols: [Symbol]
+  public private(set) var symbols: [Symbol]
 
   /// By the run's symbol index.
   public init(symbols: [Symbol]) { self.symbols = symbols }
+
+  /// Takes `other`'s series in place: a paper or live runner tops the series up between candles
+  /// (on the thread that delivers them) while the strategy keeps this object.
+  public func replace(with other: CandleExtras) { symbols = other.symbols }
 
   /// Whether any symbol has any series (a run without them skips the lookups entirely).
   public var isEmpty: Bool { symbols.allSatisfy(\.isEmpty) }

@@ -154,6 +154,7 @@ public final class Runner {
     s.onLog = kernel.onLog
     membership?.attach(kernel: kernel)
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
+    kernel.candleExtras = CandleExtras(symbols: spec.symbols.map { _ in CandleExtras.Symbol() })
   }
 
   // MARK: Start-up
@@ -264,6 +265,7 @@ public final class Runner {
   /// hot reloads (live).
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
+    refreshExtras(through: t)
     if t > journal.verifyUntil { finishLiveReplay() }
     do {
       try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
