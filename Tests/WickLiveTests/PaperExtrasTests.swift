@@ -80,3 +80,31 @@ private final class LineLog: @unchecked Sendable {
   func append(_ s: String) { lock.withLock { lines.append(s) } }
   var values: [String] { lock.withLock { lines } }
 }
+
+/// `wick run --record-liquidations`: the run subscribes to the liquidation stream beside its
+/// candles, and stopping the run stops the recorder.
+@Suite(.serialized) struct RunRecordsLiquidationsTests {
+  @Test func theRunSubscribesAndStopsItsRecorder() async throws {
+    let w = try PaperWorld(script: PaperExtrasTests.script)
+    var spec = w.spec(stopAfter: 3)
+    spec.recordLiquidations = true
+    let lines = RecordingLines()
+    let runner = try Runner(spec: spec, output: { lines.append($0) })
+    _ = try runner.prepare()
+    let finished = start(runner)
+    #expect(await eventually { w.ws.openClients >= 2 })
+    #expect(
+      await eventually { w.ws.messages.contains { $0.contains("\"allLiquidation.BTCUSDT\"") } })
+    await w.push(w.history..<(w.history + 3))
+    #expect(try await finished().get() == .stopAfter)
+    #expect(lines.values.contains { $0.hasPrefix("recording liquidations of BTCUSDT") })
+    #expect(await eventually { w.ws.openClients == 0 })
+  }
+}
+
+private final class RecordingLines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  func append(_ s: String) { lock.withLock { lines.append(s) } }
+  var values: [String] { lock.withLock { lines } }
+}
