@@ -147,12 +147,13 @@ import WickTesting
     }
     #expect(await eventually { events.connects == 1 })
     if exchange == "bybit" {
-      #expect(ws.messages.contains { $0.contains("\"allLiquidation.BTCUSDT\"") })
+      #expect(
+        await eventually { ws.messages.contains { $0.contains("\"allLiquidation.BTCUSDT\"") } })
     }
     clock.now = Self.t0 + 70_000
     send(1, 10, long: true, qty: "2", price: "100")
     send(1, 20, long: false, qty: "1", price: "50")
-    try await Task.sleep(for: .milliseconds(200))
+    #expect(await eventually { recorder.received == 2 })
     clock.now = Self.t0 + 125_000  // minute 1 closed, grace passed
     #expect(
       await eventually {
@@ -164,7 +165,7 @@ import WickTesting
     #expect(await eventually { events.connects == 2 })
     clock.now = Self.t0 + 5 * 60_000 + 5_000
     send(5, 30, long: true, qty: "1", price: "10")
-    try await Task.sleep(for: .milliseconds(200))
+    #expect(await eventually { recorder.received == 3 })
     clock.now = Self.t0 + 6 * 60_000 + 4_000
     try await Task.sleep(for: .milliseconds(200))
     stop.set()

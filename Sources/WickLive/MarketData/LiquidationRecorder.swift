@@ -15,6 +15,10 @@ public final class LiquidationRecorder: @unchecked Sendable {
     public var malformed = 0
   }
 
+  /// Liquidations received from the stream so far (aggregated or not).
+  public var received: Int { lock.withLock { receivedCount } }
+  private var receivedCount = 0
+
   public let exchange: String
   public let symbols: [String]
   public let store: CandleStore
@@ -56,7 +60,10 @@ public final class LiquidationRecorder: @unchecked Sendable {
       onText: { [weak self] text in
         let parsed = dialect.parse(text)
         guard let self else { return }
-        self.lock.withLock { self.aggregator.add(parsed.events, malformed: parsed.malformed) }
+        self.lock.withLock {
+          self.aggregator.add(parsed.events, malformed: parsed.malformed)
+          self.receivedCount += parsed.events.count
+        }
       },
       onState: { [weak self] state in
         guard let self else { return }
