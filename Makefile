@@ -10,6 +10,14 @@ BENCH_VENV_LOG := out/compare-venv.log
 # in 10 ms instead of 18 (the dynamic loader no longer resolves twenty thousand symbols).
 RELEASE := -c release --static-swift-stdlib
 BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
+# `make demo` and `make test` share one build: release with testing enabled (the test targets'
+# `@testable import`), so NIO and the two BoringSSL copies compile once for both (a fresh 2-core
+# machine spent 17 min on the two when the demo built release and the tests debug). The Swift
+# stdlib stays dynamic here: the test runner does not find swift-testing's module with the static
+# one. `make release`, `bench` and `compare` keep the static build (the same .build/release
+# folder, so switching between them and demo/test recompiles).
+TESTED := -c release -Xswiftc -enable-testing
+TESTED_BIN = $(shell $(SWIFT) build $(TESTED) --show-bin-path)
 
 .PHONY: vendor-charts deps browser-deps build release demo test browser-test bench compare format clean
 
@@ -38,27 +46,28 @@ release: deps
 
 # Generates a year of 1m candles into a demo cache, backtests strategies/ma_cross.lua and writes
 # the JSON and HTML reports under out/demo/.
-demo: release
+demo: deps
+	$(SWIFT) build $(TESTED) --product wick
 	@mkdir -p $(DEMO_DIR)
 	@rm -f $(DEMO_DIR)/wick.sqlite*
-	$(BIN)/wick data synth --symbol BTCUSDT --timeframe 1m --candles 525600 --seed 7 --db $(DEMO_DIR)/wick.sqlite
-	$(BIN)/wick data ls --db $(DEMO_DIR)/wick.sqlite
-	$(BIN)/wick backtest strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m --db $(DEMO_DIR)/wick.sqlite \
+	$(TESTED_BIN)/wick data synth --symbol BTCUSDT --timeframe 1m --candles 525600 --seed 7 --db $(DEMO_DIR)/wick.sqlite
+	$(TESTED_BIN)/wick data ls --db $(DEMO_DIR)/wick.sqlite
+	$(TESTED_BIN)/wick backtest strategies/ma_cross.lua --symbol BTCUSDT --timeframe 1m --db $(DEMO_DIR)/wick.sqlite \
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
 # The browser test runs first so that the whole suite's summary is the last line.
 test: deps browser-deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build $(TESTED) --build-tests
 	$(MAKE) --no-print-directory browser-test
-	$(SWIFT) test --skip-build
+	$(SWIFT) test $(TESTED) --skip-build
 
 # wick serve in headless chromium at 390 and 1280 px against a real `wick run --paper` fed by the
 # loopback mock exchange (Tests/WickCLITests/DashboardBrowserTests.swift drives
 # Tests/Browser/dashboard_browser_test.py); screenshots under out/.
 browser-test: browser-deps
-	$(SWIFT) build --build-tests
-	WICK_BROWSER_TEST=1 $(SWIFT) test --skip-build --filter DashboardBrowserTests
+	$(SWIFT) build $(TESTED) --build-tests
+	WICK_BROWSER_TEST=1 $(SWIFT) test $(TESTED) --skip-build --filter DashboardBrowserTests
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use); without it that line says why it skipped.

@@ -97,7 +97,8 @@ let package = Package(
     .target(
       name: "WickBinance",
       dependencies: [
-        "WickCore", "WickData", "WickRisk", "WickLive",
+        "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
+        .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
@@ -165,7 +166,7 @@ let package = Package(
     .testTarget(
       name: "WickCLITests",
       dependencies: [
-        "WickCLI", "WickCore", "WickData", "WickTesting",
+        "WickCLI", "WickCore", "WickData", "WickLive", "WickOptimize", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(

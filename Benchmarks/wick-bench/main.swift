@@ -337,6 +337,8 @@ line(
 
 // Sweeps: wick optimize with 1 and 2 workers beside one wick backtest (OptimizeBench.swift).
 try optimizeBenchmarks(wick: wick, dbPath: dbPath, work: work)
+// Fewer sets for the same answer: the TPE search beside the grid (SearchBench.swift).
+try searchBenchmarks(wick: wick, dbPath: dbPath, work: work)
 
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)

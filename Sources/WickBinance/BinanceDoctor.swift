@@ -9,7 +9,6 @@ public enum BinanceDoctor {
   public static func checks(_ request: DoctorRequest) -> [DoctorCheck] {
     let endpoints = BinanceEndpoints(
       mainnet: request.mainnet, baseURL: request.baseURL, wsURL: request.wsURL)
-    var out: [DoctorCheck] = []
     let transport: CurlHTTPClient
     do {
       transport = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
@@ -21,52 +20,35 @@ public enum BinanceDoctor {
       credentials: request.credentials ?? LiveCredentials(apiKey: "", apiSecret: ""),
       transport: transport, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.2, maxDelay: 1))
     let api = BinanceTradingAPI(rest: rest)
-    do {
-      try rest.syncTime()
-      out.append(Doctor.clock(offsetMs: rest.serverOffsetMs, rest: endpoints.rest))
-    } catch {
-      out.append(
-        DoctorCheck(
-          .failed, "rest", "\(endpoints.rest) not reachable: \(error)",
-          fix: "check the network, or --base-url"))
-      return out
-    }
-    if let url = try? BinanceKlines().url(
-      base: endpoints.ws, symbols: request.symbols, timeframe: request.timeframe)
-    {
-      out.append(Doctor.webSocket(url: url))
-    }
+    return Doctor.run(
+      request,
+      DoctorAdapter(
+        exchange: "binance", restURL: endpoints.rest,
+        syncClock: {
+          try rest.syncTime()
+          return rest.serverOffsetMs
+        },
+        webSocketURL: try? BinanceKlines().url(
+          base: endpoints.ws, symbols: request.symbols, timeframe: request.timeframe),
+        keySource: request.mainnet ? "mainnet" : "testnet.binancefuture.com",
+        wallet: {
+          let w = try api.wallet()
+          return (w.walletBalance, w.equity)
+        },
+        walletName: "USDⓈ-M wallet",
+        refusedFix:
+          "check the key pair and its IP whitelist (\(request.mainnet ? "mainnet keys from binance.com" : "testnet keys come from testnet.binancefuture.com, not binance.com"))",
+        accountChecks: { accountChecks(api, request, transport: transport) },
+        market: { (try api.instrument($0), try api.lastPrice(symbol: $0)) }))
+  }
 
-    guard request.credentials != nil else {
-      out.append(
-        DoctorCheck(
-          .failed, "keys", request.credentialsProblem ?? "no API keys",
-          fix:
-            "export \(LiveCredentials.keyVariable("binance")) and \(LiveCredentials.secretVariable("binance")) (a \(request.mainnet ? "mainnet" : "testnet.binancefuture.com") key)"
-        ))
-      return out + instrumentChecks(api, request, equity: nil)
-    }
-    let wallet: BinanceWallet
-    do {
-      wallet = try api.wallet()
-      out.append(
-        DoctorCheck(
-          .ok, "keys",
-          String(
-            format: "valid; USDⓈ-M wallet %.2f USDT, equity %.2f USDT", wallet.walletBalance,
-            wallet.equity)))
-    } catch {
-      out.append(
-        DoctorCheck(
-          .failed, "keys", "refused: \(error)",
-          fix:
-            "check the key pair and its IP whitelist (\(request.mainnet ? "mainnet keys from binance.com" : "testnet keys come from testnet.binancefuture.com, not binance.com"))"
-        ))
-      return out + instrumentChecks(api, request, equity: nil)
-    }
-    out.append(permissions(api, request, transport: transport))
+  /// Permissions, multi-assets mode, position mode and each symbol's margin.
+  static func accountChecks(
+    _ api: BinanceTradingAPI, _ request: DoctorRequest, transport: HTTPTransport
+  ) -> [DoctorCheck] {
+    var out = [permissions(api, request, transport: transport)]
     out.append(
-      check("account mode") {
+      Doctor.check("account mode") {
         try api.isMultiAssetsMode()
           ? DoctorCheck(
             .failed, "account mode",
@@ -75,7 +57,7 @@ public enum BinanceDoctor {
           : DoctorCheck(.ok, "account mode", "single-asset mode")
       })
     out.append(
-      check("position mode") {
+      Doctor.check("position mode") {
         try api.isHedgeMode()
           ? DoctorCheck(
             .failed, "position mode", "hedge mode; Wick trades one-way mode",
@@ -84,7 +66,7 @@ public enum BinanceDoctor {
       })
     for symbol in request.symbols {
       out.append(
-        check("margin \(symbol)") {
+        Doctor.check("margin \(symbol)") {
           let c = try api.symbolConfig(symbol: symbol)
           let wanted = Int(request.risk.leverage.rounded(.down))
           return DoctorCheck(
@@ -93,7 +75,7 @@ public enum BinanceDoctor {
               + (c.marginType == "ISOLATED" && c.leverage == wanted ? " (already so)" : ""))
         })
     }
-    return out + instrumentChecks(api, request, equity: wallet.equity)
+    return out
   }
 
   private static func permissions(
@@ -106,7 +88,7 @@ public enum BinanceDoctor {
         .ok, "key permissions",
         "not checkable on the futures testnet (no /sapi); checked on mainnet")
     }
-    return check("key permissions") {
+    return Doctor.check("key permissions") {
       let p = try api.permissions(spotBase: spot, transport: transport)
       if !p.futures {
         return DoctorCheck(
@@ -120,32 +102,6 @@ public enum BinanceDoctor {
           fix: "create a trading key without withdrawal permission")
       }
       return DoctorCheck(.ok, "key permissions", "futures trading enabled, withdrawals disabled")
-    }
-  }
-
-  private static func instrumentChecks(
-    _ api: BinanceTradingAPI, _ request: DoctorRequest, equity: Double?
-  ) -> [DoctorCheck] {
-    request.symbols.map { symbol in
-      check("sizing \(symbol)") {
-        let rules = try api.instrument(symbol)
-        let price = try api.lastPrice(symbol: symbol)
-        guard let equity else {
-          return DoctorCheck(
-            .failed, "sizing \(symbol)",
-            "needs the wallet's equity (see keys); the smallest order is \(String(format: "%.2f", rules.minimumOrderValue(at: price))) USDT"
-          )
-        }
-        return Doctor.sizing(
-          symbol: symbol, rules: rules, price: price, equity: equity, risk: request.risk)
-      }
-    }
-  }
-
-  /// A check whose exchange call failed is a failed check naming the call.
-  private static func check(_ name: String, _ body: () throws -> DoctorCheck) -> DoctorCheck {
-    do { return try body() } catch {
-      return DoctorCheck(.failed, name, "\(error)")
     }
   }
 }

@@ -28,26 +28,18 @@ public struct BinanceResponse: Sendable {
 ///     try rest.syncTime()
 ///     let r = try rest.send("GET", "/fapi/v1/positionSide/dual", [])
 public final class BinanceRESTClient: @unchecked Sendable {
-  public enum Effect: Sendable {
-    /// Reads and absolute settings (leverage, margin type): repeating is harmless.
-    case repeatable
-    /// Order placement: repeat only what the exchange certainly did not process.
-    case placesOrder
-  }
+  /// What a repeat of the request could do on the exchange (`SignedREST.Effect`).
+  public typealias Effect = SignedREST.Effect
 
-  public let baseURL: String
+  public var baseURL: String { core.baseURL }
   let credentials: LiveCredentials
-  private let transport: HTTPTransport
-  private let limiter: RateLimiter
-  private var retry: RetryPolicy
-  private let sleep: (TimeInterval) -> Void
-  private let localClock: () -> Int64
+  /// Transport, limiter, clock and the attempt loop, shared with every exchange's client.
+  private let core: SignedREST
   /// Milliseconds; Binance's default is 5000.
-  public let recvWindow: Int
+  public var recvWindow: Int { core.recvWindow }
   /// The IP weight per minute (`rateLimits` of exchangeInfo: 2400 for USDⓈ-M).
   public var weightLimit = 2400
-  private let lock = NSLock()
-  private var offset: Int64 = 0
+  private let weightLock = NSLock()
   private var _usedWeight = 0
 
   public init(
@@ -58,34 +50,30 @@ public final class BinanceRESTClient: @unchecked Sendable {
     localClock: @escaping () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
     sleep: @escaping (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
   ) {
-    self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     self.credentials = credentials
-    self.transport = transport
-    self.recvWindow = recvWindow
-    self.retry = retry
-    self.limiter = limiter
-    self.localClock = localClock
-    self.sleep = sleep
+    core = SignedREST(
+      baseURL: baseURL, transport: transport, recvWindow: recvWindow, retry: retry,
+      limiter: limiter, localClock: localClock, sleep: sleep)
   }
 
   /// Exchange time minus local time, in milliseconds, as last measured.
-  public var serverOffsetMs: Int64 { lock.withLock { offset } }
+  public var serverOffsetMs: Int64 { core.serverOffsetMs }
   /// The exchange's clock now.
-  public func serverNow() -> Int64 { localClock() + serverOffsetMs }
+  public func serverNow() -> Int64 { core.serverNow() }
   /// The weight the exchange last reported used in this minute (`X-MBX-USED-WEIGHT-1M`).
-  public var usedWeight: Int { lock.withLock { _usedWeight } }
+  public var usedWeight: Int { weightLock.withLock { _usedWeight } }
 
   /// Measures the offset to the exchange's clock (`GET /fapi/v1/time`), halving the round trip.
-  public func syncTime() throws { try lock.withLock { try syncTimeLocked() } }
+  public func syncTime() throws { try core.serialized { try syncTimeLocked() } }
 
   private func syncTimeLocked() throws {
-    let before = localClock()
-    let r = try perform("GET", "/fapi/v1/time", [], signed: false, keyed: false, .repeatable)
-    let after = localClock()
-    guard let server = r.document.member(r.root, "serverTime").flatMap(r.document.int64) else {
-      throw BinanceError.malformed(endpoint: "GET /fapi/v1/time", reason: "no serverTime")
+    try core.measureClock {
+      let r = try perform("GET", "/fapi/v1/time", [], signed: false, keyed: false, .repeatable)
+      guard let server = r.document.member(r.root, "serverTime").flatMap(r.document.int64) else {
+        throw BinanceError.malformed(endpoint: "GET /fapi/v1/time", reason: "no serverTime")
+      }
+      return server
     }
-    offset = server - (before + after) / 2
   }
 
   /// A request; `params` keep their order, which the signature covers. `keyed`: the key header
@@ -94,7 +82,7 @@ public final class BinanceRESTClient: @unchecked Sendable {
     _ method: String, _ path: String, _ params: [(String, String)], signed: Bool = true,
     keyed: Bool = false, effect: Effect = .repeatable
   ) throws -> BinanceResponse {
-    try lock.withLock {
+    try core.serialized {
       try perform(method, path, params, signed: signed, keyed: keyed || signed, effect)
     }
   }
@@ -104,75 +92,54 @@ public final class BinanceRESTClient: @unchecked Sendable {
     _ effect: Effect
   ) throws -> BinanceResponse {
     let endpoint = "\(method) \(path)"
-    var resynced = false
-    var problem = "no attempt made"
-    let attempts = max(1, retry.maxAttempts)
-    for attempt in 1...attempts {
-      limiter.acquire()
-      var wait: TimeInterval = 0
-      let request = build(method, path, params, signed: signed, keyed: keyed)
-      let response: HTTPResponse
-      do {
-        response = try transport.send(request)
-      } catch let e as TransportError {
-        if case .notSent = e {
-          problem = e.description
-        } else if effect == .placesOrder {
-          throw BinanceError.unknownOutcome(endpoint: endpoint, reason: e.description)
-        } else {
-          problem = e.description
-        }
-        if attempt < attempts { sleep(retry.delay(attempt: attempt)) }
-        continue
-      }
-      applyWeight(response)
+    return try core.perform(
+      effect: effect, build: { build(method, path, params, signed: signed, keyed: keyed) },
+      judge: { response, resynced in try judge(response, endpoint: endpoint, resynced: resynced) },
+      resync: { try syncTimeLocked() },
+      unknownOutcome: { BinanceError.unknownOutcome(endpoint: endpoint, reason: $0) },
+      unavailable: { BinanceError.unavailable(endpoint: endpoint, reason: "\($0) attempts: \($1)") }
+    )
+  }
+
+  /// What Binance's answer means: HTTP status, `{"code", "msg"}` refusals, rate limits.
+  private func judge(_ response: HTTPResponse, endpoint: String, resynced: Bool) throws
+    -> SignedREST.Verdict<BinanceResponse>
+  {
+    applyWeight(response)
+    switch response.status {
+    case 429, 418:
+      // Rejected before processing; 418 is the ban that follows ignored 429s.
       let retryAfter = response.headers["retry-after"].flatMap(Double.init)
-      switch response.status {
-      case 429, 418:
-        // Rejected before processing; 418 is the ban that follows ignored 429s.
-        problem =
-          "HTTP \(response.status) (\(response.status == 418 ? "IP banned" : "rate limited"))"
-        wait = min(retryAfter ?? 1, 60)
-      case 500...:
-        if effect == .placesOrder {
-          throw BinanceError.unknownOutcome(endpoint: endpoint, reason: "HTTP \(response.status)")
-        }
-        problem = "HTTP \(response.status)"
-      case 200..<300:
-        guard let doc = try? JSONDocument(response.body) else {
-          if effect == .placesOrder {
-            throw BinanceError.unknownOutcome(endpoint: endpoint, reason: "the answer is not JSON")
-          }
-          problem = "the answer is not JSON"
-          break
-        }
-        return BinanceResponse(document: doc)
-      default:
-        let doc = try? JSONDocument(response.body)
-        let code = doc.flatMap { d in d.member(d.root, "code").flatMap(d.int64) }.map(Int.init)
-        let message = scrub(
-          doc.flatMap { d in d.string(d.member(d.root, "msg")) }
-            ?? String(decoding: response.body.prefix(300), as: UTF8.self))
-        if code == BinanceError.Code.invalidTimestamp, !resynced {
-          // Not processed; our clock drifted from the exchange's. Measure again and resend.
-          resynced = true
-          problem = "code -1021: \(message)"
-          try syncTimeLocked()
-          continue
-        }
-        throw BinanceError.rejected(
-          endpoint: endpoint, code: code ?? response.status, message: message)
+      return .retry(
+        problem:
+          "HTTP \(response.status) (\(response.status == 418 ? "IP banned" : "rate limited"))",
+        wait: min(retryAfter ?? 1, 60))
+    case 500...:
+      return .unclear("HTTP \(response.status)")
+    case 200..<300:
+      guard let doc = try? JSONDocument(response.body) else {
+        return .unclear("the answer is not JSON")
       }
-      if attempt < attempts { sleep(max(wait, retry.delay(attempt: attempt))) }
+      return .done(BinanceResponse(document: doc))
+    default:
+      let doc = try? JSONDocument(response.body)
+      let code = doc.flatMap { d in d.member(d.root, "code").flatMap(d.int64) }.map(Int.init)
+      let message = scrub(
+        doc.flatMap { d in d.string(d.member(d.root, "msg")) }
+          ?? String(decoding: response.body.prefix(300), as: UTF8.self))
+      if code == BinanceError.Code.invalidTimestamp, !resynced {
+        return .resync("code -1021: \(message)")
+      }
+      throw BinanceError.rejected(
+        endpoint: endpoint, code: code ?? response.status, message: message)
     }
-    throw BinanceError.unavailable(endpoint: endpoint, reason: "\(attempts) attempts: \(problem)")
   }
 
   /// The query string exactly as signed and sent.
   func query(_ params: [(String, String)], signed: Bool) -> String {
     var pairs = params.map { "\($0.0)=\(Self.percentEncode($0.1))" }
     if signed {
-      pairs.append("timestamp=\(localClock() + offset)")
+      pairs.append("timestamp=\(core.timestamp)")
       pairs.append("recvWindow=\(recvWindow)")
     }
     let q = pairs.joined(separator: "&")
@@ -194,10 +161,10 @@ public final class BinanceRESTClient: @unchecked Sendable {
   /// Near the minute's weight limit, wait for the next minute (exchange time → local time).
   private func applyWeight(_ r: HTTPResponse) {
     guard let used = r.headers["x-mbx-used-weight-1m"].flatMap(Int.init) else { return }
-    _usedWeight = used
+    weightLock.withLock { _usedWeight = used }
     if used >= weightLimit * 9 / 10 {
-      let nextMinute = (localClock() + offset) / 60_000 * 60_000 + 60_000
-      limiter.block(until: Double(nextMinute - offset) / 1000)
+      let nextMinute = core.timestamp / 60_000 * 60_000 + 60_000
+      core.limiter.block(until: core.localSeconds(ofServerTime: nextMinute))
     }
   }
 
@@ -210,18 +177,5 @@ public final class BinanceRESTClient: @unchecked Sendable {
     return out
   }
 
-  private static let unreserved = Set(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8)
-
-  static func percentEncode(_ s: String) -> String {
-    var out = ""
-    for b in s.utf8 {
-      if unreserved.contains(b) {
-        out.unicodeScalars.append(Unicode.Scalar(b))
-      } else {
-        out += String(format: "%%%02X", b)
-      }
-    }
-    return out
-  }
+  static func percentEncode(_ s: String) -> String { SignedREST.percentEncode(s) }
 }

@@ -37,8 +37,20 @@ public struct BinanceOrder: Sendable, Equatable {
   public var executedQty: Double
   public var avgPrice: Double
   public var reduceOnly: Bool
+  /// The exchange's last update of the order (ms; 0 when the answer omits it).
+  public var updateTime: Int64 = 0
   /// NEW and PARTIALLY_FILLED are working; FILLED, CANCELED, EXPIRED, REJECTED are final.
   public var isFinal: Bool { !["NEW", "PARTIALLY_FILLED"].contains(status) }
+}
+
+/// One fill of an order (`/fapi/v1/userTrades`), its fee in USDT.
+public struct BinanceTrade: Sendable, Equatable {
+  public var id: Int64
+  public var orderId: Int64
+  public var price: Double
+  public var qty: Double
+  public var commission: Double
+  public var time: Int64
 }
 
 /// A conditional order of the Algo Order API (`/fapi/v1/algoOrder`).
@@ -216,6 +228,50 @@ public final class BinanceTradingAPI: @unchecked Sendable {
     }
   }
 
+  /// The symbol's working orders (`GET /fapi/v1/openOrders`): Wick's market orders never rest,
+  /// so whatever is listed is someone else's or lost.
+  public func openOrders(symbol: String) throws -> [BinanceOrder] {
+    let endpoint = "GET /fapi/v1/openOrders"
+    let r = try rest.send("GET", "/fapi/v1/openOrders", [("symbol", symbol)])
+    guard let rows = r.document.array(r.root) else {
+      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
+    }
+    return try rows.map {
+      guard let o = Self.order(r.document, $0) else {
+        throw BinanceError.malformed(
+          endpoint: endpoint, reason: "an order lacks orderId, status or executedQty")
+      }
+      return o
+    }
+  }
+
+  /// The account's trades on `symbol` (`GET /fapi/v1/userTrades`), oldest first; `orderId`
+  /// narrows them to one order. Orders' answers carry no fee: `commission` is read here.
+  public func trades(symbol: String, orderId: Int64? = nil) throws -> [BinanceTrade] {
+    let endpoint = "GET /fapi/v1/userTrades"
+    var params = [("symbol", symbol)]
+    if let orderId { params.append(("orderId", String(orderId))) }
+    let r = try rest.send("GET", "/fapi/v1/userTrades", params)
+    let doc = r.document
+    guard let rows = doc.array(r.root) else {
+      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
+    }
+    return try rows.map {
+      guard let id = doc.member($0, "id").flatMap(doc.int64),
+        let order = doc.member($0, "orderId").flatMap(doc.int64),
+        let price = doc.number(doc.member($0, "price")),
+        let qty = doc.number(doc.member($0, "qty")),
+        let time = doc.member($0, "time").flatMap(doc.int64)
+      else {
+        throw BinanceError.malformed(
+          endpoint: endpoint, reason: "a trade lacks id, orderId, price, qty or time")
+      }
+      return BinanceTrade(
+        id: id, orderId: order, price: price, qty: qty,
+        commission: doc.number(doc.member($0, "commission")) ?? 0, time: time)
+    }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+  }
+
   static func order(_ doc: JSONDocument, _ v: JSONDocument.Value) -> BinanceOrder? {
     guard let id = doc.member(v, "orderId").flatMap(doc.int64),
       let status = doc.string(doc.member(v, "status")),
@@ -228,7 +284,8 @@ public final class BinanceTradingAPI: @unchecked Sendable {
       symbol: doc.string(doc.member(v, "symbol")) ?? "",
       side: doc.string(doc.member(v, "side")) ?? "",
       status: status, executedQty: executed, avgPrice: doc.number(doc.member(v, "avgPrice")) ?? 0,
-      reduceOnly: reduceOnly)
+      reduceOnly: reduceOnly,
+      updateTime: doc.member(v, "updateTime").flatMap(doc.int64) ?? 0)
   }
 
   // MARK: Conditional orders (Algo Order API)

@@ -44,5 +44,7 @@ public enum BybitError: Error, Equatable, CustomStringConvertible {
     public static let leverageNotModified = 110043
     /// The TP/SL values equal the current ones.
     public static let notModified = 34040
+    /// Cancel: the order does not exist, or is filled or cancelled already.
+    public static let orderNotExists = 110001
   }
 }

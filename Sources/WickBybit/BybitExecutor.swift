@@ -101,6 +101,108 @@ public final class BybitExecutor: @unchecked Sendable {
     return try awaitFill(placed)
   }
 
+  /// Adds `qty` to the open position (`ctx:enter{add = true}`): a market order on the
+  /// position's side without a stop of its own, then the combined stop (and take) put on the
+  /// whole position and verified, as for an entry. Bybit's position stop (tpslMode Full) covers
+  /// the position's size, so from the fill on the old stop protects the added quantity until the
+  /// new one is confirmed.
+  public func add(
+    symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, orderLinkId: String,
+    instrument: BybitInstrument
+  ) throws -> EntryOutcome {
+    let order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(opening: side), qty: instrument.format(qty: qty),
+      orderLinkId: orderLinkId)
+    guard let placed = try place(order) else {
+      return .unfilled("\(orderLinkId) was not placed")
+    }
+    return try protect(placed, symbol: symbol, stop: stop, take: take, instrument: instrument)
+  }
+
+  /// Closes `qty` of the position at market (reduce-only, `ctx:exit{fraction = ...}`), rounded
+  /// down to the lot step. Bybit shrinks the position's stop and take with the position (tpslMode
+  /// Full), so they need no new request. nil when the position is already flat.
+  public func reduce(
+    symbol: String, qty: Double, orderLinkId: String, instrument: BybitInstrument
+  ) throws -> LiveFill? {
+    if let done = try resolvedExit(orderLinkId, symbol: symbol) { return done }
+    let position = try api.position(symbol: symbol)
+    guard let side = position.side, position.size > 0 else { return nil }
+    let part = min(instrument.roundQty(qty), position.size)
+    guard part > 0 else { return nil }
+    let order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(closing: side), qty: instrument.format(qty: part),
+      orderLinkId: orderLinkId, reduceOnly: true)
+    guard let placed = try place(order) else {
+      throw BybitError.unavailable(
+        endpoint: "POST /v5/order/create", reason: "\(orderLinkId) was not placed")
+    }
+    return try awaitFill(placed)
+  }
+
+  /// What placing a resting limit entry came to.
+  public enum LimitPlacement: Sendable, Equatable {
+    /// On the book (New), or already (partly) filled: its state as the exchange reports it.
+    case placed(BybitOrder)
+    /// Refused: `post_only_would_cross` for a PostOnly Bybit cancelled because it would have
+    /// taken liquidity, `exchange_refused` for any other refusal.
+    case refused(Refusal)
+  }
+
+  /// Places a resting limit entry under its id (`timeInForce` `PostOnly` or `GTC`): write-ahead
+  /// and idempotent like a market entry (a duplicate id is looked up, never sent twice). The
+  /// stop is not attached: it goes on the position with the fill, as for market entries.
+  public func placeLimit(
+    symbol: String, side: Side, qty: Double, price: Double, postOnly: Bool, orderLinkId: String,
+    instrument: BybitInstrument
+  ) throws -> LimitPlacement {
+    var order = BybitTradingAPI.MarketOrder(
+      symbol: symbol, side: BybitSide(opening: side), qty: instrument.format(qty: qty),
+      orderLinkId: orderLinkId)
+    order.price = instrument.format(price: price)
+    order.timeInForce = postOnly ? "PostOnly" : "GTC"
+    guard var placed = try place(order) else {
+      let why = inbox.order(linkID: orderLinkId)?.rejectReason ?? "not placed"
+      return .refused(Refusal("exchange_refused", "\(orderLinkId): \(why)"))
+    }
+    // Bybit accepts a PostOnly that would cross, then cancels it: its state says so.
+    if postOnly, let o = try api.order(linkID: orderLinkId, symbol: symbol) {
+      inbox.apply(o)
+      placed = inbox.order(linkID: orderLinkId) ?? o
+    }
+    if placed.postOnlyWouldCross {
+      return .refused(
+        Refusal(
+          "post_only_would_cross",
+          "\(orderLinkId): a post-only \(side == .long ? "buy" : "sell") at \(instrument.format(price: price)) would have taken liquidity (EC_PostOnlyWillTakeLiquidity)"
+        ))
+    }
+    return .placed(placed)
+  }
+
+  /// Cancels a resting order by its id and returns its final state: `Cancelled`, or
+  /// `PartiallyFilledCanceled` with the part that filled (which then needs its stop), or
+  /// `Filled` when the fill won the race. nil when the exchange never had it.
+  public func cancelLimit(symbol: String, orderLinkId: String) throws -> BybitOrder? {
+    _ = try api.cancelOrder(symbol: symbol, orderLinkId: orderLinkId)
+    let deadline = Date().addingTimeInterval(timing.fillTimeout)
+    while true {
+      if let o = inbox.order(linkID: orderLinkId), o.isFinal { return o }
+      if let o = try api.order(linkID: orderLinkId, symbol: symbol) {
+        inbox.apply(o)
+        if o.isFinal { return inbox.order(linkID: orderLinkId) ?? o }
+      } else if inbox.order(linkID: orderLinkId) == nil {
+        return nil
+      }
+      guard Date() < deadline else {
+        throw BybitError.unknownOutcome(
+          endpoint: "POST /v5/order/cancel",
+          reason: "\(orderLinkId) is not final \(timing.fillTimeout) s after its cancel")
+      }
+      Thread.sleep(forTimeInterval: timing.pollInterval)
+    }
+  }
+
   /// Moves the stop (a trailing stop's step). A refusal keeps the previous stop, which still
   /// protects the position, and is recorded.
   @discardableResult

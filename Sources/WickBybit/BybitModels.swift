@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// Buy or Sell, as Bybit spells them.
 public enum BybitSide: String, Sendable, Equatable {
@@ -26,8 +26,15 @@ public struct BybitOrder: Sendable, Equatable {
   public var reduceOnly: Bool
   public var stopOrderType: String
   public var updatedTime: Int64
-  /// Why the exchange refused it (its retCode and message), when Wick saw the refusal.
+  /// Why the exchange refused it (its retCode and message, or its `rejectReason` such as
+  /// `EC_PostOnlyWillTakeLiquidity`), when there is one.
   public var rejectReason: String? = nil
+  /// A limit order's price (nil for market orders), its `orderType` and `timeInForce`.
+  public var price: Double? = nil
+  public var orderType = "Market"
+  public var timeInForce = ""
+  /// A PostOnly order Bybit cancelled because it would have taken liquidity.
+  public var postOnlyWouldCross: Bool { rejectReason == "EC_PostOnlyWillTakeLiquidity" }
 
   /// No further fills can come (Filled, Cancelled, Rejected, PartiallyFilledCanceled, Deactivated).
   public var isFinal: Bool {
@@ -81,13 +88,22 @@ enum BybitDecode {
     else { return nil }
     var reduceOnly = false
     if case .bool(let b)? = doc.member(v, "reduceOnly") { reduceOnly = b }
-    return BybitOrder(
+    var o = BybitOrder(
       orderId: orderId, orderLinkId: doc.string(doc.member(v, "orderLinkId")) ?? "", symbol: symbol,
       side: side, qty: qty, cumExecQty: doc.number(doc.member(v, "cumExecQty")) ?? 0,
       avgPrice: doc.number(doc.member(v, "avgPrice")).flatMap { $0 > 0 ? $0 : nil },
       cumExecFee: doc.number(doc.member(v, "cumExecFee")) ?? 0, status: status,
       reduceOnly: reduceOnly, stopOrderType: doc.string(doc.member(v, "stopOrderType")) ?? "",
       updatedTime: doc.number(doc.member(v, "updatedTime")).map { Int64($0) } ?? 0)
+    if let reason = doc.string(doc.member(v, "rejectReason")), !reason.isEmpty,
+      reason != "EC_NoError"
+    {
+      o.rejectReason = reason
+    }
+    o.price = doc.number(doc.member(v, "price")).flatMap { $0 > 0 ? $0 : nil }
+    o.orderType = doc.string(doc.member(v, "orderType")) ?? "Market"
+    o.timeInForce = doc.string(doc.member(v, "timeInForce")) ?? ""
+    return o
   }
 
   static func execution(_ doc: JSONDocument, _ v: JSONDocument.Value) -> BybitExecution? {

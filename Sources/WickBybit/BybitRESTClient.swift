@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// A decoded Bybit v5 answer with `retCode` 0.
 public struct BybitResponse: Sendable {
@@ -26,25 +26,15 @@ public struct BybitResponse: Sendable {
 ///     try rest.syncTime()
 ///     let r = try rest.get("/v5/position/list", ["category": "linear", "symbol": "BTCUSDT"])
 public final class BybitRESTClient: @unchecked Sendable {
-  /// What a repeat of the request could do on the exchange.
-  public enum Effect: Sendable {
-    /// Reads, and writes that set absolute values (trading-stop): repeating is harmless.
-    case repeatable
-    /// Order creation: repeat only what the exchange certainly did not process.
-    case placesOrder
-  }
+  /// What a repeat of the request could do on the exchange (`SignedREST.Effect`).
+  public typealias Effect = SignedREST.Effect
 
-  public let baseURL: String
+  public var baseURL: String { core.baseURL }
   let credentials: BybitCredentials
-  private let transport: HTTPTransport
-  private let limiter: RateLimiter
-  private var retry: RetryPolicy
-  private let sleep: (TimeInterval) -> Void
-  private let localClock: () -> Int64
+  /// Transport, limiter, clock and the attempt loop, shared with every exchange's client.
+  private let core: SignedREST
   /// Milliseconds; Bybit's default is 5000.
-  public let recvWindow: Int
-  private let lock = NSLock()
-  private var offset: Int64 = 0
+  public var recvWindow: Int { core.recvWindow }
 
   public init(
     baseURL: String, credentials: BybitCredentials, transport: HTTPTransport,
@@ -54,42 +44,38 @@ public final class BybitRESTClient: @unchecked Sendable {
     localClock: @escaping () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
     sleep: @escaping (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
   ) {
-    self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     self.credentials = credentials
-    self.transport = transport
-    self.recvWindow = recvWindow
-    self.retry = retry
-    self.limiter = limiter
-    self.localClock = localClock
-    self.sleep = sleep
+    core = SignedREST(
+      baseURL: baseURL, transport: transport, recvWindow: recvWindow, retry: retry,
+      limiter: limiter, localClock: localClock, sleep: sleep)
   }
 
   /// Exchange time minus local time, in milliseconds, as last measured.
-  public var serverOffsetMs: Int64 { lock.withLock { offset } }
+  public var serverOffsetMs: Int64 { core.serverOffsetMs }
 
   /// The exchange's clock now.
-  public func serverNow() -> Int64 { localClock() + serverOffsetMs }
+  public func serverNow() -> Int64 { core.serverNow() }
 
   /// Measures the offset to the exchange's clock (`/v5/market/time`), halving the round trip.
   public func syncTime() throws {
-    try lock.withLock { try syncTimeLocked() }
+    try core.serialized { try syncTimeLocked() }
   }
 
   private func syncTimeLocked() throws {
-    let before = localClock()
-    let r = try perform(
-      method: "GET", path: "/v5/market/time", query: "", body: "", signed: false,
-      effect: .repeatable)
-    let after = localClock()
-    let doc = r.document
-    guard
-      let server = doc.string(doc.member(r.result, "timeNano")).flatMap({ Int64($0.prefix(13)) })
-        ?? doc.member(r.result, "timeSecond").flatMap(doc.int64).map({ $0 * 1000 })
-    else {
-      throw BybitError.malformed(
-        endpoint: "GET /v5/market/time", reason: "no timeSecond or timeNano")
+    try core.measureClock {
+      let r = try perform(
+        method: "GET", path: "/v5/market/time", query: "", body: "", signed: false,
+        effect: .repeatable)
+      let doc = r.document
+      guard
+        let server = doc.string(doc.member(r.result, "timeNano")).flatMap({ Int64($0.prefix(13)) })
+          ?? doc.member(r.result, "timeSecond").flatMap(doc.int64).map({ $0 * 1000 })
+      else {
+        throw BybitError.malformed(
+          endpoint: "GET /v5/market/time", reason: "no timeSecond or timeNano")
+      }
+      return server
     }
-    offset = server - (before + after) / 2
   }
 
   /// A signed (or public) GET; `query` keeps its order, which the signature covers.
@@ -98,7 +84,7 @@ public final class BybitRESTClient: @unchecked Sendable {
     -> BybitResponse
   {
     let q = query.map { "\($0.key)=\(Self.percentEncode($0.value))" }.joined(separator: "&")
-    return try lock.withLock {
+    return try core.serialized {
       try perform(
         method: "GET", path: path, query: q, body: "", signed: signed, effect: .repeatable)
     }
@@ -107,7 +93,7 @@ public final class BybitRESTClient: @unchecked Sendable {
   /// A signed POST of a JSON body.
   public func post(_ path: String, _ body: JSONObjectWriter, effect: Effect) throws -> BybitResponse
   {
-    try lock.withLock {
+    try core.serialized {
       try perform(
         method: "POST", path: path, query: "", body: body.text, signed: true, effect: effect)
     }
@@ -117,82 +103,58 @@ public final class BybitRESTClient: @unchecked Sendable {
     method: String, path: String, query: String, body: String, signed: Bool, effect: Effect
   ) throws -> BybitResponse {
     let endpoint = "\(method) \(path)"
-    var resynced = false
-    var problem = "no attempt made"
-    let attempts = max(1, retry.maxAttempts)
-    for attempt in 1...attempts {
-      limiter.acquire()
-      var wait: TimeInterval = 0
-      let request = build(method: method, path: path, query: query, body: body, signed: signed)
-      let response: HTTPResponse
-      do {
-        response = try transport.send(request)
-      } catch let e as TransportError {
-        if case .notSent = e {
-          problem = e.description
-        } else if effect == .placesOrder {
-          throw BybitError.unknownOutcome(endpoint: endpoint, reason: e.description)
-        } else {
-          problem = e.description
-        }
-        if attempt < attempts { sleep(retry.delay(attempt: attempt)) }
-        continue
+    return try core.perform(
+      effect: effect,
+      build: { build(method: method, path: path, query: query, body: body, signed: signed) },
+      judge: { response, resynced in
+        try judge(response, endpoint: endpoint, effect: effect, resynced: resynced)
+      },
+      resync: { try syncTimeLocked() },
+      unknownOutcome: { BybitError.unknownOutcome(endpoint: endpoint, reason: $0) },
+      unavailable: { BybitError.unavailable(endpoint: endpoint, reason: "\($0) attempts: \($1)") })
+  }
+
+  /// What Bybit's answer means: its envelope's `retCode`, HTTP statuses, rate limits.
+  private func judge(_ response: HTTPResponse, endpoint: String, effect: Effect, resynced: Bool)
+    throws -> SignedREST.Verdict<BybitResponse>
+  {
+    applyLimitHeaders(response)
+    switch response.status {
+    case 429,
+      403 where Self.looksRateLimited(response):
+      // Rate limited: Bybit rejects these before processing.
+      return .retry(
+        problem: "HTTP \(response.status) (rate limited)",
+        wait: response.headers["retry-after"].flatMap(Double.init).map { min($0, 60) } ?? 0)
+    case 500...:
+      return .unclear("HTTP \(response.status)")
+    case 400..<500:
+      let text = credentials.scrub(String(decoding: response.body.prefix(300), as: UTF8.self))
+      throw BybitError.rejected(
+        endpoint: endpoint, retCode: response.status, message: "HTTP \(response.status): \(text)")
+    default:
+      guard let doc = try? JSONDocument(response.body), case .object = doc.root,
+        let code = doc.member(doc.root, "retCode").flatMap(doc.int64)
+      else {
+        return .unclear("the answer is not Bybit's JSON envelope")
       }
-      applyLimitHeaders(response)
-      switch response.status {
-      case 429,
-        403 where Self.looksRateLimited(response):
-        // Rate limited: Bybit rejects these before processing.
-        problem = "HTTP \(response.status) (rate limited)"
-        wait = response.headers["retry-after"].flatMap(Double.init).map { min($0, 60) } ?? 0
-      case 500...:
-        if effect == .placesOrder {
-          throw BybitError.unknownOutcome(endpoint: endpoint, reason: "HTTP \(response.status)")
+      let message = credentials.scrub(doc.string(doc.member(doc.root, "retMsg")) ?? "")
+      switch Int(code) {
+      case 0:
+        guard let result = doc.member(doc.root, "result") else {
+          throw BybitError.malformed(endpoint: endpoint, reason: "retCode 0 without a result")
         }
-        problem = "HTTP \(response.status)"
-      case 400..<500:
-        let text = credentials.scrub(String(decoding: response.body.prefix(300), as: UTF8.self))
-        throw BybitError.rejected(
-          endpoint: endpoint, retCode: response.status, message: "HTTP \(response.status): \(text)")
+        return .done(BybitResponse(document: doc, result: result))
+      case BybitError.Code.rateLimited:
+        return .retry(problem: "retCode 10006 (rate limited)", wait: 0)
+      case BybitError.Code.timestampOutsideWindow where !resynced:
+        return .resync("retCode 10002: \(message)")
+      case BybitError.Code.serverTimeout, BybitError.Code.serverError:
+        return .unclear("retCode \(code): \(message)")
       default:
-        guard let doc = try? JSONDocument(response.body), case .object = doc.root,
-          let code = doc.member(doc.root, "retCode").flatMap(doc.int64)
-        else {
-          if effect == .placesOrder {
-            throw BybitError.unknownOutcome(
-              endpoint: endpoint, reason: "the answer is not Bybit's JSON envelope")
-          }
-          problem = "the answer is not Bybit's JSON envelope"
-          break
-        }
-        let message = credentials.scrub(doc.string(doc.member(doc.root, "retMsg")) ?? "")
-        switch Int(code) {
-        case 0:
-          guard let result = doc.member(doc.root, "result") else {
-            throw BybitError.malformed(endpoint: endpoint, reason: "retCode 0 without a result")
-          }
-          return BybitResponse(document: doc, result: result)
-        case BybitError.Code.rateLimited:
-          problem = "retCode 10006 (rate limited)"
-        case BybitError.Code.timestampOutsideWindow where !resynced:
-          // Not processed; our clock drifted from the exchange's. Measure again and resend.
-          resynced = true
-          problem = "retCode 10002: \(message)"
-          try syncTimeLocked()
-          continue
-        case BybitError.Code.serverTimeout, BybitError.Code.serverError:
-          if effect == .placesOrder {
-            throw BybitError.unknownOutcome(
-              endpoint: endpoint, reason: "retCode \(code): \(message)")
-          }
-          problem = "retCode \(code): \(message)"
-        default:
-          throw BybitError.rejected(endpoint: endpoint, retCode: Int(code), message: message)
-        }
+        throw BybitError.rejected(endpoint: endpoint, retCode: Int(code), message: message)
       }
-      if attempt < attempts { sleep(max(wait, retry.delay(attempt: attempt))) }
     }
-    throw BybitError.unavailable(endpoint: endpoint, reason: "\(attempts) attempts: \(problem)")
   }
 
   private func build(method: String, path: String, query: String, body: String, signed: Bool)
@@ -203,7 +165,7 @@ public final class BybitRESTClient: @unchecked Sendable {
     var headers: [(String, String)] = []
     if method == "POST" { headers.append(("Content-Type", "application/json")) }
     if signed {
-      let timestamp = localClock() + offset
+      let timestamp = core.timestamp
       let sign = BybitSigner.restSignature(
         timestamp: timestamp, credentials: credentials, recvWindow: recvWindow,
         payload: method == "GET" ? query : body)
@@ -226,22 +188,9 @@ public final class BybitRESTClient: @unchecked Sendable {
     if let left = r.headers["x-bapi-limit-status"].flatMap(Int.init), left <= 1,
       let reset = r.headers["x-bapi-limit-reset-timestamp"].flatMap(Int64.init)
     {
-      limiter.block(until: Double(reset - offset) / 1000)
+      core.limiter.block(until: core.localSeconds(ofServerTime: reset))
     }
   }
 
-  private static let unreserved = Set(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8)
-
-  static func percentEncode(_ s: String) -> String {
-    var out = ""
-    for b in s.utf8 {
-      if unreserved.contains(b) {
-        out.unicodeScalars.append(Unicode.Scalar(b))
-      } else {
-        out += String(format: "%%%02X", b)
-      }
-    }
-    return out
-  }
+  static func percentEncode(_ s: String) -> String { SignedREST.percentEncode(s) }
 }

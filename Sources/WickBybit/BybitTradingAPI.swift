@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// The Bybit v5 endpoints the live venue uses, for linear USDT perpetuals in one-way mode.
 ///
@@ -14,7 +14,10 @@ public final class BybitTradingAPI: @unchecked Sendable {
 
   public init(rest: BybitRESTClient) { self.rest = rest }
 
-  /// A market order; quantities and prices already formatted with the instrument's rules.
+  /// An order; quantities and prices already formatted with the instrument's rules. A market
+  /// order unless it has a `price`: then a Limit order with its `timeInForce` (`GTC`, or
+  /// `PostOnly`, which Bybit cancels with rejectReason `EC_PostOnlyWillTakeLiquidity` when it
+  /// would take liquidity).
   public struct MarketOrder: Sendable, Equatable {
     public var symbol: String
     public var side: BybitSide
@@ -23,6 +26,8 @@ public final class BybitTradingAPI: @unchecked Sendable {
     public var reduceOnly = false
     public var stopLoss: String?
     public var takeProfit: String?
+    public var price: String? = nil
+    public var timeInForce: String? = nil
     public init(
       symbol: String, side: BybitSide, qty: String, orderLinkId: String, reduceOnly: Bool = false,
       stopLoss: String? = nil, takeProfit: String? = nil
@@ -74,8 +79,12 @@ public final class BybitTradingAPI: @unchecked Sendable {
     body.add("category", category)
     body.add("symbol", o.symbol)
     body.add("side", o.side.rawValue)
-    body.add("orderType", "Market")
+    body.add("orderType", o.price == nil ? "Market" : "Limit")
     body.add("qty", o.qty)
+    if let price = o.price {
+      body.add("price", price)
+      body.add("timeInForce", o.timeInForce ?? "GTC")
+    }
     body.add("orderLinkId", o.orderLinkId)
     body.add("positionIdx", int: 0)
     if o.reduceOnly { body.add("reduceOnly", bool: true) }
@@ -91,6 +100,23 @@ public final class BybitTradingAPI: @unchecked Sendable {
         endpoint: "POST /v5/order/create", reason: "no orderId in the answer")
     }
     return (id, doc.string(doc.member(r.result, "orderLinkId")) ?? o.orderLinkId)
+  }
+
+  /// Cancels a New or PartiallyFilled order by its `orderLinkId` (`POST /v5/order/cancel`).
+  /// Returns false when the exchange has nothing left to cancel (110001: unknown, filled or
+  /// already cancelled): then the order's state says what happened. The answer only means the
+  /// request was accepted; the order's final state comes from the stream or `order(linkID:)`.
+  public func cancelOrder(symbol: String, orderLinkId: String) throws -> Bool {
+    var body = JSONObjectWriter()
+    body.add("category", category)
+    body.add("symbol", symbol)
+    body.add("orderLinkId", orderLinkId)
+    do {
+      _ = try rest.post("/v5/order/cancel", body, effect: .repeatable)
+      return true
+    } catch BybitError.rejected(_, BybitError.Code.orderNotExists, _) {
+      return false
+    }
   }
 
   /// The order with this `orderLinkId`: recent ones from `/v5/order/realtime` (open and the last
@@ -147,13 +173,7 @@ public final class BybitTradingAPI: @unchecked Sendable {
   /// True when the account trades `symbol` in one-way mode (positionIdx 0), which Wick needs:
   /// in hedge mode Bybit lists a buy-side and a sell-side row (positionIdx 1 and 2).
   public func isOneWay(symbol: String) throws -> Bool {
-    let r = try rest.get("/v5/position/list", ["category": category, "symbol": symbol])
-    let doc = r.document
-    guard let rows = doc.list(r.result) else {
-      throw BybitError.malformed(
-        endpoint: "GET /v5/position/list", reason: "result.list is not an array")
-    }
-    return rows.allSatisfy { (doc.member($0, "positionIdx").flatMap(doc.int64) ?? 0) == 0 }
+    try positionMode(symbol: symbol).oneWay
   }
 
   /// Every open USDT-settled position of the account.

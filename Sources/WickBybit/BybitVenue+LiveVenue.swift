@@ -1,10 +1,13 @@
 import WickCore
 import WickLive
 import WickRisk
+import WickSim
 
 /// Bybit as one of the runner's live exchanges (`--exchange bybit`).
 public enum BybitExchange: LiveExchange {
   public static let name = "bybit"
+  /// Reduce-only partial closes and adds; limit entries are not wired yet.
+  public static let capabilities: VenueCapabilities = [.partialExits, .adds]
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue
@@ -20,7 +23,7 @@ extension BybitVenue: LiveVenue {
 
   /// `/v5/account/wallet-balance`'s USDT equity, kept as the venue's last wallet reading.
   public func walletEquity() throws -> Double {
-    let wallet = try executor.api.wallet()
+    let wallet = try accountSource.wallet()
     account.wallet = wallet
     return wallet.equity
   }

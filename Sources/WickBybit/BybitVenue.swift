@@ -26,9 +26,12 @@ public final class BybitVenue: Venue {
   var decisionTime: Int64 = 0
   private var recordedEntries: [EntryOrder?] = []
   private var recordedExits: [String??] = []
+  /// Partial closes decided on this candle (`ctx:exit{fraction = ...}`).
+  private var recordedPartials: [(fraction: Double, reason: String?)?] = []
   /// Sent, awaiting the next `execute` to reach the book.
   private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
+  private var sentPartials: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
   public internal(set) var halted: [String: String] = [:]
   let incidents: LiveIncidentSink
@@ -39,6 +42,8 @@ public final class BybitVenue: Venue {
   private var unresolved: [EntryOrder] = []
   /// Exits re-decided during the replay without a recorded fill.
   private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
+  /// Partial closes re-decided during the replay without a recorded fill (their quantity).
+  private var unresolvedPartials: [(symbol: Int, id: String, qty: Double, reason: String?)] = []
   /// Reconciliation reports from between candles, applied to the book at the next candle.
   private var deferred: [ReconcileReport] = []
   /// Pair entries: recorded, sent, in flight at a crash, open (`BybitVenue+Pairs.swift`).
@@ -89,7 +94,10 @@ public final class BybitVenue: Venue {
     self.book = book
     recordedEntries = Array(repeating: nil, count: book.symbols.count)
     recordedExits = Array(repeating: nil, count: book.symbols.count)
+    recordedPartials = Array(repeating: nil, count: book.symbols.count)
   }
+
+  public var capabilities: VenueCapabilities { BybitExchange.capabilities }
 
   /// Bybit charges funding on the account itself: the settlements it booked reach the book here.
   public func beginSlice(time: Int64) { bookExchangeFunding(time: time) }
@@ -106,6 +114,11 @@ public final class BybitVenue: Venue {
         reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
     }
     sentExits.removeAll()
+    for (symbol, fill, reason) in sentPartials {
+      guard let fill, fill.qty > 0 else { continue }
+      applyPartial(symbol: symbol, fill: fill, reason: reason, time: time)
+    }
+    sentPartials.removeAll()
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
     applyPairs(time: time, history: history)
@@ -129,6 +142,32 @@ public final class BybitVenue: Venue {
     checkAccount(time: time)
   }
 
+  /// A partial close's fill: that part of the book's position closes at the exchange's price
+  /// (all of it when the exchange filled the whole, e.g. after a stop shrank it first).
+  private func applyPartial(symbol s: Int, fill: LiveFill, reason: String?, time: Int64) {
+    guard let p = book.positions[s] else { return }
+    let execution = Execution(price: fill.price, fee: fill.fee)
+    if fill.qty < p.qty * (1 - 1e-9) {
+      book.closePart(
+        symbol: s, qty: fill.qty, execution: execution, time: time, reason: .signal, note: reason)
+    } else {
+      book.close(symbol: s, execution: execution, time: time, reason: .signal, note: reason)
+    }
+  }
+
+  /// An entry's fill reaches the book: a new position, or the added quantity of an add.
+  private func fillEntry(_ intent: OrderIntent, fill: LiveFill, time: Int64) {
+    let execution = Execution(price: fill.price, fee: fill.fee)
+    let s = intent.symbol
+    if intent.add, book.positions[s] != nil {
+      book.add(symbol: s, qty: fill.qty, execution: execution, time: time, intent: intent)
+    } else {
+      book.open(
+        symbol: s, side: intent.side, qty: fill.qty, execution: execution, time: time,
+        intent: intent)
+    }
+  }
+
   private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
     let s = order.intent.symbol
     switch outcome {
@@ -136,13 +175,9 @@ public final class BybitVenue: Venue {
       var intent = order.intent
       intent.stop = stop
       intent.take = take
-      book.open(
-        symbol: s, side: intent.side, qty: fill.qty,
-        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: intent)
+      fillEntry(intent, fill: fill, time: time)
     case .panicClosed(let fill, let exit, let reason):
-      book.open(
-        symbol: s, side: order.intent.side, qty: fill.qty,
-        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: order.intent)
+      fillEntry(order.intent, fill: fill, time: time)
       book.close(
         symbol: s, execution: Execution(price: exit.price, fee: exit.fee), time: time,
         reason: .risk, note: "panic close: \(reason)")
@@ -158,6 +193,7 @@ public final class BybitVenue: Venue {
     // A symbol with an order sent but not yet in the book would look like a stranger's position.
     var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
     busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
+    busy.formUnion(sentPartials.map { book.symbols[$0.symbol] })
     busy.formUnion(pairSymbolsInFlight)
     do {
       let local = localPositions()
@@ -248,7 +284,25 @@ public final class BybitVenue: Venue {
     recordedEntries[entry.intent.symbol] = entry
   }
 
-  public func submit(exit symbol: Int, reason: String?) { recordedExits[symbol] = .some(reason) }
+  public func submit(exit symbol: Int, reason: String?) {
+    recordedExits[symbol] = .some(reason)
+    recordedPartials[symbol] = nil  // a full exit wins
+  }
+
+  /// A partial close of the kernel's already floored `fraction`: sent at `send()` as a
+  /// reduce-only market order for that part of the book's quantity.
+  public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {
+    if recordedExits[symbol] != nil { return }
+    recordedPartials[symbol] = (fraction, reason)
+  }
+
+  /// The partial close's quantity and id for a decision made now.
+  private func partialOrder(_ s: Int, fraction: Double) -> (qty: Double, id: String) {
+    (
+      (book.positions[s]?.qty ?? 0) * fraction,
+      EntryOrder.clientOrderID(run: run, time: decisionTime, symbol: book.symbols[s], kind: "xp")
+    )
+  }
 
   /// Both legs go out as two market orders at `send()` (`BybitVenue+Pairs.swift`).
   public func submit(pair: PairOrder) { recordPair(pair) }
@@ -268,15 +322,20 @@ public final class BybitVenue: Venue {
           run: run, time: decisionTime, symbol: name, kind: "x"),
         reason: reason)
     }
+    for s in recordedPartials.indices {
+      guard let (fraction, reason) = recordedPartials[s] else { continue }
+      recordedPartials[s] = nil
+      let (qty, id) = partialOrder(s, fraction: fraction)
+      sendPartial(s, qty: qty, orderLinkId: id, reason: reason)
+    }
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
       let name = book.symbols[s]
       let id = entry.clientOrderID(run: run, symbol: name)
       do {
-        let outcome = try executor.enter(
-          symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
-          take: entry.intent.take, orderLinkId: id, instrument: try session.instrument(name))
+        let instrument = try session.instrument(name)
+        let outcome = try transmit(entry, id: id, instrument: instrument)
         sentEntries.append((entry, outcome))
       } catch {
         // Unresolved (the outcome stayed unknown, or a panic close failed): stop trading the
@@ -289,6 +348,21 @@ public final class BybitVenue: Venue {
     sendPairs()
   }
 
+  /// Places an entry (or an add, which takes the combined stop after its fill) under its id.
+  private func transmit(_ entry: EntryOrder, id: String, instrument: BybitInstrument) throws
+    -> EntryOutcome
+  {
+    let i = entry.intent
+    let name = book.symbols[i.symbol]
+    return i.add
+      ? try executor.add(
+        symbol: name, side: i.side, qty: entry.qty, stop: i.stop, take: i.take, orderLinkId: id,
+        instrument: instrument)
+      : try executor.enter(
+        symbol: name, side: i.side, qty: entry.qty, stop: i.stop, take: i.take, orderLinkId: id,
+        instrument: instrument)
+  }
+
   /// Sends a reduce-only exit under its id; a failure leaves the position under its exchange stop.
   private func sendExit(_ s: Int, orderLinkId id: String, reason: String?) {
     let name = book.symbols[s]
@@ -296,6 +370,21 @@ public final class BybitVenue: Venue {
       let fill = try executor.exit(
         symbol: name, orderLinkId: id, instrument: try session.instrument(name))
       sentExits.append((s, fill, reason))
+    } catch {
+      incidents.incident(
+        kind: "exit_failed", symbol: name,
+        detail: "\(id): \(error); the position keeps its exchange stop")
+    }
+  }
+
+  /// Sends a reduce-only partial close under its id; a failure leaves the whole position under
+  /// its exchange stop, with an incident.
+  private func sendPartial(_ s: Int, qty: Double, orderLinkId id: String, reason: String?) {
+    let name = book.symbols[s]
+    do {
+      let fill = try executor.reduce(
+        symbol: name, qty: qty, orderLinkId: id, instrument: try session.instrument(name))
+      sentPartials.append((s, fill, reason))
     } catch {
       incidents.incident(
         kind: "exit_failed", symbol: name,
@@ -319,6 +408,7 @@ public final class BybitVenue: Venue {
     self.history = history
     unresolved.removeAll()
     unresolvedExits.removeAll()
+    unresolvedPartials.removeAll()
   }
 
   /// Ends the re-handling: entries in flight at the crash are resolved by their id (see
@@ -330,6 +420,11 @@ public final class BybitVenue: Venue {
     // An exit is always safe to complete late: reduce-only, found by its id if it went out.
     for (s, id, reason) in unresolvedExits { sendExit(s, orderLinkId: id, reason: reason) }
     unresolvedExits.removeAll()
+    // A partial close too: found by its id if it went out, else sent now for the recorded part.
+    for (s, id, qty, reason) in unresolvedPartials {
+      sendPartial(s, qty: qty, orderLinkId: id, reason: reason)
+    }
+    unresolvedPartials.removeAll()
     resume(entries: pending, lateWindow: lateWindow)
     resolvePairs(lateWindow: lateWindow)
   }
@@ -347,6 +442,16 @@ public final class BybitVenue: Venue {
         sentExits.append((s, fill, reason))
       } else {
         unresolvedExits.append((s, id, reason))
+      }
+    }
+    for s in recordedPartials.indices {
+      guard let (fraction, reason) = recordedPartials[s] else { continue }
+      recordedPartials[s] = nil
+      let (qty, id) = partialOrder(s, fraction: fraction)
+      if let fill = history.fill(id) {
+        sentPartials.append((s, fill, reason))
+      } else {
+        unresolvedPartials.append((s, id, qty, reason))
       }
     }
     replayPairs(history)
@@ -388,9 +493,7 @@ public final class BybitVenue: Venue {
           take: entry.intent.take, orderLinkId: id, instrument: instrument)
         let now = executor.api.rest.serverNow()
         if case .unfilled = outcome, lateWindow > 0, now < entry.decidedAt &+ lateWindow {
-          outcome = try executor.enter(
-            symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
-            take: entry.intent.take, orderLinkId: id, instrument: instrument)
+          outcome = try transmit(entry, id: id, instrument: instrument)
         }
         sentEntries.append((entry, outcome))
       } catch {
@@ -419,7 +522,9 @@ public final class BybitVenue: Venue {
   }
 
   public func hasPendingExit(symbol: Int) -> Bool {
-    recordedExits[symbol] != nil || sentExits.contains { $0.symbol == symbol }
+    recordedExits[symbol] != nil || recordedPartials[symbol] != nil
+      || sentExits.contains { $0.symbol == symbol }
+      || sentPartials.contains { $0.symbol == symbol }
   }
 
   public func pairBusy(long: Int, short: Int) -> Bool { pairs.uses(long) || pairs.uses(short) }

@@ -17,6 +17,10 @@ public struct LuaLimits: Sendable, Equatable {
   public var patternSteps: Int
   /// Seed of `math.random`; fixed so a run is reproducible.
   public var randomSeed: Int
+  /// Script output caps (`ctx:log`, `print`): lines per callback and bytes per hour of candle
+  /// time. A strategy must not be able to fill the disk a runner logs to.
+  public var logLinesPerCallback: Int = 100
+  public var logBytesPerHour: Int = 1_000_000
 
   public init(
     memoryBytes: Int = 64 << 20, callbackSeconds: Double = 1, initSeconds: Double = 10,
@@ -29,6 +33,16 @@ public struct LuaLimits: Sendable, Equatable {
     self.hardDeadlineSeconds = hardDeadlineSeconds
     self.patternSteps = patternSteps
     self.randomSeed = randomSeed
+  }
+
+  /// The `[sandbox]` section's limits with the run's random seed.
+  public init(sandbox: SandboxConfig, randomSeed: Int) {
+    self.init(
+      memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
+      initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
+      randomSeed: randomSeed)
+    logLinesPerCallback = sandbox.logLinesPerCallback
+    logBytesPerHour = sandbox.logBytesPerHour
   }
 
   /// Room above the cap for the error path once the memory limit has tripped.

@@ -77,6 +77,8 @@ extension LuaStrategy {
 
   private func log(_ L: OpaquePointer, firstArgument: Int32) -> Int32 {
     if host is ReplayHost { return 0 }  // a reload's warmup replay already logged once
+    // Over the callback's cap: dropped before any string is built.
+    guard outputBudget.admitLine() else { return 0 }
     var parts: [String] = []
     let n = lua_gettop(L)
     if firstArgument <= n {
@@ -99,10 +101,30 @@ extension LuaStrategy {
         String(decoding: line.utf8.prefix(Self.logLineLimit), as: UTF8.self)
         + "… (cut at \(Self.logLineLimit) bytes)"
     }
-    if let host { line = "\(UTCTime.iso(host.now)) \(line)" }
-    if logs.count < logLimit { logs.append(line) }
-    onLog?(line)
+    let stamp = host.map { UTCTime.iso($0.now) + " " } ?? ""
+    var notices: [String] = []
+    let fits = outputBudget.admitBytes(line.utf8.count, now: host?.now ?? 0, notices: &notices)
+    for notice in notices { emitLog(stamp + notice) }
+    if fits { emitLog(stamp + line) }
     return 0
+  }
+
+  /// Keeps a line for the report (within the line and byte limits) and hands it to `onLog`.
+  func emitLog(_ line: String) {
+    let bytes = line.utf8.count
+    if logs.count < logLimit, logBytes + bytes <= logByteLimit {
+      logs.append(line)
+      logBytes += bytes
+    }
+    onLog?(line)
+  }
+
+  /// After a callback: says how many lines its cap dropped. One compare when it logged nothing.
+  @inline(__always) func endCallbackOutput(_ callback: @autoclosure () -> String, time: Int64?) {
+    guard outputBudget.linesThisCallback != 0 else { return }
+    if let notice = outputBudget.endCallback(callback()) {
+      emitLog((time.map { UTCTime.iso($0) + " " } ?? "") + notice)
+    }
   }
 
   /// `true, qty` for an accepted intent, `false, "code: detail"` for a refused one.

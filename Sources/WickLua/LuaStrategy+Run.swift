@@ -227,6 +227,7 @@ extension LuaStrategy {
       state.runtime, L, candleSlots, Slot.handler, Slot.onCandle, Slot.ctx, Slot.candle,
       lua_Integer(candle.time), candle.open, candle.high, candle.low, candle.close, candle.volume)
     self.host = nil
+    endCallbackOutput("on this candle", time: candle.time)
     if status != LUA_OK {
       throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)
     }
@@ -255,6 +256,7 @@ extension LuaStrategy {
     wick_set_callback(state.runtime, WICK_CALLBACK_ON_BARS, -1, time)
     let status = wick_pcall(L, 3, 0, Slot.handler)
     self.host = nil
+    endCallbackOutput("in on_bars", time: time)
     if status != LUA_OK { throw failure(callback: "on_bars", symbol: nil, time: time) }
   }
 
@@ -304,6 +306,7 @@ extension LuaStrategy {
     self.host = host
     let status = wick_pcall(L, 1 + arguments, 0, Slot.handler)
     self.host = nil
+    endCallbackOutput("in \(name)", time: time)
     if status != LUA_OK { throw failure(callback: name, symbol: symbol, time: time) }
   }
 

@@ -20,9 +20,14 @@ public final class LuaStrategy: Strategy {
   public internal(set) var pluginTexts: [String: String] = [:]
   /// Plugin texts to use instead of the files under `pluginRoots` (a recorded version).
   let recordedPlugins: [String: String]?
-  /// Lines from `ctx:log` and `print`, bounded.
+  /// Lines from `ctx:log` and `print` kept for the report: at most `logLimit` lines and
+  /// `logByteLimit` bytes (what gets through the output caps is printed, not all kept).
   public internal(set) var logs: [String] = []
   public var logLimit = 10_000
+  public var logByteLimit = 1 << 20
+  var logBytes = 0
+  /// The `[sandbox]` caps on script output (ScriptOutputBudget.swift).
+  var outputBudget: ScriptOutputBudget
   /// Called for each log line as it happens (the CLI prints them).
   public var onLog: ((String) -> Void)?
   /// Called on the watchdog's thread when a callback is still running `hardDeadlineSeconds` past
@@ -130,6 +135,7 @@ public final class LuaStrategy: Strategy {
   ) throws {
     recordedPlugins = plugins
     self.sessions = sessions
+    outputBudget = ScriptOutputBudget(limits: limits)
     let text: String
     if let source {
       text = source
@@ -149,6 +155,7 @@ public final class LuaStrategy: Strategy {
     try installSandbox(seed: limits.randomSeed)
     internFieldKeys()
     let loaded = try loadModule(path: path, text: text)
+    endCallbackOutput("while the script loaded", time: nil)
     manifest = loaded
     self.symbols = symbols ?? loaded.symbols
     if self.symbols.isEmpty {

@@ -57,8 +57,20 @@ public final class NotifyDispatcher: @unchecked Sendable {
 
   /// Adds runs whose rows this process sends (a group prepares its runs one by one).
   public func serve(runs more: [Int64]) {
+    Self.dropOrphans(ledger: ledger, runs: more, sinks: sinks.map(\.key), log: log)
     condition.withLock { runs = (runs ?? []) + more }
     wake()
+  }
+
+  /// Fails the pending rows of `runs` meant for sinks that are no longer configured (none, when
+  /// the config lost its `[notify]`), saying how many: nothing would ever send them.
+  public static func dropOrphans(
+    ledger: RunLedger, runs: [Int64], sinks: [String], log: (String) -> Void
+  ) {
+    let reason = "sink no longer in [notify]"
+    guard let n = try? ledger.dropOrphanedOutbox(runs: runs, sinks: sinks, reason: reason), n > 0
+    else { return }
+    log("notify: \(n) undelivered notification\(n == 1 ? "" : "s") dropped (\(reason))")
   }
 
   public func start() {

@@ -1,7 +1,8 @@
 import WickCore
 
-/// The parameter sets of a sweep, in sweep order: the full grid (the last axis varies fastest)
-/// or a seeded random sample of it.
+/// The parameter sets of a sweep, in sweep order: the full grid (the last axis varies fastest),
+/// a seeded random sample of it, or a TPE search over it (its sets are chosen as the sweep runs,
+/// by `TPESampler`; `count` is the number of trials).
 ///
 ///     let plan = try SweepPlan(axes: axes, mode: .random(count: 200, seed: 7))
 ///     plan.count          // 200 (or the grid size, if smaller)
@@ -10,6 +11,10 @@ public struct SweepPlan: Sendable {
   public enum Mode: Sendable, Equatable {
     case grid
     case random(count: Int, seed: UInt64)
+    /// `trials` sets chosen by a TPE, proposed in rounds of `batch` (the constant liar keeps a
+    /// round's proposals apart). The round size, not `--workers`, shapes the search, so the
+    /// same seed gives the same trials on any machine.
+    case tpe(trials: Int, seed: UInt64, batch: Int)
   }
 
   public let axes: [SweepAxis]
@@ -48,15 +53,50 @@ public struct SweepPlan: Sendable {
         throw WickError.invalidArgument("--random \(count): expected a positive number of sets")
       }
       gridIndices = Self.sample(count: min(count, size), of: size, seed: seed)
+    case .tpe(let trials, _, let batch):
+      guard trials > 0 else {
+        throw WickError.invalidArgument("--trials \(trials): expected a positive number of trials")
+      }
+      guard batch >= 1, batch <= 1024 else {
+        throw WickError.invalidArgument("--batch \(batch): expected 1 to 1024")
+      }
+      tpeTrials = min(trials, size)
+      gridIndices = []
     }
   }
 
-  /// Number of parameter sets in the sweep.
-  public var count: Int { gridIndices.count }
+  /// Trials of a TPE search (0 otherwise).
+  private var tpeTrials = 0
 
-  /// The axis values of set `index` (in sweep order), one per axis.
+  /// Number of parameter sets in the sweep.
+  public var count: Int { gridIndices.isEmpty ? tpeTrials : gridIndices.count }
+
+  /// The axis values of set `index` (in sweep order), one per axis. Grid and random sweeps
+  /// only: a TPE's sets are known once proposed (`values(ofPoint:)`).
   public func values(of index: Int) -> [ParamValue] {
-    var rest = gridIndices[index]
+    values(ofGridIndex: gridIndices[index])
+  }
+
+  /// The axis values of a grid point given as a value index per axis.
+  public func values(ofPoint point: [Int]) -> [ParamValue] {
+    zip(axes, point).map { $0.values[$1] }
+  }
+
+  /// The value index per axis of a results.csv row (nil if a cell is not one of its axis' values).
+  public func point(ofRow row: SweepRow, table: ResultsTable) -> [Int]? {
+    var point: [Int] = []
+    for axis in axes {
+      guard let column = table.column(axis.name),
+        let i = axis.values.firstIndex(where: { ResultsTable.cell($0) == row.cells[column] })
+      else { return nil }
+      point.append(i)
+    }
+    return point
+  }
+
+  /// The axis values of a grid index (the last axis varies fastest).
+  func values(ofGridIndex gridIndex: Int) -> [ParamValue] {
+    var rest = gridIndex
     var out = [ParamValue](repeating: .bool(false), count: axes.count)
     for a in axes.indices.reversed() {
       let n = axes[a].values.count

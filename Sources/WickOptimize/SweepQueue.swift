@@ -11,6 +11,11 @@ public struct SweepQueue: Sendable, Equatable {
     public var reason: String
     /// Arguments of `wick optimize`.
     public var args: [String]
+
+    public init(reason: String, args: [String]) {
+      self.reason = reason
+      self.args = args
+    }
   }
 
   public var entries: [Entry]

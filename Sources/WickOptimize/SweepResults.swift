@@ -90,6 +90,7 @@ public struct SweepResults: Sendable {
         .object([
           ("mode", .string(spec.mode)),
           ("seed", spec.seed.map { .number(Double($0)) } ?? .null),
+          ("batch", spec.batch.map { .number(Double($0)) } ?? .null),
           ("ranges", .object(spec.axes.map { ($0.name, .string($0.range)) })),
           ("walk_forward", spec.walkForward.map(JSONValue.string) ?? .null),
           ("shard", .string(spec.shard.description)),
@@ -137,6 +138,9 @@ public struct SweepResults: Sendable {
     } else {
       fields.append(("winner", .null))
     }
+    let (plateau, spike) = plateauSection()
+    fields.append(("plateau", plateau))
+    if let spike { warnings.append(spike) }
     let perPeriod = 365.0.squareRoot()
     if spec.walkForward != nil {
       let (section, warning, dsr) = walkForward(selected: selected, perPeriod: perPeriod)

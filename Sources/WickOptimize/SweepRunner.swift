@@ -100,6 +100,14 @@ public struct SweepRunner: Sendable {
 
   func trialIndex(_ row: SweepRow) -> Int { row.window * spec.sets + row.set }
 
+  /// What a TPE maximises for a row: the objective, or -infinity for a set that cannot win
+  /// (fewer trades than `--min-trades`).
+  func score(_ row: SweepRow) -> Double {
+    let table = spec.table
+    guard table.trades(row) >= spec.minTrades else { return -.infinity }
+    return spec.objective.score(cell: row.cells[table.column(spec.objective.key)!])
+  }
+
   public func run(
     evaluator: TrialEvaluator, cancel: CancellationFlag,
     progress: ((_ done: Int, _ total: Int) -> Void)? = nil
@@ -125,13 +133,14 @@ public struct SweepRunner: Sendable {
     var failed: [Int: FailedSet] = [:]
     var candles = 0
     let sweepStarted = Date()
-    do {
+    /// Runs `trials` (whose axis values `values` gives) on the workers, journaling each row.
+    func runTrials(_ trials: [Int], values: @escaping @Sendable (Int) -> [ParamValue]) throws {
       try WorkerPool.run(
-        items: remaining, workers: workers, cancel: cancel,
+        items: trials, workers: workers, cancel: cancel,
         work: { trial -> TrialOutcome in
           let set = trial % sets
           let window = windows.isEmpty ? nil : windows[trial / sets]
-          let values = plan.values(of: set)
+          let values = values(set)
           let params = zip(plan.axes, values).map { (name: $0.name, value: $1) }
           let result: BacktestResult
           do {
@@ -159,6 +168,35 @@ public struct SweepRunner: Sendable {
           }
           progress?(rows.count + failed.count, mine.count)
         })
+    }
+    // The sets' axis values by set: fixed for a grid or random sweep, proposed round by round
+    // for a TPE (and read back from the rows of an earlier run).
+    var points: [Int: [Int]] = [:]
+    do {
+      if case .tpe(_, let seed, let batch) = plan.mode {
+        let sampler = TPESampler(axes: plan.axes, seed: seed)
+        for (t, row) in rows {
+          guard let p = plan.point(ofRow: row, table: table) else {
+            throw WickError.invalidFile(
+              path: path("results.csv"), line: nil,
+              reason: "set \(row.set) has a value outside this sweep's ranges")
+          }
+          points[t] = p
+        }
+        var start = 0
+        while start < mine.count && !cancel.isCancelled {
+          let round = start..<min(start + batch, mine.count)
+          start = round.upperBound
+          let missing = round.filter { rows[$0] == nil }
+          if missing.isEmpty { continue }
+          let scores = rows.mapValues(score)
+          sampler.proposeRound(round, points: &points, scores: scores)
+          let chosen = points
+          try runTrials(missing.filter { chosen[$0] != nil }) { plan.values(ofPoint: chosen[$0]!) }
+        }
+      } else {
+        try runTrials(remaining) { plan.values(of: $0) }
+      }
     } catch {
       failure = error
     }
@@ -175,6 +213,11 @@ public struct SweepRunner: Sendable {
     // The winners' own runs: over the whole range, or each window's test period.
     let results = SweepResults(spec: spec, rows: sorted)
     let winners = results.winners
+    let proposed = points
+    let isTPE = if case .tpe = plan.mode { true } else { false }
+    @Sendable func valuesOfSet(_ set: Int) -> [ParamValue] {
+      isTPE ? plan.values(ofPoint: proposed[set]!) : plan.values(of: set)
+    }
     var runs: [Int: SelectedRun] = [:]
     try WorkerPool.run(
       items: Array(winners.indices), workers: workers, cancel: CancellationFlag(),
@@ -183,7 +226,7 @@ public struct SweepRunner: Sendable {
         let window = windows.isEmpty ? nil : windows[w.window]
         do {
           let result = try evaluator.evaluate(
-            values: plan.values(of: w.set), from: window?.testFrom ?? from,
+            values: valuesOfSet(w.set), from: window?.testFrom ?? from,
             to: window?.testTo ?? to)
           return SelectedRun(window: w.window, set: w.set, result: result)
         } catch let stopped as TrialStopped {
@@ -218,6 +261,11 @@ public struct SweepRunner: Sendable {
     let (summary, warnings) = results.summary(
       selected: selected, seconds: seconds, complete: true, failed: failed)
     try OutputFile.write(summary.text, to: path("summary.json"))
+    if let heatmap = SweepHeatmap.html(results) {
+      try OutputFile.write(heatmap, to: path("heatmap.html"))
+    } else {
+      try? FileManager.default.removeItem(atPath: path("heatmap.html"))
+    }
     if let best = results.bestParams(selected) {
       try OutputFile.write(best, to: path("best_params.json"))
     } else {

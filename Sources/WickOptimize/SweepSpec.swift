@@ -25,14 +25,16 @@ public struct SweepSpec: Codable, Sendable, Equatable {
   public var axes: [Axis]
   public var mode: String
   public var seed: UInt64?
+  /// A TPE's round size (`--batch`); nil for grid and random sweeps.
+  public var batch: Int?
   public var objective: Objective
   public var minTrades: Int
   public var walkForward: String?
   public var sets: Int
   public var windows: Int
   public var shard: Shard
-  /// The command without its sweep flags (`--param`, `--grid`, `--random`, `--seed`, `--out`,
-  /// `--shard`, `--workers`): queued follow-up sweeps start from it.
+  /// The command without its sweep flags (`--param`, `--grid`, `--random`, `--search`,
+  /// `--trials`, `--batch`, `--seed`, `--out`, `--shard`, `--workers`): queued follow-up sweeps start from it.
   public var arguments: [String]
 
   public init(
@@ -61,6 +63,10 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     case .random(let count, let seed):
       mode = "random \(count)"
       self.seed = seed
+    case .tpe(let trials, let seed, let batch):
+      mode = "tpe \(trials)"
+      self.seed = seed
+      self.batch = batch
     }
     self.objective = objective
     self.minTrades = minTrades

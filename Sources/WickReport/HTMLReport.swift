@@ -15,7 +15,7 @@ public enum HTMLReport {
 
   public static func render(
     _ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [],
-    tearsheet: Tearsheet? = nil
+    tearsheet: Tearsheet? = nil, scripts: InteractiveChart.Scripts = .inline
   ) -> String {
     let sheet = tearsheet ?? Tearsheet(r, prices: prices)
     let e = HTMLEscape.text
@@ -63,13 +63,9 @@ public enum HTMLReport {
         "<div class=\"card\"><span>\(e(label))</span><b class=\"\(tone)\">\(e(value))</b></div>\n"
     }
     html += "</div>\n"
-    html += priceCharts(r, prices, benchmark: sheet.benchmark)
+    html += priceCharts(r, prices, benchmark: sheet.benchmark, scripts: scripts)
     let equity = r.equity.map { (time: $0.time, value: $0.equity) }
-    var peak = -Double.infinity
-    let drawdown = r.equity.map { p -> (time: Int64, value: Double) in
-      peak = max(peak, p.equity)
-      return (p.time, peak > 0 ? (p.equity - peak) / peak * 100 : 0)
-    }
+    let drawdown = Tearsheet.underwater(r.equity).map { (time: $0.time, value: $0.value * 100) }
     html +=
       "<h2>Equity</h2>\n"
       + (sheet.benchmark.map {
@@ -163,13 +159,14 @@ public enum HTMLReport {
 
   /// One chart per recorded symbol: the low–high band and the close of each bucket, with every
   /// listed trade's entry and exit marked.
-  static func priceCharts(_ r: BacktestResult, _ prices: [PriceBuckets], benchmark: Benchmark?)
-    -> String
-  {
+  static func priceCharts(
+    _ r: BacktestResult, _ prices: [PriceBuckets], benchmark: Benchmark?,
+    scripts: InteractiveChart.Scripts = .inline
+  ) -> String {
     guard !prices.isEmpty else { return "" }
     var html = "<h2>Price</h2>\n"
     html += InteractiveChart.render(
-      r, prices: prices, benchmark: benchmark, symbolLimit: priceChartLimit)
+      r, prices: prices, benchmark: benchmark, symbolLimit: priceChartLimit, scripts: scripts)
     // The static chart: what prints, and what shows where scripts do not run.
     html += "<div class=\"static-price\">\n"
     html +=

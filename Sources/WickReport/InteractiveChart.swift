@@ -13,9 +13,37 @@ import WickCore
 ///
 ///     html += InteractiveChart.render(result, prices: prices, benchmark: sheet.benchmark)
 public enum InteractiveChart {
+  /// Where the chart's two scripts come from: inlined (a report file opened from disk) or
+  /// linked from the dashboard's assets (its Content-Security-Policy runs no inline script).
+  public enum Scripts: Sendable, Equatable {
+    case inline
+    case linked(library: String, glue: String)
+
+    /// The dashboard's asset paths.
+    public static let dashboard = Scripts.linked(
+      library: "/assets/lightweight-charts.js", glue: "/assets/wick-chart.js")
+  }
+
+  /// Lightweight Charts itself (with its licence header), for a server to serve as an asset.
+  public static var libraryScript: String { LightweightCharts.script }
+  /// Wick's glue, for a server to serve as an asset.
+  public static var glueScript: String { glue }
+
+  /// A position still open: its entry is marked (a run's page; a backtest closes everything).
+  public struct OpenEntry: Sendable {
+    public var symbol: String
+    public var side: Side
+    public var time: Int64
+    public var price: Double
+    public init(symbol: String, side: Side, time: Int64, price: Double) {
+      (self.symbol, self.side, self.time, self.price) = (symbol, side, time, price)
+    }
+  }
+
   /// The HTML block (containers, data and scripts); empty without prices.
   public static func render(
-    _ r: BacktestResult, prices: [PriceBuckets], benchmark: Benchmark?, symbolLimit: Int = 8
+    _ r: BacktestResult, prices: [PriceBuckets], benchmark: Benchmark?, symbolLimit: Int = 8,
+    open: [OpenEntry] = [], scripts: Scripts = .inline
   ) -> String {
     let shown = prices.prefix(symbolLimit).filter { $0.count > 0 }
     guard !shown.isEmpty else { return "" }
@@ -23,7 +51,7 @@ public enum InteractiveChart {
     w.raw("{\"symbols\": [")
     for (n, p) in shown.enumerated() {
       if n > 0 { w.raw(", ") }
-      series(p, trades: r.trades, &w)
+      series(p, trades: r.trades, open: open, &w)
     }
     w.raw("], \"equity\": ")
     pairs(r.equity.map { ($0.time, $0.equity) }, &w)
@@ -44,7 +72,13 @@ public enum InteractiveChart {
       "<div class=\"muted legend\">Drag or pinch to zoom and pan; double-tap an axis to reset. Candles: \(bucketNote(shown)). Charts by <a href=\"https://www.tradingview.com/\">TradingView</a> Lightweight Charts™.</div>\n"
     html += "</div>\n"
     html += "<script type=\"application/json\" id=\"wick-chart-data\">\(data)</script>\n"
-    html += "<script>\(LightweightCharts.script)</script>\n<script>\(glue)</script>\n"
+    switch scripts {
+    case .inline:
+      html += "<script>\(LightweightCharts.script)</script>\n<script>\(glue)</script>\n"
+    case .linked(let library, let glue):
+      html +=
+        "<script src=\"\(HTMLEscape.text(library))\"></script>\n<script src=\"\(HTMLEscape.text(glue))\"></script>\n"
+    }
     return html
   }
 
@@ -68,7 +102,9 @@ public enum InteractiveChart {
   /// `{"s": symbol, "t": [s…], "o", "h", "l", "c", "m": [[t, kind, price]…]}`; times in
   /// seconds (the library's UTC timestamps); marker kinds 0 long entry, 1 short entry,
   /// 2 winning exit, 3 losing exit.
-  static func series(_ p: PriceBuckets, trades: [Trade], _ w: inout JSONWriter) {
+  static func series(
+    _ p: PriceBuckets, trades: [Trade], open: [OpenEntry] = [], _ w: inout JSONWriter
+  ) {
     w.raw("{\"s\": ")
     w.string(p.symbol)
     w.raw(", \"t\": [")
@@ -92,6 +128,9 @@ public enum InteractiveChart {
     for t in trades where t.symbol == p.symbol {
       marks.append((bucket(t.entryTime, p), t.side == .long ? 0 : 1, t.entryPrice))
       marks.append((bucket(t.exitTime, p), t.pnl >= 0 ? 2 : 3, t.exitPrice))
+    }
+    for o in open where o.symbol == p.symbol {
+      marks.append((bucket(o.time, p), o.side == .long ? 0 : 1, o.price))
     }
     marks.sort { $0.time < $1.time }
     for (i, m) in marks.enumerated() {

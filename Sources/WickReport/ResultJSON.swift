@@ -9,7 +9,7 @@ import WickCore
 ///      "exit_price", "qty", "fees", "spread", "slippage", "funding", "pnl", "r", "exit_reason",
 ///      "exit_note", "tag", "entry_type", "position", "partial"}], "metrics": {...},
 ///      "refusals": {...}, "limits": [...], "error": null, "orders": {...},
-///      "equity": [[time, value], ...]}
+///      "equity": [[time, value], ...], "underwater": [[time, drawdown from the peak], ...]}
 ///
 /// A trade row is one close of a position: `position` numbers the position (1, 2, …), so a
 /// partial close (`partial: true`) and the final close of the same position share it.
@@ -49,7 +49,7 @@ public enum ResultJSON {
     var head = JSONWriter(capacity: 8_192)
     self.head(r, &head)
     head.raw("[")
-    var tail = JSONWriter(capacity: 8_192 + r.equity.count * 44)
+    var tail = JSONWriter(capacity: 8_192 + r.equity.count * 88)
     tail.raw(r.trades.isEmpty ? "]" : "\n  ]")
     self.tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &tail)
     return try head.withBytes { h in
@@ -62,7 +62,7 @@ public enum ResultJSON {
   static let bytesPerTrade = 480
 
   static func writer(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet?) -> JSONWriter {
-    var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 44)
+    var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 88)
     head(r, &w)
     trades(r.trades, &w)
     tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &w)
@@ -173,6 +173,16 @@ public enum ResultJSON {
       w.time(p.time)
       w.raw(", ")
       w.number(p.equity)
+      w.raw("]")
+    }
+    w.raw(r.equity.isEmpty ? "]" : "\n  ]")
+    key("underwater", &w)
+    w.raw("[")
+    for (i, p) in Tearsheet.underwater(r.equity).enumerated() {
+      w.raw(i == 0 ? "\n    [" : ",\n    [")
+      w.time(p.time)
+      w.raw(", ")
+      w.number(p.value)
       w.raw("]")
     }
     w.raw(r.equity.isEmpty ? "]" : "\n  ]")

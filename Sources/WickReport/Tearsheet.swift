@@ -10,6 +10,18 @@ import WickCore
 ///     let sheet = Tearsheet(result, prices: outcome.prices)
 ///     sheet.monthlyReturns  // [("2024-01", 0.031), …] compounding to the net return
 public struct Tearsheet: Sendable {
+  /// The underwater curve of `equity`: at each point, the drawdown from the running peak as a
+  /// fraction (0 at a new high, -0.12 twelve per cent below the peak). The JSON's `underwater`
+  /// and the report's chart both come from here. On the sampled chart points, so its lowest
+  /// value can be a little above -max_drawdown (measured on every candle close).
+  public static func underwater(_ equity: [EquityPoint]) -> [(time: Int64, value: Double)] {
+    var peak = -Double.infinity
+    return equity.map { p in
+      peak = max(peak, p.equity)
+      return (p.time, peak > 0 ? p.equity / peak - 1 : 0)
+    }
+  }
+
   /// A period's label ("2024-01" or "2024") and its return.
   public struct PeriodReturn: Sendable, Equatable {
     public var period: String

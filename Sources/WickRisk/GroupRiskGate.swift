@@ -46,6 +46,7 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
   }
 
   public var leverage: Double { engine.leverage }
+  public func lotRules(symbol: Int) -> LotRules? { engine.lotRules(symbol: symbol) }
   public var limitsInForce: [String] { limits }
   public var statePoints: [RiskStatePoint] { engine.statePoints }
 

@@ -28,6 +28,13 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
 
   public var leverage: Double { config.risk.leverage }
 
+  public func lotRules(symbol: Int) -> LotRules? {
+    guard let i = config.instruments[symbols[symbol]],
+      i.lotStep > 0 || i.minQty > 0 || i.minNotional > 0
+    else { return nil }
+    return LotRules(lotStep: i.lotStep, minQty: i.minQty, minNotional: i.minNotional)
+  }
+
   /// - Parameters:
   ///   - strategy: the strategy's name; accounts configured for it (or for no strategy) apply.
   ///   - initialEquity: real equity; symbols without a configured account share it equally.

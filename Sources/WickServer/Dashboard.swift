@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import WickCore
+import WickReport
 
 /// How the dashboard behaves; the defaults suit `wick serve`, tests shorten the timings.
 public struct DashboardSettings: Sendable {
@@ -59,10 +60,18 @@ public struct Dashboard: Sendable {
     let router = Router(context: DashboardContext.self)
     router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/runs"]) }
     router.get("/assets/dashboard.css") { _, _ in
-      Self.asset(Assets.css, type: "text/css; charset=utf-8")
+      Self.asset(Assets.css + InteractiveChart.css, type: "text/css; charset=utf-8")
     }
     router.get("/assets/dashboard.js") { _, _ in
       Self.asset(Assets.js, type: "text/javascript; charset=utf-8")
+    }
+    // The interactive chart's scripts, served by Wick itself (no CDN; inline scripts are
+    // refused by the pages' Content-Security-Policy).
+    router.get("/assets/lightweight-charts.js") { _, _ in
+      Self.asset(InteractiveChart.libraryScript, type: "text/javascript; charset=utf-8")
+    }
+    router.get("/assets/wick-chart.js") { _, _ in
+      Self.asset(InteractiveChart.glueScript, type: "text/javascript; charset=utf-8")
     }
     if settings.metrics {
       router.get("/metrics") { _, _ in
@@ -80,8 +89,10 @@ public struct Dashboard: Sendable {
       guard let id = context.parameters.get("id", as: Int64.self), let detail = try store.run(id)
       else { return Self.notFound("run") }
       let cursor = try store.cursor(run: id)
+      let chart = try store.runChart(id)
       return try await page(request) { session in
-        RunPage.render(detail, session: session, params: paramChoices(detail), cursor: cursor)
+        RunPage.render(
+          detail, session: session, params: paramChoices(detail), cursor: cursor, chart: chart)
       }
     }
     router.get("/runs/:id/events") { request, context in

@@ -34,7 +34,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
   public let apiKey: String
   public let apiSecret: String
   private var server: LoopbackServer!
-  private let lock = NSLock()
+  let lock = NSLock()
   private let weightLock = NSLock()
 
   public struct Order: Sendable, Equatable {
@@ -47,6 +47,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
     public var avgPrice: Double
     public var status: String
     public var reduceOnly: Bool
+    public var updateTime: Int64 = 0
   }
 
   public struct AlgoOrder: Sendable, Equatable {
@@ -80,6 +81,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
     case rateLimited(retryAfter: Int)
     /// HTTP 503 "Unknown error" after processing (Binance: execution status unknown).
     case processThen503
+    /// Processed, then the answer is held back this long (a client killed meanwhile never
+    /// hears it).
+    case processThenHang(Double)
+    /// Never processed: the connection hangs this long, then resets.
+    case swallow(Double)
   }
 
   private var _skew: Int64 = 0
@@ -101,6 +107,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
   private var _income: [(symbol: String, time: Int64, amount: Double, id: Int64)] = []
   private var _listenKeys: Set<String> = []
   private var _orderFaults: [Fault] = []
+  private var _algoFaults: [Fault] = []
+  private var _trades: [Trade] = []
+  /// Events for the user data streams, sent once the lock is released.
+  private var _outbox: [String] = []
+  var market = MarketState()
   private var _partial: [String: Double] = [:]
   private var _requests: [String] = []
   private var _weight = 0
@@ -167,6 +178,12 @@ public final class MockBinanceTrading: @unchecked Sendable {
     lock.withLock { _marginTypes[symbol] ?? "CROSSED" }
   }
   public func leverage(_ symbol: String) -> Int? { lock.withLock { _leverages[symbol] } }
+  /// Faults for the next conditional (algo) order placements, one per request; when empty,
+  /// `orderFaults` applies to them too.
+  public var algoFaults: [Fault] {
+    get { lock.withLock { _algoFaults } }
+    set { lock.withLock { _algoFaults = newValue } }
+  }
   /// Faults for the next order placements, one per request.
   public var orderFaults: [Fault] {
     get { lock.withLock { _orderFaults } }
@@ -184,8 +201,23 @@ public final class MockBinanceTrading: @unchecked Sendable {
       _wallet += amount
     }
   }
-  /// Every listenKey expires (as after 60 minutes without a keepalive).
-  public func expireListenKeys() { lock.withLock { _listenKeys.removeAll() } }
+  /// Every listenKey expires (as after 60 minutes without a keepalive): the streams get
+  /// `listenKeyExpired` and are closed, and a keepalive answers -1125.
+  public func expireListenKeys() {
+    let sockets = lock.withLock {
+      _listenKeys.removeAll()
+      return market.users.map(\.socket)
+    }
+    let t = lock.withLock { now() }
+    for ws in sockets {
+      _ = ws.send("{\"e\":\"listenKeyExpired\",\"E\":\(t),\"listenKey\":\"expired\"}")
+      ws.drop()
+    }
+  }
+  /// Under the lock.
+  func listenKeyValid(_ key: String) -> Bool { _listenKeys.contains(key) }
+  /// listenKeys created so far (each stream session asks for one).
+  public var listenKeysCreated: Int { lock.withLock { market.listenKeyPosts } }
   /// The weight the next answers report used in this minute.
   public var usedWeight: Int {
     get { weightLock.withLock { _weight } }
@@ -193,6 +225,8 @@ public final class MockBinanceTrading: @unchecked Sendable {
   }
 
   public var orders: [Order] { lock.withLock { _orders } }
+  /// `newClientOrderId` of every order request that arrived (before any check), in order.
+  public var orderRequestIDs: [String] { lock.withLock { market.orderRequestIDs } }
   public var algoOrders: [AlgoOrder] { lock.withLock { _algos } }
   public func positionAmount(_ symbol: String) -> Double {
     lock.withLock { _positions[symbol]?.amount ?? 0 }
@@ -210,10 +244,51 @@ public final class MockBinanceTrading: @unchecked Sendable {
       else { return }
       _algos[i].status = "FINISHED"
       let price = _algos[i].triggerPrice
+      emitAlgo(_algos[i])
       _ = execute(
         symbol: symbol, side: p.amount > 0 ? "SELL" : "BUY", qty: abs(p.amount), price: price,
         clientID: "autoclose-\(_algos[i].algoId)", reduceOnly: true)
     }
+    flush()
+  }
+
+  /// The symbol's stop disappears from the exchange without closing the position (an operator
+  /// cancelled it, or the exchange expired it).
+  public func dropStop(_ symbol: String) {
+    lock.withLock {
+      for i in _algos.indices
+      where _algos[i].symbol == symbol && _algos[i].status == "NEW"
+        && _algos[i].type == "STOP_MARKET"
+      {
+        _algos[i].status = "CANCELED"
+        emitAlgo(_algos[i])
+      }
+    }
+    flush()
+  }
+
+  /// The open STOP_MARKET trigger of `symbol`'s position, if any.
+  public func stopTrigger(_ symbol: String) -> Double? {
+    lock.withLock {
+      _algos.last { $0.symbol == symbol && $0.status == "NEW" && $0.type == "STOP_MARKET" }?
+        .triggerPrice
+    }
+  }
+
+  /// Sends the user-data events queued under the lock.
+  func flush() {
+    let (events, sockets) = lock.withLock {
+      defer { _outbox.removeAll() }
+      return (_outbox, market.users.map(\.socket))
+    }
+    for e in events { for ws in sockets { _ = ws.send(e) } }
+  }
+
+  /// `ALGO_UPDATE` for a conditional order's new status (under the lock).
+  private func emitAlgo(_ a: AlgoOrder) {
+    _outbox.append(
+      "{\"e\":\"ALGO_UPDATE\",\"T\":\(now()),\"E\":\(now()),\"o\":{\"caid\":\"\(a.clientAlgoId)\",\"aid\":\(a.algoId),\"at\":\"CONDITIONAL\",\"o\":\"\(a.type)\",\"s\":\"\(a.symbol)\",\"S\":\"\(a.side)\",\"ps\":\"BOTH\",\"f\":\"GTC\",\"q\":\"0\",\"X\":\"\(a.status)\",\"tp\":\"\(a.triggerPrice)\",\"wt\":\"MARK_PRICE\",\"cp\":true}}"
+    )
   }
 
   // MARK: - Routing
@@ -221,16 +296,23 @@ public final class MockBinanceTrading: @unchecked Sendable {
   func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) + _skew }
 
   private func route(_ r: LoopbackRequest) -> LoopbackReply {
-    if r.path.hasPrefix("/ws") || r.path.hasPrefix("/stream") {
-      // The market and user-data streams: accepted, then silent until the client leaves.
-      return .webSocket { ws in while ws.receive() != nil {} }
-    }
+    if r.path.hasPrefix("/ws") || r.path.hasPrefix("/stream") { return stream(r) }
     let fault: Fault? = lock.withLock {
       _requests.append("\(r.method) \(r.path)")
+      if r.path == "/fapi/v1/order", r.method == "POST" {
+        market.orderRequestIDs.append(r.query["newClientOrderId"] ?? "")
+      }
+      if r.path == "/fapi/v1/algoOrder", r.method == "POST", !_algoFaults.isEmpty {
+        return _algoFaults.removeFirst()
+      }
       guard r.path == "/fapi/v1/order" || r.path == "/fapi/v1/algoOrder", r.method == "POST",
         !_orderFaults.isEmpty
       else { return nil }
       return _orderFaults.removeFirst()
+    }
+    if case .swallow(let seconds)? = fault {
+      Thread.sleep(forTimeInterval: seconds)
+      return .reset
     }
     if case .rateLimited(let seconds)? = fault {
       return reply(
@@ -239,7 +321,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
         extra: [("Retry-After", "\(seconds)")])
     }
     let answer = self.answer(r)
+    flush()
     switch fault {
+    case .processThenHang(let seconds)?:
+      Thread.sleep(forTimeInterval: seconds)
+      return answer
     case .processThenReset?: return .reset
     case .processThen503?:
       return reply(
@@ -249,8 +335,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
     }
   }
 
-  private func reply(_ status: Int, _ json: String, extra: [(String, String)] = []) -> LoopbackReply
-  {
+  func reply(_ status: Int, _ json: String, extra: [(String, String)] = []) -> LoopbackReply {
     // Its own lock: answers are built while the exchange's state is locked.
     let weight = weightLock.withLock { _weight }
     return .http(
@@ -260,7 +345,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
       body: Array(json.utf8))
   }
 
-  private func error(_ code: Int, _ message: String, status: Int = 400) -> LoopbackReply {
+  func error(_ code: Int, _ message: String, status: Int = 400) -> LoopbackReply {
     reply(status, "{\"code\":\(code),\"msg\":\(JSONText.quoted(message))}")
   }
 
@@ -270,6 +355,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
     case ("GET", "/fapi/v1/time"), ("GET", "/api/v3/time"):
       return reply(200, "{\"serverTime\":\(lock.withLock { now() })}")
     case ("GET", "/fapi/v1/ping"): return reply(200, "{}")
+    case ("GET", "/fapi/v1/klines"): return klines(q)
     case ("GET", "/fapi/v1/exchangeInfo"): return exchangeInfo()
     case ("GET", "/fapi/v1/ticker/price"):
       guard let s = q["symbol"], let p = lock.withLock({ _marks[s] }) else {
@@ -286,8 +372,10 @@ public final class MockBinanceTrading: @unchecked Sendable {
           guard !_listenKeys.isEmpty else { return error(-1125, "This listenKey does not exist.") }
           return reply(200, "{}")
         }
+        ids += 1
         let key = _listenKeys.first ?? "lk\(ids)mock"
         _listenKeys.insert(key)
+        market.listenKeyPosts += 1
         return reply(200, "{\"listenKey\":\"\(key)\"}")
       }
     default: break
@@ -324,6 +412,19 @@ public final class MockBinanceTrading: @unchecked Sendable {
       return reply(
         200, "{\"leverage\":\(lev),\"maxNotionalValue\":\"1000000\",\"symbol\":\"\(s)\"}")
     case ("POST", "/fapi/v1/order"): return placeOrder(q)
+    case ("GET", "/fapi/v1/openOrders"):
+      // Market orders never rest: only orders a test planted would be listed.
+      let rows = lock.withLock {
+        _orders.filter { $0.status == "NEW" && (q["symbol"] == nil || $0.symbol == q["symbol"]) }
+      }
+      return reply(200, "[" + rows.map(orderJSON).joined(separator: ",") + "]")
+    case ("GET", "/fapi/v1/userTrades"):
+      let rows = lock.withLock {
+        _trades.filter {
+          $0.symbol == q["symbol"] && (q["orderId"] == nil || "\($0.orderId)" == q["orderId"])
+        }
+      }
+      return reply(200, "[" + rows.map(tradeJSON).joined(separator: ",") + "]")
     case ("GET", "/fapi/v1/order"):
       let found = lock.withLock { _orders.first { $0.clientOrderId == q["origClientOrderId"] } }
       guard let o = found else { return error(-2013, "Order does not exist.") }
@@ -343,6 +444,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
           })
         else { return error(-2011, "Unknown order sent.") }
         _algos[i].status = "CANCELED"
+        emitAlgo(_algos[i])
         return reply(
           200,
           "{\"algoId\":\(_algos[i].algoId),\"clientAlgoId\":\"\(_algos[i].clientAlgoId)\",\"code\":\"200\",\"msg\":\"success\"}"
@@ -491,8 +593,22 @@ public final class MockBinanceTrading: @unchecked Sendable {
     }
     let o = Order(
       orderId: ids, clientOrderId: clientID, symbol: symbol, side: side, qty: qty,
-      executedQty: filled, avgPrice: filled > 0 ? price : 0, status: status, reduceOnly: reduceOnly)
+      executedQty: filled, avgPrice: filled > 0 ? price : 0, status: status, reduceOnly: reduceOnly,
+      updateTime: now())
     _orders.append(o)
+    let t = now()
+    var commission = 0.0
+    if filled > 0 {
+      ids += 1
+      commission = filled * price * takerFee
+      _trades.append(
+        Trade(
+          id: ids, orderId: o.orderId, symbol: symbol, side: side, price: price, qty: filled,
+          commission: commission, time: t))
+    }
+    _outbox.append(
+      "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":\(t),\"T\":\(t),\"o\":{\"s\":\"\(symbol)\",\"c\":\"\(clientID)\",\"S\":\"\(side)\",\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"\(qty)\",\"p\":\"0\",\"ap\":\"\(o.avgPrice)\",\"sp\":\"0\",\"x\":\"TRADE\",\"X\":\"\(status)\",\"i\":\(o.orderId),\"l\":\"\(filled)\",\"z\":\"\(filled)\",\"L\":\"\(price)\",\"N\":\"USDT\",\"n\":\"\(commission)\",\"T\":\(t),\"t\":\(filled > 0 ? ids : 0),\"R\":\(reduceOnly),\"ps\":\"BOTH\",\"cp\":false}}"
+    )
     let signed = side == "BUY" ? filled : -filled
     let p = _positions[symbol] ?? (0, 0)
     let amount = p.amount + signed
@@ -502,11 +618,17 @@ public final class MockBinanceTrading: @unchecked Sendable {
     _wallet -= filled * price * takerFee
     _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, p.amount == 0 ? price : p.entry)
     if amount == 0 {
-      // A closed position takes its close-all conditional orders with it.
+      // A closed position takes its close-all conditional orders with it (EXPIRED: cancelled by
+      // the system, as the ALGO_UPDATE documentation describes).
       for i in _algos.indices where _algos[i].symbol == symbol && _algos[i].status == "NEW" {
-        _algos[i].status = "CANCELED"
+        _algos[i].status = "EXPIRED"
+        emitAlgo(_algos[i])
       }
     }
+    let held = _positions[symbol]?.amount ?? 0
+    _outbox.append(
+      "{\"e\":\"ACCOUNT_UPDATE\",\"E\":\(t),\"T\":\(t),\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":\"\(_wallet)\",\"cw\":\"\(_wallet)\",\"bc\":\"0\"}],\"P\":[{\"s\":\"\(symbol)\",\"pa\":\"\(held)\",\"ep\":\"\(_positions[symbol]?.entry ?? 0)\",\"cr\":\"0\",\"up\":\"0\",\"mt\":\"isolated\",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}"
+    )
     return o
   }
 
@@ -533,12 +655,13 @@ public final class MockBinanceTrading: @unchecked Sendable {
         algoId: ids, clientAlgoId: id, symbol: symbol, side: side, type: type,
         triggerPrice: trigger, status: "NEW")
       _algos.append(a)
+      emitAlgo(a)
       return reply(200, algoJSON(a))
     }
   }
 
   private func orderJSON(_ o: Order) -> String {
-    "{\"orderId\":\(o.orderId),\"clientOrderId\":\"\(o.clientOrderId)\",\"symbol\":\"\(o.symbol)\",\"side\":\"\(o.side)\",\"positionSide\":\"BOTH\",\"type\":\"MARKET\",\"origType\":\"MARKET\",\"status\":\"\(o.status)\",\"origQty\":\"\(o.qty)\",\"executedQty\":\"\(o.executedQty)\",\"avgPrice\":\"\(o.avgPrice)\",\"cumQuote\":\"\(o.executedQty * o.avgPrice)\",\"reduceOnly\":\(o.reduceOnly),\"closePosition\":false,\"timeInForce\":\"GTC\",\"updateTime\":\(now())}"
+    "{\"orderId\":\(o.orderId),\"clientOrderId\":\"\(o.clientOrderId)\",\"symbol\":\"\(o.symbol)\",\"side\":\"\(o.side)\",\"positionSide\":\"BOTH\",\"type\":\"MARKET\",\"origType\":\"MARKET\",\"status\":\"\(o.status)\",\"origQty\":\"\(o.qty)\",\"executedQty\":\"\(o.executedQty)\",\"avgPrice\":\"\(o.avgPrice)\",\"cumQuote\":\"\(o.executedQty * o.avgPrice)\",\"reduceOnly\":\(o.reduceOnly),\"closePosition\":false,\"timeInForce\":\"GTC\",\"updateTime\":\(o.updateTime)}"
   }
 
   private func algoJSON(_ a: AlgoOrder) -> String {

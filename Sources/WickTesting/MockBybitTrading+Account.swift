@@ -14,6 +14,74 @@ import WickCore
 extension MockBybitTrading {
   struct AccountState {
     var walletBalance = 10_000.0
+    var key = KeySettings()
+    /// `GET /v5/account/info`: `unifiedMarginStatus` (1 classic, 3/4 UTA 1.0, 5/6 UTA 2.0) and
+    /// `marginMode` (ISOLATED_MARGIN, REGULAR_MARGIN, PORTFOLIO_MARGIN).
+    var unifiedMarginStatus = 5
+    var marginMode = "ISOLATED_MARGIN"
+  }
+
+  /// What `GET /v5/user/query-api` says of the key (Bybit's documented permission names).
+  public struct KeySettings: Sendable {
+    public var readOnly = false
+    public var contractTrade = ["Order", "Position"]
+    public var wallet = ["AccountTransfer", "SubMemberTransfer"]
+    public var ips = ["*"]
+    public init() {}
+  }
+
+  public var keySettings: KeySettings {
+    get { lock.withLock { account.key } }
+    set { lock.withLock { account.key = newValue } }
+  }
+
+  /// The account's status and margin mode as `/v5/account/info` reports them.
+  public func setAccountInfo(unifiedMarginStatus: Int, marginMode: String) {
+    lock.withLock {
+      account.unifiedMarginStatus = unifiedMarginStatus
+      account.marginMode = marginMode
+    }
+  }
+
+  func queryAPIKey() -> LoopbackReply {
+    let (k, uta) = lock.withLock { (account.key, account.unifiedMarginStatus > 1) }
+    func list(_ a: [String]) -> String { "[" + a.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+    return envelope(
+      0, "",
+      """
+      {"id":"13770661","note":"wick","apiKey":"\(apiKey)","readOnly":\(k.readOnly ? 1 : 0),"secret":"",\
+      "permissions":{"ContractTrade":\(list(k.contractTrade)),"Spot":["SpotTrade"],"Wallet":\(list(k.wallet)),\
+      "Options":[],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Affiliate":[],"Earn":[]},\
+      "ips":\(list(k.ips)),"type":1,"deadlineDay":83,"expiredAt":"2027-03-01T00:00:00Z","createdAt":"2026-12-01T00:00:00Z",\
+      "unified":0,"uta":\(uta ? 1 : 0),"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0,\
+      "rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_DEFAULT","kycRegion":""}
+      """)
+  }
+
+  /// `GET /v5/market/tickers?category=linear[&symbol=S]`: the mark price as last and mark.
+  func tickers(_ q: [String: String]) -> LoopbackReply {
+    let rows: [String] = lock.withLock {
+      markPrices.keys.sorted().filter { q["symbol"] == nil || q["symbol"] == $0 }.map {
+        let p = fmt(markPrices[$0]!, 0.01)
+        return """
+          {"symbol":"\($0)","lastPrice":"\(p)","indexPrice":"\(p)","markPrice":"\(p)","prevPrice24h":"\(p)",\
+          "price24hPcnt":"0","highPrice24h":"\(p)","lowPrice24h":"\(p)","openInterest":"1000","fundingRate":"0.0001",\
+          "nextFundingTime":"0","volume24h":"0","turnover24h":"0","bid1Price":"\(p)","ask1Price":"\(p)"}
+          """
+      }
+    }
+    return envelope(
+      0, "OK", "{\"category\":\"linear\",\"list\":[\(rows.joined(separator: ","))]}")
+  }
+
+  func accountInfo() -> LoopbackReply {
+    let (status, mode) = lock.withLock { (account.unifiedMarginStatus, account.marginMode) }
+    return envelope(
+      0, "OK",
+      """
+      {"marginMode":"\(mode)","updatedTime":"1697078946000","unifiedMarginStatus":\(status),"dcpStatus":"OFF",\
+      "timeWindow":0,"smpGroup":0,"isMasterTrader":false,"spotHedgingStatus":"OFF"}
+      """)
   }
 
   /// The USDT wallet balance (realised).

@@ -74,6 +74,11 @@ public final class MockBybitTrading: @unchecked Sendable {
     public var takeProfit: Double?
     public var createdTime: Int64
     public var updatedTime: Int64
+    /// A limit order's price (nil: market).
+    public var price: Double? = nil
+    public var orderType = "Market"
+    public var timeInForce = "IOC"
+    public var rejectReason = "EC_NoError"
   }
 
   public struct Position: Sendable {
@@ -119,7 +124,9 @@ public final class MockBybitTrading: @unchecked Sendable {
   private var _partialFill: (fraction: Double, delay: Double)?
   private var _partialCancel: [String: Double] = [:]
   private var _attachStops = true
+  private var _restingFills: [Double] = []
   let takerFee = 0.00055
+  let makerFee = 0.0002
 
   // Exchange state.
   private var _orders: [Order] = []
@@ -169,8 +176,17 @@ public final class MockBybitTrading: @unchecked Sendable {
     set { lock.withLock { _skew = newValue } }
   }
   public var serverNow: Int64 { lock.withLock { now() } }
+  /// Moves the market: resting limit orders it trades *through* fill (at their price, maker).
   public func setMarkPrice(_ symbol: String, _ price: Double) {
-    lock.withLock { markPrices[symbol] = price }
+    lock.withLock {
+      markPrices[symbol] = price
+      sweepResting(symbol)
+    }
+  }
+  /// Each trade-through of a resting limit fills only this fraction of what is left (one
+  /// fraction per trade-through, in order; none left: the whole rest).
+  public func restingFills(_ fractions: [Double]) {
+    lock.withLock { _restingFills = fractions }
   }
   public func setInstrument(_ symbol: String, _ i: Instrument) {
     lock.withLock { _instruments[symbol] = i }
@@ -344,6 +360,8 @@ public final class MockBybitTrading: @unchecked Sendable {
       return instrumentsInfo(r.query)
     case ("GET", "/v5/market/kline"):
       return klines(r.query)
+    case ("GET", "/v5/market/tickers"):
+      return tickers(r.query)
     default: break
     }
     if let refusal = authenticate(r) { return refusal }
@@ -351,6 +369,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     if r.method == "POST", body == nil { return envelope(10001, "request body is not JSON", "{}") }
     switch (r.method, r.path) {
     case ("POST", "/v5/order/create"): return createOrder(body!)
+    case ("POST", "/v5/order/cancel"): return cancelOrder(body!)
     case ("POST", "/v5/position/trading-stop"): return tradingStop(body!)
     case ("POST", "/v5/position/set-leverage"): return setLeverage(body!)
     case ("GET", "/v5/order/realtime"): return listOrders(r.query, history: false)
@@ -358,6 +377,8 @@ public final class MockBybitTrading: @unchecked Sendable {
     case ("GET", "/v5/position/list"): return listPositions(r.query)
     case ("GET", "/v5/execution/list"): return listExecutions(r.query)
     case ("GET", "/v5/account/wallet-balance"): return walletBalance(r.query)
+    case ("GET", "/v5/user/query-api"): return queryAPIKey()
+    case ("GET", "/v5/account/info"): return accountInfo()
     default:
       return .http(
         status: 404, headers: [], body: Array("{\"retCode\":404,\"retMsg\":\"Not Found\"}".utf8))
@@ -427,12 +448,27 @@ public final class MockBybitTrading: @unchecked Sendable {
       if case .bool(let b)? = doc.member(doc.root, "reduceOnly") { return b }
       return false
     }()
+    let orderType = field("orderType")
+    let limitPrice = field("price").flatMap(Double.init)
+    let timeInForce = field("timeInForce") ?? (orderType == "Limit" ? "GTC" : "IOC")
     guard field("category") == "linear", let symbol = field("symbol"), let side = field("side"),
-      side == "Buy" || side == "Sell", field("orderType") == "Market",
+      side == "Buy" || side == "Sell", orderType == "Market" || orderType == "Limit",
       let qtyText = field("qty"), let qty = Double(qtyText), qty > 0
     else {
       return envelope(
-        10001, "params error: category, symbol, side, orderType=Market and qty are required", "{}")
+        10001,
+        "params error: category, symbol, side, orderType (Market, Limit) and qty are required",
+        "{}")
+    }
+    if orderType == "Limit" {
+      guard let limitPrice, limitPrice > 0, ["GTC", "PostOnly", "IOC"].contains(timeInForce) else {
+        return envelope(
+          10001, "params error: a Limit order needs a price and timeInForce GTC, PostOnly or IOC",
+          "{}")
+      }
+      return createLimitOrder(
+        doc, symbol: symbol, side: side, qty: qty, price: limitPrice, timeInForce: timeInForce,
+        reduceOnly: reduceOnly)
     }
     let linkID = field("orderLinkId") ?? ""
     let result: (Int, String, String) = lock.withLock {
@@ -498,6 +534,106 @@ public final class MockBybitTrading: @unchecked Sendable {
     return envelope(result.0, result.1, result.2)
   }
 
+  /// A Limit order: one that would cross the market at once fills as a taker (GTC, IOC), or,
+  /// PostOnly, is accepted and at once cancelled with rejectReason EC_PostOnlyWillTakeLiquidity
+  /// (as Bybit does: retCode 0, the refusal shows in the order's state); otherwise it rests
+  /// until the market trades through it (`setMarkPrice`) or it is cancelled.
+  private func createLimitOrder(
+    _ doc: JSONDocument, symbol: String, side: String, qty: Double, price: Double,
+    timeInForce: String, reduceOnly: Bool
+  ) -> LoopbackReply {
+    let linkID = text(doc, "orderLinkId") ?? ""
+    let result: (Int, String, String) = lock.withLock {
+      guard let inst = _instruments[symbol], let mark = markPrices[symbol] else {
+        return (10001, "params error: symbol invalid", "{}")
+      }
+      if !linkID.isEmpty, _orders.contains(where: { $0.orderLinkId == linkID }) {
+        return (BybitCodes.duplicateLinkID, "OrderLinkedID is duplicate", "{}")
+      }
+      let steps = qty / inst.qtyStep
+      let ticks = price / inst.tickSize
+      guard abs(steps - steps.rounded()) < 1e-6, qty >= inst.minOrderQty - 1e-12,
+        abs(ticks - ticks.rounded()) < 1e-6
+      else {
+        return (10001, "params error: qty or price is not a multiple of its step", "{}")
+      }
+      if !reduceOnly, qty * price < inst.minNotional {
+        return (
+          110094, "Order does not meet minimum order value \(fmt(inst.minNotional, 1))USDT", "{}"
+        )
+      }
+      var o = newOrder(symbol: symbol, side: side, qty: qty, linkID: linkID, reduceOnly: reduceOnly)
+      o.price = price
+      o.orderType = "Limit"
+      o.timeInForce = timeInForce
+      o.stopLoss = text(doc, "stopLoss").flatMap(Double.init)
+      o.takeProfit = text(doc, "takeProfit").flatMap(Double.init)
+      let crosses = side == "Buy" ? price >= mark : price <= mark
+      if crosses, timeInForce == "PostOnly" {
+        o.status = "Cancelled"
+        o.rejectReason = "EC_PostOnlyWillTakeLiquidity"
+      }
+      _orders.append(o)
+      let index = _orders.count - 1
+      publishOrder(index)
+      if crosses, timeInForce != "PostOnly" {
+        fill(orderIndex: index, qty: qty, price: mark)
+      } else if timeInForce == "IOC" {
+        _orders[index].status = "Cancelled"
+        _orders[index].updatedTime = tick()
+        publishOrder(index)
+      }
+      return (0, "OK", "{\"orderId\":\"\(o.orderId)\",\"orderLinkId\":\(quote(linkID))}")
+    }
+    return envelope(result.0, result.1, result.2)
+  }
+
+  /// Resting limit orders of `symbol` the mark has traded through fill at their price (maker),
+  /// each by the next `restingFills` fraction of what is left, else in full.
+  func sweepResting(_ symbol: String) {
+    guard let mark = markPrices[symbol] else { return }
+    for i in _orders.indices {
+      let o = _orders[i]
+      guard o.symbol == symbol, o.orderType == "Limit", let price = o.price, !isFinal(o.status),
+        o.side == "Buy" ? mark < price : mark > price
+      else { continue }
+      let step = _instruments[symbol]?.qtyStep ?? 1e-9
+      let left = o.qty - o.cumExecQty
+      var part = left
+      if !_restingFills.isEmpty {
+        let f = _restingFills.removeFirst()
+        part = min(left, max(step, ((left * f) / step + 1e-9).rounded(.down) * step))
+      }
+      fill(orderIndex: i, qty: part, price: price, feeRate: makerFee)
+    }
+  }
+
+  /// POST /v5/order/cancel: only a New or PartiallyFilled order can be cancelled; anything else
+  /// (unknown, filled, already cancelled) is 110001.
+  private func cancelOrder(_ doc: JSONDocument) -> LoopbackReply {
+    guard text(doc, "category") == "linear", let symbol = text(doc, "symbol"),
+      text(doc, "orderId") != nil || text(doc, "orderLinkId") != nil
+    else {
+      return envelope(
+        10001, "params error: category, symbol and orderId or orderLinkId are required", "{}")
+    }
+    let result: (Int, String, String) = lock.withLock {
+      let id = text(doc, "orderId")
+      let link = text(doc, "orderLinkId")
+      guard
+        let i = _orders.firstIndex(where: { o in
+          o.symbol == symbol && (id.map { o.orderId == $0 } ?? (o.orderLinkId == link))
+        }), !isFinal(_orders[i].status)
+      else { return (BybitCodes.orderNotExists, "order not exists or too late to cancel", "{}") }
+      _orders[i].status = _orders[i].cumExecQty > 0 ? "PartiallyFilledCanceled" : "Cancelled"
+      _orders[i].updatedTime = tick()
+      publishOrder(i)
+      let o = _orders[i]
+      return (0, "OK", "{\"orderId\":\"\(o.orderId)\",\"orderLinkId\":\(quote(o.orderLinkId))}")
+    }
+    return envelope(result.0, result.1, result.2)
+  }
+
   func newOrder(symbol: String, side: String, qty: Double, linkID: String, reduceOnly: Bool)
     -> Order
   {
@@ -510,10 +646,10 @@ public final class MockBybitTrading: @unchecked Sendable {
   }
 
   /// One execution of an order: updates the order, the position and the stream.
-  func fill(orderIndex i: Int, qty: Double, price: Double) {
+  func fill(orderIndex i: Int, qty: Double, price: Double, feeRate: Double? = nil) {
     var o = _orders[i]
     let t = tick()
-    let fee = qty * price * takerFee
+    let fee = qty * price * (feeRate ?? takerFee)
     o.cumExecQty += qty
     o.cumExecValue += qty * price
     o.cumExecFee += fee
@@ -524,7 +660,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     let e = Execution(
       execId: nextID("e"), orderId: o.orderId, orderLinkId: o.orderLinkId, symbol: o.symbol,
       side: o.side,
-      price: price, qty: qty, fee: fee, time: t)
+      price: price, qty: qty, fee: fee, time: t, feeRate: feeRate)
     _executions.append(e)
     var p =
       _positions[o.symbol]
@@ -685,11 +821,11 @@ public final class MockBybitTrading: @unchecked Sendable {
     let i = _instruments[o.symbol]
     let avg = o.cumExecQty > 0 ? fmt(o.cumExecValue / o.cumExecQty, i?.tickSize ?? 0.01) : ""
     return """
-      {"orderId":"\(o.orderId)","orderLinkId":\(quote(o.orderLinkId)),"blockTradeId":"","symbol":"\(o.symbol)","price":"0","qty":"\(fmt(o.qty, i?.qtyStep ?? 0.001))",\
-      "side":"\(o.side)","isLeverage":"","positionIdx":0,"orderStatus":"\(o.status)","cancelType":"UNKNOWN","rejectReason":"EC_NoError",\
+      {"orderId":"\(o.orderId)","orderLinkId":\(quote(o.orderLinkId)),"blockTradeId":"","symbol":"\(o.symbol)","price":"\(o.price.map { fmt($0, i?.tickSize ?? 0.01) } ?? "0")","qty":"\(fmt(o.qty, i?.qtyStep ?? 0.001))",\
+      "side":"\(o.side)","isLeverage":"","positionIdx":0,"orderStatus":"\(o.status)","cancelType":"UNKNOWN","rejectReason":"\(o.rejectReason)",\
       "avgPrice":"\(avg)","leavesQty":"\(fmt(max(0, o.qty - o.cumExecQty), i?.qtyStep ?? 0.001))","leavesValue":"0",\
       "cumExecQty":"\(fmt(o.cumExecQty, i?.qtyStep ?? 0.001))","cumExecValue":"\(fmt(o.cumExecValue, 0.0001))","cumExecFee":"\(fmt(o.cumExecFee, 0.00000001))",\
-      "timeInForce":"IOC","orderType":"Market","stopOrderType":"","orderIv":"","triggerPrice":"",\
+      "timeInForce":"\(o.timeInForce)","orderType":"\(o.orderType)","stopOrderType":"","orderIv":"","triggerPrice":"",\
       "takeProfit":"\(o.takeProfit.map { fmt($0, i?.tickSize ?? 0.01) } ?? "")","stopLoss":"\(o.stopLoss.map { fmt($0, i?.tickSize ?? 0.01) } ?? "")",\
       "tpTriggerBy":"","slTriggerBy":"","triggerDirection":0,"triggerBy":"","lastPriceOnCreated":"","reduceOnly":\(o.reduceOnly),"closeOnTrigger":false,\
       "smpType":"None","smpGroup":0,"smpOrderId":"","tpslMode":"\(o.stopLoss == nil ? "" : "Full")","tpLimitPrice":"","slLimitPrice":"","placeType":"",\
@@ -703,7 +839,7 @@ public final class MockBybitTrading: @unchecked Sendable {
     return """
       {"positionIdx":0,"riskId":1,"riskLimitValue":"2000000","symbol":"\(symbol)","side":"\(p.side)","size":"\(fmt(p.size, i?.qtyStep ?? 0.001))",\
       "avgPrice":"\(p.size > 0 ? fmt(p.avgPrice, tick) : "0")","positionValue":"\(fmt(p.size * p.avgPrice, 0.0001))","tradeMode":0,"autoAddMargin":0,\
-      "positionStatus":"Normal","leverage":"3","markPrice":"\(fmt(markPrices[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
+      "positionStatus":"Normal","leverage":"\(formatNumber(leverages[symbol] ?? 10))","markPrice":"\(fmt(markPrices[symbol] ?? 0, tick))","liqPrice":"","bustPrice":"",\
       "positionIM":"0","positionMM":"0","tpslMode":"Full","takeProfit":"\(p.takeProfit.map { fmt($0, tick) } ?? "0")",\
       "stopLoss":"\(p.stopLoss.map { fmt($0, tick) } ?? "0")","trailingStop":"0","unrealisedPnl":"0","curRealisedPnl":"0","cumRealisedPnl":"0",\
       "adlRankIndicator":0,"isReduceOnly":false,"createdTime":"\(p.updatedTime)","updatedTime":"\(p.updatedTime)","seq":\(p.updatedTime)}
@@ -716,7 +852,7 @@ public final class MockBybitTrading: @unchecked Sendable {
       {"symbol":"\(e.symbol)","orderId":"\(e.orderId)","orderLinkId":\(quote(e.orderLinkId)),"side":"\(e.side)","orderPrice":"0","orderQty":"0",\
       "leavesQty":"0","createType":"CreateByUser","orderType":"Market","stopOrderType":"","execFee":"\(fmt(e.fee, 0.00000001))",\
       "execId":"\(e.execId)","execPrice":"\(fmt(e.price, i?.tickSize ?? 0.01))","execQty":"\(fmt(e.qty, i?.qtyStep ?? 0.001))","execType":"\(e.execType)",\
-      "execValue":"\(fmt(e.qty * e.price, 0.0001))","execTime":"\(e.time)","isMaker":false,"feeRate":"\(e.feeRate ?? takerFee)","markPrice":"0","closedSize":"0","seq":\(e.time)}
+      "execValue":"\(fmt(e.qty * e.price, 0.0001))","execTime":"\(e.time)","isMaker":\(e.feeRate == makerFee),"feeRate":"\(e.feeRate ?? takerFee)","markPrice":"0","closedSize":"0","seq":\(e.time)}
       """
   }
 
@@ -741,4 +877,5 @@ public enum BybitCodes {
   public static let duplicateLinkID = 110072
   public static let reduceOnlyNotSatisfied = 110017
   public static let notModified = 34040
+  public static let orderNotExists = 110001
 }

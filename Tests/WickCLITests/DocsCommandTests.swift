@@ -110,6 +110,29 @@ import Testing
 
   /// The extraction itself: blocks and spans are found, other languages are not, line numbers
   /// point at the command, and a wrong flag is reported with its file and line.
+  /// Every relative link of README.md and docs/ points at a file that exists (the README once
+  /// linked a notifications page nobody had written).
+  @Test func everyRelativeLinkInTheDocsResolves() throws {
+    let link = try Regex(#"\]\(([^)#\s]+)(#[^)]*)?\)"#)
+    var broken: [String] = []
+    for file in try Self.markdownFiles() {
+      let text = try String(contentsOfFile: file, encoding: .utf8)
+      let folder = (file as NSString).deletingLastPathComponent
+      for (n, line) in text.components(separatedBy: "\n").enumerated() {
+        for match in line.matches(of: link) {
+          guard let target = match.output[1].substring.map(String.init),
+            !target.contains("://"), !target.hasPrefix("mailto:")
+          else { continue }
+          let path = folder.isEmpty ? target : folder + "/" + target
+          if !FileManager.default.fileExists(atPath: path) {
+            broken.append("\(file):\(n + 1): \(target)")
+          }
+        }
+      }
+    }
+    #expect(broken.isEmpty, "links to missing files: \(broken)")
+  }
+
   @Test func extractionFindsBlocksAndSpansWithTheirLines() throws {
     let markdown = """
       Run `wick stop --flatten` then `wick replay

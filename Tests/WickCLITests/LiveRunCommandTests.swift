@@ -228,6 +228,76 @@ import WickTesting
     try w.checkLedger()
   }
 
+  /// Scales out half on its second candle in a position, adds on its third, exits on its fifth.
+  static let scaling = """
+    return {
+      name = "scaling", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
+      on_candle = function(ctx, c)
+        local pos = ctx:position(c.symbol)
+        if not pos then
+          ctx.state.held = 0
+          ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.97 }
+          return
+        end
+        ctx.state.held = (ctx.state.held or 0) + 1
+        if ctx.state.held == 2 then
+          ctx:exit{ symbol = c.symbol, fraction = 0.5, reason = "half" }
+        elseif ctx.state.held == 3 then
+          ctx:enter{ symbol = c.symbol, side = "long", add = true,
+                     stop = math.min(pos.entry, c.close) * 0.99 }
+        elseif ctx.state.held >= 5 then
+          ctx:exit{ symbol = c.symbol, reason = "done" }
+        end
+      end,
+    }
+    """
+
+  /// Partial closes and adds live: killed right after the reduce-only partial close went out,
+  /// and again right after an add went out, then resumed each time. The exchange's position is
+  /// the ledger's (no size mismatch), always under a stop, no id sent twice, and the session
+  /// replays identically.
+  @Test func killDashNineAfterAPartialCloseAndAfterAnAddThenResume() throws {
+    let w = try World(script: ("scaling.lua", Self.scaling))
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, first) = try w.launch()
+    #expect(first == "run: 1", "\(w.errors)")
+    #expect(
+      w.pushUntil(p) {
+        w.bybit.orders.contains { $0.reduceOnly && $0.orderLinkId.hasSuffix("-xp") }
+      },
+      "\(w.errors)")
+    let partial = try #require(w.bybit.orders.last { $0.orderLinkId.hasSuffix("-xp") })
+    #expect(partial.status == "Filled")
+    (p, first) = try w.launch()
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    w.checkExchange("after a kill after a partial close")
+    let entries = { w.bybit.orders.filter { !$0.reduceOnly }.count }
+    let before = entries()
+    #expect(w.pushUntil(p) { entries() > before }, "\(w.errors)")
+    (p, first) = try w.launch(["--stop-after", "4"])
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    for _ in 0..<4 { #expect(w.pushNext(), "\(w.errors)") }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    w.checkExchange("at the end")
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM incidents WHERE kind IN ('size_mismatch', 'unknown_position', 'unknown_order', 'panic_close')"
+      ) == 0, "\(w.dump("SELECT kind || ' ' || detail FROM incidents"))")
+    // The ledger's open quantity (in µBTC) is the exchange's.
+    let open = try w.int(
+      "SELECT CAST(ROUND(COALESCE(SUM(CASE WHEN orders.side = 'buy' THEN fills.qty ELSE -fills.qty END), 0) * 1e6) AS INTEGER) FROM fills JOIN orders ON orders.id = fills.order_id"
+    )
+    #expect(open == Int(((w.bybit.position("BTCUSDT")?.size ?? 0) * 1e6).rounded()))
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM decisions WHERE kind = 'fill' AND detail_json LIKE '%\"partial\":true%'"
+      )
+        >= 1)
+    try w.checkLedger()
+  }
+
   @Test func wickStopFlattenClosesTheExchangePositionAndHalts() throws {
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))

@@ -356,6 +356,10 @@ import WickTesting
       ":5: unknown key 'equty' in [[run]] entry 1"
     ),
     ("[risk]\nrisk_per_trade = 0.01\n", ": no [[run]] entries"),
+    (
+      "[[run]]\nstrategy = \"flip.lua\"\nsymbols = [\"BTCUSDT\"]\ntimeframe = \"1m\"\n\n[[run]]\nstrategy = \"flip.lua\"\nsymbols = [\"ETHUSDT\"]\ntimeframe = \"1m\"\n\n[run.schedule.reoptimize]\nsweep = \"s.json\"\n",
+      ":11: [[run]] entry 2: [run.schedule] reoptimize: the run has no params file for the winner"
+    ),
   ])
   func badConfigIsRefusedWithItsLineAndCreatesNothing(file: String, expected: String) throws {
     let w = try World()

@@ -211,6 +211,68 @@ import WickOptimize
     }
   }
 
+  /// `--search tpe` on a real sweep: the same seed gives the same results.csv with any number of
+  /// workers; an interrupted search resumes to the same file; every row is the grid's row for
+  /// the same params; `--search random --trials N` is `--random N`.
+  @Test func tpeSearchIsSeededParallelAndResumable() throws {
+    let f = try Fixture()
+    let sweep = [
+      "--param", "period=10:40:10", "--param", "stop_pct=0.002,0.005", "--param",
+      "take_pct=0.003,0.01", "--param", "min_quote_volume=0",
+    ]
+    let base = ["strategies/ma_cross.lua", "--db", f.db] + sweep
+    try optimize(base + ["--out", f.path("grid"), "--search", "grid"])
+    let tpe = base + ["--search", "tpe", "--trials", "9", "--seed", "3", "--batch", "3"]
+    try optimize(tpe + ["--out", f.path("one"), "--workers", "1"])
+    try optimize(tpe + ["--out", f.path("two"), "--workers", "2"])
+    let one = try read(f.path("one/results.csv"))
+    #expect(one == (try read(f.path("two/results.csv"))))
+    let rows = try rows(f.path("one/results.csv"))
+    #expect(rows.map { $0["set"]! } == (0..<9).map(String.init), "trial order")
+    let grid = try self.rows(f.path("grid/results.csv"))
+    let keys = ["period", "stop_pct", "take_pct"]
+    for row in rows {
+      let same = grid.first { g in keys.allSatisfy { g[$0] == row[$0] } }
+      #expect(same?.filter { $0.key != "set" } == row.filter { $0.key != "set" })
+    }
+    #expect(Set(rows.map { r in keys.map { r[$0]! } }).count == 9, "no set twice")
+    let summary = try json(f.path("one/summary.json"))
+    #expect((summary["sweep"] as! [String: Any])["mode"] as? String == "tpe 9")
+    #expect((summary["sweep"] as! [String: Any])["batch"] as? Int == 3)
+    // The overfitting guards come with every sweep: the grid's winner has all its neighbours.
+    let plateau = try #require(try json(f.path("grid/summary.json"))["plateau"] as? [String: Any])
+    #expect((1...8).contains(plateau["neighbours"] as? Int ?? 0))
+    #expect(plateau["lone_spike"] is Bool)
+    let heatmap = try read(f.path("grid/heatmap.html"))
+    #expect(heatmap.components(separatedBy: "<table>").count - 1 == 3)
+    #expect(heatmap.contains("class=\"win\""))
+    // Another seed searches differently.
+    try optimize(
+      base + [
+        "--search", "tpe", "--trials", "9", "--seed", "4", "--batch", "3", "--out", f.path("other"),
+      ])
+    #expect(try read(f.path("other/results.csv")) != one)
+    // Interrupted after four rows (mid-round), then resumed: the same file.
+    let prepared = try OptimizeSweep.parse(tpe + ["--out", f.path("resumed"), "--workers", "1"])
+      .prepare()
+    let cancel = CancellationFlag()
+    let first = try prepared.runner.run(evaluator: prepared.evaluator, cancel: cancel) { done, _ in
+      if done >= 4 { cancel.cancel() }
+    }
+    guard case .interrupted = first else {
+      Issue.record("expected an interrupted search")
+      return
+    }
+    try optimize(tpe + ["--out", f.path("resumed"), "--workers", "2"])
+    #expect(try read(f.path("resumed/results.csv")) == one)
+    // --search random --trials N is --random N (and resumes into its directory).
+    try optimize(base + ["--random", "5", "--seed", "2", "--out", f.path("r1")])
+    try optimize(
+      base + ["--search", "random", "--trials", "5", "--seed", "2", "--out", f.path("r2")])
+    #expect(try read(f.path("r1/results.csv")) == read(f.path("r2/results.csv")))
+    #expect(try read(f.path("r1/sweep.json")) == read(f.path("r2/sweep.json")))
+  }
+
   /// Rewrites every candle at or after `time` (a different market after that point).
   func perturb(_ db: String, after time: Int64) throws {
     let queue = try DatabaseQueue(path: db)
@@ -310,6 +372,20 @@ import WickOptimize
       (["--shard", "1of3"], "--shard 1of3: expected I/N"),
       (["--objective", "profit"], "--objective profit: expected one of sharpe"),
       (["--random", "0"], "--random 0: expected a positive number"),
+      (["--search", "tpe"], "--search tpe needs --trials N"),
+      (["--search", "bayes"], "--search bayes: expected grid, random or tpe"),
+      (["--search", "tpe", "--trials", "0"], "--trials 0: expected a positive number"),
+      (["--search", "tpe", "--trials", "5", "--batch", "0"], "--batch 0: expected 1 to 1024"),
+      (["--search", "grid", "--trials", "5"], "--trials applies to --search random"),
+      (["--batch", "4"], "--batch applies to --search tpe"),
+      (["--seed", "4"], "--seed applies to --search random and --search tpe"),
+      (["--grid", "--search", "tpe", "--trials", "5"], "give --grid or --search tpe, not both"),
+      (["--random", "5", "--search", "tpe"], "give --random N or --search tpe --trials N"),
+      (
+        ["--search", "tpe", "--trials", "5", "--walk-forward", "2d:1d"],
+        "--search tpe does not combine with --walk-forward"
+      ),
+      (["--search", "tpe", "--trials", "5", "--shard", "0/2"], "--search tpe cannot be sharded"),
       (["--from", "soon"], "--from 'soon'"),
       (["--param", "allow_short=maybe"], "param 'allow_short': expected true or false"),
     ]

@@ -87,6 +87,70 @@ final class BookEvents: BookListener {
     #expect(h.bybit.position("BTCUSDT") == nil)
   }
 
+  @Test func aPartialCloseIsReduceOnlyAndTheExchangeStopFollowsTheRemainder() throws {
+    let h = try Harness()
+    #expect(h.venue.capabilities.contains(.partialExits))
+    #expect(!h.venue.capabilities.contains(.limitOrders))
+    let entry = EntryOrder(
+      intent: OrderIntent(symbol: 0, side: .long, stop: 59_000), qty: 0.05, decidedAt: t0)
+    try h.step(t0) { h.venue.submit(entry: entry) }
+    // 0.05 × 0.33 = 0.0165 goes down to the lot step: 0.016.
+    try h.step(t0 + minute) {
+      h.venue.submit(partialExit: 0, fraction: 0.33, reason: "scale out")
+      #expect(h.venue.hasPendingExit(symbol: 0))
+    }
+    h.bybit.setMarkPrice("BTCUSDT", 61_000)
+    try h.step(t0 + 2 * minute)
+    let order = try #require(h.bybit.orders.last)
+    #expect(order.reduceOnly && order.side == "Sell" && order.qty == 0.016)
+    #expect(
+      order.orderLinkId
+        == EntryOrder.clientOrderID(run: 4, time: t0 + minute, symbol: "BTCUSDT", kind: "xp"))
+    let p = try #require(h.book.positions[0])
+    #expect(abs(p.qty - 0.034) < 1e-12)
+    let remote = try #require(h.bybit.position("BTCUSDT"))
+    #expect(abs(remote.size - 0.034) < 1e-12 && remote.stopLoss == 59_000)
+    #expect(h.book.trades.count == 1 && h.book.trades[0].partial)
+    #expect(abs(h.book.trades[0].qty - 0.016) < 1e-12)
+    // Book and exchange agree: reconciliation halts nothing.
+    #expect(h.venue.halted.isEmpty && h.incidents.kinds.isEmpty)
+  }
+
+  @Test func anAddBuysMoreAndPutsTheCombinedStopOnTheWholePosition() throws {
+    let h = try Harness()
+    try h.step(t0) { h.venue.submit(entry: h.entry(t0)) }
+    h.bybit.setMarkPrice("BTCUSDT", 61_000)
+    let add = EntryOrder(
+      intent: OrderIntent(symbol: 0, side: .long, stop: 60_000, add: true), qty: 0.02,
+      decidedAt: t0 + minute)
+    try h.step(t0 + minute) { h.venue.submit(entry: add) }
+    try h.step(t0 + 2 * minute)
+    let p = try #require(h.book.positions[0])
+    #expect(abs(p.qty - 0.03) < 1e-12 && p.stop == 60_000)
+    #expect(abs(p.entry - (60_000 * 0.01 + 61_000 * 0.02) / 0.03) < 1e-6)
+    let remote = try #require(h.bybit.position("BTCUSDT"))
+    #expect(abs(remote.size - 0.03) < 1e-12 && remote.stopLoss == 60_000)
+    let addOrder = try #require(h.bybit.orders.last)
+    #expect(!addOrder.reduceOnly && addOrder.side == "Buy" && addOrder.stopLoss == nil)
+    #expect(h.venue.halted.isEmpty && h.incidents.kinds.isEmpty)
+  }
+
+  @Test func anAddWhoseCombinedStopIsRejectedClosesTheWholePosition() throws {
+    let h = try Harness()
+    try h.step(t0) { h.venue.submit(entry: h.entry(t0)) }
+    h.bybit.tradingStopFaults = [.retCode(10001, "params error")]
+    let add = EntryOrder(
+      intent: OrderIntent(symbol: 0, side: .long, stop: 59_500, add: true), qty: 0.01,
+      decidedAt: t0 + minute)
+    try h.step(t0 + minute) { h.venue.submit(entry: add) }
+    try h.step(t0 + 2 * minute)
+    #expect(h.book.positions[0] == nil)
+    #expect(h.bybit.position("BTCUSDT") == nil)
+    let trade = try #require(h.events.closed.last)
+    #expect(abs(trade.qty - 0.02) < 1e-12 && trade.exitReason == .risk)
+    #expect(h.incidents.kinds.contains(LiveIncident.panicClose))
+  }
+
   @Test func aStopHitOnTheExchangeClosesTheBookAtTheStop() throws {
     let h = try Harness()
     try h.step(t0) { h.venue.submit(entry: h.entry(t0)) }

@@ -64,4 +64,35 @@ import WickTesting
     )
     #expect(!(try Runner.replay(run: id, dbPath: w.db).identical))
   }
+
+  /// The partial-exit floor in paper: a script that halves its position on every candle gets six
+  /// partial closes and then one full close (the remainder fell below 1 % of the position), not
+  /// an endless run of ever smaller rows; the replay through the backtest kernel decides the same.
+  @Test func halvingEveryCandleEndsWithAFullCloseAndReplays() async throws {
+    let script = """
+      return {
+        name = "halver", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 3,
+        on_candle = function(ctx, c)
+          if ctx:position(c.symbol) then
+            ctx:exit{ symbol = c.symbol, fraction = 0.5, reason = "half" }
+          elseif not ctx.state.entered then
+            ctx.state.entered = ctx:enter{ symbol = c.symbol, side = "long", stop = c.close * 0.5 }
+          end
+        end,
+      }
+      """
+    let w = try PaperWorld(history: 20, total: 60, script: script)
+    let id = try await w.session(w.history..<(w.history + 25))
+    func count(_ sql: String) throws -> Int { try w.scalar(sql) }
+    let rows = "SELECT COUNT(*) FROM decisions WHERE run_id = \(id)"
+    #expect(try count(rows + " AND kind = 'fill' AND detail_json LIKE '%\"partial\":true%'") == 6)
+    #expect(try count(rows + " AND kind = 'fill' AND detail_json LIKE '%\"leg\":\"exit\"%'") == 7)
+    #expect(
+      try count(
+        rows
+          + " AND kind = 'exit' AND detail_json LIKE '%half: remainder below the minimum, closed in full%'"
+      ) == 1)
+    let report = try Runner.replay(run: id, dbPath: w.db)
+    #expect(report.identical, "\(String(describing: report.firstDivergence))")
+  }
 }

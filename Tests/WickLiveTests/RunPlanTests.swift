@@ -213,10 +213,11 @@ import WickRisk
     }
     let binance = text.replacingOccurrences(
       of: "mode = \"live\"\nmainnet", with: "mode = \"live\"\nexchange = \"binance\"\nmainnet")
-    #expect {
-      try WickConfig.parse(binance, path: "live.toml")
-    } throws: {
-      "\($0)".contains("live.toml:12: [[run]] entry 2: exchange: live trades on Bybit only")
-    }
+    // Binance trades live too (its own keys, WICK_BINANCE_API_KEY/_SECRET).
+    let both = try RunPlan.specs(
+      config: try WickConfig.parse(binance, path: "live.toml"), configPath: "live.toml",
+      dbPath: "unused.sqlite", stopAfter: nil)
+    #expect(both.map(\.exchange) == ["bybit", "binance"])
+    #expect(both.map(\.mode) == [.live, .live])
   }
 }

@@ -134,7 +134,11 @@ import WickCore
       """
     let dir = ScriptDir()
     defer { dir.cleanup() }
-    let s = try LuaStrategy(path: dir.write("probe.lua", source))
+    // The probe logs one line per exposed name from one callback: past the sandbox's default
+    // output cap (100 lines per callback) now that the candle has its derivatives fields.
+    var limits = LuaLimits()
+    limits.logLinesPerCallback = 100_000
+    let s = try LuaStrategy(path: dir.write("probe.lua", source), limits: limits)
     let host = RecordingHost()
     // Every optional position field set, so the probe sees them all.
     host.positions[0] = Position(

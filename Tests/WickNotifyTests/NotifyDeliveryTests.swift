@@ -195,6 +195,39 @@ import WickTesting
     #expect(try l.ledger.outboxCounts() == ["delivered": 10])
   }
 
+  /// A sink removed from the config (or all of `[notify]`) leaves rows nothing would send: the
+  /// restarted run fails them with the reason and says so, and sends the rest.
+  @Test func rowsOfARemovedSinkAreDroppedWithTheReasonAtTheRestart() async throws {
+    let r = try Receiver()
+    r.down = true
+    let l = try NotifyLedger()
+    let both = try sinks(
+      "[notify.webhook]\nurl = \"\(r.url)/w\"\n[notify.slack]\nurl = \"\(r.url)/s\"\n")
+    try incident(l, NotifyDispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
+    #expect(try l.ledger.outboxCounts() == ["pending": 2])
+    // The config now has the webhook only.
+    r.down = false
+    let webhookOnly = try sinks("[notify.webhook]\nurl = \"\(r.url)/w\"\n")
+    let lines = LineCollector()
+    let d = NotifyDispatcher(ledger: try l.reopened(), sinks: webhookOnly, runs: [])
+    d.log = { lines.add($0) }
+    d.serve(runs: [l.run])
+    d.start()
+    #expect(await eventually { r.hits.count == 1 })
+    d.stop(drain: 1)
+    #expect(r.hits.first?.request.path == "/w")
+    #expect(try l.ledger.outboxCounts() == ["delivered": 1, "failed": 1])
+    let failed = try l.rows("SELECT sink, last_error FROM notify_outbox WHERE status = 'failed'")
+    #expect((failed.first?["sink"] as String?)?.hasPrefix("slack") == true)
+    #expect((failed.first?["last_error"] as String?) == "sink no longer in [notify]")
+    #expect(
+      lines.all.contains("notify: 1 undelivered notification dropped (sink no longer in [notify])"))
+    // Without any sink left, nothing is sent and the rest is dropped too.
+    try incident(l, NotifyDispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
+    NotifyDispatcher.dropOrphans(ledger: l.ledger, runs: [l.run], sinks: [], log: { lines.add($0) })
+    #expect(try l.ledger.outboxCounts() == ["delivered": 1, "failed": 3])
+  }
+
   @Test func theDailySummaryIsQueuedOncePerRunAndDayAtTheChosenHour() async throws {
     let r = try Receiver()
     let l = try NotifyLedger()

@@ -103,3 +103,11 @@ final class Lines: @unchecked Sendable {
   func append(_ s: String) { lock.withLock { storage.append(s) } }
   var all: [String] { lock.withLock { storage } }
 }
+
+/// Lines a dispatcher logs, from its thread.
+final class LineCollector: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  func add(_ line: String) { lock.withLock { lines.append(line) } }
+  var all: [String] { lock.withLock { lines } }
+}

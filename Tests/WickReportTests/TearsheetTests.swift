@@ -221,6 +221,29 @@ import WickCore
     #expect(html.contains("Exposure by UTC hour"))
     #expect(html.contains("98.5000"))
   }
+
+  /// `underwater`: the drawdown from the running peak at each equity point, by hand.
+  @Test func underwaterIsTheDrawdownFromTheRunningPeak() throws {
+    let values = [1000.0, 1200, 900, 1300, 1170, 1300]
+    let points = values.enumerated().map {
+      EquityPoint(time: Self.jan1 + Int64($0.offset) * Self.day, equity: $0.element)
+    }
+    let r = Self.result(
+      first: Self.jan1, last: Self.jan1 + 6 * Self.day - 60_000, initial: 1000, final: 1300,
+      daily: points)
+    let text = ResultJSON.encode(r, metrics: Metrics.compute(r))
+    let o = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    let curve = try #require(o["underwater"] as? [[Any]])
+    #expect(curve.map { $0[0] as? String } == (o["equity"] as? [[Any]])?.map { $0[0] as? String })
+    let expected = [0, 0, -0.25, 0, -0.1, 0]
+    for (point, e) in zip(curve, expected) {
+      #expect(abs((point[1] as? Double ?? 1) - e) < 1e-12, "\(point)")
+    }
+    // The report's chart draws the same curve in per cent.
+    let html = HTMLReport.render(r, metrics: Metrics.compute(r))
+    #expect(html.contains("Underwater: drawdown from the peak"))
+    #expect(html.contains("-25.0%"))
+  }
 }
 
 extension SplitMix {

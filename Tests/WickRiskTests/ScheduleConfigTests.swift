@@ -49,6 +49,34 @@ import WickCore
       ])
   }
 
+  @Test func theReoptimizeExampleIsValidAndDefaultsAreSafe() throws {
+    let weekly = try WickConfig.load(path: "examples/reoptimize-weekly.toml")
+    let job = try #require(weekly.schedule.reoptimize)
+    #expect(job.every == .fixed(try Timeframe(parsing: "1w")) && job.sweep == "out/wf/sweep.json")
+    #expect(job.minTrades == 20 && job.minImprovement == 0.1 && job.minDeflatedSharpe == 0.9)
+    #expect(
+      weekly.schedule.summary == [
+        "schedule: re-optimize every 1w with the sweep out/wf/sweep.json on 90d of history; swap when out-of-sample beats the running params by 0.1 with ≥ 20 trades and a deflated Sharpe ≥ 0.9"
+      ])
+    // Only the sweep is required; a sweep uses one worker so that a core stays with trading.
+    let defaults = try #require(
+      try WickConfig.parse("[schedule.reoptimize]\nsweep = \"s.json\"\n", path: "w.toml")
+        .schedule.reoptimize)
+    #expect(defaults.every == .fixed(try Timeframe(parsing: "7d")) && defaults.workers == 1)
+    #expect(defaults.minImprovement == 0 && defaults.minDeflatedSharpe == 0)
+    #expect {
+      try WickConfig.parse(
+        "[schedule.reoptimize]\nsweep = \"s.json\"\nmin_trades = -1\n", path: "w.toml")
+    } throws: {
+      "\($0)".contains("w.toml:3: [schedule.reoptimize] min_trades: -1 is out of range")
+    }
+    #expect {
+      try WickConfig.parse("[schedule.reoptimize]\nsweep = \"s.csv\"\n", path: "w.toml")
+    } throws: {
+      "\($0)".contains("w.toml:2: [schedule.reoptimize] sweep: 's.csv': expected the sweep.json")
+    }
+  }
+
   @Test func theDecisionGridMustBeWholeCandles() throws {
     let c = try WickConfig.parse(
       "[risk]\nrisk_per_trade = 0.01\n\n[schedule]\neval_every = \"15m\"\n", path: "w.toml")

@@ -85,11 +85,14 @@ struct LedgerFixture {
         sql:
           "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, 10004)",
         arguments: [run, UTCTime.dayStart(now) - 3_600_000])
+      // Today's snapshots, a minute apart — closer together in the first minutes after UTC
+      // midnight, so that none of them falls on yesterday whenever the suite runs.
+      let spacing = max(1, min(60_000, (now - UTCTime.dayStart(now)) / 11))
       for i in 0..<10 {
         try db.execute(
           sql:
             "INSERT INTO equity_snapshots (run_id, account, time, equity) VALUES (?, NULL, ?, ?)",
-          arguments: [run, now - Int64(10 - i) * 60_000, 10_000 - Double(i) * 4])
+          arguments: [run, now - Int64(10 - i) * spacing, 10_000 - Double(i) * 4])
       }
       try db.execute(
         sql:

@@ -1,8 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import WickCore
+import WickData
 
 @testable import WickServer
 
@@ -136,6 +138,69 @@ import WickCore
       #expect(js.body.contains("EventSource"))
       let css = try await Browser(client).get("/assets/dashboard.css")
       #expect(css.body.contains(".stopbar"))
+    }
+  }
+
+  /// Candles of `series` every minute over [from, to).
+  func writeCandles(_ f: LedgerFixture, exchange: String, from: Int64, to: Int64) throws {
+    let candles = stride(from: from, to: to, by: 60_000).map { t in
+      Candle(time: t, open: 50_000, high: 50_100, low: 49_900, close: 50_050, volume: 1)
+    }
+    try CandleStore(path: f.path).write(
+      candles, series: SeriesKey(exchange: exchange, symbol: "BTCUSDT", timeframe: .oneMinute),
+      replace: true)
+  }
+
+  /// A paper run's page has the report's interactive chart: the run's candles from the cache,
+  /// its open position's entry marked, the equity linked below; the scripts come from Wick's
+  /// own assets (the page's Content-Security-Policy runs no inline script).
+  @Test func runPageHasTheInteractiveChartWithItsScriptsLinked() async throws {
+    let f = try LedgerFixture()
+    let start = (f.now - 3_600_000) / 60_000 * 60_000
+    try writeCandles(f, exchange: "mock", from: start, to: f.now)
+    try await app(f).test(.router) { client in
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      let b = page.body
+      #expect(b.contains("<h2>Price</h2>"))
+      #expect(b.contains("id=\"wick-chart-data\""))
+      #expect(b.contains("<script src=\"/assets/lightweight-charts.js\"></script>"))
+      #expect(b.contains("<script src=\"/assets/wick-chart.js\"></script>"))
+      #expect(!b.contains("<script>"), "no inline script")
+      // The open long's entry: a long-entry marker (kind 0) at 50000.
+      #expect(b.contains(",0,50000]"))
+      // The candles from the run's start (created an hour ago), the first one's time in seconds.
+      let first = (f.now - 3_600_000 + 59_999) / 60_000 * 60
+      #expect(b.contains("\"t\": [\(first),"))
+      for external in ["src=\"http", "src=\"//", "@import"] { #expect(!b.contains(external)) }
+      let csp = page.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+      #expect(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline'; script"))
+      let library = try await Browser(client).get("/assets/lightweight-charts.js")
+      #expect(library.status == .ok && library.body.contains("window.LightweightCharts"))
+      let glue = try await Browser(client).get("/assets/wick-chart.js")
+      #expect(glue.body.contains("wick-chart-data"))
+      let css = try await Browser(client).get("/assets/dashboard.css")
+      #expect(css.body.contains(".ichart"))
+    }
+    // Without the run's candles in the cache there is no chart (and no empty box).
+    let bare = try LedgerFixture()
+    try await app(bare).test(.router) { client in
+      let b = try await Browser(client).get("/runs/\(bare.paperRun)").body
+      #expect(!b.contains("<h2>Price</h2>") && !b.contains("wick-chart-data"))
+    }
+  }
+
+  /// The saved backtest's report on the dashboard gets the same chart, scripts linked.
+  @Test func savedBacktestReportHasTheInteractiveChart() async throws {
+    let f = try LedgerFixture()
+    try writeCandles(
+      f, exchange: "local", from: 1_700_000_000_000, to: 1_700_000_000_000 + 86_400_000)
+    try await app(f).test(.router) { client in
+      let b = try await Browser(client).get("/runs/\(f.backtestRun)/report").body
+      #expect(b.contains("id=\"wick-chart-data\""))
+      #expect(b.contains("<script src=\"/assets/lightweight-charts.js\"></script>"))
+      #expect(!b.contains("<script>"), "no inline script")
+      // The trade's entry (long, 100) and winning exit (110) are marked.
+      #expect(b.contains(",0,100]") && b.contains(",2,110]"))
     }
   }
 }

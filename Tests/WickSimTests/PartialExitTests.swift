@@ -130,4 +130,97 @@ import WickRisk
     }
     #expect(r.code == "no_position")
   }
+
+  /// The bug this floor fixes: halving the position on every candle made thousands of ever
+  /// smaller rows. Without instrument rules the floor is 1 % of the largest quantity held: six
+  /// halvings (20 → 0.3125), then the seventh would leave 0.156 < 0.2, so the whole closes.
+  @Test func halvingOnEveryCandleEndsWithAFullClose() throws {
+    let candles = (0..<30).map { bar($0, 100, 100.5, 99.5, 100) }
+    var answers: [Bool] = []
+    let r = try Self.run(candles) { _, host in
+      if host.position(symbol: 0) != nil {
+        answers.append(host.exit(symbol: 0, fraction: 0.5, reason: "half"))
+      }
+    }
+    #expect(r.trades.count == 7)
+    #expect(r.trades.prefix(6).allSatisfy({ $0.partial }))
+    let last = try #require(r.trades.last)
+    #expect(!last.partial)
+    #expect(abs(last.qty - 0.3125) < 1e-12)
+    #expect(last.exitNote == "half: remainder below the minimum, closed in full")
+    #expect(Set(r.trades.map({ $0.position })).count == 1)
+    #expect(abs(r.trades.reduce(0) { $0 + $1.qty } - 20) < 1e-9)
+    #expect(answers == Array(repeating: true, count: 7))
+  }
+
+  /// With the instrument's rules (lot step 1, minimum 2): a part is rounded down to the lot step,
+  /// a part below the minimum is refused (nothing closes), and a remainder below it closes all.
+  @Test func instrumentRulesRoundRefuseAndCloseInFull() throws {
+    let candles = (0..<8).map { bar($0, 100, 100.5, 99.5, 100) }
+    let gate = RulesGate(LotRules(lotStep: 1, minQty: 2))
+    var i = 0
+    var answers: [Bool] = []
+    let s = ScriptedStrategy { _, _, host in
+      defer { i += 1 }
+      switch i {
+      case 0: host.enter(OrderIntent(symbol: 0, side: .long, stop: 95))
+      case 1: answers.append(host.exit(symbol: 0, fraction: 0.33, reason: "a"))  // 6.6 → 6
+      case 2: answers.append(host.exit(symbol: 0, fraction: 0.05, reason: "b"))  // 0.7 → 0
+      case 3: answers.append(host.exit(symbol: 0, fraction: 0.9, reason: "c"))  // 12.6 → 12
+      case 4: answers.append(host.exit(symbol: 0, fraction: 0.5, reason: "d"))  // 1 of 2
+      default: break
+      }
+    }
+    let r = try backtest(candles, risk: gate, strategy: s)
+    #expect(answers == [true, false, true, true])
+    #expect(zip(r.trades.map({ $0.qty }), [6.0, 12, 2]).allSatisfy { abs($0 - $1) < 1e-9 })
+    #expect(r.trades.count == 3)
+    #expect(r.trades.map({ $0.partial }) == [true, true, false])
+    #expect(
+      r.trades.map({ $0.exitNote }) == ["a", "c", "d: remainder below the minimum, closed in full"])
+    #expect(r.refusals["partial_below_minimum"] == 1)
+  }
+
+  @Test func theFloorDecisions() {
+    let rules = LotRules(lotStep: 0.001, minQty: 0.001, minNotional: 5)
+    // 0.1 BTC at 100: a minimum notional of 5 needs 0.05 per piece.
+    #expect(
+      PartialClose.decide(qty: 0.1, peakQty: 0.1, fraction: 0.5, price: 100, rules: rules)
+        == .partial(fraction: 0.5))
+    #expect(
+      PartialClose.decide(qty: 0.1, peakQty: 0.1, fraction: 0.6, price: 100, rules: rules) == .full)
+    guard
+      case .refused(let r) = PartialClose.decide(
+        qty: 1, peakQty: 1, fraction: 0.01, price: 100, rules: rules)
+    else {
+      Issue.record("a part of notional 1 against a minimum of 5 was not refused")
+      return
+    }
+    #expect(r.code == "partial_below_minimum")
+    // Without rules: 1 % of the largest quantity held, even after the position shrank.
+    #expect(
+      PartialClose.decide(qty: 1.5, peakQty: 100, fraction: 0.5, price: 1, rules: nil) == .full)
+    #expect(
+      PartialClose.decide(qty: 4, peakQty: 100, fraction: 0.5, price: 1, rules: nil)
+        == .partial(fraction: 0.5))
+  }
+}
+
+/// Sizing by `FixedFractionSizer`, with an instrument's quantity rules.
+final class RulesGate: RiskGate {
+  let sizer = FixedFractionSizer(riskPerTrade: 0.01, leverage: 3)
+  let rules: LotRules
+  init(_ rules: LotRules) { self.rules = rules }
+  func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
+    sizer.review(request, portfolio: portfolio)
+  }
+  func recordOpen(_ position: Position, time: Int64) {}
+  func recordClose(_ trade: Trade, symbol: Int, time: Int64, portfolio: PortfolioView) {}
+  func advance(to time: Int64, portfolio: PortfolioView) -> [(symbol: Int, reason: String)] { [] }
+  func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView)
+    -> Refusal?
+  { nil }
+  var leverage: Double { 3 }
+  var limitsInForce: [String] { [] }
+  func lotRules(symbol: Int) -> LotRules? { rules }
 }

@@ -71,10 +71,7 @@ struct BacktestJob {
     let sandbox = riskConfig?.sandbox ?? SandboxConfig()
     return try LuaStrategy(
       path: strategyPath, source: strategySource, overrides: overrides, symbols: symbols,
-      limits: LuaLimits(
-        memoryBytes: sandbox.memoryMB << 20, callbackSeconds: sandbox.callbackSeconds,
-        initSeconds: sandbox.initSeconds, hardDeadlineSeconds: sandbox.hardDeadlineSeconds,
-        randomSeed: Int(truncatingIfNeeded: seed)),
+      limits: LuaLimits(sandbox: sandbox, randomSeed: Int(truncatingIfNeeded: seed)),
       sessions: riskConfig?.sessions ?? .standard)
   }
 

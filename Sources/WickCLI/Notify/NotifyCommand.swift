@@ -28,6 +28,19 @@ public struct NotifyCommand: ParsableCommand {
     d.log = output
     return d
   }
+
+  /// Hands `runs` to the delivery thread; without one, still drops their rows for sinks that
+  /// were removed from the config, which nothing would ever send.
+  static func serve(
+    _ notifier: NotifyDispatcher?, ledger: RunLedger, runs: [Int64],
+    output: @escaping @Sendable (String) -> Void
+  ) {
+    if let notifier {
+      notifier.serve(runs: runs)
+    } else {
+      NotifyDispatcher.dropOrphans(ledger: ledger, runs: runs, sinks: [], log: output)
+    }
+  }
 }
 
 /// `wick notify test`: one message through every sink, and what each answered.

@@ -31,6 +31,7 @@ struct OptimizeSweep: ParsableCommand {
       Examples:
         wick optimize strategies/ma_cross.lua --param period=20:200:20 --param threshold=0:0.004:0.001 --out out/sweep
         wick optimize strategies/ma_cross.lua --random 200 --seed 7 --walk-forward 90d:30d --out out/wf
+        wick optimize strategies/ma_cross.lua --search tpe --trials 60 --seed 7 --out out/tpe
         wick optimize strategies/ma_cross.lua --param period --shard 3/8 --out out/shard-3
         wick optimize merge out/shard-* --out out/sweep
         wick optimize --queue out/sweep/queue.json
@@ -54,9 +55,21 @@ struct OptimizeSweep: ParsableCommand {
   var params: [String] = []
   @Option(name: .customLong("params"), help: "Params file for the values not swept.")
   var paramsFile: String?
-  @Flag(help: "Every combination of the ranges (the default).") var grid = false
-  @Option(help: "Sample N distinct sets from the grid instead.") var random: Int?
-  @Option(help: "Seed of --random (default 1).") var seed: UInt64?
+  @Option(
+    help:
+      "How to choose the sets: grid (every combination, the default), random (--trials N distinct sets) or tpe (--trials N sets chosen by a Tree-structured Parzen Estimator)."
+  )
+  var search: String?
+  @Option(help: "Sets to run with --search random or --search tpe.") var trials: Int?
+  @Option(
+    help:
+      "With --search tpe: sets proposed per round (default \(Self.defaultBatch)); the round, not --workers, shapes the search."
+  )
+  var batch: Int?
+  @Flag(help: "Every combination of the ranges (the same as --search grid).") var grid = false
+  @Option(help: "Sample N distinct sets from the grid (the same as --search random --trials N).")
+  var random: Int?
+  @Option(help: "Seed of --search random and --search tpe (default 1).") var seed: UInt64?
   @Option(
     help:
       "What to maximise: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -102,11 +115,18 @@ struct OptimizeSweep: ParsableCommand {
     let objective = try Objective(parsing: self.objective)
     let shard = try shard.map { try Shard(parsing: $0) } ?? .whole
     let walk = try walkForward.map { try WalkForward(parsing: $0) }
-    if grid && random != nil {
-      throw WickError.invalidArgument("give --grid or --random N, not both")
-    }
-    if seed != nil && random == nil {
-      throw WickError.invalidArgument("--seed applies to --random N sweeps")
+    let mode = try searchMode()
+    if case .tpe = mode {
+      if walk != nil {
+        throw WickError.invalidArgument(
+          "--search tpe does not combine with --walk-forward (each window would need a search of its own): use --search grid or --search random"
+        )
+      }
+      if shard.count > 1 {
+        throw WickError.invalidArgument(
+          "--search tpe cannot be sharded (each round learns from the ones before it): run it on one machine with more --workers and a larger --batch"
+        )
+      }
     }
     guard minTrades >= 0 else {
       throw WickError.invalidArgument("--min-trades \(minTrades): expected 0 or more")
@@ -145,8 +165,7 @@ struct OptimizeSweep: ParsableCommand {
         axes.append(axis)
       }
     }
-    let plan = try SweepPlan(
-      axes: axes, mode: random.map { .random(count: $0, seed: seed ?? 1) } ?? .grid)
+    let plan = try SweepPlan(axes: axes, mode: mode)
     let evaluator = try SweepEvaluator(job: job, axisNames: axes.map(\.name))
     var windows: [WalkForward.Window] = []
     if let walk {
@@ -171,6 +190,52 @@ struct OptimizeSweep: ParsableCommand {
     // A directory holding another sweep is refused before anything runs.
     _ = try runner.existingRows()
     return Prepared(runner: runner, evaluator: evaluator, plan: plan)
+  }
+
+  /// Sets proposed per TPE round unless `--batch` says otherwise.
+  static let defaultBatch = 4
+
+  /// `--search`, `--trials`, `--batch`, `--seed` and the older `--grid` / `--random N`, checked
+  /// against each other.
+  func searchMode() throws -> SweepPlan.Mode {
+    let kind: String
+    switch search {
+    case nil: kind = random != nil ? "random" : "grid"
+    case let name? where ["grid", "random", "tpe"].contains(name): kind = name
+    case let name?:
+      throw WickError.invalidArgument("--search \(name): expected grid, random or tpe")
+    }
+    if grid && kind != "grid" {
+      throw WickError.invalidArgument("give --grid or --search \(kind), not both")
+    }
+    if random != nil && (grid || search == "tpe" || trials != nil) {
+      throw WickError.invalidArgument(
+        grid
+          ? "give --grid or --random N, not both"
+          : "give --random N or --search \(kind) --trials N, not both")
+    }
+    if seed != nil && kind == "grid" {
+      throw WickError.invalidArgument("--seed applies to --search random and --search tpe")
+    }
+    if batch != nil && kind != "tpe" {
+      throw WickError.invalidArgument("--batch applies to --search tpe")
+    }
+    switch kind {
+    case "grid":
+      if trials != nil {
+        throw WickError.invalidArgument(
+          "--trials applies to --search random and --search tpe (a grid runs every set)")
+      }
+      return .grid
+    default:
+      guard let count = random ?? trials else {
+        throw WickError.invalidArgument(
+          "--search \(kind) needs --trials N, the number of sets to run")
+      }
+      return kind == "random"
+        ? .random(count: count, seed: seed ?? 1)
+        : .tpe(trials: count, seed: seed ?? 1, batch: batch ?? Self.defaultBatch)
+    }
   }
 
   var symbolList: [String]? {
@@ -333,8 +398,22 @@ struct OptimizeSweep: ParsableCommand {
         )
       }
     }
+    if case .object(let fields) = summary,
+      case .object(let plateau)? = fields.first(where: { $0.0 == "plateau" })?.1,
+      let score = plateau.first(where: { $0.0 == "score" })?.1.compactText, score != "null",
+      let count = plateau.first(where: { $0.0 == "neighbours" })?.1.compactText
+    {
+      lines.append(
+        "plateau score: \(ReadableNumber.metric(score)) (the mean \(spec.objective.rawValue) of the winner's \(count) grid neighbours over its own; 1 is a flat plateau)"
+      )
+    }
     for w in warnings { lines.append("warning: \(w)") }
-    lines.append("results: \(outDir)/results.csv, summary.json, best_params.json, queue.json")
+    let heatmap =
+      FileManager.default.fileExists(
+        atPath: (outDir as NSString).appendingPathComponent("heatmap.html"))
+      ? ", heatmap.html" : ""
+    lines.append(
+      "results: \(outDir)/results.csv, summary.json, best_params.json, queue.json\(heatmap)")
     return lines
   }
 

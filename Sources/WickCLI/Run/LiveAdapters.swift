@@ -7,10 +7,14 @@ import WickLive
 enum LiveAdapters {
   static func install() {
     LiveExchanges.register(BybitExchange.self)
+    LiveExchanges.register(BinanceExchange.self)
+    // And `[schedule.reoptimize]`'s sweep: `wick optimize`'s code, which the runner cannot name.
+    Reoptimizers.register(ScheduledSweep())
   }
 
   /// `wick doctor`'s checks per exchange.
   static let doctors: [String: @Sendable (DoctorRequest) -> [DoctorCheck]] = [
-    "binance": BinanceDoctor.checks
+    "binance": BinanceDoctor.checks,
+    "bybit": BybitDoctor.checks,
   ]
 }

@@ -25,6 +25,8 @@ public struct ReplayCommand: ParsableCommand {
 
   public func run() throws {
     let report: ReplayReport
+    // A live run replays with its adapter's capabilities (which intents it refused).
+    LiveAdapters.install()
     do {
       report = try Runner.replay(run: runID, dbPath: db, configPath: config)
     } catch let error as WickError {

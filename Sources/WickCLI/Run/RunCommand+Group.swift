@@ -38,7 +38,8 @@ extension RunCommand {
           print(
             "[[run]] entries trading on MAINNET: \(mainnet.map { "\($0 + 1)" }.joined(separator: ", "))"
           )
-          try Self.confirmMainnet()
+          let exchanges = Set(mainnet.map { specs[$0].exchange })
+          try Self.confirmMainnet(exchange: exchanges.count == 1 ? exchanges.first! : "several")
         }
       }
       let group = try RunGroup(
@@ -59,7 +60,8 @@ extension RunCommand {
         print("run: \(id)\(resumed ? " (resumed)" : "")")
       }
       fflush(nil)
-      notifier?.serve(runs: prepared.map(\.id))
+      NotifyCommand.serve(
+        notifier, ledger: group.runners[0].ledger, runs: prepared.map(\.id), output: Self.printLine)
       notifier?.start()
       defer { notifier?.stop(drain: 3) }
       var failed = false

@@ -14,8 +14,10 @@ public struct RunCommand: ParsableCommand {
     abstract: "Trade a Lua strategy on live closed candles: paper (default) or live.",
     discussion: """
       Paper fills with the backtest's fill model on the live candles; --live trades on the \
-      exchange (testnet unless --mainnet) with keys from WICK_BYBIT_API_KEY and \
-      WICK_BYBIT_API_SECRET. The same command after a crash resumes the same run.
+      exchange (testnet unless --mainnet) with keys from the environment: WICK_BYBIT_API_KEY and \
+      WICK_BYBIT_API_SECRET for --exchange bybit, WICK_BINANCE_API_KEY and \
+      WICK_BINANCE_API_SECRET for --exchange binance. The same command after a crash resumes the \
+      same run.
 
       Without a strategy, --config starts every [[run]] entry of the file in one process under \
       one governor (see examples/wick.multi.toml).
@@ -40,7 +42,8 @@ public struct RunCommand: ParsableCommand {
   @Flag(help: "Exchange mainnet (asks for confirmation on a terminal with --live).") var mainnet =
     false
   @Option(help: "REST base URL (e.g. a local mock).") var baseURL: String?
-  @Option(help: "WebSocket base URL; /v5/public/linear (or /spot) is appended.") var wsURL: String?
+  @Option(help: "WebSocket base URL (e.g. a local mock); the exchange's stream paths are appended.")
+  var wsURL: String?
   @Flag(
     help:
       "Also record the symbols' liquidations from the exchange's public stream into the cache (what c.liquidations_long/_short read)."
@@ -80,9 +83,6 @@ public struct RunCommand: ParsableCommand {
     guard ["bybit", "binance"].contains(exchange) else {
       throw WickError.invalidArgument("--exchange \(exchange): expected bybit or binance")
     }
-    if live && exchange != "bybit" {
-      throw WickError.invalidArgument("--live trades on Bybit only; Binance is for paper runs")
-    }
     // Live defaults to testnet; paper reads mainnet market data unless told otherwise.
     s.testnet = live ? !mainnet : testnet
     s.baseURL = baseURL
@@ -95,13 +95,14 @@ public struct RunCommand: ParsableCommand {
   }
 
   /// Live on mainnet is real money: a person must type the confirmation on a terminal.
-  static func confirmMainnet() throws {
+  static func confirmMainnet(exchange: String) throws {
     guard isatty(STDIN_FILENO) != 0 else {
       throw WickError.invalidArgument(
         "--live --mainnet needs confirmation on a terminal (stdin is not one)")
     }
     print(
-      "Live trading on Bybit MAINNET with real funds. Type 'mainnet' to continue: ", terminator: "")
+      "Live trading on \(["bybit": "Bybit", "binance": "Binance"][exchange] ?? "several exchanges'") MAINNET with real funds. Type 'mainnet' to continue: ",
+      terminator: "")
     fflush(nil)
     guard readLine()?.trimmingCharacters(in: .whitespaces) == "mainnet" else {
       throw WickError.invalidArgument("not confirmed: nothing was sent")
@@ -134,7 +135,7 @@ public struct RunCommand: ParsableCommand {
       let spec = try spec()
       if spec.mode == .live {
         _ = try LiveCredentials.fromEnvironment(exchange: spec.exchange)
-        if !spec.testnet { try Self.confirmMainnet() }
+        if !spec.testnet { try Self.confirmMainnet(exchange: spec.exchange) }
       }
       let runner = try Runner(
         spec: spec,
@@ -150,7 +151,7 @@ public struct RunCommand: ParsableCommand {
       let id = try runner.prepare()
       print("run: \(id)\(runner.resumed ? " (resumed)" : "")")
       fflush(nil)
-      notifier?.serve(runs: [id])
+      NotifyCommand.serve(notifier, ledger: runner.ledger, runs: [id], output: Self.printLine)
       notifier?.start()
       // What is due is given a few seconds to go out; the rest waits in the outbox.
       defer { notifier?.stop(drain: 3) }

@@ -59,6 +59,13 @@ public protocol RiskGate: AnyObject {
   var leverage: Double { get }
   /// Human-readable list of the limits in force, for the summary.
   var limitsInForce: [String] { get }
+  /// The instrument's quantity rules for a symbol, when configured or read from the exchange
+  /// (nil: unknown). Partial closes are floored by them (`PartialClose`).
+  func lotRules(symbol: Int) -> LotRules?
+}
+
+extension RiskGate {
+  public func lotRules(symbol: Int) -> LotRules? { nil }
 }
 
 /// Something the risk layer did or saw, for the log, the report and persistence.

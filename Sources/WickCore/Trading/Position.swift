@@ -25,6 +25,9 @@ public struct Position: Sendable, Equatable {
   /// The position's number in the run (1, 2, …): every trade row of it, partial closes
   /// included, carries it.
   public var id: Int = 0
+  /// The largest quantity the position has held (its first fill, grown by adds): the scale of
+  /// the partial-close floor when the instrument's rules are unknown (`PartialClose`).
+  public var peakQty: Double = 0
 
   public init(
     symbol: Int, side: Side, qty: Double, entry: Double, stop: Double?, take: Double?,

@@ -168,6 +168,27 @@ extension RunLedger {
     }
   }
 
+  /// Fails, with `reason`, the pending rows of `runs` for sinks not among `sinks`: a sink removed
+  /// from `[notify]` (or changed: its key hashes the target) would otherwise keep them pending
+  /// forever. Returns how many.
+  @discardableResult
+  public func dropOrphanedOutbox(runs: [Int64], sinks: [String], reason: String) throws -> Int {
+    guard !runs.isEmpty else { return 0 }
+    var sql =
+      "UPDATE notify_outbox SET status = 'failed', last_error = ? WHERE status = 'pending' AND run_id IN ("
+      + runs.map { _ in "?" }.joined(separator: ",") + ")"
+    var args: [any DatabaseValueConvertible] = [reason]
+    args += runs as [any DatabaseValueConvertible]
+    if !sinks.isEmpty {
+      sql += " AND sink NOT IN (" + sinks.map { _ in "?" }.joined(separator: ",") + ")"
+      args += sinks as [any DatabaseValueConvertible]
+    }
+    return try write { db in
+      try db.execute(sql: sql, arguments: StatementArguments(args))
+      return db.changesCount
+    }
+  }
+
   /// Outbox rows by status, for `wick notify` and tests.
   public func outboxCounts() throws -> [String: Int] {
     try read { db in

@@ -63,9 +63,109 @@ public struct DoctorRequest: Sendable {
   }
 }
 
+/// What an exchange adapter gives `Doctor.run`: how to reach its REST API and clock, its kline
+/// WebSocket, its wallet (which proves the keys), its own account checks and its instrument rules.
+public struct DoctorAdapter {
+  public var exchange: String
+  public var restURL: String
+  /// Measures the clock; returns the exchange's time minus ours, in milliseconds.
+  public var syncClock: () throws -> Int64
+  public var webSocketURL: String?
+  /// Where keys for this network come from, for the missing-keys fix ("testnet.bybit.com").
+  public var keySource: String
+  /// The wallet: (wallet balance, equity) in USDT, and what to call it in the line.
+  public var wallet: () throws -> (balance: Double, equity: Double)
+  public var walletName: String
+  /// The fix when the wallet call refuses the keys.
+  public var refusedFix: String
+  /// The exchange's own checks (permissions, account and position modes), run with valid keys.
+  public var accountChecks: () -> [DoctorCheck]
+  /// A symbol's instrument rules and price, for the sizing check.
+  public var market: (String) throws -> (rules: InstrumentSpec, price: Double)
+
+  public init(
+    exchange: String, restURL: String, syncClock: @escaping () throws -> Int64,
+    webSocketURL: String?, keySource: String,
+    wallet: @escaping () throws -> (balance: Double, equity: Double), walletName: String,
+    refusedFix: String, accountChecks: @escaping () -> [DoctorCheck],
+    market: @escaping (String) throws -> (rules: InstrumentSpec, price: Double)
+  ) {
+    self.exchange = exchange
+    self.restURL = restURL
+    self.syncClock = syncClock
+    self.webSocketURL = webSocketURL
+    self.keySource = keySource
+    self.wallet = wallet
+    self.walletName = walletName
+    self.refusedFix = refusedFix
+    self.accountChecks = accountChecks
+    self.market = market
+  }
+}
+
 /// The checks every exchange's doctor shares, written once; each adapter runs its own
 /// exchange-specific ones (keys, permissions, account and position modes) around them.
 public enum Doctor {
+  /// Every check in order: REST and clock (nothing else runs without them), the WebSocket, the
+  /// keys through the wallet, the adapter's account checks, and sizing for each symbol (which
+  /// names the smallest order even without keys).
+  public static func run(_ request: DoctorRequest, _ adapter: DoctorAdapter) -> [DoctorCheck] {
+    var out: [DoctorCheck] = []
+    do {
+      out.append(clock(offsetMs: try adapter.syncClock(), rest: adapter.restURL))
+    } catch {
+      out.append(
+        DoctorCheck(
+          .failed, "rest", "\(adapter.restURL) not reachable: \(error)",
+          fix: "check the network, or --base-url"))
+      return out
+    }
+    if let url = adapter.webSocketURL { out.append(webSocket(url: url)) }
+    var equity: Double?
+    if request.credentials == nil {
+      out.append(
+        DoctorCheck(
+          .failed, "keys", request.credentialsProblem ?? "no API keys",
+          fix:
+            "export \(LiveCredentials.keyVariable(adapter.exchange)) and \(LiveCredentials.secretVariable(adapter.exchange)) (a \(adapter.keySource) key)"
+        ))
+    } else {
+      do {
+        let wallet = try adapter.wallet()
+        equity = wallet.equity
+        out.append(
+          DoctorCheck(
+            .ok, "keys",
+            String(
+              format: "valid; %@ %.2f USDT, equity %.2f USDT", adapter.walletName, wallet.balance,
+              wallet.equity)))
+        out += adapter.accountChecks()
+      } catch {
+        out.append(DoctorCheck(.failed, "keys", "refused: \(error)", fix: adapter.refusedFix))
+      }
+    }
+    for symbol in request.symbols {
+      out.append(
+        check("sizing \(symbol)") {
+          let (rules, price) = try adapter.market(symbol)
+          guard let equity else {
+            return DoctorCheck(
+              .failed, "sizing \(symbol)",
+              "needs the wallet's equity (see keys); the smallest order is \(String(format: "%.2f", rules.minimumOrderValue(at: price))) USDT"
+            )
+          }
+          return sizing(
+            symbol: symbol, rules: rules, price: price, equity: equity, risk: request.risk)
+        })
+    }
+    return out
+  }
+
+  /// A check whose exchange call failed is a failed check naming the call.
+  public static func check(_ name: String, _ body: () throws -> DoctorCheck) -> DoctorCheck {
+    do { return try body() } catch { return DoctorCheck(.failed, name, "\(error)") }
+  }
+
   /// Requests are signed on the exchange's clock, so an offset is harmless up to the point
   /// where candle times and the machine's logs stop making sense.
   public static func clock(offsetMs: Int64, rest: String) -> DoctorCheck {

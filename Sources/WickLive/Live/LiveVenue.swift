@@ -45,6 +45,9 @@ public enum LiveOrderState: String, Sendable, Equatable {
 public protocol LiveExchange {
   /// The `--exchange` value, lowercase ("bybit").
   static var name: String { get }
+  /// The order kinds beyond market entries and full exits the adapter executes (its venue's
+  /// `capabilities`): `wick replay` of a live run refuses the same intents the run refused.
+  static var capabilities: VenueCapabilities { get }
   /// The live venue of a `wick run --live`: testnet unless `spec.testnet` is false, with
   /// `--base-url`/`--ws-url` overrides; the symbols' leverage set to the risk layer's.
   static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double) throws
@@ -67,4 +70,8 @@ public enum LiveExchanges {
 
   /// Registered names, sorted (for messages).
   public static var names: [String] { lock.withLock { adapters.keys.sorted() } }
+}
+
+extension LiveExchange {
+  public static var capabilities: VenueCapabilities { [] }
 }

@@ -24,6 +24,10 @@ public enum OrderLinkID {
     case unwind = "u"
     /// The reduce-only order that trims a pair's first leg back to the hedge ratio.
     case trim = "t"
+    /// A position's stop and take where the exchange keeps them as orders of their own
+    /// (Binance's Algo Order API); the adapter appends a stamp, one id per placement.
+    case stop = "s"
+    case take = "tp"
   }
 
   public static func make(run: Int64, candleTime: Int64, symbol: String, role: Role) throws

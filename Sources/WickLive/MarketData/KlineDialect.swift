@@ -67,6 +67,8 @@ public struct BybitKlines: KlineDialect {
 /// Binance combined stream: `<symbol>@kline_<tf>` under `/stream?streams=…`; the server pings.
 public struct BinanceKlines: KlineDialect {
   public static let mainnet = "wss://fstream.binance.com"
+  /// USDⓈ-M testnet: a live testnet run's candles are the testnet's, where its orders fill.
+  public static let testnet = "wss://stream.binancefuture.com"
   public static let spot = "wss://stream.binance.com:9443"
   public init() {}
 

@@ -255,6 +255,7 @@ public final class LedgerJournal: KernelJournal {
         ("leg", .string("add")), ("side", .string(p.side.rawValue)), ("qty", .number(qty)),
         ("price", .number(fill.price)), ("fee", .number(fill.fee)),
         ("position_qty", .number(p.qty)), ("stop", p.stop.map { .number($0) }),
+        ("take", p.take.map { .number($0) }),
       ]))
     entryFees[s] = p.entryFees
     openQty[s] = p.qty

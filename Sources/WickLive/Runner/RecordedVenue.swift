@@ -28,12 +28,16 @@ public final class RecordedVenue: Venue {
   private var pendingExits: Set<Int> = []
   private var recordedPairs: [(long: Int, short: Int)] = []
   private var sentPairs: [(long: Int, short: Int)] = []
+  /// What the run's exchange adapter executed (`LiveExchange.capabilities`).
+  public let capabilities: VenueCapabilities
 
   /// `recorded`: the run's decisions, as the ledger lists them.
   public init(
-    ledger: RunLedger, run: Int64, recorded: [RunLedger.Decision], next: @escaping () -> Int
+    ledger: RunLedger, run: Int64, recorded: [RunLedger.Decision],
+    capabilities: VenueCapabilities = [], next: @escaping () -> Int
   ) throws {
     self.recorded = recorded
+    self.capabilities = capabilities
     var fees: [String: Double] = [:]
     for c in try ledger.recordedCloses(run: run) { fees["\(c.symbol)@\(c.time)"] = c.fee }
     exitFees = fees
@@ -61,6 +65,9 @@ public final class RecordedVenue: Venue {
     recordedEntries.insert(entry.intent.symbol)
   }
   public func submit(exit symbol: Int, reason: String?) { pendingExits.insert(symbol) }
+  public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {
+    pendingExits.insert(symbol)
+  }
   public func submit(pair: PairOrder) {
     emitRecorded(time: pair.decidedAt)
     recordedPairs.append((pair.intent.long, pair.intent.short))
@@ -128,6 +135,29 @@ public final class RecordedVenue: Venue {
           symbol: s, side: side, stop: level?.stop ?? nil, take: level?.take ?? nil, trail: trail,
           tag: tag))
       sentEntries.remove(s)
+    case "fill" where o["leg"] as? String == "add":
+      let side: Side = o["side"] as? String == Side.short.rawValue ? .short : .long
+      book.add(
+        symbol: s, qty: number("qty"),
+        execution: Execution(price: number("price"), fee: number("fee")), time: d.candleTime,
+        intent: OrderIntent(
+          symbol: s, side: side, stop: Self.number("stop", in: d.detailJSON),
+          take: Self.number("take", in: d.detailJSON), add: true))
+      sentEntries.remove(s)
+    case "fill" where o["partial"] as? Bool == true:
+      guard let p = book.positions[s], let pnl = Self.number("pnl", in: d.detailJSON) else {
+        return false
+      }
+      let qty = number("qty")
+      let price = number("price")
+      book.closePart(
+        symbol: s, qty: qty,
+        execution: Execution(
+          price: price,
+          fee: ExactExitFee.findPartial(
+            position: p, qty: qty, funding: book.funding[s], price: price, pnl: pnl)),
+        time: d.candleTime, reason: ExitReason(rawValue: o["reason"] as? String ?? "") ?? .signal,
+        note: nil)
     case "fill":
       let price = number("price")
       let fee = exitFee(
@@ -206,6 +236,26 @@ public final class RecordedVenue: Venue {
 /// ulp). The fee within a few ulps of the stored one that gives the booked PnL by the book's own
 /// arithmetic (`Book.close`) is the exchange's.
 public enum ExactExitFee {
+  /// The fee of a partial close of `qty` that gives the booked `pnl` by `Book.closePart`'s
+  /// arithmetic (the ledger's decision keeps the part's PnL, not its fee).
+  public static func findPartial(
+    position p: Position, qty: Double, funding: Double, price: Double, pnl: Double
+  ) -> Double {
+    let fraction = qty / p.qty
+    let gross = p.side.sign * (price - p.entry) * qty
+    let entryFees = p.entryFees * fraction
+    let paid = funding * fraction
+    let estimate = gross - entryFees + paid - pnl
+    var up = estimate
+    var down = estimate
+    for _ in 0..<16 {
+      for f in [up, down] where gross - f - entryFees + paid == pnl { return f }
+      up = up.nextUp
+      down = down.nextDown
+    }
+    return estimate
+  }
+
   public static func find(
     position p: Position, funding: Double, price: Double, stored: Double, pnl: Double
   ) -> Double {

@@ -84,7 +84,10 @@ extension Runner {
     let recorded = try ledger.decisions(run: id)
     if row.kind == RunSpec.Mode.live.rawValue {
       // The exchange's fills, as recorded, instead of the simulated ones.
-      runner.replayVenue = try RecordedVenue(ledger: ledger, run: id, recorded: recorded) {
+      runner.replayVenue = try RecordedVenue(
+        ledger: ledger, run: id, recorded: recorded,
+        capabilities: LiveExchanges.named(spec.exchange)?.capabilities ?? []
+      ) {
         [unowned runner] in
         runner.journal.decisionCount
       }

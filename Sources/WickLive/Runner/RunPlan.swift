@@ -40,7 +40,7 @@ public enum RunPlan {
         let overrides = try spec.paramsFile.map { try ParamsFile.load(path: $0) } ?? []
         strategy = try LuaStrategy(
           path: spec.strategyPath, overrides: overrides, symbols: spec.symbols,
-          limits: LuaLimits(randomSeed: 1))
+          limits: LuaLimits(sandbox: config.sandbox, randomSeed: 1), sessions: config.sessions)
       } catch {
         throw fail("strategy", "\(error)")
       }
@@ -50,6 +50,8 @@ public enum RunPlan {
       schedule.owner = entry.label
       let rescan = try Runner.checkSchedule(
         schedule, spec: spec, paramNames: strategy.params.map(\.name))
+      _ = try Runner.checkReoptimize(
+        schedule, spec: spec, running: strategy.params.map { ($0.name, $0.value) })
       if let params = spec.paramsFile {
         try paramsUsers.add(entry, file: params, rescans: rescan != nil, configPath: configPath)
       }

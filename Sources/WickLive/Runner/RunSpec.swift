@@ -66,7 +66,8 @@ public struct RunSpec: Sendable, Equatable {
     switch exchange {
     case "bybit":
       return (BybitKlines(), wsURL ?? (testnet ? BybitKlines.testnet : BybitKlines.mainnet))
-    case "binance": return (BinanceKlines(), wsURL ?? BinanceKlines.mainnet)
+    case "binance":
+      return (BinanceKlines(), wsURL ?? (testnet ? BinanceKlines.testnet : BinanceKlines.mainnet))
     default:
       throw WickError.invalidArgument("--exchange \(exchange): expected bybit or binance")
     }

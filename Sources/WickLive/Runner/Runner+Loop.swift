@@ -149,6 +149,7 @@ extension Runner {
 
   /// Closes the live stream.
   public func endSession() {
+    cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
     if let failure = session?.liquidations?.stop() {

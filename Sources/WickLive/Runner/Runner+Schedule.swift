@@ -19,7 +19,9 @@ import WickStats
 /// - a new run's warm-up candles (history before its start) trigger nothing.
 /// `wick replay` re-applies the recorded params timeline and runs no job.
 final class RunSchedule {
-  let rescan: PairsRescan
+  let rescan: PairsRescan?
+  /// `[schedule.reoptimize]` (Runner+Reoptimize.swift).
+  var reoptimize: ReoptimizeSchedule?
   /// Candles of (symbol, timeframe, open times [from, to)): the cache topped up over REST while
   /// the runner is live; the cache alone otherwise.
   var candles: (String, Timeframe, Int64, Int64) throws -> [Candle]
@@ -32,8 +34,9 @@ final class RunSchedule {
   /// resume has verified the recorded candles.
   var interrupted: (due: Int64, time: Int64)?
 
-  init(rescan: PairsRescan, candles: @escaping (String, Timeframe, Int64, Int64) throws -> [Candle])
-  {
+  init(
+    rescan: PairsRescan?, candles: @escaping (String, Timeframe, Int64, Int64) throws -> [Candle]
+  ) {
     self.rescan = rescan
     self.candles = candles
   }
@@ -116,24 +119,30 @@ extension Runner {
     return (universe, params)
   }
 
-  /// Sets up `[schedule.pairs_rescan]` for this run (checked by `checkSchedule`).
+  /// Sets up `[schedule.pairs_rescan]` (checked by `checkSchedule`) and
+  /// `[schedule.reoptimize]` for this run.
   func makeSchedule(config: WickConfig?) throws {
-    guard let config, let job = config.schedule.pairsRescan else { return }
-    let names = strategy.current.params.map(\.name)
-    guard
-      let (universe, params) = try Self.checkSchedule(
+    guard let config else { return }
+    let reoptimize = try makeReoptimize(config.schedule)
+    var rescan: PairsRescan? = nil
+    if let job = config.schedule.pairsRescan {
+      let names = strategy.current.params.map(\.name)
+      if let (universe, params) = try Self.checkSchedule(
         config.schedule, spec: spec, paramNames: names)
-    else {
-      output(
-        "schedule: pairs_rescan does not apply to \(strategy.current.name) (it declares no pairs param)"
-      )
-      return
+      {
+        rescan = PairsRescan(
+          config: job, universe: universe, timeframe: job.timeframe ?? spec.timeframe, out: params)
+      } else {
+        output(
+          "schedule: pairs_rescan does not apply to \(strategy.current.name) (it declares no pairs param)"
+        )
+      }
     }
+    guard rescan != nil || reoptimize != nil else { return }
     let exchange = try spec.marketAPI().storageName
     let store = self.store
     self.schedule = RunSchedule(
-      rescan: PairsRescan(
-        config: job, universe: universe, timeframe: job.timeframe ?? spec.timeframe, out: params),
+      rescan: rescan,
       candles: { symbol, tf, from, to in
         let cursor = try store.cursor(
           series: SeriesKey(exchange: exchange, symbol: symbol, timeframe: tf), from: from, to: to)
@@ -141,16 +150,19 @@ extension Runner {
         while let c = try cursor.next() { out.append(c) }
         return out
       })
+    self.schedule?.reoptimize = reoptimize
   }
 
   /// After candle `t`: runs a job that came due on it (see `RunSchedule`).
-  func runSchedule(after t: Int64) throws {
+  func runSchedule(after t: Int64, handleSeconds: Double = 0) throws {
     guard let schedule else { return }
+    try runReoptimize(after: t, handleSeconds: handleSeconds)
+    guard let rescan = schedule.rescan else { return }
     let close = t + spec.timeframe.milliseconds
     let previous = schedule.previousClose
     schedule.previousClose = close
     var due: Int64? = nil
-    if let previous, let b = schedule.rescan.config.every.crossed(after: previous, upTo: close),
+    if let previous, let b = rescan.config.every.crossed(after: previous, upTo: close),
       !schedule.done.contains(b)
     {
       due = b
@@ -165,6 +177,7 @@ extension Runner {
 
   /// After a resume has verified the recorded candles: the job the crash interrupted, if any.
   func runInterruptedJob() throws {
+    try runInterruptedReoptimize()
     guard let job = schedule?.interrupted else { return }
     schedule?.interrupted = nil
     try runPairsRescan(due: job.due, at: job.time)
@@ -177,7 +190,11 @@ extension Runner {
       as? [String: Any],
       let due = object["due"] as? NSNumber
     {
-      schedule?.done.insert(due.int64Value)
+      if object["job"] as? String == Self.reoptimizeJob {
+        schedule?.reoptimize?.done.insert(due.int64Value)
+      } else {
+        schedule?.done.insert(due.int64Value)
+      }
     }
   }
 
@@ -185,9 +202,8 @@ extension Runner {
   /// recorded as a version with source "schedule". Any failure keeps the running params (and the
   /// file as it was) and records an incident with the reason.
   func runPairsRescan(due: Int64, at t: Int64) throws {
-    guard let schedule else { return }
+    guard let schedule, let job = schedule.rescan else { return }
     schedule.done.insert(due)
-    let job = schedule.rescan
     let when = UTCTime.iso(due)
     func record(_ fields: [(String, DecisionJSON.Value?)]) {
       journal.note(

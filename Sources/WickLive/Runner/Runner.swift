@@ -38,6 +38,10 @@ public final class Runner {
   /// True between candles of a live session: a hot reload builds from the file on disk.
   var readsScriptFromDisk = false
   var lastBuiltText = ""
+  /// The config's `[sandbox]` limits and `[sessions]` windows every build of the script gets
+  /// (set by `makeKernel`; a run without a config file has the defaults).
+  var sandbox = SandboxConfig()
+  var sessions = TradingSessions.standard
   var versions: [RunLedger.ScriptVersion] = []
   /// Plugin texts by module: each recorded version's (aligned with `versions`), and the ones the
   /// next build that does not read the disk uses (nil: the files under plugins/).
@@ -83,7 +87,8 @@ public final class Runner {
     let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
     let built = try LuaStrategy(
       path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
-      limits: LuaLimits(randomSeed: 1), plugins: readsScriptFromDisk ? nil : recordedPlugins)
+      limits: LuaLimits(sandbox: sandbox, randomSeed: 1),
+      plugins: readsScriptFromDisk ? nil : recordedPlugins, sessions: sessions)
     lastBuiltText = text
     return built
   }
@@ -114,6 +119,8 @@ public final class Runner {
   }
 
   func makeKernel(config: WickConfig?) throws {
+    sandbox = config?.sandbox ?? SandboxConfig()
+    sessions = config?.sessions ?? .standard
     strategy = try ReloadingStrategy(
       overrides: overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
     ) { [unowned self] extra in try self.buildStrategy(extra) }
@@ -266,6 +273,9 @@ public final class Runner {
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
     refreshExtras(through: t)
+    // The per-candle cost while a re-optimization sweeps beside the loop (reported with it).
+    let timed = schedule?.reoptimize != nil
+    let started = timed ? DispatchTime.now().uptimeNanoseconds : 0
     if t > journal.verifyUntil { finishLiveReplay() }
     do {
       try slice.withUnsafeBufferPointer { try kernel.handle(time: t, slice: $0) }
@@ -283,7 +293,8 @@ public final class Runner {
       try releaseClaims()
       try hotReload(after: t)
     }
-    try runSchedule(after: t)
+    let seconds = timed ? Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 : 0
+    try runSchedule(after: t, handleSeconds: seconds)
   }
 
   /// The first candle past the recorded ones: a live venue resolves what was in flight at the

@@ -17,6 +17,7 @@ public struct ScheduleConfig: Sendable, Equatable {
   /// The strategy decides only on candles whose close time lies on this grid.
   public var evalEvery: Timeframe?
   public var pairsRescan: PairsRescanConfig?
+  public var reoptimize: ReoptimizeConfig?
   /// The config file and the lines of its keys, for errors found once the run is known.
   public var path = ""
   var lines: [String: Int] = [:]
@@ -47,6 +48,12 @@ public struct ScheduleConfig: Sendable, Equatable {
       lines.append(
         "schedule: pairs re-scan every \(job.every) on \(job.lookback) of history, p ≤ \(formatNumber(job.pvalue))"
           + (job.maxPairs.map { ", at most \($0) pairs" } ?? ""))
+    }
+    if let job = reoptimize {
+      lines.append(
+        "schedule: re-optimize every \(job.every) with the sweep \(job.sweep) on \(job.lookback) of history; swap when out-of-sample beats the running params by \(formatNumber(job.minImprovement)) with ≥ \(job.minTrades) trades"
+          + (job.minDeflatedSharpe > 0
+            ? " and a deflated Sharpe ≥ \(formatNumber(job.minDeflatedSharpe))" : ""))
     }
     return lines
   }
@@ -134,8 +141,71 @@ extension WickConfig {
       }
       s.pairsRescan = job
     }
+    try r.section("reoptimize") { p in
+      s.lines["reoptimize"] = p.table.line
+      for key in [
+        "every", "sweep", "lookback", "min_trades", "min_improvement", "min_deflated_sharpe", "dir",
+        "workers",
+      ] {
+        s.lines["reoptimize." + key] = line(p, key)
+      }
+      guard let sweep = try p.string("sweep") else {
+        s.lines["reoptimize.sweep"] = p.table.line
+        throw s.error(
+          "reoptimize.sweep",
+          "required: the sweep.json a `wick optimize … --walk-forward TRAIN:TEST --out DIR` wrote (its ranges, objective and windows)"
+        )
+      }
+      guard sweep.lowercased().hasSuffix(".json") else {
+        throw s.error(
+          "reoptimize.sweep", "'\(sweep)': expected the sweep.json of a wick optimize run")
+      }
+      var job = ReoptimizeConfig(sweep: sweep)
+      if let text = try p.string("every") {
+        do { job.every = try ScheduleInterval(parsing: text) } catch let
+          WickError
+          .invalidArgument(why)
+        { throw s.error("reoptimize.every", why) }
+      }
+      if let text = try p.string("lookback") {
+        do { job.lookback = try Timeframe(parsing: text) } catch {
+          throw s.error(
+            "reoptimize.lookback", "'\(text)': expected a duration of history such as 90d")
+        }
+      }
+      if let n = try p.integer("min_trades", in: 0...1_000_000) { job.minTrades = n }
+      if let v = try p.number("min_improvement", in: 0...1e9) { job.minImprovement = v }
+      if let v = try p.number("min_deflated_sharpe", in: 0...1) { job.minDeflatedSharpe = v }
+      if let n = try p.integer("workers", in: 1...1024) { job.workers = n }
+      job.dir = try p.string("dir")
+      s.reoptimize = job
+    }
     return s
   }
+}
+
+/// `[schedule.reoptimize]`: seed 000's loop. At each boundary, re-run a walk-forward sweep (the
+/// one a `wick optimize` run saved as sweep.json) on the closed candles before it, and swap the
+/// winner's params into the run when its out-of-sample result beats the running params' by the
+/// margin and passes the floors.
+public struct ReoptimizeConfig: Sendable, Equatable {
+  public var every: ScheduleInterval = .fixed(Timeframe(milliseconds: 7 * 86_400_000))
+  /// The sweep.json of a `wick optimize … --walk-forward` run: its ranges, search, objective,
+  /// walk-forward windows and simulation flags.
+  public var sweep: String
+  /// How much history before the due time the walk-forward covers.
+  public var lookback = Timeframe(milliseconds: 90 * 86_400_000)
+  /// The winner needs this many out-of-sample trades (and each training winner this many trades).
+  public var minTrades = 1
+  /// The winner's out-of-sample objective must exceed the running params' by more than this.
+  public var minImprovement = 0.0
+  /// Floor on the deflated Sharpe ratio's probability (0: no floor).
+  public var minDeflatedSharpe = 0.0
+  /// Parallel backtests of the sweep (default 1: the other core stays with the trading loop).
+  public var workers = 1
+  /// Where each sweep and the queue go; nil: `reoptimize/` beside the run's params file.
+  public var dir: String?
+  public init(sweep: String) { self.sweep = sweep }
 }
 
 extension SectionReader {

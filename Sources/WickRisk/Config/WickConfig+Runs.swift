@@ -100,9 +100,6 @@ extension SectionReader {
         throw r.fail(x, "expected \"bybit\" or \"binance\", got \(Self.show(x.value))")
       }
       entry.exchange = text
-      if entry.mode == .live && text != "bybit" {
-        throw r.fail(x, "live trades on Bybit only; Binance is for paper runs")
-      }
     }
     entry.testnet = try r.bool("testnet") ?? false
     entry.mainnet = try r.bool("mainnet") ?? false

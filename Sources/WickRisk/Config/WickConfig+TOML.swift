@@ -101,6 +101,10 @@ extension WickConfig {
       try r.read(
         "hard_deadline_seconds", in: 0.01...3600, into: &config.sandbox.hardDeadlineSeconds)
       try r.read("memory_mb", in: 1...65_536, into: &config.sandbox.memoryMB)
+      try r.read(
+        "log_lines_per_callback", in: 1...1_000_000, into: &config.sandbox.logLinesPerCallback)
+      try r.read(
+        "log_bytes_per_hour", in: 1_000...1_000_000_000_000, into: &config.sandbox.logBytesPerHour)
     }
     try root.section("sessions") { r in
       for key in TradingSessions.keys {

@@ -25,19 +25,6 @@ public struct WickConfig: Sendable, Equatable {
   public init() {}
 }
 
-/// Limits of a strategy's Lua sandbox (`[sandbox]`; see WickLua/Sandbox.swift for the policy).
-public struct SandboxConfig: Sendable, Equatable {
-  /// Wall-clock budget of one on_candle / on_bars call.
-  public var callbackSeconds = 1.0
-  /// Wall-clock budget of loading the script and of init.
-  public var initSeconds = 10.0
-  /// How long past its budget a call stuck in C code may run before the host gives up on it.
-  public var hardDeadlineSeconds = 2.0
-  /// Memory cap of the strategy's Lua state.
-  public var memoryMB = 64
-  public init() {}
-}
-
 /// `[dashboard] token = "..."`: the secret that unlocks the dashboard's controls (emergency stop,
 /// pause/resume, parameter changes). Without it (and without `WICK_DASHBOARD_TOKEN`) the
 /// dashboard is read-only.

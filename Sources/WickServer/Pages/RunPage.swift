@@ -8,7 +8,7 @@ import WickReport
 enum RunPage {
   static func render(
     _ d: RunDetail, session: PageSession, params: ParamChoices, cursor: LiveCursor,
-    message: String? = nil
+    message: String? = nil, chart: String = ""
   ) -> String {
     let s = d.summary
     var body = """
@@ -20,6 +20,8 @@ enum RunPage {
 
       """
     if let message { body += HTML.notice(message, error: true) }
+    // The interactive price chart (as of the page's load; reload for newer candles).
+    if !chart.isEmpty { body += "<section><h2>Price</h2>\n\(chart)</section>\n" }
     body += """
       <div class="columns"><div>
       <section><h2>Positions</h2><div id="positions">\(positions(d))</div></section>

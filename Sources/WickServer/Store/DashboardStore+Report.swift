@@ -10,7 +10,7 @@ extension DashboardStore {
   /// equity curve, so they match the report `--html` wrote). Per-trade spread, slippage, funding
   /// and R are not in the ledger and show as 0 / none. nil when there is no such backtest.
   public func backtestReport(_ id: Int64) throws -> String? {
-    try read { db -> String? in
+    let loaded = try read { db -> (BacktestResult, Metrics?, String?)? in
       guard
         let run = try Row.fetchOne(
           db, sql: "SELECT * FROM runs WHERE id = ? AND kind = 'backtest'", arguments: [id])
@@ -85,8 +85,15 @@ extension DashboardStore {
         ],
         error: run["error"])
       result.riskEvents = events
-      return HTMLReport.render(result, metrics: metrics ?? Metrics.compute(result))
+      return (result, metrics, run["exchange"] as String?)
     }
+    guard let (result, metrics, exchange) = loaded else { return nil }
+    // The interactive chart, from the cache's candles of the run's span (none: no chart).
+    let prices = try chartPrices(
+      symbols: result.symbols, timeframe: result.timeframe, exchange: exchange,
+      from: result.firstTime, to: result.lastTime.map { $0 + result.timeframe.milliseconds })
+    return HTMLReport.render(
+      result, metrics: metrics ?? Metrics.compute(result), prices: prices, scripts: .dashboard)
   }
 }
 

@@ -11,6 +11,8 @@ import WickData
 ///     let runs = try store.runs(today: "2026-11-23")
 public final class DashboardStore: Sendable {
   let database: DatabaseQueue
+  /// The same file's candle cache: the price charts of the run and report pages read it.
+  let candles: CandleStore
   public let path: String
 
   /// Opens the file, applying the candle and ledger migrations if it is new or older.
@@ -18,6 +20,7 @@ public final class DashboardStore: Sendable {
     let store = try CandleStore(path: path)
     _ = try Ledger(store: store)
     database = store.database
+    candles = store
     self.path = path
   }
 

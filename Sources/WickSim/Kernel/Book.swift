@@ -80,6 +80,7 @@ public final class Book {
     positionsOpened += 1
     p.entryType = intent.entryType
     p.id = positionsOpened
+    p.peakQty = qty
     positions[s] = p
     tags[s] = intent.tag
     funding[s] = 0
@@ -117,6 +118,7 @@ public final class Book {
     let total = p.qty + qty
     p.entry = (p.entry * p.qty + fill.price * qty) / total
     p.qty = total
+    p.peakQty = max(p.peakQty, total)
     if let stop = intent.stop {
       p.stop = stop
       p.initialRisk += qty * abs(fill.price - stop)
@@ -139,9 +141,30 @@ public final class Book {
     symbol s: Int, fraction: Double, execution fill: Execution, time: Int64, reason: ExitReason,
     note: String?
   ) {
+    guard let p = positions[s] else { return }
+    closePart(
+      symbol: s, qty: p.qty * fraction, fraction: fraction, execution: fill, time: time,
+      reason: reason, note: note)
+  }
+
+  /// A partial close of exactly `qty` (an exchange's fill): the row's quantity is the fill's to
+  /// the last bit, so a live run and its replay book the same numbers.
+  public func closePart(
+    symbol s: Int, qty: Double, execution fill: Execution, time: Int64, reason: ExitReason,
+    note: String?
+  ) {
+    guard let p = positions[s], p.qty > 0 else { return }
+    closePart(
+      symbol: s, qty: qty, fraction: qty / p.qty, execution: fill, time: time, reason: reason,
+      note: note)
+  }
+
+  private func closePart(
+    symbol s: Int, qty: Double, fraction: Double, execution fill: Execution, time: Int64,
+    reason: ExitReason, note: String?
+  ) {
     guard var p = positions[s], fraction > 0, fraction < 1 else { return }
     p.observe(low: fill.price, high: fill.price)
-    let qty = p.qty * fraction
     let gross = p.side.sign * (fill.price - p.entry) * qty
     cash += gross - fill.fee
     let entryFees = p.entryFees * fraction

@@ -118,15 +118,27 @@ extension TradingKernel: StrategyHost, PortfolioView {
       journal?.exitRequested(symbol: symbol, reason: reason ?? "cancel entry", time: now)
       return true  // an entry that has not filled yet
     }
-    guard book.positions[symbol] != nil else { return false }
+    guard let p = book.positions[symbol] else { return false }
+    var reason = reason
     if fraction < 1 {
       guard venue.capabilities.contains(.partialExits) else {
         count(Refusal("unsupported_order", "this venue does not execute partial exits yet"))
         return false
       }
-      venue.submit(partialExit: symbol, fraction: fraction, reason: reason)
-      journal?.partialExitRequested(symbol: symbol, fraction: fraction, reason: reason, time: now)
-      return true
+      switch PartialClose.decide(
+        qty: p.qty, peakQty: p.peakQty, fraction: fraction, price: book.lastPrices[symbol],
+        rules: risk.lotRules(symbol: symbol))
+      {
+      case .partial(let f):
+        venue.submit(partialExit: symbol, fraction: f, reason: reason)
+        journal?.partialExitRequested(symbol: symbol, fraction: f, reason: reason, time: now)
+        return true
+      case .refused(let r):
+        count(r)
+        return false
+      case .full:
+        reason = "\(reason ?? "partial exit"): remainder below the minimum, closed in full"
+      }
     }
     venue.submit(exit: symbol, reason: reason)
     journal?.exitRequested(symbol: symbol, reason: reason, time: now)
