@@ -57,7 +57,7 @@ public struct DataCommand: ParsableCommand {
     abstract: "Manage the candle cache: synthesise, import, export, list, fetch.",
     subcommands: [
       DataSynth.self, DataImport.self, DataExport.self, DataList.self, DataResample.self,
-      DataFetch.self, DataRepair.self,
+      DataFetch.self, DataRepair.self, DataRecord.self,
       DataTime.self,
     ]
   )

@@ -36,6 +36,7 @@ extension LuaStrategy {
     cachedPositions = Array(repeating: nil, count: symbols.count)
     lastCandleSymbol = -1
     try installFastPath()
+    try installExtras(host)
     seenPositionsVersion = nil
     if manifest.hasOnBars { makeBarsTables() }
     updateWatchdogReport()
@@ -214,6 +215,11 @@ extension LuaStrategy {
       lastCandleSymbol = symbol
     }
     syncPositions(host)
+    if let extras {
+      guard setExtras(extras, table: Slot.candle, symbol: symbol, time: candle.time) else {
+        throw failure(callback: "on_candle", symbol: symbols[symbol], time: candle.time)
+      }
+    }
     self.host = host
     wick_set_callback(
       state.runtime, WICK_CALLBACK_ON_CANDLE, Int32(truncatingIfNeeded: symbol), candle.time)
@@ -234,6 +240,9 @@ extension LuaStrategy {
     for i in 0..<bars.count {
       lua_rawgeti(L, wick_registryindex(), lua_Integer(barTableRefs[i]))
       fill(state.top, bars[i])
+      if let extras, !setExtras(extras, table: state.top, symbol: i, time: bars[i].time) {
+        throw failure(callback: "on_bars", symbol: nil, time: time)
+      }
       state.pop()
     }
     lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
@@ -254,7 +263,12 @@ extension LuaStrategy {
   public func onCandle(symbol: Int, timeframe: Int, candle: Candle, host: StrategyHost) throws {
     guard manifest.hasOnCandle else { return }
     setTimeframeField(Slot.candle, timeframe: timeframe)
-    defer { setTimeframeField(Slot.candle, timeframe: 0) }
+    let baseSpan = candleSpan
+    candleSpan = timeframes[timeframe].milliseconds
+    defer {
+      setTimeframeField(Slot.candle, timeframe: 0)
+      candleSpan = baseSpan
+    }
     try onCandle(symbol: symbol, candle: candle, host: host)
   }
 
@@ -270,7 +284,12 @@ extension LuaStrategy {
       }
     }
     label(timeframe)
-    defer { label(0) }
+    let baseSpan = candleSpan
+    candleSpan = timeframes[timeframe].milliseconds
+    defer {
+      label(0)
+      candleSpan = baseSpan
+    }
     try onBars(time: time, bars: bars, host: host)
   }
 

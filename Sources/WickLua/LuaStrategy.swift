@@ -83,6 +83,13 @@ public final class LuaStrategy: Strategy {
   /// The engine's context while a callback runs; nil between callbacks.
   unowned(unsafe) var host: StrategyHost? = nil
   var lastCandleSymbol = -1
+  /// Open interest, long/short ratio and liquidations of the run (nil when it has none: the
+  /// candle path then never looks; see `LuaStrategy+Extras`).
+  var extras: CandleExtras?
+  /// The Lua function that writes them into a candle table, and the span of the candle being
+  /// delivered (the base timeframe's, or a higher one's while it is delivered).
+  var extrasSetterRef: Int32 = LUA_NOREF
+  var candleSpan: Int64 = 60_000
   /// The candle table's value slots, written directly per candle (`wick_candle.h`).
   var candleSlots: OpaquePointer? = nil
   /// Set when the watchdog gave up on the state (see `onStuck`): every later call fails with it.

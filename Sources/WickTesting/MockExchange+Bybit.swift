@@ -57,7 +57,7 @@ extension MockExchange {
     }
   }
 
-  private func bybitList(_ rows: [String], extra: String, _ r: Request) -> Answer {
+  func bybitList(_ rows: [String], extra: String, _ r: Request) -> Answer {
     var left = 99
     var reset = r.now + 1_000
     if case .quotaExhausted(let resetIn)? = r.fault {
@@ -73,7 +73,7 @@ extension MockExchange {
       ])
   }
 
-  private func bybitError(_ code: Int, _ message: String, _ r: Request) -> Answer {
+  func bybitError(_ code: Int, _ message: String, _ r: Request) -> Answer {
     Answer(
       200,
       "{\"retCode\":\(code),\"retMsg\":\"\(message)\",\"result\":{},\"retExtInfo\":{},\"time\":\(r.now)}"

@@ -77,6 +77,12 @@ public final class MockExchange: @unchecked Sendable {
   /// Candles of particular symbols (time order), served instead of `candles` for them.
   public var candlesBySymbol: [String: [Candle]] = [:]
   public var funding: [FundingRate]
+  /// Open interest and long/short ratio samples (`MockExchange+Metrics`), served at whatever
+  /// interval is asked for (the samples on its grid).
+  public var openInterest: [MetricSample] = []
+  public var longShortRatio: [MetricSample] = []
+  /// How far back the metric endpoints serve (Binance: 30 days), in ms; nil: everything.
+  public var metricHorizon: Int64?
   public let timeframe: Timeframe
   public var clock: Clock
   /// Rows a list endpoint sends at most, whatever `limit` asks: exchanges may cap a page below
@@ -198,6 +204,13 @@ public final class MockExchange: @unchecked Sendable {
     let path = String(target.split(separator: "?").first ?? "")
     let request = Request(
       query: Self.query(target), symbol: Self.text(target, "symbol"), now: now, fault: fault)
+    if path.hasPrefix("/v5/market/open-interest") || path.hasPrefix("/v5/market/account-ratio") {
+      return bybitMetric(
+        path, request, period: Self.text(target, "intervalTime") ?? Self.text(target, "period"))
+    }
+    if path.hasPrefix("/futures/data/") {
+      return binanceMetric(path, request, period: Self.text(target, "period"))
+    }
     if path.hasPrefix("/v5/") { return bybit(path, request) }
     if path.hasPrefix("/api/v3/") || path.hasPrefix("/fapi/v1/") { return binance(path, request) }
     return Answer(404, "{\"msg\":\"not found\"}")
@@ -251,14 +264,14 @@ public final class MockExchange: @unchecked Sendable {
     return rows(Array(newest ? settled.suffix(n) : settled.prefix(n)), r)
   }
 
-  private func rowsPerPage(_ limit: Int, _ r: Request) -> Int {
+  func rowsPerPage(_ limit: Int, _ r: Request) -> Int {
     var n = min(limit, pageCap ?? limit)
     if case .shortPage(let short)? = r.fault { n = min(n, short) }
     if case .emptyPage? = r.fault { n = 0 }
     return n
   }
 
-  private func rows<Row>(_ page: [Row], _ r: Request) -> [Row] {
+  func rows<Row>(_ page: [Row], _ r: Request) -> [Row] {
     if case .duplicateRows? = r.fault { return page.flatMap { [$0, $0] } }
     return page
   }

@@ -134,12 +134,24 @@ import WickCore
       """
     let dir = ScriptDir()
     defer { dir.cleanup() }
-    let s = try LuaStrategy(path: dir.write("probe.lua", source))
+    // The probe logs one line per exposed name from one callback: past the sandbox's default
+    // output cap (100 lines per callback) now that the candle has its derivatives fields.
+    var limits = LuaLimits()
+    limits.logLinesPerCallback = 100_000
+    let s = try LuaStrategy(path: dir.write("probe.lua", source), limits: limits)
     let host = RecordingHost()
     // Every optional position field set, so the probe sees them all.
     host.positions[0] = Position(
       symbol: 0, side: .long, qty: 1, entry: 100, stop: 90, take: 120, trail: 5, openedAt: 0,
       initialRisk: 10, entryFees: 0, entrySpread: 0, entrySlippage: 0)
+    // Every derivatives series stored, so the candle carries all its optional fields.
+    let sample = [MetricSample(time: candle(0).time + 60_000, value: 1)]
+    host.candleExtras = CandleExtras(symbols: [
+      CandleExtras.Symbol(
+        openInterest: .init(sample, interval: 300_000),
+        longShortRatio: .init(sample, interval: 300_000),
+        liquidations: .init(buckets: [], coverage: [candle(0).time..<candle(0).time + 600_000]))
+    ])
     try s.start(host: host)
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     var e = Exposed()

@@ -13,6 +13,7 @@ final class RecordingHost: StrategyHost {
   var positionsVersion = 0
   var logLines: [String] = []
   var candles: [Candle] = []
+  var candleExtras: CandleExtras?
 
   init(symbols: [String] = ["BTCUSDT"]) { self.symbols = symbols }
 

@@ -85,6 +85,8 @@ struct BacktestJob {
     /// Higher timeframes of a multi-timeframe strategy found in the cache, by timeframe and
     /// symbol index: preferred over resampling the base series.
     var stored: [Timeframe: [Int: [Candle]]] = [:]
+    /// Open interest, long/short ratios and liquidations stored for the symbols (nil: none).
+    var extras: CandleExtras? = nil
   }
 
   func market(for strategy: LuaStrategy, store: CandleStore) throws -> Market {
@@ -105,7 +107,8 @@ struct BacktestJob {
     }
     return Market(
       symbols: symbols, timeframe: tf, keys: keys, rates: rates,
-      stored: try storedHigherTimeframes(strategy.timeframes.dropFirst(), keys: keys, store: store))
+      stored: try storedHigherTimeframes(strategy.timeframes.dropFirst(), keys: keys, store: store),
+      extras: try store.candleExtras(series: keys, from: from, to: to))
   }
 
   /// The higher timeframes the cache holds for the base series' exchange, over the run's range
@@ -169,6 +172,7 @@ struct BacktestJob {
         engine.kernel.useStored(timeframe: tf, symbol: i, candles: candles)
       }
     }
+    engine.kernel.candleExtras = market.extras
     engine.onLog = onLog
     engine.kernel.onTradeClosed = onTradeClosed
     var result = try engine.run(source: source)

@@ -108,6 +108,21 @@ struct DataFetch: ParsableCommand {
       "End time (ISO-8601 UTC, exclusive; default and limit: the last candle closed by the exchange's clock)."
   ) var to: String?
   @Flag(help: "Skip funding-rate history.") var noFunding = false
+  @Flag(
+    help:
+      "Also store open interest on the --timeframe grid (Bybit: 5m 15m 30m 1h 4h 1d; Binance: 5m to 1d, last 30 days only)."
+  )
+  var openInterest = false
+  @Flag(
+    help:
+      "Also store the account long/short ratio on the --timeframe grid (the same intervals as --open-interest)."
+  )
+  var longShort = false
+
+  /// The metrics asked for, in fetch order.
+  var metrics: [MarketMetric] {
+    (openInterest ? [.openInterest] : []) + (longShort ? [.longShortRatio] : [])
+  }
 
   func run() throws {
     try reportingErrors {
@@ -120,9 +135,11 @@ struct DataFetch: ParsableCommand {
         requester: try exchange.requester(for: api))
       let progress = ProgressDisplay(label: "\(api.storageName) \(symbol) \(tf)")
       fetcher.onProgress = progress.update
+      // An interval the exchange does not offer is an error before anything is fetched.
+      for metric in metrics { _ = try fetcher.metricInterval(metric, timeframe: tf) }
       installInterruptHandler()
       let began = ContinuousClock.now
-      let summary = try fetcher.fetchKlines(symbol: symbol, timeframe: tf, from: start, to: end)
+      var summary = try fetcher.fetchKlines(symbol: symbol, timeframe: tf, from: start, to: end)
       progress.finish()
       if let clock = summary.clock { noteSkew(clock, exchange: api.storageName) }
       let lastClosedEnd = tf.floor(summary.closedBy)
@@ -141,6 +158,17 @@ struct DataFetch: ParsableCommand {
       if !noFunding && !summary.interrupted {
         let rates = try fetcher.fetchFunding(symbol: symbol, from: start, to: end)
         line += ", \(rates) funding rates"
+      }
+      for metric in metrics where !summary.interrupted && FetchInterrupt.requested == 0 {
+        let got = try fetcher.fetchMetric(
+          metric, symbol: symbol, timeframe: tf, from: start, to: end)
+        if let horizon = got.horizonStart {
+          printError(
+            "note: \(api.storageName) keeps \(metric) for the last 30 days only; --from \(UTCTime.iso(start)) is older, so \(metric) is stored from \(UTCTime.iso(horizon))"
+          )
+        }
+        line += ", \(got.samples) \(metric) samples"
+        if got.interrupted { summary.interrupted = true }
       }
       print(line)
       if summary.interrupted || FetchInterrupt.requested != 0 {

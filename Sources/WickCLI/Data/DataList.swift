@@ -11,10 +11,14 @@ struct DataList: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let summaries = try store.openStore(mustExist: true).seriesList().filter {
+      let cache = try store.openStore(mustExist: true)
+      let summaries = try cache.seriesList().filter {
         store.exchange == nil || $0.exchange == store.exchange
       }
-      guard !summaries.isEmpty else {
+      let extras = try cache.extraSeriesList().filter {
+        store.exchange == nil || $0.exchange == store.exchange
+      }
+      guard !summaries.isEmpty || !extras.isEmpty else {
         print("no series in \(store.db); run `wick data synth` or `wick data import` to add one")
         return
       }
@@ -25,11 +29,28 @@ struct DataList: ParsableCommand {
           s.gapCount == 0 ? "0" : "\(s.gapCount) (\(s.missingCandles) missing)",
         ]
       }
-      print(
-        TextTable(
-          header: ["EXCHANGE", "SYMBOL", "TF", "FIRST", "LAST", "CANDLES", "GAPS"], rows: rows
-        ).rendered,
-        terminator: "")
+      if !rows.isEmpty {
+        print(
+          TextTable(
+            header: ["EXCHANGE", "SYMBOL", "TF", "FIRST", "LAST", "CANDLES", "GAPS"], rows: rows
+          ).rendered,
+          terminator: "")
+      }
+      if !extras.isEmpty {
+        if !rows.isEmpty { print("") }
+        print(
+          TextTable(
+            header: ["SERIES", "EXCHANGE", "SYMBOL", "EVERY", "FROM", "TO", "SAMPLES", "GAPS"],
+            rows: extras.map { e in
+              [
+                e.kind, e.exchange, e.symbol, e.interval.description, UTCTime.iso(e.first),
+                UTCTime.iso(e.last), "\(e.count)",
+                e.gapCount == 0 ? "0" : "\(e.gapCount) (\(e.missing) missing)",
+              ]
+            }
+          ).rendered,
+          terminator: "")
+      }
       for s in summaries {
         guard let time = s.firstOffGrid else { continue }
         print(

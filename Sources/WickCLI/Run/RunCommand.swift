@@ -45,6 +45,11 @@ public struct RunCommand: ParsableCommand {
   @Option(help: "REST base URL (e.g. a local mock).") var baseURL: String?
   @Option(help: "WebSocket base URL (e.g. a local mock); the exchange's stream paths are appended.")
   var wsURL: String?
+  @Flag(
+    help:
+      "Also record the symbols' liquidations from the exchange's public stream into the cache (what c.liquidations_long/_short read)."
+  )
+  var recordLiquidations = false
   @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
   @Option(help: "Exit 0 after this many closed candles.") var stopAfter: Int?
   @Option(help: "Initial (paper) equity in quote currency.") var equity: Double = 10_000
@@ -82,6 +87,7 @@ public struct RunCommand: ParsableCommand {
     // Live defaults to testnet; paper reads mainnet market data unless told otherwise.
     s.testnet = live ? !mainnet : testnet
     s.baseURL = baseURL
+    s.recordLiquidations = recordLiquidations
     s.wsURL = wsURL
     s.dbPath = db
     s.stopAfter = stopAfter

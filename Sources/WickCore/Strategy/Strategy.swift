@@ -92,6 +92,9 @@ public protocol StrategyHost: AnyObject {
   func history(symbol: Int, count: Int, timeframe: Int) -> [Candle]
   /// The run's (base) timeframe, when the host knows it: what `c.timeframe` says.
   var baseTimeframe: Timeframe? { get }
+  /// Open interest, long/short ratio and liquidations per symbol, when the run has any: read
+  /// once at `start`, never per candle.
+  var candleExtras: CandleExtras? { get }
   /// A line for the run's log.
   func log(_ message: String)
   /// Pairs: enter both legs as one unit (both or neither).
@@ -105,6 +108,7 @@ extension StrategyHost {
     timeframe == 0 ? history(symbol: symbol, count: count) : []
   }
   public var baseTimeframe: Timeframe? { nil }
+  public var candleExtras: CandleExtras? { nil }
 }
 
 /// Two legs entered together: long `long`, short `short`, the short leg sized `hedge` × the long

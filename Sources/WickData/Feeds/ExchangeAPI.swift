@@ -22,6 +22,22 @@ public protocol ExchangeAPI: Sendable {
   func parseServerTime(_ doc: JSONDocument) throws -> Int64
   /// A 200 answer that means "rate limited, retry" (Bybit's retCode 10006), if it is one.
   func retryableBody(_ response: HTTPResponse) -> String?
+
+  // Open interest and long/short ratios (ExchangeAPI+Metrics.swift).
+
+  /// The sampling intervals the exchange offers for `metric`, finest first (empty: none).
+  func metricIntervals(_ metric: MarketMetric) -> [Timeframe]
+  /// Samples per request.
+  func metricLimit(_ metric: MarketMetric) -> Int
+  func metricURL(
+    _ metric: MarketMetric, symbol: String, interval: Timeframe, start: Int64, end: Int64,
+    limit: Int
+  ) throws -> String
+  func parseMetric(_ metric: MarketMetric, _ doc: JSONDocument) throws -> [MetricSample]
+  /// How far back the exchange keeps these series, in ms (nil: all of it).
+  var metricHorizon: Int64? { get }
+  /// Requests per second the exchange allows for these endpoints.
+  var metricRequestsPerSecond: Double { get }
 }
 
 /// A field or shape the exchange did not send as documented.
@@ -119,12 +135,12 @@ public struct BybitAPI: ExchangeAPI {
   }
 
   /// `result.list` of a successful answer.
-  private func list(_ doc: JSONDocument) throws -> JSONDocument.Value? {
+  func list(_ doc: JSONDocument) throws -> JSONDocument.Value? {
     try result(doc)?.member(doc, "list")
   }
 
   /// `retCode` 0 is success; anything else is an error with its message.
-  private func result(_ doc: JSONDocument) throws -> JSONDocument.Value? {
+  func result(_ doc: JSONDocument) throws -> JSONDocument.Value? {
     guard let code = doc.member(doc.root, "retCode").flatMap(doc.int64) else {
       throw ShapeError(reason: "no retCode")
     }

@@ -56,6 +56,9 @@ public final class MarketDataFetcher {
   public var stopRequested: @Sendable () -> Bool = { FetchInterrupt.requested != 0 }
   /// The exchange's clock as last synced.
   public private(set) var clock: ServerClock?
+  /// Paces the open-interest and long/short requests, whose endpoints have their own (lower,
+  /// on Binance) limit, on top of the requester's.
+  public lazy var metricLimiter = RateLimiter(rate: api.metricRequestsPerSecond)
 
   public init(api: ExchangeAPI, store: CandleStore, requester: ExchangeRequester) {
     self.api = api
@@ -173,7 +176,7 @@ public final class MarketDataFetcher {
 
   /// Syncs the clock and turns `from`/`to` into aligned `[start, end)` with end at most the last
   /// candle closed by the exchange's clock, and that clock's earliest reading.
-  private func closedRange(timeframe tf: Timeframe, from: Int64, to: Int64?) throws -> (
+  func closedRange(timeframe tf: Timeframe, from: Int64, to: Int64?) throws -> (
     Range<Int64>, closedBy: Int64
   ) {
     let closedBy = try syncClock().earliestNow()
@@ -287,7 +290,7 @@ public final class MarketDataFetcher {
 
   /// An answer with rows but none inside the range asked for says nothing about that range:
   /// taking it for "no data here" would leave a silent hole, and asking again gets the same.
-  private func requireSomeInside(_ times: [Int64], _ part: Range<Int64>, _ url: String) throws {
+  func requireSomeInside(_ times: [Int64], _ part: Range<Int64>, _ url: String) throws {
     guard let first = times.first, !times.contains(where: part.contains) else { return }
     throw WickError.exchange(
       "GET \(url): the exchange answered \(times.count) rows, none inside the requested range (the first at \(UTCTime.iso(first)))"

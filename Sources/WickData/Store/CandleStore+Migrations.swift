@@ -71,5 +71,38 @@ extension CandleStore {
           ALTER TABLE candles_by_series RENAME TO candles;
           """)
     }
+    migrator.registerMigration("candles.v3-market-stats") { db in
+      // Open interest and the long/short ratio (`MarketMetric`), keyed by the `series` row of
+      // the grid they were fetched on (its timeframe is the exchange's sampling interval), so a
+      // series reads as one range scan. Liquidations have no grid of their own: recorded per
+      // minute (only minutes that had one), with the spans a recorder was connected for, so a
+      // minute nobody listened to reads as unknown rather than as zero.
+      try db.execute(
+        sql: """
+          CREATE TABLE market_stats (
+            series_id INTEGER NOT NULL,
+            metric INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (series_id, metric, time)
+          ) WITHOUT ROWID;
+          CREATE TABLE liquidations (
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            long_notional REAL NOT NULL,
+            short_notional REAL NOT NULL,
+            PRIMARY KEY (exchange, symbol, time)
+          ) WITHOUT ROWID;
+          CREATE TABLE liquidation_coverage (
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            from_time INTEGER NOT NULL,
+            to_time INTEGER NOT NULL,
+            PRIMARY KEY (exchange, symbol, from_time)
+          ) WITHOUT ROWID;
+          """)
+    }
   }
 }

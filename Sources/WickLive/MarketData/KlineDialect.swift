@@ -95,22 +95,22 @@ public struct BinanceKlines: KlineDialect {
   }
 }
 
-private func trimmed(_ base: String) -> String {
+func trimmed(_ base: String) -> String {
   base.hasSuffix("/") ? String(base.dropLast()) : base
 }
 
-private func jsonObject(_ text: String) -> [String: Any]? {
+func jsonObject(_ text: String) -> [String: Any]? {
   (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
 }
 
 /// Exchanges send prices as strings and times as numbers (or strings): accept both.
-private func double(_ any: Any?) -> Double? {
+func double(_ any: Any?) -> Double? {
   if let s = any as? String { return Double(s).flatMap { $0.isFinite ? $0 : nil } }
   if let n = any as? NSNumber { return n.doubleValue }
   return nil
 }
 
-private func int64(_ any: Any?) -> Int64? {
+func int64(_ any: Any?) -> Int64? {
   if let n = any as? NSNumber { return n.int64Value }
   if let s = any as? String { return Int64(s) }
   return nil

@@ -20,6 +20,9 @@ public struct RunSpec: Sendable, Equatable {
   public var wsURL: String?
   public var dbPath: String = CandleStore.defaultPath
   public var stopAfter: Int?
+  /// Also record the symbols' liquidations from the exchange's public stream into the cache
+  /// while the run listens (`wick run --record-liquidations`), for `c.liquidations_long/_short`.
+  public var recordLiquidations = false
   public var initialEquity: Double = 10_000
   /// One of a process's `[[run]]` entries (under one shared governor): part of its identity,
   /// and `wick replay` re-applies its recorded shared verdicts.

@@ -120,6 +120,11 @@ extension Runner {
     confirmed.onLog = output
     socket.start()
     session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
+    if spec.recordLiquidations {
+      session?.liquidations = try LiquidationRecording.start(
+        spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
+        output: output)
+    }
   }
 
   /// A clock behind this much past the last recorded candle's close is an incident, not just a
@@ -147,6 +152,9 @@ extension Runner {
     cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
+    if let failure = session?.liquidations?.stop() {
+      output("warning: liquidation recording had stopped: \(failure)")
+    }
     session = nil
   }
 
@@ -289,6 +297,8 @@ struct LiveSession {
   let confirmed: ConfirmedCandles
   /// Funding rates are refreshed over REST as candles close.
   let fetcher: MarketDataFetcher
+  /// The liquidation recorder beside the stream (`--record-liquidations`).
+  var liquidations: LiquidationRecording?
   var lastPoll = Date.distantPast
   var lastBeat = Date()
 }

@@ -161,6 +161,7 @@ public final class Runner {
     s.onLog = kernel.onLog
     membership?.attach(kernel: kernel)
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
+    kernel.candleExtras = CandleExtras(symbols: spec.symbols.map { _ in CandleExtras.Symbol() })
   }
 
   // MARK: Start-up
@@ -271,6 +272,7 @@ public final class Runner {
   /// hot reloads (live).
   func handle(_ slice: [SymbolCandle]) throws {
     guard let t = slice.first?.candle.time else { return }
+    refreshExtras(through: t)
     // The per-candle cost while a re-optimization sweeps beside the loop (reported with it).
     let timed = schedule?.reoptimize != nil
     let started = timed ? DispatchTime.now().uptimeNanoseconds : 0

@@ -61,6 +61,10 @@ public enum EditorTypes {
     ---@field close number
     ---@field volume number
     ---@field timeframe string the candle's timeframe ("5m", "1h"): scripts with several timeframes see each
+    ---@field open_interest? number open interest as of the close (`wick data fetch --open-interest`); nil where none is stored
+    ---@field long_short_ratio? number accounts long / accounts short as of the close (`--long-short`); nil where none is stored
+    ---@field liquidations_long? number long notional liquidated during the candle (`wick data record --liquidations`); nil where not recorded
+    ---@field liquidations_short? number short notional liquidated during the candle; nil where not recorded
 
     ---@class wick.Position
     ---@field symbol string

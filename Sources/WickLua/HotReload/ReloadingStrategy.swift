@@ -208,6 +208,7 @@ final class ReplayHost: StrategyHost {
     base.history(symbol: symbol, count: count, timeframe: timeframe)
   }
   var baseTimeframe: Timeframe? { base.baseTimeframe }
+  var candleExtras: CandleExtras? { base.candleExtras }
   func log(_ message: String) {}
   func enter(_ intent: OrderIntent) -> IntentOutcome {
     .refused(Refusal("replay", "intents are suppressed while a reload replays"))

@@ -49,6 +49,9 @@ public final class TradingKernel {
   /// `[schedule] eval_every`: the strategy decides only on candles whose close time lies on this
   /// grid (TradingKernel+Schedule.swift). Nil: on every candle.
   public var decisionGrid: Timeframe?
+  /// Open interest, long/short ratio and liquidations the strategy reads on its candles (set
+  /// before the run; the strategy reads it once at start).
+  public var candleExtras: CandleExtras?
   /// True while the strategy sees a candle off the decision grid: its intents are suppressed.
   public internal(set) var offSchedule = false
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.

@@ -25,6 +25,7 @@ final class FeedRig {
       retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.001),
       sleep: { waits.seconds.append($0) })
     fetcher = MarketDataFetcher(api: api, store: store, requester: requester)
+    fetcher.metricLimiter = RateLimiter(rate: 1_000, sleep: { waits.seconds.append($0) })
   }
 
   convenience init(mock: MockExchange, exchange: String, attempts: Int = 4) throws {
