@@ -1,7 +1,7 @@
 /// The last `capacity` values in arrival order and, beside them, the same values sorted, so
 /// "how many of them are at or below x" is a binary search instead of a scan of the window.
-/// A push that evicts slides only the sorted values between the evicted one's place and the new
-/// one's (short for a slowly moving series such as an ATR), with no allocation after init.
+/// A push that evicts moves only the sorted values between the evicted one's place and the new
+/// one's, as one block, with no allocation after init.
 ///
 /// NaN is never "at or below" anything, exactly as a linear count with `<=` would have it: NaNs
 /// stay out of the sorted part and are only counted, so the ranks match the scan bit for bit.
@@ -19,44 +19,36 @@ struct RankedWindow: Sendable {
   var isFull: Bool { arrivals.isFull }
   var count: Int { arrivals.count }
 
-  /// Appends `x`, dropping the oldest value when full.
+  /// Appends `x`, dropping the oldest value when full: two binary searches and one block move.
   mutating func push(_ x: Double) {
     let evicted = arrivals.push(x)
-    sorted.withUnsafeMutableBufferPointer { s in
-      var n = sortedCount
+    let n = sortedCount
+    sorted.withUnsafeMutableBufferPointer { buffer in
+      let s = buffer.baseAddress!
       if let old = evicted, !old.isNaN {
         // Any element equal to `old` will do: equal values rank the same.
-        var at = Self.firstIndex(notBelow: old, in: s, count: n)
-        if !x.isNaN {
-          // Replace in place, sliding the values between the two slots by one.
-          if x > old {
-            while at + 1 < n && s[at + 1] < x {
-              s[at] = s[at + 1]
-              at += 1
-            }
-          } else {
-            while at > 0 && s[at - 1] > x {
-              s[at] = s[at - 1]
-              at -= 1
-            }
-          }
-          s[at] = x
-          return
+        let at = Self.lowerBound(old, s, 0, n)
+        if x.isNaN {
+          (s + at).update(from: s + at + 1, count: n - at - 1)
+        } else if x > old {
+          // The values between the two slots slide down by one.
+          let to = Self.lowerBound(x, s, at + 1, n) - 1
+          (s + at).update(from: s + at + 1, count: to - at)
+          s[to] = x
+        } else {
+          // ... or up by one.
+          let to = Self.upperBound(x, s, 0, at)
+          (s + to + 1).update(from: s + to, count: at - to)
+          s[to] = x
         }
-        for i in at..<(n - 1) { s[i] = s[i + 1] }
-        n -= 1
+      } else if !x.isNaN {
+        let to = Self.upperBound(x, s, 0, n)
+        (s + to + 1).update(from: s + to, count: n - to)
+        s[to] = x
       }
-      if !x.isNaN {
-        var at = n
-        while at > 0 && s[at - 1] > x {
-          s[at] = s[at - 1]
-          at -= 1
-        }
-        s[at] = x
-        n += 1
-      }
-      sortedCount = n
     }
+    if let old = evicted, !old.isNaN { sortedCount -= 1 }
+    if !x.isNaN { sortedCount += 1 }
   }
 
   /// How many of the window's values are `<= x` (0 for NaN), in O(log capacity).
@@ -73,14 +65,28 @@ struct RankedWindow: Sendable {
     }
   }
 
-  private static func firstIndex(
-    notBelow x: Double, in s: UnsafeMutableBufferPointer<Double>, count: Int
+  /// The first index in lo..<hi whose value is not below `x`.
+  private static func lowerBound(
+    _ x: Double, _ s: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int
   ) -> Int {
-    var lo = 0
-    var hi = count
+    var lo = lo
+    var hi = hi
     while lo < hi {
       let mid = (lo + hi) >> 1
       if s[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// The first index in lo..<hi whose value is above `x`.
+  private static func upperBound(
+    _ x: Double, _ s: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int
+  ) -> Int {
+    var lo = lo
+    var hi = hi
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if s[mid] <= x { lo = mid + 1 } else { hi = mid }
     }
     return lo
   }
