@@ -6,6 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := out/demo
 COMPARE_CANDLES ?= 1000000
 BENCH_VENV_LOG := out/compare-venv.log
+VECTORBT_VENV_LOG := out/vectorbt-venv.log
 # Release builds link the Swift runtime and Foundation statically: a `wick backtest` then starts
 # in 10 ms instead of 18 (the dynamic loader no longer resolves twenty thousand symbols).
 RELEASE := -c release --static-swift-stdlib
@@ -78,11 +79,17 @@ chaos: deps
 	WICK_CHAOS=1 $(SWIFT) test $(TESTED) --skip-build --filter 'ChaosTests|LedgerFaultTests'
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
-# line needs the comparison venv (created on first use); without it that line says why it skipped.
+# line needs the comparison venv (created on first use), the sweep line a vectorbt venv (likewise);
+# without them those lines say why they skipped.
 bench: deps
 	$(SWIFT) build $(RELEASE) --product wick
 	$(SWIFT) build $(RELEASE) --product wick-bench
-	@mkdir -p out; if venv=$$(Benchmarks/compare/venv.sh 2>$(BENCH_VENV_LOG)); then \
+	@mkdir -p out; if vbt=$$(Benchmarks/compare/vectorbt-venv.sh 2>$(VECTORBT_VENV_LOG)); then \
+	  export WICK_VECTORBT_PYTHON="$$vbt/bin/python"; \
+	else \
+	  export WICK_VECTORBT_SKIPPED="could not create the vectorbt venv ($$(tail -n 1 $(VECTORBT_VENV_LOG)))"; \
+	fi; \
+	if venv=$$(Benchmarks/compare/venv.sh 2>$(BENCH_VENV_LOG)); then \
 	  WICK_COMPARE_PYTHON="$$venv/bin/python" $(BIN)/wick-bench; \
 	else \
 	  WICK_COMPARE_SKIPPED="could not create the Python venv ($$(tail -n 1 $(BENCH_VENV_LOG)))" $(BIN)/wick-bench; \

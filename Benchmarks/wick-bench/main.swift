@@ -39,6 +39,44 @@ if let script = environment["WICK_PROFILE_SCRIPT"] {
   )
   exit(0)
 }
+
+// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import wick-bench` prints only that figure (on a
+// loaded machine the whole bench takes long; these are the lines the speed work moves).
+if let only = environment["WICK_BENCH_ONLY"] {
+  let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "wick-bench-\(getpid())")
+  try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: scratch) }
+  let wickURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("wick")
+  switch only {
+  case "tearsheet":
+    var synth = CandleSynthesizer(
+      seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
+    let candles = (0..<candleCount).map { _ in synth.next() }
+    let strategy = try LuaStrategy(path: "strategies/ma_cross.lua")
+    let engine = BacktestEngine(
+      config: BacktestConfig(
+        strategyName: strategy.name, params: strategy.params, timeframe: .oneMinute,
+        historyDepth: 60),
+      symbols: ["BTCUSDT"], strategy: strategy, risk: FixedFractionSizer())
+    let result = try engine.run(
+      source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [ArrayCandleCursor(candles)]))
+    tearsheetLine(result, candles: candles)
+  case "sweep":
+    try SweepPeerBenchmark.run(
+      wick: wickURL, candles: 150_000, work: scratch,
+      python: environment["WICK_VECTORBT_PYTHON"], skipped: "no WICK_VECTORBT_PYTHON")
+  case "import":
+    try ImportBenchmark.run(
+      wick: wickURL, rows: Int(environment["WICK_BENCH_IMPORT_ROWS"] ?? "3000000")!,
+      work: scratch)
+  default:
+    print("WICK_BENCH_ONLY: expected tearsheet, sweep or import, got \(only)")
+    exit(2)
+  }
+  exit(0)
+}
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("wick-bench-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
@@ -165,37 +203,13 @@ if let result = luaResult {
     "\(bytes / 1000) kB, target ≥ 200 MB/s")
 }
 
-// The tearsheet's cost per candle: what a report records as the candles stream past (price
-// buckets for the charts and benchmark, the regime tape for attribution), then the tearsheet
-// computed from the result. A backtest without --json or --html records nothing.
+// The tearsheet's cost per candle (TearsheetBenchmark.swift).
 if let result = luaResult {
   var candles: [Candle] = []
   candles.reserveCapacity(candleCount)
   let cursor = try store.cursor(series: series)
   while let c = try cursor.next() { candles.append(c) }
-  var groups = 0
-  let pricesSeconds = best {
-    var prices = PriceBuckets(
-      symbol: "BTCUSDT", timeframe: .oneMinute, capacity: PriceBuckets.interactiveCapacity)
-    for c in candles { prices.add(c) }
-    groups += prices.count
-  }
-  let sheetSeconds = best {
-    var prices = PriceBuckets(
-      symbol: "BTCUSDT", timeframe: .oneMinute, capacity: PriceBuckets.interactiveCapacity)
-    var tape = RegimeTape(symbol: "BTCUSDT", timeframe: .oneMinute)
-    for c in candles {
-      prices.add(c)
-      tape.add(c)
-    }
-    groups += Tearsheet(result, prices: [prices], regimes: [tape]).attribution.byTrend.count
-  }
-  let perCandle = { (s: Double) in s / Double(max(candles.count, 1)) * 1e9 }
-  line(
-    "tearsheet per candle (record + compute)", String(format: "%.1f ns", perCandle(sheetSeconds)),
-    String(
-      format: "price buckets alone %.1f ns; the rest is the regime tape", perCandle(pricesSeconds)))
-  if groups == 0 { print("") }
+  tearsheetLine(result, candles: candles)
 }
 
 // The full risk engine (account rules, governor, caps, instruments) against sizing only. With the
@@ -339,6 +353,17 @@ line(
 try optimizeBenchmarks(wick: wick, dbPath: dbPath, work: work)
 // Fewer sets for the same answer: the TPE search beside the grid (SearchBench.swift).
 try searchBenchmarks(wick: wick, dbPath: dbPath, work: work)
+
+if FileManager.default.isExecutableFile(atPath: wick.path) {
+  // The sweep figure against vectorbt (SweepPeerBenchmark.swift).
+  try SweepPeerBenchmark.run(
+    wick: wick, candles: 150_000, work: work, python: environment["WICK_VECTORBT_PYTHON"],
+    skipped: "no venv: "
+      + (environment["WICK_VECTORBT_SKIPPED"] ?? "run through `make bench`"))
+  // Streaming import: time and the child's own peak memory (ImportBenchmark.swift).
+  try ImportBenchmark.run(
+    wick: wick, rows: Int(environment["WICK_BENCH_IMPORT_ROWS"] ?? "3000000")!, work: work)
+}
 
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)

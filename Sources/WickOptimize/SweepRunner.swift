@@ -61,7 +61,8 @@ public struct SweepRunner: Sendable {
 
   /// What one trial gave: its row, or the sandbox's error.
   enum TrialOutcome: Sendable {
-    case row(SweepRow, candles: Int)
+    /// The set's result comes along so the collector can keep the run of a possible winner.
+    case row(SweepRow, result: BacktestResult)
     case failed(FailedSet)
   }
 
@@ -132,6 +133,13 @@ public struct SweepRunner: Sendable {
     var failure: Error? = nil
     var failed: [Int: FailedSet] = [:]
     var candles = 0
+    // Without walk-forward a winner's own run is its sweep run again (same set, same range, and
+    // runs are deterministic): the runs of the rows that could still win are kept, so the winner
+    // is not simulated twice. Only the best score's rows are kept (memory stays flat in the
+    // number of sets); a winner not among them (a resumed row, say) is run again as before.
+    let objectiveColumn = table.column(spec.objective.key)!
+    var bestScore = -Double.infinity
+    var contenders: [Int: SelectedRun] = [:]
     let sweepStarted = Date()
     /// Runs `trials` (whose axis values `values` gives) on the workers, journaling each row.
     func runTrials(_ trials: [Int], values: @escaping @Sendable (Int) -> [ParamValue]) throws {
@@ -155,14 +163,22 @@ public struct SweepRunner: Sendable {
           }
           let row = table.row(
             set: set, window: window, values: values, metrics: Metrics.compute(result))
-          return .row(row, candles: result.candles)
+          return .row(row, result: result)
         },
         collect: { trial, outcome in
           switch outcome {
-          case .row(let row, let n):
-            candles += n
+          case .row(let row, let result):
+            candles += result.candles
             rows[trial] = row
             try journal.append(row.cells)
+            let score = spec.objective.score(cell: row.cells[objectiveColumn])
+            if windows.isEmpty, table.trades(row) >= spec.minTrades, score.isFinite,
+              score >= bestScore
+            {
+              if score > bestScore { contenders.removeAll() }
+              bestScore = score
+              contenders[row.set] = SelectedRun(window: row.window, set: row.set, result: result)
+            }
           case .failed(let set):
             failed[trial] = set
           }
@@ -219,10 +235,12 @@ public struct SweepRunner: Sendable {
       isTPE ? plan.values(ofPoint: proposed[set]!) : plan.values(of: set)
     }
     var runs: [Int: SelectedRun] = [:]
+    let kept = contenders
     try WorkerPool.run(
       items: Array(winners.indices), workers: workers, cancel: CancellationFlag(),
       work: { i -> SelectedRun in
         let w = winners[i]
+        if windows.isEmpty, let run = kept[w.set] { return run }
         let window = windows.isEmpty ? nil : windows[w.window]
         do {
           let result = try evaluator.evaluate(

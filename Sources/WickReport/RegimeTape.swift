@@ -32,11 +32,23 @@ public struct RegimeTape: Sendable {
     }
   }
 
+  /// 1 + volatility × 3 + trend, each in its `allCases` order (a switch, not `allCases`: that
+  /// builds an array on every candle).
   static func code(_ r: Regime?) -> UInt8 {
     guard let r else { return 0 }
-    let v = VolatilityRegime.allCases.firstIndex(of: r.volatility)!
-    let t = TrendRegime.allCases.firstIndex(of: r.trend)!
-    return UInt8(1 + v * TrendRegime.allCases.count + t)
+    let v: UInt8
+    switch r.volatility {
+    case .low: v = 0
+    case .normal: v = 1
+    case .high: v = 2
+    }
+    let t: UInt8
+    switch r.trend {
+    case .up: t = 0
+    case .down: t = 1
+    case .range: t = 2
+    }
+    return 1 + v * 3 + t
   }
 
   /// The regime of the last candle closed at or before `time` (an entry fills at the open after

@@ -89,6 +89,32 @@ import WickOptimize
     #expect(other["net_return"] == m2["net_return"] && other["trades"] == m2["trades"])
   }
 
+  /// Without walk-forward the winner's selected run is its sweep run, kept rather than simulated
+  /// again: the sweep evaluates each set once, and selected.json equals a fresh run of the winner.
+  @Test func theWinnerIsNotSimulatedTwice() throws {
+    let f = try Fixture()
+    let out = f.path("sweep")
+    let prepared = try OptimizeSweep.parse(
+      ["strategies/ma_cross.lua", "--db", f.db, "--out", out, "--workers", "2"] + Self.sweep
+    ).prepare()
+    let counting = CountingEvaluator(prepared.evaluator)
+    let outcome = try prepared.runner.run(evaluator: counting, cancel: CancellationFlag())
+    guard case .finished(let finished) = outcome else {
+      Issue.record("the sweep did not finish")
+      return
+    }
+    #expect(counting.calls == 8)
+    let winner = try #require(finished.results.winner)
+    let fresh = SelectedRun(
+      window: 0, set: winner.set,
+      result: try prepared.evaluator.evaluate(
+        values: prepared.plan.values(of: winner.set), from: nil, to: nil))
+    #expect(finished.selected == [fresh])
+    let written = try JSONDecoder().decode(
+      [SelectedRun].self, from: Data(read(out + "/selected.json").utf8))
+    #expect(written == [fresh])
+  }
+
   @Test func minTradesKeepsThinSetsFromWinning() throws {
     let f = try Fixture()
     let out = f.path("sweep")
@@ -638,5 +664,19 @@ extension OptimizeCommandTests {
     #expect(full.count > 8, "the file keeps full precision: \(full)")
     #expect(String(shown) == ReadableNumber.metric(full), "\(winner)")
     #expect(String(shown).count <= 7, "\(winner)")
+  }
+}
+
+/// Counts the sets a sweep asks for.
+private final class CountingEvaluator: TrialEvaluator, @unchecked Sendable {
+  // @unchecked: `count` is only touched under `lock`.
+  let inner: SweepEvaluator
+  private let lock = NSLock()
+  private var count = 0
+  init(_ inner: SweepEvaluator) { self.inner = inner }
+  var calls: Int { lock.withLock { count } }
+  func evaluate(values: [ParamValue], from: Int64?, to: Int64?) throws -> BacktestResult {
+    lock.withLock { count += 1 }
+    return try inner.evaluate(values: values, from: from, to: to)
   }
 }

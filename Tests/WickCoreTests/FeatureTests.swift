@@ -103,6 +103,34 @@ import Testing
     #expect(last?.trend == .range)  // a flat close has no slope
   }
 
+  /// The sorted window behind the ATR percentile ranks exactly as counting the trailing values
+  /// one by one would: ties, zeros of both signs, infinities and NaN (a script can feed
+  /// wick.regime 0/0) included, at every step of a long seeded stream.
+  @Test func rankedWindowCountsAsAScanDoes() {
+    var state: UInt64 = 11
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    for capacity in [2, 3, 7, 100] {
+      var ranked = RankedWindow(capacity: capacity)
+      var plain: [Double] = []
+      for _ in 0..<5_000 {
+        let r = next() % 100
+        let x: Double =
+          r < 3 ? .nan : r < 5 ? .infinity : r < 7 ? -0.0 : r < 9 ? 0.0 : Double(next() % 20) / 4
+        ranked.push(x)
+        plain.append(x)
+        if plain.count > capacity { plain.removeFirst() }
+        for probe in [x, 0.0, 2.5, .nan, .infinity, -1, plain[0]] {
+          let scanned = plain.filter { $0 <= probe }.count
+          #expect(ranked.count(atMost: probe) == scanned)
+          if ranked.count(atMost: probe) != scanned { return }
+        }
+      }
+    }
+  }
+
   @Test func regimeParametersNameTheBadKey() {
     var p = RegimeParameters()
     p.highPercentile = 0.2

@@ -73,8 +73,9 @@ public struct RegimeParameters: Sendable, Equatable {
   }
 }
 
-/// Streaming regime classifier over closed candles. O(window) per update (the percentile
-/// counts the trailing ATRs), no allocation after init; nil until every part is warm:
+/// Streaming regime classifier over closed candles. O(log window) per update for the percentile
+/// (a sorted copy of the trailing ATRs beside the ring; the slide that keeps it sorted is
+/// usually short), no allocation after init; nil until every part is warm:
 /// `atrPeriod + window` candles for volatility, `2·adxPeriod` for ADX and
 /// `maPeriod + slopePeriod` for the slope.
 ///
@@ -87,7 +88,7 @@ public struct RegimeParameters: Sendable, Equatable {
 public struct RegimeClassifier: Sendable {
   public let parameters: RegimeParameters
   private var atr: WilderATR
-  private var atrs: TrailingWindow
+  private var atrs: RankedWindow
   private var directional: DirectionalMovement
   private var closes: TrailingWindow
   private var closeSum = 0.0
@@ -101,7 +102,7 @@ public struct RegimeClassifier: Sendable {
     precondition(parameters.problem == nil, parameters.problem ?? "")
     self.parameters = parameters
     atr = WilderATR(period: parameters.atrPeriod)
-    atrs = TrailingWindow(capacity: parameters.window)
+    atrs = RankedWindow(capacity: parameters.window)
     directional = DirectionalMovement(period: parameters.adxPeriod)
     closes = TrailingWindow(capacity: parameters.maPeriod)
     averages = TrailingWindow(capacity: parameters.slopePeriod + 1)
@@ -163,12 +164,6 @@ struct TrailingWindow: Sendable {
     values[head] = x
     head = head + 1 == capacity ? 0 : head + 1
     return old
-  }
-
-  func count(atMost x: Double) -> Int {
-    var n = 0
-    for i in 0..<count where values[(head + i) % values.count] <= x { n += 1 }
-    return n
   }
 
   func sum() -> Double {

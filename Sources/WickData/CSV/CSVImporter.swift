@@ -1,17 +1,18 @@
 import Foundation
 import WickCore
 
-/// Reads a candle CSV (`time,open,high,low,close,volume`) into validated candles.
+/// Reads a candle CSV (`time,open,high,low,close,volume`) into validated candles, streaming.
 ///
-///     let candles = try CSVImporter(timeframe: .oneMinute).candles(fromFile: "btc.csv")
-///     try store.write(candles, series: key, replace: false)   // one transaction
+///     try store.writeBatches(series: key, replace: false) { write in   // one transaction
+///       try CSVImporter(timeframe: .oneMinute).read(fromFile: "btc.csv") { try write($0) }
+///     }
 ///
 /// `time` may be epoch seconds, milliseconds or microseconds (told apart by magnitude: below
 /// 1e11 is seconds, below 1e14 milliseconds, microseconds above — Binance's newer dumps) or
 /// ISO-8601 UTC. A leading UTF-8 byte-order mark (spreadsheet exports) is ignored. Every row is checked — field count, finite numbers, strictly
 /// increasing and timeframe-aligned times, high ≥ max(open, close), low ≤ min(open, close),
 /// volume ≥ 0 — and the first bad row throws `WickError.invalidFile` with its line number, so a
-/// caller that writes only after parsing writes nothing from a bad file.
+/// caller that writes in one transaction writes nothing from a bad file.
 public struct CSVImporter: Sendable {
   public let timeframe: Timeframe
 
@@ -19,46 +20,65 @@ public struct CSVImporter: Sendable {
     self.timeframe = timeframe
   }
 
-  /// Parses the file at `path`.
+  /// What a streamed read saw: how many candles and the first and last open times.
+  public struct Summary: Sendable, Equatable {
+    public var count: Int
+    public var first: Int64
+    public var last: Int64
+  }
+
+  /// Streams the file at `path`: `body` gets consecutive batches of at most `batchSize`
+  /// validated candles, in file order, while the file is read through a fixed buffer, so memory
+  /// does not grow with the file. The first bad row throws (after the batches before it were
+  /// handed over: a caller that must write nothing from a bad file writes inside one
+  /// transaction, as `wick data import` does).
+  @discardableResult
+  public func read(
+    fromFile path: String, batchSize: Int = 65_536, bufferBytes: Int = 1 << 20,
+    _ body: ([Candle]) throws -> Void
+  ) throws -> Summary {
+    var parser = Parser(
+      reader: try CSVLineReader(path: path, bufferBytes: bufferBytes), file: path, timeframe: timeframe)
+    return try parser.run(batchSize: batchSize, body)
+  }
+
+  /// Parses the file at `path` whole.
   public func candles(fromFile path: String) throws -> [Candle] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the file")
-    }
-    return try candles(from: [UInt8](data), file: path)
+    var all: [Candle] = []
+    try read(fromFile: path) { all += $0 }
+    return all
   }
 
   /// Parses CSV bytes; `file` names them in errors.
   public func candles(from bytes: [UInt8], file: String) throws -> [Candle] {
-    // strtod needs a terminator after the last field; the NUL is never part of a line.
-    var terminated = bytes
-    terminated.append(0)
-    return try terminated.withUnsafeBufferPointer { buffer in
-      var parser = Parser(bytes: buffer, length: bytes.count, file: file, timeframe: timeframe)
-      return try parser.run()
-    }
+    var parser = Parser(
+      reader: CSVLineReader(bytes: bytes, file: file), file: file, timeframe: timeframe)
+    var all: [Candle] = []
+    try parser.run(batchSize: 65_536) { all += $0 }
+    return all
   }
 }
 
-/// The row loop, over a NUL-terminated buffer.
+/// The row loop, over the reader's lines.
 private struct Parser {
-  let bytes: UnsafeBufferPointer<UInt8>
-  let length: Int
+  let reader: CSVLineReader
+  var bytes: UnsafeBufferPointer<UInt8>
   let file: String
   let timeframe: Timeframe
   var fields = CSVFields()
-  var lineNumber = 0
-  var offset = 0
+  var lineNumber: Int { reader.lineNumber }
 
-  init(bytes: UnsafeBufferPointer<UInt8>, length: Int, file: String, timeframe: Timeframe) {
-    self.bytes = bytes
-    self.length = length
+  init(reader: CSVLineReader, file: String, timeframe: Timeframe) {
+    self.reader = reader
+    bytes = reader.bytes
     self.file = file
     self.timeframe = timeframe
   }
 
-  mutating func run() throws -> [Candle] {
-    if length >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { offset = 3 }
-    guard let headerLine = nextLine() else {
+  mutating func run(batchSize: Int, _ body: ([Candle]) throws -> Void) throws
+    -> CSVImporter.Summary
+  {
+    guard let headerLine = try nextLine() else {
       throw failure(line: 1, "empty file; expected the header \(CSVHeader.expected)")
     }
     fields.split(bytes, line: headerLine)
@@ -68,43 +88,51 @@ private struct Parser {
     case .failure(let e): throw failure(line: lineNumber, e.reason)
     }
     let headerLineNumber = lineNumber
-    var candles: [Candle] = []
-    // ~45 bytes per row: reserving avoids regrowing a multi-million-element array.
-    candles.reserveCapacity(length / 40)
-    var previousLine = 0
-    while let line = nextLine() {
+    var batch: [Candle] = []
+    batch.reserveCapacity(batchSize)
+    var summary = CSVImporter.Summary(count: 0, first: 0, last: 0)
+    var previous: (time: Int64, line: Int)? = nil
+    while let line = try nextLine() {
       let candle = try row(line, header)
-      if let previous = candles.last {
+      if let previous {
         if candle.time == previous.time {
           throw failure(
             line: lineNumber,
-            "duplicate time \(UTCTime.iso(candle.time)) (also on line \(previousLine))")
+            "duplicate time \(UTCTime.iso(candle.time)) (also on line \(previous.line))")
         }
         if candle.time < previous.time {
           throw failure(
             line: lineNumber,
-            "time \(UTCTime.iso(candle.time)) is before \(UTCTime.iso(previous.time)) on line \(previousLine); rows must be in increasing time order"
+            "time \(UTCTime.iso(candle.time)) is before \(UTCTime.iso(previous.time)) on line \(previous.line); rows must be in increasing time order"
           )
         }
+      } else {
+        summary.first = candle.time
       }
-      candles.append(candle)
-      previousLine = lineNumber
+      batch.append(candle)
+      previous = (candle.time, lineNumber)
+      if batch.count == batchSize {
+        try body(batch)
+        summary.count += batch.count
+        batch.removeAll(keepingCapacity: true)
+      }
     }
-    if candles.isEmpty { throw failure(line: headerLineNumber, "no candle rows after the header") }
-    return candles
+    guard let previous else {
+      throw failure(line: headerLineNumber, "no candle rows after the header")
+    }
+    if !batch.isEmpty {
+      try body(batch)
+      summary.count += batch.count
+    }
+    summary.last = previous.time
+    return summary
   }
 
-  /// The next non-blank line (without its newline), advancing `lineNumber`.
-  private mutating func nextLine() -> Range<Int>? {
-    while offset < length {
-      let start = offset
-      var end = length
-      if let base = bytes.baseAddress, let nl = memchr(base + start, 0x0A, length - start) {
-        end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-      }
-      offset = end + 1
-      lineNumber += 1
-      if !CSVFields.isBlank(bytes, start..<end) { return start..<end }
+  /// The next non-blank line (without its newline); `bytes` is the buffer it indexes.
+  private mutating func nextLine() throws -> Range<Int>? {
+    while let line = try reader.nextLine() {
+      bytes = reader.bytes
+      if !CSVFields.isBlank(bytes, line) { return line }
     }
     return nil
   }

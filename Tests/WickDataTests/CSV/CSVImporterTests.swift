@@ -156,4 +156,73 @@ import WickData
     try handle.close()
     #expect(try importer.candles(fromFile: file) == candles)
   }
+
+  /// `count` valid 1m rows from 2024-01-01, with CRLF endings and a blank line every 97 rows;
+  /// `broken` (a 0-based row) gets a high below its close.
+  static func rows(_ count: Int, broken: Int? = nil) -> String {
+    var text = "\u{FEFF}" + header
+    for i in 0..<count {
+      let open = 100 + Double(i % 50) / 8
+      let high = i == broken ? open - 1 : open + 1.25
+      text += "\(1_704_067_200 + 60 * i),\(open),\(high),\(open - 0.5),\(open),\(i % 7)\r\n"
+      if i % 97 == 0 { text += "\n" }
+    }
+    return text
+  }
+
+  /// The file is read through a fixed buffer: with a 64-byte buffer (every row straddles a
+  /// refill) and small batches, the candles are the same as reading the bytes whole, handed over
+  /// in order in batches no larger than asked.
+  @Test func streamingThroughASmallBufferReadsWhatAWholeReadDoes() throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("rows.csv")
+    let text = Self.rows(5_000)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+    var streamed: [Candle] = []
+    var largest = 0
+    let summary = try importer.read(fromFile: file, batchSize: 700, bufferBytes: 64) {
+      largest = max(largest, $0.count)
+      streamed += $0
+    }
+    let whole = try importer.candles(from: Array(text.utf8), file: file)
+    #expect(whole.count == 5_000)
+    #expect(streamed == whole)
+    #expect(largest == 700)
+    #expect(summary.count == 5_000)
+    #expect(summary.first == whole[0].time && summary.last == whole[4_999].time)
+  }
+
+  /// A bad row far into the file is named by its own line number (blank lines counted), after the
+  /// batches before it were handed over: the caller's transaction is what writes nothing.
+  @Test func aBadRowLateInAStreamNamesItsLine() throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("late.csv")
+    try Data(Self.rows(5_000, broken: 4_321).utf8).write(to: URL(fileURLWithPath: file))
+    var handed = 0
+    // Row k sits on line 2 + k + (blank lines after rows 0, 97, ... before it).
+    let line = 2 + 4_321 + (4_321 + 96) / 97
+    #expect(throws: WickError.self) {
+      do {
+        try importer.read(fromFile: file, batchSize: 1_000, bufferBytes: 64) { handed += $0.count }
+      } catch let WickError.invalidFile(path, l, reason) {
+        #expect(path == file)
+        #expect(l == line)
+        #expect(reason.contains("is below max(open, close)"), "reason was: \(reason)")
+        throw WickError.invalidFile(path: path, line: l, reason: reason)
+      }
+    }
+    #expect(handed == 4_000)
+  }
+
+  /// A file without newlines is not read into memory whole: the reader stops at 1 MB of one line.
+  @Test func aLineOverAMegabyteIsRefused() throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("long.csv")
+    try Data(Self.header.utf8 + Array(repeating: UInt8(ascii: "1"), count: 3 << 20)).write(
+      to: URL(fileURLWithPath: file))
+    #expect(
+      throws: WickError.invalidFile(
+        path: file, line: 2, reason: "line is longer than 1048576 bytes; not a candle row")
+    ) { try importer.read(fromFile: file) { _ in } }
+  }
 }
