@@ -11,7 +11,15 @@ let package = Package(
   name: "Wick",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "wick", targets: ["wick"])
+    .executable(name: "wick", targets: ["wick"]),
+    // The parsers' modules as one product, so that the fuzz package (Fuzz/, built only by
+    // `make fuzz`) can depend on them: another package sees products, never bare targets.
+    .library(
+      name: "WickParsers",
+      targets: [
+        "WickCore", "WickData", "WickLua", "WickRisk", "WickSim", "WickLive", "WickBybit",
+        "WickBinance", "WickServer",
+      ]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

@@ -1,0 +1,14 @@
+import FuzzSupport
+import WickLive
+
+@testable import WickBybit
+
+/// Bybit WebSocket text frames: the public kline stream and the private stream (op answers,
+/// order, execution and position updates applied to the event inbox).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzBybitWS(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+  let text = FuzzInput(data, count).text
+  _ = BybitKlines().parse(text)
+  _ = BybitPrivateStream.handle(text, inbox: BybitEventInbox())
+  return 0
+}

@@ -1,0 +1,13 @@
+import Foundation
+import FuzzSupport
+import WickLua
+
+/// `--params FILE`: a JSON object or a TOML document of param names to values. The first byte
+/// picks the format, as the file's extension does.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzParams(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+  let (choice, rest) = FuzzInput(data, count).split(2)
+  _ = try? ParamsFile.parse(
+    Data(rest.bytes), path: choice == 0 ? "fuzz.json" : "fuzz.toml")
+  return 0
+}
