@@ -11,7 +11,8 @@ FUZZ_TARGETS := fuzz-toml fuzz-csv fuzz-params fuzz-bybit-rest fuzz-bybit-ws fuz
   fuzz-binance-ws fuzz-lua-host fuzz-dashboard
 # libFuzzer with ASan and UBSan on the Swift and the C code (the vendored Lua included). The fuzz
 # package (Fuzz/) has its own build folder, so the normal debug build is left as it is.
-FUZZ_BUILD := --sanitize=address --sanitize=undefined -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+FUZZ_BUILD := --sanitize=address -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library \
+  -Xcc -fsanitize=undefined,fuzzer-no-link
 FUZZ_BIN = $(shell cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --show-bin-path)
 TSAN_SCRATCH := .build-tsan
 # A subset of suites under TSan (a regex for --filter); empty runs the whole suite.
@@ -96,15 +97,15 @@ fuzz: deps
 # The test suite under ThreadSanitizer (its own build folder), then the C code under ASan and
 # UBSan: the Lua host fuzz target, with Lua, wick_pattern.h, wick_sort.h and wick_candle.c built
 # with both, replays the Lua corpus (the shipped strategies and the sandbox's hostile scripts).
-# Zero reports expected; sanitizers/*.supp hold the suppressions, each with its reason.
+# Any report fails it (TSan exits 66 after the suite); sanitizers/*.supp hold the suppressions, each with its reason.
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" \
+	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
 	  $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)')
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --product fuzz-lua-host
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/sanitizers/ubsan.supp" \
-	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BIN)/fuzz-lua-host Fuzz/Corpus/fuzz-lua-host/* sanitizers/lua/*.lua
+	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-lua-host Fuzz/Corpus/fuzz-lua-host/* sanitizers/lua/*.lua
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks

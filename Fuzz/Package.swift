@@ -4,8 +4,10 @@ import PackageDescription
 // libFuzzer targets for every parser that reads outside input. A package of its own so that the
 // normal `swift build` and `make test` never see them: each target is an executable whose only
 // entry point is `LLVMFuzzerTestOneInput`, which links only with `-sanitize=fuzzer` (libFuzzer
-// supplies `main`). `make fuzz` builds them with
-//   swift build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+// supplies `main`). `make fuzz` builds them with ASan on everything, libFuzzer's coverage on the
+// Swift code and UBSan plus coverage on the C code (swiftc has no UBSan on Linux):
+//   swift build --sanitize=address -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library \
+//     -Xcc -fsanitize=undefined,fuzzer-no-link
 // and runs each on its seed corpus under Fuzz/Corpus/<target>. Debug builds, so that
 // `@testable import` reaches the internal decoders (BybitDecode, the private stream's handler).
 let package = Package(

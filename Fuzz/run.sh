@@ -13,7 +13,9 @@ summary="$root/out/fuzz/summary.txt"
 failed=0
 # UBSan reports stop the run like ASan's; Swift's runtime keeps some allocations for the
 # process's lifetime (metadata caches), which is not a leak per input.
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/sanitizers/ubsan.supp"
+# libFuzzer, not the Swift runtime's backtracer, must catch a crash: it saves the input.
+export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}"
 for target in "$@"; do
   work="$root/out/fuzz/$target"
