@@ -10,6 +10,8 @@ import PackageDescription
 //     -Xcc -fsanitize=undefined,fuzzer-no-link
 // and runs each on its seed corpus under Fuzz/Corpus/<target>. Debug builds, so that
 // `@testable import` reaches the internal decoders (BybitDecode, the private stream's handler).
+let exchanges: Target.Dependency = .product(name: "WickExchanges", package: "Wick")
+
 let package = Package(
   name: "WickFuzz",
   platforms: [.macOS(.v14)],
@@ -25,14 +27,17 @@ let package = Package(
     .executableTarget(name: "fuzz-toml", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "fuzz-csv", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "fuzz-params", dependencies: ["FuzzSupport"]),
-    .executableTarget(name: "fuzz-bybit-rest", dependencies: ["FuzzSupport"]),
-    .executableTarget(name: "fuzz-bybit-ws", dependencies: ["FuzzSupport"]),
-    .executableTarget(name: "fuzz-binance-rest", dependencies: ["FuzzSupport"]),
-    .executableTarget(name: "fuzz-binance-ws", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "fuzz-lua-host", dependencies: ["FuzzSupport"]),
+    .executableTarget(name: "fuzz-bybit-rest", dependencies: ["FuzzSupport", exchanges]),
+    .executableTarget(name: "fuzz-bybit-ws", dependencies: ["FuzzSupport", exchanges]),
+    .executableTarget(name: "fuzz-binance-rest", dependencies: ["FuzzSupport", exchanges]),
+    .executableTarget(name: "fuzz-binance-ws", dependencies: ["FuzzSupport", exchanges]),
     .executableTarget(
       name: "fuzz-dashboard",
-      dependencies: ["FuzzSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+      dependencies: [
+        "FuzzSupport", .product(name: "WickDashboard", package: "Wick"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -44,3 +44,22 @@ public enum FuzzPolicy {
   public static var limiter: RateLimiter { RateLimiter(rate: 1e12, burst: 1e12, sleep: { _ in }) }
   public static let noSleep: @Sendable (TimeInterval) -> Void = { _ in }
 }
+
+/// libFuzzer's driver. SwiftPM links an executable's `main` to a symbol named after its module
+/// (`fuzz_toml_main`), so each target defines that symbol and hands its test function here,
+/// instead of taking libFuzzer's own `main`.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+  _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+public func runFuzzer(
+  _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+  _ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt {
+  var argc = argc
+  var argv = argv
+  return LLVMFuzzerRunDriver(&argc, &argv, test)
+}

@@ -34,3 +34,11 @@ public func fuzzBinanceREST(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt
   }
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_binance_rest_main`.
+@_cdecl("fuzz_binance_rest_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzBinanceREST)
+}

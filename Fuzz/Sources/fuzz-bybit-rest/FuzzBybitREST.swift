@@ -31,3 +31,11 @@ public func fuzzBybitREST(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   }
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_bybit_rest_main`.
+@_cdecl("fuzz_bybit_rest_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzBybitREST)
+}

@@ -12,3 +12,11 @@ public func fuzzBybitWS(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   _ = BybitPrivateStream.handle(text, inbox: BybitEventInbox())
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_bybit_ws_main`.
+@_cdecl("fuzz_bybit_ws_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzBybitWS)
+}

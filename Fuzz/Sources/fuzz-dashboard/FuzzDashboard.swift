@@ -14,3 +14,11 @@ public func fuzzDashboard(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   _ = Cookies(from: headers)[SessionStore.cookieName]?.value
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_dashboard_main`.
+@_cdecl("fuzz_dashboard_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzDashboard)
+}

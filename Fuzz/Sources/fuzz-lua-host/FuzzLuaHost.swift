@@ -39,3 +39,11 @@ enum FuzzCandles {
       low: close - 2, close: close, volume: 10)
   }
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_lua_host_main`.
+@_cdecl("fuzz_lua_host_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzLuaHost)
+}

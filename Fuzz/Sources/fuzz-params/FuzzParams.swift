@@ -11,3 +11,11 @@ public func fuzzParams(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     Data(rest.bytes), path: choice == 0 ? "fuzz.json" : "fuzz.toml")
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_params_main`.
+@_cdecl("fuzz_params_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzParams)
+}

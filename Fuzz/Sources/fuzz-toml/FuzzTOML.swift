@@ -9,3 +9,11 @@ public func fuzzTOML(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   _ = try? WickConfig.parse(text, path: "fuzz.toml")
   return 0
 }
+
+/// The process's entry point: SwiftPM links `main` to `fuzz_toml_main`.
+@_cdecl("fuzz_toml_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+  -> CInt
+{
+  runFuzzer(argc, argv, fuzzTOML)
+}
