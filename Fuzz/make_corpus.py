@@ -169,7 +169,7 @@ put("fuzz-binance-ws", json.dumps({"result": None, "id": 1}))
 for p in sorted(glob.glob(os.path.join(ROOT, "strategies", "*.lua"))):
     put("fuzz-lua-host", open(p, "rb").read())
 put("fuzz-lua-host", '''return {
-  name = "hostcalls", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 2,
+  name = "hostcalls", timeframe = "1m", symbols = { "BTCUSDT" }, warmup = 5,
   params = { n = { default = 3, min = 1, max = 10, step = 1 }, flag = { default = true },
              mode = { default = "a", choices = { "a", "b" } } },
   init = function(ctx) ctx.state.sma = wick.sma(ctx.params.n) end,
@@ -178,7 +178,7 @@ put("fuzz-lua-host", '''return {
     local h = ctx:history("BTCUSDT", 3)
     if not ctx:position("BTCUSDT") then
       ctx:enter{ symbol = "BTCUSDT", side = "long", stop = c.close * 0.98, take = c.close * 1.04 }
-      ctx:enter{ symbol = "BTCUSDT", side = "short", type = "limit", price = c.close * 1.01, stop = c.close * 1.03 }
+      ctx:enter{ symbol = "BTCUSDT", side = "short", limit = c.close * 1.01, stop = c.close * 1.03 }
     else
       ctx:exit{ symbol = "BTCUSDT", fraction = 0.5 }
     end

@@ -13,7 +13,7 @@ import WickSim
 public func fuzzLuaHost(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   guard let source = FuzzInput(data, count).strictText else { return 0 }
   let limits = LuaLimits(
-    memoryBytes: 16 << 20, callbackSeconds: 0.05, initSeconds: 0.2, hardDeadlineSeconds: 0.5,
+    memoryBytes: 16 << 20, callbackSeconds: 0.25, initSeconds: 0.5, hardDeadlineSeconds: 1,
     patternSteps: 200_000)
   guard
     let strategy = try? LuaStrategy(
