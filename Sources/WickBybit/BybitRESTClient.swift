@@ -1,7 +1,7 @@
 import Foundation
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// A decoded Bybit v5 answer with `retCode` 0.
 public struct BybitResponse: Sendable {
@@ -174,8 +174,10 @@ public final class BybitRESTClient: @unchecked Sendable {
           return BybitResponse(document: doc, result: result)
         case BybitError.Code.rateLimited:
           problem = "retCode 10006 (rate limited)"
-        case BybitError.Code.timestampOutsideWindow where !resynced:
-          // Not processed; our clock drifted from the exchange's. Measure again and resend.
+        case BybitError.Code.timestampOutsideWindow where !resynced && signed:
+          // Not processed; our clock drifted from the exchange's. Measure again and resend. Only
+          // for signed requests: the time request itself is unsigned, and resyncing on its own
+          // 10002 recursed until the stack overflowed (found by fuzz-bybit-rest).
           resynced = true
           problem = "retCode 10002: \(message)"
           try syncTimeLocked()
