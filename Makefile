@@ -7,6 +7,17 @@ DEMO_DIR := out/demo
 COMPARE_CANDLES ?= 1000000
 BENCH_VENV_LOG := out/compare-venv.log
 VECTORBT_VENV_LOG := out/vectorbt-venv.log
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz-toml fuzz-csv fuzz-params fuzz-bybit-rest fuzz-bybit-ws fuzz-binance-rest \
+  fuzz-binance-ws fuzz-lua-host fuzz-dashboard
+# libFuzzer with ASan and UBSan on the Swift and the C code (the vendored Lua included). The fuzz
+# package (Fuzz/) has its own build folder, so the normal debug build is left as it is.
+FUZZ_BUILD := --sanitize=address -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library \
+  -Xcc -fsanitize=undefined,fuzzer-no-link
+FUZZ_BIN = $(shell cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --show-bin-path)
+TSAN_SCRATCH := .build-tsan
+# A subset of suites under TSan (a regex for --filter); empty runs the whole suite.
+SANITIZE_FILTER ?=
 # Release builds link the Swift runtime and Foundation statically: a `wick backtest` then starts
 # in 10 ms instead of 18 (the dynamic loader no longer resolves twenty thousand symbols).
 RELEASE := -c release --static-swift-stdlib
@@ -20,7 +31,7 @@ BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 TESTED := -c release -Xswiftc -enable-testing
 TESTED_BIN = $(shell $(SWIFT) build $(TESTED) --show-bin-path)
 
-.PHONY: vendor-charts deps browser-deps build release demo test browser-test chaos bench compare format clean
+.PHONY: vendor-charts deps browser-deps build release demo test browser-test chaos bench compare fuzz sanitize format clean
 
 deps:
 	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
@@ -100,6 +111,25 @@ bench: deps
 # Python venv under out/compare-venv on first use (pip install backtesting pandas).
 compare: release
 	Benchmarks/compare/compare.sh $(BIN)/wick $(COMPARE_CANDLES)
+
+# Builds the libFuzzer targets (Fuzz/) and runs each for FUZZ_SECONDS from the seed corpus in
+# Fuzz/Corpus; prints executions and findings per target (also in out/fuzz/summary.txt).
+fuzz: deps
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD)
+	Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN) $(FUZZ_TARGETS)
+
+# The test suite under ThreadSanitizer (its own build folder), then the C code under ASan and
+# UBSan: the Lua host fuzz target, with Lua, wick_pattern.h, wick_sort.h and wick_candle.c built
+# with both, replays the Lua corpus (the shipped strategies and the sandbox's hostile scripts).
+# Any report fails it (TSan exits 66 after the suite); sanitizers/*.supp hold the suppressions, each with its reason.
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
+	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" \
+	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
+	  $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)')
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --product fuzz-lua-host
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/sanitizers/ubsan.supp" \
+	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-lua-host Fuzz/Corpus/fuzz-lua-host/* sanitizers/lua/*.lua
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks

@@ -11,7 +11,14 @@ let package = Package(
   name: "Wick",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "wick", targets: ["wick"])
+    .executable(name: "wick", targets: ["wick"]),
+    // The parsers' modules as products, so that the fuzz package (Fuzz/, built only by
+    // `make fuzz`) can depend on them: another package sees products, never bare targets. Three,
+    // so that the targets that need no TLS build without the two BoringSSL copies.
+    .library(
+      name: "WickParsers", targets: ["WickCore", "WickData", "WickLua", "WickRisk", "WickSim"]),
+    .library(name: "WickExchanges", targets: ["WickLive", "WickBybit", "WickBinance"]),
+    .library(name: "WickDashboard", targets: ["WickServer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

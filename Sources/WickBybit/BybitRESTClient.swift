@@ -107,7 +107,7 @@ public final class BybitRESTClient: @unchecked Sendable {
       effect: effect,
       build: { build(method: method, path: path, query: query, body: body, signed: signed) },
       judge: { response, resynced in
-        try judge(response, endpoint: endpoint, effect: effect, resynced: resynced)
+        try judge(response, endpoint: endpoint, signed: signed, resynced: resynced)
       },
       resync: { try syncTimeLocked() },
       unknownOutcome: { BybitError.unknownOutcome(endpoint: endpoint, reason: $0) },
@@ -115,7 +115,7 @@ public final class BybitRESTClient: @unchecked Sendable {
   }
 
   /// What Bybit's answer means: its envelope's `retCode`, HTTP statuses, rate limits.
-  private func judge(_ response: HTTPResponse, endpoint: String, effect: Effect, resynced: Bool)
+  private func judge(_ response: HTTPResponse, endpoint: String, signed: Bool, resynced: Bool)
     throws -> SignedREST.Verdict<BybitResponse>
   {
     applyLimitHeaders(response)
@@ -147,7 +147,9 @@ public final class BybitRESTClient: @unchecked Sendable {
         return .done(BybitResponse(document: doc, result: result))
       case BybitError.Code.rateLimited:
         return .retry(problem: "retCode 10006 (rate limited)", wait: 0)
-      case BybitError.Code.timestampOutsideWindow where !resynced:
+      case BybitError.Code.timestampOutsideWindow where !resynced && signed:
+        // Only a signed request resyncs: the time request itself is unsigned, and resyncing on
+        // its own 10002 recursed until the stack overflowed (found by fuzz-bybit-rest).
         return .resync("retCode 10002: \(message)")
       case BybitError.Code.serverTimeout, BybitError.Code.serverError:
         return .unclear("retCode \(code): \(message)")

@@ -12,6 +12,14 @@ public enum ParamsFile {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the params file")
     }
+    return try parse(data, path: path)
+  }
+
+  /// The contents of a params file; `path` names it in errors and picks the format (`.toml`
+  /// is TOML, anything else JSON).
+  public static func parse(_ data: Data, path: String) throws -> [(
+    name: String, value: ParamValue, source: String
+  )] {
     let toml = path.lowercased().hasSuffix(".toml")
     if let error = ScriptText.notUTF8(data, path: path, format: toml ? "TOML" : "JSON") {
       throw error

@@ -84,3 +84,28 @@ import Testing
     }
   }
 }
+
+/// Found while writing the fuzz targets (fuzz-toml, fuzz-params): arrays and inline tables were
+/// read by recursion without a bound, so `x = [[[[…` deep enough could overflow the stack and
+/// end the process instead of failing with the file and line.
+@Suite struct TOMLNestingTests {
+  @Test func deepNestingIsAnErrorWithTheLine() {
+    for open in ["[", "{ a = "] {
+      let text = "ok = 1\nx = " + String(repeating: open, count: 100_000) + "\n"
+      #expect {
+        try TOMLParser.parse(text, path: "deep.toml")
+      } throws: { error in
+        (error as? WickError)?.description
+          == "deep.toml:2: arrays and inline tables nested deeper than 32 levels"
+      }
+    }
+  }
+
+  @Test func nestingAConfigUsesStillReads() throws {
+    let doc = try TOMLParser.parse(
+      "pairs = [{ a = \"BTCUSDT\", legs = [[1, 2], [3]] }]\n" + "m = "
+        + String(repeating: "[", count: 32) + String(repeating: "]", count: 32) + "\n",
+      path: "ok.toml")
+    #expect(doc.entries.map(\.key) == ["pairs", "m"])
+  }
+}

@@ -80,6 +80,11 @@ public enum TOMLParser {
     /// Path of the table that `key = value` lines go into; `arrayIndex` set for [[...]].
     var current: [String] = []
     var definedTables: Set<[String]> = []
+    /// Arrays and inline tables open around the value being read: the reader recurses once per
+    /// level, so the depth is bounded (a config nests three levels at most) to keep a hostile or
+    /// corrupt file from overflowing the stack.
+    var depth = 0
+    static let maxDepth = 32
 
     init(bytes: [UInt8], path: String) {
       self.bytes = bytes
@@ -215,8 +220,13 @@ public enum TOMLParser {
       switch peek {
       case 34: return .string(try basicString())
       case 39: return .string(try literalString())
-      case 91: return try array()
-      case 123: return try inlineTable()
+      case 91, 123:
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else {
+          throw fail("arrays and inline tables nested deeper than \(Self.maxDepth) levels")
+        }
+        return peek == 91 ? try array() : try inlineTable()
       case 116, 102: return try boolean()
       default: return try numberValue()
       }

@@ -109,10 +109,16 @@ public struct JSONDocument: Sendable {
     return members.first { bytes[$0.key].elementsEqual(k) }?.value
   }
 
+  /// Arrays and objects nest at most this deep. The reader recurses once per level, so without
+  /// a bound a body of a few thousand `[` overflows the stack and ends the process; exchange
+  /// answers nest five levels at most.
+  static let maxDepth = 64
+
   struct Parser {
     let bytes: [UInt8]
     let end: Int
     var i = 0
+    var depth = 0
 
     mutating func skipSpace() {
       while i < end, bytes[i] == 32 || bytes[i] == 10 || bytes[i] == 13 || bytes[i] == 9 { i += 1 }
@@ -123,59 +129,15 @@ public struct JSONDocument: Sendable {
       guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
       switch bytes[i] {
       case 34: return .string(try string())
-      case 91:
-        i += 1
-        var items: [Value] = []
-        items.reserveCapacity(12)  // a kline row: one allocation instead of four growths
-        skipSpace()
-        if i < end, bytes[i] == 93 {
-          i += 1
-          return .array(items)
+      case 91, 123:
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONDocument.maxDepth else {
+          throw Malformed(
+            reason: "arrays and objects nested deeper than \(JSONDocument.maxDepth) levels",
+            offset: i)
         }
-        while true {
-          items.append(try value())
-          skipSpace()
-          guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
-          if bytes[i] == 44 {
-            i += 1
-          } else if bytes[i] == 93 {
-            i += 1
-            return .array(items)
-          } else {
-            throw Malformed(reason: "expected ',' or ']'", offset: i)
-          }
-        }
-      case 123:
-        i += 1
-        var members: [(key: Range<Int>, value: Value)] = []
-        skipSpace()
-        if i < end, bytes[i] == 125 {
-          i += 1
-          return .object(members)
-        }
-        while true {
-          skipSpace()
-          guard i < end, bytes[i] == 34 else {
-            throw Malformed(reason: i < end ? "expected a key" : "truncated JSON", offset: i)
-          }
-          let key = try string()
-          skipSpace()
-          guard i < end, bytes[i] == 58 else {
-            throw Malformed(reason: i < end ? "expected ':'" : "truncated JSON", offset: i)
-          }
-          i += 1
-          members.append((key, try value()))
-          skipSpace()
-          guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
-          if bytes[i] == 44 {
-            i += 1
-          } else if bytes[i] == 125 {
-            i += 1
-            return .object(members)
-          } else {
-            throw Malformed(reason: "expected ',' or '}'", offset: i)
-          }
-        }
+        return bytes[i] == 91 ? try array() : try object()
       case 116 where bytes[i..<min(i + 4, end)].elementsEqual("true".utf8):
         i += 4
         return .bool(true)
@@ -195,6 +157,65 @@ public struct JSONDocument: Sendable {
         }
         guard i > start else { throw Malformed(reason: "unexpected character", offset: i) }
         return .number(start..<i)
+      }
+    }
+
+    /// An array, `[` at `i`.
+    mutating func array() throws -> Value {
+      i += 1
+      var items: [Value] = []
+      items.reserveCapacity(12)  // a kline row: one allocation instead of four growths
+      skipSpace()
+      if i < end, bytes[i] == 93 {
+        i += 1
+        return .array(items)
+      }
+      while true {
+        items.append(try value())
+        skipSpace()
+        guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
+        if bytes[i] == 44 {
+          i += 1
+        } else if bytes[i] == 93 {
+          i += 1
+          return .array(items)
+        } else {
+          throw Malformed(reason: "expected ',' or ']'", offset: i)
+        }
+      }
+    }
+
+    /// An object, `{` at `i`.
+    mutating func object() throws -> Value {
+      i += 1
+      var members: [(key: Range<Int>, value: Value)] = []
+      skipSpace()
+      if i < end, bytes[i] == 125 {
+        i += 1
+        return .object(members)
+      }
+      while true {
+        skipSpace()
+        guard i < end, bytes[i] == 34 else {
+          throw Malformed(reason: i < end ? "expected a key" : "truncated JSON", offset: i)
+        }
+        let key = try string()
+        skipSpace()
+        guard i < end, bytes[i] == 58 else {
+          throw Malformed(reason: i < end ? "expected ':'" : "truncated JSON", offset: i)
+        }
+        i += 1
+        members.append((key, try value()))
+        skipSpace()
+        guard i < end else { throw Malformed(reason: "truncated JSON", offset: i) }
+        if bytes[i] == 44 {
+          i += 1
+        } else if bytes[i] == 125 {
+          i += 1
+          return .object(members)
+        } else {
+          throw Malformed(reason: "expected ',' or '}'", offset: i)
+        }
       }
     }
 

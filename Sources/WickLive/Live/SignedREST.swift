@@ -47,6 +47,9 @@ public final class SignedREST: @unchecked Sendable {
   public let localClock: () -> Int64
   private let lock = NSLock()
   private var offset: Int64 = 0
+  /// True while `perform` measures the clock again: the clock request answering "timestamp
+  /// outside the window" must fail, not resync (that recursed until the stack overflowed).
+  private var resyncing = false
 
   public init(
     baseURL: String, transport: HTTPTransport, recvWindow: Int, retry: RetryPolicy,
@@ -125,7 +128,10 @@ public final class SignedREST: @unchecked Sendable {
       case .resync(let why):
         // Not processed; our clock drifted from the exchange's. Measure again and resend.
         problem = why
+        guard !resyncing else { break }
         resynced = true
+        resyncing = true
+        defer { resyncing = false }
         try resync()
         continue
       }
