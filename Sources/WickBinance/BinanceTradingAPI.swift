@@ -233,16 +233,8 @@ public final class BinanceTradingAPI: @unchecked Sendable {
   public func openOrders(symbol: String) throws -> [BinanceOrder] {
     let endpoint = "GET /fapi/v1/openOrders"
     let r = try rest.send("GET", "/fapi/v1/openOrders", [("symbol", symbol)])
-    guard let rows = r.document.array(r.root) else {
-      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
-    }
-    return try rows.map {
-      guard let o = Self.order(r.document, $0) else {
-        throw BinanceError.malformed(
-          endpoint: endpoint, reason: "an order lacks orderId, status or executedQty")
-      }
-      return o
-    }
+    return try Self.rows(
+      r, endpoint: endpoint, lacking: "an order lacks orderId, status or executedQty", Self.order)
   }
 
   /// The account's trades on `symbol` (`GET /fapi/v1/userTrades`), oldest first; `orderId`
@@ -252,24 +244,36 @@ public final class BinanceTradingAPI: @unchecked Sendable {
     var params = [("symbol", symbol)]
     if let orderId { params.append(("orderId", String(orderId))) }
     let r = try rest.send("GET", "/fapi/v1/userTrades", params)
-    let doc = r.document
-    guard let rows = doc.array(r.root) else {
+    return try Self.rows(
+      r, endpoint: endpoint, lacking: "a trade lacks id, orderId, price, qty or time"
+    ) { doc, row -> BinanceTrade? in
+      guard let id = doc.member(row, "id").flatMap(doc.int64),
+        let order = doc.member(row, "orderId").flatMap(doc.int64),
+        let price = doc.number(doc.member(row, "price")),
+        let qty = doc.number(doc.member(row, "qty")),
+        let time = doc.member(row, "time").flatMap(doc.int64)
+      else { return nil }
+      return BinanceTrade(
+        id: id, orderId: order, price: price, qty: qty,
+        commission: doc.number(doc.member(row, "commission")) ?? 0, time: time)
+    }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+  }
+
+  /// The rows of an answer that is a JSON array, each decoded by `decode`; one row not as
+  /// documented fails the whole answer, naming what it lacks.
+  static func rows<T>(
+    _ r: BinanceResponse, endpoint: String, lacking: String,
+    _ decode: (JSONDocument, JSONDocument.Value) -> T?
+  ) throws -> [T] {
+    guard let rows = r.document.array(r.root) else {
       throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
     }
     return try rows.map {
-      guard let id = doc.member($0, "id").flatMap(doc.int64),
-        let order = doc.member($0, "orderId").flatMap(doc.int64),
-        let price = doc.number(doc.member($0, "price")),
-        let qty = doc.number(doc.member($0, "qty")),
-        let time = doc.member($0, "time").flatMap(doc.int64)
-      else {
-        throw BinanceError.malformed(
-          endpoint: endpoint, reason: "a trade lacks id, orderId, price, qty or time")
+      guard let row = decode(r.document, $0) else {
+        throw BinanceError.malformed(endpoint: endpoint, reason: lacking)
       }
-      return BinanceTrade(
-        id: id, orderId: order, price: price, qty: qty,
-        commission: doc.number(doc.member($0, "commission")) ?? 0, time: time)
-    }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
+      return row
+    }
   }
 
   static func order(_ doc: JSONDocument, _ v: JSONDocument.Value) -> BinanceOrder? {
@@ -332,16 +336,8 @@ public final class BinanceTradingAPI: @unchecked Sendable {
   public func openAlgoOrders(symbol: String) throws -> [BinanceAlgoOrder] {
     let endpoint = "GET /fapi/v1/openAlgoOrders"
     let r = try rest.send("GET", "/fapi/v1/openAlgoOrders", [("symbol", symbol)])
-    guard let rows = r.document.array(r.root) else {
-      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
-    }
-    return try rows.map {
-      guard let o = Self.algoOrder(r.document, $0) else {
-        throw BinanceError.malformed(
-          endpoint: endpoint, reason: "an algo order lacks algoId or algoStatus")
-      }
-      return o
-    }
+    return try Self.rows(
+      r, endpoint: endpoint, lacking: "an algo order lacks algoId or algoStatus", Self.algoOrder)
   }
 
   /// Cancels a conditional order by its client id (a trailing stop's replacement).
@@ -377,19 +373,14 @@ public final class BinanceTradingAPI: @unchecked Sendable {
   public func positions(symbol: String? = nil) throws -> [BinancePosition] {
     let endpoint = "GET /fapi/v3/positionRisk"
     let r = try rest.send("GET", "/fapi/v3/positionRisk", symbol.map { [("symbol", $0)] } ?? [])
-    let doc = r.document
-    guard let rows = doc.array(r.root) else {
-      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
-    }
-    return try rows.map {
-      guard let s = doc.string(doc.member($0, "symbol")),
-        let amount = doc.number(doc.member($0, "positionAmt"))
-      else {
-        throw BinanceError.malformed(
-          endpoint: endpoint, reason: "a position lacks symbol or positionAmt")
-      }
+    return try Self.rows(
+      r, endpoint: endpoint, lacking: "a position lacks symbol or positionAmt"
+    ) { doc, row -> BinancePosition? in
+      guard let s = doc.string(doc.member(row, "symbol")),
+        let amount = doc.number(doc.member(row, "positionAmt"))
+      else { return nil }
       return BinancePosition(
-        symbol: s, amount: amount, entryPrice: doc.number(doc.member($0, "entryPrice")) ?? 0)
+        symbol: s, amount: amount, entryPrice: doc.number(doc.member(row, "entryPrice")) ?? 0)
     }.filter(\.isOpen)
   }
 
@@ -420,18 +411,13 @@ public final class BinanceTradingAPI: @unchecked Sendable {
         ("symbol", symbol), ("incomeType", "FUNDING_FEE"), ("startTime", String(startTime)),
         ("limit", "1000"),
       ])
-    let doc = r.document
-    guard let rows = doc.array(r.root) else {
-      throw BinanceError.malformed(endpoint: endpoint, reason: "expected an array")
-    }
-    return try rows.map {
-      guard let time = doc.member($0, "time").flatMap(doc.int64),
-        let amount = doc.number(doc.member($0, "income")),
-        let id = doc.member($0, "tranId").flatMap(doc.int64)
-      else {
-        throw BinanceError.malformed(
-          endpoint: endpoint, reason: "an income row lacks time, income or tranId")
-      }
+    return try Self.rows(
+      r, endpoint: endpoint, lacking: "an income row lacks time, income or tranId"
+    ) { doc, row -> BinanceFunding? in
+      guard let time = doc.member(row, "time").flatMap(doc.int64),
+        let amount = doc.number(doc.member(row, "income")),
+        let id = doc.member(row, "tranId").flatMap(doc.int64)
+      else { return nil }
       return BinanceFunding(symbol: symbol, time: time, amount: amount, id: id)
     }.sorted { $0.time < $1.time }
   }
