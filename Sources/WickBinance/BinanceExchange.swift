@@ -3,11 +3,14 @@ import WickCore
 import WickData
 import WickLive
 import WickRisk
+import WickSim
 
 /// Binance USDⓈ-M as one of the runner's live exchanges (`--exchange binance`): the shared
 /// `GatewayVenue` over a `BinanceGateway`, with the user data stream feeding its inbox.
 public enum BinanceExchange: LiveExchange {
   public static let name = "binance"
+  /// What the shared live path executes: partial closes and adds (pairs need no capability).
+  public static var capabilities: VenueCapabilities { GatewayVenue.sharedCapabilities }
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue

@@ -75,6 +75,8 @@ public final class MockBinanceTrading: @unchecked Sendable {
 
   /// A fault for the next order placement.
   public enum Fault: Sendable {
+    /// Answered as usual (lets the requests before a fault through).
+    case pass
     /// Processed, then the connection resets (the client cannot know).
     case processThenReset
     /// HTTP 429 with Retry-After (not processed).
@@ -616,7 +618,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
       _wallet += (price - p.entry) * min(abs(signed), abs(p.amount)) * (p.amount > 0 ? 1 : -1)
     }
     _wallet -= filled * price * takerFee
-    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, p.amount == 0 ? price : p.entry)
+    // Binance's entry price: a fill that adds to the position averages in; a reduce keeps it.
+    let adds = p.amount == 0 || (p.amount > 0) == (signed > 0)
+    let entry =
+      adds && abs(amount) > 0 ? (abs(p.amount) * p.entry + filled * price) / abs(amount) : p.entry
+    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, entry)
     if amount == 0 {
       // A closed position takes its close-all conditional orders with it (EXPIRED: cancelled by
       // the system, as the ALGO_UPDATE documentation describes).
