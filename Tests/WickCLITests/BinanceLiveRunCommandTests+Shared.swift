@@ -173,4 +173,45 @@ extension BinanceLiveRunCommandTests {
     #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind LIKE 'pair_%'") == 0)
     try Self.checkLedger(w)
   }
+
+  /// A multi-assets account margins every position in cross: the run is refused at start with
+  /// the fix in the message, the words `wick doctor` prints for it, and nothing changes on the
+  /// account (no margin type, no leverage, no order).
+  @Test func aMultiAssetsAccountIsRefusedAtStartWithTheFixDoctorNames() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    w.binance.multiAssetsMode = true
+    let (status, told) = try w.runWick(w.arguments, environment: w.environment)
+    #expect(status == 1)
+    #expect(
+      told.contains(
+        "the Binance USDⓈ-M account is in multi-assets mode, which margins every position in cross"
+      ) && told.contains("switch to single-asset mode"), "\(told)")
+    #expect(!told.contains(w.binance.apiKey) && !told.contains(w.binance.apiSecret))
+    #expect(!w.binance.requests.contains { $0.hasPrefix("POST") }, "\(w.binance.requests)")
+    #expect(w.binance.marginType("BTCUSDT") == "CROSSED" && w.binance.leverage("BTCUSDT") == nil)
+    #expect(w.binance.orders.isEmpty)
+    // `wick doctor` names the same problem with the same fix.
+    let (checked, said) = try w.runWick(
+      [
+        "doctor", "--exchange", "binance", "--base-url", w.binance.baseURL, "--ws-url",
+        w.binance.wsURL,
+      ], environment: w.environment)
+    #expect(checked == 1)
+    let line = try #require(
+      said.split(separator: "\n").first { $0.hasPrefix("✗ account mode: ") }, "\(said)")
+    let (problem, fix) = (
+      "multi-assets mode, which margins every position in cross: Wick trades isolated margin",
+      "switch to single-asset mode (Preferences → Multi-Assets Mode off, or POST /fapi/v1/multiAssetsMargin multiAssetsMargin=false) with no position open"
+    )
+    #expect(line == "✗ account mode: \(problem) — fix: \(fix)")
+    #expect(told.contains(problem) && told.contains(fix), "\(told)")
+    // Back in single-asset mode, the same command starts.
+    w.binance.multiAssetsMode = false
+    let (p, first) = try w.launch(["--stop-after", "1"])
+    #expect(first == "run: 1", "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+  }
 }
