@@ -3,11 +3,14 @@ import WickCore
 import WickData
 import WickLive
 import WickRisk
+import WickSim
 
 /// Binance USDⓈ-M as one of the runner's live exchanges (`--exchange binance`): the shared
 /// `GatewayVenue` over a `BinanceGateway`, with the user data stream feeding its inbox.
 public enum BinanceExchange: LiveExchange {
   public static let name = "binance"
+  /// Resting limit and post-only (GTX) entries.
+  public static let capabilities: VenueCapabilities = [.limitOrders]
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue

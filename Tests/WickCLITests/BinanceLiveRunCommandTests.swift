@@ -15,8 +15,11 @@ import WickTesting
   final class World: RunProcessWorld {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-binance-live-\(UUID().uuidString)")
-    let candles: [Candle]
+    /// The exchange's candles; a test may reshape those not pushed yet.
+    var candles: [Candle]
     let binance: MockBinanceTrading
+    /// The strategy under `dir` that `wick run` trades.
+    var script = "flip.lua"
     var pushed = 20
     var launches = 0
 
@@ -45,7 +48,7 @@ import WickTesting
 
     var arguments: [String] {
       [
-        "run", dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT", "--timeframe",
+        "run", dir.appendingPathComponent(script).path, "--symbol", "BTCUSDT", "--timeframe",
         "1m", "--live", "--exchange", "binance", "--base-url", binance.baseURL, "--ws-url",
         binance.wsURL, "--db", db,
       ]

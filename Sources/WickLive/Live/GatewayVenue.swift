@@ -25,9 +25,11 @@ public final class GatewayVenue: Venue, LiveVenue {
   public var reconcileInterval: TimeInterval = 30
   var book: Book!
   var decisionTime: Int64 = 0
-  private var recordedEntries: [EntryOrder?] = []
+  var recordedEntries: [EntryOrder?] = []
   private var recordedExits: [String??] = []
   private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
+  /// Resting limit entries (GatewayVenue+Resting.swift).
+  var resting = RestingEntries()
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
   public internal(set) var halted: [String: String] = [:]
@@ -67,6 +69,7 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public var instrumentRules: [String: InstrumentSpec] { instruments }
+  public var capabilities: VenueCapabilities { restingCapabilities }
   public var accountName: String { gateway.accountName }
 
   public func walletEquity() throws -> Double {
@@ -92,6 +95,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     self.book = book
     recordedEntries = Array(repeating: nil, count: book.symbols.count)
     recordedExits = Array(repeating: nil, count: book.symbols.count)
+    resting.reset(symbols: book.symbols.count)
   }
 
   public func beginSlice(time: Int64) {
@@ -112,6 +116,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     sentExits.removeAll()
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
+    executeResting(slice: slice, time: time)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
       for c in history.closes(time) where book.positions[c.symbol] != nil {
@@ -130,7 +135,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     account.check(time: time, book: book, source: gateway, incidents: incidents)
   }
 
-  private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
+  func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
     let s = order.intent.symbol
     switch outcome {
     case .protected(let fill, let stop, let take):
@@ -164,6 +169,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     // A symbol with an order sent but not yet in the book would look like a stranger's position.
     var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
     busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
+    busy.formUnion(restingBusy)
     lastReconcile = Date()
     do {
       let report = try reconciler.reconcile(
@@ -185,6 +191,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     let marks = gateway.inbox.staleMarks
     let alerted = marks != handledMarks
     handledMarks = marks
+    checkResting(poll: alerted)
     reconcile(time: nil, force: alerted)
   }
 
@@ -273,6 +280,10 @@ public final class GatewayVenue: Venue, LiveVenue {
       recordedEntries[s] = nil
       let name = book.symbols[s]
       let id = entry.clientOrderID(run: run, symbol: name)
+      if entry.intent.limit != nil {
+        sendResting(entry, id: id)
+        continue
+      }
       do {
         let outcome = try executor.enter(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
@@ -326,6 +337,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     for (s, id, reason) in unresolvedExits { sendExit(s, id: id, reason: reason) }
     unresolvedExits.removeAll()
     resume(entries: pending, lateWindow: lateWindow)
+    resumeResting(lateWindow: lateWindow)
   }
 
   public var isReplaying: Bool { history != nil }
@@ -346,6 +358,10 @@ public final class GatewayVenue: Venue, LiveVenue {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
       let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
+      if entry.intent.limit != nil {
+        replayResting(entry, id: id, history: history)
+        continue
+      }
       guard let fill = history.fill(id) else {
         if let why = history.refusal(id) {
           sentEntries.append((entry, .unfilled(why)))
@@ -394,7 +410,7 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public func cancelEntry(symbol: Int) -> Bool {
-    guard recordedEntries[symbol] != nil else { return false }
+    guard recordedEntries[symbol] != nil else { return cancelResting(symbol: symbol) }
     recordedEntries[symbol] = nil
     return true
   }
@@ -403,6 +419,7 @@ public final class GatewayVenue: Venue, LiveVenue {
 
   public func hasPendingEntry(symbol: Int) -> Bool {
     recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
+      || hasRestingEntry(symbol: symbol)
   }
 
   public func hasPendingExit(symbol: Int) -> Bool {
@@ -412,7 +429,7 @@ public final class GatewayVenue: Venue, LiveVenue {
   public func pairBusy(long: Int, short: Int) -> Bool { false }
 
   public var pendingEntries: Int {
-    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
+    recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count + restingPending
   }
 
   /// A trailing step: pushed to the exchange at once under this candle's id.
