@@ -40,9 +40,21 @@ extension MockBinanceTrading {
     lock.withLock { market.resting.partial[symbol] = fraction }
   }
 
-  /// The resting order on `symbol` fills (at its price) just before the next cancel arrives.
-  public func fillOnCancel(_ symbol: String) {
-    _ = lock.withLock { market.resting.fillOnCancel.insert(symbol) }
+  /// The resting order with this client id fills (at its price) just before its cancel arrives.
+  public func fillOnCancel(_ clientOrderId: String) {
+    _ = lock.withLock { market.resting.fillOnCancel.insert(clientOrderId) }
+  }
+
+  /// Rests a GTC limit order as if placed from elsewhere (the web UI, another program, or a run
+  /// that lost track of it).
+  public func plantLimit(
+    _ symbol: String, side: String, qty: Double, price: Double, clientOrderId: String
+  ) {
+    _ = placeLimit([
+      "symbol": symbol, "side": side, "quantity": "\(qty)", "price": "\(price)",
+      "timeInForce": "GTC", "newClientOrderId": clientOrderId,
+    ])
+    flush()
   }
 
   /// Working limit orders (NEW or PARTIALLY_FILLED).
@@ -163,7 +175,7 @@ extension MockBinanceTrading {
           $0.clientOrderId == q["origClientOrderId"] || "\($0.orderId)" == q["orderId"]
         })
       else { return error(-2011, "Unknown order sent.") }
-      if market.resting.fillOnCancel.remove(_orders[i].symbol) != nil, _orders[i].isWorking {
+      if market.resting.fillOnCancel.remove(_orders[i].clientOrderId) != nil, _orders[i].isWorking {
         fillResting(i)
       }
       guard _orders[i].isWorking else { return error(-2011, "Unknown order sent.") }

@@ -285,4 +285,34 @@ import WickTesting
     let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
     #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
   }
+
+  @Test func aFillThatBeatsCtxCancelIsBookedOnceAndAnOrphanOfTheRunIsCancelledNotAdopted() throws {
+    let w = try Self.world(Self.limitScript(gap: 3, cancelAfter: 2))
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, order) = try Self.placeResting(w)
+    defer { stop(p) }
+    // An order under the run's prefix that no entry of the run rests under.
+    let orphan = "w1-1704060000-BTCUSDT-e"
+    w.binance.plantLimit("BTCUSDT", side: "BUY", qty: 0.1, price: 50, clientOrderId: orphan)
+    // The cancel arrives a moment after the order filled: the fill wins.
+    w.binance.fillOnCancel(order.clientOrderId)
+    for _ in 0..<4 where w.position == 0 {
+      Self.nextStaysAbove(w, order.price)
+      #expect(w.pushNext(), "\(w.errors)")
+    }
+    #expect(w.wait(10) { w.position > 0 && w.binance.stopTrigger("BTCUSDT") != nil }, "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    #expect(
+      w.wait(5) {
+        (try? w.int("SELECT COUNT(*) FROM positions WHERE run_id = 1 AND active = 1")) == 1
+      }, "\(w.dump("SELECT kind || ' ' || detail_json FROM decisions"))\n\(w.errors)")
+    #expect(try w.int("SELECT COUNT(*) FROM decisions WHERE kind = 'cancel'") == 0)
+    #expect(w.binance.orders.first { $0.clientOrderId == orphan }?.status == "CANCELED")
+    #expect(try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'orphan_order'") == 1)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE run_id = 1") == 1)
+    stop(p)
+    try w.expectNothingDoubled(runs: [1])
+    let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
+    #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
+  }
 }

@@ -263,6 +263,31 @@ extension GatewayVenue {
     return finish(s, order, status: "cancelled", time: decisionTime)
   }
 
+  /// Reconciliation's part: the run's own working orders on the exchange are matched to the
+  /// entries tracked here. One Wick lost track of (no entry rests under its id) is cancelled,
+  /// never adopted, with an incident; orders of other prefixes are the reconciler's (they halt
+  /// the symbol).
+  func reconcileResting(symbols: [String]) {
+    guard let gateway = gateway as? LiveRestingGateway else { return }
+    let tracked = Set(resting.orders.compactMap { $0?.clientOrderID })
+    for name in symbols {
+      do {
+        for o in try gateway.openOrders(symbol: name, prefix: OrderLinkID.runPrefix(run))
+        where !tracked.contains(o.clientOrderID) {
+          let done = (try? gateway.cancelOrder(clientOrderID: o.clientOrderID, symbol: name))
+          incidents.incident(
+            kind: "orphan_order", symbol: name,
+            detail:
+              "\(o.clientOrderID) works on the exchange but no entry of this run rests under it; "
+              + (done == true ? "cancelled, not adopted" : "its cancel failed; not adopted"))
+        }
+      } catch {
+        incidents.incident(
+          kind: "reconcile_failed", symbol: name, detail: "listing open orders: \(error)")
+      }
+    }
+  }
+
   // MARK: - Resuming
 
   /// After re-handling the recorded candles: each entry still resting is looked up by its id.
