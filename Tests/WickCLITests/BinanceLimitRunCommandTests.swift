@@ -315,4 +315,35 @@ import WickTesting
     let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
     #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
   }
+
+  @Test func aCleanStopWithdrawsTheRestingOrderAndTheNextStartSaysSo() throws {
+    let w = try Self.world(Self.limitScript(gap: 3))
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, order) = try Self.placeResting(w, extra: ["--stop-after", "2"])
+    defer { stop(p) }
+    while p.isRunning && w.pushed < 40 {
+      Self.nextStaysAbove(w, order.price)
+      _ = w.pushNext()
+      _ = w.wait(1) { !p.isRunning }
+    }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    // Nothing rests with no runner watching: a fill then would have no stop.
+    #expect(w.binance.restingOrders.isEmpty && w.binance.orders.first?.status == "CANCELED")
+    #expect(w.errors.contains("order \(order.clientOrderId): cancelled"), "\(w.errors)")
+    var first = ""
+    (p, first) = try w.launch(["--stop-after", "1"])
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    Self.nextStaysAbove(w, order.price)
+    #expect(w.pushNext(), "\(w.errors)")
+    p.waitUntilExit()
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM decisions WHERE kind = 'refusal' AND detail_json LIKE '%exchange_refused%'"
+      ) == 1, "\(w.dump("SELECT kind || ' ' || detail_json FROM decisions"))\n\(w.errors)")
+    #expect(w.binance.orders.count == 1 && w.position == 0)
+    try w.expectNothingDoubled(runs: [1])
+    let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
+    #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
+  }
 }

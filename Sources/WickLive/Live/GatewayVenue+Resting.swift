@@ -288,6 +288,30 @@ extension GatewayVenue {
     }
   }
 
+  /// A clean end (`--stop-after`, SIGTERM) withdraws a resting entry from the exchange: a fill
+  /// while no runner watches would have no stop. Returns the order's state for its ledger row
+  /// (`cancelled`; `filled` when something filled, which is under its stop now and booked by
+  /// the next start; `not_sent`), or nil when no entry rests under `clientOrderID`.
+  public func withdrawResting(clientOrderID: String) -> LiveOrderState? {
+    guard history == nil,
+      let s = resting.orders.firstIndex(where: { $0?.clientOrderID == clientOrderID }),
+      var order = resting.orders[s]
+    else { return nil }
+    do {
+      guard let final = try executor.cancelResting(order) else { return .notSent }
+      if final.filledQty > 0 {
+        _ = try executor.protectRestingFill(
+          &order, filled: final, instrument: try instrument(order.symbol))
+      }
+      return final.state
+    } catch {
+      incidents.incident(
+        kind: "cancel_failed", symbol: order.symbol,
+        detail: "\(clientOrderID): \(error); the order may still rest on the exchange")
+      return nil
+    }
+  }
+
   // MARK: - Resuming
 
   /// After re-handling the recorded candles: each entry still resting is looked up by its id.
