@@ -15,7 +15,8 @@ import WickTesting
   /// the limit; `post_only`, `expire` and a `ctx:cancel` `cancelAfter` candles after it was
   /// placed, when given.
   static func limitScript(
-    gap: Double = 1, postOnly: Bool = false, expire: Int? = nil, cancelAfter: Int? = nil
+    gap: Double = 1, postOnly: Bool = false, expire: Int? = nil, cancelAfter: Int? = nil,
+    from: Int64 = 0
   ) -> String {
     """
     return {
@@ -30,7 +31,7 @@ import WickTesting
           end
           return
         end
-        if ctx.state.placed or ctx:position(c.symbol) then return end
+        if ctx.state.placed or ctx:position(c.symbol) or c.t < \(from) then return end
         local limit = c.close - \(gap)
         local ok = ctx:enter{ symbol = c.symbol, side = "long", limit = limit, stop = limit - 5,
                               post_only = \(postOnly), expire = \(expire.map(String.init) ?? "nil") }
@@ -345,5 +346,45 @@ import WickTesting
     try w.expectNothingDoubled(runs: [1])
     let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
     #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
+  }
+
+  /// Killed while the placement is on its way: never processed (sent again on restart, its
+  /// candle still current, under the same id) or processed with the answer lost (found by its id
+  /// on restart, never sent twice). Either way one order rests.
+  @Test(arguments: [MockBinanceTrading.Fault.swallow(30), .processThenHang(30)])
+  func killedDuringThePlacementTheRestartResolvesItByItsId(_ fault: MockBinanceTrading.Fault)
+    throws
+  {
+    var w = try World()
+    let decided = w.candles[21].time
+    w = try Self.world(Self.limitScript(gap: 3, from: decided))
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, first) = try w.launch()
+    defer { stop(p) }
+    #expect(first == "run: 1", "\(w.errors)")
+    w.binance.orderFaults = [fault]
+    #expect(w.pushNext(), "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    #expect(
+      w.wait(5) { w.binance.orderRequestIDs.count == 1 },
+      "\(w.dump("SELECT kind || ' ' || candle_time || ' ' || detail_json FROM decisions"))\n\(w.errors)"
+    )
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let id = try #require(w.binance.orderRequestIDs.first)
+    #expect(id.hasSuffix("-e") && id.contains("-\(decided / 1000)-"))
+    w.binance.orderFaults = []
+    (p, first) = try w.launch()
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(w.wait(10) { w.binance.restingOrders.count == 1 }, "\(w.errors)")
+    #expect(w.binance.orders.map(\.clientOrderId) == [id])
+    let sent = w.binance.orderRequestIDs.filter { $0 == id }.count
+    if case .swallow = fault {
+      #expect(sent == 2, "never processed: sent again on restart")
+    } else {
+      #expect(sent == 1, "processed: found by its id, never sent twice")
+    }
+    stop(p)
+    try w.expectNothingDoubled(runs: [1])
   }
 }
