@@ -178,7 +178,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "WickBinanceTests",
-      dependencies: ["WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
+      dependencies: [
+        "WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+      ]),
     .testTarget(
       name: "WickNotifyTests",
       dependencies: [

@@ -21,6 +21,7 @@ extension MockBinanceTrading {
     var qty: Double
     var commission: Double
     var time: Int64
+    var maker = false
   }
 
   struct MarketState {
@@ -32,6 +33,11 @@ extension MockBinanceTrading {
     var userConnections = 0
     var listenKeyPosts = 0
     var orderRequestIDs: [String] = []
+    /// Marks held by `pinMarkPrice` (pushed klines leave them).
+    var pinned: [String: Double] = [:]
+    /// Resting orders (MockBinanceTrading+Resting.swift).
+    var resting = RestingControls()
+    var cancelFaults: [Fault] = []
   }
 
   /// Candles the REST kline endpoint serves; the last close becomes the mark price.
@@ -73,6 +79,8 @@ extension MockBinanceTrading {
       return (market.klineSockets.filter { $0.streams.contains(stream) }.map(\.socket), text)
     }
     setMarkPrice(symbol, c.close)
+    // The candle's trades reach the resting book before its kline reaches anyone.
+    trade(symbol, low: c.low, high: c.high)
     for s in sockets { _ = s.send(text) }
   }
 
@@ -140,6 +148,6 @@ extension MockBinanceTrading {
   }
 
   func tradeJSON(_ t: Trade) -> String {
-    "{\"buyer\":\(t.side == "BUY"),\"commission\":\"\(t.commission)\",\"commissionAsset\":\"USDT\",\"id\":\(t.id),\"maker\":false,\"orderId\":\(t.orderId),\"price\":\"\(t.price)\",\"qty\":\"\(t.qty)\",\"quoteQty\":\"\(t.price * t.qty)\",\"realizedPnl\":\"0\",\"side\":\"\(t.side)\",\"positionSide\":\"BOTH\",\"symbol\":\"\(t.symbol)\",\"time\":\(t.time)}"
+    "{\"buyer\":\(t.side == "BUY"),\"commission\":\"\(t.commission)\",\"commissionAsset\":\"USDT\",\"id\":\(t.id),\"maker\":\(t.maker),\"orderId\":\(t.orderId),\"price\":\"\(t.price)\",\"qty\":\"\(t.qty)\",\"quoteQty\":\"\(t.price * t.qty)\",\"realizedPnl\":\"0\",\"side\":\"\(t.side)\",\"positionSide\":\"BOTH\",\"symbol\":\"\(t.symbol)\",\"time\":\(t.time)}"
   }
 }

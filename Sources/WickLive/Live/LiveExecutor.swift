@@ -82,7 +82,7 @@ public final class LiveExecutor: @unchecked Sendable {
 
   // MARK: - Protection
 
-  private func protect(
+  func protect(
     _ placed: GatewayOrder, stop: Double?, take: Double?, instrument: InstrumentSpec
   ) throws -> EntryOutcome {
     let id = placed.clientOrderID
@@ -170,15 +170,18 @@ public final class LiveExecutor: @unchecked Sendable {
   }
 
   /// Sends the order once; an unknown outcome is resolved by its id. Returns the exchange's
-  /// order, or nil when it certainly does not exist.
-  func place(_ order: Order) throws -> GatewayOrder? {
+  /// order, or nil when it certainly does not exist. `send` places it (a market order unless
+  /// given: a resting limit order goes through the same rules).
+  func place(_ order: Order, send: (() throws -> GatewayOrder)? = nil) throws -> GatewayOrder? {
     var sends = 0
     while true {
       sends += 1
       do {
-        let o = try gateway.placeMarket(
-          symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
-          reduceOnly: order.reduceOnly)
+        let o =
+          try send?()
+          ?? gateway.placeMarket(
+            symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
+            reduceOnly: order.reduceOnly)
         inbox.apply(o)
         return inbox.order(order.id) ?? o
       } catch LiveOrderError.duplicate(let why) {
