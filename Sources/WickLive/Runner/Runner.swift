@@ -55,6 +55,9 @@ public final class Runner {
   var membership: GroupMembership?
   /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
   var session: LiveSession?
+  /// Liquidations the session's recorder has received, readable from any thread (tests wait on
+  /// it before pushing the candle those liquidations belong to).
+  let liquidationCount = LiquidationCount()
   var catchUp: CatchUp?
   /// The symbols this run owns in the ledger (runs with a config).
   var symbolClaims: LedgerSymbolClaims?
