@@ -58,6 +58,8 @@ public final class Runner {
   /// Liquidations the session's recorder has received, readable from any thread (tests wait on
   /// it before pushing the candle those liquidations belong to).
   let liquidationCount = LiquidationCount()
+  /// Reads the cache's market-stats series into the strategy's candles (Runner+Extras.swift).
+  var marketStats: MarketStatsFollower?
   var catchUp: CatchUp?
   /// The symbols this run owns in the ledger (runs with a config).
   var symbolClaims: LedgerSymbolClaims?
@@ -165,6 +167,7 @@ public final class Runner {
     membership?.attach(kernel: kernel)
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
     kernel.candleExtras = CandleExtras(symbols: spec.symbols.map { _ in CandleExtras.Symbol() })
+    marketStats = nil
   }
 
   // MARK: Start-up
