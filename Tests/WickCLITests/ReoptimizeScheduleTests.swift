@@ -129,7 +129,7 @@ final class ReoptimizeWorld: @unchecked Sendable {
     let runner = try runner()
     let id = try runner.prepare()
     let finished = start(runner)
-    _ = await poll { self.ws.openClients > 0 }
+    _ = await poll { self.ws.klineClients > 0 }
     var next = range.lowerBound
     func push() async {
       ws.send(symbol: "BTCUSDT", interval: "1", candle: candles[next], confirm: true)
