@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WickCore
 import WickData
@@ -534,9 +533,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
       return error(-1022, "Signature for this request is not valid.")
     }
     let payload = String(query[..<range.lowerBound]) + String(decoding: r.body, as: UTF8.self)
-    let mac = HMAC<SHA256>.authenticationCode(
-      for: Data(payload.utf8), using: SymmetricKey(data: Data(apiSecret.utf8)))
-    let expected = mac.map { String(format: "%02x", $0) }.joined()
+    let expected = MockCrypto.hmacSHA256Hex(payload, secret: apiSecret)
     guard String(query[range.upperBound...]) == expected else {
       return error(-1022, "Signature for this request is not valid.")
     }
