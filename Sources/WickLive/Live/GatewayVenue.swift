@@ -74,7 +74,10 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public var instrumentRules: [String: InstrumentSpec] { instruments }
-  public var capabilities: VenueCapabilities { restingCapabilities }
+  /// Partial closes and adds on every exchange; resting limits where the gateway takes them.
+  public var capabilities: VenueCapabilities {
+    Self.sharedCapabilities.union(restingCapabilities)
+  }
   public var accountName: String { gateway.accountName }
 
   public func walletEquity() throws -> Double {
