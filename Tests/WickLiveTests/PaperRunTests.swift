@@ -51,7 +51,7 @@ final class PaperWorld {
   /// Pushes candles `range` over the WebSocket (each confirmed, with a forming update and a
   /// duplicate around it), once a client is connected.
   func push(_ range: Range<Int>, noise: Bool = true) async {
-    _ = await eventually { self.ws.openClients > 0 }
+    _ = await eventually { self.ws.klineClients > 0 }
     for i in range {
       let c = candles[i]
       if noise {
