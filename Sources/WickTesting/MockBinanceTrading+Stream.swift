@@ -53,7 +53,12 @@ extension MockBinanceTrading {
   public var klineConnections: Int { lock.withLock { market.klineConnections } }
   /// Kline stream clients connected now.
   public var klineSubscribers: Int {
-    lock.withLock { market.klineSockets.filter { !$0.socket.isClosed }.count }
+    lock.withLock {
+      // A liquidation recorder's `@forceOrder` socket beside the run is not a kline subscriber.
+      market.klineSockets.filter {
+        !$0.socket.isClosed && $0.streams.contains { $0.contains("@kline_") }
+      }.count
+    }
   }
   /// User data stream connections made so far, and those open now.
   public var userConnections: Int { lock.withLock { market.userConnections } }
@@ -119,7 +124,7 @@ extension MockBinanceTrading {
       guard let self else { return }
       self.lock.withLock {
         self.market.klineSockets.append((ws, streams))
-        self.market.klineConnections += 1
+        if streams.contains(where: { $0.contains("@kline_") }) { self.market.klineConnections += 1 }
       }
       while ws.receive() != nil {}
       self.lock.withLock { self.market.klineSockets.removeAll { $0.socket === ws } }

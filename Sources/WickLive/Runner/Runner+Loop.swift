@@ -120,6 +120,7 @@ extension Runner {
     confirmed.onLog = output
     socket.start()
     session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
+    session?.higher = try startHigherKlines(dialect: dialect, base: base)
     if spec.recordLiquidations {
       session?.liquidations = try LiquidationRecording.start(
         spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
@@ -153,6 +154,7 @@ extension Runner {
     cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
+    session?.higher?.stop()
     liquidationCount.bind(nil)
     if let failure = session?.liquidations?.stop() {
       output("warning: liquidation recording had stopped: \(failure)")
@@ -303,6 +305,8 @@ struct LiveSession {
   let fetcher: MarketDataFetcher
   /// The liquidation recorder beside the stream (`--record-liquidations`).
   var liquidations: LiquidationRecording?
+  /// The exchange's kline streams of the strategy's higher timeframes.
+  var higher: HigherKlines?
   var lastPoll = Date.distantPast
   var lastBeat = Date()
 }

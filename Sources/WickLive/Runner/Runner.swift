@@ -60,6 +60,9 @@ public final class Runner {
   let liquidationCount = LiquidationCount()
   /// Reads the cache's market-stats series into the strategy's candles (Runner+Extras.swift).
   var marketStats: MarketStatsFollower?
+  /// How long a due higher-timeframe candle is waited for on the exchange's stream before the
+  /// resampled one is used (Runner+HigherKlines.swift).
+  public var higherKlineGrace: TimeInterval = 2
   var catchUp: CatchUp?
   /// The symbols this run owns in the ledger (runs with a config).
   var symbolClaims: LedgerSymbolClaims?
@@ -168,6 +171,9 @@ public final class Runner {
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
     kernel.candleExtras = CandleExtras(symbols: spec.symbols.map { _ in CandleExtras.Symbol() })
     marketStats = nil
+    kernel.chooseHigher = { [unowned self] k, s, bar in
+      self.chooseHigher(timeframe: k, symbol: s, resampled: bar)
+    }
   }
 
   // MARK: Start-up
