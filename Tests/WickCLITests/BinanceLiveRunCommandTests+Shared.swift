@@ -71,12 +71,15 @@ extension BinanceLiveRunCommandTests {
     #expect(
       w.binance.algoOrders.filter { $0.status == "NEW" && $0.type == "STOP_MARKET" }.count <= 1)
     // The ledger's open quantity (in µBTC) is the exchange's, once the orders sent on the last
-    // candle (their fills reach the book at the next one) are counted.
+    // candle are counted (the clean end writes their status; their fills reach the book at the
+    // resumed run's first candle).
     let booked = try w.int(
       "SELECT CAST(ROUND(COALESCE(SUM(CASE WHEN orders.side = 'buy' THEN fills.qty ELSE -fills.qty END), 0) * 1e6) AS INTEGER) FROM fills JOIN orders ON orders.id = fills.order_id"
     )
     let sent = Set(
-      w.dump("SELECT client_order_id FROM orders WHERE status = 'submitting'").split(
+      w.dump(
+        "SELECT client_order_id FROM orders WHERE status IN ('submitting', 'filled') AND NOT EXISTS (SELECT 1 FROM fills WHERE fills.order_id = orders.id)"
+      ).split(
         separator: "\n"
       ).map(String.init))
     let inFlight = w.binance.orders.filter { sent.contains($0.clientOrderId) }.reduce(0.0) {
