@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WickCore
 import WickData
@@ -81,6 +80,8 @@ public final class MockBinanceTrading: @unchecked Sendable {
 
   /// A fault for the next order placement.
   public enum Fault: Sendable {
+    /// Answered as usual (lets the requests before a fault through).
+    case pass
     /// Processed, then the connection resets (the client cannot know).
     case processThenReset
     /// HTTP 429 with Retry-After (not processed).
@@ -532,9 +533,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
       return error(-1022, "Signature for this request is not valid.")
     }
     let payload = String(query[..<range.lowerBound]) + String(decoding: r.body, as: UTF8.self)
-    let mac = HMAC<SHA256>.authenticationCode(
-      for: Data(payload.utf8), using: SymmetricKey(data: Data(apiSecret.utf8)))
-    let expected = mac.map { String(format: "%02x", $0) }.joined()
+    let expected = MockCrypto.hmacSHA256Hex(payload, secret: apiSecret)
     guard String(query[range.upperBound...]) == expected else {
       return error(-1022, "Signature for this request is not valid.")
     }
@@ -644,7 +643,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
       _wallet += (price - p.entry) * min(abs(signed), abs(p.amount)) * (p.amount > 0 ? 1 : -1)
     }
     _wallet -= fee
-    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, p.amount == 0 ? price : p.entry)
+    // Binance's entry price: a fill that adds to the position averages in; a reduce keeps it.
+    let adds = p.amount == 0 || (p.amount > 0) == (signed > 0)
+    let entry =
+      adds && abs(amount) > 0 ? (abs(p.amount) * p.entry + filled * price) / abs(amount) : p.entry
+    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, entry)
     if amount == 0 {
       // A closed position takes its close-all conditional orders with it (EXPIRED: cancelled by
       // the system, as the ALGO_UPDATE documentation describes).

@@ -124,6 +124,7 @@ extension Runner {
       session?.liquidations = try LiquidationRecording.start(
         spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
         output: output)
+      liquidationCount.bind(session?.liquidations)
     }
   }
 
@@ -152,6 +153,7 @@ extension Runner {
     cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
+    liquidationCount.bind(nil)
     if let failure = session?.liquidations?.stop() {
       output("warning: liquidation recording had stopped: \(failure)")
     }
@@ -183,6 +185,8 @@ extension Runner {
     (venue as? LiveVenue)?.heartbeat()
     let events = s.inbox.drain(timeout: timeout)
     for slice in try s.confirmed.handle(events) {
+      // The liquidations of the minutes up to this close, as the strategy and the cache see them.
+      s.liquidations?.close(before: slice[0].candle.time + spec.timeframe.milliseconds)
       refreshFunding(fetcher: s.fetcher, through: slice[0].candle.time)
       try handle(slice)
       deliveredLive += 1
