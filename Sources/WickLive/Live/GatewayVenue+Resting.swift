@@ -91,10 +91,14 @@ extension GatewayVenue {
   }
 
   /// Symbols whose exchange position may hold a resting order's fill the book does not have
-  /// yet: reconciliation leaves them alone until the fill is booked.
+  /// yet: reconciliation leaves them alone until the fill is booked. A resting entry on a flat
+  /// symbol may fill at any moment (between this check and the position's read), so its symbol
+  /// waits too; one that adds to an open position is reconciled once it has filled nothing.
   var restingBusy: Set<String> {
     var busy = Set(resting.ended.map(\.order.symbol))
-    for case let r? in resting.orders where r.protectedQty > 0 { busy.insert(r.symbol) }
+    for case let r? in resting.orders where r.protectedQty > 0 || !r.entry.intent.add {
+      busy.insert(r.symbol)
+    }
     return busy
   }
 

@@ -184,7 +184,7 @@ public final class GatewayVenue: Venue, LiveVenue {
       let report = try reconciler.reconcile(
         local: localPositions(), symbols: book.symbols.filter { !busy.contains($0) },
         instruments: instruments)
-      reconcileResting(symbols: book.symbols.filter { !busy.contains($0) })
+      reconcileResting(symbols: book.symbols)
       if let time {
         apply(report, time: time)
       } else {

@@ -97,12 +97,18 @@ public final class RecordedVenue: Venue {
       resting[symbol] = nil
       return true
     }
-    // A resting entry: the live cancel won when the run recorded it next (a fill won otherwise).
+    // A resting entry: the live cancel (ctx:cancel, or a flatten's) lost only to a fill, which
+    // the record books before the symbol's next cancel, exit, expiry, venue refusal or intent.
     guard resting[symbol] != nil else { return false }
-    let k = next()
-    guard k < recorded.count, ["cancel", "exit"].contains(recorded[k].kind),
-      recorded[k].symbol == book.symbols[symbol]
-    else { return false }
+    let name = book.symbols[symbol]
+    for d in recorded[min(next(), recorded.count)...] where d.symbol == name {
+      if d.kind == "fill" {
+        if d.detailJSON.contains("\"leg\":\"entry\"") { return false }
+        continue
+      }
+      if d.kind == "refusal" && !d.detailJSON.contains("\"at\":\"venue\"") { continue }
+      if ["cancel", "exit", "expired", "refusal", "intent"].contains(d.kind) { break }
+    }
     resting[symbol] = nil
     return true
   }
