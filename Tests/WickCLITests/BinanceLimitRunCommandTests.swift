@@ -387,4 +387,46 @@ import WickTesting
     stop(p)
     try w.expectNothingDoubled(runs: [1])
   }
+
+  /// The same script on Bybit (`wick run --live`, the default exchange): the shared resting path
+  /// over Bybit's gateway, `Limit` `GTC` under the entry's orderLinkId.
+  @Test func onBybitTheLimitRestsThenFillsWhenTradedThroughUnderItsStop() throws {
+    let w = try LiveRunCommandTests.World(script: ("limit.lua", Self.limitScript(gap: 1)))
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    var (p, first) = try w.launch()
+    defer { stop(p) }
+    #expect(first == "run: 1", "\(w.errors)")
+    let working = { w.bybit.orders.filter { $0.orderType == "Limit" && $0.status == "New" } }
+    for _ in 0..<6 where working().isEmpty {
+      #expect(w.pushNext(), "\(w.errors)")
+      _ = w.wait(2) { !working().isEmpty }
+    }
+    let order = try #require(working().first, "no order rests: \(w.errors)")
+    let limit = try #require(order.price)
+    #expect(order.timeInForce == "GTC" && order.orderLinkId.hasSuffix("-e"))
+    // Traded through between candles: filled at the limit, the position's stop on at once.
+    w.bybit.setMarkPrice("BTCUSDT", limit - 0.5)
+    #expect(
+      w.wait(10) { w.bybit.position("BTCUSDT")?.stopLoss != nil }, "\(w.errors)")
+    let stopPrice = try #require(w.bybit.position("BTCUSDT")?.stopLoss)
+    #expect(abs(stopPrice - (limit - 5)) < 0.011)
+    #expect(w.pushNext(), "\(w.errors)")
+    #expect(
+      w.wait(5) {
+        (try? w.int("SELECT COUNT(*) FROM positions WHERE run_id = 1 AND active = 1")) == 1
+      }, "\(w.dump("SELECT kind || ' ' || detail_json FROM decisions"))\n\(w.errors)")
+    #expect(
+      try w.int("SELECT COUNT(*) FROM orders WHERE type = 'limit' AND status = 'filled'") == 1)
+    // Killed and resumed: nothing sent twice, the position still the ledger's.
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    (p, first) = try w.launch(["--stop-after", "1"])
+    #expect(first == "run: 1 (resumed)", "\(w.errors)")
+    #expect(w.pushNext(), "\(w.errors)")
+    p.waitUntilExit()
+    #expect(w.bybit.orders.filter { $0.orderLinkId == order.orderLinkId }.count == 1)
+    try w.expectNothingDoubled(runs: [1])
+    let (status, text) = try w.runWick(["replay", "1", "--db", w.db])
+    #expect(status == 0 && text.hasPrefix("identical"), "\(text)")
+  }
 }

@@ -10,8 +10,8 @@ import WickTesting
 /// Bybit limit orders at the executor: placed under their id as `Limit` with `PostOnly` or
 /// `GTC`, refused as `post_only_would_cross` when Bybit cancels a PostOnly that would take
 /// liquidity, filled in parts when the market trades through them (maker fee), and cancelled by
-/// id with the filled part kept. The venue does not rest live limit entries yet: these are its
-/// building blocks, against the loopback mock written from Bybit's v5 docs.
+/// id with the filled part kept, against the loopback mock written from Bybit's v5 docs. The
+/// live venue rests entries through `LiveRestingGateway` (BybitRestingTests).
 @Suite(.serialized) struct BybitLimitOrderTests {
   let id = "w1-1700000000-BTCUSDT-e"
 

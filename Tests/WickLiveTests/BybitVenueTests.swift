@@ -93,7 +93,8 @@ final class BookEvents: BookListener {
   @Test func aPartialCloseIsReduceOnlyAndTheExchangeStopFollowsTheRemainder() throws {
     let h = try Harness()
     #expect(h.venue.capabilities.contains(.partialExits))
-    #expect(!h.venue.capabilities.contains(.limitOrders))
+    // Bybit's gateway rests limit entries too (BybitGateway+Resting.swift).
+    #expect(h.venue.capabilities.contains(.limitOrders))
     let entry = EntryOrder(
       intent: OrderIntent(symbol: 0, side: .long, stop: 59_000), qty: 0.05, decidedAt: t0)
     try h.step(t0) { h.venue.submit(entry: entry) }
