@@ -19,21 +19,7 @@ extension BinanceTradingAPI {
       ("quantity", qty), ("price", price), ("newClientOrderId", clientOrderId),
       ("newOrderRespType", "RESULT"),
     ]
-    do {
-      let r = try rest.send("POST", "/fapi/v1/order", params, effect: .placesOrder)
-      guard let o = Self.order(r.document, r.root) else {
-        throw BinanceError.unknownOutcome(
-          endpoint: "POST /fapi/v1/order", reason: "the answer lacks orderId or status")
-      }
-      return o
-    } catch let e as BinanceError {
-      switch e {
-      case .rejected(_, BinanceError.Code.duplicateClientOrderID, _), .unknownOutcome:
-        if let o = try order(clientOrderId: clientOrderId, symbol: symbol) { return o }
-        throw e
-      default: throw e
-      }
-    }
+    return try placeOrder(params, symbol: symbol, clientOrderId: clientOrderId)
   }
 
   /// Cancels the order with this client id (`DELETE /fapi/v1/order`, `origClientOrderId`) and

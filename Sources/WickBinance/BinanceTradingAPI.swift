@@ -196,6 +196,15 @@ public final class BinanceTradingAPI: @unchecked Sendable {
       ("newClientOrderId", clientOrderId), ("newOrderRespType", "RESULT"),
     ]
     if reduceOnly { params.append(("reduceOnly", "true")) }
+    return try placeOrder(params, symbol: symbol, clientOrderId: clientOrderId)
+  }
+
+  /// Sends one new order (`POST /fapi/v1/order`, whose `params` name `clientOrderId`). A
+  /// duplicate id (-4116) means the first order exists, and an unknown outcome may have placed
+  /// it: either is looked up by the id, never sent again.
+  func placeOrder(_ params: [(String, String)], symbol: String, clientOrderId: String) throws
+    -> BinanceOrder
+  {
     do {
       let r = try rest.send("POST", "/fapi/v1/order", params, effect: .placesOrder)
       guard let o = Self.order(r.document, r.root) else {

@@ -112,11 +112,8 @@ public final class SimulatedVenue: Venue {
   }
 
   public func restingOrder(symbol: Int) -> RestingOrder? {
-    guard let (order, left) = resting[symbol], let price = order.intent.limit else { return nil }
-    return RestingOrder(
-      symbol: symbol, side: order.intent.side, qty: order.qty, price: price,
-      postOnly: order.intent.postOnly, candlesLeft: left, placedAt: order.decidedAt,
-      add: order.intent.add)
+    guard let (order, left) = resting[symbol] else { return nil }
+    return RestingOrder(symbol: symbol, order: order, candlesLeft: left)
   }
 
   public func cancelPair(long: Int, short: Int) -> Bool {

@@ -150,3 +150,14 @@ public struct Execution: Sendable, Equatable {
     self.slippage = slippage
   }
 }
+
+extension RestingOrder {
+  /// A sized limit entry as it rests, `candlesLeft` before it expires; nil for a market entry.
+  public init?(symbol: Int, order: EntryOrder, candlesLeft: Int?) {
+    guard let price = order.intent.limit else { return nil }
+    self.init(
+      symbol: symbol, side: order.intent.side, qty: order.qty, price: price,
+      postOnly: order.intent.postOnly, candlesLeft: candlesLeft, placedAt: order.decidedAt,
+      add: order.intent.add)
+  }
+}
