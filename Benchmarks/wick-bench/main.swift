@@ -40,7 +40,10 @@ if let script = environment["WICK_PROFILE_SCRIPT"] {
   exit(0)
 }
 
-// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import wick-bench` prints only that figure (on a
+// The load figures' session length in 1m candles (LoadBenchmark.swift).
+let loadMinutes = Int(environment["WICK_LOAD_MINUTES"] ?? "360")!
+
+// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import|marketstats|load wick-bench` prints only that figure (on a
 // loaded machine the whole bench takes long; these are the lines the speed work moves).
 if let only = environment["WICK_BENCH_ONLY"] {
   let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -67,12 +70,16 @@ if let only = environment["WICK_BENCH_ONLY"] {
     try SweepPeerBenchmark.run(
       wick: wickURL, candles: 150_000, work: scratch,
       python: environment["WICK_VECTORBT_PYTHON"], skipped: "no WICK_VECTORBT_PYTHON")
+  case "marketstats":
+    try MarketStatsBenchmark.run(work: scratch)
   case "import":
     try ImportBenchmark.run(
       wick: wickURL, rows: Int(environment["WICK_BENCH_IMPORT_ROWS"] ?? "3000000")!,
       work: scratch)
+  case "load":
+    try LoadBenchmark.run(wick: wickURL, minutes: loadMinutes, work: scratch)
   default:
-    print("WICK_BENCH_ONLY: expected tearsheet, sweep or import, got \(only)")
+    print("WICK_BENCH_ONLY: expected tearsheet, sweep, import, marketstats or load, got \(only)")
     exit(2)
   }
   exit(0)
@@ -211,6 +218,9 @@ if let result = luaResult {
   while let c = try cursor.next() { candles.append(c) }
   tearsheetLine(result, candles: candles)
 }
+
+// A paper or live run's per-candle market-stats read (MarketStatsBenchmark.swift).
+try MarketStatsBenchmark.run(work: work)
 
 // The full risk engine (account rules, governor, caps, instruments) against sizing only. With the
 // example config ma_cross trips the daily loss limit and then the kill switch, after which it
@@ -364,6 +374,8 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
   try ImportBenchmark.run(
     wick: wick, rows: Int(environment["WICK_BENCH_IMPORT_ROWS"] ?? "3000000")!, work: work)
 }
+// A 20-symbol paper group under load: decision latency and memory (LoadBenchmark.swift).
+try LoadBenchmark.run(wick: wick, minutes: loadMinutes, work: work)
 
 var selfUsage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &selfUsage)

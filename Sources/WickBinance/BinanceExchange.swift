@@ -9,8 +9,11 @@ import WickSim
 /// `GatewayVenue` over a `BinanceGateway`, with the user data stream feeding its inbox.
 public enum BinanceExchange: LiveExchange {
   public static let name = "binance"
-  /// What the shared live path executes: partial closes and adds (pairs need no capability).
-  public static var capabilities: VenueCapabilities { GatewayVenue.sharedCapabilities }
+  /// What the shared live path executes: partial closes, adds (pairs need no capability) and
+  /// resting limit and post-only (GTX) entries.
+  public static var capabilities: VenueCapabilities {
+    GatewayVenue.sharedCapabilities.union([.limitOrders])
+  }
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue

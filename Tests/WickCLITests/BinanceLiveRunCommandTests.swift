@@ -15,11 +15,17 @@ import WickTesting
   final class World: RunProcessWorld {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-binance-live-\(UUID().uuidString)")
-    let candles: [Candle]
+    /// The exchange's candles; a test may reshape those not pushed yet.
+    var candles: [Candle]
     let binance: MockBinanceTrading
-    /// The script the runner trades (in `dir`) and its symbols, each with the candles it is served.
-    let script: String
-    let series: [(symbol: String, candles: [Candle])]
+    /// The strategy under `dir` that `wick run` trades (a test may switch it before launching).
+    var script: String
+    /// Other symbols' candles, served beside BTCUSDT's.
+    let more: [(String, [Candle])]
+    /// Every symbol the runner trades, each with the candles it is served.
+    var series: [(symbol: String, candles: [Candle])] {
+      [(symbol: "BTCUSDT", candles: candles)] + more.map { (symbol: $0.0, candles: $0.1) }
+    }
     var pushed = 20
     var launches = 0
 
@@ -32,7 +38,7 @@ import WickTesting
           to: dir.appendingPathComponent(script.name), atomically: true, encoding: .utf8)
       }
       self.script = script?.name ?? "flip.lua"
-      series = [("BTCUSDT", candles)] + more
+      self.more = more
       // The flip script's candles trade near 100: a contract with a small minimum.
       binance.setInstrument(
         "BTCUSDT",

@@ -111,7 +111,7 @@ import WickTesting
       (try FileManager.default.attributesOfItem(atPath: w.db)[.size] as? Int ?? 0)
     let (p, out) = try launchWrapped(
       w, prelude: "trap '' XFSZ; ulimit -f \(size / 512 + 8)", w.arguments())
-    _ = w.wait(10) { w.ws.openClients > 0 || !p.isRunning }
+    _ = w.wait(10) { w.ws.klineClients > 0 || !p.isRunning }
     var handled = 0
     while p.isRunning, handled < 60 {
       guard w.pushNext() else { break }

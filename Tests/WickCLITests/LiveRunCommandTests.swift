@@ -80,7 +80,7 @@ import WickTesting
       FileManager.default.createFile(atPath: out.path, contents: nil)
       p.standardOutput = try FileHandle(forWritingTo: out)
       p.standardError = p.standardOutput
-      let subscriptions = bybit.publicSubscriptions
+      let subscriptions = bybit.klineSubscriptions
       try p.run()
       guard waitLive else { return (p, "") }
       var first = ""
@@ -93,14 +93,14 @@ import WickTesting
         return true
       }
       // Live once it subscribes: warm-up (or re-handling) and its orders are done by then.
-      _ = wait { self.bybit.publicSubscriptions >= subscriptions + streams }
+      _ = wait { self.bybit.klineSubscriptions >= subscriptions + streams }
       return (p, first)
     }
 
     /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
     /// each of `runs` has committed it (`commit` false: returns once pushed).
     func pushNext(runs: [Int] = [1], commit: Bool = true) -> Bool {
-      _ = wait { self.bybit.publicSubscribers >= runs.count }
+      _ = wait { self.bybit.klineSubscribers >= runs.count }
       let c = candles[pushed]
       for (symbol, list) in series {
         let c = list[pushed]

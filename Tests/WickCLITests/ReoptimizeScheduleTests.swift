@@ -129,13 +129,13 @@ final class ReoptimizeWorld: @unchecked Sendable {
     let runner = try runner()
     let id = try runner.prepare()
     let finished = start(runner)
-    _ = await poll { self.ws.openClients > 0 }
+    _ = await poll { self.ws.klineClients > 0 }
+    let progress = try RunProgress(db: db, run: id)
     var next = range.lowerBound
     func push() async {
-      ws.send(symbol: "BTCUSDT", interval: "1", candle: candles[next], confirm: true)
+      let c = candles[next]
       next += 1
-      let target = next
-      _ = await poll { (runner.lastHandled ?? 0) >= self.candles[target - 1].time }
+      await ws.deliver(symbols: ["BTCUSDT"], candles: [c]) { progress.reached(c.time) }
     }
     while next < range.upperBound { await push() }
     while next < range.upperBound + extra, !until(lines) {

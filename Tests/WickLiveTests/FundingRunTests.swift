@@ -40,11 +40,13 @@ let holdScript = """
 
   /// Pushes candles `range`, the exchange's clock a second past each one's close.
   func push(_ w: PaperWorld, _ range: Range<Int>) async {
+    guard let progress = try? RunProgress(db: w.db) else { return }
+    // The clock moves only once the runner is listening: its catch-up reads the clock first.
     _ = await eventually { w.ws.openClients > 0 }
     for i in range {
-      w.rest.serverTime = w.candles[i].time + 61_000
-      w.ws.send(symbol: "BTCUSDT", interval: "1", candle: w.candles[i], confirm: true)
-      try? await Task.sleep(nanoseconds: 40_000_000)
+      let c = w.candles[i]
+      w.rest.serverTime = c.time + 61_000
+      await w.ws.deliver(symbols: ["BTCUSDT"], candles: [c]) { progress.reached(c.time) }
     }
   }
 
@@ -99,14 +101,14 @@ let holdScript = """
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
     let finished = start(runner)
+    let progress = try RunProgress(db: w.db, run: id)
     _ = await eventually { w.ws.openClients > 0 }
     for i in w.history..<(w.history + 8) {
-      w.rest.serverTime = w.candles[i].time + 61_000
-      w.ws.send(
-        text: MockKlineStream.binanceKlineMessage(
-          symbol: "BTCUSDT", interval: "1m", candle: w.candles[i], closed: true,
-          timeframe: .oneMinute))
-      try? await Task.sleep(nanoseconds: 40_000_000)
+      let c = w.candles[i]
+      w.rest.serverTime = c.time + 61_000
+      let message = MockKlineStream.binanceKlineMessage(
+        symbol: "BTCUSDT", interval: "1m", candle: c, closed: true, timeframe: .oneMinute)
+      await w.ws.deliver([message]) { progress.reached(c.time) }
     }
     #expect(try await finished().get() == .stopAfter)
     #expect(w.rest.requests.contains { $0.hasPrefix("/fapi/v1/fundingRate?") })

@@ -49,21 +49,15 @@ final class PaperWorld {
   }
 
   /// Pushes candles `range` over the WebSocket (each confirmed, with a forming update and a
-  /// duplicate around it), once a client is connected.
+  /// duplicate around it), each until the newest run has handled it or ended.
   func push(_ range: Range<Int>, noise: Bool = true) async {
-    _ = await eventually { self.ws.openClients > 0 }
+    _ = await eventually { self.ws.klineClients > 0 }
+    guard let progress = try? RunProgress(db: db) else { return }
     for i in range {
       let c = candles[i]
-      if noise {
-        ws.send(
-          symbol: "BTCUSDT", interval: "1",
-          candle: Candle(
-            time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
-          confirm: false)
+      await ws.deliver(symbols: ["BTCUSDT"], candles: [c], noise: noise) {
+        progress.reached(c.time)
       }
-      ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
-      if noise { ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true) }
-      try? await Task.sleep(nanoseconds: 30_000_000)
     }
   }
 
@@ -385,16 +379,14 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
     let finished = start(runner)
-    _ = await eventually { w.ws.openClients > 0 }
+    let progress = try RunProgress(db: w.db, run: id)
     for i in w.history..<(w.history + 6) {
       let c = w.candles[i]
-      w.ws.send(
-        text: MockKlineStream.binanceKlineMessage(
-          symbol: "BTCUSDT", interval: "1m", candle: c, closed: false, timeframe: .oneMinute))
-      w.ws.send(
-        text: MockKlineStream.binanceKlineMessage(
-          symbol: "BTCUSDT", interval: "1m", candle: c, closed: true, timeframe: .oneMinute))
-      try? await Task.sleep(nanoseconds: 30_000_000)
+      let messages = [false, true].map {
+        MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: $0, timeframe: .oneMinute)
+      }
+      await w.ws.deliver(messages) { progress.reached(c.time) }
     }
     #expect(try await finished().get() == .stopAfter)
     #expect(try w.ledger().run(id)?.exchange == "binance")
@@ -426,12 +418,12 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
     let finished = start(runner)
-    _ = await eventually { w.ws.openClients > 0 }
+    let progress = try RunProgress(db: w.db, run: id)
     for i in w.history..<(w.history + 5) {
       // ETH's candle arrives first, then BTC's: a slice is complete only with both.
-      w.ws.send(symbol: "ETHUSDT", interval: "1", candle: other[i], confirm: true)
-      w.ws.send(symbol: "BTCUSDT", interval: "1", candle: w.candles[i], confirm: true)
-      try? await Task.sleep(nanoseconds: 30_000_000)
+      await w.ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], w.candles[i]]) {
+        progress.reached(w.candles[i].time)
+      }
     }
     #expect(try await finished().get() == .stopAfter)
     #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 5)

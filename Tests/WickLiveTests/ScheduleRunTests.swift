@@ -117,14 +117,15 @@ final class RescanWorld {
     rest.serverTime = series["BTCUSDT"]![index].time + 1_000
   }
 
-  /// Pushes candles `range` of every symbol over the WebSocket, confirmed.
+  /// Pushes candles `range` of every symbol over the WebSocket, confirmed, each time until the
+  /// run has handled it or ended.
   func push(_ range: Range<Int>) async {
-    _ = await eventually { self.ws.openClients > 0 }
+    guard let progress = try? RunProgress(db: db) else { return }
     for i in range {
-      for s in Self.symbols {
-        ws.send(symbol: s, interval: "1", candle: series[s]![i], confirm: true)
+      let candles = Self.symbols.map { series[$0]![i] }
+      await ws.deliver(symbols: Self.symbols, candles: candles) {
+        progress.reached(candles[0].time)
       }
-      try? await Task.sleep(nanoseconds: 30_000_000)
     }
   }
 
@@ -323,10 +324,11 @@ final class RescanWorld {
     let id = try runner.prepare()
     let finished = start(runner)
     _ = await eventually { ws.openClients > 0 }
-    let firstLive = try #require(candles.firstIndex { $0.time > (runner.lastHandled ?? 0) })
+    let progress = try RunProgress(db: spec.dbPath, run: id)
+    let caughtUp = try #require(try runner.ledger.run(id)?.lastTime)
+    let firstLive = try #require(candles.firstIndex { $0.time > caughtUp })
     for c in candles[firstLive..<(firstLive + 25)] {
-      ws.send(symbol: "BTCUSDT", interval: "1", candle: c, confirm: true)
-      try? await Task.sleep(nanoseconds: 30_000_000)
+      await ws.deliver(symbols: ["BTCUSDT"], candles: [c]) { progress.reached(c.time) }
     }
     #expect(try await finished().get() == .stopAfter)
     let decided = try times(

@@ -48,17 +48,10 @@ import WickTesting
       defer { d.stop(drain: 2) }
       nonisolated(unsafe) let unsafeRunner = runner
       let done = Task.detached { try unsafeRunner.run() }
-      _ = await eventually { ws.openClients > 0 }
+      let progress = try RunProgress(db: spec.dbPath, run: id)
       for i in range {
-        // Sent again until handled: a candle pushed between the connection and the runner's
-        // subscription is lost, and the run would wait for it forever (seen once in CI). The
-        // runner ignores a candle it has handled.
-        for _ in 0..<20 {
-          ws.send(symbol: "BTCUSDT", interval: "1", candle: candles[i], confirm: true)
-          let handled = await eventually(0.5) {
-            ((try? runner.ledger.run(id))?.lastTime ?? .min) >= candles[i].time
-          }
-          if handled { break }
+        await ws.deliver(symbols: ["BTCUSDT"], candles: [candles[i]]) {
+          progress.reached(candles[i].time)
         }
       }
       if let command {

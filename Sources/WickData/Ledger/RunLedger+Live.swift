@@ -8,6 +8,8 @@ extension RunLedger {
     public var qty: Double
     public var price: Double
     public var fee: Double
+    /// When the order's (last) fill was booked: the candle time a resting order filled at.
+    public var time: Int64 = 0
   }
 
   /// Fills by client order id (several partial fills of one order are averaged; a single fill
@@ -21,12 +23,13 @@ extension RunLedger {
         sql: """
           SELECT o.client_order_id AS id, SUM(f.qty) AS qty,
                  CASE COUNT(*) WHEN 1 THEN MAX(f.price) ELSE SUM(f.price * f.qty) / SUM(f.qty) END AS price,
-                 SUM(f.fee) AS fee
+                 SUM(f.fee) AS fee, MAX(f.time) AS time
           FROM orders o JOIN fills f ON f.order_id = o.id
           WHERE o.run_id = ? GROUP BY o.id HAVING SUM(f.qty) > 0
           """, arguments: [run])
       {
-        out[row["id"]] = RecordedFill(qty: row["qty"], price: row["price"], fee: row["fee"])
+        out[row["id"]] = RecordedFill(
+          qty: row["qty"], price: row["price"], fee: row["fee"], time: row["time"])
       }
       return out
     }

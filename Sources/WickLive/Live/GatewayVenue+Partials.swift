@@ -19,8 +19,6 @@ extension GatewayVenue {
   /// exchange: reduce-only partial closes and adds (a pair needs no capability).
   public static let sharedCapabilities: VenueCapabilities = [.partialExits, .adds]
 
-  public var capabilities: VenueCapabilities { Self.sharedCapabilities }
-
   /// A partial close of the kernel's already floored `fraction`: sent at `send()` as a
   /// reduce-only market order for that part of the book's quantity. A full exit wins.
   public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {

@@ -26,9 +26,11 @@ public final class GatewayVenue: Venue, LiveVenue {
   public var reconcileInterval: TimeInterval = 30
   var book: Book!
   var decisionTime: Int64 = 0
-  private var recordedEntries: [EntryOrder?] = []
+  var recordedEntries: [EntryOrder?] = []
   var recordedExits: [String??] = []
   private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
+  /// Resting limit entries (GatewayVenue+Resting.swift).
+  var resting = RestingEntries()
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
   public internal(set) var halted: [String: String] = [:]
@@ -72,6 +74,10 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public var instrumentRules: [String: InstrumentSpec] { instruments }
+  /// Partial closes and adds on every exchange; resting limits where the gateway takes them.
+  public var capabilities: VenueCapabilities {
+    Self.sharedCapabilities.union(restingCapabilities)
+  }
   public var accountName: String { gateway.accountName }
 
   public func walletEquity() throws -> Double {
@@ -98,6 +104,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     recordedEntries = Array(repeating: nil, count: book.symbols.count)
     recordedExits = Array(repeating: nil, count: book.symbols.count)
     partials.recorded = Array(repeating: nil, count: book.symbols.count)
+    resting.reset(symbols: book.symbols.count)
   }
 
   public func beginSlice(time: Int64) {
@@ -120,6 +127,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
     applyPairs(time: time, history: history)
+    executeResting(slice: slice, time: time)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
       for c in history.closes(time) where book.positions[c.symbol] != nil {
@@ -138,7 +146,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     account.check(time: time, book: book, source: gateway, incidents: incidents)
   }
 
-  private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
+  func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
     let s = order.intent.symbol
     switch outcome {
     case .protected(let fill, let stop, let take):
@@ -170,11 +178,13 @@ public final class GatewayVenue: Venue, LiveVenue {
     busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
     busy.formUnion(partials.sent.map { book.symbols[$0.symbol] })
     busy.formUnion(pairSymbolsInFlight)
+    busy.formUnion(restingBusy)
     lastReconcile = Date()
     do {
       let report = try reconciler.reconcile(
         local: localPositions(), symbols: book.symbols.filter { !busy.contains($0) },
         instruments: instruments)
+      reconcileResting(symbols: book.symbols)
       if let time {
         apply(report, time: time)
       } else {
@@ -191,6 +201,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     let marks = gateway.inbox.staleMarks
     let alerted = marks != handledMarks
     handledMarks = marks
+    checkResting(poll: alerted)
     reconcile(time: nil, force: alerted)
   }
 
@@ -286,6 +297,10 @@ public final class GatewayVenue: Venue, LiveVenue {
       recordedEntries[s] = nil
       let name = book.symbols[s]
       let id = entry.clientOrderID(run: run, symbol: name)
+      if entry.intent.limit != nil {
+        sendResting(entry, id: id)
+        continue
+      }
       do {
         let outcome = try executor.enter(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
@@ -344,6 +359,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     finishPartials()
     resume(entries: pending, lateWindow: lateWindow)
     resolvePairs(lateWindow: lateWindow)
+    resumeResting(lateWindow: lateWindow)
   }
 
   public var isReplaying: Bool { history != nil }
@@ -366,6 +382,10 @@ public final class GatewayVenue: Venue, LiveVenue {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
       let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
+      if entry.intent.limit != nil {
+        replayResting(entry, id: id, history: history)
+        continue
+      }
       guard let fill = history.fill(id) else {
         if let why = history.refusal(id) {
           sentEntries.append((entry, .unfilled(why)))
@@ -414,7 +434,7 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public func cancelEntry(symbol: Int) -> Bool {
-    guard recordedEntries[symbol] != nil else { return false }
+    guard recordedEntries[symbol] != nil else { return cancelResting(symbol: symbol) }
     recordedEntries[symbol] = nil
     return true
   }
@@ -427,7 +447,7 @@ public final class GatewayVenue: Venue, LiveVenue {
 
   public func hasPendingEntry(symbol: Int) -> Bool {
     recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
-      || pairs.uses(symbol)
+      || pairs.uses(symbol) || hasRestingEntry(symbol: symbol)
   }
 
   public func hasPendingExit(symbol: Int) -> Bool {
@@ -440,7 +460,7 @@ public final class GatewayVenue: Venue, LiveVenue {
 
   public var pendingEntries: Int {
     recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
-      + pairs.pendingLegs
+      + pairs.pendingLegs + restingPending
   }
 
   /// A trailing step: pushed to the exchange at once under this candle's id.

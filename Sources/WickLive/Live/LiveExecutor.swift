@@ -89,7 +89,7 @@ public final class LiveExecutor: @unchecked Sendable {
 
   // MARK: - Protection
 
-  private func protect(
+  func protect(
     _ placed: GatewayOrder, stop: Double?, take: Double?, instrument: InstrumentSpec
   ) throws -> EntryOutcome {
     let id = placed.clientOrderID
@@ -180,14 +180,16 @@ public final class LiveExecutor: @unchecked Sendable {
   }
 
   /// Sends the order once; an unknown outcome is resolved by its id. Returns the exchange's
-  /// order, or nil when it certainly does not exist.
-  func place(_ order: Order) throws -> GatewayOrder? {
+  /// order, or nil when it certainly does not exist. `send` places it (a market order unless
+  /// given: a resting limit order goes through the same rules).
+  func place(_ order: Order, send: (() throws -> GatewayOrder)? = nil) throws -> GatewayOrder? {
     var sends = 0
     while true {
       sends += 1
       do {
         let o =
-          try order.stop.map {
+          try send?()
+          ?? order.stop.map {
             try gateway.placeEntry(
               symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
               stop: $0, take: order.take)
