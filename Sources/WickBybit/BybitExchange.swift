@@ -31,8 +31,11 @@ public struct BybitEndpoints: Sendable, Equatable {
 /// over a `BybitGateway`, with the private stream feeding its inbox.
 public enum BybitExchange: LiveExchange {
   public static let name = "bybit"
-  /// What the shared live path executes: partial closes and adds (pairs need no capability).
-  public static var capabilities: VenueCapabilities { GatewayVenue.sharedCapabilities }
+  /// What the shared live path executes: partial closes, adds (pairs need no capability) and
+  /// resting limit and post-only entries.
+  public static var capabilities: VenueCapabilities {
+    GatewayVenue.sharedCapabilities.union([.limitOrders])
+  }
 
   public static func makeVenue(spec: RunSpec, credentials: LiveCredentials, leverage: Double)
     throws -> LiveVenue
