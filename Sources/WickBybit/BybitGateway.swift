@@ -31,18 +31,34 @@ public final class BybitGateway: LiveGateway, @unchecked Sendable {
   public func placeMarket(
     symbol: String, buy: Bool, qty: String, clientOrderID: String, reduceOnly: Bool
   ) throws -> GatewayOrder {
-    let order = BybitTradingAPI.MarketOrder(
-      symbol: symbol, side: buy ? .buy : .sell, qty: qty, orderLinkId: clientOrderID,
-      reduceOnly: reduceOnly)
+    try send(
+      BybitTradingAPI.MarketOrder(
+        symbol: symbol, side: buy ? .buy : .sell, qty: qty, orderLinkId: clientOrderID,
+        reduceOnly: reduceOnly))
+  }
+
+  /// The entry carries the position's stop and take (tpslMode Full): Bybit sets them with the
+  /// fill, so the position is never without its stop, even for the moment before the executor
+  /// verifies it. (An add's order carries none: the combined stop follows its fill.)
+  public func placeEntry(
+    symbol: String, buy: Bool, qty: String, clientOrderID: String, stop: String, take: String?
+  ) throws -> GatewayOrder {
+    try send(
+      BybitTradingAPI.MarketOrder(
+        symbol: symbol, side: buy ? .buy : .sell, qty: qty, orderLinkId: clientOrderID,
+        stopLoss: stop, takeProfit: take))
+  }
+
+  private func send(_ order: BybitTradingAPI.MarketOrder) throws -> GatewayOrder {
     do {
       try api.createMarketOrder(order)
     } catch let e as BybitError {
       throw Self.orderError(e)
     }
     // Accepted: the stream may have its state already; else it is working until it says more.
-    return inbox.order(clientOrderID)
+    return inbox.order(order.orderLinkId)
       ?? GatewayOrder(
-        clientOrderID: clientOrderID, symbol: symbol, state: .submitting, filledQty: 0,
+        clientOrderID: order.orderLinkId, symbol: order.symbol, state: .submitting, filledQty: 0,
         avgPrice: 0, fee: 0, updated: 0)
   }
 

@@ -2,25 +2,47 @@ import Foundation
 import Testing
 import WickCore
 import WickData
+import WickSim
 import WickTesting
 
 @testable import WickBybit
 @testable import WickLive
 
-/// Bybit limit orders at the executor: placed under their id as `Limit` with `PostOnly` or
-/// `GTC`, refused as `post_only_would_cross` when Bybit cancels a PostOnly that would take
-/// liquidity, filled in parts when the market trades through them (maker fee), and cancelled by
-/// id with the filled part kept, against the loopback mock written from Bybit's v5 docs. The
-/// live venue rests entries through `LiveRestingGateway` (BybitRestingTests).
+/// Bybit limit orders through the shared executor (`LiveExecutor+Resting`) and `BybitGateway`:
+/// placed under their id as `Limit` with `PostOnly` or `GTC`, refused as `post_only_would_cross`
+/// when Bybit cancels a PostOnly that would take liquidity, filled in parts when the market
+/// trades through them (maker fee), and cancelled by id with the filled part kept, against the
+/// loopback mock written from Bybit's v5 docs.
 @Suite(.serialized) struct BybitLimitOrderTests {
   let id = "w1-1700000000-BTCUSDT-e"
 
+  /// A resting entry as the venue places it, through the shared executor and `BybitGateway`.
+  func resting(price: Double, postOnly: Bool, qty: Double = 0.01) -> LiveRestingOrder {
+    LiveRestingOrder(
+      entry: EntryOrder(
+        intent: OrderIntent(
+          symbol: 0, side: .long, stop: 59_000, limit: price, postOnly: postOnly),
+        qty: qty, decidedAt: 1_700_000_000_000),
+      clientOrderID: id, symbol: "BTCUSDT")
+  }
+
+  enum Placement {
+    /// Resting (or filled): the order as Bybit lists it.
+    case placed(BybitOrder)
+    case refused(Refusal)
+  }
+
   func place(_ rig: LiveRig, price: Double, postOnly: Bool, qty: Double = 0.01) throws
-    -> BybitGateway.LimitPlacement
+    -> Placement
   {
-    try rig.gateway.placeLimit(
-      symbol: "BTCUSDT", side: .long, qty: qty, price: price, postOnly: postOnly,
-      orderLinkId: id, instrument: rig.btc)
+    switch try rig.executor.placeResting(
+      resting(price: price, postOnly: postOnly, qty: qty), instrument: rig.btc)
+    {
+    case .refused(let r): return .refused(r)
+    case .resting(let o):
+      #expect(o.clientOrderID == id)
+      return .placed(try #require(try rig.api.order(linkID: id, symbol: "BTCUSDT")))
+    }
   }
 
   @Test func aPostOnlyThatWouldCrossIsRefusedWithItsCode() throws {
@@ -67,12 +89,18 @@ import WickTesting
       return
     }
     rig.bybit.setMarkPrice("BTCUSDT", 59_000)
-    let ended = try #require(try rig.gateway.cancelLimit(symbol: "BTCUSDT", orderLinkId: id))
+    let cancelled = try #require(
+      try rig.executor.cancelResting(resting(price: 59_900, postOnly: false, qty: 0.04)))
+    // The part that filled counts as filled (it needs its stop).
+    #expect(cancelled.state == .filled && cancelled.filledQty == 0.02)
+    let ended = try #require(try rig.api.order(linkID: id, symbol: "BTCUSDT"))
     #expect(ended.status == "PartiallyFilledCanceled" && ended.cumExecQty == 0.02)
     #expect(rig.bybit.position("BTCUSDT")?.size == 0.02)
     // Nothing left to cancel: 110001, and the state stays.
     #expect(try rig.api.cancelOrder(symbol: "BTCUSDT", orderLinkId: id) == false)
-    #expect(try rig.gateway.cancelLimit(symbol: "BTCUSDT", orderLinkId: "w1-0-BTCUSDT-e") == nil)
+    var never = resting(price: 59_900, postOnly: false)
+    never.clientOrderID = "w1-0-BTCUSDT-e"
+    #expect(try rig.executor.cancelResting(never) == nil)
   }
 
   @Test func aGTCLimitThatCrossesFillsAtOnceAsATaker() throws {

@@ -93,8 +93,9 @@ final class BookEvents: BookListener {
   @Test func aPartialCloseIsReduceOnlyAndTheExchangeStopFollowsTheRemainder() throws {
     let h = try Harness()
     #expect(h.venue.capabilities.contains(.partialExits))
-    // Bybit's gateway rests limit entries too (BybitGateway+Resting.swift).
+    // Resting limits too, now that BybitGateway speaks them; and the adapter says the same.
     #expect(h.venue.capabilities.contains(.limitOrders))
+    #expect(BybitExchange.capabilities.rawValue == h.venue.capabilities.rawValue)
     let entry = EntryOrder(
       intent: OrderIntent(symbol: 0, side: .long, stop: 59_000), qty: 0.05, decidedAt: t0)
     try h.step(t0) { h.venue.submit(entry: entry) }

@@ -304,7 +304,8 @@ public final class GatewayVenue: Venue, LiveVenue {
       do {
         let outcome = try executor.enter(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
-          take: entry.intent.take, clientOrderID: id, instrument: try instrument(name))
+          take: entry.intent.take, clientOrderID: id, instrument: try instrument(name),
+          add: entry.intent.add)
         sentEntries.append((entry, outcome))
       } catch {
         // Unresolved (the outcome stayed unknown, or a panic close failed): stop trading the
@@ -421,7 +422,7 @@ public final class GatewayVenue: Venue, LiveVenue {
         {
           outcome = try executor.enter(
             symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
-            take: entry.intent.take, clientOrderID: id, instrument: rules)
+            take: entry.intent.take, clientOrderID: id, instrument: rules, add: entry.intent.add)
         }
         sentEntries.append((entry, outcome))
       } catch {

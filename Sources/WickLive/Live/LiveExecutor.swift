@@ -24,16 +24,23 @@ public final class LiveExecutor: @unchecked Sendable {
 
   var inbox: LiveOrderInbox { gateway.inbox }
 
-  /// Opens `qty` (already sized) and protects it. `clientOrderID` was written ahead. An add to
-  /// an open position (`ctx:enter{add = true}`) goes the same way: the fill joins the position,
-  /// whose stop already covers it, and `stop`/`take` (the combined ones) replace the old.
+  /// Opens `qty` (already sized) and protects it. `clientOrderID` was written ahead. An `add` to
+  /// an open position (`ctx:enter{add = true}`) goes the same way, except that its order carries
+  /// no stop of its own: the fill joins the position, whose stop already covers it, then
+  /// `stop`/`take` (the combined ones) replace the old, verified, or the whole position is
+  /// closed at market.
   public func enter(
     symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, clientOrderID: String,
-    instrument: InstrumentSpec
+    instrument: InstrumentSpec, add: Bool = false
   ) throws -> EntryOutcome {
-    let order = Order(
+    var order = Order(
       symbol: symbol, buy: side == .long, qty: instrument.format(qty: qty), id: clientOrderID,
       reduceOnly: false)
+    // Where the exchange takes them on the order, the stop and take arrive with the fill.
+    if !add {
+      order.stop = stop.map { instrument.format(price: $0) }
+      order.take = take.map { instrument.format(price: $0) }
+    }
     guard let placed = try place(order) else { return .unfilled(refusal(clientOrderID)) }
     return try protect(placed, stop: stop, take: take, instrument: instrument)
   }
@@ -163,6 +170,9 @@ public final class LiveExecutor: @unchecked Sendable {
     var qty: String
     var id: String
     var reduceOnly: Bool
+    /// An entry's stop and take, for `LiveGateway.placeEntry`.
+    var stop: String? = nil
+    var take: String? = nil
   }
 
   func refusal(_ id: String) -> String {
@@ -179,6 +189,11 @@ public final class LiveExecutor: @unchecked Sendable {
       do {
         let o =
           try send?()
+          ?? order.stop.map {
+            try gateway.placeEntry(
+              symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
+              stop: $0, take: order.take)
+          }
           ?? gateway.placeMarket(
             symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
             reduceOnly: order.reduceOnly)

@@ -23,6 +23,13 @@ public protocol LiveGateway: LiveAccountSource, AnyObject, Sendable {
   func placeMarket(
     symbol: String, buy: Bool, qty: String, clientOrderID: String, reduceOnly: Bool
   ) throws -> GatewayOrder
+  /// Sends an entry's market order with the position's `stop` (and `take`) attached where the
+  /// exchange takes them on the order, so they arrive with the fill (Bybit); the executor still
+  /// verifies the stop after the fill. The default sends a plain market order
+  /// (`LiveGateway+Entry.swift`). Throws like `placeMarket`.
+  func placeEntry(
+    symbol: String, buy: Bool, qty: String, clientOrderID: String, stop: String, take: String?
+  ) throws -> GatewayOrder
   /// The order with this client id; nil when the exchange has none.
   func order(clientOrderID: String, symbol: String) throws -> GatewayOrder?
   /// The symbol's one-way position with the stop (and take) the exchange holds for it.
