@@ -110,9 +110,11 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     let result = Result { try r.run() }
     box.lock.withLock { box.outcome = result }
   }.start()
+  // Generous: beside the whole suite, the CLI suites' blocking waits hold both threads of the
+  // 2-core cooperative pool for long stretches, and the runner's sockets need that pool to end.
   return {
-    _ = await eventually(30) { box.lock.withLock { box.outcome != nil } }
-    return box.lock.withLock { box.outcome } ?? .failure(WickError.data("not finished in 30 s"))
+    _ = await eventually(120) { box.lock.withLock { box.outcome != nil } }
+    return box.lock.withLock { box.outcome } ?? .failure(WickError.data("not finished in 120 s"))
   }
 }
 
