@@ -2,12 +2,12 @@
 #
 # Stage 1 builds the release binary with the Swift runtime and Foundation linked in
 # (--static-swift-stdlib, as `make release` does), so the runtime stage needs no toolchain: only
-# the C libraries the binary links (libcurl, SQLite) and CA certificates for the exchanges' TLS.
+# the C libraries the binary links (libcurl, libcrypto, SQLite) and CA certificates for the exchanges' TLS.
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q update \
- && apt-get -q install -y --no-install-recommends libsqlite3-dev libcurl4-openssl-dev pkg-config \
+ && apt-get -q install -y --no-install-recommends libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names the test and benchmark targets too, so their folders come along.
@@ -23,7 +23,7 @@ RUN swift build -c release --static-swift-stdlib --product wick \
 FROM debian:bookworm-slim
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q update \
- && apt-get -q install -y --no-install-recommends ca-certificates libcurl4 libsqlite3-0 libstdc++6 \
+ && apt-get -q install -y --no-install-recommends ca-certificates libcurl4 libssl3 libsqlite3-0 libstdc++6 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 wick \
  && useradd --system --uid 10001 --gid wick --home-dir /data --shell /usr/sbin/nologin wick \

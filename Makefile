@@ -1,7 +1,7 @@
 # Wick — the commands a newcomer runs. `make demo` and `make test` install what is missing first.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev pkg-config
+APT_PACKAGES := liblua5.4-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := out/demo
 COMPARE_CANDLES ?= 1000000
@@ -34,7 +34,7 @@ TESTED_BIN = $(shell $(SWIFT) build $(TESTED) --show-bin-path)
 .PHONY: vendor-charts deps browser-deps build release demo test browser-test chaos bench compare fuzz sanitize format clean
 
 deps:
-	@if pkg-config --exists lua5.4 libcurl 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
+	@if pkg-config --exists lua5.4 libcurl libcrypto 2>/dev/null && [ -f /usr/include/sqlite3.h ]; then \
 	  echo "deps: system packages present"; \
 	else \
 	  echo "deps: installing $(APT_PACKAGES)"; \

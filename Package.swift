@@ -25,8 +25,6 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-    // HMAC-SHA256 request signing (and the mock's WebSocket handshake).
-    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
     // the loopback mock WebSocket server in WickTesting.
     .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
@@ -35,7 +33,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
-    // System libraries: Debian's Lua 5.4 and libcurl, with shims for what Swift cannot import.
+    // System libraries: Debian's Lua 5.4, libcurl and libcrypto, with shims for what Swift cannot import.
     // Lua 5.4.4 (the version Debian ships) built from its source, with one change in luaconf.h:
     // a fixed string-hash seed, so that table traversal order, and with it any script's results,
     // is the same in every run (stock Lua seeds from the time and ASLR addresses). Built with -O2
@@ -47,6 +45,9 @@ let package = Package(
       ]),
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    // OpenSSL's libcrypto (which libcurl links anyway) for HMAC-SHA256 request signing and the
+    // mock's WebSocket handshake: swift-crypto compiled a second BoringSSL into every build.
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
     .target(
@@ -85,7 +86,7 @@ let package = Package(
       name: "WickLive",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua", "WickStats",
-        .product(name: "Crypto", package: "swift-crypto"),
+        "CCrypto",
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -95,7 +96,6 @@ let package = Package(
       name: "WickBybit",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
-        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "WSClient", package: "swift-websocket"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
@@ -137,7 +137,7 @@ let package = Package(
       name: "WickTesting",
       dependencies: [
         "WickCore", "WickData",
-        .product(name: "Crypto", package: "swift-crypto"),
+        "CCrypto",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -178,7 +178,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "WickBinanceTests",
-      dependencies: ["WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting"]),
+      dependencies: [
+        "WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
+      ]),
     .testTarget(
       name: "WickNotifyTests",
       dependencies: [

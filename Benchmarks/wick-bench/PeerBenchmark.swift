@@ -28,6 +28,49 @@ enum PeerBenchmark {
     }
   }
 
+  /// The `sma_cross` lines of `make bench`: the whole `wick backtest` process with and without
+  /// `--json` on the `count` candles of `series` in `dbPath`, and backtesting.py on the same
+  /// candles when `make bench` prepared its venv.
+  static func lines(
+    wick: URL, dbPath: String, store: CandleStore, series: SeriesKey, count: Int, work: URL
+  ) throws {
+    let environment = ProcessInfo.processInfo.environment
+    let json = work.appendingPathComponent("sma.json").path
+    let withJSON = try Self.wick(wick, db: dbPath, json: json)
+    let withoutJSON = try Self.wick(wick, db: dbPath, json: nil)
+    var peer: (seconds: Double, verdict: String)? = nil
+    var skipped = "no venv: " + (environment["WICK_COMPARE_SKIPPED"] ?? "run through `make bench`")
+    if let python = environment["WICK_COMPARE_PYTHON"],
+      FileManager.default.isExecutableFile(atPath: python)
+    {
+      do {
+        peer = try Self.peer(
+          python: python, cursor: try store.cursor(series: series), wickJSON: json, work: work)
+      } catch { skipped = "backtesting.py failed: \(error)" }
+    }
+    func versusPeer(_ seconds: Double) -> String {
+      String(format: "%.2f s", seconds)
+        + (peer.map { String(format: ", %.1fx backtesting.py", $0.seconds / seconds) } ?? "")
+    }
+    line(
+      "sma_cross, wick backtest --json (process)", rate(count, withJSON), versusPeer(withJSON))
+    line(
+      "sma_cross, wick backtest (process)", rate(count, withoutJSON), versusPeer(withoutJSON))
+    if let peer {
+      line(
+        "sma_cross, backtesting.py (baseline)", rate(count, peer.seconds),
+        String(format: "%.2f s Backtest.run; ", peer.seconds) + peer.verdict)
+      // The figure: the whole `wick backtest --json` process against backtesting.py's
+      // Backtest.run on the same candles, both measured in this run.
+      line(
+        "RATIO sma_cross --json vs backtesting.py",
+        String(format: "%.1fx", peer.seconds / withJSON),
+        String(format: "without --json %.1fx; target ≥ 30x", peer.seconds / withoutJSON))
+    } else {
+      line("sma_cross, backtesting.py (baseline)", "skipped", skipped)
+    }
+  }
+
   /// backtesting.py's seconds for the same crossover on `cursor`'s candles, and the trade-list
   /// verdict of `compare.py` against Wick's `wickJSON`.
   static func peer(python: String, cursor: CandleCursor, wickJSON: String, work: URL) throws

@@ -43,7 +43,7 @@ if let script = environment["WICK_PROFILE_SCRIPT"] {
 // The load figures' session length in 1m candles (LoadBenchmark.swift).
 let loadMinutes = Int(environment["WICK_LOAD_MINUTES"] ?? "360")!
 
-// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import|load wick-bench` prints only that figure (on a
+// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import|marketstats|load|peer|search wick-bench` prints only that figure (on a
 // loaded machine the whole bench takes long; these are the lines the speed work moves).
 if let only = environment["WICK_BENCH_ONLY"] {
   let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -70,6 +70,29 @@ if let only = environment["WICK_BENCH_ONLY"] {
     try SweepPeerBenchmark.run(
       wick: wickURL, candles: 150_000, work: scratch,
       python: environment["WICK_VECTORBT_PYTHON"], skipped: "no WICK_VECTORBT_PYTHON")
+  case "marketstats":
+    try MarketStatsBenchmark.run(work: scratch)
+  case "peer", "search":
+    // The candles of a full run, then only these lines.
+    let db = scratch.appendingPathComponent("bench.sqlite").path
+    let store = try CandleStore(path: db)
+    let series = SeriesKey(exchange: "local", symbol: "BTCUSDT", timeframe: .oneMinute)
+    var synth = CandleSynthesizer(
+      seed: 7, timeframe: Timeframe.oneMinute, start: 1_704_067_200_000, startPrice: 42_000)
+    try store.writeBatches(series: series, replace: false) { write in
+      var left = candleCount
+      while left > 0 {
+        let n = min(100_000, left)
+        try write((0..<n).map { _ in synth.next() })
+        left -= n
+      }
+    }
+    if only == "peer" {
+      try PeerBenchmark.lines(
+        wick: wickURL, dbPath: db, store: store, series: series, count: candleCount, work: scratch)
+    } else {
+      try searchBenchmarks(wick: wickURL, dbPath: db, work: scratch)
+    }
   case "import":
     try ImportBenchmark.run(
       wick: wickURL, rows: Int(environment["WICK_BENCH_IMPORT_ROWS"] ?? "3000000")!,
@@ -77,7 +100,7 @@ if let only = environment["WICK_BENCH_ONLY"] {
   case "load":
     try LoadBenchmark.run(wick: wickURL, minutes: loadMinutes, work: scratch)
   default:
-    print("WICK_BENCH_ONLY: expected tearsheet, sweep, import or load, got \(only)")
+    print("WICK_BENCH_ONLY: expected tearsheet, sweep, import, marketstats, load, peer or search, got \(only)")
     exit(2)
   }
   exit(0)
@@ -217,6 +240,9 @@ if let result = luaResult {
   tearsheetLine(result, candles: candles)
 }
 
+// A paper or live run's per-candle market-stats read (MarketStatsBenchmark.swift).
+try MarketStatsBenchmark.run(work: work)
+
 // The full risk engine (account rules, governor, caps, instruments) against sizing only. With the
 // example config ma_cross trips the daily loss limit and then the kill switch, after which it
 // retries a refused entry on every candle: that measures the strategy's retries (about 2 µs each),
@@ -264,39 +290,8 @@ if FileManager.default.isExecutableFile(atPath: wick.path) {
     "wick backtest command, peak RSS", String(format: "%.1f MB", Double(usage.ru_maxrss) / 1024),
     "target < 150 MB")
   // The SMA crossover of `make compare`, whole process, against backtesting.py on the same candles.
-  let json = work.appendingPathComponent("sma.json").path
-  let withJSON = try PeerBenchmark.wick(wick, db: dbPath, json: json)
-  let withoutJSON = try PeerBenchmark.wick(wick, db: dbPath, json: nil)
-  var peer: (seconds: Double, verdict: String)? = nil
-  var skipped = "no venv: " + (environment["WICK_COMPARE_SKIPPED"] ?? "run through `make bench`")
-  if let python = environment["WICK_COMPARE_PYTHON"],
-    FileManager.default.isExecutableFile(atPath: python)
-  {
-    do {
-      peer = try PeerBenchmark.peer(
-        python: python, cursor: try store.cursor(series: series), wickJSON: json, work: work)
-    } catch { skipped = "backtesting.py failed: \(error)" }
-  }
-  func versusPeer(_ seconds: Double) -> String {
-    String(format: "%.2f s", seconds)
-      + (peer.map { String(format: ", %.1fx backtesting.py", $0.seconds / seconds) } ?? "")
-  }
-  line(
-    "sma_cross, wick backtest --json (process)", rate(candleCount, withJSON), versusPeer(withJSON))
-  line(
-    "sma_cross, wick backtest (process)", rate(candleCount, withoutJSON), versusPeer(withoutJSON))
-  if let peer {
-    line(
-      "sma_cross, backtesting.py (baseline)", rate(candleCount, peer.seconds),
-      String(format: "%.2f s Backtest.run; ", peer.seconds) + peer.verdict)
-    // The figure: the whole `wick backtest --json` process against backtesting.py's
-    // Backtest.run on the same candles, both measured in this run.
-    line(
-      "RATIO sma_cross --json vs backtesting.py", String(format: "%.1fx", peer.seconds / withJSON),
-      String(format: "without --json %.1fx; target ≥ 20x", peer.seconds / withoutJSON))
-  } else {
-    line("sma_cross, backtesting.py (baseline)", "skipped", skipped)
-  }
+  try PeerBenchmark.lines(
+    wick: wick, dbPath: dbPath, store: store, series: series, count: candleCount, work: work)
 } else {
   line("wick backtest command", "skipped", "build the wick product first")
 }

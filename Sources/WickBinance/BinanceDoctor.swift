@@ -51,9 +51,8 @@ public enum BinanceDoctor {
       Doctor.check("account mode") {
         try api.isMultiAssetsMode()
           ? DoctorCheck(
-            .failed, "account mode",
-            "multi-assets mode, which margins every position in cross: Wick trades isolated margin",
-            fix: "switch to single-asset mode (Preferences → Multi-Assets Mode off)")
+            .failed, "account mode", BinanceLive.multiAssetsProblem,
+            fix: BinanceLive.multiAssetsFix)
           : DoctorCheck(.ok, "account mode", "single-asset mode")
       })
     out.append(

@@ -1,4 +1,5 @@
 import Foundation
+import WickLive
 
 /// What Wick knows of its orders, fills and positions on the exchange, fed by the private
 /// stream and by REST polls alike, so a caller waits on one place whichever source is up.
@@ -15,8 +16,15 @@ public final class BybitEventInbox: @unchecked Sendable {
   private var up = false
   private var applied = 0
   private var duplicates = 0
+  /// The shared live machinery's inbox, which gets every order update in the runner's terms.
+  private var shared: LiveOrderInbox?
 
   public init() {}
+
+  /// Forwards order updates and the stream's state to `inbox` (`BybitGateway`); a position
+  /// left open without a stop, or a stream back after a gap, marks it stale so the venue
+  /// reconciles at its next heartbeat instead of waiting 30 s.
+  public func forward(to inbox: LiveOrderInbox) { condition.withLock { shared = inbox } }
 
   /// True while the private stream is authenticated and subscribed.
   public var streamUp: Bool { condition.withLock { up } }
@@ -25,6 +33,8 @@ public final class BybitEventInbox: @unchecked Sendable {
     condition.withLock {
       up = value
       condition.broadcast()
+      shared?.setStreamUp(value)
+      if value { shared?.markStale() }  // what happened during the gap is read over REST
     }
   }
 
@@ -44,6 +54,7 @@ public final class BybitEventInbox: @unchecked Sendable {
       orders[key] = order
       applied += 1
       condition.broadcast()
+      if !order.orderLinkId.isEmpty { shared?.apply(BybitGateway.gatewayOrder(order)) }
     }
   }
 
@@ -72,6 +83,7 @@ public final class BybitEventInbox: @unchecked Sendable {
       positions[position.symbol] = position
       applied += 1
       condition.broadcast()
+      if position.isOpen, position.stopLoss == nil { shared?.markStale() }
     }
   }
 

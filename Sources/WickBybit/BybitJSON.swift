@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 extension JSONDocument {
   /// A JSON string's text (Bybit's fields are plain ASCII: ids, enums and numeric strings).

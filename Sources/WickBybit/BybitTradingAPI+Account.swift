@@ -1,6 +1,6 @@
 import WickCore
-import WickLive
 import WickData
+import WickLive
 
 /// The unified account's USDT figures, as `GET /v5/account/wallet-balance` lists them.
 public struct BybitWallet: Sendable, Equatable {

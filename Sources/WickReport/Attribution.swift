@@ -30,35 +30,49 @@ public struct Attribution: Sendable {
     ]
     let volatilityOrder = VolatilityRegime.allCases.map(\.rawValue) + ["warming_up", "unknown"]
     let trendOrder = TrendRegime.allCases.map(\.rawValue) + ["warming_up", "unknown"]
-    var session: [String: Cell] = [:]
-    var volatility: [String: Cell] = [:]
-    var trend: [String: Cell] = [:]
+    // Cells by label index (a session by its raw value), so a trade costs a few array stores
+    // rather than string hashing: a 1M-candle backtest can have 30,000 trades.
+    var session = [Cell?](repeating: nil, count: TradingSession.allCases.count)
+    var volatility = [Cell?](repeating: nil, count: volatilityOrder.count)
+    var trend = [Cell?](repeating: nil, count: trendOrder.count)
+    // The last two labels of each order.
+    let (volatilityWarming, volatilityUnknown) = (
+      volatilityOrder.count - 2, volatilityOrder.count - 1
+    )
+    let (trendWarming, trendUnknown) = (trendOrder.count - 2, trendOrder.count - 1)
+    let trends = TrendRegime.allCases.count
     var tapes: [String: Int] = [:]
     for (i, t) in regimes.enumerated() { tapes[t.symbol] = i }
-    func add(_ t: Trade, _ label: String, _ into: inout [String: Cell]) {
+    func add(_ t: Trade, _ label: Int, _ into: inout [Cell?]) {
       var c = into[label] ?? Cell(trades: 0, netPnl: 0, wins: 0)
       c.trades += 1
       c.netPnl += t.pnl
       if t.pnl > 0 { c.wins += 1 }
       into[label] = c
     }
+    var symbol: String? = nil
+    var tape: Int? = nil
     for t in trades {
-      add(t, sessions.session(at: t.entryTime).name, &session)
-      if let i = tapes[t.symbol] {
-        let r = regimes[i].regime(before: t.entryTime)
-        add(t, r?.volatility.rawValue ?? "warming_up", &volatility)
-        add(t, r?.trend.rawValue ?? "warming_up", &trend)
+      add(t, sessions.session(at: t.entryTime).rawValue, &session)
+      if t.symbol != symbol {  // trades of one symbol mostly follow each other
+        symbol = t.symbol
+        tape = tapes[t.symbol]
+      }
+      if let tape {
+        // 0 while warming up, else 1 + volatility × 3 + trend in their `allCases` order.
+        let code = Int(regimes[tape].code(before: t.entryTime))
+        add(t, code == 0 ? volatilityWarming : (code - 1) / trends, &volatility)
+        add(t, code == 0 ? trendWarming : (code - 1) % trends, &trend)
       } else {
-        add(t, "unknown", &volatility)
-        add(t, "unknown", &trend)
+        add(t, volatilityUnknown, &volatility)
+        add(t, trendUnknown, &trend)
       }
     }
-    func ordered(_ cells: [String: Cell], _ order: [String]) -> [(label: String, cell: Cell)] {
-      order.compactMap { label in cells[label].map { (label, $0) } }
+    bySession = sessionOrder.compactMap { s in session[s.rawValue].map { (s.name, $0) } }
+    byVolatility = volatilityOrder.indices.compactMap { i in
+      volatility[i].map { (volatilityOrder[i], $0) }
     }
-    bySession = ordered(session, sessionOrder.map(\.name))
-    byVolatility = ordered(volatility, volatilityOrder)
-    byTrend = ordered(trend, trendOrder)
+    byTrend = trendOrder.indices.compactMap { i in trend[i].map { (trendOrder[i], $0) } }
   }
 
   public var groups: [(key: String, title: String, rows: [(label: String, cell: Cell)])] {

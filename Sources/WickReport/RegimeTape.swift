@@ -54,15 +54,21 @@ public struct RegimeTape: Sendable {
   /// The regime of the last candle closed at or before `time` (an entry fills at the open after
   /// the candle it was decided on: this is the regime the strategy saw); nil while warming up.
   public func regime(before time: Int64) -> (volatility: VolatilityRegime, trend: TrendRegime)? {
+    let code = code(before: time)
+    guard code > 0 else { return nil }
+    let n = Int(code) - 1
+    let trends = TrendRegime.allCases.count
+    return (VolatilityRegime.allCases[n / trends], TrendRegime.allCases[n % trends])
+  }
+
+  /// The code (see `code(_:)`) of the last candle closed at or before `time`; 0 while warming up.
+  func code(before time: Int64) -> UInt8 {
     var lo = 0
     var hi = times.count
     while lo < hi {  // first index with times[i] > time
       let mid = (lo + hi) / 2
       if times[mid] <= time { lo = mid + 1 } else { hi = mid }
     }
-    guard lo > 0, codes[lo - 1] > 0 else { return nil }
-    let n = Int(codes[lo - 1]) - 1
-    let trends = TrendRegime.allCases.count
-    return (VolatilityRegime.allCases[n / trends], TrendRegime.allCases[n % trends])
+    return lo > 0 ? codes[lo - 1] : 0
   }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WickCore
 
@@ -78,8 +77,7 @@ public final class LoopbackServer: @unchecked Sendable {
         close(fd)
         return
       }
-      let digest = Insecure.SHA1.hash(
-        data: Data((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
+      let digest = MockCrypto.sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
       let accept = Data(digest).base64EncodedString()
       LoopbackListener.write(
         fd,

@@ -21,6 +21,7 @@ extension MockBinanceTrading {
     var qty: Double
     var commission: Double
     var time: Int64
+    var maker = false
   }
 
   struct MarketState {
@@ -32,6 +33,11 @@ extension MockBinanceTrading {
     var userConnections = 0
     var listenKeyPosts = 0
     var orderRequestIDs: [String] = []
+    /// Marks held by `pinMarkPrice` (pushed klines leave them).
+    var pinned: [String: Double] = [:]
+    /// Resting orders (MockBinanceTrading+Resting.swift).
+    var resting = RestingControls()
+    var cancelFaults: [Fault] = []
   }
 
   /// Candles the REST kline endpoint serves; the last close becomes the mark price.
@@ -47,7 +53,12 @@ extension MockBinanceTrading {
   public var klineConnections: Int { lock.withLock { market.klineConnections } }
   /// Kline stream clients connected now.
   public var klineSubscribers: Int {
-    lock.withLock { market.klineSockets.filter { !$0.socket.isClosed }.count }
+    lock.withLock {
+      // A liquidation recorder's `@forceOrder` socket beside the run is not a kline subscriber.
+      market.klineSockets.filter {
+        !$0.socket.isClosed && $0.streams.contains { $0.contains("@kline_") }
+      }.count
+    }
   }
   /// User data stream connections made so far, and those open now.
   public var userConnections: Int { lock.withLock { market.userConnections } }
@@ -73,6 +84,8 @@ extension MockBinanceTrading {
       return (market.klineSockets.filter { $0.streams.contains(stream) }.map(\.socket), text)
     }
     setMarkPrice(symbol, c.close)
+    // The candle's trades reach the resting book before its kline reaches anyone.
+    trade(symbol, low: c.low, high: c.high)
     for s in sockets { _ = s.send(text) }
   }
 
@@ -111,7 +124,7 @@ extension MockBinanceTrading {
       guard let self else { return }
       self.lock.withLock {
         self.market.klineSockets.append((ws, streams))
-        self.market.klineConnections += 1
+        if streams.contains(where: { $0.contains("@kline_") }) { self.market.klineConnections += 1 }
       }
       while ws.receive() != nil {}
       self.lock.withLock { self.market.klineSockets.removeAll { $0.socket === ws } }
@@ -140,6 +153,6 @@ extension MockBinanceTrading {
   }
 
   func tradeJSON(_ t: Trade) -> String {
-    "{\"buyer\":\(t.side == "BUY"),\"commission\":\"\(t.commission)\",\"commissionAsset\":\"USDT\",\"id\":\(t.id),\"maker\":false,\"orderId\":\(t.orderId),\"price\":\"\(t.price)\",\"qty\":\"\(t.qty)\",\"quoteQty\":\"\(t.price * t.qty)\",\"realizedPnl\":\"0\",\"side\":\"\(t.side)\",\"positionSide\":\"BOTH\",\"symbol\":\"\(t.symbol)\",\"time\":\(t.time)}"
+    "{\"buyer\":\(t.side == "BUY"),\"commission\":\"\(t.commission)\",\"commissionAsset\":\"USDT\",\"id\":\(t.id),\"maker\":\(t.maker),\"orderId\":\(t.orderId),\"price\":\"\(t.price)\",\"qty\":\"\(t.qty)\",\"quoteQty\":\"\(t.price * t.qty)\",\"realizedPnl\":\"0\",\"side\":\"\(t.side)\",\"positionSide\":\"BOTH\",\"symbol\":\"\(t.symbol)\",\"time\":\(t.time)}"
   }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WickCore
 import WickData
@@ -48,6 +47,12 @@ public final class MockBinanceTrading: @unchecked Sendable {
     public var status: String
     public var reduceOnly: Bool
     public var updateTime: Int64 = 0
+    /// `MARKET` or `LIMIT`; a limit order's price and `GTC`/`GTX`.
+    public var type = "MARKET"
+    public var price = 0.0
+    public var timeInForce = "GTC"
+    /// NEW and PARTIALLY_FILLED rest on the book.
+    public var isWorking: Bool { status == "NEW" || status == "PARTIALLY_FILLED" }
   }
 
   public struct AlgoOrder: Sendable, Equatable {
@@ -75,6 +80,8 @@ public final class MockBinanceTrading: @unchecked Sendable {
 
   /// A fault for the next order placement.
   public enum Fault: Sendable {
+    /// Answered as usual (lets the requests before a fault through).
+    case pass
     /// Processed, then the connection resets (the client cannot know).
     case processThenReset
     /// HTTP 429 with Retry-After (not processed).
@@ -93,14 +100,14 @@ public final class MockBinanceTrading: @unchecked Sendable {
   private var _multiAssets = false
   private var _withdrawals = false
   private var _futuresEnabled = true
-  private var _instruments: [String: Instrument] = [
+  var _instruments: [String: Instrument] = [
     "BTCUSDT": Instrument(tickSize: 0.1, stepSize: 0.001, minQty: 0.001, minNotional: 100),
     "ETHUSDT": Instrument(tickSize: 0.01, stepSize: 0.001, minQty: 0.001, minNotional: 20),
   ]
-  private var _marks: [String: Double] = ["BTCUSDT": 60_000, "ETHUSDT": 3_000]
+  var _marks: [String: Double] = ["BTCUSDT": 60_000, "ETHUSDT": 3_000]
   private var _marginTypes: [String: String] = [:]
   private var _leverages: [String: Int] = [:]
-  private var _orders: [Order] = []
+  var _orders: [Order] = []
   private var _algos: [AlgoOrder] = []
   private var _positions: [String: (amount: Double, entry: Double)] = [:]
   private var _wallet = 1_000.0
@@ -108,14 +115,14 @@ public final class MockBinanceTrading: @unchecked Sendable {
   private var _listenKeys: Set<String> = []
   private var _orderFaults: [Fault] = []
   private var _algoFaults: [Fault] = []
-  private var _trades: [Trade] = []
+  var _trades: [Trade] = []
   /// Events for the user data streams, sent once the lock is released.
-  private var _outbox: [String] = []
+  var _outbox: [String] = []
   var market = MarketState()
   private var _partial: [String: Double] = [:]
   private var _requests: [String] = []
   private var _weight = 0
-  private var ids: Int64 = 1000
+  var ids: Int64 = 1000
   let takerFee = 0.0005
 
   public init(
@@ -166,8 +173,17 @@ public final class MockBinanceTrading: @unchecked Sendable {
     set { lock.withLock { _wallet = newValue } }
   }
   public func setMarkPrice(_ symbol: String, _ price: Double) {
-    lock.withLock { _marks[symbol] = price }
+    lock.withLock { if market.pinned[symbol] == nil { _marks[symbol] = price } }
   }
+  /// Holds the mark (and the book's touch) at `price` whatever klines are pushed; nil releases it.
+  public func pinMarkPrice(_ symbol: String, _ price: Double?) {
+    lock.withLock {
+      market.pinned[symbol] = price
+      if let price { _marks[symbol] = price }
+    }
+  }
+  /// Under the lock.
+  func mark(_ symbol: String) -> Double? { _marks[symbol] }
   public func setInstrument(_ symbol: String, _ i: Instrument) {
     lock.withLock { _instruments[symbol] = i }
   }
@@ -305,6 +321,9 @@ public final class MockBinanceTrading: @unchecked Sendable {
       if r.path == "/fapi/v1/algoOrder", r.method == "POST", !_algoFaults.isEmpty {
         return _algoFaults.removeFirst()
       }
+      if r.path == "/fapi/v1/order", r.method == "DELETE", !market.cancelFaults.isEmpty {
+        return market.cancelFaults.removeFirst()
+      }
       guard r.path == "/fapi/v1/order" || r.path == "/fapi/v1/algoOrder", r.method == "POST",
         !_orderFaults.isEmpty
       else { return nil }
@@ -412,10 +431,11 @@ public final class MockBinanceTrading: @unchecked Sendable {
       return reply(
         200, "{\"leverage\":\(lev),\"maxNotionalValue\":\"1000000\",\"symbol\":\"\(s)\"}")
     case ("POST", "/fapi/v1/order"): return placeOrder(q)
+    case ("DELETE", "/fapi/v1/order"): return cancelOrder(q)
     case ("GET", "/fapi/v1/openOrders"):
-      // Market orders never rest: only orders a test planted would be listed.
+      // Resting limit orders, and any a test planted.
       let rows = lock.withLock {
-        _orders.filter { $0.status == "NEW" && (q["symbol"] == nil || $0.symbol == q["symbol"]) }
+        _orders.filter { $0.isWorking && (q["symbol"] == nil || $0.symbol == q["symbol"]) }
       }
       return reply(200, "[" + rows.map(orderJSON).joined(separator: ",") + "]")
     case ("GET", "/fapi/v1/userTrades"):
@@ -513,9 +533,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
       return error(-1022, "Signature for this request is not valid.")
     }
     let payload = String(query[..<range.lowerBound]) + String(decoding: r.body, as: UTF8.self)
-    let mac = HMAC<SHA256>.authenticationCode(
-      for: Data(payload.utf8), using: SymmetricKey(data: Data(apiSecret.utf8)))
-    let expected = mac.map { String(format: "%02x", $0) }.joined()
+    let expected = MockCrypto.hmacSHA256Hex(payload, secret: apiSecret)
     guard String(query[range.upperBound...]) == expected else {
       return error(-1022, "Signature for this request is not valid.")
     }
@@ -550,6 +568,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
         "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead."
       )
     }
+    if type == "LIMIT" { return placeLimit(q) }
     guard type == "MARKET", let qty = q["quantity"].flatMap(Double.init), qty > 0 else {
       return error(-1116, "Invalid orderType.")
     }
@@ -607,16 +626,28 @@ public final class MockBinanceTrading: @unchecked Sendable {
           commission: commission, time: t))
     }
     _outbox.append(
-      "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":\(t),\"T\":\(t),\"o\":{\"s\":\"\(symbol)\",\"c\":\"\(clientID)\",\"S\":\"\(side)\",\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"\(qty)\",\"p\":\"0\",\"ap\":\"\(o.avgPrice)\",\"sp\":\"0\",\"x\":\"TRADE\",\"X\":\"\(status)\",\"i\":\(o.orderId),\"l\":\"\(filled)\",\"z\":\"\(filled)\",\"L\":\"\(price)\",\"N\":\"USDT\",\"n\":\"\(commission)\",\"T\":\(t),\"t\":\(filled > 0 ? ids : 0),\"R\":\(reduceOnly),\"ps\":\"BOTH\",\"cp\":false}}"
+      "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":\(t),\"T\":\(t),\"o\":{\"s\":\"\(symbol)\",\"c\":\"\(clientID)\",\"S\":\"\(side)\",\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"\(qty)\",\"p\":\"0\",\"ap\":\"\(o.avgPrice)\",\"sp\":\"0\",\"x\":\"TRADE\",\"X\":\"\(status)\",\"i\":\(o.orderId),\"l\":\"\(filled)\",\"z\":\"\(filled)\",\"L\":\"\(price)\",\"N\":\"USDT\",\"n\":\"\(commission)\",\"T\":\(t),\"t\":\(filled > 0 ? ids : 0),\"m\":false,\"R\":\(reduceOnly),\"ps\":\"BOTH\",\"cp\":false}}"
     )
+    position(
+      symbol: symbol, side: side, filled: filled, price: price, fee: filled * price * takerFee)
+    return o
+  }
+
+  /// A fill's effect on the position and the wallet (under the lock), with `ACCOUNT_UPDATE`.
+  func position(symbol: String, side: String, filled: Double, price: Double, fee: Double) {
+    let t = now()
     let signed = side == "BUY" ? filled : -filled
     let p = _positions[symbol] ?? (0, 0)
     let amount = p.amount + signed
     if p.amount != 0, (p.amount > 0) != (signed > 0) {
       _wallet += (price - p.entry) * min(abs(signed), abs(p.amount)) * (p.amount > 0 ? 1 : -1)
     }
-    _wallet -= filled * price * takerFee
-    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, p.amount == 0 ? price : p.entry)
+    _wallet -= fee
+    // Binance's entry price: a fill that adds to the position averages in; a reduce keeps it.
+    let adds = p.amount == 0 || (p.amount > 0) == (signed > 0)
+    let entry =
+      adds && abs(amount) > 0 ? (abs(p.amount) * p.entry + filled * price) / abs(amount) : p.entry
+    _positions[symbol] = (abs(amount) < 1e-12 ? 0 : amount, entry)
     if amount == 0 {
       // A closed position takes its close-all conditional orders with it (EXPIRED: cancelled by
       // the system, as the ALGO_UPDATE documentation describes).
@@ -629,7 +660,6 @@ public final class MockBinanceTrading: @unchecked Sendable {
     _outbox.append(
       "{\"e\":\"ACCOUNT_UPDATE\",\"E\":\(t),\"T\":\(t),\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":\"\(_wallet)\",\"cw\":\"\(_wallet)\",\"bc\":\"0\"}],\"P\":[{\"s\":\"\(symbol)\",\"pa\":\"\(held)\",\"ep\":\"\(_positions[symbol]?.entry ?? 0)\",\"cr\":\"0\",\"up\":\"0\",\"mt\":\"isolated\",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}"
     )
-    return o
   }
 
   private func placeAlgo(_ q: [String: String]) -> LoopbackReply {
@@ -660,8 +690,8 @@ public final class MockBinanceTrading: @unchecked Sendable {
     }
   }
 
-  private func orderJSON(_ o: Order) -> String {
-    "{\"orderId\":\(o.orderId),\"clientOrderId\":\"\(o.clientOrderId)\",\"symbol\":\"\(o.symbol)\",\"side\":\"\(o.side)\",\"positionSide\":\"BOTH\",\"type\":\"MARKET\",\"origType\":\"MARKET\",\"status\":\"\(o.status)\",\"origQty\":\"\(o.qty)\",\"executedQty\":\"\(o.executedQty)\",\"avgPrice\":\"\(o.avgPrice)\",\"cumQuote\":\"\(o.executedQty * o.avgPrice)\",\"reduceOnly\":\(o.reduceOnly),\"closePosition\":false,\"timeInForce\":\"GTC\",\"updateTime\":\(o.updateTime)}"
+  func orderJSON(_ o: Order) -> String {
+    "{\"orderId\":\(o.orderId),\"clientOrderId\":\"\(o.clientOrderId)\",\"symbol\":\"\(o.symbol)\",\"side\":\"\(o.side)\",\"positionSide\":\"BOTH\",\"type\":\"\(o.type)\",\"origType\":\"\(o.type)\",\"price\":\"\(o.price)\",\"status\":\"\(o.status)\",\"origQty\":\"\(o.qty)\",\"executedQty\":\"\(o.executedQty)\",\"avgPrice\":\"\(o.avgPrice)\",\"cumQuote\":\"\(o.executedQty * o.avgPrice)\",\"reduceOnly\":\(o.reduceOnly),\"closePosition\":false,\"timeInForce\":\"\(o.timeInForce)\",\"updateTime\":\(o.updateTime)}"
   }
 
   private func algoJSON(_ a: AlgoOrder) -> String {

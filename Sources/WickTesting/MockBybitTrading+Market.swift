@@ -10,10 +10,14 @@ extension MockBybitTrading {
     var timeframe: Timeframe = .oneMinute
     var sessions: [(socket: LoopbackWebSocket, topics: Set<String>)] = []
     var subscriptions = 0
+    var klineSubscriptions = 0
   }
 
   /// Subscribe requests received on the public stream so far (a restarted client adds one).
   public var publicSubscriptions: Int { lock.withLock { market.subscriptions } }
+  /// Subscribe requests for kline topics so far (a run's candle stream, not a liquidation
+  /// recorder beside it).
+  public var klineSubscriptions: Int { lock.withLock { market.klineSubscriptions } }
 
   /// Candles the REST kline endpoint serves (also the mark price: the last close).
   public func setCandles(_ symbol: String, _ candles: [Candle], timeframe: Timeframe) {
@@ -27,6 +31,16 @@ extension MockBybitTrading {
   /// Clients subscribed to the public stream.
   public var publicSubscribers: Int {
     lock.withLock { market.sessions.filter { !$0.socket.isClosed && !$0.topics.isEmpty }.count }
+  }
+
+  /// Clients subscribed to a kline topic on the public stream (a run's candle stream, not the
+  /// liquidation recorder beside it).
+  public var klineSubscribers: Int {
+    lock.withLock {
+      market.sessions.filter {
+        !$0.socket.isClosed && $0.topics.contains { $0.hasPrefix("kline.") }
+      }.count
+    }
   }
 
   /// Pushes a kline update; a confirmed one joins the REST candles and moves the mark price.
@@ -97,6 +111,7 @@ extension MockBybitTrading {
         let topics = Set((message["args"] as? [String]) ?? [])
         lock.withLock {
           market.subscriptions += 1
+          if topics.contains(where: { $0.hasPrefix("kline.") }) { market.klineSubscriptions += 1 }
           if let i = market.sessions.firstIndex(where: { $0.socket === ws }) {
             market.sessions[i].topics.formUnion(topics)
           }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WickCore
 import WickData
@@ -418,9 +417,7 @@ public final class MockBybitTrading: @unchecked Sendable {
   }
 
   static func hmac(_ message: String, secret: String) -> String {
-    let mac = HMAC<SHA256>.authenticationCode(
-      for: Data(message.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-    return mac.map { String(format: "%02x", $0) }.joined()
+    MockCrypto.hmacSHA256Hex(message, secret: secret)
   }
 
   // MARK: - Endpoints

@@ -21,6 +21,9 @@ public final class MockKlineStream: @unchecked Sendable {
   private let lock = NSLock()
   private var clients: [Channel] = []
   private var received: [String] = []
+  /// Clients that subscribed to a kline topic (a run's candle stream; a liquidation recorder
+  /// beside it subscribes to other topics).
+  private var klineChannels: [ObjectIdentifier] = []
   private var connectionCount = 0
   public private(set) var port: Int = 0
   /// The `--ws-url` base: the client appends `/v5/public/linear`.
@@ -66,6 +69,10 @@ public final class MockKlineStream: @unchecked Sendable {
   public var connections: Int { lock.withLock { connectionCount } }
   /// Sockets open now.
   public var openClients: Int { lock.withLock { clients.count } }
+  /// Open clients subscribed to a kline topic.
+  public var klineClients: Int {
+    lock.withLock { clients.filter { klineChannels.contains(ObjectIdentifier($0)) }.count }
+  }
 
   /// Closes every client socket without a close frame: a dropped connection.
   public func dropConnections() {
@@ -107,7 +114,10 @@ public final class MockKlineStream: @unchecked Sendable {
   }
 
   fileprivate func receive(_ text: String, from channel: Channel) {
-    lock.withLock { received.append(text) }
+    lock.withLock {
+      received.append(text)
+      if text.contains("\"kline.") { klineChannels.append(ObjectIdentifier(channel)) }
+    }
     if text.contains("\"op\":\"ping\"") {
       var buffer = channel.allocator.buffer(capacity: 64)
       buffer.writeString(#"{"success":true,"ret_msg":"pong","conn_id":"mock","op":"ping"}"#)
@@ -120,7 +130,10 @@ public final class MockKlineStream: @unchecked Sendable {
   }
 
   fileprivate func closed(_ channel: Channel) {
-    lock.withLock { clients.removeAll { $0 === channel } }
+    lock.withLock {
+      clients.removeAll { $0 === channel }
+      klineChannels.removeAll { $0 == ObjectIdentifier(channel) }
+    }
   }
 }
 

@@ -15,14 +15,30 @@ import WickTesting
   final class World: RunProcessWorld {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "wick-binance-live-\(UUID().uuidString)")
-    let candles: [Candle]
+    /// The exchange's candles; a test may reshape those not pushed yet.
+    var candles: [Candle]
     let binance: MockBinanceTrading
+    /// The strategy under `dir` that `wick run` trades (a test may switch it before launching).
+    var script: String
+    /// Other symbols' candles, served beside BTCUSDT's.
+    let more: [(String, [Candle])]
+    /// Every symbol the runner trades, each with the candles it is served.
+    var series: [(symbol: String, candles: [Candle])] {
+      [(symbol: "BTCUSDT", candles: candles)] + more.map { (symbol: $0.0, candles: $0.1) }
+    }
     var pushed = 20
     var launches = 0
 
-    init() throws {
+    /// `flip.lua` on BTCUSDT, or `script` (written to `dir`) with more symbols' candles.
+    init(script: (name: String, text: String)? = nil, more: [(String, [Candle])] = []) throws {
       candles = try prepareRunFolder(dir)
       binance = try MockBinanceTrading()
+      if let script {
+        try script.text.write(
+          to: dir.appendingPathComponent(script.name), atomically: true, encoding: .utf8)
+      }
+      self.script = script?.name ?? "flip.lua"
+      self.more = more
       // The flip script's candles trade near 100: a contract with a small minimum.
       binance.setInstrument(
         "BTCUSDT",
@@ -45,9 +61,10 @@ import WickTesting
 
     var arguments: [String] {
       [
-        "run", dir.appendingPathComponent("flip.lua").path, "--symbol", "BTCUSDT", "--timeframe",
-        "1m", "--live", "--exchange", "binance", "--base-url", binance.baseURL, "--ws-url",
-        binance.wsURL, "--db", db,
+        "run", dir.appendingPathComponent(script).path,
+      ] + series.flatMap { ["--symbol", $0.symbol] } + [
+        "--timeframe", "1m", "--live", "--exchange", "binance", "--base-url", binance.baseURL,
+        "--ws-url", binance.wsURL, "--db", db,
       ]
     }
 
@@ -61,7 +78,9 @@ import WickTesting
     /// Starts `wick run --live --exchange binance` and returns it with its first line, once it
     /// listens to the kline stream (warm-up or re-handling and its orders are done by then).
     func launch(_ extra: [String] = []) throws -> (Process, String) {
-      binance.setCandles("BTCUSDT", Array(candles[0..<pushed]), timeframe: .oneMinute)
+      for (symbol, list) in series {
+        binance.setCandles(symbol, Array(list[0..<pushed]), timeframe: .oneMinute)
+      }
       binance.clockSkewMs =
         candles[pushed].time + 1_000 - Int64(Date().timeIntervalSince1970 * 1000)
       let p = Process()
@@ -93,12 +112,15 @@ import WickTesting
     func pushNext() -> Bool {
       _ = wait { self.binance.klineSubscribers >= 1 }
       let c = candles[pushed]
-      binance.pushKline(
-        "BTCUSDT",
-        Candle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
-        closed: false)
-      binance.pushKline("BTCUSDT", c, closed: true)
-      binance.pushKline("BTCUSDT", c, closed: true)
+      for (symbol, list) in series {
+        let c = list[pushed]
+        binance.pushKline(
+          symbol,
+          Candle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.open, volume: 0),
+          closed: false)
+        binance.pushKline(symbol, c, closed: true)
+        binance.pushKline(symbol, c, closed: true)
+      }
       pushed += 1
       return wait { self.lastHandled() == c.time }
     }
@@ -118,13 +140,15 @@ import WickTesting
 
     var position: Double { binance.positionAmount("BTCUSDT") }
 
-    /// The exchange's invariants: no client order id used twice, an open position under a stop.
+    /// The exchange's invariants: no client order id used twice, every open position under a
+    /// stop.
     func checkExchange(_ where_: String) {
       let ids = binance.orders.map(\.clientOrderId)
       #expect(Set(ids).count == ids.count, "a client order id was used twice (\(where_)): \(ids)")
-      if position != 0 {
+      for (symbol, _) in series where binance.positionAmount(symbol) != 0 {
         #expect(
-          binance.stopTrigger("BTCUSDT") != nil, "the position has no stop (\(where_)): \(errors)")
+          binance.stopTrigger(symbol) != nil,
+          "the \(symbol) position has no stop (\(where_)): \(errors)")
       }
     }
   }

@@ -74,7 +74,7 @@ import WickTesting
       }
       return condition()
     }
-    #expect(wait(20) { ws.openClients > 0 }, "\(log())")
+    #expect(wait(20) { ws.klineClients > 0 }, "\(log())")
     Thread.sleep(forTimeInterval: 0.3)  // subscribed, not only connected
 
     // The exchange closes a candle about every 0.3 s while the browser works (equity points and

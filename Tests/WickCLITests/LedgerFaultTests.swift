@@ -111,7 +111,7 @@ import WickTesting
       (try FileManager.default.attributesOfItem(atPath: w.db)[.size] as? Int ?? 0)
     let (p, out) = try launchWrapped(
       w, prelude: "trap '' XFSZ; ulimit -f \(size / 512 + 8)", w.arguments())
-    _ = w.wait(10) { w.ws.openClients > 0 || !p.isRunning }
+    _ = w.wait(10) { w.ws.klineClients > 0 || !p.isRunning }
     var handled = 0
     while p.isRunning, handled < 60 {
       guard w.pushNext() else { break }
@@ -151,8 +151,11 @@ import WickTesting
     p.waitUntilExit()
     let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     #expect(p.terminationReason == .exit && p.terminationStatus != 0, "\(text)")
+    // Refused when the cache is opened, or (when the open itself succeeds read-only) at the run's
+    // first ledger write: either way the file and the cause are named.
     #expect(
-      text.contains("cannot open candle cache '\(w.db)'") && text.contains("read-only"),
+      (text.contains("cannot open candle cache '\(w.db)'")
+        || text.contains("ledger write failed on '\(w.db)'")) && text.contains("read-only"),
       "\(text)")
     if !root {
       chmod(w.dir.path, 0o755)

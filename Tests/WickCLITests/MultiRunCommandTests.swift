@@ -41,7 +41,7 @@ import WickTesting
     /// Pushes the next candle of every symbol (after a forming update) and waits until each of
     /// `runs` has handled it (or `process` has exited).
     func pushNext(symbols: [String], runs: [Int], process: Process? = nil) -> Bool {
-      _ = wait { self.ws.openClients >= runs.count }
+      _ = wait { self.ws.klineClients >= runs.count }
       let c = candles[pushed]
       for s in symbols {
         ws.send(

@@ -129,6 +129,7 @@ final class ReoptimizeWorld: @unchecked Sendable {
     let runner = try runner()
     let id = try runner.prepare()
     let finished = start(runner)
+    _ = await poll { self.ws.klineClients > 0 }
     let progress = try RunProgress(db: db, run: id)
     var next = range.lowerBound
     func push() async {

@@ -39,7 +39,7 @@ import WickTesting
 
     /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.
     func pushNext() -> Bool {
-      _ = wait { self.ws.openClients > 0 }
+      _ = wait { self.ws.klineClients > 0 }
       let c = candles[pushed]
       ws.send(
         symbol: "BTCUSDT", interval: "1",

@@ -193,7 +193,7 @@ extension BybitAccountTests {
     let spec = folder.spec
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
-    (runner.venue as? BybitVenue)?.session.close()
+    (runner.venue as? LiveVenue)?.close()
     #expect(runner.kernel.initialEquity == 2_500)
     #expect(runner.kernel.equity() == 2_500)
     let ledger = try RunLedger(store: try CandleStore(path: spec.dbPath))
@@ -203,7 +203,7 @@ extension BybitAccountTests {
     bybit.adjustWallet(by: 1_000)
     let again = try Runner(spec: spec, output: { _ in })
     #expect(try again.prepare() == id)
-    (again.venue as? BybitVenue)?.session.close()
+    (again.venue as? LiveVenue)?.close()
     #expect(again.kernel.initialEquity == 2_500)
   }
 }

@@ -88,11 +88,11 @@ import WickTesting
     let rig = try LiveRig()
     _ = try rig.enterLong(id: "w3-1700000000-BTCUSDT-e")
     // A restarted runner replays the same decision with the same id.
-    let again = BybitExecutor(
-      api: rig.api, inbox: BybitEventInbox(), incidents: rig.incidents, timing: rig.executor.timing)
+    let again = LiveExecutor(
+      gateway: BybitGateway(api: rig.api), incidents: rig.incidents, timing: rig.executor.timing)
     let outcome = try again.enter(
       symbol: "BTCUSDT", side: .long, qty: 0.01, stop: 59_000, take: 62_000,
-      orderLinkId: "w3-1700000000-BTCUSDT-e",
+      clientOrderID: "w3-1700000000-BTCUSDT-e",
       instrument: rig.btc)
     guard case .protected(let fill, _, _) = outcome else {
       Issue.record("expected the first order's fill, got \(outcome)")
@@ -170,12 +170,12 @@ import WickTesting
     let rig = try LiveRig()
     _ = try rig.enterLong()
     let exit = try rig.executor.exit(
-      symbol: "BTCUSDT", orderLinkId: "w1-1700000060-BTCUSDT-x", instrument: rig.btc)
+      symbol: "BTCUSDT", clientOrderID: "w1-1700000060-BTCUSDT-x", instrument: rig.btc)
     #expect(exit?.qty == 0.01)
     #expect(rig.bybit.position("BTCUSDT") == nil)
     // The same exit again (a restart): already done, nothing sent.
     let again = try rig.executor.exit(
-      symbol: "BTCUSDT", orderLinkId: "w1-1700000060-BTCUSDT-x", instrument: rig.btc)
+      symbol: "BTCUSDT", clientOrderID: "w1-1700000060-BTCUSDT-x", instrument: rig.btc)
     #expect(again?.qty == 0.01)
     #expect(rig.bybit.orders.count == 2)
   }
@@ -183,10 +183,14 @@ import WickTesting
   @Test func aTrailingStepMovesTheStopAndARefusalKeepsTheOldOne() throws {
     let rig = try LiveRig()
     _ = try rig.enterLong()
-    #expect(rig.executor.moveStop(symbol: "BTCUSDT", to: 59_500, instrument: rig.btc))
+    #expect(
+      rig.executor.moveStop(
+        symbol: "BTCUSDT", to: 59_500, clientID: "w1-1700000060-BTCUSDT-m", instrument: rig.btc))
     #expect(rig.bybit.position("BTCUSDT")?.stopLoss == 59_500)
     // Above the price: Bybit refuses; the previous stop stays and an incident is recorded.
-    #expect(!rig.executor.moveStop(symbol: "BTCUSDT", to: 61_000, instrument: rig.btc))
+    #expect(
+      !rig.executor.moveStop(
+        symbol: "BTCUSDT", to: 61_000, clientID: "w1-1700000120-BTCUSDT-m", instrument: rig.btc))
     #expect(rig.bybit.position("BTCUSDT")?.stopLoss == 59_500)
     #expect(rig.incidents.kinds == [LiveIncident.stopUpdateRejected])
   }

@@ -16,9 +16,9 @@ import WickTesting
   let id = "w1-1700000000-BTCUSDT-e"
 
   func place(_ rig: LiveRig, price: Double, postOnly: Bool, qty: Double = 0.01) throws
-    -> BybitExecutor.LimitPlacement
+    -> BybitGateway.LimitPlacement
   {
-    try rig.executor.placeLimit(
+    try rig.gateway.placeLimit(
       symbol: "BTCUSDT", side: .long, qty: qty, price: price, postOnly: postOnly,
       orderLinkId: id, instrument: rig.btc)
   }
@@ -67,12 +67,12 @@ import WickTesting
       return
     }
     rig.bybit.setMarkPrice("BTCUSDT", 59_000)
-    let ended = try #require(try rig.executor.cancelLimit(symbol: "BTCUSDT", orderLinkId: id))
+    let ended = try #require(try rig.gateway.cancelLimit(symbol: "BTCUSDT", orderLinkId: id))
     #expect(ended.status == "PartiallyFilledCanceled" && ended.cumExecQty == 0.02)
     #expect(rig.bybit.position("BTCUSDT")?.size == 0.02)
     // Nothing left to cancel: 110001, and the state stays.
     #expect(try rig.api.cancelOrder(symbol: "BTCUSDT", orderLinkId: id) == false)
-    #expect(try rig.executor.cancelLimit(symbol: "BTCUSDT", orderLinkId: "w1-0-BTCUSDT-e") == nil)
+    #expect(try rig.gateway.cancelLimit(symbol: "BTCUSDT", orderLinkId: "w1-0-BTCUSDT-e") == nil)
   }
 
   @Test func aGTCLimitThatCrossesFillsAtOnceAsATaker() throws {

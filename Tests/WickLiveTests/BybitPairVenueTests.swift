@@ -51,7 +51,7 @@ final class BookLog: BookListener {
     let h: BybitVenueTests.Harness
     let log = BookLog()
     var bybit: MockBybitTrading { h.bybit }
-    var venue: BybitVenue { h.venue }
+    var venue: GatewayVenue { h.venue }
     init(bybit: MockBybitTrading? = nil) throws {
       h = try BybitVenueTests.Harness(bybit: bybit)
       h.book.listener = log
@@ -234,9 +234,10 @@ final class BookLog: BookListener {
     do {
       // The first process: the long leg filled, the short leg's request never got through.
       let a = try Rig(bybit: bybit)
-      _ = try a.h.session.executor.place(
+      _ = try a.h.venue.executor.place(
         .init(
-          symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: a.id(t0, "BTCUSDT", "pl")))
+          symbol: "BTCUSDT", buy: true, qty: "0.010", id: a.id(t0, "BTCUSDT", "pl"),
+          reduceOnly: false))
     }
     #expect(bybit.position("BTCUSDT") != nil && bybit.position("ETHUSDT") == nil)
     // The same command again: the ledger has the pair's rows `submitting` and no fill.
@@ -257,9 +258,10 @@ final class BookLog: BookListener {
     let bybit = try MockBybitTrading()
     do {
       let a = try Rig(bybit: bybit)
-      _ = try a.h.session.executor.place(
+      _ = try a.h.venue.executor.place(
         .init(
-          symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: a.id(t0, "BTCUSDT", "pl")))
+          symbol: "BTCUSDT", buy: true, qty: "0.010", id: a.id(t0, "BTCUSDT", "pl"),
+          reduceOnly: false))
     }
     let b = try Rig(bybit: bybit)
     b.venue.beginReplay(RecordedHistory())

@@ -55,7 +55,7 @@ import WickTesting
   @Test func instrumentRulesComeFromInstrumentsInfo() throws {
     let rig = try LiveRig()
     #expect(
-      rig.btc
+      try rig.api.instrument("BTCUSDT")
         == BybitInstrument(
           symbol: "BTCUSDT", tickSize: 0.1, qtyStep: 0.001, minOrderQty: 0.001,
           maxMarketOrderQty: 500, minNotional: 5))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WickCore
 import WickData
+import WickSim
 import WickTesting
 
 @testable import WickBybit
@@ -21,11 +22,10 @@ import WickTesting
     }
     #expect(rig.bybit.position("BTCUSDT")?.stopLoss == nil)
 
-    let restarted = BybitExecutor(
-      api: rig.api, inbox: BybitEventInbox(), incidents: rig.incidents,
-      timing: rig.executor.timing)
+    let restarted = LiveExecutor(
+      gateway: BybitGateway(api: rig.api), incidents: rig.incidents, timing: rig.executor.timing)
     let outcome = try restarted.resumeEntry(
-      symbol: "BTCUSDT", side: .long, qty: 0.01, stop: 59_000, take: nil, orderLinkId: id,
+      symbol: "BTCUSDT", side: .long, qty: 0.01, stop: 59_000, take: nil, clientOrderID: id,
       instrument: rig.btc)
     guard case .protected(let fill, let stop, _) = outcome else {
       Issue.record("expected the order found and protected, got \(outcome)")
@@ -40,7 +40,7 @@ import WickTesting
     let rig = try LiveRig()
     let outcome = try rig.executor.resumeEntry(
       symbol: "BTCUSDT", side: .long, qty: 0.01, stop: 59_000, take: nil,
-      orderLinkId: "w5-1700000000-BTCUSDT-e", instrument: rig.btc)
+      clientOrderID: "w5-1700000000-BTCUSDT-e", instrument: rig.btc)
     guard case .unfilled(let why) = outcome else {
       Issue.record("expected unfilled, got \(outcome)")
       return
@@ -54,30 +54,42 @@ import WickTesting
     let bybit = try MockBybitTrading()
     bybit.clockSkewMs = -5 * 3_600_000
     let incidents = IncidentRecorder()
-    let session = try await offPool {
-      try BybitLiveSession(
-        endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
-        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
-        symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents, leverage: 3)
-    }
+    let venue = try await offPool {
+      UncheckedBox(
+        try BybitLive.venue(
+          endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
+          credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret),
+          symbols: ["BTCUSDT", "ETHUSDT"], leverage: 3, incidents: incidents))
+    }.value
+    venue.bind(run: 9) { _, _, _ in }
+    venue.attach(book: Book(symbols: ["BTCUSDT", "ETHUSDT"], cash: 10_000))
     #expect(bybit.leverage("BTCUSDT") == 3 && bybit.leverage("ETHUSDT") == 3)
     // A restart sets it again: "not modified" (110043) is no error.
-    _ = try await offPool {
-      try BybitLiveSession(
+    try await offPool {
+      _ = try BybitLive.venue(
         endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
-        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
-        symbols: ["BTCUSDT"], incidents: incidents, leverage: 3, stream: false)
+        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret),
+        symbols: ["BTCUSDT"], leverage: 3, incidents: incidents, stream: false)
     }
-    defer { session.close() }
-    #expect(try session.instrument("ETHUSDT").qtyStep == 0.01)
-    #expect(throws: WickError.self) { try session.instrument("XRPUSDT") }
-    try await waitUntil { session.executor.inbox.streamUp }
+    defer { venue.close() }
+    #expect(venue.instruments["ETHUSDT"]?.lotStep == 0.01)
+    #expect(throws: WickError.self) { try venue.instrument("XRPUSDT") }
+    try await waitUntil { venue.gateway.inbox.streamUp }
     bybit.openForeignPosition("ETHUSDT", side: "Buy", size: 1)
-    let first = try #require(try session.reconcileIfDue { [] })
-    #expect(first.halts.keys.sorted() == ["ETHUSDT"])
-    #expect(try session.reconcileIfDue { [] } == nil)
-    session.reconcileInterval = 0
-    #expect(try session.reconcileIfDue { [] } != nil)
+    // The stream reports it (open, no stop: the venue reconciles at its next heartbeat).
+    let gateway = try #require(venue.gateway as? BybitGateway)
+    try await waitUntil { gateway.events.position(symbol: "ETHUSDT") != nil }
+    let reads = { bybit.requests.filter { $0 == "GET /v5/position/list" }.count }
+    var before = reads()
+    venue.heartbeat()  // the first reconciliation is due at once
+    #expect(reads() > before)
+    #expect(venue.halted.keys.sorted() == ["ETHUSDT"])
+    before = reads()
+    venue.heartbeat()  // not again before 30 s
+    #expect(reads() == before)
+    venue.reconcileInterval = 0
+    venue.heartbeat()
+    #expect(reads() > before)
   }
 
   @Test func anAccountInHedgeModeIsRefusedBeforeAnythingIsSent() async throws {
@@ -86,10 +98,10 @@ import WickTesting
     let incidents = IncidentRecorder()
     await #expect(throws: WickError.self) {
       try await offPool {
-        try BybitLiveSession(
+        _ = try BybitLive.venue(
           endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
-          credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: 9,
-          symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents, stream: false)
+          credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret),
+          symbols: ["BTCUSDT", "ETHUSDT"], leverage: nil, incidents: incidents, stream: false)
       }
     }
     #expect(!bybit.requests.contains { $0.hasPrefix("POST") })
@@ -102,4 +114,10 @@ import WickTesting
       mainnet: false, baseURL: "http://127.0.0.1:1", wsURL: "ws://127.0.0.1:2")
     #expect(custom.rest == "http://127.0.0.1:1" && custom.ws == "ws://127.0.0.1:2")
   }
+}
+
+/// A value handed across threads by a test that uses it from one thread at a time.
+struct UncheckedBox<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }

@@ -24,8 +24,7 @@ final class BookEvents: BookListener {
 
   struct Harness {
     let bybit: MockBybitTrading
-    let session: BybitLiveSession
-    let venue: BybitVenue
+    let venue: GatewayVenue
     let book = Book(symbols: ["BTCUSDT", "ETHUSDT"], cash: 10_000)
     let events = BookEvents()
     let incidents = IncidentRecorder()
@@ -37,14 +36,18 @@ final class BookEvents: BookListener {
       timing.stopVerifyTimeout = 0.5
       timing.pollInterval = 0.05
       timing.resolveAttempts = 3
-      session = try BybitLiveSession(
+      venue = try BybitLive.venue(
         endpoints: BybitEndpoints(rest: bybit.baseURL, ws: bybit.wsURL),
-        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret), run: run,
-        symbols: ["BTCUSDT", "ETHUSDT"], incidents: incidents, timing: timing, stream: false)
-      venue = BybitVenue(session: session, run: run, incidents: incidents)
+        credentials: BybitCredentials(apiKey: bybit.apiKey, secret: bybit.apiSecret),
+        symbols: ["BTCUSDT", "ETHUSDT"], leverage: nil, incidents: incidents, timing: timing,
+        stream: false)
+      venue.bind(run: run) { _, _, _ in }
       venue.attach(book: book)
       book.listener = events
     }
+
+    /// The venue's Bybit gateway (its REST API, its stream's inbox).
+    var gateway: BybitGateway { venue.gateway as! BybitGateway }
 
     func entry(_ time: Int64, stop: Double = 59_000, take: Double? = 62_000) -> EntryOrder {
       EntryOrder(
@@ -194,7 +197,7 @@ final class BookEvents: BookListener {
       first.venue.submit(entry: first.entry(t0))
       let id = first.entry(t0).clientOrderID(run: 4, symbol: "BTCUSDT")
       #expect(throws: BybitError.self) {
-        try first.session.executor.api.createMarketOrder(
+        try first.gateway.api.createMarketOrder(
           .init(symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: id))
       }
     }
@@ -209,7 +212,9 @@ final class BookEvents: BookListener {
 
   @Test func anEntryDecidedOnAnOldCandleIsRefusedAsStale() throws {
     let h = try Harness()
-    let venue = BybitVenue(session: h.session, run: 4, incidents: h.incidents, timeframe: minute)
+    let venue = GatewayVenue(
+      gateway: h.gateway, instruments: h.venue.instruments, run: 4, incidents: h.incidents,
+      timing: h.venue.executor.timing, timeframe: minute)
     venue.attach(book: h.book)
     h.book.listener = h.events
     // t0 is in 2023: long past by the exchange's clock.
@@ -230,7 +235,7 @@ final class BookEvents: BookListener {
     let h = try Harness()
     try h.step(t0) { h.venue.submit(entry: h.entry(t0)) }
     try h.step(t0 + minute)
-    h.session.reconcileInterval = 0
+    h.venue.reconcileInterval = 0
     h.bybit.removeStop("BTCUSDT")
     h.venue.heartbeat()
     #expect(h.bybit.position("BTCUSDT")?.stopLoss == 59_000)
@@ -279,7 +284,7 @@ final class RecordedHistory: LiveHistory {
       bybit.attachStopsOnOrder = false
       try a.step(t0 + minute) {
         // The ETH order reaches the exchange without an answer; the process dies right after.
-        _ = try? a.session.executor.api.createMarketOrder(
+        _ = try? a.gateway.api.createMarketOrder(
           .init(
             symbol: "ETHUSDT", side: .buy, qty: "0.50",
             orderLinkId: ethEntry(t0 + minute).clientOrderID(run: 4, symbol: "ETHUSDT")))

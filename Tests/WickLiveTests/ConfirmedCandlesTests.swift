@@ -129,13 +129,16 @@ func update(_ symbol: String, _ i: Int, confirmed: Bool = true, price: Double = 
           symbol: "BTCUSDT",
           candle: Candle(
             time: 1_672_324_800_000, open: 16649.5, high: 16677, low: 16608, close: 16677,
-            volume: 2.081), confirmed: false)
+            volume: 2.081), confirmed: false, interval: "5")
       ])
     #expect(BybitKlines().parse(#"{"success":true,"ret_msg":"pong","op":"ping"}"#).isEmpty)
     let binance = BinanceKlines().parse(
       #"{"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1638747660000,"s":"BTCUSDT","k":{"t":1638747660000,"T":1638747719999,"s":"BTCUSDT","i":"1m","f":100,"L":200,"o":"0.0018","c":"0.0020","h":"0.0025","l":"0.0015","v":"1000","n":100,"x":true,"q":"1.0000","V":"500","Q":"0.500","B":"123456"}}}"#
     )
     #expect(binance.first?.confirmed == true && binance.first?.candle.low == 0.0015)
+    #expect(binance.first?.interval == "1m")
+    #expect(try! BybitKlines().interval(Timeframe(milliseconds: 3_600_000)) == "60")
+    #expect(try! BinanceKlines().interval(Timeframe(milliseconds: 3_600_000)) == "1h")
     #expect(
       try! BybitKlines().url(base: "ws://127.0.0.1:9/", symbols: ["BTCUSDT"], timeframe: .oneMinute)
         == "ws://127.0.0.1:9/v5/public/linear")

@@ -226,13 +226,13 @@ let churnScript = """
     let spec = folder.spec
     let runner = try Runner(spec: spec, output: { _ in })
     let id = try runner.prepare()
-    let venue = try #require(runner.venue as? BybitVenue)
-    defer { venue.session.close() }
+    let venue = try #require(runner.venue as? GatewayVenue)
+    defer { venue.close() }
     // Two orders written ahead on the last candle: one reached the exchange and filled, one
     // never left; and the exchange answers the first lookup with a 5xx.
     let filled = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "e")
     let lost = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "x")
-    _ = try venue.executor.api.createMarketOrder(
+    _ = try (venue.gateway as! BybitGateway).api.createMarketOrder(
       BybitTradingAPI.MarketOrder(symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: filled))
     var c = RunLedger.Commit()
     for linkID in [filled, lost] {

@@ -80,7 +80,7 @@ import WickTesting
     // Resuming such a run records the rules it re-handles its candles with, for later replays.
     let resumed = try Runner(spec: spec, output: { _ in })
     #expect(try resumed.prepare() == id)
-    (resumed.venue as? BybitVenue)?.session.close()
+    (resumed.venue as? LiveVenue)?.close()
     #expect(try ledger.instruments(run: id).map(\.symbol) == ["BTCUSDT"])
     #expect(try Runner.replay(run: id, dbPath: spec.dbPath).identical)
   }

@@ -21,8 +21,8 @@ import WickTesting
     spec.configPath = config
     let runner = try Runner(spec: spec, output: { _ in })
     _ = try runner.prepare()
-    let venue = try #require(runner.venue as? BybitVenue)
-    defer { venue.session.close() }
+    let venue = try #require(runner.venue as? GatewayVenue)
+    defer { venue.close() }
     #expect(venue.run == runner.runID)
     let engine = try #require(runner.kernel.risk as? RiskEngine)
     #expect(

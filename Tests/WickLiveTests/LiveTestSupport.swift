@@ -1,6 +1,7 @@
 import Foundation
 import WickCore
 import WickData
+import WickRisk
 import WickTesting
 
 @testable import WickBybit
@@ -25,8 +26,9 @@ struct LiveRig: @unchecked Sendable {
   let api: BybitTradingAPI
   let inbox = BybitEventInbox()
   let incidents = IncidentRecorder()
-  let executor: BybitExecutor
-  let btc: BybitInstrument
+  let gateway: BybitGateway
+  let executor: LiveExecutor
+  let btc: InstrumentSpec
 
   init(skewMs: Int64 = 0, secret: String? = nil, requestTimeout: TimeInterval = 2) throws {
     bybit = try MockBybitTrading()
@@ -43,9 +45,10 @@ struct LiveRig: @unchecked Sendable {
     timing.stopVerifyTimeout = 0.6
     timing.pollInterval = 0.05
     timing.resolveAttempts = 3
-    executor = BybitExecutor(api: api, inbox: inbox, incidents: incidents, timing: timing)
+    gateway = BybitGateway(api: api, events: inbox)
+    executor = LiveExecutor(gateway: gateway, incidents: incidents, timing: timing)
     try rest.syncTime()
-    btc = try api.instrument("BTCUSDT")
+    btc = try api.instrument("BTCUSDT").spec
   }
 
   func enterLong(
@@ -55,7 +58,7 @@ struct LiveRig: @unchecked Sendable {
     throws -> EntryOutcome
   {
     try executor.enter(
-      symbol: "BTCUSDT", side: .long, qty: qty, stop: stop, take: take, orderLinkId: id,
+      symbol: "BTCUSDT", side: .long, qty: qty, stop: stop, take: take, clientOrderID: id,
       instrument: btc)
   }
 

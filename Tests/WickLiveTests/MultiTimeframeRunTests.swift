@@ -36,10 +36,13 @@ let fiveMinuteFlipScript = """
     let id = try await w.session(w.history..<(w.history + 20)) { line in
       lines.lock.withLock { lines.all.append(line) }
     }
-    let logged = lines.lock.withLock { lines.all }
+    let all = lines.lock.withLock { lines.all }
+    // The mock's 5m stream pushes nothing here: every 5m candle is resampled, said once.
+    #expect(all.filter { $0.contains("did not arrive in time") }.count == 1)
+    let logged = all.filter { $0.hasPrefix("log ") }
     // 10 warm-up candles (the 5m warmup of one candle needs two 5m spans), 20 from the stream:
     // 6 five-minute candles, each delivered after the 1m candle that closes it.
-    let fives = logged.filter { $0.contains(" 5m ") }
+    let fives = logged.filter { $0.hasPrefix("log ") && $0.contains(" 5m ") }
     #expect(fives.count == 6, "\(logged)")
     for line in fives {
       let k = try #require(logged.firstIndex(of: line))

@@ -51,6 +51,7 @@ final class PaperWorld {
   /// Pushes candles `range` over the WebSocket (each confirmed, with a forming update and a
   /// duplicate around it), each until the newest run has handled it or ended.
   func push(_ range: Range<Int>, noise: Bool = true) async {
+    _ = await eventually { self.ws.klineClients > 0 }
     guard let progress = try? RunProgress(db: db) else { return }
     for i in range {
       let c = candles[i]

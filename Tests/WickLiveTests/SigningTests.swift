@@ -40,6 +40,19 @@ import WickData
         == "b3ad60b559a578fbc44430109c29fcc4ad42ae3c15f6136057c046263aa06c88")
   }
 
+  /// RFC 4231's cases 2 and 6 (a short key; a key longer than SHA-256's block, hashed first):
+  /// the libcrypto HMAC underneath every exchange's signature.
+  @Test func hmacMatchesRFC4231() {
+    #expect(
+      RequestSigning.hmacSHA256Hex("what do ya want for nothing?", secret: "Jefe")
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    let longKey = [UInt8](repeating: 0xaa, count: 131)
+    let message = Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
+    #expect(
+      RequestSigning.hex(RequestSigning.hmacSHA256(message, key: longKey))
+        == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+  }
+
   @Test func webSocketAuthSignsGetRealtimeAndExpiry() {
     #expect(
       BybitSigner.webSocketSignature(expires: 1_662_350_400_000, credentials: credentials)

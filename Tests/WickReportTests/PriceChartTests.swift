@@ -43,6 +43,33 @@ import WickCore
     #expect(recorder.prices.times == prices.times && recorder.prices.highs == prices.highs)
   }
 
+  /// Batches are recorded on another thread while the caller steps through them: the recording
+  /// must equal adding every candle in order, even though the wrapped cursor overwrites its one
+  /// buffer on each fetch (a recording that read a batch late would see the next one's candles).
+  @Test func batchesRecordedOffThreadMatchCandleByCandle() throws {
+    let input = candles(300_000)
+    var prices = PriceBuckets(symbol: "BTCUSDT", timeframe: .oneMinute, capacity: 500)
+    var tape = RegimeTape(symbol: "BTCUSDT", timeframe: .oneMinute)
+    for c in input {
+      prices.add(c)
+      tape.add(c)
+    }
+    let recorder = PriceRecordingCursor(
+      ReusedBufferCursor(input, batch: 4_099),
+      prices: PriceBuckets(symbol: "BTCUSDT", timeframe: .oneMinute, capacity: 500),
+      regimes: RegimeTape(symbol: "BTCUSDT", timeframe: .oneMinute))
+    var passed: [Candle] = []
+    // A few single candles first, then batches: the two calls may be mixed.
+    for _ in 0..<3 { passed.append(try #require(try recorder.next())) }
+    while case let batch = try recorder.nextBatch(), !batch.isEmpty { passed += batch }
+    #expect(passed == input)
+    #expect(recorder.prices.times == prices.times && recorder.prices.closes == prices.closes)
+    #expect(recorder.prices.dayCloses == prices.dayCloses)
+    let recorded = try #require(recorder.regimes)
+    #expect(recorded.times == tape.times && recorded.codes == tape.codes)
+    #expect(tape.times.count > 10)  // the candles went through several regimes
+  }
+
   @Test func gapsKeepBucketsAligned() {
     var prices = PriceBuckets(symbol: "X", timeframe: .oneMinute, capacity: 4)
     for i in [0, 1, 2, 50, 51, 90] {
@@ -128,5 +155,37 @@ import WickCore
       firstTime: nil, lastTime: nil, initialEquity: 1, finalEquity: 1, trades: [], equity: [],
       dailyEquity: [], maxDrawdown: 0, exposure: 0)
     #expect(!HTMLReport.render(r, metrics: Metrics.compute(r)).contains("<h2>Price</h2>"))
+  }
+}
+
+/// A batch cursor with a single buffer that every fetch overwrites (as the SQLite cursor's ring
+/// reuses its chunks).
+private final class ReusedBufferCursor: BatchCandleCursor {
+  private let candles: [Candle]
+  private let buffer: UnsafeMutableBufferPointer<Candle>
+  private var index = 0
+
+  init(_ candles: [Candle], batch: Int) {
+    self.candles = candles
+    buffer = .allocate(capacity: batch)
+  }
+
+  deinit { buffer.deallocate() }
+
+  func next() throws -> Candle? {
+    guard index < candles.count else { return nil }
+    defer { index += 1 }
+    buffer[0] = candles[index]  // clobbers the buffer like a fetch does
+    return candles[index]
+  }
+
+  func nextBatch() throws -> UnsafeBufferPointer<Candle> {
+    let n = min(buffer.count, candles.count - index)
+    for i in 0..<n { buffer[i] = candles[index + i] }
+    for i in n..<buffer.count {
+      buffer[i] = Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)
+    }
+    index += n
+    return UnsafeBufferPointer(rebasing: buffer[0..<n])
   }
 }

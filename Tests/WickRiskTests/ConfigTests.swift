@@ -76,3 +76,43 @@ import WickCore
     }
   }
 }
+
+/// `[data] record_liquidations` and a `[[run]]` entry's own `record_liquidations`: whether
+/// `wick run` records its symbols' liquidations (on unless a file says otherwise).
+@Suite struct RecordLiquidationsConfigTests {
+  static let entries = """
+    [[run]]
+    strategy = "a.lua"
+    symbols = ["BTCUSDT"]
+    timeframe = "1m"
+
+    [[run]]
+    strategy = "b.lua"
+    symbols = ["ETHUSDT"]
+    timeframe = "1m"
+    record_liquidations = true
+    """
+
+  @Test func onByDefaultOffWhenTheFileSaysAndAnEntryDecidesForItself() throws {
+    let plain = try WickConfig.parse(Self.entries, path: "w.toml")
+    #expect(plain.recordLiquidations)
+    #expect(plain.runs.map(\.recordLiquidations) == [true, true])
+    let off = try WickConfig.parse(
+      "[data]\nrecord_liquidations = false\n\n" + Self.entries, path: "w.toml")
+    #expect(!off.recordLiquidations)
+    #expect(off.runs.map(\.recordLiquidations) == [false, true])
+  }
+
+  @Test func aWrongValueOrKeyNamesTheLine() {
+    #expect(throws: WickError.self) {
+      try WickConfig.parse("[data]\nrecord_liquidations = \"no\"\n", path: "w.toml")
+    }
+    do {
+      _ = try WickConfig.parse("[data]\n\nrecord_liquidation = false\n", path: "w.toml")
+      Issue.record("an unknown key was accepted")
+    } catch {
+      #expect("\(error)".contains("w.toml:3"), "\(error)")
+      #expect("\(error)".contains("record_liquidation"), "\(error)")
+    }
+  }
+}

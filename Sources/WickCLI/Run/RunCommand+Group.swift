@@ -27,8 +27,11 @@ extension RunCommand {
         throw WickError.invalidArgument("--stop-after \(n): expected at least 1")
       }
       let file = try WickConfig.load(path: path)
-      let specs = try RunPlan.specs(
+      var specs = try RunPlan.specs(
         config: file, configPath: path, dbPath: db, stopAfter: stopAfter)
+      if let record = recordLiquidations {
+        for i in specs.indices { specs[i].recordLiquidations = record }
+      }
       // The same safety rules as the flags: keys from the environment, mainnet confirmed.
       if specs.contains(where: { $0.mode == .live }) {
         for spec in specs where spec.mode == .live {

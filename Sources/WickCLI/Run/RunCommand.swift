@@ -4,6 +4,7 @@ import GRDB
 import WickCore
 import WickData
 import WickLive
+import WickRisk
 
 /// Set by SIGTERM/SIGINT; the runner stops between candles.
 nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
@@ -18,7 +19,8 @@ public struct RunCommand: ParsableCommand {
       exchange (testnet unless --mainnet) with keys from the environment: WICK_BYBIT_API_KEY and \
       WICK_BYBIT_API_SECRET for --exchange bybit, WICK_BINANCE_API_KEY and \
       WICK_BINANCE_API_SECRET for --exchange binance. The same command after a crash resumes the \
-      same run.
+      same run. The run also records its symbols' liquidations from the exchange's public \
+      stream into the cache (--no-record-liquidations to skip).
 
       Without a strategy, --config starts every [[run]] entry of the file in one process under \
       one governor (see examples/wick.multi.toml).
@@ -46,10 +48,14 @@ public struct RunCommand: ParsableCommand {
   @Option(help: "WebSocket base URL (e.g. a local mock); the exchange's stream paths are appended.")
   var wsURL: String?
   @Flag(
-    help:
-      "Also record the symbols' liquidations from the exchange's public stream into the cache (what c.liquidations_long/_short read)."
-  )
-  var recordLiquidations = false
+    inversion: .prefixedNo,
+    help: ArgumentHelp(
+      """
+      Record the symbols' liquidations from the exchange's public stream into the cache, what \
+      c.liquidations_long/_short read (the default; [data] record_liquidations = false in \
+      --config turns it off).
+      """))
+  var recordLiquidations: Bool?
   @Option(help: "Candle cache and ledger (SQLite).") var db: String = CandleStore.defaultPath
   @Option(help: "Exit 0 after this many closed candles.") var stopAfter: Int?
   @Option(help: "Initial (paper) equity in quote currency.") var equity: Double = 10_000
@@ -87,7 +93,9 @@ public struct RunCommand: ParsableCommand {
     // Live defaults to testnet; paper reads mainnet market data unless told otherwise.
     s.testnet = live ? !mainnet : testnet
     s.baseURL = baseURL
-    s.recordLiquidations = recordLiquidations
+    s.recordLiquidations =
+      try recordLiquidations ?? config.map { try WickConfig.load(path: $0).recordLiquidations }
+      ?? true
     s.wsURL = wsURL
     s.dbPath = db
     s.stopAfter = stopAfter

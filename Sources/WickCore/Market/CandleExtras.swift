@@ -22,6 +22,29 @@ public final class CandleExtras: @unchecked Sendable {
       self.interval = interval
     }
 
+    /// Adds a sample newer than every one held (an older or equal one is ignored: the series
+    /// only grows forward, as a runner reads it), dropping samples older than `keepFrom` once
+    /// they outnumber the rest (amortized, so a long run does not grow without bound).
+    public mutating func append(time: Int64, value: Double, keepFrom: Int64) {
+      guard times.last.map({ time > $0 }) ?? true else { return }
+      times.append(time)
+      values.append(value)
+      var (lo, hi) = (0, times.count)
+      while lo < hi {
+        let mid = (lo &+ hi) >> 1
+        if times[mid] < keepFrom { lo = mid &+ 1 } else { hi = mid }
+      }
+      // Keep the newest old sample: it is still the value as of a close just after it.
+      let dead = max(lo - 1, 0)
+      if dead > times.count / 2 {
+        times.removeFirst(dead)
+        values.removeFirst(dead)
+      }
+    }
+
+    /// The newest sample's time.
+    public var last: Int64? { times.last }
+
     /// The newest value stamped at or before `close` and younger than one interval, else NaN.
     @inline(__always) func value(asOf close: Int64) -> Double {
       var (lo, hi) = (0, times.count)
@@ -59,6 +82,60 @@ public final class CandleExtras: @unchecked Sendable {
       }
       self.coverage = merged
     }
+
+    /// Adds a minute newer than every one held (an older one is ignored).
+    public mutating func append(_ b: LiquidationBucket) {
+      guard times.last.map({ b.time > $0 }) ?? true else { return }
+      times.append(b.time)
+      longBefore.append(longBefore.last! + b.longNotional)
+      shortBefore.append(shortBefore.last! + b.shortNotional)
+    }
+
+    /// Adds a covered range, merged with the ranges it touches.
+    public mutating func cover(_ r: Range<Int64>) {
+      guard !r.isEmpty else { return }
+      // The common case, a recorder extending its newest span: in place, no allocation.
+      if let last = coverage.last, r.lowerBound >= last.lowerBound, r.lowerBound <= last.upperBound
+      {
+        coverage[coverage.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+        return
+      }
+      if let last = coverage.last, r.lowerBound > last.upperBound {
+        coverage.append(r)
+        return
+      }
+      var i = coverage.count
+      while i > 0 && coverage[i - 1].lowerBound > r.lowerBound { i -= 1 }
+      coverage.insert(r, at: i)
+      var merged: [Range<Int64>] = []
+      merged.reserveCapacity(coverage.count)
+      for c in coverage {
+        if let last = merged.last, c.lowerBound <= last.upperBound {
+          merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, c.upperBound)
+        } else {
+          merged.append(c)
+        }
+      }
+      coverage = merged
+    }
+
+    /// Drops minutes and covered ranges that end before `keepFrom` once they outnumber the rest
+    /// (amortized): sums over later candles are unchanged (running sums are differences).
+    public mutating func trim(before keepFrom: Int64) {
+      let dead = index(keepFrom)
+      if dead > times.count / 2 {
+        times.removeFirst(dead)
+        longBefore.removeFirst(dead)
+        shortBefore.removeFirst(dead)
+      }
+      var gone = 0
+      while gone < coverage.count - 1 && coverage[gone].upperBound < keepFrom { gone += 1 }
+      if gone > 0 { coverage.removeFirst(gone) }
+    }
+
+    /// The newest minute held and the end of the newest covered range.
+    public var lastMinute: Int64? { times.last }
+    public var coveredUntil: Int64? { coverage.last?.upperBound }
 
     /// First index with `times[i] >= t`.
     @inline(__always) private func index(_ t: Int64) -> Int {
@@ -121,6 +198,9 @@ public final class CandleExtras: @unchecked Sendable {
   /// Takes `other`'s series in place: a paper or live runner tops the series up between candles
   /// (on the thread that delivers them) while the strategy keeps this object.
   public func replace(with other: CandleExtras) { symbols = other.symbols }
+
+  /// Changes symbol `symbol`'s series in place (a runner appending what the cache gained).
+  public func update(symbol: Int, _ body: (inout Symbol) -> Void) { body(&symbols[symbol]) }
 
   /// Whether any symbol has any series (a run without them skips the lookups entirely).
   public var isEmpty: Bool { symbols.allSatisfy(\.isEmpty) }

@@ -8,22 +8,28 @@ extension RunLedger {
     public var qty: Double
     public var price: Double
     public var fee: Double
+    /// When the order's (last) fill was booked: the candle time a resting order filled at.
+    public var time: Int64 = 0
   }
 
-  /// Fills by client order id (several partial fills of one order are averaged).
+  /// Fills by client order id (several partial fills of one order are averaged; a single fill
+  /// keeps its exact price: the average of one, `price * qty / qty`, can be off in the last bit,
+  /// and a resumed run would then hold an entry a replay does not).
   public func recordedFills(run: Int64) throws -> [String: RecordedFill] {
     try database.read { db in
       var out: [String: RecordedFill] = [:]
       for row in try Row.fetchAll(
         db,
         sql: """
-          SELECT o.client_order_id AS id, SUM(f.qty) AS qty, SUM(f.price * f.qty) / SUM(f.qty) AS price,
-                 SUM(f.fee) AS fee
+          SELECT o.client_order_id AS id, SUM(f.qty) AS qty,
+                 CASE COUNT(*) WHEN 1 THEN MAX(f.price) ELSE SUM(f.price * f.qty) / SUM(f.qty) END AS price,
+                 SUM(f.fee) AS fee, MAX(f.time) AS time
           FROM orders o JOIN fills f ON f.order_id = o.id
           WHERE o.run_id = ? GROUP BY o.id HAVING SUM(f.qty) > 0
           """, arguments: [run])
       {
-        out[row["id"]] = RecordedFill(qty: row["qty"], price: row["price"], fee: row["fee"])
+        out[row["id"]] = RecordedFill(
+          qty: row["qty"], price: row["price"], fee: row["fee"], time: row["time"])
       }
       return out
     }

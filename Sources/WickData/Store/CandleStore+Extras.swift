@@ -31,11 +31,7 @@ extension CandleStore {
     for key in series {
       var s = CandleExtras.Symbol()
       for metric in MarketMetric.allCases {
-        let intervals = try metricIntervals(metric, exchange: key.exchange, symbol: key.symbol)
-        guard
-          let interval = intervals.first(where: { $0 == key.timeframe })
-            ?? intervals.last(where: { $0.milliseconds < key.timeframe.milliseconds })
-            ?? intervals.first
+        guard let interval = try read({ try Self.metricInterval(metric, for: key, db: $0) })
         else { continue }
         let samples = try metricSamples(
           metric,

@@ -15,7 +15,8 @@ import WickSim
 /// - `submit(...)` only records; the journal commits the order rows (write-ahead); then `send()`
 ///   transmits each order under its client order id, so a retry or restart never places two.
 ///
-/// Pair entries are refused (`pairs_unsupported`): the two-leg path is Bybit's for now.
+/// Partial closes and adds (`GatewayVenue+Partials.swift`) and pair entries
+/// (`GatewayVenue+Pairs.swift`) go the same way, on every exchange.
 public final class GatewayVenue: Venue, LiveVenue {
   public let gateway: LiveGateway
   public let executor: LiveExecutor
@@ -25,9 +26,11 @@ public final class GatewayVenue: Venue, LiveVenue {
   public var reconcileInterval: TimeInterval = 30
   var book: Book!
   var decisionTime: Int64 = 0
-  private var recordedEntries: [EntryOrder?] = []
-  private var recordedExits: [String??] = []
+  var recordedEntries: [EntryOrder?] = []
+  var recordedExits: [String??] = []
   private var sentEntries: [(order: EntryOrder, outcome: EntryOutcome)] = []
+  /// Resting limit entries (GatewayVenue+Resting.swift).
+  var resting = RestingEntries()
   private var sentExits: [(symbol: Int, fill: LiveFill?, reason: String?)] = []
   /// Symbols reconciliation halted: no new entries until a human looks.
   public internal(set) var halted: [String: String] = [:]
@@ -36,6 +39,10 @@ public final class GatewayVenue: Venue, LiveVenue {
   private var unresolved: [EntryOrder] = []
   private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
   private var deferred: [LiveReconcileReport] = []
+  /// Partial closes: recorded, sent, in flight at a crash (`GatewayVenue+Partials.swift`).
+  var partials = LivePartials()
+  /// Pair entries: recorded, sent, in flight at a crash, open (`GatewayVenue+Pairs.swift`).
+  var pairs = LivePairs()
   private var lastReconcile: Date?
   /// The inbox's stale marks already answered by a reconciliation.
   private var handledMarks = 0
@@ -67,6 +74,10 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public var instrumentRules: [String: InstrumentSpec] { instruments }
+  /// Partial closes and adds on every exchange; resting limits where the gateway takes them.
+  public var capabilities: VenueCapabilities {
+    Self.sharedCapabilities.union(restingCapabilities)
+  }
   public var accountName: String { gateway.accountName }
 
   public func walletEquity() throws -> Double {
@@ -92,6 +103,8 @@ public final class GatewayVenue: Venue, LiveVenue {
     self.book = book
     recordedEntries = Array(repeating: nil, count: book.symbols.count)
     recordedExits = Array(repeating: nil, count: book.symbols.count)
+    partials.recorded = Array(repeating: nil, count: book.symbols.count)
+    resting.reset(symbols: book.symbols.count)
   }
 
   public func beginSlice(time: Int64) {
@@ -110,8 +123,11 @@ public final class GatewayVenue: Venue, LiveVenue {
         time: time, reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
     }
     sentExits.removeAll()
+    applyPartials(time: time)
     for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
     sentEntries.removeAll()
+    applyPairs(time: time, history: history)
+    executeResting(slice: slice, time: time)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
       for c in history.closes(time) where book.positions[c.symbol] != nil {
@@ -130,20 +146,16 @@ public final class GatewayVenue: Venue, LiveVenue {
     account.check(time: time, book: book, source: gateway, incidents: incidents)
   }
 
-  private func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
+  func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
     let s = order.intent.symbol
     switch outcome {
     case .protected(let fill, let stop, let take):
       var intent = order.intent
       intent.stop = stop
       intent.take = take
-      book.open(
-        symbol: s, side: intent.side, qty: fill.qty,
-        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: intent)
+      fillEntry(intent, fill: fill, time: time)
     case .panicClosed(let fill, let exit, let reason):
-      book.open(
-        symbol: s, side: order.intent.side, qty: fill.qty,
-        execution: Execution(price: fill.price, fee: fill.fee), time: time, intent: order.intent)
+      fillEntry(order.intent, fill: fill, time: time)
       book.close(
         symbol: s, execution: Execution(price: exit.price, fee: exit.fee), time: time,
         reason: .risk, note: "panic close: \(reason)")
@@ -164,11 +176,15 @@ public final class GatewayVenue: Venue, LiveVenue {
     // A symbol with an order sent but not yet in the book would look like a stranger's position.
     var busy = Set(sentEntries.map { book.symbols[$0.order.intent.symbol] })
     busy.formUnion(sentExits.map { book.symbols[$0.symbol] })
+    busy.formUnion(partials.sent.map { book.symbols[$0.symbol] })
+    busy.formUnion(pairSymbolsInFlight)
+    busy.formUnion(restingBusy)
     lastReconcile = Date()
     do {
       let report = try reconciler.reconcile(
         local: localPositions(), symbols: book.symbols.filter { !busy.contains($0) },
         instruments: instruments)
+      reconcileResting(symbols: book.symbols)
       if let time {
         apply(report, time: time)
       } else {
@@ -185,6 +201,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     let marks = gateway.inbox.staleMarks
     let alerted = marks != handledMarks
     handledMarks = marks
+    checkResting(poll: alerted)
     reconcile(time: nil, force: alerted)
   }
 
@@ -199,19 +216,13 @@ public final class GatewayVenue: Venue, LiveVenue {
     }
   }
 
-  private func apply(_ report: LiveReconcileReport, time: Int64) {
+  private func apply(_ found: LiveReconcileReport, time: Int64) {
+    var report = found
+    reconcilePairs(&report, time: time)
     for (symbol, reason) in report.halts where halted[symbol] == nil { halted[symbol] = reason }
     for (name, last) in report.closedOnExchange {
-      guard let s = book.symbols.firstIndex(of: name), let p = book.positions[s] else { continue }
-      let price = last?.price ?? book.lastPrices[s]
-      let reason: ExitReason = {
-        guard let stop = p.stop else { return .take }
-        guard let take = p.take else { return p.trail == nil ? .stop : .trail }
-        return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
-      }()
-      book.close(
-        symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
-        reason: reason, note: "closed on the exchange")
+      guard let s = book.symbols.firstIndex(of: name) else { continue }
+      closeOnExchange(symbol: s, last: last, time: time)
     }
     for name in report.panicClosed {
       guard let s = book.symbols.firstIndex(of: name) else { continue }
@@ -219,6 +230,20 @@ public final class GatewayVenue: Venue, LiveVenue {
         symbol: s, execution: Execution(price: book.lastPrices[s], fee: 0), time: time,
         reason: .risk, note: "panic close: the stop could not be restored")
     }
+  }
+
+  /// A position the exchange closed (stop or take), at the exchange's last fill when it lists one.
+  func closeOnExchange(symbol s: Int, last: LiveFill?, time: Int64) {
+    guard let p = book.positions[s] else { return }
+    let price = last?.price ?? book.lastPrices[s]
+    let reason: ExitReason = {
+      guard let stop = p.stop else { return .take }
+      guard let take = p.take else { return p.trail == nil ? .stop : .trail }
+      return abs(price - take) < abs(price - stop) ? .take : (p.trail == nil ? .stop : .trail)
+    }()
+    book.close(
+      symbol: s, execution: Execution(price: price, fee: last?.fee ?? 0), time: time,
+      reason: reason, note: "closed on the exchange")
   }
 
   // MARK: - Orders
@@ -245,15 +270,13 @@ public final class GatewayVenue: Venue, LiveVenue {
     recordedEntries[entry.intent.symbol] = entry
   }
 
-  public func submit(exit symbol: Int, reason: String?) { recordedExits[symbol] = .some(reason) }
-
-  public func submit(pair: PairOrder) {
-    let refusal = Refusal(
-      "pairs_unsupported", "live pair entries are not implemented on \(gateway.exchangeName)")
-    for s in [pair.intent.long, pair.intent.short] {
-      book.listener?.venueRefused(refusal, symbol: s, time: decisionTime)
-    }
+  public func submit(exit symbol: Int, reason: String?) {
+    recordedExits[symbol] = .some(reason)
+    partials.recorded[symbol] = nil  // a full exit wins
   }
+
+  /// Both legs go out as two market orders at `send()` (`GatewayVenue+Pairs.swift`).
+  public func submit(pair: PairOrder) { recordPair(pair) }
 
   public func send() throws {
     if let history {
@@ -268,11 +291,16 @@ public final class GatewayVenue: Venue, LiveVenue {
         id: EntryOrder.clientOrderID(
           run: run, time: decisionTime, symbol: book.symbols[s], kind: "x"), reason: reason)
     }
+    sendPartials()
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
       let name = book.symbols[s]
       let id = entry.clientOrderID(run: run, symbol: name)
+      if entry.intent.limit != nil {
+        sendResting(entry, id: id)
+        continue
+      }
       do {
         let outcome = try executor.enter(
           symbol: name, side: entry.intent.side, qty: entry.qty, stop: entry.intent.stop,
@@ -286,6 +314,7 @@ public final class GatewayVenue: Venue, LiveVenue {
           kind: "entry_failed", symbol: name, detail: "\(id): \(error); trading halted")
       }
     }
+    sendPairs()
   }
 
   /// Sends a reduce-only exit under its id; a failure leaves the position under its stop.
@@ -316,6 +345,7 @@ public final class GatewayVenue: Venue, LiveVenue {
     self.history = history
     unresolved.removeAll()
     unresolvedExits.removeAll()
+    partials.unresolved.removeAll()
   }
 
   public func finishReplay(lateWindow: Int64) {
@@ -325,7 +355,10 @@ public final class GatewayVenue: Venue, LiveVenue {
     // An exit is always safe to complete late: reduce-only, found by its id if it went out.
     for (s, id, reason) in unresolvedExits { sendExit(s, id: id, reason: reason) }
     unresolvedExits.removeAll()
+    finishPartials()
     resume(entries: pending, lateWindow: lateWindow)
+    resolvePairs(lateWindow: lateWindow)
+    resumeResting(lateWindow: lateWindow)
   }
 
   public var isReplaying: Bool { history != nil }
@@ -342,10 +375,16 @@ public final class GatewayVenue: Venue, LiveVenue {
         unresolvedExits.append((s, id, reason))
       }
     }
+    replayPartials(history)
+    replayPairs(history)
     for s in recordedEntries.indices {
       guard let entry = recordedEntries[s] else { continue }
       recordedEntries[s] = nil
       let id = entry.clientOrderID(run: run, symbol: book.symbols[s])
+      if entry.intent.limit != nil {
+        replayResting(entry, id: id, history: history)
+        continue
+      }
       guard let fill = history.fill(id) else {
         if let why = history.refusal(id) {
           sentEntries.append((entry, .unfilled(why)))
@@ -394,25 +433,33 @@ public final class GatewayVenue: Venue, LiveVenue {
   }
 
   public func cancelEntry(symbol: Int) -> Bool {
-    guard recordedEntries[symbol] != nil else { return false }
+    guard recordedEntries[symbol] != nil else { return cancelResting(symbol: symbol) }
     recordedEntries[symbol] = nil
     return true
   }
 
-  public func cancelPair(long: Int, short: Int) -> Bool { false }
+  public func cancelPair(long: Int, short: Int) -> Bool {
+    let before = pairs.recorded.count
+    pairs.recorded.removeAll { $0.intent.long == long && $0.intent.short == short }
+    return pairs.recorded.count < before
+  }
 
   public func hasPendingEntry(symbol: Int) -> Bool {
     recordedEntries[symbol] != nil || sentEntries.contains { $0.order.intent.symbol == symbol }
+      || pairs.uses(symbol) || hasRestingEntry(symbol: symbol)
   }
 
   public func hasPendingExit(symbol: Int) -> Bool {
-    recordedExits[symbol] != nil || sentExits.contains { $0.symbol == symbol }
+    recordedExits[symbol] != nil || partials.recorded[symbol] != nil
+      || sentExits.contains { $0.symbol == symbol }
+      || partials.sent.contains { $0.symbol == symbol }
   }
 
-  public func pairBusy(long: Int, short: Int) -> Bool { false }
+  public func pairBusy(long: Int, short: Int) -> Bool { pairs.uses(long) || pairs.uses(short) }
 
   public var pendingEntries: Int {
     recordedEntries.reduce(0) { $0 + ($1 == nil ? 0 : 1) } + sentEntries.count
+      + pairs.pendingLegs + restingPending
   }
 
   /// A trailing step: pushed to the exchange at once under this candle's id.

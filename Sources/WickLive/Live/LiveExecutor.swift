@@ -24,7 +24,9 @@ public final class LiveExecutor: @unchecked Sendable {
 
   var inbox: LiveOrderInbox { gateway.inbox }
 
-  /// Opens `qty` (already sized) and protects it. `clientOrderID` was written ahead.
+  /// Opens `qty` (already sized) and protects it. `clientOrderID` was written ahead. An add to
+  /// an open position (`ctx:enter{add = true}`) goes the same way: the fill joins the position,
+  /// whose stop already covers it, and `stop`/`take` (the combined ones) replace the old.
   public func enter(
     symbol: String, side: Side, qty: Double, stop: Double?, take: Double?, clientOrderID: String,
     instrument: InstrumentSpec
@@ -51,22 +53,7 @@ public final class LiveExecutor: @unchecked Sendable {
   public func exit(symbol: String, clientOrderID: String, instrument: InstrumentSpec) throws
     -> LiveFill?
   {
-    if let done = try inbox.order(clientOrderID)
-      ?? gateway.order(
-        clientOrderID: clientOrderID, symbol: symbol), done.isFinal, let fill = done.fill
-    {
-      return fill  // sent before a restart and filled
-    }
-    let position = try gateway.position(symbol: symbol)
-    guard let side = position.side, position.isOpen else { return nil }
-    let order = Order(
-      symbol: symbol, buy: side == .short, qty: instrument.format(qty: position.size),
-      id: clientOrderID, reduceOnly: true)
-    guard let placed = try place(order) else {
-      throw LiveOrderError.unavailable(
-        "\(clientOrderID) was not placed: \(refusal(clientOrderID))")
-    }
-    return try awaitFill(placed)
+    try reduce(symbol: symbol, qty: nil, clientOrderID: clientOrderID, instrument: instrument)
   }
 
   /// Moves the stop (a trailing step). A refusal keeps the previous stop and is recorded.
@@ -95,7 +82,7 @@ public final class LiveExecutor: @unchecked Sendable {
 
   // MARK: - Protection
 
-  private func protect(
+  func protect(
     _ placed: GatewayOrder, stop: Double?, take: Double?, instrument: InstrumentSpec
   ) throws -> EntryOutcome {
     let id = placed.clientOrderID
@@ -178,20 +165,23 @@ public final class LiveExecutor: @unchecked Sendable {
     var reduceOnly: Bool
   }
 
-  private func refusal(_ id: String) -> String {
+  func refusal(_ id: String) -> String {
     inbox.order(id)?.reason.map { "\(id) was refused: \($0)" } ?? "\(id) was not placed"
   }
 
   /// Sends the order once; an unknown outcome is resolved by its id. Returns the exchange's
-  /// order, or nil when it certainly does not exist.
-  func place(_ order: Order) throws -> GatewayOrder? {
+  /// order, or nil when it certainly does not exist. `send` places it (a market order unless
+  /// given: a resting limit order goes through the same rules).
+  func place(_ order: Order, send: (() throws -> GatewayOrder)? = nil) throws -> GatewayOrder? {
     var sends = 0
     while true {
       sends += 1
       do {
-        let o = try gateway.placeMarket(
-          symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
-          reduceOnly: order.reduceOnly)
+        let o =
+          try send?()
+          ?? gateway.placeMarket(
+            symbol: order.symbol, buy: order.buy, qty: order.qty, clientOrderID: order.id,
+            reduceOnly: order.reduceOnly)
         inbox.apply(o)
         return inbox.order(order.id) ?? o
       } catch LiveOrderError.duplicate(let why) {

@@ -12,10 +12,13 @@ public protocol LiveHistory: AnyObject {
   func refusal(_ clientOrderID: String) -> String?
   /// Decisions of `kind` ("funding", "wallet") recorded at candle `time`.
   func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision]
+  /// The candle time the order's fill was booked at (a resting limit entry's), if it filled.
+  func fillTime(_ clientOrderID: String) -> Int64?
 }
 
 extension LiveHistory {
   public func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision] { [] }
+  public func fillTime(_ clientOrderID: String) -> Int64? { nil }
 }
 
 /// A resumed run's history from its ledger.
@@ -51,6 +54,7 @@ public final class LedgerLiveHistory: LiveHistory {
       LiveFill(orderLinkId: clientOrderID, qty: $0.qty, price: $0.price, fee: $0.fee)
     }
   }
+  public func fillTime(_ clientOrderID: String) -> Int64? { fills[clientOrderID]?.time }
   public func closes(_ time: Int64) -> [RecordedClose] { closesByTime[time] ?? [] }
   public func refusal(_ clientOrderID: String) -> String? { refusals[clientOrderID] }
   public func recorded(_ kind: String, at time: Int64) -> [RunLedger.Decision] {

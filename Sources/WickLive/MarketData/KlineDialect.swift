@@ -8,10 +8,14 @@ public struct KlineUpdate: Sendable, Equatable {
   public var symbol: String
   public var candle: Candle
   public var confirmed: Bool
-  public init(symbol: String, candle: Candle, confirmed: Bool) {
+  /// The exchange's interval name as the message states it ("60", "1h"), when it does: a
+  /// socket drops updates of an interval it did not subscribe to.
+  public var interval: String?
+  public init(symbol: String, candle: Candle, confirmed: Bool, interval: String? = nil) {
     self.symbol = symbol
     self.candle = candle
     self.confirmed = confirmed
+    self.interval = interval
   }
 }
 
@@ -25,6 +29,8 @@ public protocol KlineDialect: Sendable {
   var ping: String? { get }
   /// The kline updates in one text message (none for acks, pongs and unknown messages).
   func parse(_ text: String) -> [KlineUpdate]
+  /// The exchange's name of `timeframe` in its messages.
+  func interval(_ timeframe: Timeframe) throws -> String
 }
 
 /// Bybit v5 public stream: `kline.{interval}.{symbol}` on `/v5/public/linear` (or `/spot`),
@@ -46,6 +52,9 @@ public struct BybitKlines: KlineDialect {
   }
 
   public var ping: String? { "{\"op\":\"ping\"}" }
+  public func interval(_ timeframe: Timeframe) throws -> String {
+    try BybitAPI.interval(timeframe)
+  }
 
   public func parse(_ text: String) -> [KlineUpdate] {
     guard let object = jsonObject(text), let topic = object["topic"] as? String,
@@ -59,7 +68,10 @@ public struct BybitKlines: KlineDialect {
       else { return nil }
       let candle = Candle(time: start, open: o, high: h, low: l, close: c, volume: v)
       guard candle.invalidReason == nil else { return nil }
-      return KlineUpdate(symbol: symbol, candle: candle, confirmed: confirm)
+      return KlineUpdate(
+        symbol: symbol, candle: candle, confirmed: confirm,
+        interval: (k["interval"] as? String)
+          ?? topic.split(separator: ".").dropFirst().first.map(String.init))
     }
   }
 }
@@ -80,6 +92,9 @@ public struct BinanceKlines: KlineDialect {
 
   public func subscriptions(symbols: [String], timeframe: Timeframe) throws -> [String] { [] }
   public var ping: String? { nil }
+  public func interval(_ timeframe: Timeframe) throws -> String {
+    try BinanceAPI.interval(timeframe)
+  }
 
   public func parse(_ text: String) -> [KlineUpdate] {
     guard let object = jsonObject(text) else { return [] }
@@ -91,7 +106,9 @@ public struct BinanceKlines: KlineDialect {
     else { return [] }
     let candle = Candle(time: start, open: o, high: h, low: l, close: c, volume: v)
     guard candle.invalidReason == nil else { return [] }
-    return [KlineUpdate(symbol: symbol, candle: candle, confirmed: closed)]
+    return [
+      KlineUpdate(symbol: symbol, candle: candle, confirmed: closed, interval: k["i"] as? String)
+    ]
   }
 }
 

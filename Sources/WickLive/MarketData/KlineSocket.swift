@@ -9,6 +9,8 @@ public final class KlineSocket: @unchecked Sendable {
   public let subscriptions: [String]
   public let dialect: KlineDialect
   public let inbox: KlineInbox
+  /// The subscribed interval: an update stating another one is not this socket's.
+  public let interval: String
   public var pingInterval: TimeInterval = 20
   public var maxBackoff: TimeInterval = 30
   private var stream: PublicStream?
@@ -19,6 +21,7 @@ public final class KlineSocket: @unchecked Sendable {
     self.dialect = dialect
     url = try dialect.url(base: base, symbols: symbols, timeframe: timeframe)
     subscriptions = try dialect.subscriptions(symbols: symbols, timeframe: timeframe)
+    interval = try dialect.interval(timeframe)
     self.inbox = inbox
   }
 
@@ -28,8 +31,13 @@ public final class KlineSocket: @unchecked Sendable {
     stream.maxBackoff = maxBackoff
     let dialect = dialect
     let inbox = inbox
+    let interval = interval
     stream.start(
-      onText: { text in for u in dialect.parse(text) { inbox.push(.update(u)) } },
+      onText: { text in
+        for u in dialect.parse(text) where u.interval == nil || u.interval == interval {
+          inbox.push(.update(u))
+        }
+      },
       onState: { state in
         switch state {
         case .connected: inbox.push(.connected)

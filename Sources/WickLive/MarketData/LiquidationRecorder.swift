@@ -26,6 +26,9 @@ public final class LiquidationRecorder: @unchecked Sendable {
   private let dialect: LiquidationDialect
   private let now: @Sendable () -> Int64
   private let lock = NSLock()
+  /// Held from taking spans until they are written, so the stream's ticks and a runner's
+  /// `close(before:)` write minutes in time order (each span extends the one before it).
+  private let writing = NSLock()
   private var aggregator: LiquidationAggregator
   private var pending: [LiquidationAggregator.Span] = []
   private var summary = Summary()
@@ -80,13 +83,25 @@ public final class LiquidationRecorder: @unchecked Sendable {
     defer { stream.stop() }
     while !stop() {
       Thread.sleep(forTimeInterval: tick)
-      try write(take { $0.flush(now: now()) })
+      try writing.withLock { try write(take { $0.flush(now: now()) }) }
     }
     stream.stop()
-    try write(take { $0.disconnected(now: now()) })
+    try writing.withLock { try write(take { $0.disconnected(now: now()) }) }
     return lock.withLock {
       summary.malformed = aggregator.malformed
       return summary
+    }
+  }
+
+  /// Closes and writes the minutes before `end` (a candle's close) at once, without their
+  /// grace: called by a runner before it decides on that candle, so the strategy reads from the
+  /// cache what a backtest over it reads later. Returns the spans written.
+  @discardableResult
+  public func close(before end: Int64) throws -> [LiquidationAggregator.Span] {
+    try writing.withLock {
+      let spans = take { $0.close(before: end) }
+      try write(spans)
+      return spans
     }
   }
 

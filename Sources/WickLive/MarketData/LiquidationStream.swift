@@ -146,9 +146,15 @@ public struct LiquidationAggregator: Sendable {
 
   /// The minutes that have closed, with their grace, by `now`: one span per symbol (possibly
   /// without buckets: a covered minute without liquidations is a recorded zero).
-  public mutating func flush(now: Int64) -> [Span] {
+  public mutating func flush(now: Int64) -> [Span] { close(before: Self.minute(now - grace)) }
+
+  /// The minutes before `end` (a candle's close), without waiting for their grace: a runner
+  /// deciding at that close takes exactly what arrived by then, and the store gets the same
+  /// numbers. A liquidation stamped before `end` that arrives later is ignored, never added to
+  /// a minute already handed out.
+  public mutating func close(before end: Int64) -> [Span] {
     guard let from = coveredFrom else { return [] }
-    let to = Self.minute(now - grace)
+    let to = Self.minute(end)
     guard to > from else { return [] }
     var spans: [Span] = []
     for s in symbols {

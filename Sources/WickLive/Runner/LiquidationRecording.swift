@@ -3,9 +3,12 @@ import WickCore
 import WickData
 
 /// A `LiquidationRecorder` on a thread of its own beside a run's candle stream, writing into the
-/// run's cache (the runner reads it back before each candle: `Runner+Extras`).
+/// run's cache. Before each live candle the runner closes the minutes up to the candle's close
+/// (`close(before:)`), so the strategy reads at that close what the cache keeps for it
+/// (`Runner+Extras`), the value a backtest or `wick replay` over the cache reads later.
 final class LiquidationRecording: @unchecked Sendable {
   private let lock = NSLock()
+  private let recorder: LiquidationRecorder
   private var stopping = false
   /// Why the recorder stopped on its own (a cache it could not write), if it did.
   private var failure: String?
@@ -25,7 +28,7 @@ final class LiquidationRecording: @unchecked Sendable {
     let recorder = LiquidationRecorder(
       dialect: dialect, base: base, exchange: exchange, symbols: spec.symbols, store: store,
       now: { clock?.now() ?? Int64(Date().timeIntervalSince1970 * 1000) })
-    let recording = LiquidationRecording()
+    let recording = LiquidationRecording(recorder: recorder)
     output("recording liquidations of \(spec.symbols.joined(separator: ", ")) from \(recorder.url)")
     Thread {
       do {
@@ -38,7 +41,27 @@ final class LiquidationRecording: @unchecked Sendable {
     return recording
   }
 
+  private init(recorder: LiquidationRecorder) { self.recorder = recorder }
+
   private var isStopping: Bool { lock.withLock { stopping } }
+
+  /// Liquidations received from the stream so far.
+  var received: Int { recorder.received }
+
+  /// Writes the recorded minutes before `end` (the close of the candle about to be handled). A
+  /// cache that cannot be written stops the recording (said at the end of the run): the minutes
+  /// stay unrecorded, nil to the strategy, never a made-up zero.
+  func close(before end: Int64) {
+    guard !isStopping else { return }
+    do {
+      try recorder.close(before: end)
+    } catch {
+      lock.withLock {
+        failure = "\(error)"
+        stopping = true
+      }
+    }
+  }
 
   /// Stops the recorder and waits for it to write what closed; returns why it had stopped on
   /// its own, if it had.
@@ -47,4 +70,12 @@ final class LiquidationRecording: @unchecked Sendable {
     done.wait()
     return lock.withLock { failure }
   }
+}
+
+/// The running session's recorder, behind a lock: how many liquidations it has received.
+final class LiquidationCount: @unchecked Sendable {
+  private let lock = NSLock()
+  private var recording: LiquidationRecording?
+  func bind(_ r: LiquidationRecording?) { lock.withLock { recording = r } }
+  var received: Int { lock.withLock { recording }?.received ?? 0 }
 }

@@ -28,6 +28,9 @@ public final class RecordedVenue: Venue {
   private var pendingExits: Set<Int> = []
   private var recordedPairs: [(long: Int, short: Int)] = []
   private var sentPairs: [(long: Int, short: Int)] = []
+  /// Resting limit entries by symbol, with the candles they may still rest, until the record
+  /// shows how they ended (a fill, a venue refusal, an expiry, a cancel).
+  private var resting: [Int: (order: EntryOrder, left: Int?)] = [:]
   /// What the run's exchange adapter executed (`LiveExchange.capabilities`).
   public let capabilities: VenueCapabilities
 
@@ -55,6 +58,13 @@ public final class RecordedVenue: Venue {
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     emitRecorded(time: time)
+    if !resting.isEmpty {
+      // The live venue counted each candle of the symbol against `expire` after booking fills.
+      for c in slice {
+        guard let r = resting[c.symbol], let left = r.left, left > 1 else { continue }
+        resting[c.symbol]!.left = left - 1
+      }
+    }
     sentEntries.removeAll()
     sentPairs.removeAll()
     pendingExits.removeAll()
@@ -63,6 +73,9 @@ public final class RecordedVenue: Venue {
   public func submit(entry: EntryOrder) {
     emitRecorded(time: entry.decidedAt)
     recordedEntries.insert(entry.intent.symbol)
+    if entry.intent.limit != nil {
+      resting[entry.intent.symbol] = (entry, entry.intent.expire)
+    }
   }
   public func submit(exit symbol: Int, reason: String?) { pendingExits.insert(symbol) }
   public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {
@@ -79,7 +92,34 @@ public final class RecordedVenue: Venue {
     recordedPairs.removeAll()
   }
 
-  public func cancelEntry(symbol: Int) -> Bool { recordedEntries.remove(symbol) != nil }
+  public func cancelEntry(symbol: Int) -> Bool {
+    if recordedEntries.remove(symbol) != nil {
+      resting[symbol] = nil
+      return true
+    }
+    // A resting entry: the live cancel (ctx:cancel, or a flatten's) lost only to a fill, which
+    // the record books before the symbol's next cancel, exit, expiry, venue refusal or intent.
+    guard resting[symbol] != nil else { return false }
+    let name = book.symbols[symbol]
+    for d in recorded[min(next(), recorded.count)...] where d.symbol == name {
+      if d.kind == "fill" {
+        if d.detailJSON.contains("\"leg\":\"entry\"") { return false }
+        continue
+      }
+      if d.kind == "refusal" && !d.detailJSON.contains("\"at\":\"venue\"") { continue }
+      if ["cancel", "exit", "expired", "refusal", "intent"].contains(d.kind) { break }
+    }
+    resting[symbol] = nil
+    return true
+  }
+
+  public func restingOrder(symbol: Int) -> RestingOrder? {
+    guard let (order, left) = resting[symbol], let price = order.intent.limit else { return nil }
+    return RestingOrder(
+      symbol: symbol, side: order.intent.side, qty: order.qty, price: price,
+      postOnly: order.intent.postOnly, candlesLeft: left, placedAt: order.decidedAt,
+      add: order.intent.add)
+  }
   public func cancelPair(long: Int, short: Int) -> Bool {
     let before = recordedPairs.count
     recordedPairs.removeAll { $0.long == long && $0.short == short }
@@ -87,11 +127,16 @@ public final class RecordedVenue: Venue {
   }
   public func hasPendingEntry(symbol: Int) -> Bool {
     recordedEntries.contains(symbol) || sentEntries.contains(symbol) || pairUses(symbol)
+      || resting[symbol] != nil
   }
   public func hasPendingExit(symbol: Int) -> Bool { pendingExits.contains(symbol) }
   public func pairBusy(long: Int, short: Int) -> Bool { pairUses(long) || pairUses(short) }
   public var pendingEntries: Int {
     recordedEntries.count + sentEntries.count + 2 * (recordedPairs.count + sentPairs.count)
+      + resting.values.filter {
+        !$0.order.intent.add && !sentEntries.contains($0.order.intent.symbol)
+          && !recordedEntries.contains($0.order.intent.symbol)
+      }.count
   }
   public func stopMoved(symbol: Int, to stop: Double) {}
   public func closeNow(symbol: Int, price: Double, time: Int64, reason: ExitReason, note: String?) {
@@ -117,6 +162,13 @@ public final class RecordedVenue: Venue {
   /// Applies one recorded decision if it is the venue's (a fill, a venue refusal).
   private func apply(_ d: RunLedger.Decision) -> Bool {
     if let applied = applyAccount(d) { return applied }
+    if d.kind == "expired", let name = d.symbol, let s = book.symbols.firstIndex(of: name),
+      resting.removeValue(forKey: s) != nil
+    {
+      book.countLimitOrder(expired: 1)
+      book.listener?.limitOrderEnded(symbol: s, status: "expired", time: d.candleTime)
+      return true
+    }
     // Only fills and refusals are the venue's: any other decision is not parsed.
     guard d.kind == "fill" || d.kind == "refusal",
       let name = d.symbol, let s = book.symbols.firstIndex(of: name),
@@ -128,12 +180,13 @@ public final class RecordedVenue: Venue {
       let side: Side = o["side"] as? String == Side.short.rawValue ? .short : .long
       let (trail, tag) = intentExtras(symbol: name, before: d.seq)
       let level = levels["\(name)@\(d.candleTime)"]
+      let limit = resting.removeValue(forKey: s)?.order.intent
       book.open(
         symbol: s, side: side, qty: number("qty"),
         execution: Execution(price: number("price"), fee: number("fee")), time: d.candleTime,
         intent: OrderIntent(
           symbol: s, side: side, stop: level?.stop ?? nil, take: level?.take ?? nil, trail: trail,
-          tag: tag))
+          tag: tag, limit: limit?.limit, postOnly: limit?.postOnly ?? false))
       sentEntries.remove(s)
     case "fill" where o["leg"] as? String == "add":
       let side: Side = o["side"] as? String == Side.short.rawValue ? .short : .long
@@ -168,6 +221,7 @@ public final class RecordedVenue: Venue {
         time: d.candleTime, reason: ExitReason(rawValue: o["reason"] as? String ?? "") ?? .signal,
         note: nil)
     case "refusal" where o["at"] as? String == "venue":
+      resting[s] = nil
       book.listener?.venueRefused(
         Refusal(o["code"] as? String ?? "", o["detail"] as? String ?? ""), symbol: s,
         time: d.candleTime)

@@ -110,6 +110,7 @@ public enum RunPlan {
     spec.baseURL = entry.baseURL
     spec.wsURL = entry.wsURL
     spec.initialEquity = entry.equity
+    spec.recordLiquidations = entry.recordLiquidations
     spec.group = true
     return spec
   }

@@ -12,8 +12,9 @@ extension Runner {
   /// - Live: every order was sent before its candle ended. Its outcome is asked of the exchange
   ///   by its client order id and written as the exchange reports it (`filled`, `cancelled`,
   ///   `rejected`), or `not_sent` when the exchange has no such order; a filled one reaches the
-  ///   book at the resumed run's first candle, as after a crash. An order the exchange cannot be
-  ///   asked about stays `submitting`, resolved by the next start.
+  ///   book at the resumed run's first candle, as after a crash. A resting limit entry is
+  ///   cancelled first (a fill with no runner watching would have no stop). An order the
+  ///   exchange cannot be asked about stays `submitting`, resolved by the next start.
   @discardableResult
   func settleInFlight() throws -> [String] {
     var lines: [String] = []
@@ -22,7 +23,14 @@ extension Runner {
       if let live = venue as? LiveVenue {
         do {
           // Still working on the exchange (`submitting`): the next start resolves it.
-          status = try live.orderState(clientOrderID: id, symbol: symbol).rawValue
+          var state = try live.orderState(clientOrderID: id, symbol: symbol)
+          // A resting limit entry is withdrawn: nothing would protect a fill while stopped.
+          if state == .submitting, let gateway = live as? GatewayVenue,
+            let withdrawn = gateway.withdrawResting(clientOrderID: id)
+          {
+            state = withdrawn
+          }
+          status = state.rawValue
         } catch {
           lines.append("\(id): unresolved (\(error)); the next start asks again")
           continue

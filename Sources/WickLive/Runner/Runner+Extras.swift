@@ -2,26 +2,24 @@ import WickCore
 import WickData
 
 extension Runner {
-  /// Tops up the open interest, long/short ratios and liquidations the strategy reads on its
-  /// candles from the cache, before each candle time: what `wick data fetch --open-interest`
-  /// (run on a schedule) and `wick data record --liquidations` (running beside the runner) have
-  /// stored. Two days back is enough for the coarsest interval (1d) to reach every candle's
-  /// close. A cache that cannot be read leaves the values as they were: the strategy sees nil
+  /// Keeps the open interest, long/short ratios and liquidations the strategy reads on its
+  /// candles current, before each candle time: what `wick data fetch --open-interest` (run on a
+  /// schedule), `wick data record --liquidations` and the run's own recorder have stored. The
+  /// first call reads what the candles can reach; later ones append only what the cache gained
+  /// (`MarketStatsFollower`). A cache that cannot be read leaves the values as they were (each
+  /// ages out by its own interval) and is read again at the next candle: the strategy sees nil
   /// where nothing is known, never a made-up value.
   func refreshExtras(through time: Int64) {
-    guard let extras = kernel.candleExtras,
-      let exchange = try? spec.marketAPI().storageName
-    else { return }
-    let keys = spec.symbols.map {
-      SeriesKey(exchange: exchange, symbol: $0, timeframe: spec.timeframe)
+    guard let extras = kernel.candleExtras else { return }
+    if marketStats == nil {
+      guard let exchange = try? spec.marketAPI().storageName else { return }
+      marketStats = MarketStatsFollower(
+        store: store,
+        keys: spec.symbols.map {
+          SeriesKey(exchange: exchange, symbol: $0, timeframe: spec.timeframe)
+        },
+        extras: extras)
     }
-    do {
-      let loaded = try store.candleExtras(
-        series: keys, from: time - 2 * 86_400_000, to: time + spec.timeframe.milliseconds)
-      extras.replace(with: loaded ?? CandleExtras(symbols: keys.map { _ in CandleExtras.Symbol() }))
-    } catch {
-      // A busy or unreadable cache: keep what was loaded (each value still ages out by its
-      // own interval) and try again at the next candle.
-    }
+    try? marketStats?.refresh(through: time)
   }
 }

@@ -120,10 +120,12 @@ extension Runner {
     confirmed.onLog = output
     socket.start()
     session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
+    session?.higher = try startHigherKlines(dialect: dialect, base: base)
     if spec.recordLiquidations {
       session?.liquidations = try LiquidationRecording.start(
         spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
         output: output)
+      liquidationCount.bind(session?.liquidations)
     }
   }
 
@@ -152,6 +154,8 @@ extension Runner {
     cancelReoptimize()
     flushRequestLatency()
     session?.socket.stop()
+    session?.higher?.stop()
+    liquidationCount.bind(nil)
     if let failure = session?.liquidations?.stop() {
       output("warning: liquidation recording had stopped: \(failure)")
     }
@@ -183,6 +187,8 @@ extension Runner {
     (venue as? LiveVenue)?.heartbeat()
     let events = s.inbox.drain(timeout: timeout)
     for slice in try s.confirmed.handle(events) {
+      // The liquidations of the minutes up to this close, as the strategy and the cache see them.
+      s.liquidations?.close(before: slice[0].candle.time + spec.timeframe.milliseconds)
       refreshFunding(fetcher: s.fetcher, through: slice[0].candle.time)
       try handle(slice)
       deliveredLive += 1
@@ -299,6 +305,8 @@ struct LiveSession {
   let fetcher: MarketDataFetcher
   /// The liquidation recorder beside the stream (`--record-liquidations`).
   var liquidations: LiquidationRecording?
+  /// The exchange's kline streams of the strategy's higher timeframes.
+  var higher: HigherKlines?
   var lastPoll = Date.distantPast
   var lastBeat = Date()
 }

@@ -55,6 +55,14 @@ public final class Runner {
   var membership: GroupMembership?
   /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
   var session: LiveSession?
+  /// Liquidations the session's recorder has received, readable from any thread (tests wait on
+  /// it before pushing the candle those liquidations belong to).
+  let liquidationCount = LiquidationCount()
+  /// Reads the cache's market-stats series into the strategy's candles (Runner+Extras.swift).
+  var marketStats: MarketStatsFollower?
+  /// How long a due higher-timeframe candle is waited for on the exchange's stream before the
+  /// resampled one is used (Runner+HigherKlines.swift).
+  public var higherKlineGrace: TimeInterval = 2
   var catchUp: CatchUp?
   /// The symbols this run owns in the ledger (runs with a config).
   var symbolClaims: LedgerSymbolClaims?
@@ -162,6 +170,10 @@ public final class Runner {
     membership?.attach(kernel: kernel)
     kernel.decisionGrid = try config?.schedule.decisionGrid(timeframe: spec.timeframe)
     kernel.candleExtras = CandleExtras(symbols: spec.symbols.map { _ in CandleExtras.Symbol() })
+    marketStats = nil
+    kernel.chooseHigher = { [unowned self] k, s, bar in
+      self.chooseHigher(timeframe: k, symbol: s, resampled: bar)
+    }
   }
 
   // MARK: Start-up

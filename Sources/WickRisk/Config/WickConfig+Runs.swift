@@ -31,6 +31,8 @@ public struct RunEntryConfig: Sendable, Equatable {
   public var baseURL: String?
   public var wsURL: String?
   public var equity = 10_000.0
+  /// `record_liquidations`: the entry's own say, else the file's `[data] record_liquidations`.
+  public var recordLiquidations = true
   /// `[run.schedule]` under the entry: its own schedule, in place of the top-level `[schedule]`.
   public var schedule: ScheduleConfig?
   /// The line of each key the entry set, for errors found later (a missing file, a duplicate).
@@ -42,7 +44,7 @@ public struct RunEntryConfig: Sendable, Equatable {
   /// The keys an entry has (as `wick run`'s flags), besides its `[run.schedule]`.
   static let keys: Set<String> = [
     "strategy", "symbols", "symbol", "timeframe", "params", "mode", "exchange", "testnet",
-    "mainnet", "base_url", "ws_url", "equity",
+    "mainnet", "base_url", "ws_url", "equity", "record_liquidations",
   ]
 
   /// "[[run]] entry 2" — how errors name this entry.
@@ -52,7 +54,7 @@ public struct RunEntryConfig: Sendable, Equatable {
 extension SectionReader {
   /// Reads `[[run]]` entries, each checked field by field: a missing or mistyped field names
   /// the file, the line, the entry and the field.
-  mutating func runEntries() throws -> [RunEntryConfig] {
+  mutating func runEntries(recordLiquidations: Bool = true) throws -> [RunEntryConfig] {
     guard let e = entry("run") else { return [] }
     guard case .array(let items) = e.value else {
       throw fail(e, "expected [[run]] entries (an array of tables), got \(e.value.typeName)")
@@ -61,11 +63,14 @@ extension SectionReader {
       guard case .table(let t) = item else {
         throw fail(e, "expected [[run]] entries (an array of tables), got \(item.typeName)")
       }
-      return try Self.runEntry(t, index: i + 1, path: path)
+      return try Self.runEntry(
+        t, index: i + 1, path: path, recordLiquidations: recordLiquidations)
     }
   }
 
-  private static func runEntry(_ t: TOMLTable, index: Int, path: String) throws -> RunEntryConfig {
+  private static func runEntry(
+    _ t: TOMLTable, index: Int, path: String, recordLiquidations: Bool
+  ) throws -> RunEntryConfig {
     var r = SectionReader(table: t, name: "run", path: path)
     let label = "[[run]] entry \(index)"
     r.label = label
@@ -109,6 +114,7 @@ extension SectionReader {
     entry.baseURL = try r.url("base_url", schemes: ["http://", "https://"])
     entry.wsURL = try r.url("ws_url", schemes: ["ws://", "wss://"])
     if let equity = try r.number("equity", in: 0.000001...1e12) { entry.equity = equity }
+    entry.recordLiquidations = try r.bool("record_liquidations") ?? recordLiquidations
     try r.section("schedule") { s in
       // TOML puts keys written after [run.schedule] into it: an entry's key there is misplaced.
       if let misplaced = s.table.entries.first(where: { RunEntryConfig.keys.contains($0.key) }) {

@@ -134,7 +134,10 @@ extension WickConfig {
       }
     }
     try root.section("notify") { r in config.notify = try readNotify(&r, path: path) }
-    config.runs = try root.runEntries()
+    try root.section("data") { r in
+      try r.read("record_liquidations", into: &config.recordLiquidations)
+    }
+    config.runs = try root.runEntries(recordLiquidations: config.recordLiquidations)
     try root.finish()
     return config
   }

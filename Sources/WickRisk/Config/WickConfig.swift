@@ -22,6 +22,10 @@ public struct WickConfig: Sendable, Equatable {
   public var sessions = TradingSessions.standard
   /// `[notify]`: notification sinks (NotifyConfig.swift).
   public var notify = NotifyConfig()
+  /// `[data] record_liquidations`: whether `wick run` records its symbols' liquidations into
+  /// the cache (on unless set false; `--record-liquidations`/`--no-record-liquidations` and a
+  /// `[[run]]` entry's own key win over it).
+  public var recordLiquidations = true
   public init() {}
 }
 

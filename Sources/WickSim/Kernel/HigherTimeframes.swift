@@ -36,6 +36,8 @@ final class HigherTimeframes {
   private(set) var series: [Series]
   /// The candles of the latest `collect`, ordered by close time, then timeframe, then symbol.
   private(set) var ready: [Ready] = []
+  /// `TradingKernel.chooseHigher`: the candle delivered in place of a resampled one.
+  var choose: ((Int, Int, Candle) -> Candle)?
   /// Open time of the run's first base candle: stored candles that closed before it are history
   /// the run never saw, not events.
   private var start: Int64?
@@ -80,7 +82,7 @@ final class HigherTimeframes {
           ready.append(
             Ready(
               close: bar.time + timeframes[k].milliseconds, timeframe: k, symbol: c.symbol,
-              candle: bar))
+              candle: choose?(k, c.symbol, bar) ?? bar))
         }
       }
     }

@@ -26,6 +26,7 @@ extension TradingKernel {
       base: timeframe, timeframes: declared,
       warmups: declared.indices.map { strategy.warmup(timeframe: $0) }, symbolCount: symbols.count,
       stored: storedHigher)
+    higher?.choose = chooseHigher
     multiTimeframe = true
   }
 

@@ -95,6 +95,10 @@ public final class TradingKernel {
   var multiTimeframe = false
   /// Higher-timeframe series read from the cache, by timeframe and symbol (`useStored`).
   var storedHigher: [Timeframe: [Int: [Candle]]] = [:]
+  /// Paper and live: picks the higher candle to deliver in place of the one resampled from the
+  /// base series, once it is due (the exchange's own kline, else a stored one, else the
+  /// resampled one). Called with the timeframe index (≥ 1), the symbol and the resampled candle.
+  public var chooseHigher: ((_ timeframe: Int, _ symbol: Int, _ resampled: Candle) -> Candle)?
 
   /// Calls the strategy's `init` (after setting up its higher timeframes, if it declares any).
   /// Throws a script error as `WickError.script`, a timeframe the run cannot build as

@@ -5,7 +5,7 @@ import WickCore
 ///
 /// - `SimulatedVenue`: the backtest's fill model (next open ± half spread ± slippage, fees,
 ///   funding, isolated margin and liquidation), used by `wick backtest` and by paper trading.
-/// - a live adapter (`BybitVenue` in WickBybit, one module per exchange): the same calls become signed REST requests, and
+/// - a live venue (`GatewayVenue` in WickLive, over an exchange module's `LiveGateway`): the same calls become signed REST requests, and
 ///   fills arriving from the exchange are applied to the same `Book`.
 ///
 /// Contract, in the order the kernel calls it for each candle time `t`:

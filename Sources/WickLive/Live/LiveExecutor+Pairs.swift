@@ -1,6 +1,6 @@
 import Foundation
 import WickCore
-import WickLive
+import WickRisk
 import WickSim
 
 /// One leg of a live pair entry: the symbol, its side and size, and the order id written ahead
@@ -9,15 +9,15 @@ public struct PairLeg: Sendable, Equatable {
   public var symbol: String
   public var side: Side
   public var qty: Double
-  public var orderLinkId: String
-  public var instrument: BybitInstrument
+  public var clientOrderID: String
+  public var instrument: InstrumentSpec
   public init(
-    symbol: String, side: Side, qty: Double, orderLinkId: String, instrument: BybitInstrument
+    symbol: String, side: Side, qty: Double, clientOrderID: String, instrument: InstrumentSpec
   ) {
     self.symbol = symbol
     self.side = side
     self.qty = qty
-    self.orderLinkId = orderLinkId
+    self.clientOrderID = clientOrderID
     self.instrument = instrument
   }
 }
@@ -61,17 +61,15 @@ public enum PairStops {
   /// The stop of a leg filled at `price`, on the instrument's tick; never below 1% of the price
   /// (a spread so wide that R exceeds the whole long leg still gets a stop the exchange accepts).
   public static func stop(
-    order: PairOrder, long: Bool, fillPrice: Double, instrument: BybitInstrument
-  )
-    -> Double?
-  {
+    order: PairOrder, long: Bool, fillPrice: Double, instrument: InstrumentSpec
+  ) -> Double? {
     guard let d = distance(order: order, long: long) else { return nil }
     let raw = long ? max(fillPrice - d, fillPrice * 0.01) : fillPrice + d
     return instrument.roundPrice(raw)
   }
 }
 
-extension BybitExecutor {
+extension LiveExecutor {
   /// Places a pair: the long leg first, then the short leg sized to what the long leg filled
   /// (hedge ratio kept on a partial fill), then a protective stop on each leg (`PairStops`).
   ///
@@ -81,7 +79,7 @@ extension BybitExecutor {
   ///   ratio; if the trimmed size is below the lot minimum both legs are unwound.
   /// - A stop that does not appear on its leg → both legs are closed at market (panic close).
   ///
-  /// `resume`: after a restart, each leg is first looked up by its orderLinkId; a leg the exchange
+  /// `resume`: after a restart, each leg is first looked up by its client id; a leg the exchange
   /// never saw is sent only when `sendMissing` (its candle is still current) — else a filled first
   /// leg is unwound. Nothing is ever sent twice: every order carries its written-ahead id.
   public func enterPair(
@@ -100,7 +98,7 @@ extension BybitExecutor {
     second.qty = short.instrument.roundQty(first.qty * ratio)
     let secondFill: LiveFill?
     var failure: String
-    if second.qty < short.instrument.minOrderQty {
+    if second.qty < short.instrument.minQty || second.qty <= 0 {
       secondFill = nil
       failure =
         "the long leg filled \(long.instrument.format(qty: first.qty)) of \(long.instrument.format(qty: long.qty)); the short leg's share is below the lot minimum"
@@ -110,7 +108,7 @@ extension BybitExecutor {
         failure = whyNotFilled(second, resume: resume, sendMissing: sendMissing)
       } catch {
         secondFill = nil
-        failure = "\(second.orderLinkId): \(error)"
+        failure = "\(second.clientOrderID): \(error)"
       }
     }
     guard let shortFill = secondFill else {
@@ -120,7 +118,7 @@ extension BybitExecutor {
     // A partial second leg: trim the first back to the hedge ratio.
     let keep = long.instrument.roundQty(shortFill.qty / ratio)
     if !short.instrument.sameQty(shortFill.qty, second.qty), keep < first.qty {
-      guard keep >= long.instrument.minOrderQty else {
+      guard keep >= long.instrument.minQty, keep > 0 else {
         let reason =
           "the short leg filled \(short.instrument.format(qty: shortFill.qty)) of \(short.instrument.format(qty: second.qty)), too little to keep a hedged pair"
         return try panic(long: (long, longFill), short: (second, shortFill), reason: reason)
@@ -145,11 +143,12 @@ extension BybitExecutor {
           reason: "the pair carries no entry_z, stop_z and spread_std to place its stops from")
       }
       if let problem = ensureStop(
-        symbol: leg.symbol, stop: stop, take: nil, instrument: leg.instrument)
+        symbol: leg.symbol, stop: stop, take: nil, clientID: leg.clientOrderID,
+        instrument: leg.instrument)
       {
         incidents.incident(
           kind: LiveIncident.stopNotPlaced, symbol: leg.symbol,
-          detail: "\(leg.orderLinkId): \(problem)")
+          detail: "\(leg.clientOrderID): \(problem)")
         return try panic(long: (long, longFill), short: (second, shortFill), reason: problem)
       }
       stops.append(stop)
@@ -162,35 +161,36 @@ extension BybitExecutor {
   /// Places one leg (or, resuming, finds it by id) and waits for its final state; nil when
   /// nothing filled or it was not placed.
   private func fill(leg: PairLeg, resume: Bool, sendMissing: Bool) throws -> LiveFill? {
-    let order = BybitTradingAPI.MarketOrder(
-      symbol: leg.symbol, side: BybitSide(opening: leg.side),
-      qty: leg.instrument.format(qty: leg.qty), orderLinkId: leg.orderLinkId)
-    if resume, let found = try lookUp(order, attempts: timing.resolveAttempts) {
+    if resume,
+      let found = try lookUp(
+        leg.clientOrderID, symbol: leg.symbol, attempts: timing.resolveAttempts)
+    {
       return try awaitFill(found)
     }
     if resume && !sendMissing { return nil }
+    let order = Order(
+      symbol: leg.symbol, buy: leg.side == .long, qty: leg.instrument.format(qty: leg.qty),
+      id: leg.clientOrderID, reduceOnly: false)
     guard let placed = try place(order) else { return nil }
     return try awaitFill(placed)
   }
 
   /// What the exchange said about a leg that did not fill.
   private func whyNotFilled(_ leg: PairLeg, resume: Bool, sendMissing: Bool) -> String {
-    if let o = inbox.order(linkID: leg.orderLinkId) {
-      return "\(leg.orderLinkId) ended \(o.status)"
-        + (o.rejectReason.map { " (\($0))" } ?? "") + " with nothing filled"
+    if let o = inbox.order(leg.clientOrderID), o.state != .notSent {
+      return "\(leg.clientOrderID) ended \(o.state.rawValue)"
+        + (o.reason.map { " (\($0))" } ?? "") + " with nothing filled"
     }
     return resume && !sendMissing
-      ? "\(leg.orderLinkId) never reached the exchange and its candle has passed; not sent late"
-      : "\(leg.orderLinkId) was not placed"
+      ? "\(leg.clientOrderID) never reached the exchange and its candle has passed; not sent late"
+      : refusal(leg.clientOrderID)
   }
 
   /// Closes a filled first leg after its partner failed; records `pair_leg_failed` either way.
-  private func unwind(leg: PairLeg, fill: LiveFill, reason: String) throws
-    -> PairOutcome
-  {
-    let id = OrderLinkID.sibling(of: leg.orderLinkId, role: .unwind)
+  private func unwind(leg: PairLeg, fill: LiveFill, reason: String) throws -> PairOutcome {
+    let id = OrderLinkID.sibling(of: leg.clientOrderID, role: .unwind)
     do {
-      let exit = try self.exit(symbol: leg.symbol, orderLinkId: id, instrument: leg.instrument)
+      let exit = try self.exit(symbol: leg.symbol, clientOrderID: id, instrument: leg.instrument)
       incidents.incident(
         kind: LiveIncident.pairLegFailed, symbol: leg.symbol,
         detail:
@@ -206,18 +206,16 @@ extension BybitExecutor {
     }
   }
 
-  /// Reduces a leg to `keep` with a reduce-only market order (`-pt`); the trim's cost (fee and
+  /// Reduces a leg to `keep` with a reduce-only market order (`-t`); the trim's cost (fee and
   /// the price it got against the entry) is carried by the leg's entry fee, so the book's cash
   /// stays what the exchange's is.
   private func trim(leg: PairLeg, fill: LiveFill, to keep: Double) throws -> LiveFill {
-    let excess = fill.qty - keep
-    let id = OrderLinkID.sibling(of: leg.orderLinkId, role: .trim)
-    let order = BybitTradingAPI.MarketOrder(
-      symbol: leg.symbol, side: BybitSide(closing: leg.side),
-      qty: leg.instrument.format(qty: excess), orderLinkId: id, reduceOnly: true)
-    guard let placed = try place(order), let cut = try awaitFill(placed) else {
-      throw BybitError.unavailable(
-        endpoint: "POST /v5/order/create", reason: "\(id): trimming \(leg.symbol) failed")
+    let id = OrderLinkID.sibling(of: leg.clientOrderID, role: .trim)
+    guard
+      let cut = try reduce(
+        symbol: leg.symbol, qty: fill.qty - keep, clientOrderID: id, instrument: leg.instrument)
+    else {
+      throw LiveOrderError.unavailable("\(id): trimming \(leg.symbol) found it flat")
     }
     let realised = leg.side.sign * (cut.price - fill.price) * cut.qty
     var kept = fill
@@ -234,7 +232,8 @@ extension BybitExecutor {
     for (leg, _) in [long, short] {
       exits.append(
         try panicClose(
-          symbol: leg.symbol, linkID: OrderLinkID.sibling(of: leg.orderLinkId, role: .panic),
+          symbol: leg.symbol,
+          clientOrderID: OrderLinkID.sibling(of: leg.clientOrderID, role: .panic),
           instrument: leg.instrument, reason: reason))
     }
     return .panicClosed(long: long.1, short: short.1, exits: exits, reason: reason)

@@ -1,6 +1,6 @@
 import Foundation
 import WickCore
-import WickLive
+import WickRisk
 import WickSim
 
 /// The live venue's pair entries, from the kernel's `submit(pair:)` to two legs in the book.
@@ -25,7 +25,7 @@ struct LivePairs {
   var pendingLegs: Int { 2 * (recorded.count + sent.count + unresolved.count) }
 }
 
-extension BybitVenue {
+extension GatewayVenue {
   // MARK: Recording and sending
 
   /// `submit(pair:)`: recorded for `send()`, unless a leg's symbol is halted or the decision is
@@ -57,9 +57,9 @@ extension BybitVenue {
       let name = book.symbols[s]
       return PairLeg(
         symbol: name, side: side, qty: qty,
-        orderLinkId: EntryOrder.clientOrderID(
+        clientOrderID: EntryOrder.clientOrderID(
           run: run, time: pair.decidedAt, symbol: name, kind: role.rawValue),
-        instrument: try session.instrument(name))
+        instrument: try instrument(name))
     }
     return (
       try leg(i.long, .long, pair.qtyLong, .pairLong),
@@ -97,7 +97,7 @@ extension BybitVenue {
   func replayPairs(_ history: LiveHistory) {
     for pair in pairs.recorded {
       guard let long = try? legs(of: pair).long else { continue }
-      if history.fill(long.orderLinkId) == nil && history.refusal(long.orderLinkId) == nil {
+      if history.fill(long.clientOrderID) == nil && history.refusal(long.clientOrderID) == nil {
         pairs.unresolved.append(pair)
       } else {
         pairs.sent.append((pair, nil))
@@ -111,7 +111,7 @@ extension BybitVenue {
   /// leg is unwound): the pair ends complete or unwound, never doubled.
   func resolvePairs(lateWindow: Int64) {
     guard !pairs.unresolved.isEmpty else { return }
-    let now = executor.api.rest.serverNow()
+    let now = gateway.serverNow()
     for pair in pairs.unresolved {
       transmit(
         pair, resume: true, sendMissing: lateWindow > 0 && now < pair.decidedAt &+ lateWindow)
@@ -175,11 +175,11 @@ extension BybitVenue {
     let i = pair.intent
     guard let pairLegs = try? legs(of: pair) else { return }
     let (long, short) = pairLegs
-    guard let longFill = history.fill(long.orderLinkId) else {
-      let why = history.refusal(long.orderLinkId) ?? "\(long.orderLinkId) was not filled"
+    guard let longFill = history.fill(long.clientOrderID) else {
+      let why = history.refusal(long.clientOrderID) ?? "\(long.clientOrderID) was not filled"
       return refusePair(pair, Refusal("exchange_refused", why), time: time)
     }
-    let shortFill = history.fill(short.orderLinkId)
+    let shortFill = history.fill(short.clientOrderID)
     let stop = { (isLong: Bool, fill: LiveFill, leg: PairLeg) in
       shortFill == nil
         ? nil
@@ -192,7 +192,7 @@ extension BybitVenue {
         i.short, .short, shortFill, stop: stop(false, shortFill, short), tag: i.tag, time: time)
       pairs.open.append((i.long, i.short))
     } else {
-      let why = history.refusal(short.orderLinkId) ?? "\(short.orderLinkId) was not filled"
+      let why = history.refusal(short.clientOrderID) ?? "\(short.clientOrderID) was not filled"
       book.listener?.venueRefused(Refusal("pair_leg_failed", why), symbol: i.short, time: time)
     }
     let closes = history.closes(time)
@@ -221,7 +221,7 @@ extension BybitVenue {
   ///   the other leg with it: closed at market under this candle's exit id, `pair_broken` recorded.
   ///   The legs reach the book long leg first, the order they opened in (a replay reads them so).
   /// Handled legs are removed from `report`.
-  func reconcilePairs(_ report: inout ReconcileReport, time: Int64) {
+  func reconcilePairs(_ report: inout LiveReconcileReport, time: Int64) {
     pairs.open.removeAll { book.positions[$0.long] == nil && book.positions[$0.short] == nil }
     for (l, s) in pairs.open {
       let names = [book.symbols[l], book.symbols[s]]
@@ -263,7 +263,7 @@ extension BybitVenue {
     let why = "pair leg \(gone.joined(separator: "/")) is flat on the exchange"
     do {
       let fill = try executor.exit(
-        symbol: name, orderLinkId: id, instrument: try session.instrument(name))
+        symbol: name, clientOrderID: id, instrument: try instrument(name))
       closeLeg(s, fill, time: time, note: "\(why): the pair is unwound")
       incidents.incident(
         kind: LiveIncident.pairBroken, symbol: name,
