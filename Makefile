@@ -128,7 +128,7 @@ fuzz: deps
 # Any report fails it (TSan exits 66 after the suite); sanitizers/*.supp hold the suppressions, each with its reason.
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
-	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" \
+	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" WICK_TEST_TIME_SCALE=20 \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
 	  $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)')
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --product fuzz-lua-host

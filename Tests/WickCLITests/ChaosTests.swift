@@ -140,7 +140,9 @@ import WickTesting
   }
 
   /// The exchange's record against the ledger, each check printed as it holds.
-  func checkInvariants(_ w: LiveRunCommandTests.World, _ sampler: StopSampler) throws {
+  func checkInvariants(
+    _ w: LiveRunCommandTests.World, _ sampler: StopSampler, symbols: [String] = ["BTCUSDT"]
+  ) throws {
     func held(_ ok: Bool, _ what: String, _ detail: @autoclosure () -> String = "") {
       print("chaos: invariant \(ok ? "held" : "BROKEN"): \(what)")
       #expect(ok, "\(what): \(detail())")
@@ -203,8 +205,10 @@ import WickTesting
       sampler.worst <= Self.stopGrace,
       "every position had its stop within \(Int(Self.stopGrace)) s of a runner being up "
         + "(longest: \(String(format: "%.1f", sampler.worst)) s over \(sampler.samples) samples)")
-    if let p = w.bybit.position("BTCUSDT") {
-      held(p.stopLoss != nil, "the position left open at the end has its stop")
+    for s in symbols {
+      if let p = w.bybit.position(s) {
+        held(p.stopLoss != nil, "the \(s) position left open at the end has its stop")
+      }
     }
 
     // 5. Nothing left submitting, nothing diverged, keys nowhere, `wick replay` identical.
@@ -371,5 +375,180 @@ extension ChaosTests {
     held(
       try w.int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0,
       "no resume diverged")
+  }
+}
+
+/// `pair_flip` with its pair as a `pairs` param, so that `[schedule.pairs_rescan]` can swap it:
+/// enters the first pair every 4th slice when flat, exits both legs after `hold` slices.
+let pairRescanScript = """
+  return {
+    name = "pair_rescan", timeframe = "1m", symbols = { "BTCUSDT", "ETHUSDT" }, warmup = 3,
+    params = {
+      hold = { default = 3, min = 1, max = 50 },
+      pairs = { default = { { a = "BTCUSDT", b = "ETHUSDT" } } },
+    },
+    on_bars = function(ctx, t, bars)
+      ctx.state.n = (ctx.state.n or 0) + 1
+      local pair = ctx.params.pairs[1]
+      if not pair then return end
+      if ctx:position(pair.a) then
+        ctx.state.held = (ctx.state.held or 0) + 1
+        if ctx.state.held >= ctx.params.hold then
+          ctx:exit_pair{ long = pair.a, short = pair.b, reason = "exit_z" }
+        end
+      elseif ctx.state.n % 4 == 0 then
+        ctx.state.held = 0
+        local a, b = bars[pair.a].close, bars[pair.b].close
+        ctx:enter_pair{ long = pair.a, short = pair.b, hedge = a / b, entry_z = -2,
+                        stop_z = -3.5, spread_std = a * 0.01, risk = 0.01, tag = "pair" }
+      end
+    end,
+  }
+  """
+
+extension ChaosTests {
+  enum PairMoment: String, CaseIterable {
+    case betweenLegs = "between a pair's legs"
+    case rescan = "scheduled re-scan"
+    case reconciliation = "restart's reconciliation"
+    case hotReload = "hot reload"
+  }
+
+  /// The storm on a live pair session with `[schedule.pairs_rescan]` every 5 minutes: killed
+  /// between a pair's two legs (the first leg filled, the second's request swallowed), around a
+  /// re-scan (the candle closing on its boundary pushed, then killed 0 to 300 ms later: before,
+  /// during or after the swap), during the restart's reconciliation and after a hot reload.
+  @Test(.enabled(if: ChaosTests.enabled, "make chaos (WICK_CHAOS=1) runs the kill -9 storm"))
+  func killDashNineStormOnALivePairSessionWithARescan() throws {
+    var rng = Xoshiro256StarStar(seed: Self.seed &+ 2)
+    let count = 60 + Self.kills * 16
+    var synth = CandleSynthesizer(
+      seed: 9, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 50)
+    let eth = (0..<count).map { _ in synth.next() }
+    let w = try LiveRunCommandTests.World(
+      script: ("pair_rescan.lua", pairRescanScript), more: [("ETHUSDT", eth)], count: count)
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let script = w.dir.appendingPathComponent("pair_rescan.lua")
+    let params = w.dir.appendingPathComponent("pairs.json").path
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try "{\"hold\": 3, \"pairs\": [{\"a\": \"BTCUSDT\", \"b\": \"ETHUSDT\"}]}\n".write(
+      toFile: params, atomically: true, encoding: .utf8)
+    try """
+    [schedule.pairs_rescan]
+    every = "5m"
+    lookback = "60m"
+    pvalue = 1
+    max_pairs = 1
+
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let args = ["--params", params, "--config", config]
+    let symbols = ["BTCUSDT", "ETHUSDT"]
+    let sampler = StopSampler(w.bybit, symbols: symbols)
+    sampler.up = true
+    sampler.start()
+    defer { sampler.stop() }
+    var (p, first) = try w.launch(args)
+    try #require(first.hasPrefix("run: 1"), "\(w.errors)")
+    var survived: [PairMoment: Int] = [:]
+    var missed: [String] = []
+    var diverged: String?
+    func kill9(_ p: Process) {
+      kill(p.processIdentifier, SIGKILL)
+      p.waitUntilExit()
+      sampler.up = false
+    }
+    for k in 0..<Self.kills {
+      let moment = PairMoment.allCases[Int(rng.next() % UInt64(PairMoment.allCases.count))]
+      let delay = Double(rng.next() % 1000) / 1000
+      var killed = false
+      switch moment {
+      case .betweenLegs:
+        // The next order create passes (a first leg, entry or exit) and the one after it, the
+        // second leg, hangs: killed while it is in flight.
+        let requests = w.bybit.orderCreateRequests
+        w.bybit.orderCreateFaults = [.pass, .swallow(30)]
+        killed = pushUntilKill(w, p) { w.bybit.orderCreateRequests >= requests + 2 }
+        w.bybit.orderCreateFaults = []
+      case .rescan:
+        // Up to the candle closing on the next 5-minute boundary, which triggers the re-scan.
+        while (w.candles[w.pushed].time + 60_000) % 300_000 != 0 { _ = w.pushNext() }
+        killed = w.pushNext(commit: false)
+        Thread.sleep(forTimeInterval: delay * 0.3)
+        kill9(p)
+      case .reconciliation:
+        kill9(p)
+        sampler.up = true
+        let (q, _) = try w.launch(args, waitLive: false)
+        Thread.sleep(forTimeInterval: delay)
+        kill9(q)
+        killed = true
+      case .hotReload:
+        try (pairRescanScript + "\n-- edited before kill \(k)\n").write(
+          to: script, atomically: true, encoding: .utf8)
+        killed = w.pushNext()
+        Thread.sleep(forTimeInterval: delay)
+        kill9(p)
+      }
+      if p.isRunning { kill9(p) }
+      sampler.up = false
+      if !killed { missed.append("kill \(k) (\(moment.rawValue)): the moment never came") }
+      sampler.up = true
+      (p, first) = try w.launch(args)
+      #expect(first == "run: 1 (resumed)", "kill \(k) (\(moment.rawValue)): \(w.errors)")
+      #expect(w.pushNext(), "kill \(k) (\(moment.rawValue)): \(w.errors)")
+      w.checkExchange("after kill \(k), \(moment.rawValue)")
+      if killed { survived[moment, default: 0] += 1 }
+      // The first resume that diverged from its record, with the kill that led to it.
+      if diverged == nil, let d = try w.divergence() {
+        diverged = "kill \(k) (\(moment.rawValue)): \(d)"
+        print("chaos: resume diverged after \(diverged!)")
+      }
+    }
+    kill9(p)
+    sampler.up = true
+    (p, first) = try w.launch(args + ["--stop-after", "3"])
+    for _ in 0..<3 { #expect(w.pushNext(), "\(w.errors)") }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    sampler.stop()
+
+    let total = survived.values.reduce(0, +)
+    print(
+      "chaos: live pair + re-scan, seed \(Self.seed &+ 2), \(total) of \(Self.kills) kills survived: "
+        + PairMoment.allCases.map { "\($0.rawValue) \(survived[$0] ?? 0)" }.joined(
+          separator: ", "))
+    for m in missed { print("chaos: \(m)") }
+    #expect(missed.isEmpty)
+    try checkInvariants(w, sampler, symbols: symbols)
+
+    // The re-scan: each boundary's job decided once (swapped or failed), never again after a
+    // restart; the params file is whole JSON with the pair.
+    let perDue = try DatabaseQueue(path: w.db).read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT json_extract(detail_json, '$.due') AS due, COUNT(*) AS n FROM decisions
+          WHERE run_id = 1 AND kind = 'schedule' GROUP BY due
+          """)
+    }
+    let twice = perDue.filter { ($0["n"] as Int) != 1 }.map { "\($0["due"] as Int64? ?? 0)" }
+    print("chaos: \(perDue.count) re-scans decided")
+    #expect(perDue.count >= 2, "the re-scan never ran: \(w.errors)")
+    #expect(twice.isEmpty, "re-scans decided twice at \(twice)")
+    print("chaos: invariant \(twice.isEmpty ? "held" : "BROKEN"): every re-scan decided once")
+    let file = try String(contentsOfFile: params, encoding: .utf8)
+    let parsed = try JSONSerialization.jsonObject(with: Data(file.utf8)) as? [String: Any]
+    #expect(parsed?["pairs"] != nil, "\(file)")
+  }
+}
+
+extension RunProcessWorld {
+  /// The first `resume_divergence` incident's detail, if a resume diverged.
+  func divergence() throws -> String? {
+    try DatabaseQueue(path: db).read {
+      try String.fetchOne(
+        $0, sql: "SELECT detail FROM incidents WHERE kind = 'resume_divergence' ORDER BY rowid LIMIT 1"
+      )
+    }
   }
 }

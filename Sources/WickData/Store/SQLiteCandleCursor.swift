@@ -77,10 +77,15 @@ final class SQLiteCandleCursor: BatchCandleCursor {
 /// What the reader thread and the consumer share. Every field except `cancelled` is handed over
 /// through the semaphores (a chunk's buffer, count and final flag are written before `filled` is
 /// signalled and read after it is waited on), which orders the accesses.
+///
+/// The per-slot count and final flag are raw memory, not arrays: each side touches only the slot
+/// the semaphores handed it, but writing an array's element is an access to the whole array, which
+/// raced with the consumer reading another slot (ThreadSanitizer, `make sanitize`) and, should
+/// that read hold the array's buffer at the moment, would copy it and lose the write.
 private final class PrefetchState: @unchecked Sendable {
   let buffers: [UnsafeMutableBufferPointer<Candle>]
-  var counts = [Int](repeating: 0, count: SQLiteCandleCursor.ringSize)
-  var isFinal = [Bool](repeating: false, count: SQLiteCandleCursor.ringSize)
+  let counts: UnsafeMutableBufferPointer<Int>
+  let isFinal: UnsafeMutableBufferPointer<Bool>
   var error: WickError?
   // Created at 0 and signalled up: libdispatch traps when a semaphore is freed below its initial value.
   let free = DispatchSemaphore(value: 0)
@@ -132,11 +137,17 @@ private final class PrefetchState: @unchecked Sendable {
     buffers = (0..<SQLiteCandleCursor.ringSize).map { _ in
       UnsafeMutableBufferPointer<Candle>.allocate(capacity: SQLiteCandleCursor.chunkCapacity)
     }
+    counts = .allocate(capacity: SQLiteCandleCursor.ringSize)
+    counts.initialize(repeating: 0)
+    isFinal = .allocate(capacity: SQLiteCandleCursor.ringSize)
+    isFinal.initialize(repeating: false)
     for _ in buffers { free.signal() }
   }
 
   deinit {
     for buffer in buffers { buffer.deallocate() }
+    counts.deallocate()
+    isFinal.deallocate()
   }
 
   /// The reader thread's body: fill free chunks in ring order until the rows run out, an error
