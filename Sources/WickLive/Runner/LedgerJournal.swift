@@ -77,6 +77,12 @@ public final class LedgerJournal: KernelJournal {
 
   /// Adds a decision (or compares it with the recorded one while verifying).
   func decide(_ time: Int64, _ kind: String, symbol: Int?, _ detail: String) {
+    if !verifying(time), let last = recorded.last, decisionCount <= last.seq {
+      // Past a resume whose re-handling diverged (made fewer decisions than were recorded): new
+      // decisions are numbered after the recorded ones, which stay as they are, rather than
+      // colliding with their numbers and stopping the run on the ledger's unique key.
+      decisionCount = last.seq + 1
+    }
     let d = RunLedger.Decision(
       seq: decisionCount, candleTime: time, kind: kind, symbol: symbol.map { symbols[$0] },
       detailJSON: detail)
