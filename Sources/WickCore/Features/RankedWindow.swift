@@ -55,19 +55,14 @@ struct RankedWindow: Sendable {
   func count(atMost x: Double) -> Int {
     if x.isNaN { return 0 }
     return sorted.withUnsafeBufferPointer { s in
-      var lo = 0
-      var hi = sortedCount
-      while lo < hi {  // first index whose value is > x
-        let mid = (lo + hi) >> 1
-        if s[mid] <= x { lo = mid + 1 } else { hi = mid }
-      }
-      return lo
+      guard let base = s.baseAddress else { return 0 }
+      return Self.upperBound(x, base, 0, sortedCount)
     }
   }
 
   /// The first index in lo..<hi whose value is not below `x`.
   private static func lowerBound(
-    _ x: Double, _ s: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int
+    _ x: Double, _ s: UnsafePointer<Double>, _ lo: Int, _ hi: Int
   ) -> Int {
     var lo = lo
     var hi = hi
@@ -80,7 +75,7 @@ struct RankedWindow: Sendable {
 
   /// The first index in lo..<hi whose value is above `x`.
   private static func upperBound(
-    _ x: Double, _ s: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int
+    _ x: Double, _ s: UnsafePointer<Double>, _ lo: Int, _ hi: Int
   ) -> Int {
     var lo = lo
     var hi = hi
