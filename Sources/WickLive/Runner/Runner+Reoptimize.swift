@@ -330,7 +330,8 @@ extension Runner {
   func runInterruptedReoptimize() throws {
     guard let r = schedule?.reoptimize, let missed = r.missed else { return }
     r.missed = nil
-    try startReoptimize(due: missed.due, at: missed.time)
+    // At the last candle handled, like the pairs re-scan (`runInterruptedJob`).
+    try startReoptimize(due: missed.due, at: max(missed.time, lastHandled ?? missed.time))
   }
 
   /// The runner stops: a sweep in flight ends early and records nothing.

@@ -176,11 +176,14 @@ extension Runner {
   }
 
   /// After a resume has verified the recorded candles: the job the crash interrupted, if any.
+  /// It is recorded at the last candle handled when it runs, after the candles that closed while
+  /// the runner was down: the next resume re-applies it at that candle, in the order it happened
+  /// (recorded at its due candle, it was re-applied before those candles' decisions: divergence).
   func runInterruptedJob() throws {
     try runInterruptedReoptimize()
     guard let job = schedule?.interrupted else { return }
     schedule?.interrupted = nil
-    try runPairsRescan(due: job.due, at: job.time)
+    try runPairsRescan(due: job.due, at: max(job.time, lastHandled ?? job.time))
   }
 
   /// A recorded job: noted again in order, and never run again.
