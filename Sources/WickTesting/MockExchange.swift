@@ -73,25 +73,29 @@ public final class MockExchange: @unchecked Sendable {
   }
 
   /// Served in time order (kept sorted), for any symbol without its own series below.
-  public var candles: [Candle] { didSet { candles.sort { $0.time < $1.time } } }
+  public var candles: [Candle] {
+    get { sortedCandles }
+    set { sortedCandles = newValue.sorted { $0.time < $1.time } }
+  }
+  @Guarded private var sortedCandles: [Candle]
   /// Candles of particular symbols (time order), served instead of `candles` for them.
-  public var candlesBySymbol: [String: [Candle]] = [:]
-  public var funding: [FundingRate]
+  @Guarded public var candlesBySymbol: [String: [Candle]] = [:]
+  @Guarded public var funding: [FundingRate]
   /// Open interest and long/short ratio samples (`MockExchange+Metrics`), served at whatever
   /// interval is asked for (the samples on its grid).
-  public var openInterest: [MetricSample] = []
-  public var longShortRatio: [MetricSample] = []
+  @Guarded public var openInterest: [MetricSample] = []
+  @Guarded public var longShortRatio: [MetricSample] = []
   /// How far back the metric endpoints serve (Binance: 30 days), in ms; nil: everything.
-  public var metricHorizon: Int64?
+  @Guarded public var metricHorizon: Int64?
   public let timeframe: Timeframe
-  public var clock: Clock
+  @Guarded public var clock: Clock
   /// Rows a list endpoint sends at most, whatever `limit` asks: exchanges may cap a page below
   /// the documented maximum (nil: exactly `limit`).
-  public var pageCap: Int?
+  @Guarded public var pageCap: Int?
   /// Faults by request number (1-based, counting every request, the server-time ones too).
-  public var faults: [Int: Fault] = [:]
+  @Guarded public var faults: [Int: Fault] = [:]
   /// A fault for every request (overrides `faults`).
-  public var alwaysFault: Fault?
+  @Guarded public var alwaysFault: Fault?
   public var port: UInt16 { listener.port }
   public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -123,7 +127,7 @@ public final class MockExchange: @unchecked Sendable {
   public init(
     candles: [Candle], timeframe: Timeframe, funding: [FundingRate] = [], serverTime: Int64? = nil
   ) throws {
-    self.candles = candles.sorted { $0.time < $1.time }
+    sortedCandles = candles.sorted { $0.time < $1.time }
     self.timeframe = timeframe
     self.funding = funding
     clock = .fixed(serverTime ?? ((candles.last?.time ?? 0) + timeframe.milliseconds + 1_000))
