@@ -72,15 +72,13 @@ extension Runner {
     if spec.group, let config {
       runner.membership = GroupMembership(shared: SharedGovernor(config: config))
     }
-    runner.versions = try ledger.scriptVersions(run: id)
-    guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
+    // The versions and plugins the run recorded, not today's files.
+    guard
+      try runner.scripts.startFromRecorded(
+        ledger.scriptVersions(run: id), plugins: ledger.versionPlugins(run: id))
+    else {
       throw WickError.data("run \(id) has no recorded script version")
     }
-    runner.sourceText = text
-    runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
-    // The plugins each version recorded, not today's files.
-    runner.versionPlugins = try ledger.versionPlugins(run: id)
-    runner.recordedPlugins = runner.versionPlugins.first ?? nil
     let recorded = try ledger.decisions(run: id)
     if row.kind == RunSpec.Mode.live.rawValue {
       // The exchange's fills, as recorded, instead of the simulated ones.

@@ -94,15 +94,13 @@ extension Runner {
         "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
       )
       // A script edited while the runner was down is picked up now, like any hot reload.
-      if let disk = try? Self.readScript(spec.strategyPath), Self.hash(disk) != versions.last?.hash,
-        let t = lastHandled
-      {
-        sourceText = disk
+      if let disk = scripts.editedOnDisk(), let t = lastHandled {
+        scripts.use(text: disk)
         if strategy.reload(host: kernel, reason: "changed while stopped") {
           try recordVersion(time: t, source: "reload")
         } else {
-          sourceText = (try ledger.scriptText(hash: versions.last!.hash)) ?? sourceText
-          journal.incident(time: t, kind: "reload_failed", detail: lastReloadMessage)
+          try scripts.revertToLastVersion()
+          journal.incident(time: t, kind: "reload_failed", detail: scripts.lastReloadMessage)
         }
       }
       try journal.flushIncidents()
@@ -272,11 +270,13 @@ extension Runner {
       (name: $0.name, value: $0.value, source: "running")
     }
     let next = current.filter { $0.name != name } + parsed.map { ($0.name, $0.value, "set_param") }
-    lastReloadMessage = ""
+    scripts.lastReloadMessage = ""
     guard strategy.reload(params: next, host: kernel) else {
-      return ("rejected", lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: ""))
+      return (
+        "rejected", scripts.lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: "")
+      )
     }
-    overrides = next
+    scripts.overrides = next
     return (
       "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
     )

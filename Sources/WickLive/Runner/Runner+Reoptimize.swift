@@ -411,13 +411,13 @@ extension Runner {
         strategy.current.params.filter { !names.contains($0.name) }.map {
           (name: $0.name, value: $0.value, source: "running")
         } + winner.map { (name: $0.name, value: $0.value, source: "reoptimize") }
-      lastReloadMessage = ""
+      scripts.lastReloadMessage = ""
       guard strategy.reload(params: next, host: kernel) else {
         if let previous { try? OutputFile.write(previous, to: path) }
         strategy.acceptFilesAsTheyAre()
-        throw WickError.data("the winner's params do not load: \(lastReloadMessage)")
+        throw WickError.data("the winner's params do not load: \(scripts.lastReloadMessage)")
       }
-      overrides = next
+      scripts.overrides = next
       let shown = winner.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
       fields.append(("params", .raw(DecisionJSON.params(winner))))
       recordReoptimize(

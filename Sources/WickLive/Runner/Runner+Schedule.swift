@@ -226,13 +226,13 @@ extension Runner {
         strategy.current.params.filter { $0.name != "pairs" }.map {
           (name: $0.name, value: $0.value, source: "running")
         } + pairs
-      lastReloadMessage = ""
+      scripts.lastReloadMessage = ""
       guard strategy.reload(params: next, host: kernel) else {
         if let previous { try? OutputFile.write(previous, to: job.out) }
         strategy.acceptFilesAsTheyAre()
-        throw WickError.data("the new pairs do not load: \(lastReloadMessage)")
+        throw WickError.data("the new pairs do not load: \(scripts.lastReloadMessage)")
       }
-      overrides = next
+      scripts.overrides = next
       let names = scan.selected.map { "\($0.a)/\($0.b)" }
       record([
         ("status", .string("swapped")),
