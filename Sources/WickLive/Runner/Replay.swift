@@ -82,7 +82,7 @@ extension Runner {
     let recorded = try ledger.decisions(run: id)
     if row.kind == RunSpec.Mode.live.rawValue {
       // The exchange's fills, as recorded, instead of the simulated ones.
-      runner.replayVenue = try RecordedVenue(
+      runner.recovery.recordedVenue = try RecordedVenue(
         ledger: ledger, run: id, recorded: recorded,
         capabilities: LiveExchanges.named(spec.exchange)?.capabilities ?? []
       ) {
@@ -91,14 +91,14 @@ extension Runner {
       }
       // And its instrument rules, which sized the run's entries.
       if let config, let path = spec.configPath {
-        runner.replayInstruments = try recordedInstruments(
+        runner.recovery.recordedRules = try recordedInstruments(
           ledger: ledger, run: id, symbols: spec.symbols, config: config, configPath: path)
       }
     }
     try runner.makeKernel(config: config)
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
-    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
+    runner.recovery.follow(recorded)
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

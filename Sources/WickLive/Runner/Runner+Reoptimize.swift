@@ -247,25 +247,12 @@ extension Runner {
       !r.done.contains(due)
     else { return }
     if t <= journal.verifyUntil {
-      if r.recordedDues == nil { r.recordedDues = recordedReoptimizeDues() }
+      if r.recordedDues == nil { r.recordedDues = recovery.recordedDues(job: Self.reoptimizeJob) }
       if r.recordedDues?.contains(due) == false { r.missed = (due, t) }
       return
     }
     guard t >= (schedule?.armedFrom ?? .min) else { return }
     try startReoptimize(due: due, at: t)
-  }
-
-  /// The dues of the re-optimizations this run recorded.
-  func recordedReoptimizeDues() -> Set<Int64> {
-    var dues: Set<Int64> = []
-    for n in recordedNotes where n.kind == "schedule" {
-      guard
-        let o = try? JSONSerialization.jsonObject(with: Data(n.detailJSON.utf8)) as? [String: Any],
-        o["job"] as? String == Self.reoptimizeJob, let due = o["due"] as? NSNumber
-      else { continue }
-      dues.insert(due.int64Value)
-    }
-    return dues
   }
 
   /// Starts the sweep due at `due` on a thread of its own.

@@ -71,9 +71,6 @@ struct PairsRescan {
 }
 
 extension Runner {
-  /// Decisions that are not the kernel's and that a resume or a replay re-applies in order.
-  static let recordedNoteKinds: Set<String> = ["control", "reload", "schedule"]
-
   /// What `[schedule]` asks of one run, checked before any run is created (`RunPlan` checks every
   /// `[[run]]` entry with it, so a bad entry leaves no run behind): the decision grid fits the
   /// timeframe; the re-scan's universe is among the run's symbols and the file it rewrites is the

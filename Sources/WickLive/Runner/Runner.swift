@@ -22,7 +22,8 @@ public final class Runner {
   let store: CandleStore
   public let ledger: RunLedger
   public internal(set) var runID: Int64 = 0
-  public private(set) var resumed = false
+  /// The run existed and is resumed (not created).
+  public var resumed: Bool { recovery.resumed }
   var kernel: TradingKernel!
   var strategy: ReloadingStrategy!
   var journal: LedgerJournal!
@@ -33,14 +34,14 @@ public final class Runner {
 
   /// Which script text, params and plugins the next build uses; the recorded versions.
   let scripts: ScriptVersionStore
-  /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
-  var recordedNotes: [RunLedger.Decision] = []
+  /// What a resume or a replay follows: the recorded notes, a live run's recorded exchange.
+  var recovery = RunRecovery()
+  /// From start-up to the end of the live session: the catch-up, then the live stream.
+  var phase = RunPhase.starting
+  /// The last candle time handled.
   var lastHandled: Int64?
-  var deliveredLive = 0
   /// Set when the run is one of a process's `[[run]]` entries, under one shared governor.
   var membership: GroupMembership?
-  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
-  var session: LiveSession?
   /// Liquidations the session's recorder has received, readable from any thread (tests wait on
   /// it before pushing the candle those liquidations belong to).
   let liquidationCount = LiquidationCount()
@@ -49,13 +50,6 @@ public final class Runner {
   /// How long a due higher-timeframe candle is waited for on the exchange's stream before the
   /// resampled one is used (Runner+HigherKlines.swift).
   public var higherKlineGrace: TimeInterval = 2
-  var catchUp: CatchUp?
-  /// The symbols this run owns in the ledger (runs with a config).
-  var symbolClaims: LedgerSymbolClaims?
-  /// `wick replay` of a live run: the ledger's record of the exchange (`RecordedVenue`).
-  var replayVenue: Venue?
-  /// `wick replay` of a live run: the exchange's instrument rules the run recorded.
-  var replayInstruments: [String: InstrumentSpec] = [:]
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
   var schedule: RunSchedule?
   /// `[notify]` routes (Runner+Notify.swift), and what wakes the delivery thread after a write.
@@ -95,7 +89,7 @@ public final class Runner {
       } ?? FillModel()
     var config = config
     venue =
-      try replayVenue
+      try recovery.recordedVenue
       ?? VenueFactory.make(
         spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
     attachFunding()
@@ -138,7 +132,7 @@ public final class Runner {
       // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
       // (nothing is sent, no simulated fill), then reconciles with the exchange (`LiveVenue`).
       runID = existing.id
-      resumed = true
+      recovery.resumed = true
       guard
         try scripts.startFromRecorded(
           ledger.scriptVersions(run: runID), plugins: ledger.versionPlugins(run: runID))
@@ -148,7 +142,7 @@ public final class Runner {
       try makeKernel(config: config)
       try makeSchedule(config: config)
       let recorded = try ledger.decisions(run: runID)
-      recordedNotes = recorded.filter { Self.recordedNoteKinds.contains($0.kind) }
+      recovery.follow(recorded)
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols, recorded: recorded,
         verifyUntil: existing.lastTime ?? .min)
@@ -268,7 +262,7 @@ public final class Runner {
   /// While re-handling recorded candles: swap in the versions and apply the controls the run
   /// recorded after this candle, exactly where and in the order it did.
   func applyRecorded(after t: Int64) throws {
-    for n in recordedNotes where n.candleTime == t {
+    for n in recovery.notes(after: t) {
       if n.kind == "schedule" {
         applyRecordedSchedule(n)
         continue
@@ -391,4 +385,9 @@ extension LedgerJournal {
   public func commitNotes() throws {
     try flushPending()
   }
+}
+
+extension Runner {
+  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
+  var session: LiveSession? { phase.session }
 }
