@@ -17,6 +17,11 @@ import WickSim
 /// Per candle time: the kernel handles it; its journal commits decisions, order rows and state in
 /// one transaction before the venue sends anything. Between candles: control commands
 /// (`run_commands`) at least every second, hot reload of the script, plugins and params file.
+///
+/// Its state lives by concern: `ScriptVersionStore` (which script text, params and plugins the
+/// next build uses; the recorded versions), `RunRecovery` (what a resume or replay re-applies),
+/// `RunPhase` (start-up, catch-up, the `LiveSession`), `GroupMembership` (a `[[run]]` entry's
+/// shared governor) and `RunSchedule` (`[schedule]` jobs).
 public final class Runner {
   public let spec: RunSpec
   let store: CandleStore
