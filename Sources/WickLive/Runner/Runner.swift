@@ -73,6 +73,18 @@ public final class Runner {
 
   // MARK: Building the kernel
 
+  /// Stores the running version (its text, params and plugins) in the ledger and in `scripts`.
+  @discardableResult
+  func storeVersion(time t: Int64, source: String) throws -> RunLedger.ScriptVersion {
+    let v = RunLedger.ScriptVersion(
+      time: t, hash: ScriptVersionStore.hash(scripts.sourceText),
+      paramsJSON: DecisionJSON.params(strategy.current.params), source: source)
+    try ledger.recordScriptVersion(
+      run: runID, v, path: spec.strategyPath, text: scripts.sourceText, plugins: pluginRecords())
+    scripts.append(v, plugins: strategy.current.pluginTexts)
+    return v
+  }
+
   /// The running version's plugins as ledger records (module, text hash, text).
   func pluginRecords() -> [(name: String, hash: String, text: String)] {
     strategy.current.pluginTexts.map { ($0.key, ScriptVersionStore.hash($0.value), $0.value) }
@@ -167,12 +179,7 @@ public final class Runner {
           accounts: spec.symbols.map {
             ("\(s.name):\($0)", $0, kernel.initialEquity / Double(spec.symbols.count))
           }))
-      let v = RunLedger.ScriptVersion(
-        time: 0, hash: ScriptVersionStore.hash(scripts.sourceText),
-        paramsJSON: DecisionJSON.params(s.params), source: "start")
-      try ledger.recordScriptVersion(
-        run: runID, v, path: spec.strategyPath, text: scripts.sourceText, plugins: pluginRecords())
-      scripts.append(v, plugins: strategy.current.pluginTexts)
+      try storeVersion(time: 0, source: "start")
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
@@ -314,13 +321,7 @@ public final class Runner {
 
   /// Records the running version (after a swap) and its decision, at once.
   func recordVersion(time t: Int64, source: String) throws {
-    let v = RunLedger.ScriptVersion(
-      time: t, hash: ScriptVersionStore.hash(scripts.sourceText),
-      paramsJSON: DecisionJSON.params(strategy.current.params),
-      source: source)
-    try ledger.recordScriptVersion(
-      run: runID, v, path: spec.strategyPath, text: scripts.sourceText, plugins: pluginRecords())
-    scripts.append(v, plugins: strategy.current.pluginTexts)
+    let v = try storeVersion(time: t, source: source)
     journal.note(time: t, kind: "reload", detail: ScriptVersionStore.versionDetail(v))
     try journal.commitNotes()
   }
