@@ -72,19 +72,17 @@ extension Runner {
     if spec.group, let config {
       runner.membership = GroupMembership(shared: SharedGovernor(config: config))
     }
-    runner.versions = try ledger.scriptVersions(run: id)
-    guard let v0 = runner.versions.first, let text = try ledger.scriptText(hash: v0.hash) else {
+    // The versions and plugins the run recorded, not today's files.
+    guard
+      try runner.scripts.startFromRecorded(
+        ledger.scriptVersions(run: id), plugins: ledger.versionPlugins(run: id))
+    else {
       throw WickError.data("run \(id) has no recorded script version")
     }
-    runner.sourceText = text
-    runner.overrides = try Runner.overrides(fromJSON: v0.paramsJSON)
-    // The plugins each version recorded, not today's files.
-    runner.versionPlugins = try ledger.versionPlugins(run: id)
-    runner.recordedPlugins = runner.versionPlugins.first ?? nil
     let recorded = try ledger.decisions(run: id)
     if row.kind == RunSpec.Mode.live.rawValue {
       // The exchange's fills, as recorded, instead of the simulated ones.
-      runner.replayVenue = try RecordedVenue(
+      runner.recovery.recordedVenue = try RecordedVenue(
         ledger: ledger, run: id, recorded: recorded,
         capabilities: LiveExchanges.named(spec.exchange)?.capabilities ?? []
       ) {
@@ -93,14 +91,14 @@ extension Runner {
       }
       // And its instrument rules, which sized the run's entries.
       if let config, let path = spec.configPath {
-        runner.replayInstruments = try recordedInstruments(
+        runner.recovery.recordedRules = try recordedInstruments(
           ledger: ledger, run: id, symbols: spec.symbols, config: config, configPath: path)
       }
     }
     try runner.makeKernel(config: config)
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
-    runner.recordedNotes = recorded.filter { Runner.recordedNoteKinds.contains($0.kind) }
+    runner.recovery.follow(recorded)
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

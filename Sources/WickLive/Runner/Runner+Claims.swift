@@ -24,7 +24,11 @@ extension Runner {
     let claims = LedgerSymbolClaims(ledger: ledger, scope: spec.claimScope, run: runID)
     try claims.load()
     gate.claims = claims
-    symbolClaims = claims
+  }
+
+  /// The symbols this run owns in the ledger (runs with a config): its risk gate's claims.
+  var symbolClaims: LedgerSymbolClaims? {
+    (kernel.risk as? ClaimingRiskGate)?.claims as? LedgerSymbolClaims
   }
 
   /// Releases the symbols the run no longer holds (no position, no pending entry).

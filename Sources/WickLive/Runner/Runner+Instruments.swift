@@ -9,7 +9,7 @@ extension Runner {
   /// The exchange's rules for the run's symbols: the live venue's, or those a replay loaded.
   func exchangeInstruments() -> [String: InstrumentSpec] {
     if let live = venue as? LiveVenue { return live.instrumentRules }
-    return replayInstruments
+    return recovery.recordedRules
   }
 
   /// Records the live venue's rules for the run, unless the run has them already. A run recorded

@@ -61,14 +61,16 @@ extension Runner {
     // even when the exchange's clock reads earlier than the last one's close.
     let recordedEnd = journal.verifyUntil == .min ? start : journal.verifyUntil + 1
     let last = try handleCached(from: start, to: recordedEnd, exchange: api.storageName)
-    catchUp = CatchUp(fetcher: fetcher, backfill: backfill, end: end, from: recordedEnd, last: last)
+    phase = .recovered(
+      CatchUp(fetcher: fetcher, backfill: backfill, end: end, from: recordedEnd, last: last))
   }
 
   /// Handles the candles that closed while the run was down (or its warm-up), then opens the
   /// live stream.
   public func catchUpAndListen() throws {
-    guard let c = catchUp else { throw WickError.data("run \(runID): not recovered yet") }
-    catchUp = nil
+    guard let c = phase.startCatchingUp() else {
+      throw WickError.data("run \(runID): not recovered yet")
+    }
     let (end, backfill, tf) = (c.end, c.backfill, spec.timeframe)
     let verifyUntil = journal.verifyUntil
     let missed = try handleCached(from: c.from, to: end, exchange: c.storageName)
@@ -94,15 +96,13 @@ extension Runner {
         "resumed run \(runID): re-handled \(handled) candle slots up to \(lastHandled.map(UTCTime.iso) ?? "-")"
       )
       // A script edited while the runner was down is picked up now, like any hot reload.
-      if let disk = try? Self.readScript(spec.strategyPath), Self.hash(disk) != versions.last?.hash,
-        let t = lastHandled
-      {
-        sourceText = disk
+      if let disk = scripts.editedOnDisk(), let t = lastHandled {
+        scripts.use(text: disk)
         if strategy.reload(host: kernel, reason: "changed while stopped") {
           try recordVersion(time: t, source: "reload")
         } else {
-          sourceText = (try ledger.scriptText(hash: versions.last!.hash)) ?? sourceText
-          journal.incident(time: t, kind: "reload_failed", detail: lastReloadMessage)
+          try scripts.revertToLastVersion()
+          journal.incident(time: t, kind: "reload_failed", detail: scripts.lastReloadMessage)
         }
       }
       try journal.flushIncidents()
@@ -119,13 +119,17 @@ extension Runner {
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    session = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
-    session?.higher = try startHigherKlines(dialect: dialect, base: base)
+    // Live from here: `endSession` stops what has started even if what follows fails.
+    var live = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
+    phase = .live(live)
+    live.higher = try startHigherKlines(dialect: dialect, base: base)
+    phase = .live(live)
     if spec.recordLiquidations {
-      session?.liquidations = try LiquidationRecording.start(
+      live.liquidations = try LiquidationRecording.start(
         spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
         output: output)
-      liquidationCount.bind(session?.liquidations)
+      phase = .live(live)
+      liquidationCount.bind(live.liquidations)
     }
   }
 
@@ -153,21 +157,22 @@ extension Runner {
   public func endSession() {
     cancelReoptimize()
     flushRequestLatency()
-    session?.socket.stop()
-    session?.higher?.stop()
+    let live = phase.session
+    live?.socket.stop()
+    live?.higher?.stop()
     liquidationCount.bind(nil)
-    if let failure = session?.liquidations?.stop() {
+    if let failure = live?.liquidations?.stop() {
       output("warning: liquidation recording had stopped: \(failure)")
     }
-    session = nil
+    phase.endSession()
   }
 
   /// One turn of the live loop: the stop signal, commands (every 0.5 s), the heartbeat, then the
   /// candles that closed (waiting up to `timeout` for the stream). Returns an ending when the run
   /// ends.
   public func step(timeout: TimeInterval) throws -> Ending? {
-    guard var s = session else { return .signal }
-    defer { session = s }
+    guard var s = phase.session else { return .signal }
+    defer { phase = .live(s) }
     if shouldStop() {
       for line in try settleInFlight() { output("order \(line)") }
       try ledger.setStatus(run: runID, "stopped")
@@ -191,11 +196,11 @@ extension Runner {
       s.liquidations?.close(before: slice[0].candle.time + spec.timeframe.milliseconds)
       refreshFunding(fetcher: s.fetcher, through: slice[0].candle.time)
       try handle(slice)
-      deliveredLive += 1
+      s.delivered += 1
       output(
         "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
       )
-      if let n = spec.stopAfter, deliveredLive >= n {
+      if let n = spec.stopAfter, s.delivered >= n {
         for line in try settleInFlight() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
         return .stopAfter
@@ -272,43 +277,17 @@ extension Runner {
       (name: $0.name, value: $0.value, source: "running")
     }
     let next = current.filter { $0.name != name } + parsed.map { ($0.name, $0.value, "set_param") }
-    lastReloadMessage = ""
+    scripts.lastReloadMessage = ""
     guard strategy.reload(params: next, host: kernel) else {
-      return ("rejected", lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: ""))
+      return (
+        "rejected", scripts.lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: "")
+      )
     }
-    overrides = next
+    scripts.overrides = next
     return (
       "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
     )
   }
-}
-
-/// Where the catch-up stands between `recoverRecorded()` and `catchUpAndListen()`.
-struct CatchUp {
-  let fetcher: MarketDataFetcher
-  let backfill: FetcherBackfill
-  let end: Int64
-  /// Candles from here on were not handled before: they are decided anew.
-  let from: Int64
-  /// The last open time handled per symbol so far.
-  let last: [Int64?]
-  /// The cache's name of the exchange the candles come from.
-  var storageName: String { fetcher.api.storageName }
-}
-
-/// The live stream of a running session and when the loop last polled commands and beat.
-struct LiveSession {
-  let socket: KlineSocket
-  let inbox: KlineInbox
-  let confirmed: ConfirmedCandles
-  /// Funding rates are refreshed over REST as candles close.
-  let fetcher: MarketDataFetcher
-  /// The liquidation recorder beside the stream (`--record-liquidations`).
-  var liquidations: LiquidationRecording?
-  /// The exchange's kline streams of the strategy's higher timeframes.
-  var higher: HigherKlines?
-  var lastPoll = Date.distantPast
-  var lastBeat = Date()
 }
 
 extension DecisionJSON {

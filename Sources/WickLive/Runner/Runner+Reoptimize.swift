@@ -247,25 +247,12 @@ extension Runner {
       !r.done.contains(due)
     else { return }
     if t <= journal.verifyUntil {
-      if r.recordedDues == nil { r.recordedDues = recordedReoptimizeDues() }
+      if r.recordedDues == nil { r.recordedDues = recovery.recordedDues(job: Self.reoptimizeJob) }
       if r.recordedDues?.contains(due) == false { r.missed = (due, t) }
       return
     }
     guard t >= (schedule?.armedFrom ?? .min) else { return }
     try startReoptimize(due: due, at: t)
-  }
-
-  /// The dues of the re-optimizations this run recorded.
-  func recordedReoptimizeDues() -> Set<Int64> {
-    var dues: Set<Int64> = []
-    for n in recordedNotes where n.kind == "schedule" {
-      guard
-        let o = try? JSONSerialization.jsonObject(with: Data(n.detailJSON.utf8)) as? [String: Any],
-        o["job"] as? String == Self.reoptimizeJob, let due = o["due"] as? NSNumber
-      else { continue }
-      dues.insert(due.int64Value)
-    }
-    return dues
   }
 
   /// Starts the sweep due at `due` on a thread of its own.
@@ -412,13 +399,13 @@ extension Runner {
         strategy.current.params.filter { !names.contains($0.name) }.map {
           (name: $0.name, value: $0.value, source: "running")
         } + winner.map { (name: $0.name, value: $0.value, source: "reoptimize") }
-      lastReloadMessage = ""
+      scripts.lastReloadMessage = ""
       guard strategy.reload(params: next, host: kernel) else {
         if let previous { try? OutputFile.write(previous, to: path) }
         strategy.acceptFilesAsTheyAre()
-        throw WickError.data("the winner's params do not load: \(lastReloadMessage)")
+        throw WickError.data("the winner's params do not load: \(scripts.lastReloadMessage)")
       }
-      overrides = next
+      scripts.overrides = next
       let shown = winner.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
       fields.append(("params", .raw(DecisionJSON.params(winner))))
       recordReoptimize(

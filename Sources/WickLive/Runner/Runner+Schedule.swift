@@ -71,9 +71,6 @@ struct PairsRescan {
 }
 
 extension Runner {
-  /// Decisions that are not the kernel's and that a resume or a replay re-applies in order.
-  static let recordedNoteKinds: Set<String> = ["control", "reload", "schedule"]
-
   /// What `[schedule]` asks of one run, checked before any run is created (`RunPlan` checks every
   /// `[[run]]` entry with it, so a bad entry leaves no run behind): the decision grid fits the
   /// timeframe; the re-scan's universe is among the run's symbols and the file it rewrites is the
@@ -229,13 +226,13 @@ extension Runner {
         strategy.current.params.filter { $0.name != "pairs" }.map {
           (name: $0.name, value: $0.value, source: "running")
         } + pairs
-      lastReloadMessage = ""
+      scripts.lastReloadMessage = ""
       guard strategy.reload(params: next, host: kernel) else {
         if let previous { try? OutputFile.write(previous, to: job.out) }
         strategy.acceptFilesAsTheyAre()
-        throw WickError.data("the new pairs do not load: \(lastReloadMessage)")
+        throw WickError.data("the new pairs do not load: \(scripts.lastReloadMessage)")
       }
-      overrides = next
+      scripts.overrides = next
       let names = scan.selected.map { "\($0.a)/\($0.b)" }
       record([
         ("status", .string("swapped")),

@@ -17,12 +17,18 @@ import WickSim
 /// Per candle time: the kernel handles it; its journal commits decisions, order rows and state in
 /// one transaction before the venue sends anything. Between candles: control commands
 /// (`run_commands`) at least every second, hot reload of the script, plugins and params file.
+///
+/// Its state lives by concern: `ScriptVersionStore` (which script text, params and plugins the
+/// next build uses; the recorded versions), `RunRecovery` (what a resume or replay re-applies),
+/// `RunPhase` (start-up, catch-up, the `LiveSession`), `GroupMembership` (a `[[run]]` entry's
+/// shared governor) and `RunSchedule` (`[schedule]` jobs).
 public final class Runner {
   public let spec: RunSpec
   let store: CandleStore
   public let ledger: RunLedger
   public internal(set) var runID: Int64 = 0
-  public private(set) var resumed = false
+  /// The run existed and is resumed (not created).
+  public var resumed: Bool { recovery.resumed }
   var kernel: TradingKernel!
   var strategy: ReloadingStrategy!
   var journal: LedgerJournal!
@@ -31,30 +37,16 @@ public final class Runner {
   /// Set from a signal handler (SIGTERM/SIGINT): stop cleanly between candles.
   public var shouldStop: () -> Bool = { false }
 
-  /// The script text and params the next build uses (recorded versions while verifying).
-  var sourceText: String = ""
-  var overrides: [(name: String, value: ParamValue, source: String)] = []
-  var lastReloadMessage = ""
-  /// True between candles of a live session: a hot reload builds from the file on disk.
-  var readsScriptFromDisk = false
-  var lastBuiltText = ""
-  /// The config's `[sandbox]` limits and `[sessions]` windows every build of the script gets
-  /// (set by `makeKernel`; a run without a config file has the defaults).
-  var sandbox = SandboxConfig()
-  var sessions = TradingSessions.standard
-  var versions: [RunLedger.ScriptVersion] = []
-  /// Plugin texts by module: each recorded version's (aligned with `versions`), and the ones the
-  /// next build that does not read the disk uses (nil: the files under plugins/).
-  var versionPlugins: [[String: String]?] = []
-  var recordedPlugins: [String: String]?
-  /// Recorded swaps and controls, in order (what a resume or a replay re-applies).
-  var recordedNotes: [RunLedger.Decision] = []
+  /// Which script text, params and plugins the next build uses; the recorded versions.
+  let scripts: ScriptVersionStore
+  /// What a resume or a replay follows: the recorded notes, a live run's recorded exchange.
+  var recovery = RunRecovery()
+  /// From start-up to the end of the live session: the catch-up, then the live stream.
+  var phase = RunPhase.starting
+  /// The last candle time handled.
   var lastHandled: Int64?
-  var deliveredLive = 0
   /// Set when the run is one of a process's `[[run]]` entries, under one shared governor.
   var membership: GroupMembership?
-  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
-  var session: LiveSession?
   /// Liquidations the session's recorder has received, readable from any thread (tests wait on
   /// it before pushing the candle those liquidations belong to).
   let liquidationCount = LiquidationCount()
@@ -63,13 +55,6 @@ public final class Runner {
   /// How long a due higher-timeframe candle is waited for on the exchange's stream before the
   /// resampled one is used (Runner+HigherKlines.swift).
   public var higherKlineGrace: TimeInterval = 2
-  var catchUp: CatchUp?
-  /// The symbols this run owns in the ledger (runs with a config).
-  var symbolClaims: LedgerSymbolClaims?
-  /// `wick replay` of a live run: the ledger's record of the exchange (`RecordedVenue`).
-  var replayVenue: Venue?
-  /// `wick replay` of a live run: the exchange's instrument rules the run recorded.
-  var replayInstruments: [String: InstrumentSpec] = [:]
   /// `[schedule]` jobs of this run (Runner+Schedule.swift); nil without any.
   var schedule: RunSchedule?
   /// `[notify]` routes (Runner+Notify.swift), and what wakes the delivery thread after a write.
@@ -81,58 +66,37 @@ public final class Runner {
     self.output = output
     store = try CandleStore(path: spec.dbPath)
     ledger = try RunLedger(store: store)
+    scripts = ScriptVersionStore(
+      strategyPath: spec.strategyPath, paramsFile: spec.paramsFile, symbols: spec.symbols,
+      recordedText: { [ledger] in try ledger.scriptText(hash: $0) })
   }
 
   // MARK: Building the kernel
 
-  /// A fresh strategy from `sourceText` with the params file (re-read each time) and `overrides`.
-  func buildStrategy(_ extra: [(name: String, value: ParamValue, source: String)]) throws
-    -> LuaStrategy
-  {
-    var all: [(name: String, value: ParamValue, source: String)] = []
-    if let file = spec.paramsFile { all += try ParamsFile.load(path: file) }
-    // Live swaps read the edited file; re-handling recorded candles uses the recorded text.
-    let text = readsScriptFromDisk ? try Self.readScript(spec.strategyPath) : sourceText
-    let built = try LuaStrategy(
-      path: spec.strategyPath, source: text, overrides: all + extra, symbols: spec.symbols,
-      limits: LuaLimits(sandbox: sandbox, randomSeed: 1),
-      plugins: readsScriptFromDisk ? nil : recordedPlugins, sessions: sessions)
-    lastBuiltText = text
-    return built
-  }
-
-  static func readScript(_ path: String) throws -> String {
-    try ScriptText.read(path: path)
+  /// Stores the running version (its text, params and plugins) in the ledger and in `scripts`.
+  @discardableResult
+  func storeVersion(time t: Int64, source: String) throws -> RunLedger.ScriptVersion {
+    let v = RunLedger.ScriptVersion(
+      time: t, hash: ScriptVersionStore.hash(scripts.sourceText),
+      paramsJSON: DecisionJSON.params(strategy.current.params), source: source)
+    try ledger.recordScriptVersion(
+      run: runID, v, path: spec.strategyPath, text: scripts.sourceText, plugins: pluginRecords())
+    scripts.append(v, plugins: strategy.current.pluginTexts)
+    return v
   }
 
   /// The running version's plugins as ledger records (module, text hash, text).
   func pluginRecords() -> [(name: String, hash: String, text: String)] {
-    strategy.current.pluginTexts.map { ($0.key, Self.hash($0.value), $0.value) }
-  }
-
-  /// FNV-1a 64 of the script text: the version id in `script_versions`.
-  static func hash(_ text: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x100_0000_01b3
-    }
-    return String(h, radix: 16)
-  }
-
-  static func overrides(fromJSON json: String) throws -> [(
-    name: String, value: ParamValue, source: String
-  )] {
-    try ParamsFile.parseJSON(Data(json.utf8), path: "recorded params")
+    strategy.current.pluginTexts.map { ($0.key, ScriptVersionStore.hash($0.value), $0.value) }
   }
 
   func makeKernel(config: WickConfig?) throws {
-    sandbox = config?.sandbox ?? SandboxConfig()
-    sessions = config?.sessions ?? .standard
+    scripts.sandbox = config?.sandbox ?? SandboxConfig()
+    scripts.sessions = config?.sessions ?? .standard
     strategy = try ReloadingStrategy(
-      overrides: overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
-    ) { [unowned self] extra in try self.buildStrategy(extra) }
-    strategy.onEvent = { [unowned self] in self.lastReloadMessage = $0 }
+      overrides: scripts.overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
+    ) { [scripts] extra in try scripts.build(extra) }
+    strategy.onEvent = { [scripts] in scripts.lastReloadMessage = $0 }
     let s = strategy.current
     let fills =
       config.map {
@@ -142,7 +106,7 @@ public final class Runner {
       } ?? FillModel()
     var config = config
     venue =
-      try replayVenue
+      try recovery.recordedVenue
       ?? VenueFactory.make(
         spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
     attachFunding()
@@ -185,26 +149,24 @@ public final class Runner {
       // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
       // (nothing is sent, no simulated fill), then reconciles with the exchange (`LiveVenue`).
       runID = existing.id
-      resumed = true
-      versions = try ledger.scriptVersions(run: runID)
-      guard let first = versions.first, let text = try ledger.scriptText(hash: first.hash) else {
+      recovery.resumed = true
+      guard
+        try scripts.startFromRecorded(
+          ledger.scriptVersions(run: runID), plugins: ledger.versionPlugins(run: runID))
+      else {
         throw WickError.data("run \(runID) has no recorded script version to resume from")
       }
-      sourceText = text
-      overrides = try Self.overrides(fromJSON: first.paramsJSON)
-      versionPlugins = try ledger.versionPlugins(run: runID)
-      recordedPlugins = versionPlugins.first ?? nil
       try makeKernel(config: config)
       try makeSchedule(config: config)
       let recorded = try ledger.decisions(run: runID)
-      recordedNotes = recorded.filter { Self.recordedNoteKinds.contains($0.kind) }
+      recovery.follow(recorded)
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols, recorded: recorded,
         verifyUntil: existing.lastTime ?? .min)
       try funding?.useRecorded(journal.recorded, through: journal.verifyUntil)
       try ledger.setStatus(run: runID, "running")
     } else {
-      sourceText = try Self.readScript(spec.strategyPath)
+      try scripts.startFromDisk()
       try makeKernel(config: config)
       try makeSchedule(config: config)  // a bad [schedule] leaves no run behind
       let s = strategy.current
@@ -217,14 +179,7 @@ public final class Runner {
           accounts: spec.symbols.map {
             ("\(s.name):\($0)", $0, kernel.initialEquity / Double(spec.symbols.count))
           }))
-      let v = RunLedger.ScriptVersion(
-        time: 0, hash: Self.hash(sourceText), paramsJSON: DecisionJSON.params(s.params),
-        source: "start")
-      try ledger.recordScriptVersion(
-        run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
-      versions = [v]
-      versionPlugins = [strategy.current.pluginTexts]
-      recordedPlugins = strategy.current.pluginTexts
+      try storeVersion(time: 0, source: "start")
       journal = LedgerJournal(run: runID, ledger: ledger, symbols: spec.symbols)
     }
     kernel.journal = journal
@@ -319,7 +274,7 @@ public final class Runner {
   /// While re-handling recorded candles: swap in the versions and apply the controls the run
   /// recorded after this candle, exactly where and in the order it did.
   func applyRecorded(after t: Int64) throws {
-    for n in recordedNotes where n.candleTime == t {
+    for n in recovery.notes(after: t) {
       if n.kind == "schedule" {
         applyRecordedSchedule(n)
         continue
@@ -328,67 +283,46 @@ public final class Runner {
         applyControl(detail: n.detailJSON, time: t)
         continue
       }
-      guard
-        let index = versions.indices.dropFirst().first(where: {
-          versions[$0].time == t && n.detailJSON == Self.versionDetail(versions[$0])
-        }),
-        case let v = versions[index],
-        let text = try ledger.scriptText(hash: v.hash)
-      else {
+      guard let v = try scripts.adoptRecordedSwap(at: t, detail: n.detailJSON) else {
         throw WickError.data(
           "run \(runID): the version swapped in at \(UTCTime.iso(t)) is not recorded")
       }
-      sourceText = text
-      overrides = try Self.overrides(fromJSON: v.paramsJSON)
-      if index < versionPlugins.count { recordedPlugins = versionPlugins[index] }
       // The recorded params are the whole truth (a params file may have changed since).
-      guard strategy.reload(params: overrides, host: kernel) else {
+      guard strategy.reload(params: scripts.overrides, host: kernel) else {
         throw WickError.data(
-          "run \(runID): recorded version \(v.hash) no longer loads: \(lastReloadMessage)")
+          "run \(runID): recorded version \(v.hash) no longer loads: \(scripts.lastReloadMessage)"
+        )
       }
       journal.note(time: t, kind: "reload", detail: n.detailJSON)
     }
-  }
-
-  static func versionDetail(_ v: RunLedger.ScriptVersion) -> String {
-    DecisionJSON.object([
-      ("hash", .string(v.hash)), ("source", .string(v.source)), ("params", .raw(v.paramsJSON)),
-    ])
   }
 
   /// Swaps in a changed script, plugin or params file between two candles; a broken edit keeps
   /// the running version and is recorded as an incident.
   func hotReload(after t: Int64) throws {
     let before = strategy.reloads
-    lastReloadMessage = ""
+    scripts.lastReloadMessage = ""
     strategy.checkInterval = 0
-    readsScriptFromDisk = true
-    strategy.reloadIfChanged(host: kernel)
-    readsScriptFromDisk = false
+    scripts.readingDisk {
+      strategy.reloadIfChanged(host: kernel)
+      return strategy.reloads != before
+    }
     strategy.checkInterval = .infinity
+    let message = scripts.lastReloadMessage
     if strategy.reloads != before {
-      sourceText = lastBuiltText
       try recordVersion(time: t, source: "reload")
-      output("reload: \(lastReloadMessage)")
-    } else if !lastReloadMessage.isEmpty {
-      journal.incident(time: t, kind: "reload_failed", detail: lastReloadMessage)
+      output("reload: \(message)")
+    } else if !message.isEmpty {
+      journal.incident(time: t, kind: "reload_failed", detail: message)
       try journal.flushIncidents()
-      output("reload: \(lastReloadMessage)")
+      output("reload: \(message)")
     }
   }
 
   /// Records the running version (after a swap) and its decision, at once.
   func recordVersion(time t: Int64, source: String) throws {
-    let v = RunLedger.ScriptVersion(
-      time: t, hash: Self.hash(sourceText),
-      paramsJSON: DecisionJSON.params(strategy.current.params),
-      source: source)
-    try ledger.recordScriptVersion(
-      run: runID, v, path: spec.strategyPath, text: sourceText, plugins: pluginRecords())
-    versions.append(v)
-    versionPlugins.append(strategy.current.pluginTexts)
-    recordedPlugins = strategy.current.pluginTexts
-    journal.note(time: t, kind: "reload", detail: Self.versionDetail(v))
+    let v = try storeVersion(time: t, source: source)
+    journal.note(time: t, kind: "reload", detail: ScriptVersionStore.versionDetail(v))
     try journal.commitNotes()
   }
 
@@ -457,4 +391,9 @@ extension LedgerJournal {
   public func commitNotes() throws {
     try flushPending()
   }
+}
+
+extension Runner {
+  /// The live stream and its bookkeeping between `startSession()` and `endSession()`.
+  var session: LiveSession? { phase.session }
 }
