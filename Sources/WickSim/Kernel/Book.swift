@@ -240,10 +240,12 @@ public final class Book {
     positionsVersion &+= 1
   }
 
-  /// Folds a closed candle into `symbol`'s open position's excursion (MAE/MFE): a comparison when
-  /// flat, two in-place compares when open.
+  /// Folds a closed candle into `symbol`'s open position's excursion (MAE/MFE): one comparison
+  /// when the book is flat, two compares in place when open. (Testing `positions[s] != nil` copied
+  /// the whole optional position on every candle.)
   @inline(__always) public func observe(symbol s: Int, candle c: Candle) {
-    if positions[s] != nil { positions[s]!.observe(low: c.low, high: c.high) }
+    guard openCount > 0 else { return }
+    positions[s]?.observe(low: c.low, high: c.high)
   }
 
   @inline(__always) public func setLastPrice(symbol: Int, _ price: Double) {
@@ -254,7 +256,10 @@ public final class Book {
   @inline(__always) public func markedEquity() -> Double {
     guard openCount > 0 else { return cash }
     var e = cash
-    for i in positions.indices { if let p = positions[i] { e += p.unrealized(at: lastPrices[i]) } }
+    // Optional chaining reads the fields in place; `if let p = positions[i]` copied the position.
+    for i in positions.indices {
+      if let pnl = positions[i]?.unrealized(at: lastPrices[i]) { e += pnl }
+    }
     return e
   }
 
