@@ -240,12 +240,21 @@ public final class Book {
     positionsVersion &+= 1
   }
 
+  // The per-candle reads and writes of a position below go through the array's buffer: the
+  // array's own subscript hands out a copy of the whole optional position (a memcpy and an
+  // outlined copy per access), the buffer's subscript an address.
+
   /// Folds a closed candle into `symbol`'s open position's excursion (MAE/MFE): one comparison
-  /// when the book is flat, two compares in place when open. (Testing `positions[s] != nil` copied
-  /// the whole optional position on every candle.)
+  /// when the book is flat, two compares in place when open.
   @inline(__always) public func observe(symbol s: Int, candle c: Candle) {
     guard openCount > 0 else { return }
-    positions[s]?.observe(low: c.low, high: c.high)
+    positions.withUnsafeMutableBufferPointer { $0[s]?.observe(low: c.low, high: c.high) }
+  }
+
+  /// The trail distance of `symbol`'s open position: nil when flat or not trailed.
+  @inline(__always) public func trail(symbol s: Int) -> Double? {
+    guard openCount > 0 else { return nil }
+    return positions.withUnsafeBufferPointer { $0[s]?.trail }
   }
 
   @inline(__always) public func setLastPrice(symbol: Int, _ price: Double) {
@@ -256,9 +265,10 @@ public final class Book {
   @inline(__always) public func markedEquity() -> Double {
     guard openCount > 0 else { return cash }
     var e = cash
-    // Optional chaining reads the fields in place; `if let p = positions[i]` copied the position.
-    for i in positions.indices {
-      if let pnl = positions[i]?.unrealized(at: lastPrices[i]) { e += pnl }
+    positions.withUnsafeBufferPointer { open in
+      for i in open.indices {
+        if let pnl = open[i]?.unrealized(at: lastPrices[i]) { e += pnl }
+      }
     }
     return e
   }

@@ -198,9 +198,7 @@ public final class TradingKernel {
     candlesSeen[symbol] += 1
     // Trailing stops follow the best close by the trail distance, effective from the next candle.
     // Flat books and untrailed positions stop at the first test, without copying a position.
-    guard book.openCount > 0, let trail = book.positions[symbol]?.trail,
-      let p = book.positions[symbol]
-    else { return }
+    guard let trail = book.trail(symbol: symbol), let p = book.positions[symbol] else { return }
     let candidate = c.close - p.side.sign * trail
     if let stop = p.stop, (candidate - stop) * p.side.sign <= 0 { return }
     book.moveStop(symbol: symbol, to: candidate)
