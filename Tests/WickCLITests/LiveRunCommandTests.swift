@@ -40,7 +40,12 @@ import WickTesting
 
     deinit {
       bybit.stop()
-      try? FileManager.default.removeItem(at: dir)
+      // WICK_KEEP_WORLD=1 keeps the folder (ledger, logs) of a failing run for a post-mortem.
+      if ProcessInfo.processInfo.environment["WICK_KEEP_WORLD"] != nil {
+        print("world kept: \(dir.path)")
+      } else {
+        try? FileManager.default.removeItem(at: dir)
+      }
     }
 
     var errors: String {

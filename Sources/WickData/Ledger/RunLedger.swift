@@ -269,6 +269,13 @@ public final class RunLedger: @unchecked Sendable {
     }
   }
 
+  /// A position opened or closed, in the order it happened: a position opened and closed at the
+  /// same candle (a pair leg unwound, a panic close) leaves a closed row, never an active one.
+  public enum PositionChange: Sendable {
+    case opened(PositionOpen)
+    case closed(PositionClose)
+  }
+
   public struct Event: Sendable {
     public var time: Int64
     public var kind: String
@@ -287,9 +294,7 @@ public final class RunLedger: @unchecked Sendable {
     public var decisions: [Decision] = []
     public var orders: [OrderRow] = []
     public var fills: [FillRow] = []
-    public var opened: [PositionOpen] = []
-    public var stopMoves: [(symbol: String, stop: Double)] = []
-    public var closed: [PositionClose] = []
+    public var positions: [PositionChange] = []
     public var incidents: [Event] = []
     public var governorEvents: [Event] = []
     /// Notifications about what this commit records (ledger.v5-notify), written with it.
@@ -300,9 +305,29 @@ public final class RunLedger: @unchecked Sendable {
     public var lastTime: Int64?
     public init() {}
     public var isEmpty: Bool {
-      decisions.isEmpty && orders.isEmpty && fills.isEmpty && opened.isEmpty && closed.isEmpty
+      decisions.isEmpty && orders.isEmpty && fills.isEmpty && positions.isEmpty
         && incidents.isEmpty && governorEvents.isEmpty && notifications.isEmpty && equity == nil
         && stateJSON == nil
+    }
+  }
+
+  /// Closes the symbol's active position row and adds the trade to the day's PnL.
+  private static func close(_ p: PositionClose, run: Int64, db: Database) throws {
+    try db.execute(
+      sql: """
+        UPDATE positions SET active = 0, closed_at = ?, exit_price = ?, pnl = ?, exit_reason = ?
+        WHERE run_id = ? AND symbol = ? AND active = 1
+        """,
+      arguments: [p.time, p.exitPrice, p.pnl, p.reason, run, p.symbol])
+    let day = String(UTCTime.iso(p.time).prefix(10))
+    for account in [Optional(p.symbol), nil] {
+      try db.execute(
+        sql: """
+          INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, ?, ?, ?, 1)
+          ON CONFLICT (run_id, IFNULL(account, ''), day)
+          DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
+          """,
+        arguments: [run, account, day, p.pnl])
     }
   }
 
@@ -344,38 +369,20 @@ public final class RunLedger: @unchecked Sendable {
           sql: "INSERT INTO fills (order_id, time, price, qty, fee) VALUES (?, ?, ?, ?, ?)",
           arguments: [order, f.time, f.price, f.qty, f.fee])
       }
-      for p in c.closed {
-        try db.execute(
-          sql: """
-            UPDATE positions SET active = 0, closed_at = ?, exit_price = ?, pnl = ?, exit_reason = ?
-            WHERE run_id = ? AND symbol = ? AND active = 1
-            """,
-          arguments: [p.time, p.exitPrice, p.pnl, p.reason, run, p.symbol])
-        let day = String(UTCTime.iso(p.time).prefix(10))
-        for account in [Optional(p.symbol), nil] {
+      for change in c.positions {
+        switch change {
+        case .closed(let p): try Self.close(p, run: run, db: db)
+        case .opened(let p):
           try db.execute(
             sql: """
-              INSERT INTO daily_pnl (run_id, account, day, pnl, trades) VALUES (?, ?, ?, ?, 1)
-              ON CONFLICT (run_id, IFNULL(account, ''), day)
-              DO UPDATE SET pnl = pnl + excluded.pnl, trades = trades + 1
+              INSERT INTO positions (run_id, account_id, symbol, side, qty, entry, stop, take, opened_at, active)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
               """,
-            arguments: [run, account, day, p.pnl])
+            arguments: [
+              run, accounts[p.symbol] ?? 0, p.symbol, p.side, p.qty, p.entry, p.stop, p.take,
+              p.time,
+            ])
         }
-      }
-      for p in c.opened {
-        try db.execute(
-          sql: """
-            INSERT INTO positions (run_id, account_id, symbol, side, qty, entry, stop, take, opened_at, active)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-            """,
-          arguments: [
-            run, accounts[p.symbol] ?? 0, p.symbol, p.side, p.qty, p.entry, p.stop, p.take, p.time,
-          ])
-      }
-      for m in c.stopMoves {
-        try db.execute(
-          sql: "UPDATE positions SET stop = ? WHERE run_id = ? AND symbol = ? AND active = 1",
-          arguments: [m.stop, run, m.symbol])
       }
       for (table, events) in [("incidents", c.incidents), ("governor_events", c.governorEvents)] {
         for e in events {

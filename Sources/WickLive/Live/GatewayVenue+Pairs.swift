@@ -142,6 +142,7 @@ extension GatewayVenue {
   }
 
   private func closeLeg(_ s: Int, _ exit: LiveFill?, time: Int64, note: String) {
+    if let exit { book.listener?.venueClosing(symbol: s, clientOrderID: exit.orderLinkId) }
     book.close(
       symbol: s,
       execution: Execution(price: exit?.price ?? book.lastPrices[s], fee: exit?.fee ?? 0),

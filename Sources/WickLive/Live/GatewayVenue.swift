@@ -156,6 +156,7 @@ public final class GatewayVenue: Venue, LiveVenue {
       fillEntry(intent, fill: fill, time: time)
     case .panicClosed(let fill, let exit, let reason):
       fillEntry(order.intent, fill: fill, time: time)
+      book.listener?.venueClosing(symbol: s, clientOrderID: exit.orderLinkId)
       book.close(
         symbol: s, execution: Execution(price: exit.price, fee: exit.fee), time: time,
         reason: .risk, note: "panic close: \(reason)")

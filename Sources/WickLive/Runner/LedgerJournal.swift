@@ -39,7 +39,9 @@ public final class LedgerJournal: KernelJournal {
 
   private var batch = RunLedger.Commit()
   private var firstTime: Int64?
-  /// Per symbol: client order id of the entry and exit in flight.
+  /// Per symbol: client order id of the entry and exit in flight. Kept while re-handling
+  /// recorded candles too (only the rows are skipped), so that the first close after a resume
+  /// is never booked under an order of the replayed past.
   private var entryIDs: [String?]
   private var exitIDs: [String?]
   /// Per symbol: entry fee and exit side of the open position (for the exit's order and fill rows).
@@ -308,10 +310,11 @@ public final class LedgerJournal: KernelJournal {
           type: kind, qty: p.qty, price: level, status: "open", time: time,
           parentClientOrderID: id))
     }
-    batch.opened.append(
-      RunLedger.PositionOpen(
-        symbol: symbols[s], side: p.side.rawValue, qty: p.qty, entry: p.entry, stop: p.stop,
-        take: p.take, time: time))
+    batch.positions.append(
+      .opened(
+        RunLedger.PositionOpen(
+          symbol: symbols[s], side: p.side.rawValue, qty: p.qty, entry: p.entry, stop: p.stop,
+          take: p.take, time: time)))
   }
 
   public func positionClosed(_ t: Trade, symbol s: Int, time: Int64) {
@@ -323,6 +326,10 @@ public final class LedgerJournal: KernelJournal {
         ("partial", t.partial ? .bool(true) : nil),
       ]))
     if t.partial { return partialClosed(t, symbol: s, time: time) }
+    defer {
+      entryIDs[s] = nil
+      exitIDs[s] = nil
+    }
     guard !verifying(time) else { return }
     notifyExit(t, symbol: symbols[s], time: time)
     let entry =
@@ -353,12 +360,11 @@ public final class LedgerJournal: KernelJournal {
     batch.fills.append(
       RunLedger.FillRow(clientOrderID: id, time: time, price: t.exitPrice, qty: t.qty, fee: exitFee)
     )
-    batch.closed.append(
-      RunLedger.PositionClose(
-        symbol: symbols[s], time: time, exitPrice: t.exitPrice, pnl: t.pnl,
-        reason: t.exitReason.rawValue))
-    entryIDs[s] = nil
-    exitIDs[s] = nil
+    batch.positions.append(
+      .closed(
+        RunLedger.PositionClose(
+          symbol: symbols[s], time: time, exitPrice: t.exitPrice, pnl: t.pnl,
+          reason: t.exitReason.rawValue)))
   }
 
   /// A partial close's order and fill rows; the position (and its entry id) stays.
@@ -367,6 +373,7 @@ public final class LedgerJournal: KernelJournal {
     let exitFee = t.fees - entryFees[s] * share
     entryFees[s] -= entryFees[s] * share
     openQty[s] -= t.qty
+    defer { exitIDs[s] = nil }
     guard !verifying(time) else { return }
     let id =
       exitIDs[s] ?? EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: "xp")
@@ -378,7 +385,10 @@ public final class LedgerJournal: KernelJournal {
     batch.fills.append(
       RunLedger.FillRow(clientOrderID: id, time: time, price: t.exitPrice, qty: t.qty, fee: exitFee)
     )
-    exitIDs[s] = nil
+  }
+
+  public func venueClosing(symbol s: Int, clientOrderID: String) {
+    exitIDs[s] = clientOrderID
   }
 
   public func venueRefused(_ r: Refusal, symbol: Int?, time: Int64) {
@@ -387,12 +397,13 @@ public final class LedgerJournal: KernelJournal {
       DecisionJSON.object([
         ("code", .string(r.code)), ("detail", .string(r.detail)), ("at", .string("venue")),
       ]))
-    guard !verifying(time), let s = symbol, let id = entryIDs[s] else { return }
+    guard let s = symbol, let id = entryIDs[s] else { return }
+    entryIDs[s] = nil
+    guard !verifying(time) else { return }
     batch.orders.append(
       RunLedger.OrderRow(
         clientOrderID: id, symbol: symbols[s], side: "buy", type: "market", qty: 0, price: nil,
         status: "rejected", time: time))
-    entryIDs[s] = nil
   }
 
   public func commit(time: Int64) throws {

@@ -19,6 +19,9 @@ public protocol BookListener: AnyObject {
   func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64)
   /// A live venue moved cash to match the exchange's wallet (`detail`: the figures).
   func cashAdjusted(amount: Double, detail: String, time: Int64)
+  /// A live venue closes `symbol`'s position next with an order of its own (a pair leg's unwind,
+  /// a panic close), not the strategy's exit: the close is booked under `clientOrderID`.
+  func venueClosing(symbol: Int, clientOrderID: String)
 }
 
 extension BookListener {
@@ -29,6 +32,7 @@ extension BookListener {
   public func limitOrderEnded(symbol: Int, status: String, time: Int64) {}
   public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
   public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
+  public func venueClosing(symbol: Int, clientOrderID: String) {}
 }
 
 /// The positions, cash and last prices of one kernel: written by the venue's fills, read by the

@@ -297,6 +297,10 @@ extension TradingKernel: BookListener {
     journal?.venueRefused(refusal, symbol: symbol, time: time)
   }
 
+  public func venueClosing(symbol: Int, clientOrderID: String) {
+    journal?.venueClosing(symbol: symbol, clientOrderID: clientOrderID)
+  }
+
   public func fundingApplied(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {
     journal?.fundingCharged(symbol: symbol, settlement: settlement, amount: amount, time: time)
   }
@@ -330,6 +334,8 @@ public protocol KernelJournal: AnyObject {
   func positionClosed(_ trade: Trade, symbol: Int, time: Int64)
   /// The venue refused an order.
   func venueRefused(_ refusal: Refusal, symbol: Int?, time: Int64)
+  /// The venue closes `symbol` next with its own order `clientOrderID` (`BookListener`).
+  func venueClosing(symbol: Int, clientOrderID: String)
   /// The candles of `time` are handled: persist decisions, order rows and state now. Throwing
   /// stops the kernel before the venue sends anything.
   func commit(time: Int64) throws
@@ -348,4 +354,5 @@ extension KernelJournal {
   public func limitOrderEnded(symbol: Int, status: String, time: Int64) {}
   public func fundingCharged(symbol: Int, settlement: FundingRate, amount: Double, time: Int64) {}
   public func cashAdjusted(amount: Double, detail: String, time: Int64) {}
+  public func venueClosing(symbol: Int, clientOrderID: String) {}
 }

@@ -60,9 +60,10 @@ import Testing
     let (a, b) = (try run(ledger, "BTCUSDT"), try run(ledger, "ETHUSDT"))
     _ = try ledger.claimSymbol(scope: "paper:bybit", symbol: "BTCUSDT", run: a, account: "s:A")
     var open = RunLedger.Commit()
-    open.opened = [
-      RunLedger.PositionOpen(
-        symbol: "BTCUSDT", side: "long", qty: 1, entry: 100, stop: 90, take: nil, time: 0)
+    open.positions = [
+      .opened(
+        RunLedger.PositionOpen(
+          symbol: "BTCUSDT", side: "long", qty: 1, entry: 100, stop: 90, take: nil, time: 0))
     ]
     try ledger.commit(run: a, open)
     try ledger.setStatus(run: a, "halted")

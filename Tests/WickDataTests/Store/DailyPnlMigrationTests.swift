@@ -24,9 +24,10 @@ import WickCore
 
   func close(_ ledger: RunLedger, run: Int64, pnl: Double, at time: Int64) throws {
     var c = RunLedger.Commit()
-    c.closed = [
-      RunLedger.PositionClose(
-        symbol: "BTCUSDT", time: time, exitPrice: 100, pnl: pnl, reason: "signal")
+    c.positions = [
+      .closed(
+        RunLedger.PositionClose(
+          symbol: "BTCUSDT", time: time, exitPrice: 100, pnl: pnl, reason: "signal"))
     ]
     try ledger.commit(run: run, c)
   }
