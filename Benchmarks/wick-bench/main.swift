@@ -21,7 +21,8 @@ if environment["WICK_FEED_ONLY"] != nil {
 }
 
 // Profiling aid: `WICK_PROFILE_SCRIPT=x.lua wick-bench` runs only that script over in-memory
-// synthetic candles (no SQLite), e.g. under `valgrind --tool=callgrind`.
+// synthetic candles (no SQLite), e.g. under `valgrind --tool=callgrind` (strip the binary's debug
+// info first; Benchmarks/profile/callgrind-lines.py maps the costs back to source lines).
 if let script = environment["WICK_PROFILE_SCRIPT"] {
   var synth = CandleSynthesizer(seed: 7, timeframe: Timeframe.oneMinute)
   let candles = (0..<candleCount).map { _ in synth.next() }

@@ -197,12 +197,12 @@ public final class TradingKernel {
     histories[symbol].append(c)
     candlesSeen[symbol] += 1
     // Trailing stops follow the best close by the trail distance, effective from the next candle.
-    if let p = book.positions[symbol], let trail = p.trail {
-      let candidate = c.close - p.side.sign * trail
-      if let stop = p.stop, (candidate - stop) * p.side.sign <= 0 { return }
-      book.moveStop(symbol: symbol, to: candidate)
-      venue.stopMoved(symbol: symbol, to: candidate)
-    }
+    // Flat books and untrailed positions stop at the first test, without copying a position.
+    guard let trail = book.trail(symbol: symbol), let p = book.positions[symbol] else { return }
+    let candidate = c.close - p.side.sign * trail
+    if let stop = p.stop, (candidate - stop) * p.side.sign <= 0 { return }
+    book.moveStop(symbol: symbol, to: candidate)
+    venue.stopMoved(symbol: symbol, to: candidate)
   }
 
   /// Cash plus unrealised PnL at the last closes.

@@ -5,6 +5,7 @@ extension SimulatedVenue {
   @inline(__always) func executeAtOpen(symbol s: Int, candle c: Candle) {
     if let reason = pendingExits[s] {
       pendingExits[s] = nil
+      queuedAtOpen -= 1
       let fraction = pendingExitFractions[s]
       if fraction < 1, let p = book.positions[s] {
         let fill = fills.marketFill(price: c.open, qty: p.qty * fraction, buy: p.side == .short)
@@ -17,6 +18,7 @@ extension SimulatedVenue {
     }
     guard let pending = pendingOrders[s] else { return }
     pendingOrders[s] = nil
+    queuedAtOpen -= 1
     if pending.intent.add {
       addToPosition(pending, at: c.open, time: c.time, maker: false)
       return

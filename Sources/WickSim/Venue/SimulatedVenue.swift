@@ -31,6 +31,9 @@ public final class SimulatedVenue: Venue {
   var resting: [(order: EntryOrder, candlesLeft: Int?)?] = []
   /// Limit entries resting across all symbols: with none, the per-candle path checks only this.
   var restingCount = 0
+  /// Symbols with a market entry or an exit waiting for the next open (each of `pendingOrders`
+  /// and `pendingExits` counts once): with none, the per-candle path checks only this.
+  var queuedAtOpen = 0
   var pendingPairs: [PairOrder] = []
   var symbols: [String] { book.symbols }
 
@@ -53,6 +56,7 @@ public final class SimulatedVenue: Venue {
     fundingCursors = Array(repeating: 0, count: n)
     pendingOrders = Array(repeating: nil, count: n)
     pendingExits = Array(repeating: nil, count: n)
+    queuedAtOpen = 0
     pendingExitFractions = Array(repeating: 1, count: n)
     resting = Array(repeating: nil, count: n)
   }
@@ -68,11 +72,15 @@ public final class SimulatedVenue: Venue {
   }
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
-    for c in slice { executeAtOpen(symbol: c.symbol, candle: c.candle) }
+    // Most candles have nothing queued and, flat, nothing to check: the counters say so without
+    // reading (and copying) the per-symbol optionals.
+    if queuedAtOpen > 0 {
+      for c in slice { executeAtOpen(symbol: c.symbol, candle: c.candle) }
+    }
     if !pendingPairs.isEmpty { executePairsAtOpen(slice: slice, time: time) }
     if restingCount > 0 {
       for c in slice { executeResting(symbol: c.symbol, candle: c.candle) }
-    } else {
+    } else if book.openCount > 0 {
       for c in slice { checkLevels(symbol: c.symbol, candle: c.candle) }
     }
   }
@@ -83,16 +91,19 @@ public final class SimulatedVenue: Venue {
       if resting[s] == nil { restingCount += 1 }
       resting[s] = (entry, entry.intent.expire)
     } else {
+      if pendingOrders[s] == nil { queuedAtOpen += 1 }
       pendingOrders[s] = entry
     }
   }
   public func submit(exit symbol: Int, reason: String?) {
+    if pendingExits[symbol] == nil { queuedAtOpen += 1 }
     pendingExits[symbol] = .some(reason)
     pendingExitFractions[symbol] = 1
   }
   /// A partial exit replaces an earlier partial one of the same candle; a full exit wins.
   public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {
     if pendingExits[symbol] != nil, pendingExitFractions[symbol] >= 1 { return }
+    if pendingExits[symbol] == nil { queuedAtOpen += 1 }
     pendingExits[symbol] = .some(reason)
     pendingExitFractions[symbol] = fraction
   }
@@ -108,6 +119,7 @@ public final class SimulatedVenue: Venue {
     }
     guard pendingOrders[symbol] != nil else { return false }
     pendingOrders[symbol] = nil
+    queuedAtOpen -= 1
     return true
   }
 
