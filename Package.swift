@@ -31,6 +31,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     // TLS for `wick serve --tls-cert/--tls-key` (HummingbirdTLS builds on it).
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    // Hummingbird runs on it; the server tests stop the dashboard through it (graceful shutdown).
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4, libcurl and libcrypto, with shims for what Swift cannot import.
@@ -165,7 +167,7 @@ let package = Package(
       dependencies: [
         "WickServer", "WickCore", "WickData", "WickLua", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     .testTarget(
       name: "WickOptimizeTests",

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
@@ -26,8 +25,8 @@ import WickReport
     return s
   }
 
-  func app(_ f: LedgerFixture, _ s: DashboardSettings? = nil) -> some ApplicationProtocol {
-    Application(router: Dashboard(store: f.store, settings: s ?? settings()).router())
+  func dashboard(_ f: LedgerFixture, _ s: DashboardSettings? = nil) -> Dashboard {
+    Dashboard(store: f.store, settings: s ?? settings())
   }
 
   /// The session cookie (`wick_session=…`) and CSRF token of a fresh, locked visit.
@@ -50,7 +49,7 @@ import WickReport
 
   @Test func loginAndLogoutRefuseForgedAndCrossSitePosts() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let (_, csrf) = try await visit(browser, "/runs")
       let login: [(String, String)] = [("csrf", csrf), ("next", "/runs"), ("token", Self.token)]
@@ -89,13 +88,13 @@ import WickReport
 
   @Test func aSameOriginPostFromARealBrowserPasses() async throws {
     let f = try LedgerFixture()
-    // Over a socket, so the Host header is the one a browser sends with its Origin.
-    try await app(f).test(.live) { client in
+    // The Host header a browser at http://127.0.0.1:port sends, with its Origin.
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let csrf = try await unlock(browser, run: f.paperRun)
       let stop = try await browser.post(
         "/runs/\(f.paperRun)/commands", [("csrf", csrf), ("kind", "pause")],
-        headers: [.origin: "http://localhost", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+        headers: [.origin: client.origin, HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
       #expect(stop.status == .accepted)
       #expect(try f.commands().map(\.kind) == ["pause"])
     }
@@ -105,7 +104,7 @@ import WickReport
 
   @Test func aSessionIDPlantedBeforeLoginIsWorthNothingAfterIt() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       // The attacker visits, keeps the id and its CSRF token, and plants the cookie in the
       // victim's browser.
       let attacker = Browser(client)
@@ -132,7 +131,7 @@ import WickReport
 
   @Test func anUnknownCookieValueStartsANewSessionInsteadOfAdoptingIt() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let chosen = "wick_session=" + String(repeating: "a", count: 64)
       browser.cookie = chosen
@@ -144,7 +143,7 @@ import WickReport
 
   @Test func aCookieStolenBeforeLogoutIsRefusedAfterIt() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let victim = Browser(client)
       let csrf = try await unlock(victim, run: f.paperRun)
       let stolen = try #require(victim.cookie)
@@ -183,7 +182,7 @@ import WickReport
       "/runs/X", "/runs/X/events", "/runs/X/report", "/sweeps/X", "/assets/X", "/X",
       "/assets/../X", "/runs/1/X", "/metrics/X",
     ]
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       for route in routes {
         for h in hostile {
@@ -208,7 +207,7 @@ import WickReport
 
   @Test func anOversizedFormIsRefusedWithoutBeingRead() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let csrf = try await unlock(browser, run: f.paperRun)
       let huge = String(repeating: "A", count: 200 * 1024)
@@ -227,7 +226,8 @@ import WickReport
 
   @Test func oversizedHeadersAreRefusedAndTheServerKeepsServing() async throws {
     let f = try LedgerFixture()
-    try await withServer(f) { port in
+    try await dashboard(f).onLoopback { client in
+      let port = client.port
       let (big, many, ok) = try await RawHTTP.offPool {
         let huge = String(repeating: "x", count: 200 * 1024)
         let big = try RawHTTP.exchange(
@@ -254,7 +254,8 @@ import WickReport
     let f = try LedgerFixture()
     var s = settings()
     s.idleTimeout = .milliseconds(600)
-    try await withServer(f, s) { port in
+    try await dashboard(f, s).onLoopback { client in
+      let port = client.port
       let (head, headSeconds, body, idle) = try await RawHTTP.offPool {
         // Half a request head (slowloris), then silence.
         let head = try RawHTTP.Connection(port: port)
@@ -288,7 +289,8 @@ import WickReport
     var s = settings()
     s.idleTimeout = .seconds(2)
     s.bodyTimeout = .milliseconds(800)
-    try await withServer(f, s) { port in
+    try await dashboard(f, s).onLoopback { client in
+      let port = client.port
       let (reply, seconds) = try await RawHTTP.offPool {
         let c = try RawHTTP.Connection(port: port)
         try c.send(
@@ -315,7 +317,8 @@ import WickReport
     s.idleTimeout = .milliseconds(300)
     s.streamLifetime = .milliseconds(1500)
     let run = f.paperRun
-    try await withServer(f, s) { port in
+    try await dashboard(f, s).onLoopback { client in
+      let port = client.port
       let (text, seconds) = try await RawHTTP.offPool {
         let c = try RawHTTP.Connection(port: port)
         try c.send(
@@ -329,17 +332,6 @@ import WickReport
       // Open for the stream's lifetime, not cut at the idle timeout.
       #expect(seconds > 1.2)
     }
-  }
-
-  /// Runs the dashboard's real server (`Dashboard.application`, as `wick serve` does: its
-  /// HTTP/1 settings and timeouts) on a free loopback port, shut down gracefully afterwards.
-  func withServer(
-    _ f: LedgerFixture, _ s: DashboardSettings? = nil,
-    _ body: @escaping @Sendable (Int) async throws -> Void
-  ) async throws {
-    let app = try Dashboard(store: f.store, settings: s ?? settings()).application(
-      host: "127.0.0.1", port: 0)
-    try await app.test(.live) { client in try await body(try #require(client.port)) }
   }
 
   // MARK: - HTML injection
@@ -446,7 +438,7 @@ import WickReport
   func attackerTextIsEscapedEverywhereItShows(_ field: Field) async throws {
     let f = try LedgerFixture()
     let report = try field.plant(f)
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       for page in field.pages {
         let path =
@@ -468,7 +460,7 @@ import WickReport
 
   @Test func formInputEchoedInRepliesIsEscaped() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let csrf = try await unlock(browser, run: f.paperRun)
       var replies: [Browser.Page] = []
@@ -502,9 +494,7 @@ import WickReport
     var logger = Logger(label: "wick.serve") { _ in LogCapture.Handler(capture: lines) }
     logger.logLevel = .trace
     // The server `wick serve` runs, logging everything it would, over a socket.
-    let app = try Dashboard(store: f.store, settings: settings()).application(
-      host: "127.0.0.1", port: 0, logger: logger)
-    try await app.test(.live) { client in
+    try await dashboard(f).onLoopback(logger: logger) { client in
       let browser = Browser(client)
       var seen: [Browser.Page] = []
       let (_, csrf) = try await visit(browser, "/runs/\(f.paperRun)")

@@ -1,19 +1,14 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import NIOCore
-
-@testable import WickServer
 
 /// A browser's part in the route tests: keeps the session cookie it was given, reads the CSRF
 /// token out of the page, posts forms.
 final class Browser: @unchecked Sendable {
-  let client: any TestClientProtocol
+  let client: LoopbackClient
   var cookie: String?
   var lastSetCookie: String?
 
-  init(_ client: any TestClientProtocol) { self.client = client }
+  init(_ client: LoopbackClient) { self.client = client }
 
   struct Page {
     var status: HTTPResponse.Status
@@ -25,10 +20,7 @@ final class Browser: @unchecked Sendable {
   func get(_ uri: String, headers extra: HTTPFields = [:]) async throws -> Page {
     var headers = extra
     if let cookie { headers[.cookie] = cookie }
-    return try await client.execute(uri: uri, method: .get, headers: headers) { r in
-      self.remember(r.headers)
-      return Page(status: r.status, body: String(buffer: r.body), headers: r.headers)
-    }
+    return page(try await client.execute(uri: uri, method: .get, headers: headers))
   }
 
   @discardableResult
@@ -44,12 +36,13 @@ final class Browser: @unchecked Sendable {
     let body = form.map {
       "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
     }.joined(separator: "&")
-    return try await client.execute(
-      uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)
-    ) { r in
-      self.remember(r.headers)
-      return Page(status: r.status, body: String(buffer: r.body), headers: r.headers)
-    }
+    return page(
+      try await client.execute(uri: uri, method: .post, headers: headers, body: Array(body.utf8)))
+  }
+
+  private func page(_ r: LoopbackClient.Response) -> Page {
+    remember(r.headers)
+    return Page(status: r.status, body: r.text, headers: r.headers)
   }
 
   private func remember(_ headers: HTTPFields) {

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 @testable import WickServer
@@ -10,10 +9,10 @@ import Testing
 @Suite struct ControlTests {
   static let token = "correct-horse-battery"
 
-  func app(_ f: LedgerFixture, token: String? = ControlTests.token) -> some ApplicationProtocol {
+  func dashboard(_ f: LedgerFixture, token: String? = ControlTests.token) -> Dashboard {
     var settings = DashboardSettings(token: token)
     settings.failedLoginDelay = .zero
-    return Application(router: Dashboard(store: f.store, settings: settings).router())
+    return Dashboard(store: f.store, settings: settings)
   }
 
   /// Opens the run page and unlocks the controls; returns the unlocked page.
@@ -29,7 +28,7 @@ import Testing
 
   @Test func theTokenUnlocksTheControlsThroughARandomSessionCookie() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let locked = try await browser.get("/runs/\(f.paperRun)")
       #expect(locked.body.contains("type=\"password\" name=\"token\""))
@@ -55,7 +54,7 @@ import Testing
 
   @Test func aWrongTokenIs401AndChangesNothing() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let page = try await browser.get("/runs/\(f.paperRun)")
       let csrf = try #require(Browser.csrf(page.body))
@@ -78,7 +77,7 @@ import Testing
 
   @Test func aCommandWithoutTheSessionsCSRFTokenIsRefused() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       _ = try await unlock(browser, run: f.paperRun)
       let forged = try await browser.post(
@@ -100,7 +99,7 @@ import Testing
 
   @Test func emergencyStopIsQueuedForTheRunnerAndShownWithItsOutcome() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let page = try await unlock(browser, run: f.paperRun)
       let csrf = try #require(Browser.csrf(page.body))
@@ -123,7 +122,7 @@ import Testing
 
   @Test func parameterValuesOutsideTheDeclaredRangeAreRejectedWithTheReason() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let page = try await unlock(browser, run: f.paperRun)
       #expect(page.body.contains("period (5 to 500 step 5, now 60)"))
@@ -162,7 +161,7 @@ import Testing
 
   @Test func commandsGoOnlyToRunningOrPausedRuns() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let page = try await unlock(browser, run: f.paperRun)
       let csrf = try #require(Browser.csrf(page.body))
@@ -175,7 +174,7 @@ import Testing
 
   @Test func withoutATokenTheDashboardIsReadOnly() async throws {
     let f = try LedgerFixture()
-    try await app(f, token: nil).test(.router) { client in
+    try await dashboard(f, token: nil).onLoopback { client in
       let browser = Browser(client)
       let page = try await browser.get("/runs/\(f.paperRun)")
       #expect(!page.body.contains("Emergency stop") && !page.body.contains("type=\"password\""))

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 @testable import WickServer
@@ -9,13 +8,13 @@ import Testing
 /// The run page's server-sent events, read in process: rows the runner writes while the stream
 /// is open arrive as events, and a reconnect resumes after the last event id.
 @Suite struct LiveStreamTests {
-  func app(_ f: LedgerFixture) -> some ApplicationProtocol {
+  func dashboard(_ f: LedgerFixture) -> Dashboard {
     var settings = DashboardSettings(token: nil)
     settings.pollInterval = .milliseconds(50)
     // Long enough that the writes land while the stream is open even on a loaded machine (the
     // whole suite runs in parallel on two cores).
     settings.streamLifetime = .milliseconds(4000)
-    return Application(router: Dashboard(store: f.store, settings: settings).router())
+    return Dashboard(store: f.store, settings: settings)
   }
 
   /// Events of a stream as (event, id, data).
@@ -37,7 +36,7 @@ import Testing
     let f = try LedgerFixture()
     let start = try f.store.cursor(run: f.paperRun)
     let run = f.paperRun
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       // The "runner" writes while the stream is open, from a thread of its own: a Task waits
       // for the cooperative pool (two threads on two cores), which the rest of the suite can keep
       // busy past the stream's lifetime. The stream polls once more after its deadline, so a
@@ -74,13 +73,10 @@ import Testing
           }
         }
       }.start()
-      let body = try await client.execute(
-        uri: "/runs/\(run)/events?after=\(start.text)", method: .get
-      ) { r in
-        #expect(r.status == .ok)
-        #expect(r.headers[.contentType] == "text/event-stream")
-        return String(buffer: r.body)
-      }
+      let stream = try await client.execute(uri: "/runs/\(run)/events?after=\(start.text)")
+      #expect(stream.status == .ok)
+      #expect(stream.headers[.contentType] == "text/event-stream")
+      let body = stream.text
       try await writer.wait()
       let events = Self.events(body)
       let names = Set(events.map(\.event))
@@ -107,9 +103,8 @@ import Testing
       // A reconnect with the last event id starts after everything above.
       let lastID = try #require(events.last { $0.event != "state" }).id
       let again = try await client.execute(
-        uri: "/runs/\(run)/events", method: .get,
-        headers: [HTTPField.Name("Last-Event-ID")!: lastID]
-      ) { String(buffer: $0.body) }
+        uri: "/runs/\(run)/events", headers: [HTTPField.Name("Last-Event-ID")!: lastID]
+      ).text
       let resumed = Self.events(again).map(\.event)
       #expect(resumed == ["state"], "\(resumed)")
     }

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Testing
 import WickCore
 import WickData
@@ -14,8 +13,8 @@ import WickData
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-  func app(_ f: LedgerFixture, _ settings: DashboardSettings) -> some ApplicationProtocol {
-    Application(router: Dashboard(store: f.store, settings: settings).router())
+  func dashboard(_ f: LedgerFixture, _ settings: DashboardSettings) -> Dashboard {
+    Dashboard(store: f.store, settings: settings)
   }
 
   /// Runs `command` and returns (status, stdout, stderr).
@@ -66,12 +65,12 @@ import WickData
     latency.record(host: "api.bybit.com", seconds: 0.07)
     try ledger.addRequestLatency(latency.drain())
 
-    let text = try await app(f, DashboardSettings(token: "a-long-enough-token")).test(.router) {
+    let text = try await dashboard(f, DashboardSettings(token: "a-long-enough-token")).onLoopback {
       client in
-      let r = try await client.execute(uri: "/metrics", method: .get)
+      let r = try await client.execute(uri: "/metrics")
       #expect(r.status == .ok)
       #expect(r.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
-      return String(buffer: r.body)
+      return r.text
     }
     let venv = try #require(Self.venv)
     let (status, out, err) = try Self.run(
@@ -131,8 +130,8 @@ import WickData
     let f = try LedgerFixture()
     var settings = DashboardSettings(token: nil)
     settings.metrics = false
-    try await app(f, settings).test(.router) { client in
-      let status = try await client.execute(uri: "/metrics", method: .get).status
+    try await dashboard(f, settings).onLoopback { client in
+      let status = try await client.execute(uri: "/metrics").status
       #expect(status == .notFound)
     }
   }
@@ -151,7 +150,7 @@ import WickData
       [run, UTCTime.dayStart(now) - 60_000, run, now])
     let summary = try #require(try f.store.runs().first { $0.id == run })
     #expect(summary.todayPnl == 50)
-    try await app(f, DashboardSettings(token: nil)).test(.router) { client in
+    try await dashboard(f, DashboardSettings(token: nil)).onLoopback { client in
       let page = try await Browser(client).get("/runs")
       let row = try #require(
         page.body.components(separatedBy: "<tr>").first { $0.contains("/runs/\(run)\"") })
@@ -167,7 +166,7 @@ import WickData
     var settings = DashboardSettings(token: ControlTests.token)
     settings.failedLoginDelay = .zero
     // Over a real socket, so the client's address is the peer's.
-    try await app(f, settings).test(.live) { client in
+    try await dashboard(f, settings).onLoopback { client in
       let browser = Browser(client)
       let page = try await browser.get("/runs/\(f.paperRun)")
       let csrf = try #require(Browser.csrf(page.body))
@@ -219,33 +218,24 @@ import WickData
 
     let f = try LedgerFixture()
     let tls = try DashboardTLS.configuration(certificate: cert, key: key)
-    let port = PortBox()
-    let app = try Dashboard(store: f.store, settings: DashboardSettings(token: nil)).application(
-      host: "127.0.0.1", port: 0, tls: tls, onServerRunning: { port.set($0) })
-    let server = Task { try await app.runService() }
-    defer { server.cancel() }
-    for _ in 0..<500 where port.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
-    let p = try #require(port.get())
-    let (trusted, untrusted, plain) = try await Task.detached {
-      let good = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
-      good.caFile = cert
-      let trusted = try good.get("https://127.0.0.1:\(p)/metrics")
-      let bad = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
-      let untrusted = Result { try bad.get("https://127.0.0.1:\(p)/metrics") }
-      let plain = Result { try bad.get("http://127.0.0.1:\(p)/metrics") }
-      return (trusted, untrusted, plain)
-    }.value
+    let dashboard = Dashboard(store: f.store, settings: DashboardSettings(token: nil))
+    let (trusted, untrusted, plain) = try await dashboard.onLoopback(tls: tls) { client in
+      let p = client.port
+      // libcurl speaks TLS; our own client only plain HTTP.
+      return try await RawHTTP.offPool {
+        let good = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
+        good.caFile = cert
+        let trusted = try good.get("https://127.0.0.1:\(p)/metrics")
+        let bad = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
+        let untrusted = Result { try bad.get("https://127.0.0.1:\(p)/metrics") }
+        let plain = Result { try bad.get("http://127.0.0.1:\(p)/metrics") }
+        return (trusted, untrusted, plain)
+      }
+    }
     #expect(trusted.status == 200)
     #expect(String(decoding: trusted.body, as: UTF8.self).contains("# TYPE wick_run_equity gauge"))
     // A client that does not trust the certificate refuses it; plain HTTP gets no page.
     #expect(throws: TransportError.self) { try untrusted.get() }
     #expect((try? plain.get())?.status != 200)
   }
-}
-
-final class PortBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var port: Int?
-  func set(_ p: Int) { lock.withLock { port = p } }
-  func get() -> Int? { lock.withLock { port } }
 }

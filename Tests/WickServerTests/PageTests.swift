@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Testing
 import WickCore
 import WickData
@@ -9,14 +8,13 @@ import WickData
 @testable import WickServer
 
 @Suite struct PageTests {
-  func app(_ f: LedgerFixture, token: String? = nil) -> some ApplicationProtocol {
-    Application(
-      router: Dashboard(store: f.store, settings: DashboardSettings(token: token)).router())
+  func dashboard(_ f: LedgerFixture, token: String? = nil) -> Dashboard {
+    Dashboard(store: f.store, settings: DashboardSettings(token: token))
   }
 
   @Test func runsPageLinksEveryRunByIdWithModeStatusEquityAndTodaysPnl() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let page = try await Browser(client).get("/runs")
       #expect(page.status == .ok)
       #expect(page.body.contains("<a href=\"/runs/\(f.paperRun)\">\(f.paperRun)</a>"))
@@ -35,7 +33,7 @@ import WickData
 
   @Test func runPageShowsPositionsWithStopsEquityRiskSignalsAndParams() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let page = try await Browser(client).get("/runs/\(f.paperRun)")
       #expect(page.status == .ok)
       let b = page.body
@@ -72,7 +70,7 @@ import WickData
     try f.execute(
       #"UPDATE runs SET state_json = '{"strategy_error":"ma_cross.lua:40: attempt to index a nil value"}' WHERE id = ?"#,
       [f.paperRun])
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let runs = try await Browser(client).get("/runs")
       #expect(runs.body.contains("-45.00"))
       let page = try await Browser(client).get("/runs/\(f.paperRun)")
@@ -83,7 +81,7 @@ import WickData
 
   @Test func unknownRunIs404() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let missing = try await Browser(client).get("/runs/999")
       #expect(missing.status == .notFound)
       let malformed = try await Browser(client).get("/runs/abc")
@@ -93,7 +91,7 @@ import WickData
 
   @Test func sweepResultsSortByAnyColumnAndMarkTheWinner() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let browser = Browser(client)
       let list = try await browser.get("/sweeps")
       #expect(list.body.contains("<a href=\"/sweeps/\(f.sweep)\">\(f.sweep)</a>"))
@@ -115,7 +113,7 @@ import WickData
 
   @Test func savedBacktestReportIsServedFromTheLedger() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let report = try await Browser(client).get("/runs/\(f.backtestRun)/report")
       #expect(report.status == .ok)
       #expect(report.body.contains("<h1>ma_cross</h1>"))
@@ -129,7 +127,7 @@ import WickData
 
   @Test func assetsAreServedByWickItself() async throws {
     let f = try LedgerFixture()
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let page = try await Browser(client).get("/runs/\(f.paperRun)")
       for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import"] {
         #expect(!page.body.contains(external))
@@ -158,7 +156,7 @@ import WickData
     let f = try LedgerFixture()
     let start = (f.now - 3_600_000) / 60_000 * 60_000
     try writeCandles(f, exchange: "mock", from: start, to: f.now)
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let page = try await Browser(client).get("/runs/\(f.paperRun)")
       let b = page.body
       #expect(b.contains("<h2>Price</h2>"))
@@ -183,7 +181,7 @@ import WickData
     }
     // Without the run's candles in the cache there is no chart (and no empty box).
     let bare = try LedgerFixture()
-    try await app(bare).test(.router) { client in
+    try await dashboard(bare).onLoopback { client in
       let b = try await Browser(client).get("/runs/\(bare.paperRun)").body
       #expect(!b.contains("<h2>Price</h2>") && !b.contains("wick-chart-data"))
     }
@@ -194,7 +192,7 @@ import WickData
     let f = try LedgerFixture()
     try writeCandles(
       f, exchange: "local", from: 1_700_000_000_000, to: 1_700_000_000_000 + 86_400_000)
-    try await app(f).test(.router) { client in
+    try await dashboard(f).onLoopback { client in
       let b = try await Browser(client).get("/runs/\(f.backtestRun)/report").body
       #expect(b.contains("id=\"wick-chart-data\""))
       #expect(b.contains("<script src=\"/assets/lightweight-charts.js\"></script>"))

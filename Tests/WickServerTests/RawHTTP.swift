@@ -45,8 +45,10 @@ enum RawHTTP {
     deinit { close(fd) }
 
     /// Sends `text`; a peer that already closed is not an error (the reply says what happened).
-    func send(_ text: String) throws {
-      var bytes = Array(text.utf8)[...]
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ data: [UInt8]) throws {
+      var bytes = data[...]
       while !bytes.isEmpty {
         let n = bytes.withUnsafeBytes {
           Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
@@ -59,6 +61,12 @@ enum RawHTTP {
     /// Everything the server sends until it closes the connection; nil when it is still open
     /// after `timeout` seconds.
     func readUntilClosed(timeout: TimeInterval) -> String? {
+      receiveUntilClosed(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes the server sends until it closes the connection; nil when it is still open
+    /// after `timeout` seconds.
+    func receiveUntilClosed(timeout: TimeInterval) -> [UInt8]? {
       let deadline = Date().addingTimeInterval(timeout)
       var out: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 65536)
@@ -67,7 +75,7 @@ enum RawHTTP {
         let left = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
         guard poll(&p, 1, left) > 0 else { continue }
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { return String(decoding: out, as: UTF8.self) }
+        if n <= 0 { return out }
         out += buffer[0..<n]
       }
       return nil
