@@ -18,5 +18,4 @@ struct LiveSession {
   var lastBeat = Date()
   /// Candle times delivered by the stream and handled.
   var delivered = 0
-
 }
