@@ -147,7 +147,8 @@ let package = Package(
       ]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
-    .testTarget(name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua"]),
+    .testTarget(
+      name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua", "WickTesting"]),
     .testTarget(
       name: "WickDataTests",
       dependencies: [

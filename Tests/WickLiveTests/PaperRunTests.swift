@@ -327,7 +327,8 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 }
 
 @Suite(.serialized) struct RunnerSandboxTests {
-  @Test func aTrippedSandboxLimitHaltsTheStrategyAndTheRunCarriesOn() async throws {
+  @Test(.disabled(if: ThreadSanitizer.isActive, Comment(rawValue: ThreadSanitizer.reason)))
+  func aTrippedSandboxLimitHaltsTheStrategyAndTheRunCarriesOn() async throws {
     let w = try PaperWorld()
     try flipScript.replacingOccurrences(
       of: "ctx.state.n = (ctx.state.n or 0) + 1",

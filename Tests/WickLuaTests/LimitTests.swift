@@ -30,34 +30,36 @@ import WickCore
     #expect(seconds < 10, "took \(seconds) s", sourceLocation: sourceLocation)
   }
 
-  @Test(arguments: [
-    "while true do pcall(function() while true do end end) end",
-    "while true do xpcall(function() while true do end end, function(e) return e end) end",
-    "xpcall(function() while true do end end, function() while true do end end) while true do end",
-    // An error handler that swallows and retries forever.
-    "local function again() return xpcall(function() while true do end end, again) end again()",
-    // __close runs while the error unwinds; its own error would replace the limit's.
-    """
-    while true do pcall(function()
-      local guard <close> = setmetatable({}, { __close = function() error("swallowed") end })
-      while true do end
-    end) end
-    """,
-    """
-    pcall(function()
-      local guard <close> = setmetatable({}, { __close = function() while true do end end })
-      while true do end
-    end)
-    """,
-    // Errors are caught inside string.gsub's callback and inside table.sort's comparator.
-    "while true do pcall(string.gsub, ('x'):rep(100), 'x', function() while true do end end) end",
-    "local t = {3, 1, 2} while true do pcall(table.sort, t, function(a, b) while true do end end) end",
-  ])
+  @Test(
+    needsWatchdogSignal,
+    arguments: [
+      "while true do pcall(function() while true do end end) end",
+      "while true do xpcall(function() while true do end end, function(e) return e end) end",
+      "xpcall(function() while true do end end, function() while true do end end) while true do end",
+      // An error handler that swallows and retries forever.
+      "local function again() return xpcall(function() while true do end end, again) end again()",
+      // __close runs while the error unwinds; its own error would replace the limit's.
+      """
+      while true do pcall(function()
+        local guard <close> = setmetatable({}, { __close = function() error("swallowed") end })
+        while true do end
+      end) end
+      """,
+      """
+      pcall(function()
+        local guard <close> = setmetatable({}, { __close = function() while true do end end })
+        while true do end
+      end)
+      """,
+      // Errors are caught inside string.gsub's callback and inside table.sort's comparator.
+      "while true do pcall(string.gsub, ('x'):rep(100), 'x', function() while true do end end) end",
+      "local t = {3, 1, 2} while true do pcall(table.sort, t, function(a, b) while true do end end) end",
+    ])
   func timeLimitCannotBeSwallowed(body: String) {
     expectStopped(body, saying: "time limit exceeded")
   }
 
-  @Test func memoryLimitCannotBeSwallowed() {
+  @Test(needsWatchdogSignal) func memoryLimitCannotBeSwallowed() {
     let limits = LuaLimits(memoryBytes: 16 << 20, callbackSeconds: 30)
     expectStopped(
       """
@@ -93,7 +95,7 @@ import WickCore
         limits: LuaLimits(memoryBytes: 16 << 20, callbackSeconds: 30)) == nil)
   }
 
-  @Test(arguments: ["find", "match", "gmatch", "gsub"])
+  @Test(needsWatchdogSignal, arguments: ["find", "match", "gmatch", "gsub"])
   func patternStallsEndAsStuck(function: String) {
     let call: String
     switch function {
@@ -111,7 +113,7 @@ import WickCore
     expectStopped(body, saying: "time limit exceeded: stuck in string.\(function)")
   }
 
-  @Test func otherLoopsInCAreBounded() {
+  @Test(needsWatchdogSignal) func otherLoopsInCAreBounded() {
     #expect(runOnce(strategySource(onCandle: "assert(string.rep('', 1e15) == '')")) == nil)
     #expect(runOnce(strategySource(onCandle: "assert(('ab'):rep(3, ',') == 'ab,ab,ab')")) == nil)
     expectStopped("table.move({}, 1, 1e15, 1)", saying: "time limit exceeded: stuck in table.move")
@@ -166,7 +168,7 @@ import WickCore
     #expect(hooked == [false, false, false, false, false])
   }
 
-  @Test func aStateThatTrippedRunsAgainNextCall() throws {
+  @Test(needsWatchdogSignal) func aStateThatTrippedRunsAgainNextCall() throws {
     // The limit stays tripped until control is back in the host, and no longer.
     let (s, host) = try started(
       strategySource(onCandle: "if c.t == 1704067200000 then while true do end end ctx:log('ok')"),
@@ -176,7 +178,7 @@ import WickCore
     #expect(s.logs.last?.hasSuffix("ok") == true)
   }
 
-  @Test func errorsInInitNameInit() {
+  @Test(needsWatchdogSignal) func errorsInInitNameInit() {
     let message = runOnce(strategySource(onCandle: "", initBody: "while true do end"))
     #expect(message?.contains("time limit exceeded") == true, "\(message ?? "nil")")
     #expect(message?.contains("in init") == true, "\(message ?? "nil")")
@@ -212,7 +214,7 @@ import WickCore
     #expect(message.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:00:00Z"))
   }
 
-  @Test func aTrippedLimitIsToldFromTheScriptsOwnError() {
+  @Test(needsWatchdogSignal) func aTrippedLimitIsToldFromTheScriptsOwnError() {
     // `wick optimize` records a set the sandbox stopped and goes on; the script's own error ends
     // the sweep. The message is all it has to tell them apart.
     func message(_ body: String) -> String {

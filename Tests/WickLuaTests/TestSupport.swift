@@ -1,5 +1,7 @@
 import Foundation
+import Testing
 import WickCore
+import WickTesting
 
 @testable import WickLua
 
@@ -113,3 +115,8 @@ func runOnce(_ source: String, limits: LuaLimits = testLimits) -> String? {
     return "\(error)"
   }
 }
+
+/// Tests whose script must be interrupted in a pure Lua loop by the watchdog's signal: not under
+/// ThreadSanitizer, which holds that signal until libc is called (`ThreadSanitizer`).
+let needsWatchdogSignal = ConditionTrait.disabled(
+  if: ThreadSanitizer.isActive, Comment(rawValue: ThreadSanitizer.reason))
