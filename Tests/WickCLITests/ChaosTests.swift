@@ -31,7 +31,7 @@ import WickTesting
 
   @Test(.enabled(if: ChaosTests.enabled, "make chaos (WICK_CHAOS=1) runs the kill -9 storm"))
   func killDashNineStormOnALiveBybitSession() throws {
-    var rng = Xoshiro256StarStar(seed: Self.seed)
+    var storm = StormTally<Moment>(seed: Self.seed)
     let w = try LiveRunCommandTests.World(count: 40 + Self.kills * 16)
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
     let script = w.dir.appendingPathComponent("flip.lua")
@@ -41,8 +41,6 @@ import WickTesting
     var (p, first) = try w.launch()
     try #require(first == "run: 1", "\(w.errors)")
     defer { sampler.stop() }
-    var survived: [Moment: Int] = [:]
-    var missed: [String] = []
 
     func kill9(_ p: Process) {
       kill(p.processIdentifier, SIGKILL)
@@ -50,8 +48,7 @@ import WickTesting
       sampler.up = false
     }
     for k in 0..<Self.kills {
-      let moment = Moment.allCases[Int(rng.next() % UInt64(Moment.allCases.count))]
-      let delay = Double(rng.next() % 1000) / 1000  // 0 to 1 s, seeded
+      let (moment, delay) = storm.next()
       var killed = false
       switch moment {
       case .orderInFlight:
@@ -94,13 +91,12 @@ import WickTesting
       }
       if p.isRunning { kill9(p) }
       sampler.up = false
-      if !killed { missed.append("kill \(k) (\(moment.rawValue)): the moment never came") }
+      storm.record(kill: k, moment, killed: killed)
       sampler.up = true
       (p, first) = try w.launch()
       #expect(first == "run: 1 (resumed)", "kill \(k) (\(moment.rawValue)): \(w.errors)")
       #expect(w.pushNext(), "kill \(k) (\(moment.rawValue)): \(w.errors)")
       w.checkExchange("after kill \(k), \(moment.rawValue)")
-      if killed { survived[moment, default: 0] += 1 }
     }
     // A clean end: three more candles, then --stop-after.
     kill9(p)
@@ -111,12 +107,7 @@ import WickTesting
     #expect(p.terminationStatus == 0, "\(w.errors)")
     sampler.stop()
 
-    let total = survived.values.reduce(0, +)
-    print(
-      "chaos: seed \(Self.seed), \(total) of \(Self.kills) kills survived: "
-        + Moment.allCases.map { "\($0.rawValue) \(survived[$0] ?? 0)" }.joined(separator: ", "))
-    for m in missed { print("chaos: \(m)") }
-    #expect(missed.isEmpty)
+    storm.report("seed \(Self.seed)")
     try checkInvariants(w, sampler)
   }
 
@@ -285,7 +276,7 @@ extension ChaosTests {
   /// exchange, killed at seeded moments and restarted with the same `wick run --config`.
   @Test(.enabled(if: ChaosTests.enabled, "make chaos (WICK_CHAOS=1) runs the kill -9 storm"))
   func killDashNineStormOnAPaperGroup() throws {
-    var rng = Xoshiro256StarStar(seed: Self.seed &+ 1)
+    var storm = StormTally<PaperMoment>(seed: Self.seed &+ 1)
     let w = try MultiRunCommandTests.World(count: 40 + Self.kills * 6)
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
     let symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
@@ -295,14 +286,12 @@ extension ChaosTests {
     var (p, out, first) = try w.launch(lines: 3)
     try #require(first == ["run: 1", "run: 2", "run: 3"], "\(w.output(out))")
     for _ in 0..<3 { #expect(w.pushNext(symbols: symbols, runs: runs), "\(w.output(out))") }
-    var survived: [PaperMoment: Int] = [:]
     func kill9(_ p: Process) {
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()
     }
     for k in 0..<Self.kills {
-      let moment = PaperMoment.allCases[Int(rng.next() % UInt64(PaperMoment.allCases.count))]
-      let delay = Double(rng.next() % 1000) / 1000
+      let (moment, delay) = storm.next()
       switch moment {
       case .midCandle:
         _ = w.pushNext(symbols: symbols, runs: [])
@@ -310,7 +299,7 @@ extension ChaosTests {
         kill9(p)
       case .whileDown:
         kill9(p)
-        w.pushed += 1 + Int(rng.next() % 3)
+        w.pushed += 1 + Int(storm.rng.next() % 3)
       case .catchUp:
         kill9(p)
         w.pushed += 2
@@ -331,15 +320,12 @@ extension ChaosTests {
       #expect(
         w.pushNext(symbols: symbols, runs: runs),
         "kill \(k) (\(moment.rawValue)): \(w.output(out))")
-      survived[moment, default: 0] += 1
+      storm.record(kill: k, moment, killed: true)
     }
     kill(p.processIdentifier, SIGTERM)
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(w.output(out))")
-    print(
-      "chaos: paper group, seed \(Self.seed &+ 1), \(survived.values.reduce(0, +)) of \(Self.kills) kills survived: "
-        + PaperMoment.allCases.map { "\($0.rawValue) \(survived[$0] ?? 0)" }.joined(
-          separator: ", "))
+    storm.report("paper group, seed \(Self.seed &+ 1)")
 
     func held(_ ok: Bool, _ what: String, _ detail: @autoclosure () -> String = "") {
       print("chaos: paper invariant \(ok ? "held" : "BROKEN"): \(what)")
@@ -420,7 +406,7 @@ extension ChaosTests {
   /// during or after the swap), during the restart's reconciliation and after a hot reload.
   @Test(.enabled(if: ChaosTests.enabled, "make chaos (WICK_CHAOS=1) runs the kill -9 storm"))
   func killDashNineStormOnALivePairSessionWithARescan() throws {
-    var rng = Xoshiro256StarStar(seed: Self.seed &+ 2)
+    var storm = StormTally<PairMoment>(seed: Self.seed &+ 2)
     let count = 60 + Self.kills * 16
     var synth = CandleSynthesizer(
       seed: 9, timeframe: .oneMinute, start: 1_704_067_200_000, startPrice: 50)
@@ -449,8 +435,6 @@ extension ChaosTests {
     defer { sampler.stop() }
     var (p, first) = try w.launch(args)
     try #require(first.hasPrefix("run: 1"), "\(w.errors)")
-    var survived: [PairMoment: Int] = [:]
-    var missed: [String] = []
     var diverged: String?
     func kill9(_ p: Process) {
       kill(p.processIdentifier, SIGKILL)
@@ -458,8 +442,7 @@ extension ChaosTests {
       sampler.up = false
     }
     for k in 0..<Self.kills {
-      let moment = PairMoment.allCases[Int(rng.next() % UInt64(PairMoment.allCases.count))]
-      let delay = Double(rng.next() % 1000) / 1000
+      let (moment, delay) = storm.next()
       var killed = false
       switch moment {
       case .betweenLegs:
@@ -491,13 +474,12 @@ extension ChaosTests {
       }
       if p.isRunning { kill9(p) }
       sampler.up = false
-      if !killed { missed.append("kill \(k) (\(moment.rawValue)): the moment never came") }
+      storm.record(kill: k, moment, killed: killed)
       sampler.up = true
       (p, first) = try w.launch(args)
       #expect(first == "run: 1 (resumed)", "kill \(k) (\(moment.rawValue)): \(w.errors)")
       #expect(w.pushNext(), "kill \(k) (\(moment.rawValue)): \(w.errors)")
       w.checkExchange("after kill \(k), \(moment.rawValue)")
-      if killed { survived[moment, default: 0] += 1 }
       // The first resume that diverged from its record, with the kill that led to it.
       if diverged == nil, let d = try w.divergence() {
         diverged = "kill \(k) (\(moment.rawValue)): \(d)"
@@ -512,13 +494,7 @@ extension ChaosTests {
     #expect(p.terminationStatus == 0, "\(w.errors)")
     sampler.stop()
 
-    let total = survived.values.reduce(0, +)
-    print(
-      "chaos: live pair + re-scan, seed \(Self.seed &+ 2), \(total) of \(Self.kills) kills survived: "
-        + PairMoment.allCases.map { "\($0.rawValue) \(survived[$0] ?? 0)" }.joined(
-          separator: ", "))
-    for m in missed { print("chaos: \(m)") }
-    #expect(missed.isEmpty)
+    storm.report("live pair + re-scan, seed \(Self.seed &+ 2)")
     try checkInvariants(w, sampler, symbols: symbols)
 
     // The re-scan: each boundary's job decided once (swapped or failed), never again after a
@@ -547,8 +523,46 @@ extension RunProcessWorld {
   func divergence() throws -> String? {
     try DatabaseQueue(path: db).read {
       try String.fetchOne(
-        $0, sql: "SELECT detail FROM incidents WHERE kind = 'resume_divergence' ORDER BY rowid LIMIT 1"
+        $0,
+        sql: "SELECT detail FROM incidents WHERE kind = 'resume_divergence' ORDER BY rowid LIMIT 1"
       )
     }
+  }
+}
+
+/// One storm's seeded kills and what came of them. Each kill's moment and delay (0 to 1 s) are
+/// drawn from the storm's own generator, in the same order every run; the tally counts the kills
+/// that landed at their moment by moment and names those whose moment never came.
+struct StormTally<Moment: CaseIterable & Hashable & RawRepresentable>
+where Moment.RawValue == String {
+  /// The storm's generator (a storm may draw more from it, e.g. how many candles close while down).
+  var rng: Xoshiro256StarStar
+  private var survived: [Moment: Int] = [:]
+  private var missed: [String] = []
+
+  init(seed: UInt64) { rng = Xoshiro256StarStar(seed: seed) }
+
+  /// The next kill's moment and how long into it to kill.
+  mutating func next() -> (moment: Moment, delay: Double) {
+    let moments = Array(Moment.allCases)
+    let moment = moments[Int(rng.next() % UInt64(moments.count))]
+    return (moment, Double(rng.next() % 1000) / 1000)
+  }
+
+  mutating func record(kill k: Int, _ moment: Moment, killed: Bool) {
+    if killed {
+      survived[moment, default: 0] += 1
+    } else {
+      missed.append("kill \(k) (\(moment.rawValue)): the moment never came")
+    }
+  }
+
+  /// Prints how many kills survived at each moment, and fails on a moment that never came.
+  func report(_ storm: String) {
+    print(
+      "chaos: \(storm), \(survived.values.reduce(0, +)) of \(ChaosTests.kills) kills survived: "
+        + Moment.allCases.map { "\($0.rawValue) \(survived[$0] ?? 0)" }.joined(separator: ", "))
+    for m in missed { print("chaos: \(m)") }
+    #expect(missed.isEmpty)
   }
 }
