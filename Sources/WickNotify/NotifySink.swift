@@ -53,14 +53,7 @@ public struct NotifySink: Sendable {
     NotificationRoutes(sinks.map { .init(sink: $0.key, events: $0.events) })
   }
 
-  static func fnv(_ text: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x100_0000_01b3
-    }
-    return String(String(h, radix: 16).prefix(12))
-  }
+  static func fnv(_ text: String) -> String { String(FNV1a.hex(text).prefix(12)) }
 
   // MARK: Requests
 

@@ -142,14 +142,7 @@ final class ScriptVersionStore {
   // MARK: Records
 
   /// FNV-1a 64 of the script text: the version id in `script_versions`.
-  static func hash(_ text: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 {
-      h ^= UInt64(b)
-      h = h &* 0x100_0000_01b3
-    }
-    return String(h, radix: 16)
-  }
+  static func hash(_ text: String) -> String { FNV1a.hex(text) }
 
   /// The `reload` decision a version swap records.
   static func versionDetail(_ v: RunLedger.ScriptVersion) -> String {
