@@ -119,16 +119,15 @@ extension Runner {
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
     socket.start()
-    // Live from here: `endSession` stops what has started even if what follows fails.
+    // Live from here, with whatever has started when this returns or throws: `endSession`
+    // stops it even if what follows fails.
     var live = LiveSession(socket: socket, inbox: inbox, confirmed: confirmed, fetcher: c.fetcher)
-    phase = .live(live)
+    defer { phase = .live(live) }
     live.higher = try startHigherKlines(dialect: dialect, base: base)
-    phase = .live(live)
     if spec.recordLiquidations {
       live.liquidations = try LiquidationRecording.start(
         spec: spec, base: base, exchange: c.storageName, store: store, clock: c.fetcher.clock,
         output: output)
-      phase = .live(live)
       liquidationCount.bind(live.liquidations)
     }
   }
