@@ -213,7 +213,12 @@ final class BookEvents: BookListener {
   }
 
   @Test func anEntryDecidedOnAnOldCandleIsRefusedAsStale() throws {
-    let h = try Harness()
+    // The exchange's clock starts 5 s into a minute, so the current candle's decision has 55 s
+    // before its next open passes: a slow machine cannot make it stale mid-test.
+    let bybit = try MockBybitTrading()
+    let local = Int64(Date().timeIntervalSince1970 * 1000)
+    bybit.clockSkewMs = minute - local % minute + 5_000
+    let h = try Harness(bybit: bybit)
     let venue = GatewayVenue(
       gateway: h.gateway, instruments: h.venue.instruments, run: 4, incidents: h.incidents,
       timing: h.venue.executor.timing, timeframe: minute)
