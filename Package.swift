@@ -50,6 +50,9 @@ let package = Package(
     // OpenSSL's libcrypto (which libcurl links anyway) for HMAC-SHA256 request signing and the
     // mock's WebSocket handshake: swift-crypto compiled a second BoringSSL into every build.
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // OpenSSL's libssl for TLS (the dashboard's HTTPS, the exchanges' wss://), in place of the
+    // BoringSSL that swift-nio-ssl compiles into every first build.
+    .systemLibrary(name: "CSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
     .target(
@@ -63,6 +66,17 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(name: "WickSim", dependencies: ["WickCore"], swiftSettings: strict),
+    // TLS on NIO channels through the system's OpenSSL, and the WebSocket client (ws://, wss://)
+    // of the exchanges' streams.
+    .target(
+      name: "WickNet",
+      dependencies: [
+        "CSSL",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ], swiftSettings: strict),
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(
       name: "WickReport", dependencies: ["WickCore"], exclude: ["Vendor"], swiftSettings: strict),
@@ -147,6 +161,15 @@ let package = Package(
       ]),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
+    .testTarget(
+      name: "WickNetTests",
+      dependencies: [
+        "WickNet",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua", "WickTesting"]),
     .testTarget(
