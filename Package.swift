@@ -88,8 +88,7 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdTLS", package: "hummingbird"),
-        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
@@ -189,7 +188,7 @@ let package = Package(
     .testTarget(
       name: "WickServerTests",
       dependencies: [
-        "WickServer", "WickCore", "WickData", "WickLua", "WickReport",
+        "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),

@@ -215,6 +215,18 @@ import WickData
     #expect(
       "\((try? DashboardTLS.configuration(certificate: dir.path + "/none.pem", key: key)) == nil)"
         == "true")
+    // A key of another certificate is named by its flag and file before anything listens.
+    let otherKey = dir.appendingPathComponent("other.key").path
+    let (keyStatus, _, keyErr) = try Self.run([
+      "openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+      otherKey,
+    ])
+    #expect(keyStatus == 0, "openssl: \(keyErr)")
+    #expect {
+      try DashboardTLS.configuration(certificate: cert, key: otherKey)
+    } throws: { error in
+      "\(error)".contains("--tls-key \(otherKey): this key does not belong to the certificate")
+    }
 
     let f = try LedgerFixture()
     let tls = try DashboardTLS.configuration(certificate: cert, key: key)
