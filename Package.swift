@@ -14,7 +14,7 @@ let package = Package(
     .executable(name: "wick", targets: ["wick"]),
     // The parsers' modules as products, so that the fuzz package (Fuzz/, built only by
     // `make fuzz`) can depend on them: another package sees products, never bare targets. Three,
-    // so that the targets that need no TLS build without the two BoringSSL copies.
+    // so that the parsers' fuzzers build without NIO and Hummingbird.
     .library(
       name: "WickParsers", targets: ["WickCore", "WickData", "WickLua", "WickRisk", "WickSim"]),
     .library(name: "WickExchanges", targets: ["WickLive", "WickBybit", "WickBinance"]),
@@ -25,12 +25,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-    // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
-    // the loopback mock WebSocket server in WickTesting.
-    .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+    // NIO for WickNet's TLS and WebSocket client (the exchanges' streams: Debian's libcurl has
+    // no ws/wss) and the loopback mock WebSocket servers in WickTesting. TLS is the system's
+    // OpenSSL (CSSL): no package here compiles a BoringSSL.
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    // TLS for `wick serve --tls-cert/--tls-key` (HummingbirdTLS builds on it).
-    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Hummingbird runs on it; the server tests stop the dashboard through it (graceful shutdown).
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
@@ -102,7 +100,7 @@ let package = Package(
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua", "WickStats",
         "CCrypto",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Exchange adapters, one module each: Bybit v5 (linear USDT perpetuals) signed REST, private
@@ -111,7 +109,7 @@ let package = Package(
       name: "WickBybit",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Binance USDⓈ-M (linear USDT perpetuals): signed REST, account set-up, orders, the Algo
@@ -120,7 +118,7 @@ let package = Package(
       name: "WickBinance",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
