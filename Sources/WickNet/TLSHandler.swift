@@ -58,7 +58,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
           ok = wick_ssl_set_sni(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1
         }
         guard ok else {
-          SSL_free(ssl)
+          // deinit frees the SSL: every property is set by now.
           throw TLSError.handshakeFailed(reason: "cannot verify the host name \(host)")
         }
       }

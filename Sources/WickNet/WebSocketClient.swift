@@ -46,6 +46,7 @@ public struct WebSocketInbound: AsyncSequence, Sendable {
 /// Sends messages to the server; a write returns once the frame is handed to the socket.
 public struct WebSocketOutbound: Sendable {
   let channel: any Channel
+  let closing: CloseOnce
 
   public func write(_ message: WebSocketMessage) async throws {
     var buffer: ByteBuffer
@@ -63,11 +64,27 @@ public struct WebSocketOutbound: Sendable {
     try await channel.writeAndFlush(WebSocketFrame.fromClient(opcode, buffer)).get()
   }
 
-  /// Sends a close frame; the server answers with its own and closes the socket.
+  /// Sends a close frame (once: a second close does nothing); the server answers with its own
+  /// and closes the socket.
   public func close(_ code: WebSocketErrorCode = .normalClosure, reason: String? = nil)
     async throws
   {
+    guard closing.claim() else { return }
     try await channel.writeAndFlush(WebSocketFrame.close(code, reason: reason, on: channel)).get()
+  }
+}
+
+/// A WebSocket sends one close frame: whichever of the session, its caller or the end of
+/// `connect` closes first.
+final class CloseOnce: @unchecked Sendable {
+  private let lock = NSLock()
+  private var claimed = false
+  /// True for the first caller only.
+  func claim() -> Bool {
+    lock.withLock {
+      defer { claimed = true }
+      return !claimed
+    }
   }
 }
 
@@ -93,6 +110,7 @@ public enum WebSocketClient {
     guard let target = Target(url) else { throw WebSocketError.invalidURL(url) }
     let tls = try target.secure ? (trust ?? TLSContext.systemTrust.get()) : nil
     let (stream, inbox) = AsyncThrowingStream.makeStream(of: WebSocketMessage.self)
+    let closing = CloseOnce()
     let seconds = Int(connectTimeout.components.seconds)
     let (channel, upgraded) = try await ClientBootstrap(
       group: MultiThreadedEventLoopGroup.singleton
@@ -109,7 +127,7 @@ public enum WebSocketClient {
           upgradePipelineHandler: { channel, _ in
             channel.eventLoop.makeCompletedFuture {
               try channel.pipeline.syncOperations.addHandler(
-                WebSocketSession(inbox: inbox, maxMessageSize: maxMessageSize))
+                WebSocketSession(inbox: inbox, maxMessageSize: maxMessageSize, closing: closing))
               return true
             }
           })
@@ -140,22 +158,24 @@ public enum WebSocketClient {
       channel.close(promise: nil)
     }
     guard ok else { throw WebSocketError.notUpgraded }
-    let outbound = WebSocketOutbound(channel: channel)
+    let outbound = WebSocketOutbound(channel: channel, closing: closing)
     do {
       let result = try await session(WebSocketInbound(stream: stream), outbound)
-      await closeGracefully(channel)
+      await closeGracefully(channel, closing)
       return result
     } catch {
-      await closeGracefully(channel)
+      await closeGracefully(channel, closing)
       throw error
     }
   }
 
   /// A close frame, then a short wait for the server's answer and its closing of the socket.
-  private static func closeGracefully(_ channel: any Channel) async {
+  private static func closeGracefully(_ channel: any Channel, _ closing: CloseOnce) async {
     guard channel.isActive else { return }
-    let frame = WebSocketFrame.close(.normalClosure, reason: nil, on: channel)
-    channel.writeAndFlush(frame, promise: nil)
+    if closing.claim() {
+      let frame = WebSocketFrame.close(.normalClosure, reason: nil, on: channel)
+      channel.writeAndFlush(frame, promise: nil)
+    }
     let deadline = channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     try? await channel.closeFuture.get()
     deadline.cancel()
@@ -210,13 +230,15 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
   private let inbox: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation
   private let maxMessageSize: Int
   private var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
-  private var closeSent = false
+  private let closing: CloseOnce
 
   init(
-    inbox: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation, maxMessageSize: Int
+    inbox: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation, maxMessageSize: Int,
+    closing: CloseOnce
   ) {
     self.inbox = inbox
     self.maxMessageSize = maxMessageSize
+    self.closing = closing
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -238,8 +260,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
       context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
     case .connectionClose:
       // Echo the server's status code, then close: the session ends normally.
-      if !closeSent {
-        closeSent = true
+      if closing.claim() {
         var data = frame.unmaskedData
         let code = data.readWebSocketErrorCode() ?? .normalClosure
         context.writeAndFlush(
@@ -281,8 +302,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     _ context: ChannelHandlerContext, _ error: WebSocketError,
     code: WebSocketErrorCode = .protocolError
   ) {
-    if !closeSent {
-      closeSent = true
+    if closing.claim() {
       context.writeAndFlush(
         wrapOutboundOut(WebSocketFrame.close(code, reason: nil, on: context.channel)),
         promise: nil)
