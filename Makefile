@@ -23,8 +23,9 @@ SANITIZE_FILTER ?=
 RELEASE := -c release --static-swift-stdlib
 BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 # `make demo` and `make test` share one build: release with testing enabled (the test targets'
-# `@testable import`), so NIO and BoringSSL compile once for both (a fresh 2-core
-# machine spent 17 min on the two when the demo built release and the tests debug). The Swift
+# `@testable import`), so NIO compiles once for both (a fresh 2-core machine spent 17 min on
+# the two when the demo built release and the tests debug, BoringSSL then included; TLS is now
+# the system's OpenSSL, so no BoringSSL compiles). The Swift
 # stdlib stays dynamic here: the test runner does not find swift-testing's module with the static
 # one. `make release`, `bench` and `compare` keep the static build (the same .build/release
 # folder, so switching between them and demo/test recompiles).

@@ -14,7 +14,7 @@ let package = Package(
     .executable(name: "wick", targets: ["wick"]),
     // The parsers' modules as products, so that the fuzz package (Fuzz/, built only by
     // `make fuzz`) can depend on them: another package sees products, never bare targets. Three,
-    // so that the targets that need no TLS build without the two BoringSSL copies.
+    // so that the parsers' fuzzers build without NIO and Hummingbird.
     .library(
       name: "WickParsers", targets: ["WickCore", "WickData", "WickLua", "WickRisk", "WickSim"]),
     .library(name: "WickExchanges", targets: ["WickLive", "WickBybit", "WickBinance"]),
@@ -25,12 +25,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-    // WebSocket client for the exchanges' streams (Debian's libcurl has no ws/wss), and NIO for
-    // the loopback mock WebSocket server in WickTesting.
-    .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+    // NIO for WickNet's TLS and WebSocket client (the exchanges' streams: Debian's libcurl has
+    // no ws/wss) and the loopback mock WebSocket servers in WickTesting. TLS is the system's
+    // OpenSSL (CSSL): no package here compiles a BoringSSL.
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    // TLS for `wick serve --tls-cert/--tls-key` (HummingbirdTLS builds on it).
-    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Hummingbird runs on it; the server tests stop the dashboard through it (graceful shutdown).
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
@@ -50,6 +48,9 @@ let package = Package(
     // OpenSSL's libcrypto (which libcurl links anyway) for HMAC-SHA256 request signing and the
     // mock's WebSocket handshake: swift-crypto compiled a second BoringSSL into every build.
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // OpenSSL's libssl for TLS (the dashboard's HTTPS, the exchanges' wss://), in place of the
+    // BoringSSL that swift-nio-ssl compiles into every first build.
+    .systemLibrary(name: "CSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
 
     .target(name: "WickCore", swiftSettings: strict),
     .target(
@@ -63,6 +64,17 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(name: "WickSim", dependencies: ["WickCore"], swiftSettings: strict),
+    // TLS on NIO channels through the system's OpenSSL, and the WebSocket client (ws://, wss://)
+    // of the exchanges' streams.
+    .target(
+      name: "WickNet",
+      dependencies: [
+        "CSSL",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ], swiftSettings: strict),
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(
       name: "WickReport", dependencies: ["WickCore"], exclude: ["Vendor"], swiftSettings: strict),
@@ -74,8 +86,7 @@ let package = Package(
         "WickCore", "WickLua", "WickData", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdTLS", package: "hummingbird"),
-        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     .target(
@@ -89,7 +100,7 @@ let package = Package(
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLua", "WickStats",
         "CCrypto",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Exchange adapters, one module each: Bybit v5 (linear USDT perpetuals) signed REST, private
@@ -98,7 +109,7 @@ let package = Package(
       name: "WickBybit",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Binance USDⓈ-M (linear USDT perpetuals): signed REST, account set-up, orders, the Algo
@@ -107,7 +118,7 @@ let package = Package(
       name: "WickBinance",
       dependencies: [
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
-        .product(name: "WSClient", package: "swift-websocket"),
+        "WickNet",
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: strict),
     // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
@@ -148,6 +159,15 @@ let package = Package(
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
     .testTarget(
+      name: "WickNetTests",
+      dependencies: [
+        "WickNet",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+      ]),
+    .testTarget(
       name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua", "WickTesting"]),
     .testTarget(
       name: "WickDataTests",
@@ -166,7 +186,7 @@ let package = Package(
     .testTarget(
       name: "WickServerTests",
       dependencies: [
-        "WickServer", "WickCore", "WickData", "WickLua", "WickReport",
+        "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import WSClient
 import WickData
 import WickLive
+import WickNet
 
 /// Binance USDⓈ-M's user data stream (`<ws-url>/ws/<listenKey>`): a listenKey is created
 /// (`POST /fapi/v1/listenKey`), kept alive every `keepAlive` (30 minutes; Binance lets it lapse
@@ -72,8 +72,8 @@ public final class BinanceUserStream: @unchecked Sendable {
   private func session(listenKey: String) async throws {
     let keepAlive = self.keepAlive
     let api = gateway.api
-    try await WebSocketClient.connect(url: wsBase + "/ws/" + listenKey, logger: logger) {
-      [self] inbound, _, _ in
+    try await WebSocketClient.connect(url: wsBase + "/ws/" + listenKey, maxMessageSize: 1 << 22) {
+      [self] inbound, _ in
       lock.withLock { _sessions += 1 }
       gateway.inbox.setStreamUp(true)
       // Whatever happened while no stream was up: fetched over REST now.
@@ -86,7 +86,7 @@ public final class BinanceUserStream: @unchecked Sendable {
           }
         }
         defer { group.cancelAll() }
-        for try await message in inbound.messages(maxSize: 1 << 22) {
+        for try await message in inbound {
           guard case .text(let text) = message else { continue }
           if handle(text) == .expired { throw StreamEnded.listenKeyExpired }
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import WSClient
 import WickData
 import WickLive
+import WickNet
 
 /// Bybit's private WebSocket (`<ws-url>/v5/private`): authenticates with
 /// `{"op":"auth","args":[key, expires, sign]}`, subscribes to `order`, `execution` and
@@ -70,7 +70,7 @@ public final class BybitPrivateStream: Sendable {
       "{\"req_id\":\"auth\",\"op\":\"auth\",\"args\":[\(JSONObjectWriter.quote(credentials.apiKey)),\(expires),\"\(sign)\"]}"
     let inbox = self.inbox
     let pingInterval = self.pingInterval
-    try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+    try await WebSocketClient.connect(url: url, maxMessageSize: 1 << 22) { inbound, outbound in
       try await outbound.write(.text(auth))
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
@@ -81,7 +81,7 @@ public final class BybitPrivateStream: Sendable {
         }
         defer { group.cancelAll() }
         // The session lasts as long as the socket (or until a refusal).
-        for try await message in inbound.messages(maxSize: 1 << 22) {
+        for try await message in inbound {
           guard case .text(let text) = message else { continue }
           switch Self.handle(text, inbox: inbox) {
           case .authenticated:

@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
 import WickCore
+import WickNet
 import WickReport
 
 /// How the dashboard behaves; the defaults suit `wick serve`, tests shorten the timings.
@@ -51,14 +51,13 @@ public struct Dashboard: Sendable {
   /// The server; HTTPS when `tls` is given. `onServerRunning` gets the bound port (port 0
   /// picks a free one).
   public func application(
-    host: String, port: Int, logger: Logger? = nil, tls: TLSConfiguration? = nil,
+    host: String, port: Int, logger: Logger? = nil, tls: TLSContext? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
-    let http1 = HTTPServerBuilder.http1(
-      configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout)))
+    let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))
     return Application(
       router: router(),
-      server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
+      server: tls.map { .https(http1, tls: $0) } ?? .http1(configuration: http1),
       configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
       logger: logger)

@@ -1,9 +1,8 @@
 import Foundation
-import Logging
 import Testing
-import WSClient
 import WickCore
 import WickData
+import WickNet
 import WickTesting
 
 @testable import WickBybit
@@ -35,12 +34,10 @@ import WickTesting
     let bybit = try MockBybitTrading()
     let received = ReceivedTexts()
     let task = Task(executorPreference: testStreamExecutor) {
-      try await WebSocketClient.connect(
-        url: bybit.wsURL + "/v5/public/linear", logger: Logger(label: "t")
-      ) {
-        inbound, outbound, _ in
+      try await WebSocketClient.connect(url: bybit.wsURL + "/v5/public/linear") {
+        inbound, outbound in
         try await outbound.write(.text(#"{"op":"subscribe","args":["kline.1.BTCUSDT"]}"#))
-        for try await message in inbound.messages(maxSize: 1 << 16) {
+        for try await message in inbound {
           if case .text(let text) = message { received.append(text) }
           if received.count >= 2 { break }
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOSSL
 import ServiceLifecycle
+import WickNet
 
 @testable import WickServer
 
@@ -12,7 +12,7 @@ extension Dashboard {
   /// shuts it down gracefully, as SIGTERM does `wick serve`, and waits until it has stopped.
   /// `logger` defaults to one that prints only warnings and errors.
   func onLoopback<T>(
-    logger: Logger? = nil, tls: TLSConfiguration? = nil,
+    logger: Logger? = nil, tls: TLSContext? = nil,
     _ body: (LoopbackClient) async throws -> T
   ) async throws -> T {
     let (ports, listening) = AsyncStream.makeStream(of: Int.self)

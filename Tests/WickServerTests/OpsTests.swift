@@ -215,11 +215,23 @@ import WickData
     #expect(
       "\((try? DashboardTLS.configuration(certificate: dir.path + "/none.pem", key: key)) == nil)"
         == "true")
+    // A key of another certificate is named by its flag and file before anything listens.
+    let otherKey = dir.appendingPathComponent("other.key").path
+    let (keyStatus, _, keyErr) = try Self.run([
+      "openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+      otherKey,
+    ])
+    #expect(keyStatus == 0, "openssl: \(keyErr)")
+    #expect {
+      try DashboardTLS.configuration(certificate: cert, key: otherKey)
+    } throws: { error in
+      "\(error)".contains("--tls-key \(otherKey): this key does not belong to the certificate")
+    }
 
     let f = try LedgerFixture()
     let tls = try DashboardTLS.configuration(certificate: cert, key: key)
     let dashboard = Dashboard(store: f.store, settings: DashboardSettings(token: nil))
-    let (trusted, untrusted, plain) = try await dashboard.onLoopback(tls: tls) { client in
+    let (trusted, untrusted, plain, after) = try await dashboard.onLoopback(tls: tls) { client in
       let p = client.port
       // libcurl speaks TLS; our own client only plain HTTP.
       return try await RawHTTP.offPool {
@@ -229,7 +241,9 @@ import WickData
         let bad = try CurlHTTPClient(connectTimeout: 5, totalTimeout: 10)
         let untrusted = Result { try bad.get("https://127.0.0.1:\(p)/metrics") }
         let plain = Result { try bad.get("http://127.0.0.1:\(p)/metrics") }
-        return (trusted, untrusted, plain)
+        // The refused clients left the server serving.
+        let after = try good.get("https://127.0.0.1:\(p)/metrics")
+        return (trusted, untrusted, plain, after)
       }
     }
     #expect(trusted.status == 200)
@@ -237,5 +251,6 @@ import WickData
     // A client that does not trust the certificate refuses it; plain HTTP gets no page.
     #expect(throws: TransportError.self) { try untrusted.get() }
     #expect((try? plain.get())?.status != 200)
+    #expect(after.status == 200)
   }
 }

@@ -1,7 +1,6 @@
 import Foundation
-import Logging
-import WSClient
 import WickCore
+import WickNet
 import WickRisk
 
 /// One line of `wick doctor`: a check, what it found, and the fix when it failed.
@@ -183,12 +182,10 @@ public enum Doctor {
     let outcome = ProbeOutcome()
     let done = DispatchSemaphore(value: 0)
     let task = Task {
-      var logger = Logger(label: "wick.doctor")
-      logger.logLevel = .critical
       do {
-        try await WebSocketClient.connect(url: url, logger: logger) { _, outbound, _ in
+        try await WebSocketClient.connect(url: url) { _, outbound in
           outcome.set(nil)
-          try await outbound.close(.normalClosure, reason: nil)
+          try await outbound.close()
         }
         outcome.setIfUnset("closed before the handshake")
       } catch {

@@ -1,6 +1,5 @@
 import Foundation
-import Logging
-import WSClient
+import WickNet
 
 /// Keeps one public WebSocket open: connects, sends `subscriptions`, pings every
 /// `pingInterval` seconds when the exchange wants a client ping (Bybit drops a silent client),
@@ -38,14 +37,13 @@ public final class PublicStream: @unchecked Sendable {
     let maxBackoff = maxBackoff
     let executor = Self.executor
     task = Task(executorPreference: executor) {
-      var logger = Logger(label: "wick.ws")
-      logger.logLevel = .critical
       var failures = 0
       var rng = SystemRandomNumberGenerator()
       while !Task.isCancelled {
         let started = Date()
         do {
-          try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+          try await WebSocketClient.connect(url: url, maxMessageSize: 1 << 20) {
+            inbound, outbound in
             for s in subscriptions { try await outbound.write(.text(s)) }
             onState(.connected)
             let pinger = Task(executorPreference: executor) {
@@ -56,7 +54,7 @@ public final class PublicStream: @unchecked Sendable {
               }
             }
             defer { pinger.cancel() }
-            for try await message in inbound.messages(maxSize: 1 << 20) {
+            for try await message in inbound {
               guard case .text(let text) = message else { continue }
               onText(text)
             }
