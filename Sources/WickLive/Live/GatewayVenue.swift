@@ -114,19 +114,7 @@ public final class GatewayVenue: Venue, LiveVenue {
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
-    for (symbol, fill, reason) in sentExits {
-      guard let fill else { continue }  // already flat: reconciliation below finds the close
-      book.close(
-        symbol: symbol,
-        execution: Execution(
-          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
-        time: time, reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
-    }
-    sentExits.removeAll()
-    applyPartials(time: time)
-    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
-    sentEntries.removeAll()
-    applyPairs(time: time, history: history)
+    bookSent(time: time)
     executeResting(slice: slice, time: time)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
@@ -144,6 +132,31 @@ public final class GatewayVenue: Venue, LiveVenue {
     deferred.removeAll()
     reconcile(time: time, force: true)
     account.check(time: time, book: book, source: gateway, incidents: incidents)
+  }
+
+  public var hasUnbookedSends: Bool {
+    !sentExits.isEmpty || !sentEntries.isEmpty || !partials.sent.isEmpty || !pairs.sent.isEmpty
+  }
+
+  /// A clean end books what the last send produced at `time`, as the next `execute` would have.
+  public func settleSent(time: Int64) { bookSent(time: time) }
+
+  /// What `send()` achieved after the previous candle, into the book at `time`: exits, partial
+  /// closes, entries (filled and protected, panic closed, refused), pairs.
+  private func bookSent(time: Int64) {
+    for (symbol, fill, reason) in sentExits {
+      guard let fill else { continue }  // already flat: reconciliation below finds the close
+      book.close(
+        symbol: symbol,
+        execution: Execution(
+          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
+        time: time, reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
+    }
+    sentExits.removeAll()
+    applyPartials(time: time)
+    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
+    sentEntries.removeAll()
+    applyPairs(time: time, history: history)
   }
 
   func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {

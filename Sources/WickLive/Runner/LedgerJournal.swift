@@ -408,6 +408,19 @@ public final class LedgerJournal: KernelJournal {
 
   public func commit(time: Int64) throws {
     if firstTime == nil { firstTime = time }
+    try write(time: time, candle: time)
+  }
+
+  /// Commits a clean end's booking of the last send (`Runner.bookLastSend`), decided at `time`
+  /// (the next candle's open), with the state after it: the run's last candle stays `lastCandle`,
+  /// and no equity point is added (the next candle's commit adds it).
+  public func commitSettled(time: Int64, lastCandle: Int64) throws {
+    try write(time: time, candle: nil, state: lastCandle)
+  }
+
+  /// One transaction of what was decided at `time`. `candle`: the candle handled (its equity
+  /// point and the run's last candle); nil for a booking between candles.
+  private func write(time: Int64, candle: Int64?, state: Int64? = nil) throws {
     let risk = newRiskEvents()
     guard !verifying(time), let ledger else {
       batch = RunLedger.Commit()
@@ -428,9 +441,9 @@ public final class LedgerJournal: KernelJournal {
     pendingIncidents = []
     pendingGovernor = []
     let notified = takeNotifications(into: &batch)
-    if let equity { batch.equity = (time, equity()) }
-    batch.stateJSON = stateJSON?(time) ?? "{}"
-    batch.lastTime = time
+    if let candle, let equity { batch.equity = (candle, equity()) }
+    batch.stateJSON = stateJSON?(candle ?? state ?? time) ?? "{}"
+    batch.lastTime = candle
     batch.firstTime = firstTime
     try ledger.commit(run: run, batch)
     batch = RunLedger.Commit()
