@@ -183,9 +183,23 @@ let churnScript = """
   }
   """
 
-/// A clean end (`--stop-after`, SIGTERM) leaves no order `submitting`.
+/// A clean end (`--stop-after`, SIGTERM) books what its last candle sent and leaves no order
+/// `submitting`.
 @Suite(.serialized) struct CleanEndTests {
-  @Test func aPaperOrderDecidedOnTheLastCandleIsPendingThenFilledByTheResumedRun() async throws {
+  /// Every fill of run `id`: client order id, time, price, quantity, fee; one a line.
+  func fills(_ w: PaperWorld, run id: Int64) throws -> [String] {
+    try DatabaseQueue(path: w.db).read {
+      try String.fetchAll(
+        $0,
+        sql: """
+          SELECT o.client_order_id || ' ' || f.time || ' ' || f.price || ' ' || f.qty || ' ' || f.fee
+          FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.run_id = \(id) ORDER BY f.id
+          """)
+    }
+  }
+
+  @Test func aPaperOrderDecidedOnTheLastCandleIsFilledAtTheEndAndNotAgainByTheResume() async throws
+  {
     let w = try PaperWorld()
     try churnScript.write(toFile: w.script, atomically: true, encoding: .utf8)
     let first = try Runner(spec: w.spec(stopAfter: 5), output: { _ in })
@@ -193,15 +207,26 @@ let churnScript = """
     let run1 = start(first)
     await w.push(w.history..<(w.history + 5), noise: false)
     #expect(try await run1().get() == .stopAfter)
-    let last = w.candles[w.history + 4].time
-    #expect(try w.scalar("SELECT COUNT(*) FROM orders WHERE status = 'submitting'") == 0)
+    let last = w.candles[w.history + 4]
+    let next = last.time + 60_000
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM orders WHERE status IN ('submitting', 'pending')") == 0)
+    // Filled at the end, at the next open's time, at the last close (with the fill model's costs).
     #expect(
       try w.scalar(
-        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'pending' AND created_at = \(last)"
+        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'filled' AND created_at = \(last.time)"
       ) == 1)
+    let booked = try fills(w, run: id)
+    let settled = try #require(booked.last)
+    #expect(settled.contains("-\(last.time / 1000)-BTCUSDT-") && settled.contains(" \(next) "))
+    let price = try #require(Double(settled.split(separator: " ")[2]))
+    #expect(abs(price / last.close - 1) < 0.01)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'settle'") == 1)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
 
-    // The resumed run fills it at the open right after its decision (a missed candle, from REST).
+    // The resumed run re-handles the last candle and books nothing of it again (a missed
+    // candle comes from REST).
     w.rest.candles = Array(w.candles[0..<(w.history + 6)])
     w.rest.serverTime = w.candles[w.history + 6].time + 1_000
     let second = try Runner(spec: w.spec(stopAfter: 2), output: { _ in })
@@ -209,14 +234,23 @@ let churnScript = """
     let run2 = start(second)
     await w.push((w.history + 6)..<(w.history + 8), noise: false)
     #expect(try await run2().get() == .stopAfter)
-    #expect(
-      try w.scalar(
-        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND created_at = \(last) AND status = 'filled'"
-      ) == 1)
+    let all = try fills(w, run: id)
+    #expect(Array(all.prefix(booked.count)) == booked)
+    #expect(Set(all.map { $0.split(separator: " ")[0] }).count == all.count, "\(all)")
     #expect(
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+
+    // The same fills as a run that never stopped (the synthetic candles open at the last close).
+    let u = try PaperWorld()
+    try churnScript.write(toFile: u.script, atomically: true, encoding: .utf8)
+    let whole = try Runner(spec: u.spec(stopAfter: 8), output: { _ in })
+    let uid = try whole.prepare()
+    let run3 = start(whole)
+    await u.push(u.history..<(u.history + 8), noise: false)
+    #expect(try await run3().get() == .stopAfter)
+    #expect(try fills(u, run: uid) == all)
   }
 
   @Test func aLiveOrderLeftSubmittingIsResolvedByItsOrderLinkId() throws {
