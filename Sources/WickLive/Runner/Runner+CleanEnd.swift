@@ -27,6 +27,7 @@ extension Runner {
     journal.note(time: t, kind: Self.settleNote, detail: DecisionJSON.object([("at", .int(at))]))
     venue.settleSent(time: at)
     try journal.commitSettled(time: at, lastCandle: t)
+    try releaseClaims()  // a symbol the booking left flat is free for other runs
   }
 
   /// Re-applies a recorded `settle` note (after re-handling candle `t`): the venue books the last
