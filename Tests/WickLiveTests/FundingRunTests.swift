@@ -253,6 +253,60 @@ let churnScript = """
     #expect(try fills(u, run: uid) == all)
   }
 
+  @Test func aLiveExitWhoseOutcomeStayedUnknownIsAskedForAgainAndBookedAtTheEnd() throws {
+    let bybit = try MockBybitTrading()
+    let folder = try LiveRunFolder(bybit)
+    defer { withExtendedLifetime(folder) {} }  // keys and folder until the end
+    let runner = try Runner(spec: folder.spec, output: { _ in })
+    let id = try runner.prepare()
+    let venue = try #require(runner.venue as? GatewayVenue)
+    defer { venue.close() }
+    // A position opened on an earlier candle, on the exchange and in the book.
+    let entry = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "e")
+    _ = try (venue.gateway as! BybitGateway).api.createMarketOrder(
+      BybitTradingAPI.MarketOrder(symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: entry))
+    runner.kernel.book.open(
+      symbol: 0, side: .long, qty: 0.01, execution: Execution(price: 60_000, fee: 0), time: base,
+      intent: OrderIntent(symbol: 0, side: .long, stop: nil))
+    try runner.journal.commit(time: base)
+    // The last candle decides the exit; the exchange's position cannot be read while it goes
+    // out (every retry a 502), so the send learns nothing and records an incident.
+    let t = base + 60_000
+    venue.decisionTime = t
+    runner.journal.exitRequested(symbol: 0, reason: "flip", time: t)
+    venue.submit(exit: 0, reason: "flip")
+    try runner.journal.commit(time: t)
+    runner.lastHandled = t
+    bybit.injectReadFaults("/v5/position/list", Array(repeating: .status(502), count: 5))
+    try venue.send()
+    let exit = EntryOrder.clientOrderID(run: id, time: t, symbol: "BTCUSDT", kind: "x")
+    #expect(!bybit.orders.contains { $0.orderLinkId == exit })
+    #expect(venue.hasUnbookedSends)
+
+    // The clean end asks again by its id: the exit goes out once, is booked at the next open.
+    #expect(try runner.endCleanly().isEmpty)
+    #expect(bybit.orders.filter { $0.orderLinkId == exit }.count == 1)
+    #expect(bybit.position("BTCUSDT") == nil)
+    #expect(runner.kernel.book.positions[0] == nil)
+    let ledger = try RunLedger(store: try CandleStore(path: folder.spec.dbPath))
+    #expect(try ledger.inFlightOrders(run: id).isEmpty)
+    let q = try DatabaseQueue(path: folder.spec.dbPath)
+    #expect(
+      try q.read {
+        try Int.fetchOne(
+          $0,
+          sql: """
+            SELECT COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id
+            WHERE o.client_order_id = '\(exit)' AND f.time = \(t + 60_000) AND o.status = 'filled'
+            """)
+      } == 1)
+    #expect(
+      try q.read {
+        try Int.fetchOne(
+          $0, sql: "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'exit_failed'")
+      } == 1)
+  }
+
   @Test func aLiveOrderLeftSubmittingIsResolvedByItsOrderLinkId() throws {
     let bybit = try MockBybitTrading()
     let folder = try LiveRunFolder(bybit)
