@@ -119,4 +119,53 @@ import WickTesting
       w.dump("SELECT state_json FROM runs") == reference.dump("SELECT state_json FROM runs"))
     try w.checkLedger()
   }
+
+  @Test func sigtermRightAfterAnEntryBooksItsFillAndItsStopThenTheResumeBooksItNoSecondTime()
+    throws
+  {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, first) = try w.launch()
+    #expect(first == "run: 1", "\(w.errors)")
+    // Candles until one sends an entry, then SIGTERM before the next.
+    var entryAt: Int64?
+    for _ in 0..<8 where entryAt == nil {
+      #expect(w.pushNext(), "\(w.errors)")
+      let t = try #require(w.lastHandled())
+      let id = "w1-\(t / 1000)-BTCUSDT-e"
+      if try w.int("SELECT COUNT(*) FROM orders WHERE client_order_id = '\(id)'") == 1 {
+        #expect(w.wait { w.bybit.position("BTCUSDT")?.stopLoss != nil }, "\(w.errors)")
+        entryAt = t
+      }
+    }
+    let t = try #require(entryAt, "no entry in 8 candles")
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+    let entry = "w1-\(t / 1000)-BTCUSDT-e"
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.client_order_id = '\(entry)' AND f.time = \(t + 60_000)"
+      ) == 1, "\(w.errors)")
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM positions WHERE active = 1 AND stop IS NOT NULL AND opened_at = \(t + 60_000)"
+      ) == 1)
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM orders WHERE client_order_id = '\(entry)-stop' AND status = 'open'")
+        == 1)
+    var (exchange, ledger) = try fills(w)
+    #expect(
+      ledger.mapValues { $0.reduce(0, +) } == exchange, "ledger \(ledger), exchange \(exchange)")
+
+    // The resume: the position is the one booked, once; its stop stays on.
+    try session(w, 2)
+    (exchange, ledger) = try fills(w)
+    #expect(ledger.values.allSatisfy { $0.count == 1 }, "booked twice: \(ledger)")
+    #expect(
+      ledger.mapValues { $0.reduce(0, +) } == exchange, "ledger \(ledger), exchange \(exchange)")
+    w.checkExchange("after the resume")
+    try w.checkLedger()
+  }
 }
