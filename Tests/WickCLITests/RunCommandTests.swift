@@ -150,11 +150,20 @@ import WickTesting
     #expect(first == "run: 1")
     for _ in 0..<3 { #expect(w.pushNext()) }
     let open = try w.int("SELECT COUNT(*) FROM positions WHERE active = 1")
+    // What the last candle sent is booked by the clean end (paper: at the last close).
+    let sent = { (kind: String) in
+      try w.int(
+        "SELECT COUNT(*) FROM orders WHERE created_at = (SELECT last_time FROM runs) AND client_order_id LIKE '%-\(kind)'"
+      )
+    }
+    let (entries, exits) = (try sent("e"), try sent("x"))
     kill(p.processIdentifier, SIGTERM)
     p.waitUntilExit()
     #expect(p.terminationStatus == 0)
     #expect(try w.int("SELECT COUNT(*) FROM runs WHERE status = 'stopped'") == 1)
-    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == open)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1") == open + entries - exits)
+    #expect(try w.int("SELECT COUNT(*) FROM positions WHERE active = 1 AND stop IS NULL") == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM orders WHERE status IN ('submitting', 'pending')") == 0)
   }
 
   @Test func liveNeedsKeysAndTheLiveVenue() throws {

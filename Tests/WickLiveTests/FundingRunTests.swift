@@ -183,9 +183,23 @@ let churnScript = """
   }
   """
 
-/// A clean end (`--stop-after`, SIGTERM) leaves no order `submitting`.
+/// A clean end (`--stop-after`, SIGTERM) books what its last candle sent and leaves no order
+/// `submitting`.
 @Suite(.serialized) struct CleanEndTests {
-  @Test func aPaperOrderDecidedOnTheLastCandleIsPendingThenFilledByTheResumedRun() async throws {
+  /// Every fill of run `id`: client order id, time, price, quantity, fee; one a line.
+  func fills(_ w: PaperWorld, run id: Int64) throws -> [String] {
+    try DatabaseQueue(path: w.db).read {
+      try String.fetchAll(
+        $0,
+        sql: """
+          SELECT o.client_order_id || ' ' || f.time || ' ' || f.price || ' ' || f.qty || ' ' || f.fee
+          FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.run_id = \(id) ORDER BY f.id
+          """)
+    }
+  }
+
+  @Test func aPaperOrderDecidedOnTheLastCandleIsFilledAtTheEndAndNotAgainByTheResume() async throws
+  {
     let w = try PaperWorld()
     try churnScript.write(toFile: w.script, atomically: true, encoding: .utf8)
     let first = try Runner(spec: w.spec(stopAfter: 5), output: { _ in })
@@ -193,15 +207,26 @@ let churnScript = """
     let run1 = start(first)
     await w.push(w.history..<(w.history + 5), noise: false)
     #expect(try await run1().get() == .stopAfter)
-    let last = w.candles[w.history + 4].time
-    #expect(try w.scalar("SELECT COUNT(*) FROM orders WHERE status = 'submitting'") == 0)
+    let last = w.candles[w.history + 4]
+    let next = last.time + 60_000
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM orders WHERE status IN ('submitting', 'pending')") == 0)
+    // Filled at the end, at the next open's time, at the last close (with the fill model's costs).
     #expect(
       try w.scalar(
-        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'pending' AND created_at = \(last)"
+        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'filled' AND created_at = \(last.time)"
       ) == 1)
+    let booked = try fills(w, run: id)
+    let settled = try #require(booked.last)
+    #expect(settled.contains("-\(last.time / 1000)-BTCUSDT-") && settled.contains(" \(next) "))
+    let price = try #require(Double(settled.split(separator: " ")[2]))
+    #expect(abs(price / last.close - 1) < 0.01)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'settle'") == 1)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
 
-    // The resumed run fills it at the open right after its decision (a missed candle, from REST).
+    // The resumed run re-handles the last candle and books nothing of it again (a missed
+    // candle comes from REST).
     w.rest.candles = Array(w.candles[0..<(w.history + 6)])
     w.rest.serverTime = w.candles[w.history + 6].time + 1_000
     let second = try Runner(spec: w.spec(stopAfter: 2), output: { _ in })
@@ -209,14 +234,77 @@ let churnScript = """
     let run2 = start(second)
     await w.push((w.history + 6)..<(w.history + 8), noise: false)
     #expect(try await run2().get() == .stopAfter)
-    #expect(
-      try w.scalar(
-        "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND created_at = \(last) AND status = 'filled'"
-      ) == 1)
+    let all = try fills(w, run: id)
+    #expect(Array(all.prefix(booked.count)) == booked)
+    #expect(Set(all.map { $0.split(separator: " ")[0] }).count == all.count, "\(all)")
     #expect(
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+
+    // The same fills as a run that never stopped (the synthetic candles open at the last close).
+    let u = try PaperWorld()
+    try churnScript.write(toFile: u.script, atomically: true, encoding: .utf8)
+    let whole = try Runner(spec: u.spec(stopAfter: 8), output: { _ in })
+    let uid = try whole.prepare()
+    let run3 = start(whole)
+    await u.push(u.history..<(u.history + 8), noise: false)
+    #expect(try await run3().get() == .stopAfter)
+    #expect(try fills(u, run: uid) == all)
+  }
+
+  @Test func aLiveExitWhoseOutcomeStayedUnknownIsAskedForAgainAndBookedAtTheEnd() throws {
+    let bybit = try MockBybitTrading()
+    let folder = try LiveRunFolder(bybit)
+    defer { withExtendedLifetime(folder) {} }  // keys and folder until the end
+    let runner = try Runner(spec: folder.spec, output: { _ in })
+    let id = try runner.prepare()
+    let venue = try #require(runner.venue as? GatewayVenue)
+    defer { venue.close() }
+    // A position opened on an earlier candle, on the exchange and in the book.
+    let entry = EntryOrder.clientOrderID(run: id, time: base, symbol: "BTCUSDT", kind: "e")
+    _ = try (venue.gateway as! BybitGateway).api.createMarketOrder(
+      BybitTradingAPI.MarketOrder(symbol: "BTCUSDT", side: .buy, qty: "0.010", orderLinkId: entry))
+    runner.kernel.book.open(
+      symbol: 0, side: .long, qty: 0.01, execution: Execution(price: 60_000, fee: 0), time: base,
+      intent: OrderIntent(symbol: 0, side: .long, stop: nil))
+    try runner.journal.commit(time: base)
+    // The last candle decides the exit; the exchange's position cannot be read while it goes
+    // out (every retry a 502), so the send learns nothing and records an incident.
+    let t = base + 60_000
+    venue.decisionTime = t
+    runner.journal.exitRequested(symbol: 0, reason: "flip", time: t)
+    venue.submit(exit: 0, reason: "flip")
+    try runner.journal.commit(time: t)
+    runner.lastHandled = t
+    bybit.injectReadFaults("/v5/position/list", Array(repeating: .status(502), count: 5))
+    try venue.send()
+    let exit = EntryOrder.clientOrderID(run: id, time: t, symbol: "BTCUSDT", kind: "x")
+    #expect(!bybit.orders.contains { $0.orderLinkId == exit })
+    #expect(venue.hasUnbookedSends)
+
+    // The clean end asks again by its id: the exit goes out once, is booked at the next open.
+    #expect(try runner.endCleanly().isEmpty)
+    #expect(bybit.orders.filter { $0.orderLinkId == exit }.count == 1)
+    #expect(bybit.position("BTCUSDT") == nil)
+    #expect(runner.kernel.book.positions[0] == nil)
+    let ledger = try RunLedger(store: try CandleStore(path: folder.spec.dbPath))
+    #expect(try ledger.inFlightOrders(run: id).isEmpty)
+    let q = try DatabaseQueue(path: folder.spec.dbPath)
+    #expect(
+      try q.read {
+        try Int.fetchOne(
+          $0,
+          sql: """
+            SELECT COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id
+            WHERE o.client_order_id = '\(exit)' AND f.time = \(t + 60_000) AND o.status = 'filled'
+            """)
+      } == 1)
+    #expect(
+      try q.read {
+        try Int.fetchOne(
+          $0, sql: "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'exit_failed'")
+      } == 1)
   }
 
   @Test func aLiveOrderLeftSubmittingIsResolvedByItsOrderLinkId() throws {

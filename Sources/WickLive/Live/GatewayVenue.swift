@@ -37,6 +37,10 @@ public final class GatewayVenue: Venue, LiveVenue {
   let incidents: LiveIncidentSink
   var history: LiveHistory?
   private var unresolved: [EntryOrder] = []
+  /// Sent on the candle just handled with no known outcome (the executor gave up: a timeout, an
+  /// error): a clean end asks the exchange again by client order id (`settleSent`).
+  private var unknownExits: [(symbol: Int, id: String, reason: String?)] = []
+  private var unknownEntries: [EntryOrder] = []
   private var unresolvedExits: [(symbol: Int, id: String, reason: String?)] = []
   private var deferred: [LiveReconcileReport] = []
   /// Partial closes: recorded, sent, in flight at a crash (`GatewayVenue+Partials.swift`).
@@ -114,19 +118,10 @@ public final class GatewayVenue: Venue, LiveVenue {
 
   public func execute(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     decisionTime = time
-    for (symbol, fill, reason) in sentExits {
-      guard let fill else { continue }  // already flat: reconciliation below finds the close
-      book.close(
-        symbol: symbol,
-        execution: Execution(
-          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
-        time: time, reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
-    }
-    sentExits.removeAll()
-    applyPartials(time: time)
-    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
-    sentEntries.removeAll()
-    applyPairs(time: time, history: history)
+    // Past the candle that sent them: halts and reconciliation deal with them from here.
+    unknownExits.removeAll()
+    unknownEntries.removeAll()
+    bookSent(time: time)
     executeResting(slice: slice, time: time)
     if let history {
       // What the exchange did at this candle back then (stops, takes), not what it shows now.
@@ -144,6 +139,49 @@ public final class GatewayVenue: Venue, LiveVenue {
     deferred.removeAll()
     reconcile(time: time, force: true)
     account.check(time: time, book: book, source: gateway, incidents: incidents)
+  }
+
+  public var hasUnbookedSends: Bool {
+    !sentExits.isEmpty || !sentEntries.isEmpty || !partials.sent.isEmpty || !pairs.sent.isEmpty
+      || !unknownExits.isEmpty || !unknownEntries.isEmpty
+  }
+
+  /// A clean end books what the last send produced at `time`, as the next `execute` would have,
+  /// after asking again about what it sent without learning the outcome.
+  public func settleSent(time: Int64) {
+    if history == nil { askAgain() }
+    bookSent(time: time)
+  }
+
+  /// The last candle's orders whose outcome stayed unknown, looked up by client order id as a
+  /// restart does: an exit found filled is booked, one the exchange never got is sent now
+  /// (reduce-only: the decision stands, and its id cannot place a second order); an entry found
+  /// is protected and booked, one that never arrived is refused, never sent late.
+  private func askAgain() {
+    let exits = unknownExits
+    let entries = unknownEntries
+    unknownExits.removeAll()
+    unknownEntries.removeAll()
+    for (s, id, reason) in exits { sendExit(s, id: id, reason: reason) }
+    resume(entries: entries, lateWindow: 0)
+  }
+
+  /// What `send()` achieved after the previous candle, into the book at `time`: exits, partial
+  /// closes, entries (filled and protected, panic closed, refused), pairs.
+  private func bookSent(time: Int64) {
+    for (symbol, fill, reason) in sentExits {
+      guard let fill else { continue }  // already flat: reconciliation below finds the close
+      book.close(
+        symbol: symbol,
+        execution: Execution(
+          price: fill.price, fee: recordedFee(symbol, price: fill.price, fee: fill.fee, time: time)),
+        time: time, reason: reason?.hasPrefix("risk") == true ? .risk : .signal, note: reason)
+    }
+    sentExits.removeAll()
+    applyPartials(time: time)
+    for (order, outcome) in sentEntries { apply(order, outcome, time: time) }
+    sentEntries.removeAll()
+    applyPairs(time: time, history: history)
   }
 
   func apply(_ order: EntryOrder, _ outcome: EntryOutcome, time: Int64) {
@@ -312,6 +350,7 @@ public final class GatewayVenue: Venue, LiveVenue {
         // Unresolved (the outcome stayed unknown, or a panic close failed): stop trading the
         // symbol; reconciliation will find whatever the exchange holds.
         halted[name] = "\(id): \(error)"
+        unknownEntries.append(entry)
         incidents.incident(
           kind: "entry_failed", symbol: name, detail: "\(id): \(error); trading halted")
       }
@@ -327,6 +366,7 @@ public final class GatewayVenue: Venue, LiveVenue {
         symbol: name, clientOrderID: id, instrument: try instrument(name))
       sentExits.append((s, fill, reason))
     } catch {
+      unknownExits.append((s, id, reason))
       incidents.incident(
         kind: "exit_failed", symbol: name,
         detail: "\(id): \(error); the position keeps its exchange stop")

@@ -408,6 +408,20 @@ public final class LedgerJournal: KernelJournal {
 
   public func commit(time: Int64) throws {
     if firstTime == nil { firstTime = time }
+    try write(time: time, lastCandle: time, handled: true)
+  }
+
+  /// Commits a clean end's booking of the last send (`Runner.bookLastSend`), decided at `time`
+  /// (the next candle's open), with the state after it: the run's last candle stays `lastCandle`,
+  /// and no equity point is added (the next candle's commit adds it).
+  public func commitSettled(time: Int64, lastCandle: Int64) throws {
+    try write(time: time, lastCandle: lastCandle, handled: false)
+  }
+
+  /// One transaction of what was decided at `time`, with the state as of `lastCandle`.
+  /// `handled`: `lastCandle` was handled just now (it adds an equity point and becomes the
+  /// run's last candle); false for a booking after it.
+  private func write(time: Int64, lastCandle: Int64, handled: Bool) throws {
     let risk = newRiskEvents()
     guard !verifying(time), let ledger else {
       batch = RunLedger.Commit()
@@ -428,9 +442,9 @@ public final class LedgerJournal: KernelJournal {
     pendingIncidents = []
     pendingGovernor = []
     let notified = takeNotifications(into: &batch)
-    if let equity { batch.equity = (time, equity()) }
-    batch.stateJSON = stateJSON?(time) ?? "{}"
-    batch.lastTime = time
+    if handled, let equity { batch.equity = (lastCandle, equity()) }
+    batch.stateJSON = stateJSON?(lastCandle) ?? "{}"
+    batch.lastTime = handled ? lastCandle : nil
     batch.firstTime = firstTime
     try ledger.commit(run: run, batch)
     batch = RunLedger.Commit()

@@ -70,6 +70,18 @@ public final class RecordedVenue: Venue {
     pendingExits.removeAll()
   }
 
+  public var hasUnbookedSends: Bool {
+    !sentEntries.isEmpty || !sentPairs.isEmpty || !pendingExits.isEmpty
+  }
+
+  /// The run's clean end booked its last send at `time`: the record has those bookings there.
+  public func settleSent(time: Int64) {
+    emitRecorded(time: time)
+    sentEntries.removeAll()
+    sentPairs.removeAll()
+    pendingExits.removeAll()
+  }
+
   public func submit(entry: EntryOrder) {
     emitRecorded(time: entry.decidedAt)
     recordedEntries.insert(entry.intent.symbol)

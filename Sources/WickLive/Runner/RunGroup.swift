@@ -125,6 +125,8 @@ extension Runner {
   /// Flattens every position, records the emergency stop (a control decision a resume or replay
   /// re-applies after the same candle, and an incident) and halts the run.
   func emergencyHalt(reason: String) throws -> String {
+    // What the last candle sent is booked first: the flatten closes what it opened.
+    try bookLastSend()
     let open = kernel.book.openCount
     if let t = lastHandled {
       applyControl(

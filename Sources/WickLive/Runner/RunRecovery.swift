@@ -6,12 +6,12 @@ import WickSim
 
 /// What a run that comes back from its record follows — a resume of a run that crashed or
 /// stopped, or `wick replay`: the decisions that are not the kernel's (script swaps, pause and
-/// resume controls, scheduled jobs' records), re-applied after the candle each was recorded
+/// resume controls, scheduled jobs' records, a clean end's booking of its last send), re-applied after the candle each was recorded
 /// after and in their order; and, replaying a live run, the exchange's recorded answers and the
 /// instrument rules the run sized with.
 struct RunRecovery {
   /// Decisions that are not the kernel's and that a resume or a replay re-applies in order.
-  static let noteKinds: Set<String> = ["control", "reload", "schedule"]
+  static let noteKinds: Set<String> = ["control", "reload", "schedule", Runner.settleNote]
 
   /// The run existed and is resumed (not created).
   var resumed = false

@@ -173,7 +173,7 @@ extension Runner {
     guard var s = phase.session else { return .signal }
     defer { phase = .live(s) }
     if shouldStop() {
-      for line in try settleInFlight() { output("order \(line)") }
+      for line in try endCleanly() { output("order \(line)") }
       try ledger.setStatus(run: runID, "stopped")
       output("stopped: positions stay open under their stops")
       return .signal
@@ -200,7 +200,7 @@ extension Runner {
         "candle \(UTCTime.iso(slice[0].candle.time)) equity \(String(format: "%.2f", kernel.equity()))"
       )
       if let n = spec.stopAfter, s.delivered >= n {
-        for line in try settleInFlight() { output("order \(line)") }
+        for line in try endCleanly() { output("order \(line)") }
         try ledger.setStatus(run: runID, "stopped")
         return .stopAfter
       }
@@ -227,6 +227,8 @@ extension Runner {
         try ledger.completeCommand(
           c.id, status: "done", outcome: c.kind == "pause" ? "paused: no new entries" : "resumed")
       case "stop", "emergency_stop":
+        // What the last candle sent is booked first: the flatten and the report see it.
+        try bookLastSend()
         let open = kernel.book.openCount
         if c.kind == "emergency_stop" {
           applyControl(detail: DecisionJSON.object([("command", .string(c.kind))]), time: t)

@@ -283,6 +283,10 @@ public final class Runner {
         applyControl(detail: n.detailJSON, time: t)
         continue
       }
+      if n.kind == Self.settleNote {
+        try applySettle(n, after: t)
+        continue
+      }
       guard let v = try scripts.adoptRecordedSwap(at: t, detail: n.detailJSON) else {
         throw WickError.data(
           "run \(runID): the version swapped in at \(UTCTime.iso(t)) is not recorded")

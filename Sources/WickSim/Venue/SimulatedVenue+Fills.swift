@@ -301,3 +301,34 @@ extension SimulatedVenue {
     }
   }
 }
+
+extension SimulatedVenue {
+  public var hasUnbookedSends: Bool { queuedAtOpen > 0 || !pendingPairs.isEmpty }
+
+  /// A paper run's clean end: market entries, exits and pairs waiting for the next open fill at
+  /// the last close (the price the order went out at; the next open is not known yet), with the
+  /// fill model's costs, at `time`. Resting limit entries keep resting. Deterministic from the
+  /// book, so a resume and `wick replay` that re-handle the last candle book the same fills.
+  public func settleSent(time: Int64) {
+    guard hasUnbookedSends else { return }
+    var due = [Bool](repeating: false, count: symbols.count)
+    for s in symbols.indices where pendingOrders[s] != nil || pendingExits[s] != nil {
+      due[s] = true
+    }
+    for p in pendingPairs {
+      due[p.intent.long] = true
+      due[p.intent.short] = true
+    }
+    let opens: [SymbolCandle] = symbols.indices.compactMap { s in
+      let price = book.lastPrices[s]
+      guard due[s], price > 0 else { return nil }
+      return SymbolCandle(
+        symbol: s,
+        candle: Candle(time: time, open: price, high: price, low: price, close: price, volume: 0))
+    }
+    for c in opens { executeAtOpen(symbol: c.symbol, candle: c.candle) }
+    if !pendingPairs.isEmpty {
+      opens.withUnsafeBufferPointer { executePairsAtOpen(slice: $0, time: time) }
+    }
+  }
+}

@@ -74,6 +74,14 @@ public protocol Venue: AnyObject {
   func submit(partialExit symbol: Int, fraction: Double, reason: String?)
   /// The limit entry resting for `symbol`, if any (`ctx:orders`).
   func restingOrder(symbol: Int) -> RestingOrder?
+  /// Orders sent at the last candle's close whose outcome the next `execute` would book.
+  var hasUnbookedSends: Bool { get }
+  /// A run's clean end (`--stop-after`, a stop command, SIGTERM): books now, at `time` (the next
+  /// candle's open, where `execute` would have), what the last `send()` produced — fills,
+  /// refusals, stops placed — and nothing else (no resting order, stop or take is checked).
+  /// A resume or a replay that re-handles the last candle calls it again at the same point, so
+  /// the next `execute` finds nothing of those orders left to book.
+  func settleSent(time: Int64)
 }
 
 /// What a venue can execute besides market entries and full exits.
@@ -95,6 +103,8 @@ extension Venue {
   public var capabilities: VenueCapabilities { [] }
   public func submit(partialExit symbol: Int, fraction: Double, reason: String?) {}
   public func restingOrder(symbol: Int) -> RestingOrder? { nil }
+  public var hasUnbookedSends: Bool { false }
+  public func settleSent(time: Int64) {}
 }
 
 /// An entry accepted by the risk gate: the intent and the size the host chose.
