@@ -7,6 +7,14 @@ let strict: [SwiftSetting] = [
   .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
 
+/// The vendored Lua 5.4 sources (Sources/CLua), built through Sources/CLua/lua_onefile.c.
+let luaSources = [
+  "lapi", "lauxlib", "lbaselib", "lcode", "lcorolib", "lctype", "ldblib", "ldebug", "ldo", "ldump",
+  "lfunc", "lgc", "linit", "liolib", "llex", "lmathlib", "lmem", "loadlib", "lobject", "lopcodes",
+  "loslib", "lparser", "lstate", "lstring", "lstrlib", "ltable", "ltablib", "ltm", "lundump",
+  "lutf8lib", "lvm", "lzio",
+]
+
 let package = Package(
   name: "Wick",
   platforms: [.macOS(.v14)],
@@ -36,12 +44,13 @@ let package = Package(
     // System libraries: Debian's Lua 5.4, libcurl and libcrypto, with shims for what Swift cannot import.
     // Lua 5.4.4 (the version Debian ships) built from its source, with one change in luaconf.h:
     // a fixed string-hash seed, so that table traversal order, and with it any script's results,
-    // is the same in every run (stock Lua seeds from the time and ASLR addresses). Built with -O2
-    // in debug builds too: the tests run a lot of Lua. No dlopen (package.loadlib stays inert).
+    // is the same in every run (stock Lua seeds from the time and ASLR addresses). Compiled as one
+    // file (lua_onefile.c includes the sources), with -O3 in debug builds too: the tests run a lot
+    // of Lua. No dlopen (package.loadlib stays inert).
     .target(
-      name: "CLua", exclude: ["LICENSE"],
+      name: "CLua", exclude: ["LICENSE"] + luaSources.map { "\($0).c" },
       cSettings: [
-        .define("LUA_COMPAT_5_3"), .define("LUA_USE_POSIX"), .unsafeFlags(["-O2", "-w"]),
+        .define("LUA_COMPAT_5_3"), .define("LUA_USE_POSIX"), .unsafeFlags(["-O3", "-w"]),
       ]),
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),

@@ -35,7 +35,7 @@ extension LuaStrategy {
     positionRefs = Array(repeating: LUA_NOREF, count: symbols.count)
     cachedPositions = Array(repeating: nil, count: symbols.count)
     lastCandleSymbol = -1
-    try installFastPath()
+    installPosition()
     try installExtras(host)
     seenPositionsVersion = nil
     if manifest.hasOnBars { makeBarsTables() }
@@ -129,20 +129,9 @@ extension LuaStrategy {
     barsRef = luaL_ref(L, wick_registryindex())
   }
 
-  /// `ctx.position`, in Lua: it reads a table the host re-syncs only when positions change, so
-  /// asking for a position is a Lua call, not a trip through the C boundary.
-  static let fastPath = #"""
-    local positions, default_symbol, traded = ...
-    local error, tostring = error, tostring
-    return function(_, symbol)
-      local p = positions[symbol or default_symbol]
-      if p then return p end
-      if p == false then return nil end
-      error("ctx:position: unknown symbol '" .. tostring(symbol) .. "'; this run trades " .. traded, 2)
-    end
-    """#
-
-  private func installFastPath() throws {
+  /// `ctx.position`: a C closure (wick_position.c) over a table the host re-syncs only when
+  /// positions change, so asking for a position is one lookup, not a trip into Swift.
+  private func installPosition() {
     let L = state.L
     wick_newtable(L)
     for i in symbols.indices {
@@ -150,16 +139,11 @@ extension LuaStrategy {
       lua_pushboolean(L, 0)
       lua_rawset(L, -3)
     }
+    lua_pushvalue(L, -1)
     positionsRef = luaL_ref(L, wick_registryindex())
-    let (ok, message) = runChunk(
-      text: Self.fastPath, chunkName: "=wick", results: 0, nested: false,
-      arguments: {
-        lua_rawgeti(L, wick_registryindex(), lua_Integer(positionsRef))
-        if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
-        state.push(symbols.joined(separator: ", "))
-        return 3
-      }, keep: 1)
-    guard ok else { throw WickError.script("internal: fast path: \(message)") }
+    if symbols.count == 1 { lua_pushvalue(L, Slot.firstSymbol) } else { lua_pushnil(L) }
+    state.push(symbols.joined(separator: ", "))
+    wick_push_position(L)
     state.setRawField(Slot.ctx, "position")
     lua_rawgeti(L, wick_registryindex(), lua_Integer(moduleRef))
     state.rawField(-1, "on_candle")

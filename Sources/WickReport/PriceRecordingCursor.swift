@@ -5,17 +5,26 @@ import WickCore
 /// chart and reading their regime for its attribution (used only when a report is asked for).
 ///
 /// Batches pass through as batches when the wrapped cursor delivers them, and are recorded on
-/// another core while the simulation steps through the same buffer: the regime classifier costs
-/// about a fifth of a `--json` backtest's candle loop, and here it runs beside it instead. The
-/// next batch is fetched only once the previous one is recorded (fetching hands its buffer back
-/// to the wrapped cursor), so the recording sees every candle once, in order.
+/// another core while the simulation steps through them: the regime classifier costs about a
+/// fifth of a `--json` backtest's candle loop, and here it runs beside it instead. Each batch is
+/// copied into one of a few preallocated buffers before it is handed to the recording queue (the
+/// wrapped cursor reuses its own buffer on the next fetch), so the caller never waits for the
+/// recording unless it is `depth` batches behind: on a busy machine the recording may lag and
+/// catch up, and the candle loop keeps running. The queue is serial, so the recording sees every
+/// candle once, in order.
 public final class PriceRecordingCursor: BatchCandleCursor {
+  /// Batches the recording may lag behind the caller before `nextBatch()` waits for it.
+  static let depth = 4
+
   private let base: CandleCursor
   private let batched: BatchCandleCursor?
   private let recording: Recording
   private let queue = DispatchQueue(label: "wick.report.prices", qos: .userInitiated)
-  private let recorded = DispatchGroup()
-  /// Whether a batch was handed to `queue` since the last wait (read on the caller's thread only).
+  /// Counts the copy buffers free for the next batch.
+  private let freeCopies = DispatchSemaphore(value: 0)
+  private let copies: CopyBuffers
+  private var nextCopy = 0
+  /// Whether a batch was handed to `queue` since the last drain (read on the caller's thread only).
   private var inFlight = false
   private let one = UnsafeMutablePointer<Candle>.allocate(capacity: 1)
 
@@ -23,33 +32,38 @@ public final class PriceRecordingCursor: BatchCandleCursor {
     self.base = base
     batched = base as? BatchCandleCursor
     recording = Recording(prices: prices, regimes: regimes)
+    copies = CopyBuffers(count: batched == nil ? 0 : Self.depth)
+    // Created at 0 and signalled up: libdispatch traps when a semaphore is freed below its
+    // initial value.
+    for _ in 0..<copies.count { freeCopies.signal() }
   }
 
   deinit {
-    waitForRecording()  // the batch in flight is the wrapped cursor's buffer, released after this
+    drain()  // the jobs in flight read the copy buffers, freed after this
     one.deallocate()
   }
 
   /// The price buckets of every candle passed through so far.
   public var prices: PriceBuckets {
-    waitForRecording()
+    drain()
     return recording.prices
   }
 
   /// The regime over the candles passed through so far (nil: not recorded).
   public var regimes: RegimeTape? {
-    waitForRecording()
+    drain()
     return recording.regimes
   }
 
-  private func waitForRecording() {
+  /// Waits until every batch handed to the queue is recorded.
+  private func drain() {
     guard inFlight else { return }
-    recorded.wait()
+    queue.sync {}
     inFlight = false
   }
 
   public func next() throws -> Candle? {
-    waitForRecording()
+    drain()
     guard let c = try base.next() else { return nil }
     recording.record(c)
     return c
@@ -57,12 +71,14 @@ public final class PriceRecordingCursor: BatchCandleCursor {
 
   public func nextBatch() throws -> UnsafeBufferPointer<Candle> {
     if let batched {
-      waitForRecording()
       let batch = try batched.nextBatch()
       if !batch.isEmpty {
-        let job = BatchJob(recording: recording, batch: batch)
+        freeCopies.wait()  // returns at once unless the recording is `depth` batches behind
+        let copy = copies.copy(batch, into: nextCopy)
+        nextCopy = (nextCopy + 1) % copies.count
+        let job = BatchJob(recording: recording, batch: copy, done: freeCopies)
         inFlight = true
-        queue.async(group: recorded) { job.run() }
+        queue.async { job.run() }
       }
       return batch
     }
@@ -72,7 +88,7 @@ public final class PriceRecordingCursor: BatchCandleCursor {
   }
 }
 
-/// What the recording queue mutates; the cursor reads it only after waiting for the queue.
+/// What the recording queue mutates; the cursor reads it only after draining the queue.
 private final class Recording: @unchecked Sendable {
   var prices: PriceBuckets
   var regimes: RegimeTape?
@@ -95,10 +111,39 @@ private final class Recording: @unchecked Sendable {
   }
 }
 
-/// One batch handed to the queue: the buffer stays valid until the cursor's next fetch, which
-/// waits for this job first.
+/// The buffers batches are copied into for the recording queue: each grows to the largest batch
+/// it has held (the cache's cursor always hands over the same chunk size, so they are allocated
+/// once per run, not per batch).
+private final class CopyBuffers {
+  private var buffers: [UnsafeMutableBufferPointer<Candle>]
+
+  init(count: Int) {
+    buffers = Array(repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: count)
+  }
+
+  deinit { for b in buffers { b.deallocate() } }
+
+  var count: Int { buffers.count }
+
+  /// Copies `batch` into buffer `k` (free: no job in flight reads it) and returns the copy.
+  func copy(_ batch: UnsafeBufferPointer<Candle>, into k: Int) -> UnsafeBufferPointer<Candle> {
+    if buffers[k].count < batch.count {
+      buffers[k].deallocate()
+      buffers[k] = .allocate(capacity: batch.count)
+    }
+    let target = buffers[k].baseAddress!
+    target.initialize(from: batch.baseAddress!, count: batch.count)
+    return UnsafeBufferPointer(start: target, count: batch.count)
+  }
+}
+
+/// One batch handed to the queue: its copy stays untouched until the job signals `done`.
 private struct BatchJob: @unchecked Sendable {
   let recording: Recording
   let batch: UnsafeBufferPointer<Candle>
-  func run() { recording.record(batch) }
+  let done: DispatchSemaphore
+  func run() {
+    recording.record(batch)
+    done.signal()
+  }
 }

@@ -148,6 +148,56 @@ import WickCore
       ])
   }
 
+  /// `ctx:position` asks for a symbol, or the run's only one when given none (nil or false);
+  /// an unknown symbol is an error at the script's line that names what the run trades.
+  @Test func positionLooksUpItsSymbolAndNamesAnUnknownOne() throws {
+    let flat = """
+      assert(ctx:position() == nil and ctx:position(c.symbol) == nil and ctx:position(nil) == nil)
+      assert(ctx:position(false) == nil and ctx.position(ctx) == nil and select("#", ctx:position()) == 1)
+      local ok, e = pcall(ctx.position, ctx, "X")
+      assert(not ok and e == "ctx:position: unknown symbol 'X'; this run trades BTCUSDT", e)
+      """
+    #expect(runOnce(strategySource(onCandle: flat)) == nil)
+    for (code, expected) in [
+      ("ctx:position('ETHUSDT')", "unknown symbol 'ETHUSDT'; this run trades BTCUSDT"),
+      ("ctx:position(7)", "unknown symbol '7'; this run trades BTCUSDT"),
+      ("ctx:position({})", "unknown symbol 'table: 0x"),
+    ] {
+      let m = runOnce(strategySource(onCandle: code))
+      #expect(
+        m?.contains("probe.lua:11: ctx:position: " + expected) == true, "\(code): \(m ?? "nil")")
+    }
+    let (s, host) = try started(
+      strategySource(
+        onCandle: """
+          local p = ctx:position()
+          assert(rawequal(p, ctx:position(c.symbol)) and rawequal(p, ctx:position(false)))
+          ctx:log(p and p.side or "flat")
+          """))
+    try s.onCandle(symbol: 0, candle: candle(0), host: host)
+    host.positions[0] = Position(
+      symbol: 0, side: .short, qty: 1, entry: 100, stop: 101, take: nil, trail: nil, openedAt: 0,
+      initialRisk: 1, entryFees: 0, entrySpread: 0, entrySlippage: 0)
+    try s.onCandle(symbol: 0, candle: candle(1), host: host)
+    #expect(s.logs.map { String($0.split(separator: " ", maxSplits: 1)[1]) } == ["flat", "short"])
+
+    // With several symbols there is no default.
+    let dir = ScriptDir()
+    defer { dir.cleanup() }
+    let pair = try LuaStrategy(
+      path: dir.write(
+        "pair.lua",
+        strategySource(onCandle: "assert(ctx:position('ETHUSDT') == nil); ctx:position()")))
+    try pair.start(host: RecordingHost(symbols: ["BTCUSDT", "ETHUSDT"]))
+    #expect {
+      try pair.onCandle(
+        symbol: 0, candle: candle(0), host: RecordingHost(symbols: ["BTCUSDT", "ETHUSDT"]))
+    } throws: { error in
+      "\(error)".contains(
+        "pair.lua:11: ctx:position: unknown symbol 'nil'; this run trades BTCUSDT, ETHUSDT")
+    }
+  }
+
   @Test func historyIsBoundedByWarmup() {
     #expect(runOnce(strategySource(onCandle: "local h = ctx:history(c.symbol, 5)")) == nil)
     let m = runOnce(strategySource(onCandle: "ctx:history(c.symbol, 6)"))

@@ -374,6 +374,11 @@ static inline void wick_push_multi_indicator_update(lua_State *L, void *indicato
   lua_pushcclosure(L, wick_indicator_update_multi, 3);
 }
 
+/// Pops the positions table (symbol -> position table, or false when flat), the default symbol
+/// (nil when the run trades several) and the traded symbols as one string, and pushes
+/// `ctx.position` over them (wick_position.c).
+void wick_push_position(lua_State *L);
+
 /// Runs a host callback in protected mode with the limits enforced. Per call this costs a few
 /// plain stores (no syscall, no lock): the generation goes odd, the watchdog may notice it stays
 /// odd past the budget, and goes even again when control is back in the host. The sticky hook,
