@@ -15,6 +15,11 @@ let luaSources = [
   "lutf8lib", "lvm", "lzio",
 ]
 
+/// Test code compiles without optimisation, also in the release build that `make test` shares
+/// with `make demo`: optimising 24k lines of assertions took 40 % of the test targets' compile
+/// time and bought nothing (the code under test stays optimised).
+let testCode: [SwiftSetting] = [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+
 let package = Package(
   name: "Wick",
   platforms: [.macOS(.v14)],
@@ -166,7 +171,7 @@ let package = Package(
         .product(name: "NIOWebSocket", package: "swift-nio"),
       ]),
 
-    .testTarget(name: "WickCoreTests", dependencies: ["WickCore"]),
+    .testTarget(name: "WickCoreTests", dependencies: ["WickCore"], swiftSettings: testCode),
     .testTarget(
       name: "WickNetTests",
       dependencies: [
@@ -175,57 +180,62 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
-      name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua", "WickTesting"]),
+      name: "WickLuaTests", dependencies: ["WickLua", "WickCore", "CLua", "WickTesting"],
+      swiftSettings: testCode),
     .testTarget(
       name: "WickDataTests",
       dependencies: [
         "WickData", "WickCore", "WickTesting", .product(name: "GRDB", package: "GRDB.swift"),
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
-      name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"]),
+      name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"],
+      swiftSettings: testCode),
     .testTarget(
       name: "WickReportTests", dependencies: ["WickReport", "WickCore"],
       // The golden JSON is read from its path by the test, not bundled.
-      exclude: ["Fixtures"]),
+      exclude: ["Fixtures"], swiftSettings: testCode),
     .testTarget(
-      name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"]),
-    .testTarget(name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"]),
+      name: "WickStatsTests", dependencies: ["WickStats", "WickCore", "WickData", "WickLua"],
+      swiftSettings: testCode),
+    .testTarget(
+      name: "WickRiskTests", dependencies: ["WickRisk", "WickCore", "WickSim"],
+      swiftSettings: testCode),
     .testTarget(
       name: "WickServerTests",
       dependencies: [
         "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
       name: "WickOptimizeTests",
-      dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"]),
+      dependencies: ["WickOptimize", "WickCore", "WickLua", "WickReport"], swiftSettings: testCode),
     .testTarget(
       name: "WickCLITests",
       dependencies: [
         "WickCLI", "WickCore", "WickData", "WickLive", "WickOptimize", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
       name: "WickBinanceTests",
       dependencies: [
         "WickBinance", "WickLive", "WickCore", "WickData", "WickRisk", "WickSim", "WickTesting",
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
       name: "WickNotifyTests",
       dependencies: [
         "WickNotify", "WickLive", "WickCore", "WickData", "WickRisk", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
-      ]),
+      ], swiftSettings: testCode),
     .testTarget(
       name: "WickLiveTests",
       dependencies: [
         "WickLive", "WickBybit", "WickBinance", "WickCore", "WickData", "WickRisk", "WickSim",
         "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
-      ]),
+      ], swiftSettings: testCode),
   ],
   swiftLanguageModes: [.v6]
 )
