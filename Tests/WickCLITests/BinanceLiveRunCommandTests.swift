@@ -93,7 +93,7 @@ import WickTesting
       p.standardOutput = try FileHandle(forWritingTo: out)
       p.standardError = p.standardOutput
       let connections = binance.klineConnections
-      try p.run()
+      try p.runWithDeadline()
       var first = ""
       _ = wait(15) {
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""

@@ -29,7 +29,7 @@ import WickTesting
     FileManager.default.createFile(atPath: out.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = p.standardOutput
-    try p.run()
+    try p.runWithDeadline()
     w.processes.append(p)
     return (p, out)
   }

@@ -86,7 +86,7 @@ import WickTesting
       p.standardOutput = try FileHandle(forWritingTo: out)
       p.standardError = p.standardOutput
       let subscriptions = bybit.klineSubscriptions
-      try p.run()
+      try p.runWithDeadline()
       guard waitLive else { return (p, "") }
       var first = ""
       _ = wait(15) {

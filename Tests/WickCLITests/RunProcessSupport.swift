@@ -66,7 +66,7 @@ extension RunProcessWorld {
     FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = try FileHandle(forWritingTo: err)
-    try p.run()
+    try p.runWithDeadline()
     var first: [String] = []
     _ = wait(10) {
       let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -89,7 +89,7 @@ extension RunProcessWorld {
     p.standardOutput = out
     p.standardError = out
     p.standardInput = FileHandle.nullDevice
-    try p.run()
+    try p.runWithDeadline()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     return (p.terminationStatus, text)
@@ -158,5 +158,17 @@ class PaperRunWorld: RunProcessWorld {
     launches += 1
     processes.append(p)
     return (p, out, first)
+  }
+}
+
+extension Process {
+  /// Starts the process with a deadline. A `wick` run that a test waits for (`waitUntilExit`) but
+  /// that never ends, because the candles it waits for never came, is killed after `seconds`: the
+  /// test then fails on its exit status instead of hanging the whole suite.
+  func runWithDeadline(_ seconds: Double = 300) throws {
+    try run()
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+      if isRunning { kill(processIdentifier, SIGKILL) }
+    }
   }
 }
