@@ -175,7 +175,7 @@ let package = Package(
     .testTarget(
       name: "WickNetTests",
       dependencies: [
-        "WickNet",
+        "WickNet", "WickTesting",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

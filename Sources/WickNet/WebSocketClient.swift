@@ -133,14 +133,19 @@ public enum WebSocketClient {
           })
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
         head.headers.add(name: "Host", value: target.hostHeader)
+        var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
+          upgradeConfiguration: .init(
+            upgradeRequestHead: head, upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+              channel.close(promise: nil)
+              return channel.eventLoop.makeSucceededFuture(false)
+            }))
+        // A server may send its first frames right behind the 101 answer, in the same read
+        // (an exchange's stream pushes at once): NIO's default drops whatever the HTTP decoder
+        // read past the answer, which lost a resumed run's first candle.
+        configuration.leftOverBytesStrategy = .forwardBytes
         let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-          configuration: .init(
-            upgradeConfiguration: .init(
-              upgradeRequestHead: head, upgraders: [upgrader],
-              notUpgradingCompletionHandler: { channel in
-                channel.close(promise: nil)
-                return channel.eventLoop.makeSucceededFuture(false)
-              })))
+          configuration: configuration)
         // The whole exchange (TLS included) must end within the timeout: a peer that accepts
         // and then says nothing does not hold the caller forever.
         let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(connectTimeout)) {
@@ -152,6 +157,10 @@ public enum WebSocketClient {
       }
     }
     inbox.onTermination = { _ in channel.close(promise: nil) }
+    // A server that hangs up right behind its 101 answer closes the socket before the session's
+    // handler is in the pipeline, which then never sees the end: the inbox ends with the socket
+    // whatever the pipeline holds (a second finish does nothing).
+    channel.closeFuture.whenComplete { _ in inbox.finish() }
     let ok = try await withTaskCancellationHandler {
       try await upgraded.get()
     } onCancel: {

@@ -37,7 +37,9 @@ public enum LoopbackReply: Sendable {
   /// Close with a TCP reset, no answer.
   case reset
   /// Upgrade to a WebSocket and hand the connection over (the handler runs on its own thread).
-  case webSocket(@Sendable (LoopbackWebSocket) -> Void)
+  /// `greeting`: text messages sent in the same write as the 101 answer, as a server that pushes
+  /// at once can deliver them (the client reads both in one go).
+  case webSocket(greeting: [String] = [], @Sendable (LoopbackWebSocket) -> Void)
 }
 
 /// A minimal HTTP/1.1 and WebSocket (RFC 6455) server on 127.0.0.1 for tests that need the
@@ -69,7 +71,7 @@ public final class LoopbackServer: @unchecked Sendable {
     case .http(let status, let headers, let body):
       LoopbackListener.writeResponse(fd, status: status, headers: headers, body: body)
       close(fd)
-    case .webSocket(let session):
+    case .webSocket(let greeting, let session):
       guard let key = request.headers["sec-websocket-key"] else {
         LoopbackListener.write(
           fd,
@@ -83,7 +85,7 @@ public final class LoopbackServer: @unchecked Sendable {
         fd,
         Array(
           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(accept)\r\n\r\n"
-            .utf8))
+            .utf8) + greeting.flatMap { LoopbackWebSocket.encode(opcode: 1, Array($0.utf8)) })
       let ws = LoopbackWebSocket(fd: fd)
       session(ws)
       ws.close()
@@ -125,6 +127,15 @@ public final class LoopbackWebSocket: @unchecked Sendable {
   }
 
   private func frame(opcode: UInt8, _ payload: [UInt8]) -> Bool {
+    let out = Self.encode(opcode: opcode, payload)
+    return lock.withLock {
+      guard !closed else { return false }
+      return LoopbackListener.write(fd, out)
+    }
+  }
+
+  /// One unmasked frame (servers do not mask), FIN set.
+  static func encode(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
     var out: [UInt8] = [0x80 | opcode]
     if payload.count < 126 {
       out.append(UInt8(payload.count))
@@ -137,10 +148,7 @@ public final class LoopbackWebSocket: @unchecked Sendable {
       }
     }
     out += payload
-    return lock.withLock {
-      guard !closed else { return false }
-      return LoopbackListener.write(fd, out)
-    }
+    return out
   }
 
   /// The next text message; nil when the client closed or the connection broke.
