@@ -112,7 +112,7 @@ import WickTesting
       w.wait(5) {
         (try? w.int("SELECT COUNT(*) FROM positions WHERE run_id = 1 AND active = 1")) == 1
       }, "\(w.errors)")
-    let fill = try DatabaseQueue(path: w.db).read { db in
+    let fill = try ledgerReader(w.db).read { db in
       try Row.fetchOne(
         db,
         sql: """
@@ -228,7 +228,7 @@ import WickTesting
     #expect(w.pushNext(), "\(w.errors)")
     #expect(
       w.wait(5) {
-        (try? DatabaseQueue(path: w.db).read {
+        (try? ledgerReader(w.db).read {
           try Double.fetchOne($0, sql: "SELECT qty FROM positions WHERE run_id = 1 AND active = 1")
         }) == part
       }, "\(w.dump("SELECT kind || ' ' || detail_json FROM decisions"))\n\(w.errors)")

@@ -236,7 +236,7 @@ import WickTesting
       "\(w.dump("SELECT client_order_id || ' ' || status FROM orders ORDER BY id"))\n\(w.errors)")
     try w.expectNothingDoubled(runs: [1])
     // Keys never reach the database or the output.
-    let stored = try DatabaseQueue(path: w.db).read { db in
+    let stored = try ledgerReader(w.db).read { db in
       try String.fetchAll(
         db,
         sql: """

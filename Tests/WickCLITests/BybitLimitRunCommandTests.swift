@@ -49,7 +49,7 @@ import WickTesting
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(w.errors)")
     let row = try #require(
-      try DatabaseQueue(path: w.db).read { db in
+      try ledgerReader(w.db).read { db in
         try Row.fetchOne(
           db,
           sql: """

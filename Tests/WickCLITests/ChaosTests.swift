@@ -153,7 +153,7 @@ import WickTesting
       w.bybit.orders.filter { $0.cumExecQty > 0 && !$0.orderLinkId.isEmpty }.map {
         ($0.orderLinkId, $0)
       }, uniquingKeysWith: { a, _ in a })
-    let ledgerFills = try DatabaseQueue(path: w.db).read { db in
+    let ledgerFills = try ledgerReader(w.db).read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -499,7 +499,7 @@ extension ChaosTests {
 
     // The re-scan: each boundary's job decided once (swapped or failed), never again after a
     // restart; the params file is whole JSON with the pair.
-    let perDue = try DatabaseQueue(path: w.db).read { db in
+    let perDue = try ledgerReader(w.db).read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -521,7 +521,7 @@ extension ChaosTests {
 extension RunProcessWorld {
   /// The first `resume_divergence` incident's detail, if a resume diverged.
   func divergence() throws -> String? {
-    try DatabaseQueue(path: db).read {
+    try ledgerReader(db).read {
       try String.fetchOne(
         $0,
         sql: "SELECT detail FROM incidents WHERE kind = 'resume_divergence' ORDER BY rowid LIMIT 1"

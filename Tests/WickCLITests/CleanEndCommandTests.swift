@@ -46,7 +46,7 @@ import WickTesting
       exchange[o.orderLinkId] = o.cumExecQty
     }
     var ledger: [String: [Double]] = [:]
-    for r in try DatabaseQueue(path: w.db).read({
+    for r in try ledgerReader(w.db).read({
       try Row.fetchAll(
         $0,
         sql:

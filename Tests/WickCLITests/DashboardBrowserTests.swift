@@ -64,7 +64,7 @@ import WickTesting
     defer { if runner.isRunning { runner.terminate() } }
     func log() -> String { (try? String(contentsOf: runnerLog, encoding: .utf8)) ?? "" }
     func int(_ sql: String) -> Int {
-      ((try? readOnly(db).read { try Int.fetchOne($0, sql: sql) }) ?? nil) ?? -1
+      ((try? ledgerReader(db).read { try Int.fetchOne($0, sql: sql) }) ?? nil) ?? -1
     }
     func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool {
       let deadline = Date().addingTimeInterval(seconds)
@@ -83,7 +83,7 @@ import WickTesting
     feed.start()
     defer { feed.stop() }
     func dump(_ sql: String) -> String {
-      ((try? readOnly(db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
+      ((try? ledgerReader(db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
         separator: "\n")
     }
     try #require(
@@ -129,14 +129,6 @@ import WickTesting
   }
 }
 
-/// A read-only connection that waits out the runner's writes instead of failing or blocking them.
-private func readOnly(_ path: String) throws -> DatabaseQueue {
-  var config = Configuration()
-  config.readonly = true
-  config.busyMode = .timeout(5)
-  return try DatabaseQueue(path: path, configuration: config)
-}
-
 /// Closes candles on the mock kline stream on its own thread: one, then waits until the runner
 /// has handled it (the ledger's `runs.last_time`), then pauses, so none is sent before the runner
 /// is listening and the page sees a steady trickle.
@@ -156,7 +148,7 @@ private final class CandleFeed: @unchecked Sendable {
   }
 
   private func handled() -> Int64? {
-    ((try? readOnly(db).read { try Int64.fetchOne($0, sql: "SELECT MAX(last_time) FROM runs") })
+    ((try? ledgerReader(db).read { try Int64.fetchOne($0, sql: "SELECT MAX(last_time) FROM runs") })
       ?? nil)
   }
 

@@ -35,7 +35,7 @@ import WickTesting
   }
 
   func integrity(_ w: World) throws -> String {
-    try DatabaseQueue(path: w.db).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+    try ledgerReader(w.db).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
       ?? ""
   }
 

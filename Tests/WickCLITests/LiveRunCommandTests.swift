@@ -161,7 +161,7 @@ import WickTesting
           == 0)
       #expect(try int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
       // Keys never reach the database.
-      let stored = try DatabaseQueue(path: db).read { db in
+      let stored = try ledgerReader(db).read { db in
         try String.fetchAll(
           db,
           sql: """

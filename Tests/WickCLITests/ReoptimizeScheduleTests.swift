@@ -150,7 +150,7 @@ final class ReoptimizeWorld: @unchecked Sendable {
   }
 
   func scalar(_ sql: String) throws -> Int {
-    try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    try ledgerReader(db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
   }
 
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }

@@ -35,20 +35,20 @@ extension RunProcessWorld {
 
   /// The last candle time run `run` has committed (nil before the first).
   func lastHandled(run: Int = 1) -> Int64? {
-    (try? DatabaseQueue(path: db).read {
+    (try? ledgerReader(db).read {
       try Int64.fetchOne($0, sql: "SELECT last_time FROM runs WHERE id = ?", arguments: [run])
     }) ?? nil
   }
 
   /// The rows of a one-column query, one a line (for failure messages).
   func dump(_ sql: String) -> String {
-    ((try? DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
+    ((try? ledgerReader(db).read { try String.fetchAll($0, sql: sql) }) ?? []).joined(
       separator: "\n")
   }
 
   /// A scalar query's integer (-1 for no row).
   func int(_ sql: String) throws -> Int {
-    try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    try ledgerReader(db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
   }
 
   /// Starts `wick` with `arguments`, its stdout and stderr in `stdout-N.log` and `stderr-N.log`
@@ -171,4 +171,14 @@ extension Process {
       if isRunning { kill(processIdentifier, SIGKILL) }
     }
   }
+}
+
+/// A read-only connection to a ledger a `wick` process is writing: it waits out the runner's
+/// locks (a checkpoint, a write opening the WAL) instead of failing with "database is locked",
+/// and cannot block the runner's writes.
+func ledgerReader(_ path: String) throws -> DatabaseQueue {
+  var config = Configuration()
+  config.readonly = true
+  config.busyMode = .timeout(10)
+  return try DatabaseQueue(path: path, configuration: config)
 }
