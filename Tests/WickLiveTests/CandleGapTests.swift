@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import Testing
 import WickCore
 import WickData
+import WickTesting
 
 @testable import WickLive
 
@@ -156,5 +158,103 @@ import WickData
     #expect(m.contains(t(4)) && !m.contains(t(6)) && m.first == t(3))
     #expect(MissingCandles(detail: "strategy error: attempt to index a nil value") == nil)
     #expect(MissingCandles(detail: "BTCUSDT yesterday: no") == nil)
+  }
+}
+
+/// The same in a paper session against the loopback exchange (REST through the real fetcher, the
+/// stream over a WebSocket), with short retry waits.
+@Suite(.serialized) struct CandleGapPaperTests {
+  func spec(_ w: PaperWorld, stopAfter: Int) -> RunSpec {
+    var s = w.spec(stopAfter: stopAfter)
+    s.gapRetryDelays = [150, 300, 600]
+    return s
+  }
+
+  func count(_ w: PaperWorld, _ id: Int64, _ kind: String) throws -> Int {
+    try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = '\(kind)'")
+  }
+
+  @Test func restLaggingItsStreamIsWaitedForAndEveryCandleIsHandledInOrder() async throws {
+    let w = try PaperWorld()
+    let h = w.history
+    let lines = OutputLines()
+    let runner = try Runner(spec: spec(w, stopAfter: 6), output: lines.append)
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(h..<(h + 2))
+    // The stream loses candles 22 and 23. REST has them, but its next two kline requests list
+    // nothing from the last ten minutes, and every answer is one row.
+    w.rest.candles = Array(w.candles[0..<(h + 5)])
+    w.rest.serverTime = w.candles[h + 4].time + 1_000
+    w.rest.pageCap = 1
+    w.rest.lagMilliseconds = 10 * 60_000
+    w.rest.lagRequests = 2
+    await w.push((h + 4)..<(h + 6))
+    #expect(try await finished().get() == .stopAfter)
+
+    let handled = try CandleStoreTimes.equity(w.db, run: id)
+    #expect(handled.suffix(6) == (h..<(h + 6)).map { w.candles[$0].time })
+    #expect(try count(w, id, "candle_missing") == 0)
+    #expect(w.rest.lagRequests == 0)
+    #expect(lines.all.contains { $0.contains("REST has no candle at") }, "\(lines.all)")
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
+  @Test func aMinuteTheExchangeNeverHadIsOneIncidentAndAResumeAndReplayAgree() async throws {
+    let w = try PaperWorld()
+    let h = w.history
+    let missing = w.candles[h + 2]
+    let runner = try Runner(spec: spec(w, stopAfter: 4), output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(h..<(h + 2))
+    // The exchange never had candle 22: not on the stream, not over REST.
+    w.rest.candles = Array(w.candles[0..<(h + 5)]).filter { $0.time != missing.time }
+    w.rest.serverTime = w.candles[h + 4].time + 1_000
+    await w.push((h + 3)..<(h + 5))
+    #expect(try await finished().get() == .stopAfter)
+
+    #expect(try count(w, id, "candle_missing") == 1)
+    let detail = try w.ledger().incidents(run: id, kind: "candle_missing")
+    #expect(detail.map(\.time) == [missing.time])
+    #expect(detail.first?.detail.hasPrefix("BTCUSDT \(UTCTime.iso(missing.time)): ") == true)
+    let handled = try CandleStoreTimes.equity(w.db, run: id)
+    #expect(!handled.contains(missing.time))
+    #expect(handled.suffix(4) == [h, h + 1, h + 3, h + 4].map { w.candles[$0].time })
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+
+    // Later the cache gets the candle after all (`wick data repair`, or another run's backfill).
+    try CandleStore(path: w.db).write(
+      [missing], series: SeriesKey(exchange: "bybit", symbol: "BTCUSDT", timeframe: .oneMinute),
+      replace: true)
+    w.rest.candles = Array(w.candles[0..<(h + 6)])
+    w.rest.serverTime = w.candles[h + 5].time + 1_000
+    // A resume and a replay still leave it out, as the strategy never saw it.
+    let second = try Runner(spec: spec(w, stopAfter: 2), output: { _ in })
+    #expect(try second.prepare() == id)
+    let again = start(second)
+    await w.push((h + 5)..<(h + 7))
+    #expect(try await again().get() == .stopAfter)
+    #expect(try count(w, id, "resume_divergence") == 0)
+    #expect(try count(w, id, "candle_missing") == 1)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id)")
+        == (try w.scalar("SELECT MAX(seq) + 1 FROM decisions WHERE run_id = \(id)")))
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+    // Without the incident, the cache's candle 22 would be replayed: the decisions differ.
+    try w.execute("DELETE FROM incidents WHERE kind = 'candle_missing'")
+    #expect(try !Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+/// Candle times a run handled, from its equity snapshots (one per handled candle time).
+enum CandleStoreTimes {
+  static func equity(_ db: String, run: Int64) throws -> [Int64] {
+    let q = try DatabaseQueue(path: db)
+    return try q.read {
+      try Int64.fetchAll(
+        $0, sql: "SELECT time FROM equity_snapshots WHERE run_id = ? ORDER BY rowid",
+        arguments: [run])
+    }
   }
 }
