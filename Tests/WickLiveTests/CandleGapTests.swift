@@ -247,6 +247,76 @@ import WickTesting
   }
 }
 
+/// The catch-up at start-up (the candles that closed while the runner was down, or a new run's
+/// warm-up) from the cache topped up over REST: the same rules as the stream.
+@Suite(.serialized) struct CandleGapCatchUpTests {
+  @Test func aMinuteMissingWhileTheRunnerWasDownIsOneIncidentAndTheResumeGoesOn() async throws {
+    let w = try PaperWorld()
+    let h = w.history
+    let id = try await w.session(h..<(h + 3))
+    // While the runner is down, candles 23 to 27 close; the exchange never had 25.
+    let gone = w.candles[h + 5]
+    w.rest.candles = Array(w.candles[0..<(h + 8)]).filter { $0.time != gone.time }
+    w.rest.serverTime = w.candles[h + 8].time + 1_000
+    let lines = OutputLines()
+    let second = try Runner(spec: w.spec(stopAfter: 2), output: lines.append)
+    #expect(try second.prepare() == id)
+    let again = start(second)
+    await w.push((h + 8)..<(h + 10))
+    #expect(try await again().get() == .stopAfter)
+
+    let incidents = try w.ledger().incidents(run: id, kind: "candle_missing")
+    #expect(incidents.map(\.time) == [gone.time])
+    #expect(
+      incidents.first?.detail
+        == "BTCUSDT \(UTCTime.iso(gone.time)): not over REST when the run caught up; the strategy goes on without it"
+    )
+    #expect(lines.all.contains { $0.hasPrefix("warning: candle_missing BTCUSDT") })
+    let handled = try CandleStoreTimes.equity(w.db, run: id)
+    #expect(handled.suffix(9) == [0, 1, 2, 3, 4, 6, 7, 8, 9].map { w.candles[h + $0].time })
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'resume_divergence'") == 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+
+  /// REST lists one symbol a candle short at start-up (it lags): the catch-up from the cache stops
+  /// at the last slice both symbols have, and the stream's backfill brings the rest in order,
+  /// rather than a slice without that symbol followed by its older candle.
+  @Test func aSymbolREStListsShortAtStartUpKeepsTheSlicesAligned() async throws {
+    let w = try PaperWorld()
+    let h = w.history
+    let other = w.candles.map {
+      Candle(
+        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
+        volume: $0.volume)
+    }
+    w.rest.candlesBySymbol = [
+      "BTCUSDT": Array(w.candles[0..<h]), "ETHUSDT": Array(other[0..<(h - 1)]),
+    ]
+    var spec = w.spec(stopAfter: 3)
+    spec.symbols = ["BTCUSDT", "ETHUSDT"]
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    let progress = try RunProgress(db: w.db, run: id)
+    #expect(await eventually { w.ws.klineClients > 0 })
+    #expect(await eventually { (try? CandleStoreTimes.equity(w.db, run: id).count) == 2 })
+    // REST has caught up by the next close.
+    w.rest.candlesBySymbol["ETHUSDT"] = Array(other[0..<(h + 2)])
+    for i in h..<(h + 2) {
+      await w.ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], w.candles[i]]) {
+        progress.reached(w.candles[i].time)
+      }
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(
+      try CandleStoreTimes.equity(w.db, run: id) == ((h - 3)..<(h + 2)).map { w.candles[$0].time })
+    #expect(try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id)") == 0)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
 /// Candle times a run handled, from its equity snapshots (one per handled candle time).
 enum CandleStoreTimes {
   static func equity(_ db: String, run: Int64) throws -> [Int64] {

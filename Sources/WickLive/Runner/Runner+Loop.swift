@@ -73,7 +73,9 @@ extension Runner {
     }
     let (end, backfill, tf) = (c.end, c.backfill, spec.timeframe)
     let verifyUntil = journal.verifyUntil
-    let missed = try handleCached(from: c.from, to: end, exchange: c.storageName)
+    let ready = try prepareMissed(
+      from: c.from, to: end, last: c.last, backfill: backfill, exchange: c.storageName)
+    let missed = try handleCached(from: c.from, to: ready, exchange: c.storageName)
     var last = zip(missed, c.last).map { $0 ?? $1 }
     if resumed {
       journal.checkComplete(through: verifyUntil)
