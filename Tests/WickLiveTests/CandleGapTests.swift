@@ -174,14 +174,35 @@ import WickTesting
     try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = '\(kind)'")
   }
 
-  @Test func restLaggingItsStreamIsWaitedForAndEveryCandleIsHandledInOrder() async throws {
+  /// Pushes candles `range` on the exchange's own stream format, each until the run handled it.
+  func push(_ w: PaperWorld, _ range: Range<Int>, exchange: String, run id: Int64) async throws {
+    guard exchange == "binance" else { return await w.push(range) }
+    let progress = try RunProgress(db: w.db, run: id)
+    for i in range {
+      let c = w.candles[i]
+      let messages = [false, true].map {
+        MockKlineStream.binanceKlineMessage(
+          symbol: "BTCUSDT", interval: "1m", candle: c, closed: $0, timeframe: .oneMinute)
+      }
+      await w.ws.deliver(messages) { progress.reached(c.time) }
+    }
+  }
+
+  /// Bybit lists a page newest first, Binance oldest first: with one-row pages, each is asked
+  /// for the rest of the range from its own end.
+  @Test(arguments: ["bybit", "binance"])
+  func restLaggingItsStreamIsWaitedForAndEveryCandleIsHandledInOrder(exchange: String)
+    async throws
+  {
     let w = try PaperWorld()
     let h = w.history
     let lines = OutputLines()
-    let runner = try Runner(spec: spec(w, stopAfter: 6), output: lines.append)
+    var spec = spec(w, stopAfter: 6)
+    spec.exchange = exchange
+    let runner = try Runner(spec: spec, output: lines.append)
     let id = try runner.prepare()
     let finished = start(runner)
-    await w.push(h..<(h + 2))
+    try await push(w, h..<(h + 2), exchange: exchange, run: id)
     // The stream loses candles 22 and 23. REST has them, but its next two kline requests list
     // nothing from the last ten minutes, and every answer is one row.
     w.rest.candles = Array(w.candles[0..<(h + 5)])
@@ -189,7 +210,7 @@ import WickTesting
     w.rest.pageCap = 1
     w.rest.lagMilliseconds = 10 * 60_000
     w.rest.lagRequests = 2
-    await w.push((h + 4)..<(h + 6))
+    try await push(w, (h + 4)..<(h + 6), exchange: exchange, run: id)
     #expect(try await finished().get() == .stopAfter)
 
     let handled = try CandleStoreTimes.equity(w.db, run: id)
