@@ -221,6 +221,36 @@ import WickTesting
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
 
+  /// The retries wait on the clock, not in a sleep: a command sent while a gap waits a minute for
+  /// its next request is carried out at once.
+  @Test func whileAGapWaitsForRESTTheRunStillAnswersCommands() async throws {
+    let w = try PaperWorld()
+    let h = w.history
+    var spec = w.spec(stopAfter: nil)
+    spec.gapRetryDelays = [60_000]
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(h..<(h + 2))
+    let gap = w.candles[h + 2]
+    w.rest.candles = Array(w.candles[0..<(h + 4)]).filter { $0.time != gap.time }
+    w.rest.serverTime = w.candles[h + 4].time + 1_000
+    w.ws.send(symbol: "BTCUSDT", interval: "1", candle: w.candles[h + 3], confirm: true)
+    #expect(await eventually { w.rest.klineRequests.contains { $0.start == gap.time } })
+    let ledger = try w.ledger()
+    let sent = Date()
+    let stop = try ledger.insertCommand(run: id, kind: "stop", source: "test")
+    guard case .halted = try await finished().get() else {
+      Issue.record("not halted")
+      return
+    }
+    #expect(Date().timeIntervalSince(sent) < 30)
+    #expect(try ledger.command(stop)?.status == "done")
+    // Candle 23 was still held behind the gap: never handled, and nothing given up on.
+    #expect(try ledger.run(id)?.lastTime == w.candles[h + 1].time)
+    #expect(try ledger.incidents(run: id, kind: "candle_missing").isEmpty)
+  }
+
   @Test func aMinuteTheExchangeNeverHadIsOneIncidentAndAResumeAndReplayAgree() async throws {
     let w = try PaperWorld()
     let h = w.history
