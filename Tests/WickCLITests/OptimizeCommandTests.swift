@@ -524,7 +524,7 @@ import WickOptimize
     #expect(FileManager.default.fileExists(atPath: out + "/best_params.json"))
   }
 
-  @Test(needsWatchdogSignal) func aSetThatRunsOutOfTimeIsRecordedFailedAndTheRestRank() throws {
+  @Test func aSetThatRunsOutOfTimeIsRecordedFailedAndTheRestRank() throws {
     let f = try Fixture()
     let out = try sweepWithAFailingSet(
       f, script: Self.stallingScript("while true do end"), sandbox: "callback_seconds = 0.05")
@@ -594,7 +594,7 @@ import WickOptimize
     #expect(FileManager.default.fileExists(atPath: out + "/refine/best_params.json"))
   }
 
-  @Test(needsWatchdogSignal) func aQueuedSweepWithAFailedSetIsDoneAndTheQueueGoesOn() throws {
+  @Test func aQueuedSweepWithAFailedSetIsDoneAndTheQueueGoesOn() throws {
     // A set that fails every time must not hold the queue: its sweep finished (every output is
     // written), so its entry goes and the next sweep runs; the status says a set failed.
     let f = try Fixture()

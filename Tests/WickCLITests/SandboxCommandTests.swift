@@ -39,7 +39,7 @@ import WickTesting
     }
   }
 
-  @Test(needsWatchdogSignal) func aPcallLoopEndsWithTheTimeLimit() throws {
+  @Test func aPcallLoopEndsWithTheTimeLimit() throws {
     let f = try Fixture()
     let (error, seconds) = try failingRun(
       f, script(onCandle: "while true do pcall(function() while true do end end) end"))
@@ -150,8 +150,3 @@ import WickTesting
     #expect(output.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:02:00Z"), "\(output)")
   }
 }
-
-/// In-process runs whose script must be interrupted in a pure Lua loop by the watchdog's signal:
-/// not under ThreadSanitizer, which holds that signal until libc is called (`ThreadSanitizer`).
-let needsWatchdogSignal = ConditionTrait.disabled(
-  if: ThreadSanitizer.isActive, Comment(rawValue: ThreadSanitizer.reason))

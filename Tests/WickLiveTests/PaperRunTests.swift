@@ -333,7 +333,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 }
 
 @Suite(.serialized) struct RunnerSandboxTests {
-  @Test(.disabled(if: ThreadSanitizer.isActive, Comment(rawValue: ThreadSanitizer.reason)))
+  @Test
   func aTrippedSandboxLimitHaltsTheStrategyAndTheRunCarriesOn() async throws {
     let w = try PaperWorld()
     try flipScript.replacingOccurrences(

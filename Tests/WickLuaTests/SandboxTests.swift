@@ -38,7 +38,7 @@ import WickCore
     #expect(viaFunction?.contains("only source text") == true, "\(viaFunction ?? "nil")")
   }
 
-  @Test(needsWatchdogSignal) func infiniteLoopHitsTheTimeLimit() {
+  @Test func infiniteLoopHitsTheTimeLimit() {
     let message = runOnce(strategySource(onCandle: "while true do end"))
     #expect(message?.contains("probe.lua:11: time limit exceeded") == true, "\(message ?? "nil")")
     #expect(message?.contains("in on_candle for BTCUSDT at candle 2024-01-01T00:00:00Z") == true)

@@ -117,8 +117,3 @@ func runOnce(_ source: String, limits: LuaLimits = testLimits, polling: Bool = f
     return "\(error)"
   }
 }
-
-/// Tests whose script must be interrupted in a pure Lua loop by the watchdog's signal: not under
-/// ThreadSanitizer, which holds that signal until libc is called (`ThreadSanitizer`).
-let needsWatchdogSignal = ConditionTrait.disabled(
-  if: ThreadSanitizer.isActive, Comment(rawValue: ThreadSanitizer.reason))

@@ -158,8 +158,11 @@ static inline void wick_trip(wick_runtime *rt, int why) {
 /// Instructions between two looks at the watchdog's verdict in poll mode. Poll mode is for
 /// ThreadSanitizer (`make sanitize`), which holds an asynchronous signal until the thread next
 /// calls an intercepted libc function, so a pure Lua loop would never see the watchdog's signal.
+/// It also looks on every function return, so that a C function that overran (the parser, a
+/// long `string.rep`) is stopped as soon as it returns, as the signal's sticky hook would.
 /// A normal build never polls: a callback costs no hook at all there.
 #define WICK_POLL_EVERY 1000
+#define WICK_POLL_MASK (LUA_MASKCOUNT | LUA_MASKRET)
 
 /// The poll-mode hook: raises the time limit once the watchdog has marked this callback overrun,
 /// arming the sticky hook exactly as the signal handler would.
@@ -417,7 +420,7 @@ static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, 
   rt->enforce = 1;
   unsigned long long running = rt->generation + 1;
   __atomic_store_n(&rt->generation, running, __ATOMIC_RELEASE);
-  if (__builtin_expect(rt->poll, 0)) lua_sethook(L, wick_poll_hook, LUA_MASKCOUNT, WICK_POLL_EVERY);
+  if (__builtin_expect(rt->poll, 0)) lua_sethook(L, wick_poll_hook, WICK_POLL_MASK, WICK_POLL_EVERY);
   int status = lua_pcall(L, nargs, nresults, msgh);
   __atomic_store_n(&rt->generation, running + 1, __ATOMIC_RELEASE);
   rt->enforce = 0;
