@@ -78,8 +78,14 @@ public struct Tearsheet: Sendable {
     var month = ""
     var year = ""
     var last = r.initialEquity
+    // The labels are formatted only when the month changes: a day of the same month changes
+    // neither (formatting two labels a day was most of the tearsheet's time for long runs).
+    var labelled: (year: Int64, month: Int64)? = nil
     for p in r.dailyEquity.dropFirst() {
       let (y, m, _) = UTCTime.civil(fromDays: UTCTime.floorDiv(p.time - 1, 86_400_000))
+      defer { last = p.equity }
+      if let labelled, labelled == (y, m) { continue }
+      labelled = (y, m)
       let thisYear = String(format: "%04lld", y)
       let thisMonth = thisYear + String(format: "-%02lld", m)
       if thisMonth != month {
@@ -96,7 +102,6 @@ public struct Tearsheet: Sendable {
         }
         year = thisYear
       }
-      last = p.equity
     }
     // The run ends at the final equity (after closing what was open), not the last mark.
     months.append(PeriodReturn(period: month, value: r.finalEquity / monthOpen - 1))
