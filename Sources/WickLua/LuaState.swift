@@ -64,6 +64,7 @@ final class LuaState {
     }
     runtime = rt
     runtime.pointee.pattern_steps = Int64(max(1, limits.patternSteps))
+    runtime.pointee.poll = Watchdog.signalsAreDeferred ? 1 : 0
     runtime.pointee.indicator_update = indicatorUpdateThunk
     runtime.pointee.multi_indicator_update = multiIndicatorUpdateThunk
     guard let state = wick_newstate(rt) else {

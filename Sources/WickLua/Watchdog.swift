@@ -13,6 +13,12 @@ import Foundation
 final class Watchdog: @unchecked Sendable {
   static let shared = Watchdog()
 
+  /// Whether this process runs under ThreadSanitizer (its runtime defines `__tsan_init`), which
+  /// holds an asynchronous signal until the thread next calls an intercepted libc function: a
+  /// pure Lua loop would never see the watchdog's signal. States then find the watchdog's verdict
+  /// with a count hook instead (`poll` in `CLua/shim.h`); the limits and errors are the same.
+  static let signalsAreDeferred: Bool = dlsym(dlopen(nil, RTLD_NOW), "__tsan_init") != nil
+
   /// What the handler of a stuck state receives: callback, symbol index and candle time.
   typealias Report = @Sendable (_ callback: Int32, _ symbol: Int32, _ candleTime: Int64) -> Void
 

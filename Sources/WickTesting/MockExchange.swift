@@ -96,6 +96,11 @@ public final class MockExchange: @unchecked Sendable {
   @Guarded public var faults: [Int: Fault] = [:]
   /// A fault for every request (overrides `faults`).
   @Guarded public var alwaysFault: Fault?
+  /// REST behind the stream: the next `lagRequests` kline requests list no candle that opened in
+  /// the last `lagMilliseconds` of the exchange's clock (an exchange's REST can lag its own
+  /// WebSocket stream by a moment after a candle closes).
+  @Guarded public var lagRequests = 0
+  @Guarded public var lagMilliseconds: Int64 = 0
   public var port: UInt16 { listener.port }
   public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -153,14 +158,17 @@ public final class MockExchange: @unchecked Sendable {
     }
     let target = request.target
     let now = serverTime
-    let number: Int = lock.withLock {
-      log.append(Received(target: target, serverTime: now))
-      return log.count
+    let received = Received(target: target, serverTime: now)
+    let (number, lag): (Int, Int64) = lock.withLock {
+      log.append(received)
+      guard received.isKline, lagRequests > 0 else { return (log.count, 0) }
+      lagRequests -= 1
+      return (log.count, lagMilliseconds)
     }
     let fault = alwaysFault ?? faults[number]
     if case .reset? = fault { return LoopbackListener.reset(fd) }
     if case .slow(let seconds)? = fault { Thread.sleep(forTimeInterval: seconds) }
-    var answer = respond(target, now: now, fault: fault)
+    var answer = respond(target, now: now, fault: fault, lag: lag)
     if case .truncated? = fault { answer.body = Array(answer.body.prefix(answer.body.count / 2)) }
     LoopbackListener.writeResponse(
       fd, status: answer.status, headers: answer.headers, body: answer.body)
@@ -199,7 +207,7 @@ public final class MockExchange: @unchecked Sendable {
     return nil
   }
 
-  private func respond(_ target: String, now: Int64, fault: Fault?) -> Answer {
+  private func respond(_ target: String, now: Int64, fault: Fault?, lag: Int64) -> Answer {
     if case .status(let code, let retryAfter)? = fault {
       return Answer(
         code, "{\"code\":-1,\"msg\":\"injected \(code)\"}",
@@ -207,7 +215,8 @@ public final class MockExchange: @unchecked Sendable {
     }
     let path = String(target.split(separator: "?").first ?? "")
     let request = Request(
-      query: Self.query(target), symbol: Self.text(target, "symbol"), now: now, fault: fault)
+      query: Self.query(target), symbol: Self.text(target, "symbol"), now: now, fault: fault,
+      lag: lag)
     if path.hasPrefix("/v5/market/open-interest") || path.hasPrefix("/v5/market/account-ratio") {
       return bybitMetric(
         path, request, period: Self.text(target, "intervalTime") ?? Self.text(target, "period"))
@@ -227,6 +236,8 @@ public final class MockExchange: @unchecked Sendable {
     /// The exchange's clock when the request arrived.
     var now: Int64
     var fault: Fault?
+    /// Kline rows that opened in the last this many ms are not listed yet (`lagRequests`).
+    var lag: Int64 = 0
   }
 
   /// The candles an exchange lists for `[start, end]` (inclusive, as both document) at `now`:
@@ -240,7 +251,7 @@ public final class MockExchange: @unchecked Sendable {
       lo -= Int64(n) * tf
       hi = hi > Int64.max / 2 ? hi : hi + Int64(n) * tf
     }
-    hi = min(hi, r.now)  // nothing that has not opened yet
+    hi = min(hi, r.now - r.lag)  // nothing that has not opened yet (or that REST lags behind)
     let candles = r.symbol.flatMap { candlesBySymbol[$0] } ?? self.candles
     let first = Self.firstIndex(candles, atOrAfter: lo)
     let last = Self.firstIndex(candles, atOrAfter: hi + 1)

@@ -108,9 +108,13 @@ import WickTesting
     }
 
     /// Pushes the next candle (a forming update, then the closed one twice) and waits until the
-    /// run has committed it.
+    /// run has committed it. A run that has not subscribed to the kline stream within 20 s is a
+    /// failure of its own (a candle pushed to nobody would only show as a commit that never came).
     func pushNext() -> Bool {
-      _ = wait { self.binance.klineSubscribers >= 1 }
+      guard self.wait(20, { self.binance.klineSubscribers >= 1 }) else {
+        Issue.record("the run did not subscribe to the kline stream within 20 s: \(errors)")
+        return false
+      }
       let c = candles[pushed]
       for (symbol, list) in series {
         let c = list[pushed]

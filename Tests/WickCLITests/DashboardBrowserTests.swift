@@ -60,7 +60,7 @@ import WickTesting
     FileManager.default.createFile(atPath: runnerLog.path, contents: nil)
     runner.standardOutput = try FileHandle(forWritingTo: runnerLog)
     runner.standardError = runner.standardOutput
-    try runner.run()
+    try runner.runWithDeadline()
     defer { if runner.isRunning { runner.terminate() } }
     func log() -> String { (try? String(contentsOf: runnerLog, encoding: .utf8)) ?? "" }
     func int(_ sql: String) -> Int {
@@ -105,7 +105,7 @@ import WickTesting
     FileManager.default.createFile(atPath: browserLog.path, contents: nil)
     browser.standardOutput = try FileHandle(forWritingTo: browserLog)
     browser.standardError = browser.standardOutput
-    try browser.run()
+    try browser.runWithDeadline()
     browser.waitUntilExit()
     let report = (try? String(contentsOf: browserLog, encoding: .utf8)) ?? ""
     print(report)
@@ -122,7 +122,7 @@ import WickTesting
     ls.arguments = ["runs", "ls", "--db", db]
     let pipe = Pipe()
     ls.standardOutput = pipe
-    try ls.run()
+    try ls.runWithDeadline(60)
     ls.waitUntilExit()
     let listing = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     #expect(listing.contains("halted"), "\(listing)")

@@ -33,7 +33,7 @@ import WickTesting
     FileManager.default.createFile(atPath: out.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = p.standardOutput
-    try p.run()
+    try p.runWithDeadline(120)
     p.waitUntilExit()
     let text = try String(contentsOf: out, encoding: .utf8)
     return (p.terminationStatus, text.split(separator: "\n").map(String.init))

@@ -128,6 +128,37 @@ import WickTesting
     #expect(listing.contains("paper") && listing.contains("stopped"))
   }
 
+  /// A minute the exchange never had: the stream skips it and REST never lists it. The run asks
+  /// REST again (after 1, 2 and 4 s), records one `candle_missing` incident naming the symbol and
+  /// the minute, goes on with the next candles, and `wick replay` agrees.
+  @Test func aMinuteTheExchangeNeverHadIsOneIncidentAndTheRunGoesOn() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let (p, _, first) = try w.launch(w.arguments(["--stop-after", "4"]))
+    #expect(first == "run: 1")
+    for _ in 0..<2 { #expect(w.pushNext(), "\(w.errors)") }
+    let missing = w.candles[w.pushed]
+    w.rest.candles = Array(w.candles[0..<(w.pushed + 3)]).filter { $0.time != missing.time }
+    w.rest.serverTime = w.candles[w.pushed + 2].time + 1_000
+    w.pushed += 1
+    for _ in 0..<2 { #expect(w.pushNext(), "\(w.errors)") }
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\(w.errors)")
+
+    let incidents = w.dump(
+      "SELECT time || ' ' || detail FROM incidents WHERE kind = 'candle_missing'")
+    #expect(
+      incidents.hasPrefix("\(missing.time) BTCUSDT \(UTCTime.iso(missing.time)): not on the stream")
+        && !incidents.contains("\n"), "\(incidents)")
+    #expect(w.errors.contains("warning: candle_missing BTCUSDT \(UTCTime.iso(missing.time))"))
+    #expect(
+      try w.int("SELECT COUNT(*) FROM equity_snapshots WHERE time = \(missing.time)") == 0)
+    #expect(try w.int("SELECT COUNT(*) FROM equity_snapshots") == 3 + 4)
+    let json = w.dir.appendingPathComponent("replay.json").path
+    #expect(try w.runWick(["replay", "1", "--db", w.db, "--json", json]).0 == 0)
+    #expect(try String(contentsOfFile: json, encoding: .utf8).hasPrefix("{\"identical\":true"))
+  }
+
   @Test func wickStopHaltsARunningSession() throws {
     let w = try World()
     try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))

@@ -162,9 +162,10 @@ class PaperRunWorld: RunProcessWorld {
 }
 
 extension Process {
-  /// Starts the process with a deadline. A `wick` run that a test waits for (`waitUntilExit`) but
-  /// that never ends, because the candles it waits for never came, is killed after `seconds`: the
-  /// test then fails on its exit status instead of hanging the whole suite.
+  /// Starts the process with a deadline. A process that a test waits for (`waitUntilExit`, or
+  /// the end of its output) but that never ends, such as a `wick run` whose candles never came,
+  /// is killed after `seconds`: the test then fails on its exit status instead of hanging the
+  /// whole suite.
   func runWithDeadline(_ seconds: Double = 300) throws {
     try run()
     DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in

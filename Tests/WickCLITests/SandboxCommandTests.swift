@@ -139,7 +139,7 @@ import WickTesting
     p.standardError = stderr
     p.standardOutput = FileHandle.nullDevice
     let start = Date()
-    try p.run()
+    try p.runWithDeadline()
     let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     #expect(p.terminationStatus == 1)

@@ -11,6 +11,12 @@ final class FakeBackfill: CandleBackfill {
   var available: [String: [Candle]] = [:]
   var requests: [(String, Int64, Int64)] = []
   var clock: Int64
+  /// REST behind the stream: the next this many requests find nothing.
+  var lagging = 0
+  /// Short answers: at most this many candles a request (the oldest).
+  var pageCap: Int?
+  /// The next this many requests fail.
+  var failing = 0
   let sink: CandleSink
   let exchange: String
   init(clock: Int64, sink: CandleSink, exchange: String = "bybit") {
@@ -21,7 +27,16 @@ final class FakeBackfill: CandleBackfill {
   func now() -> Int64 { clock }
   func candles(symbol: String, from: Int64, to: Int64) throws -> [Candle] {
     requests.append((symbol, from, to))
-    let out = (available[symbol] ?? []).filter { $0.time >= from && $0.time < to }
+    if failing > 0 {
+      failing -= 1
+      throw WickError.exchange("GET /v5/market/kline: HTTP 503")
+    }
+    if lagging > 0 {
+      lagging -= 1
+      return []
+    }
+    let out = Array(
+      (available[symbol] ?? []).filter { $0.time >= from && $0.time < to }.prefix(pageCap ?? .max))
     try sink.write(
       out, series: SeriesKey(exchange: exchange, symbol: symbol, timeframe: .oneMinute),
       replace: true)

@@ -77,13 +77,19 @@ final class PaperWorld {
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
-    let q = try DatabaseQueue(path: db)
-    try q.write { try $0.execute(sql: sql) }
+    try connection().write { try $0.execute(sql: sql) }
   }
 
   func scalar(_ sql: String) throws -> Int {
-    let q = try DatabaseQueue(path: db)
-    return try q.read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    try connection().read { try Int.fetchOne($0, sql: sql) ?? -1 }
+  }
+
+  /// A connection beside the running runner's: it waits out the runner's locks (a checkpoint, a
+  /// commit) instead of failing with "database is locked".
+  private func connection() throws -> DatabaseQueue {
+    var config = Configuration()
+    config.busyMode = .timeout(10)
+    return try DatabaseQueue(path: db, configuration: config)
   }
 }
 

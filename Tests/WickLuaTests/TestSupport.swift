@@ -105,10 +105,12 @@ let testLimits = LuaLimits(
 let testTimeScale =
   ProcessInfo.processInfo.environment["WICK_TEST_TIME_SCALE"].flatMap(Double.init) ?? 1
 
-/// Loads `source`, starts it and feeds one candle; returns the error message, if any.
-func runOnce(_ source: String, limits: LuaLimits = testLimits) -> String? {
+/// Loads `source`, starts it and feeds one candle; returns the error message, if any. With
+/// `polling`, the state finds the watchdog's verdict with a count hook, as under ThreadSanitizer.
+func runOnce(_ source: String, limits: LuaLimits = testLimits, polling: Bool = false) -> String? {
   do {
     let (s, host) = try started(source, limits: limits)
+    if polling { s.state.runtime.pointee.poll = 1 }
     try s.onCandle(symbol: 0, candle: candle(0), host: host)
     return nil
   } catch {

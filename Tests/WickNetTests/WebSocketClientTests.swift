@@ -34,14 +34,57 @@ import WickTesting
     let server = try LoopbackServer { _ in
       .webSocket(greeting: ["only"]) { ws in ws.drop() }
     }
-    for _ in 0..<20 {
-      let got = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/ws/key") {
-        inbound, _ in
-        var got: [String] = []
-        for try await case .text(let text) in inbound { got.append(text) }
-        return got
+    let url = "ws://127.0.0.1:\(server.port)/ws/key"
+    for i in 0..<20 {
+      // A regression would leave the session waiting for messages forever: it fails instead.
+      // The wait is long because the suites share NIO's two event loop threads.
+      let got = try await within(seconds: 30) {
+        try await WebSocketClient.connect(url: url) { inbound, _ in
+          var got: [String] = []
+          for try await case .text(let text) in inbound { got.append(text) }
+          return got
+        }
       }
-      #expect(got.count <= 1)
+      let messages = try #require(got, "session \(i) had not ended 30 s after the server hung up")
+      #expect(messages.count <= 1)
+    }
+  }
+}
+
+/// `body`'s result, or nil when it has not finished within `seconds`: it is then cancelled and
+/// left behind, so that even a wait that ignores cancellation cannot hang the test.
+func within<T: Sendable>(
+  seconds: Double, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T? {
+  let once = FirstClaim()
+  return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T?, Error>) in
+    let work = Task {
+      do {
+        let value = try await body()
+        if once.claim() { c.resume(returning: value) }
+      } catch {
+        if once.claim() { c.resume(throwing: error) }
+      }
+    }
+    Task {
+      try? await Task.sleep(for: .seconds(seconds))
+      if once.claim() {
+        work.cancel()
+        c.resume(returning: nil)
+      }
+    }
+  }
+}
+
+/// Whichever of two racing tasks claims it first wins.
+final class FirstClaim: @unchecked Sendable {
+  private let lock = NSLock()
+  private var done = false
+  /// True the first time only.
+  func claim() -> Bool {
+    lock.withLock {
+      defer { done = true }
+      return !done
     }
   }
 }

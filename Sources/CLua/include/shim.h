@@ -80,6 +80,7 @@ typedef struct wick_runtime {
   pthread_t thread;                    // the thread running the callback
   pthread_t prepared_thread;           // the last thread that unblocked the watchdog's signal
   int prepared;
+  int poll;  // 1: the watchdog's trip is found by a count hook instead of a signal (see WICK_POLL_EVERY)
   wick_dispatch_fn dispatch;
   void *host;
   wick_indicator_fn indicator_update;
@@ -152,6 +153,21 @@ static void wick_limit_hook(lua_State *L, lua_Debug *ar) {
 static inline void wick_trip(wick_runtime *rt, int why) {
   if (rt->trip == WICK_TRIP_NONE) rt->trip = why;
   lua_sethook(rt->L, wick_limit_hook, LUA_MASKCOUNT, 1);
+}
+
+/// Instructions between two looks at the watchdog's verdict in poll mode. Poll mode is for
+/// ThreadSanitizer (`make sanitize`), which holds an asynchronous signal until the thread next
+/// calls an intercepted libc function, so a pure Lua loop would never see the watchdog's signal.
+/// A normal build never polls: a callback costs no hook at all there.
+#define WICK_POLL_EVERY 1000
+
+/// The poll-mode hook: raises the time limit once the watchdog has marked this callback overrun,
+/// arming the sticky hook exactly as the signal handler would.
+static void wick_poll_hook(lua_State *L, lua_Debug *ar) {
+  wick_runtime *rt = wick_runtime_of(L);
+  if (__atomic_load_n(&rt->trip_generation, __ATOMIC_ACQUIRE) != rt->generation) return;
+  wick_trip(rt, WICK_TRIP_TIME);
+  wick_limit_hook(L, ar);
 }
 
 /// For C functions that loop (the matcher, sort, move): has a limit tripped in this callback,
@@ -289,7 +305,7 @@ static inline long long wick_watch_candle_time(wick_runtime *rt) {
 /// land while the interpreter clears its trap flag).
 static inline void wick_watch_trip(wick_runtime *rt, unsigned long long generation) {
   __atomic_store_n(&rt->trip_generation, generation, __ATOMIC_RELEASE);
-  if (__atomic_load_n(&rt->generation, __ATOMIC_ACQUIRE) == generation) {
+  if (!rt->poll && __atomic_load_n(&rt->generation, __ATOMIC_ACQUIRE) == generation) {
     union sigval value;
     value.sival_ptr = rt;
     pthread_sigqueue(rt->thread, WICK_WATCHDOG_SIGNAL, value);
@@ -401,11 +417,12 @@ static inline int wick_pcall_runtime(wick_runtime *rt, lua_State *L, int nargs, 
   rt->enforce = 1;
   unsigned long long running = rt->generation + 1;
   __atomic_store_n(&rt->generation, running, __ATOMIC_RELEASE);
+  if (__builtin_expect(rt->poll, 0)) lua_sethook(L, wick_poll_hook, LUA_MASKCOUNT, WICK_POLL_EVERY);
   int status = lua_pcall(L, nargs, nresults, msgh);
   __atomic_store_n(&rt->generation, running + 1, __ATOMIC_RELEASE);
   rt->enforce = 0;
-  // The hook is armed only after a trip or by the watchdog's signal for this very call.
-  if (__builtin_expect(rt->trip != WICK_TRIP_NONE ||
+  // The hook is armed only after a trip, by the watchdog's signal for this very call, or to poll.
+  if (__builtin_expect(rt->trip != WICK_TRIP_NONE || rt->poll ||
                        __atomic_load_n(&rt->trip_generation, __ATOMIC_RELAXED) == running, 0))
     lua_sethook(L, NULL, 0, 0);
   return status;

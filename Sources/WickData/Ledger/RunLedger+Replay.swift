@@ -25,3 +25,20 @@ extension RunLedger {
     }
   }
 }
+
+extension RunLedger {
+  /// The run's incidents of `kind`, oldest first (a resume and `wick replay` read the
+  /// `candle_missing` ones back).
+  public func incidents(run: Int64, kind: String) throws -> [Event] {
+    try database.read { db in
+      try Row.fetchAll(
+        db,
+        sql:
+          "SELECT time, kind, account, detail FROM incidents WHERE run_id = ? AND kind = ? ORDER BY rowid",
+        arguments: [run, kind]
+      ).map {
+        Event(time: $0["time"], kind: $0["kind"], account: $0["account"], detail: $0["detail"])
+      }
+    }
+  }
+}

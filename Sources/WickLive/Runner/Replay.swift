@@ -99,6 +99,7 @@ extension Runner {
     // Funding: the settlements the run charged, at the candles it charged them.
     try runner.funding?.useRecorded(recorded, through: .max)
     runner.recovery.follow(recorded)
+    try runner.recovery.followMissing(ledger: ledger, run: id)
     runner.journal = LedgerJournal(
       run: id, ledger: nil, symbols: spec.symbols, recorded: recorded, verifyUntil: .max)
     runner.kernel.journal = runner.journal

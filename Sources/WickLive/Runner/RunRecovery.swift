@@ -22,6 +22,23 @@ struct RunRecovery {
   /// `wick replay` of a live run: the exchange's instrument rules the run recorded.
   var recordedRules: [String: InstrumentSpec] = [:]
 
+  /// Candles the run went on without (its `candle_missing` incidents): never handled again, even
+  /// once the cache has them.
+  var missing: [MissingCandles] = []
+
+  /// Reads the run's `candle_missing` incidents back.
+  mutating func followMissing(ledger: RunLedger, run: Int64) throws {
+    missing = try ledger.incidents(run: run, kind: MissingCandles.incidentKind).compactMap {
+      MissingCandles(detail: $0.detail)
+    }
+  }
+
+  /// Per symbol of `symbols`, the open times to leave out; empty when there are none at all.
+  func missingRanges(symbols: [String]) -> [[ClosedRange<Int64>]] {
+    guard !missing.isEmpty else { return [] }
+    return symbols.map { s in missing.filter { $0.symbol == s }.flatMap(\.ranges) }
+  }
+
   /// Keeps, of a run's recorded decisions, those re-applied beside the kernel's.
   mutating func follow(_ decisions: [RunLedger.Decision]) {
     notes = decisions.filter { Self.noteKinds.contains($0.kind) }

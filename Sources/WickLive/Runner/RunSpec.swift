@@ -27,6 +27,9 @@ public struct RunSpec: Sendable, Equatable {
   /// One of a process's `[[run]]` entries (under one shared governor): part of its identity,
   /// and `wick replay` re-applies its recorded shared verdicts.
   public var group = false
+  /// Waits before each new REST request for a stream gap REST could not fill yet (ms); not part
+  /// of the session's identity.
+  public var gapRetryDelays: [Int64] = ConfirmedCandles.defaultRetryDelays
 
   public init(strategyPath: String, symbols: [String], timeframe: Timeframe) {
     self.strategyPath = strategyPath

@@ -48,12 +48,12 @@ extension Runner {
     let end = tf.floor(backfill.now())
     let record = try ledger.run(runID)
     let start = record?.firstTime ?? (end - strategy.warmupSpan(base: tf))
-    for s in spec.symbols { _ = try backfill.candles(symbol: s, from: start, to: end) }
+    for s in spec.symbols { _ = try backfill.topUp(symbol: s, from: start, to: end) }
     funding?.begin(at: start)
     refreshFunding(fetcher: fetcher, through: end, force: true)
     // Scheduled jobs use the cache topped up over REST; a new run's warm-up candles trigger none.
     schedule?.candles = { symbol, tf, from, to in
-      try FetcherBackfill(fetcher: fetcher, timeframe: tf).candles(
+      try FetcherBackfill(fetcher: fetcher, timeframe: tf).topUp(
         symbol: symbol, from: from, to: to)
     }
     schedule?.armedFrom = resumed ? .min : end
@@ -73,7 +73,9 @@ extension Runner {
     }
     let (end, backfill, tf) = (c.end, c.backfill, spec.timeframe)
     let verifyUntil = journal.verifyUntil
-    let missed = try handleCached(from: c.from, to: end, exchange: c.storageName)
+    let ready = try prepareMissed(
+      from: c.from, to: end, last: c.last, backfill: backfill, exchange: c.storageName)
+    let missed = try handleCached(from: c.from, to: ready, exchange: c.storageName)
     var last = zip(missed, c.last).map { $0 ?? $1 }
     if resumed {
       journal.checkComplete(through: verifyUntil)
@@ -118,6 +120,8 @@ extension Runner {
       symbols: spec.symbols, timeframe: tf, exchange: c.storageName, store: store,
       backfill: backfill, lastDelivered: last)
     confirmed.onLog = output
+    confirmed.retryDelays = spec.gapRetryDelays
+    confirmed.onMissing = { [unowned self] missing in try recordMissing(missing) }
     socket.start()
     // Live from here, with whatever has started when this returns or throws: `endSession`
     // stops it even if what follows fails.
@@ -150,6 +154,15 @@ extension Runner {
     if behind > Self.clockBehindIncidentMs {
       journal.incident(time: lastRecorded, kind: "clock_behind", detail: detail)
     }
+  }
+
+  /// Candles the stream and REST never had: a `candle_missing` incident, written before the
+  /// newer candles are handled. A resume and `wick replay` leave the same candles out
+  /// (`RunRecovery.missing`), so that they rebuild what the strategy saw.
+  func recordMissing(_ missing: MissingCandles) throws {
+    journal.incident(time: missing.first, kind: MissingCandles.incidentKind, detail: missing.detail)
+    try journal.flushIncidents()
+    recovery.missing.append(missing)
   }
 
   /// Closes the live stream.

@@ -160,6 +160,7 @@ public final class Runner {
       try makeSchedule(config: config)
       let recorded = try ledger.decisions(run: runID)
       recovery.follow(recorded)
+      try recovery.followMissing(ledger: ledger, run: runID)
       journal = LedgerJournal(
         run: runID, ledger: ledger, symbols: spec.symbols, recorded: recorded,
         verifyUntil: existing.lastTime ?? .min)
@@ -377,7 +378,13 @@ public final class Runner {
       cursors: try keys.map { try store.cursor(series: $0, from: from, to: to) })
     var last: [Int64?] = Array(repeating: nil, count: spec.symbols.count)
     var slice: [SymbolCandle] = []
+    let missing = recovery.missingRanges(symbols: spec.symbols)
     while let c = try source.next() {
+      // A candle the run went on without stays out, as it did live.
+      if !missing.isEmpty, missing[c.symbol].contains(where: { $0.contains(c.candle.time) }) {
+        last[c.symbol] = c.candle.time
+        continue
+      }
       if let t = slice.first?.candle.time, t != c.candle.time {
         try handle(slice)
         slice.removeAll(keepingCapacity: true)
