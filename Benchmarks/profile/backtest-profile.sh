@@ -7,12 +7,17 @@
 # The database holds BTCUSDT 1m candles (e.g. imported from /work/shared/tools/peer-check's
 # gen_candles.py output); CANDLES is their count. valgrind 3.19 cannot read the release binary's
 # DWARF, so a copy without it is profiled; callgrind-lines.py maps a function's costs back to
-# source lines with the original. Takes about 2 minutes for 1M candles.
+# source lines with the original. Takes about 2 minutes for 1M candles. With WICK_PROFILE_KEEP=DIR
+# the callgrind files stay in DIR (for callgrind_annotate) instead of a deleted temporary folder.
 set -eu
 WICK=$1 DB=$2 N=$3
 here=$(cd "$(dirname "$0")" && pwd)
 SCRIPT=${4:-$here/../compare/sma_cross.lua}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+if [ -n "${WICK_PROFILE_KEEP:-}" ]; then
+  T=$WICK_PROFILE_KEEP; mkdir -p "$T"
+else
+  T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fi
 objcopy --strip-debug "$WICK" "$T/wick"
 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$T/cg.out" \
   "$T/wick" backtest "$SCRIPT" --symbol BTCUSDT --timeframe 1m --db "$DB" \

@@ -104,10 +104,18 @@ private final class Recording: @unchecked Sendable {
   }
 
   func record(_ batch: UnsafeBufferPointer<Candle>) {
+    Self.add(batch, to: &prices)
+    if regimes != nil { Self.add(batch, to: &regimes!) }
+  }
+
+  // One access to the property for the whole batch, the struct mutated in place: reaching it
+  // through the class (and the optional) on every candle cost a copy of the tape per candle.
+  private static func add(_ batch: UnsafeBufferPointer<Candle>, to prices: inout PriceBuckets) {
     for c in batch { prices.add(c) }
-    if regimes != nil {
-      for c in batch { regimes!.add(c) }
-    }
+  }
+
+  private static func add(_ batch: UnsafeBufferPointer<Candle>, to tape: inout RegimeTape) {
+    for c in batch { tape.add(c) }
   }
 }
 

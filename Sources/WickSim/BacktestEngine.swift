@@ -61,6 +61,9 @@ enum CandleSlicer {
     throws
   {
     let strategy = kernel.strategy
+    if let merged = source as? MergedCandleSource, merged.isSingleBatch, symbols.count == 1 {
+      return try forEachCandle(of: merged, symbol: symbols[0], into: kernel, strategy: strategy)
+    }
     var next = try source.next()
     while let first = next {
       kernel.slice[0] = first
@@ -77,5 +80,35 @@ enum CandleSlicer {
       }
       try kernel.processSlice(time: first.candle.time, strategy: strategy)
     }
+  }
+
+  /// One series read a batch at a time: each candle is a slice of its own, stepped through in
+  /// memory without a call into the source per candle. Like the general path it reads one
+  /// candle ahead, so a repeated time or a failed read stops the run at the same candle: a
+  /// batch's last candle waits for the next batch's first.
+  private static func forEachCandle(
+    of source: MergedCandleSource, symbol: String, into kernel: TradingKernel, strategy: Strategy
+  ) throws {
+    func repeated(_ time: Int64) -> WickError {
+      WickError.data("two candles for \(symbol) at \(UTCTime.iso(time)) in the source")
+    }
+    @inline(__always) func process(_ c: Candle) throws {
+      kernel.slice[0] = SymbolCandle(symbol: 0, candle: c)
+      kernel.sliceCount = 1
+      try kernel.processSlice(time: c.time, strategy: strategy)
+    }
+    var last: Candle? = nil
+    while case let batch = try source.nextBatch(), !batch.isEmpty {
+      if let last {
+        if batch[0].time == last.time { throw repeated(last.time) }
+        try process(last)
+      }
+      for i in 0..<batch.count - 1 {
+        if batch[i + 1].time == batch[i].time { throw repeated(batch[i].time) }
+        try process(batch[i])
+      }
+      last = batch[batch.count - 1]
+    }
+    if let last { try process(last) }
   }
 }

@@ -36,6 +36,34 @@ import WickCore
     #expect(a.byVolatility.map(\.label) == ["unknown"] && a.byTrend[0].cell.trades == 6)
   }
 
+  /// From `Tearsheet.backgroundAttribution` trades the tearsheet computes the attribution on
+  /// another thread: the figures are those of the direct computation, with regimes recorded.
+  @Test func theTearsheetsBackgroundAttributionIsTheDirectOne() {
+    var tape = RegimeTape(symbol: "BTCUSDT", timeframe: .oneMinute)
+    var price = 100.0
+    for i in 0..<20_000 {
+      price *= 1 + 0.002 * sin(Double(i) / 150) + 0.0005 * Double(i % 7 - 3)
+      tape.add(
+        Candle(
+          time: Self.jan1 + Int64(i) * 60_000, open: price, high: price * 1.001,
+          low: price * 0.999, close: price, volume: 1))
+    }
+    let n = Tearsheet.backgroundAttribution + 500
+    let trades = (0..<n).map {
+      Self.trade(at: Self.jan1 + Int64($0) * 8 * 60_000, pnl: Double($0 % 13) - 6)
+    }
+    let r = TearsheetTests.result(
+      first: Self.jan1, last: Self.jan1 + 19_999 * 60_000, initial: 1_000, final: 1_000,
+      daily: [], trades: trades)
+    let direct = Attribution(trades: trades, regimes: [tape])
+    let sheet = Tearsheet(r, regimes: [tape]).attribution
+    #expect(direct.byVolatility.count > 2 && direct.byTrend.count > 2)
+    for (a, b) in zip(direct.groups, sheet.groups) {
+      #expect(a.rows.map(\.label) == b.rows.map(\.label))
+      #expect(a.rows.map(\.cell) == b.rows.map(\.cell))
+    }
+  }
+
   /// A custom [sessions] window moves the label.
   @Test func configuredWindowsAreUsed() {
     var sessions = TradingSessions.standard

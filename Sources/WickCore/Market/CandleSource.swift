@@ -66,6 +66,23 @@ public final class MergedCandleSource: CandleSource {
     single = cursors.count == 1 ? cursors[0] as? BatchCandleCursor : nil
   }
 
+  /// Whether the source reads one `BatchCandleCursor` (the usual backtest): `nextBatch()` then
+  /// hands over its candles (all of symbol 0) a buffer at a time.
+  public var isSingleBatch: Bool { single != nil }
+
+  /// With `isSingleBatch`, the next candles of the one series (the rest of the batch `next()`
+  /// was reading first); empty at the end. Valid until the next call to either method.
+  public func nextBatch() throws -> UnsafeBufferPointer<Candle> {
+    guard let single else { preconditionFailure("nextBatch() needs a single batched series") }
+    if batchIndex < batch.count {
+      defer { batchIndex = batch.count }
+      return UnsafeBufferPointer(rebasing: batch[batchIndex...])
+    }
+    batch = try single.nextBatch()
+    batchIndex = batch.count
+    return batch
+  }
+
   public func next() throws -> SymbolCandle? {
     // The hot path touches only the batch: no reference to the cursor is loaded (or retained).
     if batchIndex < batch.count {

@@ -14,6 +14,11 @@ final class SQLiteCandleCursor: BatchCandleCursor {
   static let chunkCapacity = 16_384
   /// Chunks in the ring: the reader can run this far ahead of the consumer.
   static let ringSize = 4
+  /// Rows in the first chunk. The consumer waits for the whole first chunk (16,384 rows took the
+  /// reader about 32 M instructions, some 10 ms), so the reader starts small and grows each chunk
+  /// by half: it steps a row in fewer instructions than a backtest spends on it, so every later
+  /// chunk is ready before the consumer finishes the one before.
+  static let firstChunk = 1_024
 
   private let state: PrefetchState
   private var chunk: UnsafeMutableBufferPointer<Candle>
@@ -97,6 +102,8 @@ private final class PrefetchState: @unchecked Sendable {
   private let statement: OpaquePointer
   private let series: SeriesKey
   private let path: String
+  /// The exclusive end of the range (Int64.max: none).
+  private let end: Int64
 
   /// Opens the connection and prepares the query up front so that a bad path or schema throws
   /// from `store.cursor(…)` rather than from the first `next()`.
@@ -117,9 +124,14 @@ private final class PrefetchState: @unchecked Sendable {
     // per million candles), while plain reads keep memory flat at no measurable speed cost.
     sqlite3_exec(db, "PRAGMA mmap_size = 0", nil, nil, nil)
     var stmt: OpaquePointer?
+    // Without an end (`to` is Int64.max) the query has no upper bound on time: SQLite then ends
+    // the range on the series id alone, a one-integer comparison per row instead of a
+    // two-column record comparison (about a tenth of the reader's work). `fill` stops at `to`
+    // either way, so the rows are the same.
+    let bounded = to != Int64.max
     let sql = """
       SELECT time, open, high, low, close, volume FROM candles
-      WHERE series_id = \(CandleStore.seriesIDSubquery) AND time >= ?4 AND time < ?5
+      WHERE series_id = \(CandleStore.seriesIDSubquery) AND time >= ?4\(bounded ? " AND time < ?5" : "")
       ORDER BY time
       """
     guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
@@ -131,7 +143,8 @@ private final class PrefetchState: @unchecked Sendable {
     _ = SQLiteText.bind(series.symbol, at: 2, in: stmt)
     sqlite3_bind_int64(stmt, 3, series.timeframe.milliseconds)
     sqlite3_bind_int64(stmt, 4, from)
-    sqlite3_bind_int64(stmt, 5, to)
+    if bounded { sqlite3_bind_int64(stmt, 5, to) }
+    end = to
     connection = db
     statement = stmt
     buffers = (0..<SQLiteCandleCursor.ringSize).map { _ in
@@ -159,10 +172,12 @@ private final class PrefetchState: @unchecked Sendable {
       stopped.signal()
     }
     var slot = 0
+    var rows = SQLiteCandleCursor.firstChunk
     while true {
       free.wait()
       if isCancelled { return }
-      let (n, final) = fill(buffers[slot])
+      let (n, final) = fill(UnsafeMutableBufferPointer(rebasing: buffers[slot][..<rows]))
+      rows = min(rows + rows / 2, SQLiteCandleCursor.chunkCapacity)
       counts[slot] = n
       isFinal[slot] = final
       filled.signal()
@@ -184,8 +199,10 @@ private final class PrefetchState: @unchecked Sendable {
         }
         return (n, true)
       }
+      let time = sqlite3_column_int64(statement, 0)
+      if time >= end { return (n, true) }
       buffer[n] = Candle(
-        time: sqlite3_column_int64(statement, 0),
+        time: time,
         open: sqlite3_column_double(statement, 1),
         high: sqlite3_column_double(statement, 2),
         low: sqlite3_column_double(statement, 3),

@@ -18,7 +18,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
 
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
   private func warming(_ symbol: Int) -> Bool {
-    candlesSeen[symbol] < strategy.warmup || (multiTimeframe && higher!.warming(symbol))
+    histories.seen[symbol] < strategy.warmup || (multiTimeframe && higher!.warming(symbol))
   }
 
   public func enter(_ intent: OrderIntent) -> IntentOutcome {
@@ -164,10 +164,12 @@ extension TradingKernel: StrategyHost, PortfolioView {
     venue.restingOrder(symbol: symbol).map { [$0] } ?? []
   }
 
-  public func history(symbol: Int, count: Int) -> [Candle] { histories[symbol].last(count) }
+  public func history(symbol: Int, count: Int) -> [Candle] {
+    histories.last(symbol: symbol, count)
+  }
 
   public func history(symbol: Int, count: Int, timeframe k: Int) -> [Candle] {
-    if k == 0 { return histories[symbol].last(count) }
+    if k == 0 { return histories.last(symbol: symbol, count) }
     return higher?.history(symbol: symbol, count: count, timeframe: k) ?? []
   }
 

@@ -34,8 +34,12 @@ public final class TradingKernel {
   /// on another core meanwhile).
   public var onTradeClosed: ((Trade) -> Void)?
 
-  var histories: [CandleHistory]
-  public internal(set) var candlesSeen: [Int]
+  /// The base timeframe's history per symbol and the closed candles each has seen.
+  let histories: CandleRings
+  /// Closed candles seen per symbol.
+  public var candlesSeen: [Int] {
+    Array(UnsafeBufferPointer(start: histories.seen, count: histories.symbolCount))
+  }
   public internal(set) var now: Int64 = 0
   var refusals: [String: Int] = [:]
   var tracker: EquityTracker
@@ -74,8 +78,7 @@ public final class TradingKernel {
     self.venue = venue
     let n = symbols.count
     book = Book(symbols: symbols, cash: initialEquity)
-    histories = Array(repeating: CandleHistory(capacity: historyDepth), count: n)
-    candlesSeen = Array(repeating: 0, count: n)
+    histories = CandleRings(symbols: n, capacity: historyDepth)
     tracker = EquityTracker(initialEquity: initialEquity, chartLimit: chartPoints)
     bars = Array(
       repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0), count: n)
@@ -194,8 +197,7 @@ public final class TradingKernel {
   @inline(__always) private func closeCandle(symbol: Int, candle c: Candle) {
     book.setLastPrice(symbol: symbol, c.close)
     book.observe(symbol: symbol, candle: c)
-    histories[symbol].append(c)
-    candlesSeen[symbol] += 1
+    histories.append(symbol: symbol, c)
     // Trailing stops follow the best close by the trail distance, effective from the next candle.
     // Flat books and untrailed positions stop at the first test, without copying a position.
     guard let trail = book.trail(symbol: symbol), let p = book.positions[symbol] else { return }

@@ -64,6 +64,19 @@ import WickCore
     #expect(try drain(store.cursor(series: key, from: candles[99].time + 1)).isEmpty)
   }
 
+  /// Without `to` the reader's query has no upper bound on time (a cheaper range end); with one
+  /// past the last candle it has: both read the same candles.
+  @Test func anOpenEndReadsWhatAnEndPastTheLastCandleReads() throws {
+    let candles = testCandles(count: 3_000)
+    try store.write(candles, series: key, replace: false)
+    let past = candles[2_999].time + 60_000
+    #expect(try drain(store.cursor(series: key)) == candles)
+    #expect(try drain(store.cursor(series: key, to: past)) == candles)
+    #expect(try drain(store.cursor(series: key, from: candles[5].time)) == Array(candles[5...]))
+    #expect(
+      try drain(store.cursor(series: key, to: candles[2_998].time)) == Array(candles[..<2_998]))
+  }
+
   @Test func seriesAreKeptApart() throws {
     let other = SeriesKey(exchange: "bybit", symbol: "BTCUSDT", timeframe: .oneMinute)
     try store.write(testCandles(count: 10), series: key, replace: false)
