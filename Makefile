@@ -26,10 +26,10 @@ BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 # for both (a fresh 2-core machine spent 17 min on the two when the demo built release and the
 # tests debug, BoringSSL then included; TLS is now the system's OpenSSL, so no BoringSSL
 # compiles). WICK_TESTED=1 tells Package.swift that this is the build the tests use: Wick's own
-# modules get -enable-testing (the tests' `@testable import`) and debug info, the dependencies
-# neither, and Wick's wiring (CLI, dashboard, runners, exchange adapters, test support) compiles
-# unoptimised; from nothing that is about 40 % less CPU than `-Xswiftc -enable-testing` on
-# everything. The Swift stdlib stays dynamic here: the test runner does not find swift-testing's
+# modules get -enable-testing (the tests' `@testable import`), the dependencies do not, and Wick's
+# wiring (CLI, dashboard, runners, exchange adapters, test support) compiles unoptimised. It has
+# no debug info (13 % of an optimised compile): a crash in a test names the functions but not
+# their lines; `swift build` (debug) has them. The Swift stdlib stays dynamic here: the test runner does not find swift-testing's
 # module with the static one. `make release`, `bench` and `compare` keep the static, fully
 # optimised build (the same .build/release folder, so switching between them and demo/test
 # recompiles).

@@ -5,11 +5,9 @@ import PackageDescription
 /// it, never for `make release`, `bench` or `compare`). Only Wick's own modules compile with
 /// `-enable-testing` (the tests' `@testable import`): passed with `-Xswiftc` it also reached NIO,
 /// GRDB and Hummingbird, whose internals then all had to be emitted and kept (13 % more of their
-/// compile time, which is most of the build). The build leaves out debug info
-/// (`-debug-info-format none`, 13 % of an optimised compile) except in Wick's own modules, so a
-/// crash in a test still shows Wick's files and lines.
+/// compile time, which is most of the build).
 let tested = Context.environment["WICK_TESTED"] == "1"
-let testability: [String] = tested ? ["-enable-testing", "-g"] : []
+let testability: [String] = tested ? ["-enable-testing"] : []
 
 // The per-candle path runs millions of times a second: dynamic exclusivity checks on class
 // properties cost more than the work itself there, so release builds turn them off.
@@ -43,9 +41,7 @@ let luaSources = [
 /// Test code compiles without optimisation, also in the release build that `make test` shares
 /// with `make demo`: optimising 24k lines of assertions took 40 % of the test targets' compile
 /// time and bought nothing (the code under test stays optimised).
-let testCode: [SwiftSetting] = [
-  .unsafeFlags(["-Onone"] + (tested ? ["-g"] : []), .when(configuration: .release))
-]
+let testCode: [SwiftSetting] = [.unsafeFlags(["-Onone"], .when(configuration: .release))]
 
 let package = Package(
   name: "Wick",
