@@ -22,15 +22,21 @@ SANITIZE_FILTER ?=
 # in 10 ms instead of 18 (the dynamic loader no longer resolves twenty thousand symbols).
 RELEASE := -c release --static-swift-stdlib
 BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
-# `make demo` and `make test` share one build: release with testing enabled (the test targets'
-# `@testable import`), so NIO compiles once for both (a fresh 2-core machine spent 17 min on
-# the two when the demo built release and the tests debug, BoringSSL then included; TLS is now
-# the system's OpenSSL, so no BoringSSL compiles). The Swift
-# stdlib stays dynamic here: the test runner does not find swift-testing's module with the static
-# one. `make release`, `bench` and `compare` keep the static build (the same .build/release
-# folder, so switching between them and demo/test recompiles).
-TESTED := -c release -Xswiftc -enable-testing
-TESTED_BIN = $(shell $(SWIFT) build $(TESTED) --show-bin-path)
+# `make demo` and `make test` share one build: release, in .build/release, so NIO compiles once
+# for both (a fresh 2-core machine spent 17 min on the two when the demo built release and the
+# tests debug, BoringSSL then included; TLS is now the system's OpenSSL, so no BoringSSL
+# compiles). WICK_TESTED=1 tells Package.swift that this is the build the tests use: Wick's own
+# modules get -enable-testing (the tests' `@testable import`), the dependencies do not, and Wick's
+# wiring (CLI, dashboard, runners, exchange adapters, test support) compiles unoptimised. It has
+# no debug info (13 % of an optimised compile): a crash in a test names the functions but not
+# their lines; `swift build` (debug) has them. From nothing: 987 s of CPU, 1,235 with
+# `-Xswiftc -enable-testing` on everything. The Swift stdlib stays dynamic here: the test runner
+# does not find swift-testing's module with the static one. `make release`, `bench` and
+# `compare` keep the static, fully optimised build (the same .build/release folder, so switching
+# between them and demo/test recompiles).
+TESTED := -c release -debug-info-format none
+TESTED_SWIFT := WICK_TESTED=1 $(SWIFT)
+TESTED_BIN = $(shell $(TESTED_SWIFT) build $(TESTED) --show-bin-path)
 
 .PHONY: vendor-charts deps browser-deps build release demo test browser-test chaos bench compare fuzz sanitize format clean
 
@@ -60,7 +66,7 @@ release: deps
 # Generates a year of 1m candles into a demo cache, backtests strategies/ma_cross.lua and writes
 # the JSON and HTML reports under out/demo/.
 demo: deps
-	$(SWIFT) build $(TESTED) --product wick
+	$(TESTED_SWIFT) build $(TESTED) --product wick
 	@mkdir -p $(DEMO_DIR)
 	@rm -f $(DEMO_DIR)/wick.sqlite*
 	$(TESTED_BIN)/wick data synth --symbol BTCUSDT --timeframe 1m --candles 525600 --seed 7 --db $(DEMO_DIR)/wick.sqlite
@@ -69,36 +75,27 @@ demo: deps
 	  --json $(DEMO_DIR)/ma_cross.json --html $(DEMO_DIR)/ma_cross.html
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
-# The browser test runs first so that the whole suite's summary is the last line.
+# The build, then the groups of Tests/groups.sh: AttackerTests on their own, then the browser
+# test, the CLI suites, the rest and ReoptimizeScheduleTests side by side, each in its own process
+# (they mostly wait: 100 s of CPU in 430 s of wall when they ran one after another).
 test: deps browser-deps
-	$(SWIFT) build $(TESTED) --build-tests
-	$(MAKE) --no-print-directory browser-test
-	@# The dashboard attacker tests time slow clients against the server's timeouts, so they run on
-	@# their own: beside the whole suite, tests that block the two-thread cooperative pool starve the
-	@# server's handlers for a minute (seen: 75 s instead of 2 s).
-	$(SWIFT) test $(TESTED) --skip-build --filter AttackerTests
-	@# The CLI suites drive the real binary and poll it with blocking waits, holding both threads of
-	@# a 2-core machine's cooperative pool for minutes; the in-process runner tests beside them need
-	@# that pool for their WebSocket clients and timed out (CI: 2 paper runs never finished, an
-	@# HTTPS handshake timed out). So the blocking suites run first, the async ones after.
-	$(SWIFT) test $(TESTED) --skip-build --filter WickCLITests --skip ReoptimizeScheduleTests
-	$(SWIFT) test $(TESTED) --skip-build --skip AttackerTests --skip WickCLITests
-	$(SWIFT) test $(TESTED) --skip-build --filter ReoptimizeScheduleTests
+	$(TESTED_SWIFT) build $(TESTED) --build-tests
+	Tests/groups.sh $(TESTED_BIN)
 
 # wick serve in headless chromium at 390 and 1280 px against a real `wick run --paper` fed by the
 # loopback mock exchange (Tests/WickCLITests/DashboardBrowserTests.swift drives
 # Tests/Browser/dashboard_browser_test.py); screenshots under out/.
 browser-test: browser-deps
-	$(SWIFT) build $(TESTED) --build-tests
-	WICK_BROWSER_TEST=1 $(SWIFT) test $(TESTED) --skip-build --filter DashboardBrowserTests
+	$(TESTED_SWIFT) build $(TESTED) --build-tests
+	WICK_BROWSER_TEST=1 $(TESTED_SWIFT) test $(TESTED) --skip-build --filter DashboardBrowserTests
 
 # A kill -9 storm (Tests/WickCLITests/ChaosTests.swift): a live session against the loopback Bybit
 # and a paper group, each killed at 30 seeded moments and restarted; prints the kills survived and
 # the invariants checked; then the ledger under faults (a lock held by another process, a full
 # disk, a read-only file). 1 to 3 minutes after the build. WICK_CHAOS_SEED / WICK_CHAOS_KILLS vary it.
 chaos: deps
-	$(SWIFT) build $(TESTED) --build-tests
-	WICK_CHAOS=1 $(SWIFT) test $(TESTED) --skip-build --filter 'ChaosTests|LedgerFaultTests'
+	$(TESTED_SWIFT) build $(TESTED) --build-tests
+	WICK_CHAOS=1 $(TESTED_SWIFT) test $(TESTED) --skip-build --filter 'ChaosTests|LedgerFaultTests'
 
 # Throughput figures, one per line, each beside its baseline from the same run. The backtesting.py
 # line needs the comparison venv (created on first use), the sweep line a vectorbt venv (likewise);

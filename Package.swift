@@ -1,10 +1,33 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The release build that `make demo` and `make test` share (the Makefile sets WICK_TESTED=1 for
+/// it, never for `make release`, `bench` or `compare`). Only Wick's own modules compile with
+/// `-enable-testing` (the tests' `@testable import`): passed with `-Xswiftc` it also reached NIO,
+/// GRDB and Hummingbird, whose internals then all had to be emitted and kept (13 % more of their
+/// compile time, which is most of the build).
+let tested = Context.environment["WICK_TESTED"] == "1"
+let testability: [String] = tested ? ["-enable-testing"] : []
+
 // The per-candle path runs millions of times a second: dynamic exclusivity checks on class
 // properties cost more than the work itself there, so release builds turn them off.
 let strict: [SwiftSetting] = [
-  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+  .unsafeFlags(["-enforce-exclusivity=unchecked"] + testability, .when(configuration: .release))
+]
+
+/// Wick's I/O and wiring (the CLI, the dashboard, the runners' sockets, the exchange adapters,
+/// the test support) compile unoptimised in the tested build: optimising them cost as much as
+/// NIO and bought nothing a test or the demo can see (their time goes to waiting on sockets and
+/// processes; the candle loop, Lua, SQLite reads, statistics and reports stay optimised).
+/// `make release` optimises them like everything else.
+let unoptimisedWhenTested: [String] = tested ? ["-Onone"] : []
+let wiring: [SwiftSetting] = [
+  .unsafeFlags(
+    ["-enforce-exclusivity=unchecked"] + testability + unoptimisedWhenTested,
+    .when(configuration: .release))
+]
+let testSupport: [SwiftSetting] = [
+  .unsafeFlags(testability + unoptimisedWhenTested, .when(configuration: .release))
 ]
 
 /// The vendored Lua 5.4 sources (Sources/CLua), built through Sources/CLua/lua_onefile.c.
@@ -37,7 +60,12 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // Without its default trait ConfigurationSupport (reading a server's settings through
+    // swift-configuration, which the dashboard does not use): swift-configuration then does not
+    // compile (27 s of CPU in the release build from nothing).
+    .package(
+      url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
+      traits: ["FullFoundation"]),
     // NIO for WickNet's TLS and WebSocket client (the exchanges' streams: Debian's libcurl has
     // no ws/wss) and the loopback mock WebSocket servers in WickTesting. TLS is the system's
     // OpenSSL (CSSL): no package here compiles a BoringSSL.
@@ -88,7 +116,7 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     .target(name: "WickRisk", dependencies: ["WickCore"], swiftSettings: strict),
     .target(
       name: "WickReport", dependencies: ["WickCore"], exclude: ["Vendor"], swiftSettings: strict),
@@ -102,7 +130,7 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         "WickNet",
         .product(name: "Logging", package: "swift-log"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     .target(
       name: "WickOptimize", dependencies: ["WickCore", "WickLua", "WickReport"],
       swiftSettings: strict),
@@ -116,7 +144,7 @@ let package = Package(
         "CCrypto",
         "WickNet",
         .product(name: "Logging", package: "swift-log"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     // Exchange adapters, one module each: Bybit v5 (linear USDT perpetuals) signed REST, private
     // stream, executor, reconciler and venue.
     .target(
@@ -125,7 +153,7 @@ let package = Package(
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
         "WickNet",
         .product(name: "Logging", package: "swift-log"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     // Binance USDⓈ-M (linear USDT perpetuals): signed REST, account set-up, orders, the Algo
     // Order API for stops, wallet and funding.
     .target(
@@ -134,12 +162,12 @@ let package = Package(
         "WickCore", "WickData", "WickSim", "WickRisk", "WickLive",
         "WickNet",
         .product(name: "Logging", package: "swift-log"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     // Notification sinks (Telegram, Discord, Slack, ntfy, webhook) and the outbox's delivery
     // thread, over libcurl (WickData's HTTP client).
     .target(
       name: "WickNotify", dependencies: ["WickCore", "WickData", "WickRisk"],
-      swiftSettings: strict),
+      swiftSettings: wiring),
     .target(
       name: "WickCLI",
       dependencies: [
@@ -147,7 +175,7 @@ let package = Package(
         "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickBinance", "WickNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-      ], swiftSettings: strict),
+      ], swiftSettings: wiring),
     .executableTarget(name: "wick", dependencies: ["WickCLI"], swiftSettings: strict),
     .executableTarget(
       name: "wick-bench",
@@ -169,7 +197,7 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
-      ]),
+      ], swiftSettings: testSupport),
 
     .testTarget(name: "WickCoreTests", dependencies: ["WickCore"], swiftSettings: testCode),
     .testTarget(

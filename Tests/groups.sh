@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Tests/groups.sh BIN_DIR: `make test`'s test run, after its build (BIN_DIR holds
+# WickPackageTests.xctest and wick). Each group is its own process of the test binary, started
+# the way `swift test` starts it; run by hand, `swift test` would wait for the other groups'
+# lock on .build.
+#
+# 1. AttackerTests on their own: they time slow clients against the dashboard's timeouts, and
+#    beside the whole suite the tests that block the two-thread cooperative pool starved the
+#    server's handlers for a minute (seen: 75 s instead of 2 s).
+# 2. Then four processes side by side, because they mostly wait (one after another on a loaded
+#    machine: 100 s of CPU in 430 s of wall):
+#    - the dashboard's browser test (headless chromium against a real `wick run --paper`);
+#    - the CLI suites, which drive the real binary and poll it with blocking waits that hold both
+#      threads of a 2-core machine's cooperative pool for minutes;
+#    - the rest, whose in-process runners need that pool for their WebSocket clients (beside the
+#      CLI suites in one process, two paper runs never finished and an HTTPS handshake timed
+#      out: separate processes have separate pools);
+#    - ReoptimizeScheduleTests (in-process runners too, but in the CLI target).
+# Each group's output goes to out/test/GROUP.log and is printed whole when the group ends; the
+# last lines are one verdict per group. Exits 1 if any group failed.
+set -uo pipefail
+bin="${1:?usage: Tests/groups.sh BIN_DIR}/WickPackageTests.xctest"
+logs=out/test
+mkdir -p "$logs"
+run() { NO_COLOR=1 "$bin" --testing-library swift-testing "$@"; }
+verdict() { grep -E '^. Test run with' "$logs/$1.log" | tail -n 1; }
+
+echo "test: AttackerTests on their own (out/test/attacker.log)"
+run --filter AttackerTests 2>&1 | tee "$logs/attacker.log"
+declare -A status=([attacker]=${PIPESTATUS[0]})
+
+echo "test: the browser test, the CLI suites, the rest and ReoptimizeScheduleTests side by side" \
+  "(out/test/{browser,cli,rest,reoptimize}.log)"
+declare -A pid
+WICK_BROWSER_TEST=1 run --filter DashboardBrowserTests > "$logs/browser.log" 2>&1 &
+pid[browser]=$!
+run --filter WickCLITests --skip ReoptimizeScheduleTests > "$logs/cli.log" 2>&1 &
+pid[cli]=$!
+run --skip AttackerTests --skip WickCLITests > "$logs/rest.log" 2>&1 &
+pid[rest]=$!
+run --filter ReoptimizeScheduleTests > "$logs/reoptimize.log" 2>&1 &
+pid[reoptimize]=$!
+for group in browser cli rest reoptimize; do
+  wait "${pid[$group]}"
+  status[$group]=$?
+  echo "---- $group ($logs/$group.log)"
+  cat "$logs/$group.log"
+done
+
+failed=0
+echo "---- make test: one line per group"
+for group in attacker browser cli rest reoptimize; do
+  line=$(verdict "$group")
+  if [ "${status[$group]}" = 0 ]; then
+    echo "$group: ${line:-exit 0}"
+  else
+    echo "$group: FAILED (exit ${status[$group]}) ${line}"
+    failed=1
+  fi
+done
+exit "$failed"
