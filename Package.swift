@@ -218,10 +218,11 @@ let package = Package(
         "WickData", "WickCore", "WickTesting", .product(name: "GRDB", package: "GRDB.swift"),
       ], swiftSettings: testCode),
     .testTarget(
-      name: "WickSimTests", dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk"],
+      name: "WickSimTests",
+      dependencies: ["WickSim", "WickCore", "WickLua", "WickRisk", "WickTesting"],
       swiftSettings: testCode),
     .testTarget(
-      name: "WickReportTests", dependencies: ["WickReport", "WickCore"],
+      name: "WickReportTests", dependencies: ["WickReport", "WickCore", "WickTesting"],
       // The golden JSON is read from its path by the test, not bundled.
       exclude: ["Fixtures"], swiftSettings: testCode),
     .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WickCore
+import WickTesting
 
 @testable import WickReport
 
@@ -155,37 +156,5 @@ import WickCore
       firstTime: nil, lastTime: nil, initialEquity: 1, finalEquity: 1, trades: [], equity: [],
       dailyEquity: [], maxDrawdown: 0, exposure: 0)
     #expect(!HTMLReport.render(r, metrics: Metrics.compute(r)).contains("<h2>Price</h2>"))
-  }
-}
-
-/// A batch cursor with a single buffer that every fetch overwrites (as the SQLite cursor's ring
-/// reuses its chunks).
-private final class ReusedBufferCursor: BatchCandleCursor {
-  private let candles: [Candle]
-  private let buffer: UnsafeMutableBufferPointer<Candle>
-  private var index = 0
-
-  init(_ candles: [Candle], batch: Int) {
-    self.candles = candles
-    buffer = .allocate(capacity: batch)
-  }
-
-  deinit { buffer.deallocate() }
-
-  func next() throws -> Candle? {
-    guard index < candles.count else { return nil }
-    defer { index += 1 }
-    buffer[0] = candles[index]  // clobbers the buffer like a fetch does
-    return candles[index]
-  }
-
-  func nextBatch() throws -> UnsafeBufferPointer<Candle> {
-    let n = min(buffer.count, candles.count - index)
-    for i in 0..<n { buffer[i] = candles[index + i] }
-    for i in n..<buffer.count {
-      buffer[i] = Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)
-    }
-    index += n
-    return UnsafeBufferPointer(rebasing: buffer[0..<n])
   }
 }

@@ -1,6 +1,7 @@
 import Testing
 import WickCore
 import WickRisk
+import WickTesting
 
 @testable import WickSim
 
@@ -38,7 +39,7 @@ import WickRisk
       config: config, symbols: ["BTCUSDT"], strategy: strategy,
       risk: FixedFractionSizer(riskPerTrade: 0.01, leverage: 3))
     let cursor: CandleCursor =
-      batch.map { ReusedBatchCursor(candles, batch: $0) } ?? ArrayCandleCursor(candles)
+      batch.map { ReusedBufferCursor(candles, batch: $0) } ?? ArrayCandleCursor(candles)
     return try engine.run(source: MergedCandleSource(symbols: ["BTCUSDT"], cursors: [cursor]))
   }
 
@@ -77,36 +78,5 @@ import WickRisk
     }
     Issue.record("the run did not fail")
     return ""
-  }
-}
-
-/// Hands `candles` over `batch` at a time through one buffer that each fetch overwrites (as the
-/// cache's cursor reuses its chunks).
-private final class ReusedBatchCursor: BatchCandleCursor {
-  private let candles: [Candle]
-  private let buffer: UnsafeMutableBufferPointer<Candle>
-  private var index = 0
-
-  init(_ candles: [Candle], batch: Int) {
-    self.candles = candles
-    buffer = .allocate(capacity: batch)
-  }
-
-  deinit { buffer.deallocate() }
-
-  func next() throws -> Candle? {
-    guard index < candles.count else { return nil }
-    defer { index += 1 }
-    return candles[index]
-  }
-
-  func nextBatch() throws -> UnsafeBufferPointer<Candle> {
-    let n = min(buffer.count, candles.count - index)
-    for i in 0..<buffer.count {
-      buffer[i] =
-        i < n ? candles[index + i] : Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)
-    }
-    index += n
-    return UnsafeBufferPointer(rebasing: buffer[0..<n])
   }
 }
