@@ -68,10 +68,10 @@ enum LoadBenchmark {
     reader.start()
     defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
 
-    // Listening: every run's socket has subscribed (the mock answers from then on).
-    let subscribed = {
-      ws.messages.filter { $0.contains("\"op\":\"subscribe\"") }.count >= runs
-    }
+    // Listening: every run's kline socket has subscribed. Counting subscribe messages is not
+    // enough: each run's liquidation recorder subscribes on its own socket too, and twenty of
+    // those came first, so minute 0 went out before half the runs listened.
+    let subscribed = { ws.klineClients >= runs }
     guard lines.wait(60, { _ in subscribed() }) else {
       throw BenchFailure(message: "load: the group never listened:\n\(lines.text)")
     }
