@@ -313,7 +313,6 @@ public final class ConfirmedCandles {
       reason:
         "not on the stream and not over REST after \(attempts) requests in \(waited) s; the strategy goes on without it"
     )
-    onLog?("warning: candle_missing \(m.detail)")
     try onMissing?(m)
   }
 

@@ -46,7 +46,6 @@ extension Runner {
     let m = MissingCandles(
       symbol: symbol, times: missing, step: step,
       reason: "not over REST when the run caught up; the strategy goes on without it")
-    output("warning: candle_missing \(m.detail)")
     try recordMissing(m)
   }
 }

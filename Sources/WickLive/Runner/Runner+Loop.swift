@@ -160,6 +160,7 @@ extension Runner {
   /// newer candles are handled. A resume and `wick replay` leave the same candles out
   /// (`RunRecovery.missing`), so that they rebuild what the strategy saw.
   func recordMissing(_ missing: MissingCandles) throws {
+    output("warning: candle_missing \(missing.detail)")
     journal.incident(time: missing.first, kind: MissingCandles.incidentKind, detail: missing.detail)
     try journal.flushIncidents()
     recovery.missing.append(missing)
