@@ -76,8 +76,9 @@ demo: deps
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
 # The build, then the groups of Tests/groups.sh: AttackerTests on their own, then the browser
-# test, the CLI suites, the rest and ReoptimizeScheduleTests side by side, each in its own process
-# (they mostly wait: 100 s of CPU in 430 s of wall when they ran one after another).
+# test, the CLI suites, the async suites, the rest and ReoptimizeScheduleTests side by side, each
+# in its own process (they mostly wait: 100 s of CPU in 430 s of wall when they ran one after
+# another; and a test that blocks a thread must not share a process with tests that need one).
 test: deps browser-deps
 	$(TESTED_SWIFT) build $(TESTED) --build-tests
 	Tests/groups.sh $(TESTED_BIN)
