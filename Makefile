@@ -16,7 +16,8 @@ FUZZ_BUILD := --sanitize=address -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-li
   -Xcc -fsanitize=undefined,fuzzer-no-link
 FUZZ_BIN = $(shell cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --show-bin-path)
 TSAN_SCRATCH := .build-tsan
-# A subset of suites under TSan (a regex for --filter); empty runs the whole suite.
+# A subset of suites under TSan (a regex for --filter, run in one process); empty runs the whole
+# suite in groups.
 SANITIZE_FILTER ?=
 # Release builds link the Swift runtime and Foundation statically: a `wick backtest` then starts
 # in 10 ms instead of 18 (the dynamic loader no longer resolves twenty thousand symbols).
@@ -127,15 +128,15 @@ fuzz: deps
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD)
 	Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN) $(FUZZ_TARGETS)
 
-# The test suite under ThreadSanitizer (its own build folder), then the C code under ASan and
-# UBSan: the Lua host fuzz target, with Lua, wick_pattern.h, wick_sort.h and wick_candle.c built
-# with both, replays the Lua corpus (the shipped strategies and the sandbox's hostile scripts).
-# Any report fails it (TSan exits 66 after the suite); sanitizers/*.supp hold the suppressions, each with its reason.
+# The test suite under ThreadSanitizer (its own build folder, .build-tsan), in the groups of
+# Tests/groups.sh one after another (sanitizers/tsan-tests.sh; the CLI suites start the TSan-built
+# wick, whose reports count too), then the C code under ASan and UBSan: the Lua host fuzz target,
+# with Lua, wick_pattern.h, wick_sort.h and wick_candle.c built with both, replays the Lua corpus
+# (the shipped strategies and the sandbox's hostile scripts). Any report fails it (TSan's go to
+# out/sanitize/tsan.PID); sanitizers/*.supp hold the suppressions, each with its reason.
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
-	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/sanitizers/tsan.supp" WICK_TEST_TIME_SCALE=20 \
-	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) \
-	  $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)')
+	sanitizers/tsan-tests.sh $(TSAN_SCRATCH)/debug '$(SANITIZE_FILTER)'
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --product fuzz-lua-host
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/sanitizers/ubsan.supp" \
 	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-lua-host Fuzz/Corpus/fuzz-lua-host/* sanitizers/lua/*.lua
