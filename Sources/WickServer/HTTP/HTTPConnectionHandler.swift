@@ -19,7 +19,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
   private enum State {
     case awaitingHead
     case receivingBody(HTTPRequestHead, ByteBuffer)
+    /// The responder is at work, or a sized answer is being written.
     case responding
+    /// The task writes a streamed body; then the connection stays open if `keepAlive`.
+    case streaming(keepAlive: Bool)
     /// Answered early: what the client still sends is dropped until the request's end, the
     /// linger time or `bytesLeft`, then the connection closes.
     case discarding(bytesLeft: Int)
@@ -31,7 +34,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
   private let logger: Logger
   private var state = State.awaitingHead
   private var stopping = false
-  private var streaming = false
   private var idleTimer: Scheduled<Void>?
   private var bodyTimer: Scheduled<Void>?
   private var lingerTimer: Scheduled<Void>?
@@ -136,7 +138,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     stopping = true
     switch state {
     case .awaitingHead: close()
-    case .responding where streaming: responseTask?.cancel()
+    case .streaming: responseTask?.cancel()
     case .receivingBody, .responding, .discarding, .closed: break
     }
   }
@@ -175,49 +177,51 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     guard let context, case .responding = state else { return nil }
     let head = request.head
     var headers = response.headers
-    var stream: (@Sendable (ResponseBodyWriter) async throws -> Void)?
     var keepAlive = head.isKeepAlive && !stopping
-    var bytes: ByteBuffer?
+    logger.trace("\(head.method) \(request.path) \(response.status.code)")
     switch response.body {
-    case .bytes(let b):
-      headers.replaceOrAdd(name: "Content-Length", value: String(b.readableBytes))
-      bytes = b
+    case .bytes(let bytes):
+      headers.replaceOrAdd(name: "Content-Length", value: String(bytes.readableBytes))
+      writeHead(response.status, headers, version: head.version, keepAlive: keepAlive)
+      if head.method != .HEAD, bytes.readableBytes > 0 {
+        context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+      }
+      finish(keepAlive: keepAlive)
+      return nil
     case .stream(let writer):
       // HTTP/1.0 has no chunked encoding: the end of the stream is the end of the connection.
       if head.version.minor == 0 { keepAlive = false }
-      if head.method != .HEAD && !stopping { stream = writer }
+      writeHead(response.status, headers, version: head.version, keepAlive: keepAlive)
+      guard head.method != .HEAD, !stopping else {
+        finish(keepAlive: keepAlive)
+        return nil
+      }
+      context.flush()
+      state = .streaming(keepAlive: keepAlive)
+      return writer
     }
+  }
+
+  /// The head with the headers every answer carries (Date, Server, Connection).
+  private func writeHead(
+    _ status: HTTPResponseStatus, _ headers: HTTPHeaders, version: HTTPVersion, keepAlive: Bool
+  ) {
+    var headers = headers
     headers.replaceOrAdd(name: "Date", value: Self.httpDate())
     headers.replaceOrAdd(name: "Server", value: "wick")
     if !keepAlive {
       headers.replaceOrAdd(name: "Connection", value: "close")
-    } else if head.version.minor == 0 {
+    } else if version.minor == 0 {
       headers.replaceOrAdd(name: "Connection", value: "keep-alive")
     }
-    logger.trace("\(head.method) \(request.path) \(response.status.code)")
-    context.write(
-      wrapOutboundOut(
-        .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
+    context?.write(
+      wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
       promise: nil)
-    if stream != nil {
-      streaming = true
-      self.keepAlive = keepAlive
-      context.flush()
-      return stream
-    }
-    if let bytes, head.method != .HEAD, bytes.readableBytes > 0 {
-      context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
-    }
-    finish(keepAlive: keepAlive)
-    return nil
   }
 
-  private var keepAlive = true
-
   private func endStream() {
-    streaming = false
-    guard case .responding = state else { return }
-    finish(keepAlive: keepAlive && !stopping)
+    guard case .streaming(let keepAlive) = state else { return }
+    finish(keepAlive: keepAlive)
   }
 
   /// Ends the answer; then the connection waits for the next request or closes.
@@ -241,14 +245,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     cancelTimers()
     state = .discarding(bytesLeft: limits.maxDiscardedBytes)
     logger.debug("refused: \(status.code) \(message)")
-    let body = ByteBuffer(string: message + "\n")
-    let headers: HTTPHeaders = [
-      "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.readableBytes),
-      "Connection": "close", "Date": Self.httpDate(), "Server": "wick",
-    ]
-    context.write(
-      wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-      promise: nil)
+    let answer = HTTPError(status, message: message).response
+    guard case .bytes(let body) = answer.body else { return }
+    var headers = answer.headers
+    headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+    writeHead(status, headers, version: .http1_1, keepAlive: false)
     context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     lingerTimer = schedule(limits.linger) { $0.close() }
