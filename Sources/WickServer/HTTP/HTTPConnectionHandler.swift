@@ -228,12 +228,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
   private func finish(keepAlive: Bool) {
     guard let context else { return }
     responseTask = nil
+    // The state first: writing the end lets NIO's pipelining handler pass on a request it held,
+    // from inside the write.
+    let next: State = keepAlive && !stopping ? .awaitingHead : .closed
+    state = next
+    if case .awaitingHead = next { armIdleTimer() }
     let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-    if keepAlive && !stopping {
-      state = .awaitingHead
-      armIdleTimer()
-    } else {
-      state = .closed
+    if case .closed = next {
       let channel = context.channel
       done.whenComplete { _ in channel.close(promise: nil) }
     }

@@ -41,7 +41,7 @@ public struct Request: Sendable {
 
   /// The value of the cookie `name` from the Cookie headers, if the browser sent it.
   public func cookie(_ name: String) -> String? {
-    Self.cookie(name, in: headers[canonicalForm: "Cookie"].map(String.init))
+    Self.cookie(name, in: headers["Cookie"])
   }
 
   /// The value of cookie `name` in Cookie header values (`a=1; b=2`); the first one wins.

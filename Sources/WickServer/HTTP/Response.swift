@@ -27,6 +27,14 @@ public struct Response: Sendable {
     self.init(status: status, headers: headers, body: .bytes(ByteBuffer(string: text)))
   }
 
+  /// A streamed answer: `write` sends each chunk as the closure makes it.
+  public init(
+    status: HTTPResponseStatus, headers: HTTPHeaders = [:],
+    stream: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
+  ) {
+    self.init(status: status, headers: headers, body: .stream(stream))
+  }
+
   public mutating func setCookie(_ cookie: Cookie) {
     headers.add(name: "Set-Cookie", value: cookie.headerValue)
   }
