@@ -54,6 +54,16 @@ import Testing
         }
       }
     }
+    router.get("/flood") { _, _ in
+      Response(status: .ok) { writer in
+        defer { log.end() }
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        while true {
+          try await writer.write(chunk)
+          log.tick()
+        }
+      }
+    }
     router.get("/items/:id") { _, parameters in
       Response(status: .ok, text: "item \(parameters.int64("id").map(String.init) ?? "none")")
     }
@@ -168,6 +178,44 @@ import Testing
       let written = log.written
       try await Task.sleep(for: .milliseconds(200))
       #expect(log.written == written, "and writes nothing more")
+    }
+  }
+
+  @Test func aStreamWhoseClientStopsReadingIsCutOff() async throws {
+    var limits = HTTPLimits()
+    limits.idleTimeout = .milliseconds(300)
+    try await withServer(limits: limits) { server, log in
+      let port = server.port
+      let c = try RawHTTP.Connection(port: port)
+      try c.send("GET /flood HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+      // The client reads nothing: once the socket's buffers are full, a chunk waits, and after
+      // the idle timeout the server lets go.
+      #expect(await log.wait(15) { $0.ended == 1 }, "\(log.written) chunks written")
+      #expect(log.written > 10)
+      withExtendedLifetime(c) {}
+    }
+  }
+
+  @Test func connectionsBeyondTheLimitAreClosedAtOnce() async throws {
+    var limits = HTTPLimits()
+    limits.maxConnections = 2
+    try await withServer(limits: limits) { server, _ in
+      let port = server.port
+      let (third, first) = try await RawHTTP.offPool {
+        let a = try RawHTTP.Connection(port: port)
+        let b = try RawHTTP.Connection(port: port)
+        try a.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        try b.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        _ = (a.read(until: "hello", timeout: 5), b.read(until: "hello", timeout: 5))
+        let c = try RawHTTP.Connection(port: port)
+        try c.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let third = c.readUntilClosed(timeout: 5)
+        // The first two still serve.
+        try a.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        return (third, a.readUntilClosed(timeout: 5))
+      }
+      #expect(third == "", "closed without an answer")
+      #expect(first?.hasPrefix("HTTP/1.1 200") == true && first?.hasSuffix("hello") == true)
     }
   }
 

@@ -151,6 +151,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let this = NIOLoopBound(self, eventLoop: context.eventLoop)
     let channel = context.channel
     let responder = responder
+    let writer = ResponseBodyWriter(channel: channel, stallTimeout: limits.idleTimeout)
     responseTask = Task {
       let response = await responder(request)
       // The head is written on the event loop (where the connection's state lives); a streamed
@@ -161,7 +162,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }).get()
       else { return }
       do {
-        try await body(ResponseBodyWriter(channel: channel))
+        try await body(writer)
       } catch {
         // A client that went away, or the server stopping: the stream just ends.
       }

@@ -6,7 +6,9 @@ import NIOHTTP1
 public struct HTTPLimits: Sendable {
   /// A connection that completes no request head for this long (after connecting, or after its
   /// last answer: a half-sent head, an idle keep-alive), or pauses this long inside a body, is
-  /// closed. A response being sent (a live stream) is left alone.
+  /// closed. A response being sent (a live stream) is left alone while the client reads it: a
+  /// write of it that has not gone out after this long (a client that stopped reading) closes
+  /// the connection.
   public var idleTimeout: Duration = .seconds(30)
   /// A request's whole body must arrive within this (a body dripped a byte at a time would
   /// otherwise keep the idle timeout from ever firing).
@@ -24,6 +26,9 @@ public struct HTTPLimits: Sendable {
   /// answer before the client reads it.
   public var linger: Duration = .seconds(2)
   public var maxDiscardedBytes = 1024 * 1024
+  /// Connections open at once; more are closed as soon as they are accepted (a browser opens a
+  /// handful; thousands of idle ones would be someone holding the server's file descriptors).
+  public var maxConnections = 512
 
   public init() {}
 

@@ -29,13 +29,18 @@ public final class HTTPServer: Sendable {
     host: String, port: Int, tls: TLSContext? = nil, limits: HTTPLimits = HTTPLimits(),
     logger: Logger, responder: @escaping @Sendable (Request) async -> Response
   ) async throws -> HTTPServer {
-    let connections = ConnectionSet()
+    let connections = ConnectionSet(capacity: limits.maxConnections)
     let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.backlog, value: 256)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
+        // Failing the initializer makes NIO close the accepted socket.
+        guard connections.admit(channel) else {
+          logger.debug("refused a connection: \(limits.maxConnections) open, or stopping")
+          return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+        }
+        return channel.eventLoop.makeCompletedFuture {
           let pipeline = channel.pipeline.syncOperations
           if let tls { try pipeline.addHandler(TLSHandler(context: tls)) }
           // Parse errors reach HTTPConnectionHandler, which answers 400 or 431 itself.
@@ -44,7 +49,6 @@ public final class HTTPServer: Sendable {
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits.decoder)
           try pipeline.addHandler(
             HTTPConnectionHandler(limits: limits, logger: logger, responder: responder))
-          connections.insert(channel)
         }
       }
       .bind(host: host, port: port).get()
@@ -58,7 +62,7 @@ public final class HTTPServer: Sendable {
   /// the rest.
   public func stop(grace: Duration = .seconds(10)) async {
     try? await listener.close()
-    let open = connections.all
+    let open = connections.closeDoors()
     logger.debug("stopping: \(open.count) connections open")
     for channel in open {
       channel.pipeline.fireUserInboundEventTriggered(HTTPConnectionHandler.StopServing())
@@ -77,18 +81,36 @@ public final class HTTPServer: Sendable {
   }
 }
 
-/// The open connections, so that `stop` can reach each of them.
+/// The open connections, so that `stop` can reach each of them, at most `capacity` at a time.
 final class ConnectionSet: @unchecked Sendable {
   private let lock = NSLock()
+  private let capacity: Int
   private var channels: [ObjectIdentifier: any Channel] = [:]
+  private var stopping = false
 
-  func insert(_ channel: any Channel) {
+  init(capacity: Int) { self.capacity = capacity }
+
+  /// Counts `channel` in; false (the caller closes it) when full or stopping.
+  func admit(_ channel: any Channel) -> Bool {
     let key = ObjectIdentifier(channel)
-    lock.withLock { channels[key] = channel }
-    channel.closeFuture.whenComplete { [self] _ in
-      _ = lock.withLock { channels.removeValue(forKey: key) }
+    let admitted = lock.withLock {
+      guard !stopping, channels.count < capacity else { return false }
+      channels[key] = channel
+      return true
     }
+    if admitted {
+      channel.closeFuture.whenComplete { [self] _ in
+        _ = lock.withLock { channels.removeValue(forKey: key) }
+      }
+    }
+    return admitted
   }
 
-  var all: [any Channel] { lock.withLock { Array(channels.values) } }
+  /// Admits no more, and returns those open now.
+  func closeDoors() -> [any Channel] {
+    lock.withLock {
+      stopping = true
+      return Array(channels.values)
+    }
+  }
 }

@@ -41,12 +41,22 @@ public struct Response: Sendable {
 }
 
 /// Sends a streamed body's chunks, each flushed to the client as it is written; throws once the
-/// client has gone.
+/// client has gone. A chunk the client has not taken within `stallTimeout` (it stopped reading,
+/// and the socket's buffers are full) closes the connection: a stream may not be held open by a
+/// reader that never reads.
 public struct ResponseBodyWriter: Sendable {
   let channel: any Channel
+  let stallTimeout: Duration
 
   public func write(_ buffer: ByteBuffer) async throws {
-    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer))).get()
+    let written = channel.eventLoop.makePromise(of: Void.self)
+    channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: written)
+    let channel = channel
+    let cutoff = channel.eventLoop.scheduleTask(in: TimeAmount(stallTimeout)) {
+      channel.close(promise: nil)
+    }
+    defer { cutoff.cancel() }
+    try await written.futureResult.get()
   }
 }
 
