@@ -191,7 +191,7 @@ import Testing
       // The client reads nothing: once the socket's buffers are full, a chunk waits, and after
       // the idle timeout the server lets go.
       #expect(await log.wait(15) { $0.ended == 1 }, "\(log.written) chunks written")
-      #expect(log.written > 10)
+      #expect(log.written > 0)
       withExtendedLifetime(c) {}
     }
   }

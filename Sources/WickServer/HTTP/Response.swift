@@ -50,12 +50,16 @@ public struct ResponseBodyWriter: Sendable {
 
   public func write(_ buffer: ByteBuffer) async throws {
     let written = channel.eventLoop.makePromise(of: Void.self)
-    channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: written)
-    let channel = channel
-    let cutoff = channel.eventLoop.scheduleTask(in: TimeAmount(stallTimeout)) {
-      channel.close(promise: nil)
+    let (channel, stallTimeout) = (channel, stallTimeout)
+    // On the event loop, so that the clock starts once the chunk went to the socket and stops
+    // the moment it is taken (a loaded machine's late task cannot cut a healthy stream).
+    channel.eventLoop.execute {
+      channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: written)
+      let cutoff = channel.eventLoop.scheduleTask(in: TimeAmount(stallTimeout)) {
+        channel.close(promise: nil)
+      }
+      written.futureResult.whenComplete { _ in cutoff.cancel() }
     }
-    defer { cutoff.cancel() }
     try await written.futureResult.get()
   }
 }
