@@ -19,10 +19,12 @@ public struct DashboardSettings: Sendable {
   /// `GET /metrics` (Prometheus text; read-only, no token); `[dashboard] metrics = false` turns
   /// it off.
   public var metrics = true
-  /// A connection that sends nothing for this long is closed: a half-sent request (slowloris), a
-  /// body that never comes, an idle keep-alive. A live stream being answered is left alone.
+  /// A connection that completes no request head for this long is closed (a half-sent request,
+  /// slowloris; an idle keep-alive); a body that pauses this long gets 408; a live stream whose
+  /// browser stops reading is cut off after it. A live stream being read is left alone.
+  /// (`HTTPLimits.idleTimeout`.)
   public var idleTimeout: Duration = .seconds(30)
-  /// A POST's whole form must arrive within this.
+  /// A POST's whole form must arrive within this (408 otherwise).
   public var bodyTimeout: Duration = .seconds(10)
 
   public init(token: String?) { self.token = token }
