@@ -67,14 +67,15 @@ public struct ServeCommand: ParsableCommand {
       if let warning = Self.plainHTTPWarning(host: host, tls: tls != nil) { printError(warning) }
       // SIGINT/SIGTERM stop it gracefully: no new connections, the requests being answered
       // finish, live streams end (the browsers reconnect to whatever serves next).
-      let stopSignal = ShutdownSignal()
+      let interrupts = InterruptSignals()
+      defer { interrupts.restore() }
       let done = DispatchSemaphore(value: 0)
       let failure = FailureBox()
       let (host, port) = (host, port)
       Task {
         do {
           let server = try await dashboard.start(host: host, port: port, logger: logger, tls: tls)
-          await stopSignal.wait()
+          await interrupts.wait()
           printError("wick serve: stopping")
           await server.stop()
         } catch { failure.set(error) }
@@ -107,45 +108,6 @@ public struct ServeCommand: ParsableCommand {
       return token
     }
     return try fileConfig(configPath)?.dashboard.token
-  }
-}
-
-/// SIGINT and SIGTERM, awaited once: the default action (ending the process at once) is off
-/// while this exists.
-private final class ShutdownSignal: @unchecked Sendable {
-  private let lock = NSLock()
-  private var fired = false
-  private var waiter: CheckedContinuation<Void, Never>?
-  private var sources: [any DispatchSourceSignal] = []
-
-  init() {
-    sources = [SIGINT, SIGTERM].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { [weak self] in self?.fire() }
-      source.resume()
-      return source
-    }
-  }
-
-  private func fire() {
-    let w = lock.withLock {
-      fired = true
-      defer { waiter = nil }
-      return waiter
-    }
-    w?.resume()
-  }
-
-  func wait() async {
-    await withCheckedContinuation { c in
-      let now = lock.withLock {
-        if fired { return true }
-        waiter = c
-        return false
-      }
-      if now { c.resume() }
-    }
   }
 }
 
