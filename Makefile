@@ -30,8 +30,8 @@ BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 # modules get -enable-testing (the tests' `@testable import`), the dependencies do not, and Wick's
 # wiring (CLI, dashboard, runners, exchange adapters, test support) compiles unoptimised. It has
 # no debug info (13 % of an optimised compile): a crash in a test names the functions but not
-# their lines; `swift build` (debug) has them. From nothing: 987 s of CPU, 1,235 with
-# `-Xswiftc -enable-testing` on everything. The Swift stdlib stays dynamic here: the test runner
+# their lines; `swift build` (debug) has them. From nothing: 673 s of CPU (893 while the dashboard
+# ran on Hummingbird), 1,235 with `-Xswiftc -enable-testing` on everything. The Swift stdlib stays dynamic here: the test runner
 # does not find swift-testing's module with the static one. `make release`, `bench` and
 # `compare` keep the static, fully optimised build (the same .build/release folder, so switching
 # between them and demo/test recompiles).
