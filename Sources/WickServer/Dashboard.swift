@@ -43,6 +43,8 @@ public struct Dashboard: Sendable {
   let sessions = SessionStore()
   let throttle = LoginThrottle()
   let desk: CommandDesk
+  /// Whether the session cookie is `Secure`: set by `start` when it serves HTTPS.
+  var secureCookies = false
 
   public init(store: DashboardStore, settings: DashboardSettings) {
     self.store = store
@@ -55,7 +57,9 @@ public struct Dashboard: Sendable {
   public func start(host: String, port: Int, logger: Logger, tls: TLSContext? = nil) async throws
     -> HTTPServer
   {
-    let router = router()
+    var dashboard = self
+    dashboard.secureCookies = tls != nil
+    let router = dashboard.router()
     return try await HTTPServer.start(
       host: host, port: port, tls: tls, limits: limits, logger: logger
     ) { request in await router.respond(to: request, logger: logger) }
@@ -181,7 +185,7 @@ public struct Dashboard: Sendable {
     let (id, s) = await sessions.create()
     var response = Self.html(
       try render(PageSession(access: .locked, csrf: s.csrf, path: request.path)))
-    response.setCookie(Self.sessionCookie(id))
+    response.setCookie(sessionCookie(id))
     return response
   }
 
@@ -212,10 +216,12 @@ public struct Dashboard: Sendable {
     }
   }
 
-  static func sessionCookie(_ id: String, expire: Bool = false) -> Cookie {
+  /// The session cookie; `Secure` when served over HTTPS, so a browser never sends it back over
+  /// plain HTTP (to a look-alike on the same host and another port, say).
+  func sessionCookie(_ id: String, expire: Bool = false) -> Cookie {
     Cookie(
       name: SessionStore.cookieName, value: expire ? "" : id, maxAge: expire ? 0 : nil, path: "/",
-      httpOnly: true, sameSite: .strict)
+      httpOnly: true, secure: secureCookies, sameSite: .strict)
   }
 
   // MARK: - POSTs: login, logout, commands
@@ -282,7 +288,7 @@ public struct Dashboard: Sendable {
       await throttle.succeeded(client)
       let (newID, _) = await sessions.unlock(replacing: id)
       var response = Response(status: .seeOther, headers: ["Location": next])
-      response.setCookie(Self.sessionCookie(newID))
+      response.setCookie(sessionCookie(newID))
       return response
     }
   }
@@ -294,7 +300,7 @@ public struct Dashboard: Sendable {
     case .success(let (id, _)):
       await sessions.end(id)
       var response = Response(status: .seeOther, headers: ["Location": "/runs"])
-      response.setCookie(Self.sessionCookie("", expire: true))
+      response.setCookie(sessionCookie("", expire: true))
       return response
     }
   }

@@ -35,6 +35,7 @@ import Testing
       let page = try await unlock(browser, run: f.paperRun)
       let cookie = try #require(browser.lastSetCookie)
       #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+      #expect(!cookie.contains("Secure"), "plain HTTP: a Secure cookie would never come back")
       #expect(!cookie.contains(Self.token))
       #expect(
         page.body.contains(

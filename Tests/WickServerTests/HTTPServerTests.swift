@@ -16,6 +16,10 @@ import Testing
     private var ticks = 0
     private var ends = 0
     private var slow = 0
+    /// The server whose stop `/slow` waits for (nil: it answers after 400 ms).
+    private var held: HTTPServer?
+    func hold(until server: HTTPServer) { lock.withLock { held = server } }
+    var holder: HTTPServer? { lock.withLock { held } }
     func tick() { lock.withLock { ticks += 1 } }
     func slowStarted() { lock.withLock { slow += 1 } }
     var slowRequests: Int { lock.withLock { slow } }
@@ -34,14 +38,21 @@ import Testing
     }
   }
 
-  /// `/hello` (5 bytes), `/slow` (answers after 400 ms), `/ticks` (a stream of `tick` lines every
-  /// 20 ms until it is cancelled or its client is gone).
+  /// `/hello` (5 bytes), `/slow` (answers after 400 ms, or once the server `log` holds it for
+  /// has begun to stop), `/ticks` (a stream of `tick` lines every 20 ms until it is cancelled or
+  /// its client is gone).
   static func router(_ log: StreamLog) -> Router {
     var router = Router()
     router.get("/hello") { _, _ in Response(status: .ok, text: "hello") }
     router.get("/slow") { _, _ in
       log.slowStarted()
-      try await Task.sleep(for: .milliseconds(400))
+      if let server = log.holder {
+        // Deterministic on a loaded machine: the answer begins only after the stop has told the
+        // connection, however late the test's task gets to run.
+        _ = await log.wait(10) { _ in server.isStopping }
+      } else {
+        try await Task.sleep(for: .milliseconds(400))
+      }
       return Response(status: .ok, text: "slow")
     }
     router.get("/ticks") { _, _ in
@@ -235,6 +246,7 @@ import Testing
       request in await router.respond(to: request, logger: logger)
     }
     let port = server.port
+    log.hold(until: server)
     let clients = Task {
       try await RawHTTP.offPool {
         let idle = try RawHTTP.Connection(port: port)
@@ -263,7 +275,8 @@ import Testing
     #expect(try #require(stream).hasSuffix("0\r\n\r\n"))
     #expect(idle == "")
     #expect(log.ended == 1)
-    #expect(stopping < .seconds(3), "\(stopping)")
+    // Well before the 10 s grace that would cut connections off (generous: a loaded machine).
+    #expect(stopping < .seconds(8), "\(stopping)")
     #expect(throws: RawHTTP.Failure.self) { try RawHTTP.Connection(port: port) }
   }
 

@@ -229,8 +229,10 @@ import WickData
 
     let f = try LedgerFixture()
     let tls = try DashboardTLS.configuration(certificate: cert, key: key)
-    let dashboard = Dashboard(store: f.store, settings: DashboardSettings(token: nil))
-    let (trusted, untrusted, plain, after) = try await dashboard.onLoopback(tls: tls) { client in
+    // With a token, so that a page hands out a session cookie: over HTTPS it is Secure.
+    let dashboard = Dashboard(store: f.store, settings: DashboardSettings(token: "a-long-token"))
+    let (trusted, untrusted, plain, after, page) = try await dashboard.onLoopback(tls: tls) {
+      client in
       let p = client.port
       // libcurl speaks TLS; our own client only plain HTTP.
       return try await RawHTTP.offPool {
@@ -242,7 +244,8 @@ import WickData
         let plain = Result { try bad.get("http://127.0.0.1:\(p)/metrics") }
         // The refused clients left the server serving.
         let after = try good.get("https://127.0.0.1:\(p)/metrics")
-        return (trusted, untrusted, plain, after)
+        let page = try good.get("https://127.0.0.1:\(p)/runs")
+        return (trusted, untrusted, plain, after, page)
       }
     }
     #expect(trusted.status == 200)
@@ -251,5 +254,7 @@ import WickData
     #expect(throws: TransportError.self) { try untrusted.get() }
     #expect((try? plain.get())?.status != 200)
     #expect(after.status == 200)
+    let cookie = try #require(page.headers["set-cookie"])
+    #expect(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "\(cookie)")
   }
 }

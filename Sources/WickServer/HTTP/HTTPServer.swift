@@ -18,6 +18,10 @@ public final class HTTPServer: Sendable {
   private let connections: ConnectionSet
   private let logger: Logger
 
+  /// Whether `stop` has begun and told every open connection: an answer begun after this says
+  /// `Connection: close`.
+  public var isStopping: Bool { connections.told }
+
   private init(port: Int, listener: any Channel, connections: ConnectionSet, logger: Logger) {
     self.port = port
     self.listener = listener
@@ -67,6 +71,7 @@ public final class HTTPServer: Sendable {
     for channel in open {
       channel.pipeline.fireUserInboundEventTriggered(HTTPConnectionHandler.StopServing())
     }
+    connections.markTold()
     let deadline = NIODeadline.now() + TimeAmount(grace)
     let cutoffs = open.map { channel in
       channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
@@ -113,4 +118,9 @@ final class ConnectionSet: @unchecked Sendable {
       return Array(channels.values)
     }
   }
+
+  /// Whether every connection open at `closeDoors` has been told to stop serving.
+  private var toldAll = false
+  var told: Bool { lock.withLock { toldAll } }
+  func markTold() { lock.withLock { toldAll = true } }
 }

@@ -64,7 +64,7 @@ public struct ResponseBodyWriter: Sendable {
   }
 }
 
-/// A Set-Cookie value: `name=value; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`.
+/// A Set-Cookie value: `name=value; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`.
 public struct Cookie: Sendable, Equatable {
   public enum SameSite: String, Sendable {
     case strict = "Strict"
@@ -76,17 +76,20 @@ public struct Cookie: Sendable, Equatable {
   public var maxAge: Int?
   public var path: String?
   public var httpOnly: Bool
+  /// Sent back over HTTPS only.
+  public var secure: Bool
   public var sameSite: SameSite?
 
   public init(
     name: String, value: String, maxAge: Int? = nil, path: String? = nil, httpOnly: Bool = false,
-    sameSite: SameSite? = nil
+    secure: Bool = false, sameSite: SameSite? = nil
   ) {
     self.name = name
     self.value = value
     self.maxAge = maxAge
     self.path = path
     self.httpOnly = httpOnly
+    self.secure = secure
     self.sameSite = sameSite
   }
 
@@ -95,6 +98,7 @@ public struct Cookie: Sendable, Equatable {
     if let maxAge { out += "; Max-Age=\(maxAge)" }
     if let path { out += "; Path=\(path)" }
     if httpOnly { out += "; HttpOnly" }
+    if secure { out += "; Secure" }
     if let sameSite { out += "; SameSite=\(sameSite.rawValue)" }
     return out
   }
