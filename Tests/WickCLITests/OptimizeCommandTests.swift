@@ -260,17 +260,19 @@ import WickOptimize
     }
     let grid = try best(["--search", "grid"], "grid")
     #expect(try rows(f.path("grid/results.csv")).count == 120)
-    var randomMisses = 0
     for seed in 1...5 {
       let tpe = try best(["--search", "tpe", "--trials", "30", "--seed", "\(seed)"], "tpe\(seed)")
       #expect(try rows(f.path("tpe\(seed)/results.csv")).count == 30)
       #expect(grid - tpe <= 0.01 * abs(grid), "seed \(seed): tpe's best \(tpe), the grid's \(grid)")
+    }
+    // Random search with the same budget misses the peak on some seed (seed 1 does, the bench
+    // prints all five): the landscape is not so easy that any search would pass.
+    let missed = try (1...5).first { seed in
       let random = try best(
         ["--search", "random", "--trials", "30", "--seed", "\(seed)"], "random\(seed)")
-      if grid - random > 0.01 * abs(grid) { randomMisses += 1 }
+      return grid - random > 0.01 * abs(grid)
     }
-    #expect(
-      randomMisses > 0, "random search found the peak on every seed: the landscape is too easy")
+    #expect(missed != nil, "random search found the peak on every seed: the landscape is too easy")
   }
 
   /// `--search tpe` on a real sweep: the same seed gives the same results.csv with any number of
