@@ -230,8 +230,8 @@ extension TradingKernel: StrategyHost, PortfolioView {
     if offSchedule { return false }
     if venue.cancelPair(long: long, short: short) { return true }
     guard book.positions[long] != nil || book.positions[short] != nil else { return false }
-    if book.positions[long] != nil { exit(symbol: long, reason: reason) }
-    if book.positions[short] != nil { exit(symbol: short, reason: reason) }
+    if book.positions[long] != nil { _ = exit(symbol: long, reason: reason) }
+    if book.positions[short] != nil { _ = exit(symbol: short, reason: reason) }
     return true
   }
 }
