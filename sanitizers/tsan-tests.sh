@@ -3,7 +3,10 @@
 # build (BIN_DIR holds the TSan-built WickPackageTests.xctest and wick). Runs the suite in the
 # groups of Tests/groups.sh, one after another (side by side, the TSan processes' timing tests
 # would starve each other on two cores): AttackerTests, the CLI suites (they start the TSan-built
-# `wick`, so its threads are checked too), ReoptimizeScheduleTests, then the rest. With FILTER (a --filter regex) it runs
+# `wick`, so its threads are checked too), ReoptimizeScheduleTests, the live runners (Live, Notify,
+# Binance), the server, then the rest. `make test` runs those last three in one process; under
+# TSan that process hung with three tests waiting on each other's cooperative-pool threads (an
+# in-process runner blocks one of the two for its whole run), so each has its own pool here. With FILTER (a --filter regex) it runs
 # only that, in one process.
 #
 # Every process, the test binary and each `wick` it starts, writes its reports to
@@ -27,11 +30,14 @@ if [ -n "$filter" ]; then
   groups=(filter)
   args[filter]="--filter $filter"
 else
-  groups=(attacker cli reoptimize rest)
+  groups=(attacker cli reoptimize live server rest)
   args[attacker]="--filter AttackerTests"
   args[cli]="--filter WickCLITests --skip ReoptimizeScheduleTests"
   args[reoptimize]="--filter ReoptimizeScheduleTests"
-  args[rest]="--skip AttackerTests --skip WickCLITests"
+  args[live]="--filter WickLiveTests --filter WickNotifyTests --filter WickBinanceTests"
+  args[server]="--filter WickServerTests --skip AttackerTests"
+  args[rest]="--skip AttackerTests --skip WickCLITests --skip WickLiveTests --skip WickNotifyTests \
+    --skip WickBinanceTests --skip WickServerTests"
 fi
 for group in "${groups[@]}"; do
   start=$SECONDS

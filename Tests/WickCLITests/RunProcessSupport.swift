@@ -110,9 +110,10 @@ extension RunProcessWorld {
     #expect(try int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
   }
 
-  /// Polls `condition` every 20 ms for up to `seconds`; whether it came true.
+  /// Polls `condition` every 20 ms for up to `seconds` (times `testTimeScale`: a TSan-built
+  /// `wick` starts and subscribes several times slower); whether it came true.
   func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
+    let deadline = Date().addingTimeInterval(seconds * testTimeScale)
     while Date() < deadline {
       if condition() { return true }
       Thread.sleep(forTimeInterval: 0.02)

@@ -2,6 +2,7 @@ import CLua
 import Foundation
 import Testing
 import WickCore
+import WickTesting
 
 @testable import WickLua
 

@@ -101,10 +101,6 @@ let testLimits = LuaLimits(
   memoryBytes: 16 << 20, callbackSeconds: 0.1, initSeconds: 0.1,
   hardDeadlineSeconds: 0.5 * testTimeScale)
 
-/// `WICK_TEST_TIME_SCALE` (default 1): how much slower this build runs than a plain one.
-let testTimeScale =
-  ProcessInfo.processInfo.environment["WICK_TEST_TIME_SCALE"].flatMap(Double.init) ?? 1
-
 /// Loads `source`, starts it and feeds one candle; returns the error message, if any. With
 /// `polling`, the state finds the watchdog's verdict with a count hook, as under ThreadSanitizer.
 func runOnce(_ source: String, limits: LuaLimits = testLimits, polling: Bool = false) -> String? {
