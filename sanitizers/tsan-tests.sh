@@ -5,8 +5,9 @@
 # would starve each other on two cores): AttackerTests, the CLI suites (they start the TSan-built
 # `wick`, so its threads are checked too), ReoptimizeScheduleTests, the live runners (Live, Notify,
 # Binance), the server, then the rest. `make test` runs those last three in one process; under
-# TSan that process hung with three tests waiting on each other's cooperative-pool threads (an
-# in-process runner blocks one of the two for its whole run), so each has its own pool here. With FILTER (a --filter regex) it runs
+# TSan three of its tests never finished (a runner's notifications, a login throttle, a backfill
+# retry; an in-process runner blocks one of the two cooperative-pool threads for its whole run),
+# so each has its own process and pool here. With FILTER (a --filter regex) it runs
 # only that, in one process.
 #
 # Every process, the test binary and each `wick` it starts, writes its reports to
