@@ -30,8 +30,8 @@ BIN = $(shell $(SWIFT) build $(RELEASE) --show-bin-path)
 # modules get -enable-testing (the tests' `@testable import`), the dependencies do not, and Wick's
 # wiring (CLI, dashboard, runners, exchange adapters, test support) compiles unoptimised. It has
 # no debug info (13 % of an optimised compile): a crash in a test names the functions but not
-# their lines; `swift build` (debug) has them. From nothing: 987 s of CPU, 1,235 with
-# `-Xswiftc -enable-testing` on everything. The Swift stdlib stays dynamic here: the test runner
+# their lines; `swift build` (debug) has them. From nothing: 673 s of CPU (893 while the dashboard
+# ran on Hummingbird), 1,235 with `-Xswiftc -enable-testing` on everything. The Swift stdlib stays dynamic here: the test runner
 # does not find swift-testing's module with the static one. `make release`, `bench` and
 # `compare` keep the static, fully optimised build (the same .build/release folder, so switching
 # between them and demo/test recompiles).
@@ -77,8 +77,9 @@ demo: deps
 	@echo "Report: $(DEMO_DIR)/ma_cross.html  (open it in a browser; it needs no network)"
 
 # The build, then the groups of Tests/groups.sh: AttackerTests on their own, then the browser
-# test, the CLI suites, the rest and ReoptimizeScheduleTests side by side, each in its own process
-# (they mostly wait: 100 s of CPU in 430 s of wall when they ran one after another).
+# test, the CLI suites, the async suites, the rest and ReoptimizeScheduleTests side by side, each
+# in its own process (they mostly wait: 100 s of CPU in 430 s of wall when they ran one after
+# another; and a test that blocks a thread must not share a process with tests that need one).
 test: deps browser-deps
 	$(TESTED_SWIFT) build $(TESTED) --build-tests
 	Tests/groups.sh $(TESTED_BIN)

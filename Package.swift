@@ -3,8 +3,8 @@ import PackageDescription
 
 /// The release build that `make demo` and `make test` share (the Makefile sets WICK_TESTED=1 for
 /// it, never for `make release`, `bench` or `compare`). Only Wick's own modules compile with
-/// `-enable-testing` (the tests' `@testable import`): passed with `-Xswiftc` it also reached NIO,
-/// GRDB and Hummingbird, whose internals then all had to be emitted and kept (13 % more of their
+/// `-enable-testing` (the tests' `@testable import`): passed with `-Xswiftc` it also reached NIO
+/// and GRDB, whose internals then all had to be emitted and kept (13 % more of their
 /// compile time, which is most of the build).
 let tested = Context.environment["WICK_TESTED"] == "1"
 let testability: [String] = tested ? ["-enable-testing"] : []
@@ -50,7 +50,7 @@ let package = Package(
     .executable(name: "wick", targets: ["wick"]),
     // The parsers' modules as products, so that the fuzz package (Fuzz/, built only by
     // `make fuzz`) can depend on them: another package sees products, never bare targets. Three,
-    // so that the parsers' fuzzers build without NIO and Hummingbird.
+    // so that the parsers' fuzzers build without NIO.
     .library(
       name: "WickParsers", targets: ["WickCore", "WickData", "WickLua", "WickRisk", "WickSim"]),
     .library(name: "WickExchanges", targets: ["WickLive", "WickBybit", "WickBinance"]),
@@ -60,18 +60,14 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-    // Without its default trait ConfigurationSupport (reading a server's settings through
-    // swift-configuration, which the dashboard does not use): swift-configuration then does not
-    // compile (27 s of CPU in the release build from nothing).
-    .package(
-      url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
-      traits: ["FullFoundation"]),
     // NIO for WickNet's TLS and WebSocket client (the exchanges' streams: Debian's libcurl has
-    // no ws/wss) and the loopback mock WebSocket servers in WickTesting. TLS is the system's
-    // OpenSSL (CSSL): no package here compiles a BoringSSL.
+    // no ws/wss), the dashboard's HTTP/1.1 server (WickServer/HTTP) and the loopback mock
+    // WebSocket servers in WickTesting. TLS is the system's OpenSSL (CSSL): no package here
+    // compiles a BoringSSL. No web framework: Hummingbird and what only it pulled in
+    // (swift-async-algorithms, _NIOFileSystem, swift-system, swift-http-types,
+    // swift-service-lifecycle, swift-distributed-tracing, swift-metrics) cost about 220 s of CPU
+    // in every build from nothing, for seven routes.
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    // Hummingbird runs on it; the server tests stop the dashboard through it (graceful shutdown).
-    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // System libraries: Debian's Lua 5.4, libcurl and libcrypto, with shims for what Swift cannot import.
@@ -121,14 +117,17 @@ let package = Package(
     .target(
       name: "WickReport", dependencies: ["WickCore"], exclude: ["Vendor"], swiftSettings: strict),
     .target(name: "WickStats", dependencies: ["WickCore"], swiftSettings: strict),
-    // The dashboard (`wick serve`): pages, live updates and controls over the ledger tables.
+    // The dashboard (`wick serve`): pages, live updates and controls over the ledger tables, on
+    // a small HTTP/1.1 server of its own over NIOHTTP1 (HTTP/).
     .target(
       name: "WickServer",
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickReport",
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Hummingbird", package: "hummingbird"),
         "WickNet",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: wiring),
     .target(
@@ -236,7 +235,9 @@ let package = Package(
       dependencies: [
         "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet",
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: testCode),
     .testTarget(
       name: "WickOptimizeTests",

@@ -15,10 +15,7 @@ let exchanges: Target.Dependency = .product(name: "WickExchanges", package: "Wic
 let package = Package(
   name: "WickFuzz",
   platforms: [.macOS(.v14)],
-  dependencies: [
-    .package(name: "Wick", path: ".."),
-    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-  ],
+  dependencies: [.package(name: "Wick", path: "..")],
   targets: [
     // What the targets share: the input as text, a transport that answers with the input.
     .target(
@@ -34,10 +31,7 @@ let package = Package(
     .executableTarget(name: "fuzz-binance-ws", dependencies: ["FuzzSupport", exchanges]),
     .executableTarget(
       name: "fuzz-dashboard",
-      dependencies: [
-        "FuzzSupport", .product(name: "WickDashboard", package: "Wick"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-      ]),
+      dependencies: ["FuzzSupport", .product(name: "WickDashboard", package: "Wick")]),
   ],
   swiftLanguageModes: [.v6]
 )

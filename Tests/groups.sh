@@ -7,14 +7,19 @@
 # 1. AttackerTests on their own: they time slow clients against the dashboard's timeouts, and
 #    beside the whole suite the tests that block the two-thread cooperative pool starved the
 #    server's handlers for a minute (seen: 75 s instead of 2 s).
-# 2. Then four processes side by side, because they mostly wait (one after another on a loaded
+# 2. Then seven processes side by side, because they mostly wait (one after another on a loaded
 #    machine: 100 s of CPU in 430 s of wall):
 #    - the dashboard's browser test (headless chromium against a real `wick run --paper`);
-#    - the CLI suites, which drive the real binary and poll it with blocking waits that hold both
-#      threads of a 2-core machine's cooperative pool for minutes;
-#    - the rest, whose in-process runners need that pool for their WebSocket clients (beside the
-#      CLI suites in one process, two paper runs never finished and an HTTPS handshake timed
-#      out: separate processes have separate pools);
+#    - the CLI suites, in two processes, which drive the real binary and poll it with blocking
+#      waits that hold both threads of a 2-core machine's cooperative pool for minutes;
+#    - the async suites (in-process paper and live runners, WebSocket clients and servers, the
+#      dashboard, notifications): they need that pool for their tasks, so no test that blocks a
+#      thread for long runs beside them. Seen otherwise: the serialized Bybit venue suites,
+#      synchronous and tens of seconds each, held both threads at once and every async test in
+#      the process stalled for a minute (one paper run then missed its 120 s deadline);
+#    - the synchronous exchange clients (those Bybit suites, Binance, the candle fetchers), which
+#      sleep through retries and timeouts;
+#    - the rest, synchronous and mostly CPU-bound;
 #    - ReoptimizeScheduleTests (in-process runners too, but in the CLI target).
 # Each group's output goes to out/test/GROUP.log and is printed whole when the group ends; the
 # last lines are one verdict per group. Exits 1 if any group failed.
@@ -29,18 +34,37 @@ echo "test: AttackerTests on their own (out/test/attacker.log)"
 run --filter AttackerTests 2>&1 | tee "$logs/attacker.log"
 declare -A status=([attacker]=${PIPESTATUS[0]})
 
-echo "test: the browser test, the CLI suites, the rest and ReoptimizeScheduleTests side by side" \
-  "(out/test/{browser,cli,rest,reoptimize}.log)"
+echo "test: the browser test, the CLI suites, the async suites, the exchange clients, the rest and" \
+  "ReoptimizeScheduleTests side by side (out/test/{browser,cli,cli-runs,async,exchanges,rest,reoptimize}.log)"
 declare -A pid
 WICK_BROWSER_TEST=1 run --filter DashboardBrowserTests > "$logs/browser.log" 2>&1 &
 pid[browser]=$!
-run --filter WickCLITests --skip ReoptimizeScheduleTests > "$logs/cli.log" 2>&1 &
+# The CLI suites in two processes (two cooperative pools for their blocking waits): the five
+# longest `wick run` suites (about 100 s one after another), and the others (about 115 s).
+cli_runs='WickCLITests\.(CleanEndCommandTests|BinanceLimitRunCommandTests|LiveRunCommandTests|RunCommandTests|MultiRunCommandTests)/'
+run --filter "$cli_runs" > "$logs/cli-runs.log" 2>&1 &
+pid[cli-runs]=$!
+run --filter WickCLITests --skip "$cli_runs" --skip ReoptimizeScheduleTests > "$logs/cli.log" 2>&1 &
 pid[cli]=$!
-run --skip AttackerTests --skip WickCLITests > "$logs/rest.log" 2>&1 &
+# The async group: WickLiveTests without its synchronous Bybit suites, three async targets, and
+# the one async Binance test (its user stream).
+binance_async='WickBinanceTests\.BinanceLiveTests/theUserStream'
+run --filter WickLiveTests --filter WickNetTests --filter WickNotifyTests --filter WickServerTests \
+  --filter "$binance_async" --skip AttackerTests --skip 'WickLiveTests\.Bybit' \
+  > "$logs/async.log" 2>&1 &
+pid[async]=$!
+# The synchronous exchange clients against their loopback mocks (they sleep through retries,
+# timeouts and backoffs, holding a pool thread each), then the rest (CPU-bound mostly): apart,
+# so that the rest does not queue behind their sleeps for the pool's two threads.
+exchanges="WickLiveTests\\.Bybit|WickBinanceTests|WickDataTests\\.(FeedsTests|MetricFetchTests|PagingTests|ServerClockTests|ServerClockLatencyTests)/"
+run --filter "$exchanges" --skip "$binance_async" > "$logs/exchanges.log" 2>&1 &
+pid[exchanges]=$!
+run --skip AttackerTests --skip WickCLITests --skip WickNetTests --skip WickNotifyTests \
+  --skip WickServerTests --skip WickLiveTests --skip "$exchanges" > "$logs/rest.log" 2>&1 &
 pid[rest]=$!
 run --filter ReoptimizeScheduleTests > "$logs/reoptimize.log" 2>&1 &
 pid[reoptimize]=$!
-for group in browser cli rest reoptimize; do
+for group in browser cli cli-runs async exchanges rest reoptimize; do
   wait "${pid[$group]}"
   status[$group]=$?
   echo "---- $group ($logs/$group.log)"
@@ -49,7 +73,7 @@ done
 
 failed=0
 echo "---- make test: one line per group"
-for group in attacker browser cli rest reoptimize; do
+for group in attacker browser cli cli-runs async exchanges rest reoptimize; do
   line=$(verdict "$group")
   if [ "${status[$group]}" = 0 ]; then
     echo "$group: ${line:-exit 0}"

@@ -44,7 +44,7 @@ if let script = environment["WICK_PROFILE_SCRIPT"] {
 // The load figures' session length in 1m candles (LoadBenchmark.swift).
 let loadMinutes = Int(environment["WICK_LOAD_MINUTES"] ?? "360")!
 
-// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import|marketstats|load|peer|search wick-bench` prints only that figure (on a
+// Profiling aid: `WICK_BENCH_ONLY=tearsheet|sweep|import|marketstats|load|peer|search|optimize wick-bench` prints only that figure (on a
 // loaded machine the whole bench takes long; these are the lines the speed work moves).
 if let only = environment["WICK_BENCH_ONLY"] {
   let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -73,7 +73,7 @@ if let only = environment["WICK_BENCH_ONLY"] {
       python: environment["WICK_VECTORBT_PYTHON"], skipped: "no WICK_VECTORBT_PYTHON")
   case "marketstats":
     try MarketStatsBenchmark.run(work: scratch)
-  case "peer", "search":
+  case "peer", "search", "optimize":
     // The candles of a full run, then only these lines.
     let db = scratch.appendingPathComponent("bench.sqlite").path
     let store = try CandleStore(path: db)
@@ -91,6 +91,8 @@ if let only = environment["WICK_BENCH_ONLY"] {
     if only == "peer" {
       try PeerBenchmark.lines(
         wick: wickURL, dbPath: db, store: store, series: series, count: candleCount, work: scratch)
+    } else if only == "optimize" {
+      try optimizeBenchmarks(wick: wickURL, dbPath: db, work: scratch)
     } else {
       try searchBenchmarks(wick: wickURL, dbPath: db, work: scratch)
     }
@@ -101,7 +103,9 @@ if let only = environment["WICK_BENCH_ONLY"] {
   case "load":
     try LoadBenchmark.run(wick: wickURL, minutes: loadMinutes, work: scratch)
   default:
-    print("WICK_BENCH_ONLY: expected tearsheet, sweep, import, marketstats, load, peer or search, got \(only)")
+    print(
+      "WICK_BENCH_ONLY: expected tearsheet, sweep, import, marketstats, load, peer, search or optimize, got \(only)"
+    )
     exit(2)
   }
   exit(0)

@@ -1,9 +1,7 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import WickCore
 import WickNet
 import WickReport
@@ -21,10 +19,12 @@ public struct DashboardSettings: Sendable {
   /// `GET /metrics` (Prometheus text; read-only, no token); `[dashboard] metrics = false` turns
   /// it off.
   public var metrics = true
-  /// A connection that sends nothing for this long is closed: a half-sent request (slowloris), a
-  /// body that never comes, an idle keep-alive. A live stream being answered is left alone.
+  /// A connection that completes no request head for this long is closed (a half-sent request,
+  /// slowloris; an idle keep-alive); a body that pauses this long gets 408; a live stream whose
+  /// browser stops reading is cut off after it. A live stream being read is left alone.
+  /// (`HTTPLimits.idleTimeout`.)
   public var idleTimeout: Duration = .seconds(30)
-  /// A POST's whole form must arrive within this.
+  /// A POST's whole form must arrive within this (408 otherwise).
   public var bodyTimeout: Duration = .seconds(10)
 
   public init(token: String?) { self.token = token }
@@ -34,7 +34,9 @@ public struct DashboardSettings: Sendable {
 /// reports, over the ledger in one SQLite file.
 ///
 ///     let dashboard = Dashboard(store: try DashboardStore(path: db), settings: .init(token: token))
-///     try await dashboard.application(host: "127.0.0.1", port: 8080).runService()
+///     let server = try await dashboard.start(host: "127.0.0.1", port: 8080, logger: logger)
+///     …
+///     await server.stop()
 public struct Dashboard: Sendable {
   let store: DashboardStore
   let settings: DashboardSettings
@@ -48,24 +50,32 @@ public struct Dashboard: Sendable {
     desk = CommandDesk(store: store, catalog: ParamCatalog())
   }
 
-  /// The server; HTTPS when `tls` is given. `onServerRunning` gets the bound port (port 0
-  /// picks a free one).
-  public func application(
-    host: String, port: Int, logger: Logger? = nil, tls: TLSContext? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-  ) throws -> some ApplicationProtocol {
-    let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))
-    return Application(
-      router: router(),
-      server: tls.map { .https(http1, tls: $0) } ?? .http1(configuration: http1),
-      configuration: .init(address: .hostname(host, port: port), serverName: "wick"),
-      onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-      logger: logger)
+  /// Starts serving; HTTPS when `tls` is given. The server's `port` is the bound one (port 0
+  /// picks a free one); `stop()` shuts it down gracefully.
+  public func start(host: String, port: Int, logger: Logger, tls: TLSContext? = nil) async throws
+    -> HTTPServer
+  {
+    let router = router()
+    return try await HTTPServer.start(
+      host: host, port: port, tls: tls, limits: limits, logger: logger
+    ) { request in await router.respond(to: request, logger: logger) }
   }
 
-  public func router() -> Router<DashboardContext> {
-    let router = Router(context: DashboardContext.self)
-    router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/runs"]) }
+  /// The connection limits, with the settings' timeouts.
+  var limits: HTTPLimits {
+    var limits = HTTPLimits()
+    limits.idleTimeout = settings.idleTimeout
+    limits.bodyTimeout = settings.bodyTimeout
+    limits.maxBodyBytes = Self.maxFormBytes
+    return limits
+  }
+
+  /// The largest form a POST may carry (the parameter forms are far smaller).
+  static let maxFormBytes = 64 * 1024
+
+  public func router() -> Router {
+    var router = Router()
+    router.get("/") { _, _ in Response(status: .seeOther, headers: ["Location": "/runs"]) }
     router.get("/assets/dashboard.css") { _, _ in
       Self.asset(Assets.css + InteractiveChart.css, type: "text/css; charset=utf-8")
     }
@@ -84,16 +94,15 @@ public struct Dashboard: Sendable {
       router.get("/metrics") { _, _ in
         Response(
           status: .ok,
-          headers: [.contentType: PrometheusText.contentType, .cacheControl: "no-store"],
-          body: .init(
-            byteBuffer: ByteBuffer(string: PrometheusText.render(try store.metricsSnapshot()))))
+          headers: ["Content-Type": PrometheusText.contentType, "Cache-Control": "no-store"],
+          text: PrometheusText.render(try store.metricsSnapshot()))
       }
     }
     router.get("/runs") { request, _ in
       try await page(request) { session in RunsPage.render(try store.runs(), session: session) }
     }
-    router.get("/runs/:id") { request, context in
-      guard let id = context.parameters.get("id", as: Int64.self), let detail = try store.run(id)
+    router.get("/runs/:id") { request, parameters in
+      guard let id = parameters.int64("id"), let detail = try store.run(id)
       else { return Self.notFound("run") }
       let cursor = try store.cursor(run: id)
       let chart = try store.runChart(id)
@@ -102,13 +111,13 @@ public struct Dashboard: Sendable {
           detail, session: session, params: paramChoices(detail), cursor: cursor, chart: chart)
       }
     }
-    router.get("/runs/:id/events") { request, context in
-      guard let id = context.parameters.get("id", as: Int64.self),
+    router.get("/runs/:id/events") { request, parameters in
+      guard let id = parameters.int64("id"),
         try store.run(id, history: false) != nil
       else { return Self.notFound("run") }
       let resume =
-        request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(LiveCursor.init(text:))
-        ?? request.uri.queryParameters.get("after").flatMap(LiveCursor.init(text:))
+        request.header("Last-Event-ID").flatMap(LiveCursor.init(text:))
+        ?? request.query["after"].flatMap(LiveCursor.init(text:))
       let start = try resume ?? store.cursor(run: id)
       let session = await visitor(request)
       let stream = LiveStream(
@@ -117,11 +126,11 @@ public struct Dashboard: Sendable {
         controls: { d in RunPage.controls(d, session: session, params: paramChoices(d)) })
       return Response(
         status: .ok,
-        headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+        headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store"],
         body: stream.body(from: start))
     }
-    router.get("/runs/:id/report") { _, context in
-      guard let id = context.parameters.get("id", as: Int64.self),
+    router.get("/runs/:id/report") { _, parameters in
+      guard let id = parameters.int64("id"),
         let html = try store.backtestReport(id)
       else { return Self.notFound("saved backtest") }
       return Self.html(html)
@@ -129,20 +138,21 @@ public struct Dashboard: Sendable {
     router.get("/sweeps") { request, _ in
       try await page(request) { session in SweepsPage.list(try store.sweeps(), session: session) }
     }
-    router.get("/sweeps/:id") { request, context in
-      guard let id = context.parameters.get("id", as: Int64.self),
+    router.get("/sweeps/:id") { request, parameters in
+      guard let id = parameters.int64("id"),
         let (sweep, rows) = try store.sweep(id)
       else { return Self.notFound("sweep") }
-      let sort = request.uri.queryParameters.get("sort") ?? "objective"
-      let descending = request.uri.queryParameters.get("dir") != "asc"
+      let query = request.query
+      let sort = query["sort"] ?? "objective"
+      let descending = query["dir"] != "asc"
       return try await page(request) { session in
         SweepsPage.detail(sweep, rows, sort: sort, descending: descending, session: session)
       }
     }
-    router.post("/login") { request, context in try await login(request, client: context.client) }
+    router.post("/login") { request, _ in try await login(request) }
     router.post("/logout") { request, _ in try await logout(request) }
-    router.post("/runs/:id/commands") { request, context in
-      guard let id = context.parameters.get("id", as: Int64.self) else {
+    router.post("/runs/:id/commands") { request, parameters in
+      guard let id = parameters.int64("id") else {
         return Self.notFound("run")
       }
       return try await command(request, run: id)
@@ -159,18 +169,18 @@ public struct Dashboard: Sendable {
   {
     guard settings.token != nil else {
       return Self.html(
-        try render(PageSession(access: .readOnly, csrf: "", path: request.uri.path)))
+        try render(PageSession(access: .readOnly, csrf: "", path: request.path)))
     }
-    let cookie = request.cookies[SessionStore.cookieName]?.value
+    let cookie = request.cookie(SessionStore.cookieName)
     if let s = await sessions.session(cookie) {
       return Self.html(
         try render(
           PageSession(
-            access: s.unlocked ? .unlocked : .locked, csrf: s.csrf, path: request.uri.path)))
+            access: s.unlocked ? .unlocked : .locked, csrf: s.csrf, path: request.path)))
     }
     let (id, s) = await sessions.create()
     var response = Self.html(
-      try render(PageSession(access: .locked, csrf: s.csrf, path: request.uri.path)))
+      try render(PageSession(access: .locked, csrf: s.csrf, path: request.path)))
     response.setCookie(Self.sessionCookie(id))
     return response
   }
@@ -178,11 +188,11 @@ public struct Dashboard: Sendable {
   /// The visitor's session as it is, without starting one (for the live stream's controls).
   private func visitor(_ request: Request) async -> PageSession {
     guard settings.token != nil else {
-      return PageSession(access: .readOnly, csrf: "", path: request.uri.path)
+      return PageSession(access: .readOnly, csrf: "", path: request.path)
     }
-    let s = await sessions.session(request.cookies[SessionStore.cookieName]?.value)
+    let s = await sessions.session(request.cookie(SessionStore.cookieName))
     return PageSession(
-      access: s?.unlocked == true ? .unlocked : .locked, csrf: s?.csrf ?? "", path: request.uri.path
+      access: s?.unlocked == true ? .unlocked : .locked, csrf: s?.csrf ?? "", path: request.path
     )
   }
 
@@ -223,12 +233,12 @@ public struct Dashboard: Sendable {
             "The dashboard is read-only: set [dashboard] token in wick.toml or WICK_DASHBOARD_TOKEN."
         ))
     }
-    if request.headers[HTTPField.Name("Sec-Fetch-Site")!] == "cross-site"
+    if request.header("Sec-Fetch-Site") == "cross-site"
       || !Self.sameOrigin(request)
     {
       return .failure(Refusal(status: .forbidden, message: "Cross-site request refused."))
     }
-    let cookie = request.cookies[SessionStore.cookieName]?.value
+    let cookie = request.cookie(SessionStore.cookieName)
     guard let id = cookie, let s = await sessions.session(id),
       constantTimeEquals(form["csrf"] ?? "", s.csrf)
     else {
@@ -239,19 +249,20 @@ public struct Dashboard: Sendable {
   }
 
   struct Refusal: Error {
-    var status: HTTPResponse.Status
+    var status: HTTPResponseStatus
     var message: String
   }
 
   /// An Origin header, when the browser sends one, must name this server.
   static func sameOrigin(_ request: Request) -> Bool {
-    guard let origin = request.headers[.origin] else { return true }
-    guard let host = request.head.authority else { return false }
+    guard let origin = request.header("Origin") else { return true }
+    guard let host = request.authority else { return false }
     return origin == "http://\(host)" || origin == "https://\(host)"
   }
 
-  private func login(_ request: Request, client: String) async throws -> Response {
-    let form = try await Self.form(request, within: settings.bodyTimeout)
+  private func login(_ request: Request) async throws -> Response {
+    let client = request.client
+    let form = Self.form(request)
     let next = Self.safeNext(form["next"])
     switch await checkPost(request, form: form) {
     case .failure(let r):
@@ -270,28 +281,28 @@ public struct Dashboard: Sendable {
       }
       await throttle.succeeded(client)
       let (newID, _) = await sessions.unlock(replacing: id)
-      var response = Response(status: .seeOther, headers: [.location: next])
+      var response = Response(status: .seeOther, headers: ["Location": next])
       response.setCookie(Self.sessionCookie(newID))
       return response
     }
   }
 
   private func logout(_ request: Request) async throws -> Response {
-    let form = try await Self.form(request, within: settings.bodyTimeout)
+    let form = Self.form(request)
     switch await checkPost(request, form: form) {
     case .failure(let r): return Self.messagePage(r.message, status: r.status, back: "/runs")
     case .success(let (id, _)):
       await sessions.end(id)
-      var response = Response(status: .seeOther, headers: [.location: "/runs"])
+      var response = Response(status: .seeOther, headers: ["Location": "/runs"])
       response.setCookie(Self.sessionCookie("", expire: true))
       return response
     }
   }
 
   private func command(_ request: Request, run: Int64) async throws -> Response {
-    let form = try await Self.form(request, within: settings.bodyTimeout)
-    let wantsJSON = request.headers[.accept]?.contains("application/json") ?? false
-    func reply(_ status: HTTPResponse.Status, _ message: String, id: Int64? = nil) throws
+    let form = Self.form(request)
+    let wantsJSON = request.header("Accept")?.contains("application/json") ?? false
+    func reply(_ status: HTTPResponseStatus, _ message: String, id: Int64? = nil) throws
       -> Response
     {
       guard wantsJSON else {
@@ -305,8 +316,8 @@ public struct Dashboard: Sendable {
         fields.append(("commands", .string(RunPage.commands(d))))
       }
       return Response(
-        status: status, headers: [.contentType: "application/json; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(fields).json)))
+        status: status, headers: ["Content-Type": "application/json; charset=utf-8"],
+        text: JSONValue.object(fields).json)
     }
     switch await checkPost(request, form: form) {
     case .failure(let r): return try reply(r.status, r.message)
@@ -324,7 +335,7 @@ public struct Dashboard: Sendable {
           id: id)
       case .rejected(let id, let reason):
         return try reply(
-          id == nil ? .notFound : .unprocessableContent, "Rejected: \(reason)", id: id)
+          id == nil ? .notFound : .unprocessableEntity, "Rejected: \(reason)", id: id)
       }
     }
   }
@@ -339,57 +350,32 @@ public struct Dashboard: Sendable {
     return next
   }
 
-  /// The urlencoded form of a POST (at most 64 KiB, all of it within `limit`: a body dripped a
-  /// byte at a time would otherwise keep the idle timeout from ever firing).
-  static func form(_ request: Request, within limit: Duration) async throws -> [String: String] {
-    let body = request.body
-    let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-      group.addTask { try await body.collect(upTo: 64 * 1024) }
-      group.addTask {
-        try await Task.sleep(for: limit)
-        return nil
-      }
-      defer { group.cancelAll() }
-      guard case .some(.some(let buffer)) = try await group.next() else {
-        throw HTTPError(.requestTimeout, message: "The form did not arrive in time.")
-      }
-      return buffer
-    }
-    return parseForm(String(buffer: buffer))
+  /// The urlencoded form of a POST (its size and arrival time already held to the connection's
+  /// limits: `maxFormBytes`, `settings.bodyTimeout`).
+  static func form(_ request: Request) -> [String: String] {
+    parseForm(String(buffer: request.body))
   }
 
-  static func parseForm(_ text: String) -> [String: String] {
-    var out: [String: String] = [:]
-    for pair in text.split(separator: "&") {
-      let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      func decode(_ s: Substring) -> String {
-        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-      }
-      out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
-    }
-    return out
-  }
+  static func parseForm(_ text: String) -> [String: String] { FormDecoding.pairs(text) }
 
-  static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+  static func html(_ text: String, status: HTTPResponseStatus = .ok) -> Response {
     Response(
       status: status,
       headers: [
-        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-        HTTPField.Name("Content-Security-Policy")!:
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Security-Policy":
           "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        "X-Content-Type-Options": "nosniff",
       ],
-      body: .init(byteBuffer: ByteBuffer(string: text)))
+      text: text)
   }
 
   static func asset(_ text: String, type: String) -> Response {
     Response(
-      status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"],
-      body: .init(byteBuffer: ByteBuffer(string: text)))
+      status: .ok, headers: ["Content-Type": type, "Cache-Control": "max-age=300"], text: text)
   }
 
-  static func messagePage(_ message: String, status: HTTPResponse.Status, back: String) -> Response
-  {
+  static func messagePage(_ message: String, status: HTTPResponseStatus, back: String) -> Response {
     html(
       HTML.page(
         title: message,
@@ -405,7 +391,7 @@ public struct Dashboard: Sendable {
     var response = messagePage(
       "Too many wrong tokens from your address: try again in \(wait) s (nothing was checked or changed).",
       status: .tooManyRequests, back: back)
-    response.headers[.retryAfter] = String(wait)
+    response.headers.replaceOrAdd(name: "Retry-After", value: String(wait))
     return response
   }
 

@@ -6,7 +6,10 @@ struct EquityTracker {
   private(set) var peak: Double
   private(set) var maxDrawdown = 0.0
   private(set) var chart: [EquityPoint] = []
-  private(set) var daily: [EquityPoint] = []
+  /// The daily closes of the days that have ended; the current day's last point is `today`, a
+  /// plain field: replacing the array's last element on every candle cost a uniqueness check.
+  private var closedDays: [EquityPoint] = []
+  private var today: EquityPoint?
   private(set) var times = 0
   private(set) var exposedTimes = 0
   private var stride = 1
@@ -29,7 +32,7 @@ struct EquityTracker {
   @inline(__always) mutating func record(
     time: Int64, closeTime: Int64, equity: Double, exposed: Bool
   ) {
-    if times == 0 { daily.append(EquityPoint(time: time, equity: peak)) }
+    if times == 0 { closedDays.append(EquityPoint(time: time, equity: peak)) }
     times += 1
     if exposed { exposedTimes += 1 }
     if equity > peak { peak = equity }
@@ -43,10 +46,9 @@ struct EquityTracker {
     if instant >= currentDayEnd || instant < currentDay {
       currentDay = UTCTime.dayStart(instant)
       currentDayEnd = currentDay + 86_400_000
-      daily.append(point)
-    } else {
-      daily[daily.count - 1] = point
+      if let today { closedDays.append(today) }
     }
+    today = point
     // Every `stride`-th candle (index ≡ 0 mod stride) goes on the chart.
     let index = times - 1
     if index == nextSample {
@@ -60,6 +62,9 @@ struct EquityTracker {
     }
     lastPoint = point
   }
+
+  /// Daily closes: the initial equity, then the last equity of each UTC day.
+  var daily: [EquityPoint] { today.map { closedDays + [$0] } ?? closedDays }
 
   /// The chart series with the final point included.
   var chartWithLast: [EquityPoint] {

@@ -52,13 +52,6 @@ import WickTesting
       try? FileManager.default.removeItem(at: dir)
     }
 
-    var errors: String {
-      (0..<launches).map {
-        ((try? String(contentsOf: dir.appendingPathComponent("out-\($0).log"), encoding: .utf8))
-          ?? "")
-      }.joined(separator: "\n---\n")
-    }
-
     var arguments: [String] {
       [
         "run", dir.appendingPathComponent(script).path,
@@ -108,13 +101,9 @@ import WickTesting
     }
 
     /// Pushes the next candle (a forming update, then the closed one twice) and waits until the
-    /// run has committed it. A run that has not subscribed to the kline stream within 20 s is a
-    /// failure of its own (a candle pushed to nobody would only show as a commit that never came).
+    /// run has committed it.
     func pushNext() -> Bool {
-      guard self.wait(20, { self.binance.klineSubscribers >= 1 }) else {
-        Issue.record("the run did not subscribe to the kline stream within 20 s: \(errors)")
-        return false
-      }
+      guard awaitKlineSubscription({ self.binance.klineSubscribers >= 1 }) else { return false }
       let c = candles[pushed]
       for (symbol, list) in series {
         let c = list[pushed]

@@ -48,13 +48,6 @@ import WickTesting
       }
     }
 
-    var errors: String {
-      (0..<launches).map {
-        ((try? String(contentsOf: dir.appendingPathComponent("out-\($0).log"), encoding: .utf8))
-          ?? "")
-      }.joined(separator: "\n---\n")
-    }
-
     /// Starts `wick run --live` (keys in the environment) and returns it with its first line.
     /// `command`: other arguments instead (`run --config FILE`), with `streams` runs subscribing.
     /// `waitLive` false: returns as soon as the process is started.
@@ -105,7 +98,9 @@ import WickTesting
     /// Pushes the next candle (a forming update, then the confirmed one twice) and waits until
     /// each of `runs` has committed it (`commit` false: returns once pushed).
     func pushNext(runs: [Int] = [1], commit: Bool = true) -> Bool {
-      _ = wait { self.bybit.klineSubscribers >= runs.count }
+      guard awaitKlineSubscription({ self.bybit.klineSubscribers >= runs.count }) else {
+        return false
+      }
       let c = candles[pushed]
       for (symbol, list) in series {
         let c = list[pushed]

@@ -41,7 +41,12 @@ import WickTesting
     /// Pushes the next candle of every symbol (after a forming update) and waits until each of
     /// `runs` has handled it (or `process` has exited).
     func pushNext(symbols: [String], runs: [Int], process: Process? = nil) -> Bool {
-      _ = wait { self.ws.klineClients >= runs.count }
+      // A process that has ended (a halt) listens to nothing any more: that is not a failure here.
+      guard
+        awaitKlineSubscription({
+          self.ws.klineClients >= runs.count || process?.isRunning == false
+        })
+      else { return false }
       let c = candles[pushed]
       for s in symbols {
         ws.send(

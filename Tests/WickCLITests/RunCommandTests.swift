@@ -11,15 +11,6 @@ import WickTesting
 /// exchanges — killed with SIGKILL at several points and restarted with the same command.
 @Suite(.serialized) struct RunCommandTests {
   final class World: PaperRunWorld {
-    /// What the launched processes wrote to stderr, for failure messages.
-    var errors: String {
-      (0..<launches).map {
-        ((try? String(contentsOf: dir.appendingPathComponent("stdout-\($0).log"), encoding: .utf8))
-          ?? "")
-          + ((try? String(
-            contentsOf: dir.appendingPathComponent("stderr-\($0).log"), encoding: .utf8)) ?? "")
-      }.joined(separator: "\n---\n")
-    }
 
     init() throws { try super.init(prefix: "wick-run") }
 
@@ -39,7 +30,7 @@ import WickTesting
 
     /// Pushes the next candle (with a forming update and a duplicate) and waits until it is handled.
     func pushNext() -> Bool {
-      _ = wait { self.ws.klineClients > 0 }
+      guard awaitKlineSubscription({ self.ws.klineClients > 0 }) else { return false }
       let c = candles[pushed]
       ws.send(
         symbol: "BTCUSDT", interval: "1",

@@ -110,6 +110,30 @@ extension RunProcessWorld {
     #expect(try int("SELECT COUNT(*) FROM incidents WHERE kind = 'resume_divergence'") == 0)
   }
 
+  /// What the launched processes wrote (every `.log` file in `dir`, in name order), for failure
+  /// messages.
+  var errors: String {
+    let names =
+      ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+      .filter { $0.hasSuffix(".log") }.sorted()
+    return names.map { name in
+      "== \(name)\n"
+        + ((try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? "")
+    }.joined(separator: "\n")
+  }
+
+  /// Waits up to 20 s (scaled as `wait` is) for the runner to listen on the kline stream before
+  /// a candle is pushed. A run that has not subscribed by then is a failure of its own: a candle
+  /// pushed to nobody would only show as a commit that never came.
+  func awaitKlineSubscription(_ subscribed: () -> Bool) -> Bool {
+    guard wait(20, subscribed) else {
+      Issue.record(
+        "the run did not subscribe to the kline stream within \(20 * testTimeScale) s:\n\(errors)")
+      return false
+    }
+    return true
+  }
+
   /// Polls `condition` every 20 ms for up to `seconds` (times `testTimeScale`: a TSan-built
   /// `wick` starts and subscribes several times slower); whether it came true.
   func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {

@@ -288,32 +288,57 @@ import WickReport
   }
 }
 
-@Suite struct SharedCandleSourceTests {
-  /// Same order as the cursor-based merge, over symbols with gaps and a sub-range each.
-  @Test func mergesLikeMergedCandleSource() throws {
+@Suite struct SharedCandlesTests {
+  /// Candles over 3 symbols with gaps.
+  func series() -> [[Candle]] {
     var state: UInt64 = 9
     func next() -> UInt64 {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return state >> 33
     }
-    let series: [[Candle]] = (0..<3).map { _ in
+    return (0..<3).map { s in
       (0..<500).compactMap { i -> Candle? in
         next() % 4 == 0
-          ? nil : Candle(time: Int64(i) * 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1)
+          ? nil
+          : Candle(
+            time: Int64(i) * 60_000, open: Double(s), high: 1, low: 1, close: Double(i), volume: 1)
       }
     }
+  }
+
+  /// Several symbols read through the shared candles' cursors merge exactly as their arrays do.
+  @Test func mergesLikeArrays() throws {
+    let series = series()
     let ranges = series.map { 10..<($0.count - 10) }
     let symbols = ["A", "B", "C"]
-    let shared = SharedCandleSource(symbols: symbols, series: series, ranges: ranges)
+    let shared = MergedCandleSource(
+      symbols: symbols,
+      cursors: zip(series, ranges).map { SharedCandles($0).cursor($1) })
     let merged = MergedCandleSource(
       symbols: symbols, cursors: zip(series, ranges).map { ArrayCandleCursor(Array($0[$1])) })
     var count = 0
-    while let a = shared.next() {
+    while let a = try shared.next() {
       #expect(a == (try merged.next()))
       count += 1
     }
     #expect(try merged.next() == nil)
     #expect(count == ranges.map(\.count).reduce(0, +))
+  }
+
+  /// One symbol's range comes as one batch (the candle loop's fast path), then the end; a range
+  /// past the series is cut to it.
+  @Test func oneSeriesIsOneBatch() throws {
+    let candles = series()[0]
+    let shared = SharedCandles(candles)
+    let source = MergedCandleSource(symbols: ["A"], cursors: [shared.cursor(5..<200)])
+    #expect(source.isSingleBatch)
+    #expect(Array(try source.nextBatch()) == Array(candles[5..<200]))
+    #expect(try source.nextBatch().isEmpty)
+    let tail = MergedCandleSource(
+      symbols: ["A"], cursors: [shared.cursor((candles.count - 10)..<(candles.count + 500))])
+    #expect(Array(try tail.nextBatch()) == Array(candles.suffix(10)))
+    #expect(shared.index(atOrAfter: candles[42].time) == 42)
+    #expect(shared.index(atOrAfter: candles[42].time + 1) == 43)
   }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTypes
+import NIOHTTP1
 
 /// A browser's part in the route tests: keeps the session cookie it was given, reads the CSRF
 /// token out of the page, posts forms.
@@ -11,33 +11,33 @@ final class Browser: @unchecked Sendable {
   init(_ client: LoopbackClient) { self.client = client }
 
   struct Page {
-    var status: HTTPResponse.Status
+    var status: HTTPResponseStatus
     var body: String
-    var headers: HTTPFields
+    var headers: HTTPHeaders
   }
 
   @discardableResult
-  func get(_ uri: String, headers extra: HTTPFields = [:]) async throws -> Page {
+  func get(_ uri: String, headers extra: HTTPHeaders = [:]) async throws -> Page {
     var headers = extra
-    if let cookie { headers[.cookie] = cookie }
-    return page(try await client.execute(uri: uri, method: .get, headers: headers))
+    if let cookie { headers.replaceOrAdd(name: "Cookie", value: cookie) }
+    return page(try await client.execute(uri: uri, method: .GET, headers: headers))
   }
 
   @discardableResult
   func post(
-    _ uri: String, _ form: [(String, String)], headers extra: HTTPFields = [:], json: Bool = true
+    _ uri: String, _ form: [(String, String)], headers extra: HTTPHeaders = [:], json: Bool = true
   )
     async throws -> Page
   {
     var headers = extra
-    headers[.contentType] = "application/x-www-form-urlencoded"
-    if json { headers[.accept] = "application/json" }
-    if let cookie { headers[.cookie] = cookie }
+    headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+    if json { headers.replaceOrAdd(name: "Accept", value: "application/json") }
+    if let cookie { headers.replaceOrAdd(name: "Cookie", value: cookie) }
     let body = form.map {
       "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
     }.joined(separator: "&")
     return page(
-      try await client.execute(uri: uri, method: .post, headers: headers, body: Array(body.utf8)))
+      try await client.execute(uri: uri, method: .POST, headers: headers, body: Array(body.utf8)))
   }
 
   private func page(_ r: LoopbackClient.Response) -> Page {
@@ -45,8 +45,8 @@ final class Browser: @unchecked Sendable {
     return Page(status: r.status, body: r.text, headers: r.headers)
   }
 
-  private func remember(_ headers: HTTPFields) {
-    guard let set = headers[.setCookie] else { return }
+  private func remember(_ headers: HTTPHeaders) {
+    guard let set = headers.first(name: "Set-Cookie") else { return }
     lastSetCookie = set
     let pair = String(set.split(separator: ";")[0])
     cookie = pair.hasSuffix("=") ? nil : pair

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTypes
+import NIOHTTP1
 
 /// The route tests' HTTP client: one request per connection to a server on 127.0.0.1, over
 /// `RawHTTP`'s socket on a thread of its own (never a thread of the cooperative pool, which the
@@ -13,8 +13,8 @@ struct LoopbackClient: Sendable {
   var timeout: TimeInterval = 30
 
   struct Response: Sendable {
-    var status: HTTPResponse.Status
-    var headers: HTTPFields
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
     var body: [UInt8]
     var text: String { String(decoding: body, as: UTF8.self) }
   }
@@ -28,7 +28,7 @@ struct LoopbackClient: Sendable {
   var origin: String { "http://127.0.0.1:\(port)" }
 
   func execute(
-    uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: [UInt8] = []
+    uri: String, method: HTTPMethod = .GET, headers: HTTPHeaders = [:], body: [UInt8] = []
   ) async throws -> Response {
     let request = Self.request(
       uri: uri, method: method, host: "127.0.0.1:\(port)", headers: headers, body: body)
@@ -51,11 +51,11 @@ struct LoopbackClient: Sendable {
   /// An HTTP/1.1 request that asks the server to close the connection after its answer, so
   /// that the end of the answer is the end of the connection.
   static func request(
-    uri: String, method: HTTPRequest.Method, host: String, headers: HTTPFields, body: [UInt8]
+    uri: String, method: HTTPMethod, host: String, headers: HTTPHeaders, body: [UInt8]
   ) -> [UInt8] {
     var head = "\(method.rawValue) \(uri) HTTP/1.1\r\nHost: \(host)\r\n"
-    for field in headers { head += "\(field.name.rawName): \(field.value)\r\n" }
-    if !body.isEmpty || method == .post || method == .put {
+    for field in headers { head += "\(field.name): \(field.value)\r\n" }
+    if !body.isEmpty || method == .POST || method == .PUT {
       head += "Content-Length: \(body.count)\r\n"
     }
     head += "Connection: close\r\n\r\n"
@@ -76,19 +76,20 @@ struct LoopbackClient: Sendable {
     let statusLine = lines[0].split(separator: " ", maxSplits: 2)
     guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/1."), let code = Int(statusLine[1])
     else { throw Failure(description: "not an HTTP/1.1 status line: \(lines[0])") }
-    var headers = HTTPFields()
+    var headers = HTTPHeaders()
     for line in lines.dropFirst() {
-      guard let colon = line.firstIndex(of: ":"),
-        let name = HTTPField.Name(String(line[..<colon]))
+      guard let colon = line.firstIndex(of: ":"), colon > line.startIndex,
+        !line[..<colon].contains(where: { $0 == " " || $0 == "\t" })
       else { throw Failure(description: "malformed header line: \(line)") }
+      let name = String(line[..<colon])
       let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-      headers.append(HTTPField(name: name, value: value))
+      headers.add(name: name, value: value)
     }
     let rest = bytes[(end + separator.count)...]
     let body: [UInt8]
-    if headers[.transferEncoding]?.lowercased() == "chunked" {
+    if headers.first(name: "Transfer-Encoding")?.lowercased() == "chunked" {
       body = try dechunk(rest)
-    } else if let length = headers[.contentLength] {
+    } else if let length = headers.first(name: "Content-Length") {
       guard let n = Int(length), n >= 0 else {
         throw Failure(description: "Content-Length is not a length: \(length)")
       }
@@ -100,8 +101,8 @@ struct LoopbackClient: Sendable {
       body = Array(rest)
     }
     return Response(
-      status: HTTPResponse.Status(
-        code: code, reasonPhrase: statusLine.count > 2 ? String(statusLine[2]) : ""),
+      status: HTTPResponseStatus(
+        statusCode: code, reasonPhrase: statusLine.count > 2 ? String(statusLine[2]) : ""),
       headers: headers, body: body)
   }
 

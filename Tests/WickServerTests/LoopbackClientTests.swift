@@ -1,4 +1,4 @@
-import HTTPTypes
+import NIOHTTP1
 import Testing
 
 /// The route tests read every answer through `LoopbackClient.parse`: a parser that dropped a
@@ -12,8 +12,8 @@ import Testing
         "HTTP/1.1 303 See Other\r\nLocation: /runs\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n\r\nhello"
       ))
     #expect(r.status == .seeOther)
-    #expect(r.headers[.location] == "/runs")
-    #expect(r.headers[values: .setCookie] == ["a=1", "b=2"])
+    #expect(r.headers.first(name: "Location") == "/runs")
+    #expect(r.headers["Set-Cookie"] == ["a=1", "b=2"])
     #expect(r.text == "hello")
   }
 
@@ -42,8 +42,8 @@ import Testing
 
   @Test func theRequestTargetGoesOutAsWritten() {
     let request = LoopbackClient.request(
-      uri: "/runs/..%2F..\\x", method: .post, host: "127.0.0.1:9",
-      headers: [.origin: "http://127.0.0.1:9"], body: Self.bytes("a=1"))
+      uri: "/runs/..%2F..\\x", method: .POST, host: "127.0.0.1:9",
+      headers: ["Origin": "http://127.0.0.1:9"], body: Self.bytes("a=1"))
     #expect(
       String(decoding: request, as: UTF8.self)
         == "POST /runs/..%2F..\\x HTTP/1.1\r\nHost: 127.0.0.1:9\r\nOrigin: http://127.0.0.1:9\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1"

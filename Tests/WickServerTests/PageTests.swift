@@ -1,6 +1,5 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
+import NIOHTTP1
 import Testing
 import WickCore
 import WickData
@@ -170,7 +169,7 @@ import WickData
       let first = (f.now - 3_600_000 + 59_999) / 60_000 * 60
       #expect(b.contains("\"t\": [\(first),"))
       for external in ["src=\"http", "src=\"//", "@import"] { #expect(!b.contains(external)) }
-      let csp = page.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+      let csp = page.headers.first(name: "Content-Security-Policy") ?? ""
       #expect(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline'; script"))
       let library = try await Browser(client).get("/assets/lightweight-charts.js")
       #expect(library.status == .ok && library.body.contains("window.LightweightCharts"))

@@ -81,6 +81,27 @@ enum RawHTTP {
       return nil
     }
 
+    /// What arrives until `marker` has arrived `count` times, the server closes, or `timeout`
+    /// seconds pass.
+    func read(until marker: String, count: Int = 1, timeout: TimeInterval) -> String {
+      let deadline = Date().addingTimeInterval(timeout)
+      var out = ""
+      while Date() < deadline, out.components(separatedBy: marker).count - 1 < count {
+        let piece = read(for: min(0.05, max(0.001, deadline.timeIntervalSinceNow)))
+        if piece.isEmpty, isClosed { break }
+        out += piece
+      }
+      return out
+    }
+
+    /// Whether the server has closed its side (a read would return end of file now).
+    var isClosed: Bool {
+      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard poll(&p, 1, 0) > 0 else { return false }
+      var byte: UInt8 = 0
+      return recv(fd, &byte, 1, Int32(MSG_PEEK)) == 0
+    }
+
     /// What arrives within `seconds` (or until the server closes).
     func read(for seconds: TimeInterval) -> String {
       let deadline = Date().addingTimeInterval(seconds)

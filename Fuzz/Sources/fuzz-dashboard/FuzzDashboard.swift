@@ -1,5 +1,4 @@
 import FuzzSupport
-import Hummingbird
 
 @testable import WickServer
 
@@ -11,7 +10,7 @@ public func fuzzDashboard(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
   let form = Dashboard.parseForm(text)
   _ = form["csrf"]
   let headers = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-  _ = Cookies(from: headers)[SessionStore.cookieName]?.value
+  _ = Request.cookie(SessionStore.cookieName, in: headers)
   return 0
 }
 

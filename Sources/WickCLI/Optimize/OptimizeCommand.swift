@@ -265,19 +265,8 @@ struct OptimizeSweep: ParsableCommand {
     let cancel = CancellationFlag()
     // Ctrl-C (and SIGTERM, which a cluster sends before evicting a pod): no new set starts;
     // those running finish and are kept.
-    let interrupts = [SIGINT, SIGTERM].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { cancel.cancel() }
-      source.resume()
-      return (number, source)
-    }
-    defer {
-      for (number, source) in interrupts {
-        source.cancel()
-        signal(number, SIG_DFL)
-      }
-    }
+    let interrupts = InterruptSignals { cancel.cancel() }
+    defer { interrupts.restore() }
     let trials = spec.shard.range(of: spec.trials).count
     print(
       "sweep: \(spec.sets) sets"

@@ -14,7 +14,7 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
   let job: BacktestJob
   let market: BacktestJob.Market
   /// Per symbol, the candles of [job.from, job.to) in time order.
-  let candles: [[Candle]]
+  let candles: [SharedCandles]
   let axisNames: [String]
 
   init(job: BacktestJob, axisNames: [String]) throws {
@@ -30,9 +30,9 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
       let cursor = try store.cursor(series: key, from: job.from, to: job.to)
       var list: [Candle] = []
       while let c = try cursor.next() { list.append(c) }
-      return list
+      return SharedCandles(list)
     }
-    if candles.allSatisfy(\.isEmpty) {
+    if candles.allSatisfy({ $0.count == 0 }) {
       throw WickError.data(
         "no candles for \(market.symbols.joined(separator: ",")) \(market.timeframe) in the requested range of \(job.dbPath)"
       )
@@ -72,24 +72,13 @@ final class SweepEvaluator: TrialEvaluator, @unchecked Sendable {
     }
     // Without a handler an abandoned state ends the process (right for one backtest).
     strategy.onStuck = onStuck
-    let ranges = candles.map { list in
-      let lower = from.map { Self.index(list, $0) } ?? 0
-      let upper = to.map { Self.index(list, $0) } ?? list.count
-      return lower..<max(lower, upper)
+    let cursors = candles.map { list in
+      let lower = from.map { list.index(atOrAfter: $0) } ?? 0
+      let upper = to.map { list.index(atOrAfter: $0) } ?? list.count
+      return list.cursor(lower..<max(lower, upper))
     }
-    let source = SharedCandleSource(symbols: market.symbols, series: candles, ranges: ranges)
+    let source = MergedCandleSource(symbols: market.symbols, cursors: cursors)
     let result = try job.simulate(strategy, market: market, source: source).result
     return (result, strategy.stoppedByLimit)
-  }
-
-  /// The first index whose time is at or after `time` (binary search).
-  static func index(_ list: [Candle], _ time: Int64) -> Int {
-    var lo = 0
-    var hi = list.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if list[mid].time < time { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
   }
 }

@@ -53,9 +53,11 @@ public struct ServeCommand: ParsableCommand {
       let tls = try tlsCert.map { try DashboardTLS.configuration(certificate: $0, key: tlsKey!) }
       let store = try DashboardStore(path: db)
       let dashboard = Dashboard(store: store, settings: settings)
-      var logger = Logger(label: "wick.serve")
-      logger.logLevel = .notice
-      let app = try dashboard.application(host: host, port: port, logger: logger, tls: tls)
+      let logger = {
+        var logger = Logger(label: "wick.serve")
+        logger.logLevel = .notice
+        return logger
+      }()
       printError(
         "wick serve: \(tls == nil ? "http" : "https")://\(host):\(port)/runs on \(db) — controls "
           + (token == nil
@@ -63,10 +65,20 @@ public struct ServeCommand: ParsableCommand {
             : "need the dashboard token")
           + (settings.metrics ? "; metrics at /metrics" : ""))
       if let warning = Self.plainHTTPWarning(host: host, tls: tls != nil) { printError(warning) }
+      // SIGINT/SIGTERM stop it gracefully: no new connections, the requests being answered
+      // finish, live streams end (the browsers reconnect to whatever serves next).
+      let interrupts = InterruptSignals()
+      defer { interrupts.restore() }
       let done = DispatchSemaphore(value: 0)
       let failure = FailureBox()
+      let (host, port) = (host, port)
       Task {
-        do { try await app.runService() } catch { failure.set(error) }
+        do {
+          let server = try await dashboard.start(host: host, port: port, logger: logger, tls: tls)
+          await interrupts.wait()
+          printError("wick serve: stopping")
+          await server.stop()
+        } catch { failure.set(error) }
         done.signal()
       }
       done.wait()

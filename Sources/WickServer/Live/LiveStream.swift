@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import NIOCore
 
 /// The server-sent events of a run's page. Every `pollInterval` it reads what the runner
@@ -14,7 +13,8 @@ import NIOCore
 /// Each event's data is `{"patches":[{"target":"positions","mode":"replace","html":"…"}]}` and
 /// its id the cursor after it, so a reconnecting browser resumes where it was. A stream ends
 /// after `lifetime`; EventSource reconnects by itself, which also bounds what a forgotten tab
-/// holds open.
+/// holds open. It also ends when the client goes away (its next write fails, or the connection
+/// handler cancels it) and when the server stops.
 struct LiveStream: Sendable {
   let store: DashboardStore
   let run: Int64
@@ -30,8 +30,8 @@ struct LiveStream: Sendable {
     var html: String
   }
 
-  func body(from start: LiveCursor) -> ResponseBody {
-    ResponseBody { writer in
+  func body(from start: LiveCursor) -> Response.Body {
+    .stream { writer in
       var cursor = start
       var shown: [String: String] = [:]
       let clock = ContinuousClock()
@@ -66,7 +66,6 @@ struct LiveStream: Sendable {
         if clock.now >= deadline { break }
         try await Task.sleep(for: pollInterval)
       }
-      try await writer.finish(nil)
     }
   }
 

@@ -40,11 +40,22 @@ extension BookListener {
 /// a `Position` holds no references, so the per-candle path copies plain values.
 public final class Book {
   public let symbols: [String]
-  public internal(set) var positions: [Position?]
+  /// Per symbol: the open position, nil when flat.
+  public var positions: PositionSlots {
+    PositionSlots(values: values, open: open, count: symbols.count)
+  }
   public internal(set) var tags: [String?]
   /// Funding paid (−) or received (+) by each open position so far.
   public internal(set) var funding: [Double]
-  public internal(set) var lastPrices: [Double]
+  /// Per symbol: the last close seen.
+  public var lastPrices: UnsafeBufferPointer<Double> { UnsafeBufferPointer(prices) }
+  // Positions and last prices live in storage allocated once and written in place: the candle
+  // loop reads and writes them on every candle, where an array's write cost a uniqueness check
+  // and a read of one field of an optional position a copy of the whole position. A position is
+  // stored as itself beside an open flag, so the loop's reads and writes are one field each.
+  private let values: UnsafeMutablePointer<Position>
+  private let open: UnsafeMutablePointer<Bool>
+  private let prices: UnsafeMutableBufferPointer<Double>
   public internal(set) var cash: Double
   public internal(set) var openCount = 0
   /// Changes whenever a position opens, closes or has its stop moved.
@@ -61,11 +72,37 @@ public final class Book {
   public init(symbols: [String], cash: Double) {
     self.symbols = symbols
     let n = symbols.count
-    positions = Array(repeating: nil, count: n)
+    values = .allocate(capacity: max(n, 1))
+    values.initialize(
+      repeating: Position(
+        symbol: 0, side: .long, qty: 0, entry: 0, stop: nil, take: nil, trail: nil, openedAt: 0,
+        initialRisk: 0, entryFees: 0, entrySpread: 0, entrySlippage: 0),
+      count: max(n, 1))
+    open = .allocate(capacity: max(n, 1))
+    open.initialize(repeating: false, count: max(n, 1))
     tags = Array(repeating: nil, count: n)
     funding = Array(repeating: 0, count: n)
-    lastPrices = Array(repeating: 0, count: n)
+    prices = .allocate(capacity: n)
+    prices.initialize(repeating: 0)
     self.cash = cash
+  }
+
+  deinit {
+    values.deallocate()
+    open.deallocate()
+    prices.deallocate()
+  }
+
+  /// Stores `symbol`'s position (nil: flat).
+  @inline(__always) private func setPosition(_ s: Int, _ p: Position?) {
+    if let p { values[s] = p }
+    open[s] = p != nil
+  }
+
+  /// `symbol`'s open position in place (nil when flat), for the candle loop's checks: reading a
+  /// field through it copies that field only. Valid until the position next changes.
+  @inline(__always) public func openPosition(_ s: Int) -> UnsafePointer<Position>? {
+    open[s] ? UnsafePointer(values + s) : nil
   }
 
   /// Applies an entry fill: the position opens at `execution.price`, the fee leaves cash.
@@ -85,7 +122,7 @@ public final class Book {
     p.entryType = intent.entryType
     p.id = positionsOpened
     p.peakQty = qty
-    positions[s] = p
+    setPosition(s, p)
     tags[s] = intent.tag
     funding[s] = 0
     openCount += 1
@@ -132,7 +169,7 @@ public final class Book {
     p.entryFees += fill.fee
     p.entrySpread += fill.spread
     p.entrySlippage += fill.slippage
-    positions[s] = p
+    setPosition(s, p)
     positionsVersion &+= 1
     listener?.positionIncreased(p, by: fill, qty: qty, symbol: s, time: time)
     return p
@@ -192,7 +229,7 @@ public final class Book {
     p.entrySlippage *= 1 - fraction
     p.initialRisk -= risk
     funding[s] -= paid
-    positions[s] = p
+    setPosition(s, p)
     positionsVersion &+= 1
     listener?.positionReduced(trade, symbol: s, time: time)
   }
@@ -218,7 +255,7 @@ public final class Book {
     trade.entryType = p.entryType
     trade.position = p.id
     trades.append(trade)
-    positions[s] = nil
+    setPosition(s, nil)
     funding[s] = 0
     openCount -= 1
     positionsVersion &+= 1
@@ -240,40 +277,32 @@ public final class Book {
 
   /// Moves a position's stop (trailing stops; a live venue's confirmed trading-stop).
   public func moveStop(symbol: Int, to stop: Double) {
-    positions[symbol]?.stop = stop
+    if open[symbol] { values[symbol].stop = stop }
     positionsVersion &+= 1
   }
-
-  // The per-candle reads and writes of a position below go through the array's buffer: the
-  // array's own subscript hands out a copy of the whole optional position (a memcpy and an
-  // outlined copy per access), the buffer's subscript an address.
 
   /// Folds a closed candle into `symbol`'s open position's excursion (MAE/MFE): one comparison
   /// when the book is flat, two compares in place when open.
   @inline(__always) public func observe(symbol s: Int, candle c: Candle) {
     guard openCount > 0 else { return }
-    positions.withUnsafeMutableBufferPointer { $0[s]?.observe(low: c.low, high: c.high) }
+    if open[s] { values[s].observe(low: c.low, high: c.high) }
   }
 
   /// The trail distance of `symbol`'s open position: nil when flat or not trailed.
   @inline(__always) public func trail(symbol s: Int) -> Double? {
     guard openCount > 0 else { return nil }
-    return positions.withUnsafeBufferPointer { $0[s]?.trail }
+    return open[s] ? values[s].trail : nil
   }
 
   @inline(__always) public func setLastPrice(symbol: Int, _ price: Double) {
-    lastPrices[symbol] = price
+    prices[symbol] = price
   }
 
   /// Cash plus unrealised PnL at the last closes.
   @inline(__always) public func markedEquity() -> Double {
     guard openCount > 0 else { return cash }
     var e = cash
-    positions.withUnsafeBufferPointer { open in
-      for i in open.indices {
-        if let pnl = open[i]?.unrealized(at: lastPrices[i]) { e += pnl }
-      }
-    }
+    for i in 0..<symbols.count where open[i] { e += values[i].unrealized(at: prices[i]) }
     return e
   }
 
@@ -289,10 +318,13 @@ public final class Book {
     positions: [Position?], tags: [String?], funding: [Double], lastPrices: [Double], cash: Double,
     trades: [Trade]
   ) {
-    self.positions = positions
+    // One entry per symbol of the book (a shorter list leaves the rest flat, at price 0).
+    for i in 0..<symbols.count {
+      setPosition(i, i < positions.count ? positions[i] : nil)
+      prices[i] = i < lastPrices.count ? lastPrices[i] : 0
+    }
     self.tags = tags
     self.funding = funding
-    self.lastPrices = lastPrices
     self.cash = cash
     self.trades = trades
     positionsOpened = max(
@@ -300,5 +332,28 @@ public final class Book {
       positions.compactMap { $0?.id }.max() ?? 0)
     openCount = positions.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
     positionsVersion &+= 1
+  }
+}
+
+/// The book's positions by symbol, nil when flat: a read-only view of its storage (valid while the
+/// book lives; it does not copy the positions).
+public struct PositionSlots: RandomAccessCollection {
+  fileprivate let values: UnsafePointer<Position>
+  fileprivate let open: UnsafePointer<Bool>
+  public let count: Int
+
+  fileprivate init(
+    values: UnsafeMutablePointer<Position>, open: UnsafeMutablePointer<Bool>, count: Int
+  ) {
+    self.values = UnsafePointer(values)
+    self.open = UnsafePointer(open)
+    self.count = count
+  }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { count }
+  public subscript(i: Int) -> Position? {
+    precondition(i >= 0 && i < count, "symbol index \(i) out of range")
+    return open[i] ? values[i] : nil
   }
 }

@@ -24,8 +24,6 @@ final class HigherTimeframes {
     var nextStored = 0
     /// Open time of the last stored candle: resampled candles are used only after it.
     var storedEnd = Int64.min
-    var history: CandleHistory
-    var seen = 0
   }
 
   /// Base first, as declared.
@@ -34,6 +32,9 @@ final class HigherTimeframes {
   let symbolCount: Int
   /// `series[(timeframe - 1) * symbolCount + symbol]` for timeframe indices ≥ 1.
   private(set) var series: [Series]
+  /// `histories[timeframe - 1]`: every symbol's history of that timeframe (as deep as its warmup)
+  /// and the candles each has seen.
+  private let histories: [CandleRings]
   /// The candles of the latest `collect`, ordered by close time, then timeframe, then symbol.
   private(set) var ready: [Ready] = []
   /// `TradingKernel.chooseHigher`: the candle delivered in place of a resampled one.
@@ -63,9 +64,11 @@ final class HigherTimeframes {
         let candles = stored[tf]?[s] ?? []
         series.append(
           Series(
-            resampler: resampler, stored: candles, storedEnd: candles.last?.time ?? .min,
-            history: CandleHistory(capacity: max(warmups[series.count / symbolCount + 1], 1))))
+            resampler: resampler, stored: candles, storedEnd: candles.last?.time ?? .min))
       }
+    }
+    histories = timeframes.indices.dropFirst().map {
+      CandleRings(symbols: symbolCount, capacity: max(warmups[$0], 1))
     }
     ready.reserveCapacity(series.count)
   }
@@ -107,15 +110,12 @@ final class HigherTimeframes {
 
   /// Records a ready candle as seen: into its history, counted for the warmup.
   func close(_ r: Ready) {
-    let i = (r.timeframe - 1) * symbolCount + r.symbol
-    series[i].history.append(r.candle)
-    series[i].seen += 1
+    histories[r.timeframe - 1].append(symbol: r.symbol, r.candle)
   }
 
   /// Whether a symbol still lacks its warmup in some higher timeframe.
   func warming(_ symbol: Int) -> Bool {
-    for k in 1..<timeframes.count
-    where series[(k - 1) * symbolCount + symbol].seen < warmups[k] {
+    for k in 1..<timeframes.count where histories[k - 1].seen[symbol] < warmups[k] {
       return true
     }
     return false
@@ -123,6 +123,6 @@ final class HigherTimeframes {
 
   func history(symbol: Int, count: Int, timeframe k: Int) -> [Candle] {
     guard k >= 1, k < timeframes.count else { return [] }
-    return series[(k - 1) * symbolCount + symbol].history.last(count)
+    return histories[k - 1].last(symbol: symbol, count)
   }
 }

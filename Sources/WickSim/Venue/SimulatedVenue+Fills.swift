@@ -187,7 +187,14 @@ extension SimulatedVenue {
   /// entry and the liquidation price (then the stop is reached first and protects the position).
   @inline(__always) func checkLevels(symbol s: Int, candle c: Candle) {
     let liq = liquidationPrices[s]
-    guard let p = book.positions[s], p.stop != nil || p.take != nil || liq > 0 else { return }
+    // The fields the checks need, read in place: a copy of the whole position cost more than
+    // the checks.
+    guard let position = book.openPosition(s) else { return }
+    let p = (
+      side: position.pointee.side, entry: position.pointee.entry, stop: position.pointee.stop,
+      take: position.pointee.take, trail: position.pointee.trail
+    )
+    guard p.stop != nil || p.take != nil || liq > 0 else { return }
     let sign = p.side.sign
     let stopReason: ExitReason = p.trail != nil ? .trail : .stop
     if liq > 0 {
