@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # sanitizers/tsan-tests.sh BIN_DIR [FILTER]: `make sanitize`'s ThreadSanitizer part, after its
 # build (BIN_DIR holds the TSan-built WickPackageTests.xctest and wick). Runs the suite in the
-# groups of Tests/groups.sh, one after another (side by side, the TSan processes' timing tests
-# would starve each other on two cores): AttackerTests, the CLI suites (they start the TSan-built
-# `wick`, so its threads are checked too), ReoptimizeScheduleTests, then the rest. With FILTER (a --filter regex) it runs
-# only that, in one process.
+# groups of Tests/groups.sh (AttackerTests, the CLI suites in two processes,
+# ReoptimizeScheduleTests, the async suites, the synchronous exchange clients, the rest), one
+# after another: side by side, the TSan processes' timing tests would starve each other on two
+# cores. The CLI suites start the TSan-built `wick`, so its threads are checked too. With FILTER (a
+# --filter regex) it runs only that, in one process.
 #
 # Every process, the test binary and each `wick` it starts, writes its reports to
 # out/sanitize/tsan.PID (TSan's log_path): a report in a child process counts even when the test
@@ -27,11 +28,20 @@ if [ -n "$filter" ]; then
   groups=(filter)
   args[filter]="--filter $filter"
 else
-  groups=(attacker cli reoptimize rest)
+  # The groups of Tests/groups.sh (see why there), with the same filters.
+  cli_runs='WickCLITests\.(CleanEndCommandTests|BinanceLimitRunCommandTests|LiveRunCommandTests|RunCommandTests|MultiRunCommandTests)/'
+  binance_async='WickBinanceTests\.BinanceLiveTests/theUserStream'
+  exchanges="WickLiveTests\\.Bybit|WickBinanceTests|WickDataTests\\.(FeedsTests|MetricFetchTests|PagingTests|ServerClockTests|ServerClockLatencyTests)/"
+  groups=(attacker cli-runs cli reoptimize async exchanges rest)
   args[attacker]="--filter AttackerTests"
-  args[cli]="--filter WickCLITests --skip ReoptimizeScheduleTests"
+  args[cli-runs]="--filter $cli_runs"
+  args[cli]="--filter WickCLITests --skip $cli_runs --skip ReoptimizeScheduleTests"
   args[reoptimize]="--filter ReoptimizeScheduleTests"
-  args[rest]="--skip AttackerTests --skip WickCLITests"
+  args[async]="--filter WickLiveTests --filter WickNetTests --filter WickNotifyTests --filter WickServerTests
+    --filter $binance_async --skip AttackerTests --skip WickLiveTests\.Bybit"
+  args[exchanges]="--filter $exchanges --skip $binance_async"
+  args[rest]="--skip AttackerTests --skip WickCLITests --skip WickNetTests --skip WickNotifyTests
+    --skip WickServerTests --skip WickLiveTests --skip $exchanges"
 fi
 for group in "${groups[@]}"; do
   start=$SECONDS

@@ -122,20 +122,22 @@ extension RunProcessWorld {
     }.joined(separator: "\n")
   }
 
-  /// Waits up to 20 s for the runner to listen on the kline stream before a candle is pushed. A
-  /// run that has not subscribed by then is a failure of its own: a candle pushed to nobody
-  /// would only show as a commit that never came.
+  /// Waits up to 20 s (scaled as `wait` is) for the runner to listen on the kline stream before
+  /// a candle is pushed. A run that has not subscribed by then is a failure of its own: a candle
+  /// pushed to nobody would only show as a commit that never came.
   func awaitKlineSubscription(_ subscribed: () -> Bool) -> Bool {
     guard wait(20, subscribed) else {
-      Issue.record("the run did not subscribe to the kline stream within 20 s:\n\(errors)")
+      Issue.record(
+        "the run did not subscribe to the kline stream within \(20 * testTimeScale) s:\n\(errors)")
       return false
     }
     return true
   }
 
-  /// Polls `condition` every 20 ms for up to `seconds`; whether it came true.
+  /// Polls `condition` every 20 ms for up to `seconds` (times `testTimeScale`: a TSan-built
+  /// `wick` starts and subscribes several times slower); whether it came true.
   func wait(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
+    let deadline = Date().addingTimeInterval(seconds * testTimeScale)
     while Date() < deadline {
       if condition() { return true }
       Thread.sleep(forTimeInterval: 0.02)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WickCore
+import WickTesting
 
 @testable import WickLua
 

@@ -79,8 +79,13 @@ func candle(_ i: Int, close: Double = 100) -> Candle {
     close: close, volume: 1)
 }
 
+/// The default limits for tests that check what a script does, not how long it may take: their
+/// budgets (1 s a callback, 10 s for init) scale with `testTimeScale`, since under
+/// ThreadSanitizer on shared cores a 5,000-row sort once took longer than 1 s.
+let functionalLimits = LuaLimits(callbackSeconds: testTimeScale, initSeconds: 10 * testTimeScale)
+
 /// Loads `source` from a temporary probe.lua and starts it against a fresh `RecordingHost`.
-func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (
+func started(_ source: String, limits: LuaLimits = functionalLimits) throws -> (
   LuaStrategy, RecordingHost
 ) {
   let dir = ScriptDir()
@@ -100,10 +105,6 @@ func started(_ source: String, limits: LuaLimits = LuaLimits()) throws -> (
 let testLimits = LuaLimits(
   memoryBytes: 16 << 20, callbackSeconds: 0.1, initSeconds: 0.1,
   hardDeadlineSeconds: 0.5 * testTimeScale)
-
-/// `WICK_TEST_TIME_SCALE` (default 1): how much slower this build runs than a plain one.
-let testTimeScale =
-  ProcessInfo.processInfo.environment["WICK_TEST_TIME_SCALE"].flatMap(Double.init) ?? 1
 
 /// Loads `source`, starts it and feeds one candle; returns the error message, if any. With
 /// `polling`, the state finds the watchdog's verdict with a count hook, as under ThreadSanitizer.
