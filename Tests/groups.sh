@@ -30,40 +30,25 @@ mkdir -p "$logs"
 run() { NO_COLOR=1 "$bin" --testing-library swift-testing "$@"; }
 verdict() { grep -E '^. Test run with' "$logs/$1.log" | tail -n 1; }
 
+# shellcheck source=Tests/test-groups.sh
+source "$(dirname "$0")/test-groups.sh"
+# shellcheck disable=SC2086 # the groups' arguments are words on purpose
+
 echo "test: AttackerTests on their own (out/test/attacker.log)"
-run --filter AttackerTests 2>&1 | tee "$logs/attacker.log"
+run ${test_group_args[attacker]} 2>&1 | tee "$logs/attacker.log"
 declare -A status=([attacker]=${PIPESTATUS[0]})
 
 echo "test: the browser test, the CLI suites, the async suites, the exchange clients, the rest and" \
   "ReoptimizeScheduleTests side by side (out/test/{browser,cli,cli-runs,async,exchanges,rest,reoptimize}.log)"
 declare -A pid
-WICK_BROWSER_TEST=1 run --filter DashboardBrowserTests > "$logs/browser.log" 2>&1 &
-pid[browser]=$!
-# The CLI suites in two processes (two cooperative pools for their blocking waits): the five
-# longest `wick run` suites (about 100 s one after another), and the others (about 115 s).
-cli_runs='WickCLITests\.(CleanEndCommandTests|BinanceLimitRunCommandTests|LiveRunCommandTests|RunCommandTests|MultiRunCommandTests)/'
-run --filter "$cli_runs" > "$logs/cli-runs.log" 2>&1 &
-pid[cli-runs]=$!
-run --filter WickCLITests --skip "$cli_runs" --skip ReoptimizeScheduleTests > "$logs/cli.log" 2>&1 &
-pid[cli]=$!
-# The async group: WickLiveTests without its synchronous Bybit suites, three async targets, and
-# the one async Binance test (its user stream).
-binance_async='WickBinanceTests\.BinanceLiveTests/theUserStream'
-run --filter WickLiveTests --filter WickNetTests --filter WickNotifyTests --filter WickServerTests \
-  --filter "$binance_async" --skip AttackerTests --skip 'WickLiveTests\.Bybit' \
-  > "$logs/async.log" 2>&1 &
-pid[async]=$!
-# The synchronous exchange clients against their loopback mocks (they sleep through retries,
-# timeouts and backoffs, holding a pool thread each), then the rest (CPU-bound mostly): apart,
-# so that the rest does not queue behind their sleeps for the pool's two threads.
-exchanges="WickLiveTests\\.Bybit|WickBinanceTests|WickDataTests\\.(FeedsTests|MetricFetchTests|PagingTests|ServerClockTests|ServerClockLatencyTests)/"
-run --filter "$exchanges" --skip "$binance_async" > "$logs/exchanges.log" 2>&1 &
-pid[exchanges]=$!
-run --skip AttackerTests --skip WickCLITests --skip WickNetTests --skip WickNotifyTests \
-  --skip WickServerTests --skip WickLiveTests --skip "$exchanges" > "$logs/rest.log" 2>&1 &
-pid[rest]=$!
-run --filter ReoptimizeScheduleTests > "$logs/reoptimize.log" 2>&1 &
-pid[reoptimize]=$!
+for group in browser cli cli-runs async exchanges rest reoptimize; do
+  if [ "$group" = browser ]; then
+    WICK_BROWSER_TEST=1 run ${test_group_args[$group]} > "$logs/$group.log" 2>&1 &
+  else
+    run ${test_group_args[$group]} > "$logs/$group.log" 2>&1 &
+  fi
+  pid[$group]=$!
+done
 for group in browser cli cli-runs async exchanges rest reoptimize; do
   wait "${pid[$group]}"
   status[$group]=$?

@@ -28,20 +28,11 @@ if [ -n "$filter" ]; then
   groups=(filter)
   args[filter]="--filter $filter"
 else
-  # The groups of Tests/groups.sh (see why there), with the same filters.
-  cli_runs='WickCLITests\.(CleanEndCommandTests|BinanceLimitRunCommandTests|LiveRunCommandTests|RunCommandTests|MultiRunCommandTests)/'
-  binance_async='WickBinanceTests\.BinanceLiveTests/theUserStream'
-  exchanges="WickLiveTests\\.Bybit|WickBinanceTests|WickDataTests\\.(FeedsTests|MetricFetchTests|PagingTests|ServerClockTests|ServerClockLatencyTests)/"
+  # The groups of Tests/groups.sh (see why there) but the browser test, from the same file.
+  # shellcheck source=Tests/test-groups.sh
+  source "$(dirname "$0")/../Tests/test-groups.sh"
   groups=(attacker cli-runs cli reoptimize async exchanges rest)
-  args[attacker]="--filter AttackerTests"
-  args[cli-runs]="--filter $cli_runs"
-  args[cli]="--filter WickCLITests --skip $cli_runs --skip ReoptimizeScheduleTests"
-  args[reoptimize]="--filter ReoptimizeScheduleTests"
-  args[async]="--filter WickLiveTests --filter WickNetTests --filter WickNotifyTests --filter WickServerTests
-    --filter $binance_async --skip AttackerTests --skip WickLiveTests\.Bybit"
-  args[exchanges]="--filter $exchanges --skip $binance_async"
-  args[rest]="--skip AttackerTests --skip WickCLITests --skip WickNetTests --skip WickNotifyTests
-    --skip WickServerTests --skip WickLiveTests --skip $exchanges"
+  for group in "${groups[@]}"; do args[$group]=${test_group_args[$group]}; done
 fi
 for group in "${groups[@]}"; do
   start=$SECONDS
