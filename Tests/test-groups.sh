@@ -7,7 +7,8 @@ cli_runs='WickCLITests\.(CleanEndCommandTests|BinanceLimitRunCommandTests|LiveRu
 # The one async test of WickBinanceTests (its user stream): with the async suites.
 binance_async='WickBinanceTests\.BinanceLiveTests/theUserStream'
 # The synchronous exchange clients against their loopback mocks, which sleep through retries,
-# timeouts and backoffs.
+# timeouts and backoffs. A new synchronous suite that waits for long belongs here (or in rest):
+# in WickLiveTests, the async group, it would starve the async tests of the cooperative pool.
 exchanges='WickLiveTests\.Bybit|WickBinanceTests|WickDataTests\.(FeedsTests|MetricFetchTests|PagingTests|ServerClockTests|ServerClockLatencyTests)/'
 
 test_groups=(attacker browser cli-runs cli async exchanges rest reoptimize)
