@@ -47,7 +47,8 @@ public final class Book {
   public internal(set) var tags: [String?]
   /// Funding paid (−) or received (+) by each open position so far.
   public internal(set) var funding: [Double]
-  /// Per symbol: the last close seen.
+  /// Per symbol: the last close seen. A view of the book's own storage: read it at once, never keep
+  /// it beyond the book.
   public var lastPrices: UnsafeBufferPointer<Double> { UnsafeBufferPointer(prices) }
   // Positions and last prices live in storage allocated once and written in place: the candle
   // loop reads and writes them on every candle, where an array's write cost a uniqueness check
