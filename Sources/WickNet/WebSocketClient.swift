@@ -46,7 +46,7 @@ public struct WebSocketInbound: AsyncSequence, Sendable {
 /// Sends messages to the server; a write returns once the frame is handed to the socket.
 public struct WebSocketOutbound: Sendable {
   let channel: any Channel
-  let closing: CloseOnce
+  let closing: ClaimOnce
 
   public func write(_ message: WebSocketMessage) async throws {
     var buffer: ByteBuffer
@@ -74,9 +74,9 @@ public struct WebSocketOutbound: Sendable {
   }
 }
 
-/// A WebSocket sends one close frame: whichever of the session, its caller or the end of
-/// `connect` closes first.
-final class CloseOnce: @unchecked Sendable {
+/// Something done once, by whichever of several racing callers claims it first: here a
+/// WebSocket's one close frame (the session, its caller or the end of `connect`).
+final class ClaimOnce: @unchecked Sendable {
   private let lock = NSLock()
   private var claimed = false
   /// True for the first caller only.
@@ -110,7 +110,7 @@ public enum WebSocketClient {
     guard let target = Target(url) else { throw WebSocketError.invalidURL(url) }
     let tls = try target.secure ? (trust ?? TLSContext.systemTrust.get()) : nil
     let (stream, inbox) = AsyncThrowingStream.makeStream(of: WebSocketMessage.self)
-    let closing = CloseOnce()
+    let closing = ClaimOnce()
     let seconds = Int(connectTimeout.components.seconds)
     let (channel, upgraded) = try await ClientBootstrap(
       group: MultiThreadedEventLoopGroup.singleton
@@ -179,7 +179,7 @@ public enum WebSocketClient {
   }
 
   /// A close frame, then a short wait for the server's answer and its closing of the socket.
-  private static func closeGracefully(_ channel: any Channel, _ closing: CloseOnce) async {
+  private static func closeGracefully(_ channel: any Channel, _ closing: ClaimOnce) async {
     guard channel.isActive else { return }
     if closing.claim() {
       let frame = WebSocketFrame.close(.normalClosure, reason: nil, on: channel)
@@ -239,11 +239,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
   private let inbox: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation
   private let maxMessageSize: Int
   private var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
-  private let closing: CloseOnce
+  private let closing: ClaimOnce
 
   init(
     inbox: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation, maxMessageSize: Int,
-    closing: CloseOnce
+    closing: ClaimOnce
   ) {
     self.inbox = inbox
     self.maxMessageSize = maxMessageSize

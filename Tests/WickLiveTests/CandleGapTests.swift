@@ -337,11 +337,7 @@ import WickTesting
   @Test func aSymbolREStListsShortAtStartUpKeepsTheSlicesAligned() async throws {
     let w = try PaperWorld()
     let h = w.history
-    let other = w.candles.map {
-      Candle(
-        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
-        volume: $0.volume)
-    }
+    let other = w.secondSymbol
     w.rest.candlesBySymbol = [
       "BTCUSDT": Array(w.candles[0..<h]), "ETHUSDT": Array(other[0..<(h - 1)]),
     ]

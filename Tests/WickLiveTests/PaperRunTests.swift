@@ -74,6 +74,15 @@ final class PaperWorld {
     return id
   }
 
+  /// A second symbol's series for multi-symbol runs: the same candles at twice the price.
+  var secondSymbol: [Candle] {
+    candles.map {
+      Candle(
+        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
+        volume: $0.volume)
+    }
+  }
+
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
@@ -410,12 +419,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 @Suite(.serialized) struct MultiSymbolPaperTests {
   @Test func twoSymbolsAreHandledAsAlignedSlices() async throws {
     let w = try PaperWorld()
-    // A second symbol: the same candles at twice the price.
-    let other = w.candles.map {
-      Candle(
-        time: $0.time, open: $0.open * 2, high: $0.high * 2, low: $0.low * 2, close: $0.close * 2,
-        volume: $0.volume)
-    }
+    let other = w.secondSymbol
     // The REST mock serves one symbol's candles: the second symbol's warm-up is in the cache
     // already, so the runner asks REST for nothing of it.
     try CandleStore(path: w.db).write(

@@ -56,7 +56,7 @@ import WickTesting
 func within<T: Sendable>(
   seconds: Double, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T? {
-  let once = FirstClaim()
+  let once = ClaimOnce()  // the result or the timeout, whichever comes first
   return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T?, Error>) in
     let work = Task {
       do {
@@ -72,19 +72,6 @@ func within<T: Sendable>(
         work.cancel()
         c.resume(returning: nil)
       }
-    }
-  }
-}
-
-/// Whichever of two racing tasks claims it first wins.
-final class FirstClaim: @unchecked Sendable {
-  private let lock = NSLock()
-  private var done = false
-  /// True the first time only.
-  func claim() -> Bool {
-    lock.withLock {
-      defer { done = true }
-      return !done
     }
   }
 }
