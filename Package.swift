@@ -233,7 +233,7 @@ let package = Package(
     .testTarget(
       name: "WickServerTests",
       dependencies: [
-        "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet",
+        "WickServer", "WickCore", "WickData", "WickLua", "WickReport", "WickNet", "WickTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -223,13 +223,3 @@ struct BinanceLiveRig {
     #expect(stream.handle("{\"e\":\"ORDER_TRADE_UPDATE\",\"o\":{}}") == .ignored)
   }
 }
-
-/// Polls `condition` for up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    try? await Task.sleep(for: .milliseconds(20))
-  }
-  return condition()
-}

@@ -129,7 +129,7 @@ final class ReoptimizeWorld: @unchecked Sendable {
     let runner = try runner()
     let id = try runner.prepare()
     let finished = start(runner)
-    _ = await poll { self.ws.klineClients > 0 }
+    _ = await eventually(30) { self.ws.klineClients > 0 }
     let progress = try RunProgress(db: db, run: id)
     var next = range.lowerBound
     func push() async {
@@ -163,31 +163,10 @@ final class ReoptimizeWorld: @unchecked Sendable {
   }
 }
 
-func poll(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    try? await Task.sleep(nanoseconds: 10_000_000)
-  }
-  return condition()
-}
-
 /// Runs `runner` on a thread of its own; returns a function that waits for its ending.
 func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
-  final class Box: @unchecked Sendable {
-    let lock = NSLock()
-    var outcome: Result<Runner.Ending, Error>?
-  }
-  let box = Box()
   nonisolated(unsafe) let r = runner
-  Thread {
-    let result = Result { try r.run() }
-    box.lock.withLock { box.outcome = result }
-  }.start()
-  return {
-    _ = await poll(60) { box.lock.withLock { box.outcome != nil } }
-    return box.lock.withLock { box.outcome } ?? .failure(WickError.data("not finished in 60 s"))
-  }
+  return startOnThread(within: 60) { try r.run() }
 }
 
 @Suite(.serialized) struct ReoptimizeScheduleTests {

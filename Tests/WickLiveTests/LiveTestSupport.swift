@@ -78,20 +78,9 @@ struct TimedOut: Error, CustomStringConvertible {
   var description: String { "condition not met in time" }
 }
 
+/// `eventually`, throwing when `condition` did not come to hold.
 func waitUntil(seconds: Double = 5, _ condition: () -> Bool) async throws {
-  let deadline = Date().addingTimeInterval(seconds)
-  while !condition() {
-    guard Date() < deadline else { throw TimedOut() }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-}
-
-/// Runs blocking work (REST, the executor's waits) on a thread of its own, so async tests do
-/// not hold Swift's cooperative threads (two on these machines) while streams need them.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    Thread { continuation.resume(with: Result { try body() }) }.start()
-  }
+  guard await eventually(seconds, condition) else { throw TimedOut() }
 }
 
 /// An executor for test-side stream clients.

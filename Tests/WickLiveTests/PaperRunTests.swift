@@ -102,35 +102,12 @@ final class PaperWorld {
   }
 }
 
-/// Polls `condition` without blocking a thread of the cooperative pool: the tests' WebSocket
-/// tasks run there, and on a 2-core machine a blocked test would starve them.
-func eventually(_ seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    try? await Task.sleep(nanoseconds: 20_000_000)
-  }
-  return condition()
-}
-
-/// Runs `runner` on a background thread; returns a function that waits for its ending.
+/// Runs `runner` on a thread of its own; returns a function that waits for its ending.
+/// Generous: beside the whole suite, the CLI suites' blocking waits hold both threads of the
+/// 2-core cooperative pool for long stretches, and the runner's sockets need that pool to end.
 func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
-  final class Box: @unchecked Sendable {
-    let lock = NSLock()
-    var outcome: Result<Runner.Ending, Error>?
-  }
-  let box = Box()
   nonisolated(unsafe) let r = runner
-  Thread {
-    let result = Result { try r.run() }
-    box.lock.withLock { box.outcome = result }
-  }.start()
-  // Generous: beside the whole suite, the CLI suites' blocking waits hold both threads of the
-  // 2-core cooperative pool for long stretches, and the runner's sockets need that pool to end.
-  return {
-    _ = await eventually(120) { box.lock.withLock { box.outcome != nil } }
-    return box.lock.withLock { box.outcome } ?? .failure(WickError.data("not finished in 120 s"))
-  }
+  return startOnThread(within: 120) { try r.run() }
 }
 
 @Suite(.serialized) struct PaperRunTests {

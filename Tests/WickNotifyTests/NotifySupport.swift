@@ -87,16 +87,6 @@ func sinks(_ toml: String, environment: [String: String] = [:]) throws -> [Notif
     try WickConfig.parse(toml, path: "wick.toml").notify, environment: environment)
 }
 
-/// Polls without blocking the cooperative pool.
-func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    try? await Task.sleep(nanoseconds: 10_000_000)
-  }
-  return condition()
-}
-
 final class Lines: @unchecked Sendable {
   private let lock = NSLock()
   private var storage: [String] = []

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import WickTesting
 
 @testable import WickServer
 
@@ -27,14 +28,9 @@ import Testing
     var ended: Int { lock.withLock { ends } }
     var written: Int { lock.withLock { ticks } }
 
-    /// Waits (polling, off the cooperative pool's hands) until `condition` holds or `seconds` pass.
+    /// Waits until `condition` holds or `seconds` (scaled: WickTesting's `eventually`) pass.
     func wait(_ seconds: Double, until condition: (StreamLog) -> Bool) async -> Bool {
-      let deadline = Date().addingTimeInterval(seconds)
-      while Date() < deadline {
-        if condition(self) { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-      }
-      return condition(self)
+      await eventually(seconds) { condition(self) }
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import WickTesting
 
 #if canImport(Glibc)
   import Glibc
@@ -13,12 +14,9 @@ enum RawHTTP {
     var description: String
   }
 
-  /// Runs blocking socket work on a thread of its own and waits for it without holding a thread
-  /// of the cooperative pool.
+  /// Blocking socket work, on a thread of its own (WickTesting's `offPool`).
   static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { done in
-      Thread { done.resume(with: Result { try work() }) }.start()
-    }
+    try await WickTesting.offPool(work)
   }
 
   final class Connection {
@@ -59,7 +57,7 @@ enum RawHTTP {
     }
 
     /// Everything the server sends until it closes the connection; nil when it is still open
-    /// after `timeout` seconds.
+    /// after `timeout` seconds (times `testTimeScale`: under TSan the server is slower).
     func readUntilClosed(timeout: TimeInterval) -> String? {
       receiveUntilClosed(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
     }
@@ -67,7 +65,7 @@ enum RawHTTP {
     /// The bytes the server sends until it closes the connection; nil when it is still open
     /// after `timeout` seconds.
     func receiveUntilClosed(timeout: TimeInterval) -> [UInt8]? {
-      let deadline = Date().addingTimeInterval(timeout)
+      let deadline = Date().addingTimeInterval(timeout * testTimeScale)
       var out: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 65536)
       while Date() < deadline {
@@ -84,7 +82,7 @@ enum RawHTTP {
     /// What arrives until `marker` has arrived `count` times, the server closes, or `timeout`
     /// seconds pass.
     func read(until marker: String, count: Int = 1, timeout: TimeInterval) -> String {
-      let deadline = Date().addingTimeInterval(timeout)
+      let deadline = Date().addingTimeInterval(timeout * testTimeScale)
       var out = ""
       while Date() < deadline, out.components(separatedBy: marker).count - 1 < count {
         let piece = read(for: min(0.05, max(0.001, deadline.timeIntervalSinceNow)))
@@ -120,10 +118,11 @@ enum RawHTTP {
     }
   }
 
-  /// Sends `request` on a new connection and returns what came back within `readFor` seconds.
+  /// Sends `request` on a new connection and returns what came back within `readFor` seconds
+  /// (times `testTimeScale`: under TSan the answer takes longer), or until the server closed.
   static func exchange(port: Int, _ request: String, readFor: TimeInterval) throws -> String {
     let c = try Connection(port: port)
     try c.send(request)
-    return c.read(for: readFor)
+    return c.read(for: readFor * testTimeScale)
   }
 }
