@@ -3,18 +3,6 @@ import WickData
 import WickLive
 
 extension JSONDocument {
-  /// A JSON string's text (Bybit's fields are plain ASCII: ids, enums and numeric strings).
-  func string(_ v: Value?) -> String? {
-    guard case .string(let r)? = v else { return nil }
-    return text(r)
-  }
-
-  /// A numeric string; Bybit sends "" for "not set", which reads as nil.
-  func number(_ v: Value?) -> Double? {
-    guard let v else { return nil }
-    return double(v)
-  }
-
   /// `result.list` of an answer, as documented for every list endpoint.
   func list(_ result: Value) -> [Value]? {
     guard case .array(let rows)? = member(result, "list") else { return nil }

@@ -94,7 +94,7 @@ enum BybitDecode {
       avgPrice: doc.number(doc.member(v, "avgPrice")).flatMap { $0 > 0 ? $0 : nil },
       cumExecFee: doc.number(doc.member(v, "cumExecFee")) ?? 0, status: status,
       reduceOnly: reduceOnly, stopOrderType: doc.string(doc.member(v, "stopOrderType")) ?? "",
-      updatedTime: doc.number(doc.member(v, "updatedTime")).map { Int64($0) } ?? 0)
+      updatedTime: doc.int64(doc.member(v, "updatedTime")) ?? 0)
     if let reason = doc.string(doc.member(v, "rejectReason")), !reason.isEmpty,
       reason != "EC_NoError"
     {
@@ -117,7 +117,7 @@ enum BybitDecode {
       execId: execId, orderId: doc.string(doc.member(v, "orderId")) ?? "",
       orderLinkId: doc.string(doc.member(v, "orderLinkId")) ?? "", symbol: symbol, side: side,
       price: price, qty: qty, fee: doc.number(doc.member(v, "execFee")) ?? 0,
-      time: doc.number(doc.member(v, "execTime")).map { Int64($0) } ?? 0,
+      time: doc.int64(doc.member(v, "execTime")) ?? 0,
       execType: doc.string(doc.member(v, "execType")) ?? "Trade",
       feeRate: doc.number(doc.member(v, "feeRate")))
   }
@@ -136,6 +136,6 @@ enum BybitDecode {
       symbol: symbol, side: side, size: size, avgPrice: price("avgPrice") ?? 0,
       stopLoss: price("stopLoss"), takeProfit: price("takeProfit"),
       trailingStop: price("trailingStop"),
-      updatedTime: doc.number(doc.member(v, "updatedTime")).map { Int64($0) } ?? 0)
+      updatedTime: doc.int64(doc.member(v, "updatedTime")) ?? 0)
   }
 }

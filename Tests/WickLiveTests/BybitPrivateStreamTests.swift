@@ -78,4 +78,21 @@ import WickTesting
     try await waitUntil { rig.inbox.position(symbol: "BTCUSDT")?.isOpen == true }
     #expect(rig.inbox.streamUp)
   }
+
+  /// Found by `make fuzz` (fuzz-bybit-ws): a push whose time is a number no Int64 holds ended
+  /// the process in the conversion. It is read as no time now; the rest of the update stands.
+  @Test func aTimeBeyondInt64IsNoTimeNotACrash() {
+    let inbox = BybitEventInbox()
+    let huge = "17040672067777777200456"
+    _ = BybitPrivateStream.handle(
+      #"{"topic":"position","data":[{"symbol":"BTCUSDT","side":"Buy","size":"0.01","avgPrice":"42000.5","updatedTime":"\#(huge)"}]}"#,
+      inbox: inbox)
+    _ = BybitPrivateStream.handle(
+      #"{"topic":"execution","data":[{"execId":"e1","orderId":"o1","orderLinkId":"l1","symbol":"BTCUSDT","side":"Buy","execPrice":"42000.5","execQty":"0.01","execTime":"1e300"}]}"#,
+      inbox: inbox)
+    let position = inbox.position(symbol: "BTCUSDT")
+    #expect(position?.size == 0.01 && position?.updatedTime == 0)
+    let executions = inbox.drainExecutions()
+    #expect(executions.map(\.execId) == ["e1"] && executions.first?.time == 0)
+  }
 }

@@ -98,9 +98,33 @@ public struct JSONDocument: Sendable {
     return negative ? -magnitude : magnitude
   }
 
+  /// A whole number (a millisecond time, a count) from a number or numeric string; nil when
+  /// fractional or beyond ±9e15, so that a hostile value is refused rather than trapping in the
+  /// conversion.
   public func int64(_ v: Value) -> Int64? {
     guard let d = double(v), d == d.rounded(), abs(d) < 9e15 else { return nil }
     return Int64(d)
+  }
+
+  // The exchange clients read optional members: nil when the member is absent.
+
+  /// A JSON string's text (exchange fields are plain ASCII: ids, enums and numeric strings).
+  public func string(_ v: Value?) -> String? {
+    guard case .string(let r)? = v else { return nil }
+    return text(r)
+  }
+
+  /// A number or numeric string; nil when absent or not a finite number (Bybit sends "" for
+  /// "not set").
+  public func number(_ v: Value?) -> Double? {
+    guard let v else { return nil }
+    return double(v)
+  }
+
+  /// `int64` of a member that may be absent.
+  public func int64(_ v: Value?) -> Int64? {
+    guard let v else { return nil }
+    return int64(v)
   }
 
   public func member(_ v: Value, _ key: String) -> Value? {

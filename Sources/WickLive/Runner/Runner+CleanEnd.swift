@@ -34,7 +34,7 @@ extension Runner {
   /// send again at the recorded time, compared with the record (the journal verifies up to it).
   func applySettle(_ n: RunLedger.Decision, after t: Int64) throws {
     guard
-      let at = RecordedVenue.number("at", in: n.detailJSON).map({ Int64($0) }), at > t
+      let at = RecordedVenue.number("at", in: n.detailJSON).flatMap({ Int64(exactly: $0) }), at > t
     else {
       throw WickError.data("run \(runID): the settle note after \(UTCTime.iso(t)) has no time")
     }

@@ -61,8 +61,8 @@ enum SweepsPage {
     let key = columns.contains(sort) ? sort : "objective"
     let winner = winnerParams(s)
     let winnerJSON = JSONValue.parse(s.winnerJSON)
-    let winnerSet = winnerJSON?["set"]?.number.map { Int64($0) }
-    let winnerWindow = winnerJSON?["window"]?.number.map { Int64($0) } ?? 0
+    let winnerSet = winnerJSON?["set"]?.number.flatMap { Int64(exactly: $0) }
+    let winnerWindow = winnerJSON?["window"]?.number.flatMap { Int64(exactly: $0) } ?? 0
     func isWinner(_ r: SweepResultRow) -> Bool {
       if let winnerSet { return r.rowIndex == winnerSet && r.windowIndex == winnerWindow }
       return winner.map { JSONValue.parse(r.paramsJSON) == $0 } ?? false
