@@ -54,7 +54,7 @@ public struct CSVImporter: Sendable {
     var parser = Parser(
       reader: CSVLineReader(bytes: bytes, file: file), file: file, timeframe: timeframe)
     var all: [Candle] = []
-    try parser.run(batchSize: 65_536) { all += $0 }
+    _ = try parser.run(batchSize: 65_536) { all += $0 }
     return all
   }
 }
