@@ -97,6 +97,7 @@ public final class Runner {
       overrides: scripts.overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
     ) { [scripts] extra in try scripts.build(extra) }
     strategy.onEvent = { [scripts] in scripts.lastReloadMessage = $0 }
+    strategy.deepenHistory = { [unowned self] in self.deepenHistory(to: $0) }
     let s = strategy.current
     let fills =
       config.map {
