@@ -287,6 +287,10 @@ extension Runner {
         try ledger.completeCommand(c.id, status: "done", outcome: outcome)
         output("\(c.kind): \(outcome)")
         return .halted(outcome)
+      case "reset_account":
+        let (status, outcome) = resetAccount(payload: c.payloadJSON, source: c.source, time: t)
+        try ledger.completeCommand(c.id, status: status, outcome: outcome)
+        output("reset_account: \(outcome)")
       case "set_param":
         let (status, outcome) = setParam(payload: c.payloadJSON, time: t)
         if status == "done" { try recordVersion(time: t, source: "set_param") }

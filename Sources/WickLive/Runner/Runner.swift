@@ -348,6 +348,8 @@ public final class Runner {
     case .success(.emergencyStop):
       flattenAll(time: time, reason: "emergency stop")
       applied = true
+    case .success(.resetAccount(let account, _)):
+      applied = resetAccount(named: account, time: time)
     case .failure(let refused):
       journal.incident(time: time, kind: "control_refused", detail: refused.reason)
       applied = false

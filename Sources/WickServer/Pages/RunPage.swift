@@ -202,8 +202,8 @@ enum RunPage {
     """
   }
 
-  /// Emergency stop (two taps), pause/resume and the parameter form, for runs that are running
-  /// or paused and a visitor who unlocked the controls.
+  /// Emergency stop (two taps), pause/resume, a reset per killed account and the parameter
+  /// form, for runs that are running or paused and a visitor who unlocked the controls.
   static func controls(_ d: RunDetail, session: PageSession, params: ParamChoices) -> String {
     let s = d.summary
     guard s.isActive else {
@@ -234,6 +234,17 @@ enum RunPage {
       </form>
 
       """
+    // A killed account trades again only when the user resets it, saying why.
+    let state = RiskSnapshot(stateJSON: d.stateJSON)
+    for a in d.accounts where state.kill(of: a) != nil {
+      out += """
+        <form class="cmd reset" method="post" action="\(action)">\(csrf)<input type="hidden" name="kind" value="reset_account"><input type="hidden" name="account" value="\(HTML.attr(a.name))">
+        <label>Why may \(HTML.text(a.name)) trade again? <input name="reason" autocomplete="off" required></label>
+        <button type="submit">Reset account \(HTML.text(a.name))</button>
+        </form>
+
+        """
+    }
     switch params {
     case .unavailable(let why):
       out += "<p class=\"muted\">Parameters cannot be changed here: \(HTML.text(why))</p>"
