@@ -25,7 +25,12 @@ return {
   name = "ma_cross",
   timeframe = "1m",
   symbols = { "BTCUSDT" },
-  warmup = 60,
+  -- The longest window the params ask for (the volume sum only when its filter is on), never
+  -- under the 60 this script always had: a run starting, or a set_param raising a window,
+  -- warms on this many candles instead of trading blind until the window fills.
+  warmup = function(p)
+    return math.max(60, p.period, p.min_quote_volume > 0 and p.volume_window or 0)
+  end,
   params = {
     period = { default = 60, min = 5, max = 500, step = 5, description = "MA length in candles" },
     threshold = { default = 0.001, min = 0, max = 0.05, description = "signal distance from the MA" },

@@ -34,7 +34,7 @@ return {
   name = "peak_reversal",
   timeframe = "5m",
   symbols = { "BTCUSDT" },
-  warmup = 50,
+  warmup = function(p) return math.max(50, p.highest_high_lookback) end,
   params = {
     highest_high_lookback = { default = 48, min = 5, max = 1000, step = 1 },
     exit_type = { default = "fixed_r", choices = { "fixed_r", "trailing", "time", "opposite" } },

@@ -22,7 +22,7 @@ return {
   name = "vol_breakout",
   timeframe = "5m",
   symbols = { "BTCUSDT" },
-  warmup = 21,
+  warmup = function(p) return math.max(21, p.lookback_candles + 1) end,  -- the box, then a close
   params = {
     lookback_candles = { default = 20, min = 2, max = 500, step = 1 },
     tp_mode = { default = "fixed", choices = { "fixed", "trailing" } },

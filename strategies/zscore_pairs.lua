@@ -17,7 +17,7 @@ return {
   name = "zscore_pairs",
   timeframe = "4h",
   symbols = { "BTCUSDT", "ETHUSDT" },
-  warmup = 60,
+  warmup = function(p) return math.max(60, p.lookback) end,  -- the OLS window fills first
   params = {
     pairs = { default = { { a = "BTCUSDT", b = "ETHUSDT" } }, description = "pairs to trade" },
     lookback = { default = 60, min = 10, max = 1000, step = 1 },

@@ -110,6 +110,9 @@ final class LuaState {
   func pop(_ n: Int32 = 1) { wick_pop(L, n) }
   func type(at i: Int32) -> Int32 { lua_type(L, i) }
 
+  /// "nil", "string", "function", ...: what a value is, for error messages.
+  func typeName(at i: Int32) -> String { String(cString: lua_typename(L, lua_type(L, i))) }
+
   func string(at i: Int32) -> String? {
     guard lua_type(L, i) == LUA_TSTRING, let p = wick_tostring(L, i) else { return nil }
     return String(cString: p)

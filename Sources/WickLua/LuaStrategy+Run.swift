@@ -58,14 +58,7 @@ extension LuaStrategy {
     // values): lookups of ctx.x then rarely walk a collision chain (Lua does not grow a table's
     // hash part before it is full, and a full one collides often).
     lua_createtable(L, 0, 64)
-    lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
-    lua_createtable(L, 0, Int32(params.count))
-    for p in params {
-      state.pushValue(p.value)
-      state.setRawField(-2, p.name)
-    }
-    state.push("params")
-    guard wick_pcall(L, 2, 1, 0) == LUA_OK else { return false }  // only out of memory
+    guard pushParams() else { return false }
     state.setRawField(-2, "params")
     wick_newtable(L)
     state.setRawField(-2, "state")
@@ -79,6 +72,20 @@ extension LuaStrategy {
       state.setRawField(-2, f.luaName)
     }
     return true
+  }
+
+  /// Pushes the resolved params as a read-only table (`ctx.params`, the `warmup` function's
+  /// argument). Returns false (with the error on the stack) when the state is out of memory.
+  func pushParams() -> Bool {
+    let L = state.L
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(readonlyRef))
+    lua_createtable(L, 0, Int32(params.count))
+    for p in params {
+      state.pushValue(p.value)
+      state.setRawField(-2, p.name)
+    }
+    state.push("params")
+    return wick_pcall(L, 2, 1, 0) == LUA_OK  // only out of memory
   }
 
   /// The registry table behind `c.timeframe` (see `timeframeNamesRef`).

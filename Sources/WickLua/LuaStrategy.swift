@@ -53,6 +53,8 @@ public final class LuaStrategy: Strategy {
   var envRef: Int32 = LUA_NOREF
   var readonlyRef: Int32 = LUA_NOREF
   var moduleRef: Int32 = LUA_NOREF
+  /// The module's `warmup` function, when it declares one (see `resolveWarmup`).
+  var warmupRef: Int32 = LUA_NOREF
   var loadedPluginsRef: Int32 = LUA_NOREF
   var indicators: [StreamingIndicator] = []
   /// Boxes whose addresses the indicators' C `update` closures hold; alive as long as the state.
@@ -163,6 +165,7 @@ public final class LuaStrategy: Strategy {
         "\(path): no symbols: declare `symbols = { \"BTCUSDT\" }` or pass --symbol")
     }
     params = try resolveParams(loaded.params, overrides: overrides)
+    try resolveWarmup()
     updateWatchdogReport()
   }
 
@@ -327,23 +330,16 @@ public final class LuaStrategy: Strategy {
       }
     }
     state.pop()
-    if state.rawField(module, "warmup") != LUA_TNIL {
-      if lua_type(L, -1) == LUA_TTABLE {
-        m.warmups = try readWarmups(
-          timeframes: m.timeframes.isEmpty ? (m.timeframe.map { [$0] } ?? []) : m.timeframes,
-          fail: fail)
-        m.warmup = m.warmups[0]
-        if m.timeframes.count < 2 { m.warmups = [] }
-      } else {
-        guard let w = state.number(at: -1), w >= 0, w == w.rounded(), w <= 1_000_000 else {
-          throw fail(
-            "'warmup' must be a whole number of candles between 0 and 1000000, or a table by timeframe such as { [\"5m\"] = 50, [\"1h\"] = 200 }"
-          )
-        }
-        m.warmup = Int(w)
-      }
+    switch state.rawField(module, "warmup") {
+    case LUA_TNIL: state.pop()
+    case LUA_TFUNCTION:
+      // Depends on the params, which are resolved later: `resolveWarmup` calls it.
+      m.warmupFromParams = true
+      warmupRef = luaL_ref(L, wick_registryindex())
+    default:
+      try readWarmup(into: &m, what: "'warmup'", fail: fail)
+      state.pop()
     }
-    state.pop()
     if m.timeframes.count > 1, m.warmups.isEmpty {
       m.warmups = Array(repeating: m.warmup, count: m.timeframes.count)
     }
@@ -403,28 +399,83 @@ public final class LuaStrategy: Strategy {
     return out
   }
 
+  /// The warmup on the stack top (the field, or what a `warmup` function returned), into `m`:
+  /// one whole number of candles, or `{ ["5m"] = 50, ["1h"] = 200 }` by declared timeframe.
+  /// `what` names it in errors ("'warmup'", "'warmup' (the function's result)").
+  private func readWarmup(
+    into m: inout StrategyManifest, what: String, fail: (String) -> WickError
+  ) throws {
+    if lua_type(state.L, -1) == LUA_TTABLE {
+      let timeframes = m.timeframes.isEmpty ? (m.timeframe.map { [$0] } ?? []) : m.timeframes
+      let warmups = try readWarmups(timeframes: timeframes, what: what, fail: fail)
+      m.warmup = warmups[0]
+      m.warmups = m.timeframes.count < 2 ? [] : warmups
+    } else {
+      guard let w = state.number(at: -1), w >= 0, w == w.rounded(), w <= 1_000_000 else {
+        let got = state.number(at: -1).map { "\($0)" } ?? state.typeName(at: -1)
+        throw fail(
+          "\(what) must be a whole number of candles between 0 and 1000000, or a table by timeframe such as { [\"5m\"] = 50, [\"1h\"] = 200 } (got \(got))"
+        )
+      }
+      m.warmup = Int(w)
+      m.warmups =
+        m.timeframes.count > 1 ? Array(repeating: m.warmup, count: m.timeframes.count) : []
+    }
+  }
+
   /// `warmup = { ["5m"] = 50, ["1h"] = 200 }` on the stack top: candles per declared timeframe
   /// (a timeframe left out has none).
-  private func readWarmups(timeframes: [Timeframe], fail: (String) -> WickError) throws -> [Int] {
+  private func readWarmups(timeframes: [Timeframe], what: String, fail: (String) -> WickError)
+    throws -> [Int]
+  {
     guard !timeframes.isEmpty else {
-      throw fail("'warmup' by timeframe needs 'timeframes' (or give one number)")
+      throw fail("\(what) by timeframe needs 'timeframes' (or give one number)")
     }
     guard case .table(let entries)? = state.paramValue(at: -1) else {
-      throw fail("'warmup' must map timeframes to candle counts, such as { [\"1h\"] = 200 }")
+      throw fail("\(what) must map timeframes to candle counts, such as { [\"1h\"] = 200 }")
     }
     var out = Array(repeating: 0, count: timeframes.count)
     for (key, value) in entries {
       guard let tf = try? Timeframe(parsing: key), let k = timeframes.firstIndex(of: tf) else {
         throw fail(
-          "'warmup' names timeframe '\(key)', which is not in 'timeframes' (\(timeframes.map(\.description).joined(separator: ", ")))"
+          "\(what) names timeframe '\(key)', which is not in 'timeframes' (\(timeframes.map(\.description).joined(separator: ", ")))"
         )
       }
       guard case .number(let w) = value, w >= 0, w == w.rounded(), w <= 1_000_000 else {
-        throw fail("'warmup' for \(key) must be a whole number of candles between 0 and 1000000")
+        throw fail("\(what) for \(key) must be a whole number of candles between 0 and 1000000")
       }
       out[k] = Int(w)
     }
     return out
+  }
+
+  /// `warmup = function(p) ... end`: called once the params are resolved, with the same
+  /// read-only params table `ctx.params` is, in the sandbox under the load budget. Its result
+  /// is checked like a literal `warmup`.
+  func resolveWarmup() throws {
+    guard manifest.warmupFromParams else { return }
+    let L = state.L
+    let path = manifest.path
+    let what = "'warmup' (the function's result)"
+    func fail(_ why: String) -> WickError { .script("\(path): \(why)") }
+    wick_push_traceback_handler(L)
+    let handler = state.top
+    defer { lua_settop(L, handler - 1) }
+    lua_rawgeti(L, wick_registryindex(), lua_Integer(warmupRef))
+    guard pushParams() else { throw fail("out of memory building the params for 'warmup'") }
+    state.setBudget(seconds: state.limits.initSeconds)
+    wick_set_callback(state.runtime, WICK_CALLBACK_LOAD, -1, 0)
+    let status = wick_pcall(L, 1, 1, handler)
+    endCallbackOutput("in warmup", time: nil)
+    guard status == LUA_OK else {
+      throw WickError.script(
+        ScriptFailure.message(
+          state.string(at: -1) ?? "error object is not a string", callback: "warmup(params)",
+          trip: state.trip, limits: state.limits, budget: state.limits.initSeconds))
+    }
+    var m = manifest
+    try readWarmup(into: &m, what: what, fail: fail)
+    manifest = m
   }
 
   private func readParamSpecs(at index: Int32, path: String) throws -> [ParamSpec] {

@@ -6,6 +6,8 @@ public struct StrategyManifest: Sendable, Equatable {
   public var path: String
   public var timeframe: Timeframe?
   public var symbols: [String]
+  /// Candles per symbol before intents are honoured: the `warmup` field, or what its function
+  /// returned for the resolved params (`warmupFromParams`).
   public var warmup: Int
   public var params: [ParamSpec]
   public var hasInit: Bool
@@ -16,6 +18,8 @@ public struct StrategyManifest: Sendable, Equatable {
   /// Warmup per entry of `timeframes` (`warmup = { ["5m"] = 50, ["1h"] = 200 }` or one number
   /// for all); empty with a single timeframe, whose warmup is `warmup`.
   public var warmups: [Int] = []
+  /// `warmup = function(p) ... end`: the warmup follows the params (a longer window warms longer).
+  public var warmupFromParams = false
 
   /// Fields a strategy module may have; anything else is reported as a probable typo.
   static let knownFields: Set<String> = [

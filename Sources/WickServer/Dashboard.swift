@@ -332,7 +332,8 @@ public struct Dashboard: Sendable {
         return try reply(.unauthorized, "Enter the dashboard token first: nothing was sent.")
       }
       switch try desk.submit(
-        run: run, kind: form["kind"] ?? "", name: form["name"], value: form["value"])
+        run: run, kind: form["kind"] ?? "", name: form["name"], value: form["value"],
+        account: form["account"], reason: form["reason"])
       {
       case .queued(let id):
         return try reply(

@@ -7,8 +7,9 @@ import WickCore
 /// checks and the seen counts' array a third.
 final class CandleRings {
   let symbolCount: Int
-  let capacity: Int
-  private let candles: UnsafeMutablePointer<Candle>
+  /// Grows only through `deepen` (between candles, never on the candle path).
+  private(set) var capacity: Int
+  private var candles: UnsafeMutablePointer<Candle>
   private let heads: UnsafeMutablePointer<Int>
   private let counts: UnsafeMutablePointer<Int>
   /// Closed candles per symbol since the start (not capped at `capacity`).
@@ -50,6 +51,34 @@ final class CandleRings {
       heads[s] = head == capacity ? 0 : head
     }
     seen[s] += 1
+  }
+
+  /// Keeps `capacity` candles per symbol from now on, the room filled (oldest first) with the
+  /// candles `earlier(s, before, n)` gives: up to `n` of symbol `s`, all older than `before`
+  /// (its oldest kept candle), which count as seen. A symbol with no candle yet gets none.
+  func deepen(to capacity: Int, earlier: (_ symbol: Int, _ before: Int64, _ count: Int) -> [Candle])
+  {
+    guard capacity > self.capacity else { return }
+    let grown = UnsafeMutablePointer<Candle>.allocate(capacity: symbolCount * capacity)
+    grown.initialize(
+      repeating: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0),
+      count: symbolCount * capacity)
+    for s in 0..<symbolCount {
+      let kept = last(symbol: s, counts[s])
+      let older =
+        kept.first.map { first in
+          earlier(s, first.time, capacity - kept.count).filter { $0.time < first.time }
+            .suffix(capacity - kept.count)
+        } ?? []
+      let ring = grown + s * capacity
+      for (k, c) in (older + kept).enumerated() { ring[k] = c }
+      heads[s] = 0
+      counts[s] = older.count + kept.count
+      seen[s] += older.count
+    }
+    candles.deallocate()
+    candles = grown
+    self.capacity = capacity
   }
 
   /// Symbol `s`'s last `n` candles, oldest first.

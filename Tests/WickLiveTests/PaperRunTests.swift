@@ -18,14 +18,16 @@ final class PaperWorld {
   var db: String { dir.appendingPathComponent("w.sqlite").path }
   var script: String { dir.appendingPathComponent("flip.lua").path }
 
-  init(history: Int = 20, total: Int = 60, start: Int64 = base, script: String = flipScript)
-    throws
-  {
+  /// `candles`: the series to serve instead of `total` synthetic ones.
+  init(
+    history: Int = 20, total: Int = 60, start: Int64 = base, script: String = flipScript,
+    candles given: [Candle]? = nil
+  ) throws {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     try script.write(
       toFile: dir.appendingPathComponent("flip.lua").path, atomically: true, encoding: .utf8)
     var synth = CandleSynthesizer(seed: 11, timeframe: .oneMinute, start: start, startPrice: 100)
-    candles = (0..<total).map { _ in synth.next() }
+    candles = given ?? (0..<total).map { _ in synth.next() }
     self.history = history
     rest = try MockExchange(
       candles: Array(candles[0..<history]), timeframe: .oneMinute,

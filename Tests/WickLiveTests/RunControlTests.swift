@@ -16,11 +16,18 @@ import WickTesting
       RunControl.parse(detailJSON: #"{ "command" : "emergency_stop" }"#)
         == .success(.emergencyStop))
     #expect(RunControl.resume.detailJSON == #"{"command":"resume"}"#)
+    #expect(
+      RunControl.parse(detailJSON: #"{"command":"reset_account","account":"a:B","reason":"ok"}"#)
+        == .success(.resetAccount(account: "a:B", reason: "ok")))
+    #expect(
+      RunControl.resetAccount(account: "a:B", reason: "ok").detailJSON
+        == #"{"command":"reset_account","account":"a:B","reason":"ok"}"#)
     for (detail, reason) in [
       (#"{"command":"pause_all"}"#, "unknown command 'pause_all'"),
       (#"pause "resume""#, "not a JSON object"),
       (#"{"note":"\"pause\""}"#, "no \"command\" string"),
       (#"{"command":["pause"]}"#, "no \"command\" string"),
+      (#"{"command":"reset_account"}"#, "needs the \"account\""),
     ] {
       guard case .failure(let refused) = RunControl.parse(detailJSON: detail) else {
         Issue.record("\(detail) was accepted")
@@ -50,6 +57,80 @@ import WickTesting
     #expect(try w.ledger().decisions(run: runner.runID).filter { $0.kind == "control" }.count == 3)
     #expect(
       try w.scalar("SELECT COUNT(*) FROM incidents WHERE kind = 'control_refused'") == 2)
+  }
+}
+
+/// `reset_account`: a killed account trades again when the user says why; recorded as a control
+/// (a resume re-applies it) and an incident with the reason.
+@Suite(.serialized) struct ResetAccountTests {
+  @Test func aKilledAccountIsResetByItsCommandWithTheReasonRecorded() throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [risk]
+    risk_per_trade = 0.01
+    max_drawdown_pct = 0.05
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: nil)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let engine = try #require(runner.accountEngine)
+    let name = try #require(engine.accounts.first?.name)
+    let ledger = try w.ledger()
+    func command(_ payload: String) throws -> RunLedger.Command {
+      let c = try ledger.insertCommand(
+        run: id, kind: "reset_account", payloadJSON: payload, source: "dashboard")
+      _ = try runner.pollCommands()
+      return try #require(try ledger.command(c))
+    }
+    // Not killed yet: nothing to reset.
+    var c = try command(#"{"account":"\#(name)","reason":"x"}"#)
+    #expect(c.status == "rejected" && c.outcome == "account '\(name)' is not killed")
+    let t = base + 60_000
+    runner.kernel.risk.recordClose(
+      Trade(
+        symbol: "BTCUSDT", side: .long, entryTime: base, entryPrice: 100, exitTime: t,
+        exitPrice: 50, qty: 1, fees: 0, spreadCost: 0, slippageCost: 0,
+        pnl: -0.5 * engine.accounts[0].allocation, r: nil, exitReason: .stop),
+      symbol: 0, time: t, portfolio: runner.kernel)
+    #expect(engine.accounts[0].killed)
+    #expect(runner.stateJSON(time: t).contains(#""kill_reason":"drawdown"#))
+    for (payload, why) in [
+      (#"{"account":"\#(name)"}"#, "a reason is required"),
+      (#"{"account":"nope","reason":"x"}"#, "no account 'nope'"),
+      (#"{"reason":"x"}"#, "payload must be"),
+    ] {
+      c = try command(payload)
+      #expect(c.status == "rejected" && c.outcome?.contains(why) == true, "\(c.outcome ?? "")")
+    }
+    #expect(engine.accounts[0].killed)
+    c = try command(#"{"account":"\#(name)","reason":"stop was too tight"}"#)
+    #expect(c.status == "done", "\(c.outcome ?? "")")
+    #expect(!engine.accounts[0].killed)
+    #expect(engine.accounts[0].entryRefusal() == nil)
+    // Recorded: the control a resume re-applies, the incident with the reason, the state.
+    let controls = try ledger.decisions(run: id).filter { $0.kind == "control" }
+    #expect(
+      controls.map(\.detailJSON) == [
+        #"{"command":"reset_account","account":"\#(name)","reason":"stop was too tight"}"#
+      ])
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM incidents WHERE kind = 'account_reset' AND detail LIKE '%stop was too tight%' AND detail LIKE '%killed: drawdown%'"
+      ) == 1)
+    let state = try #require(try ledger.run(id)?.stateJSON)
+    #expect(state.contains(#""killed":false"#) && !state.contains(#""killed":true"#))
+    // A resumed run re-applies the recorded control on the same account.
+    runner.kernel.risk.recordClose(
+      Trade(
+        symbol: "BTCUSDT", side: .long, entryTime: t, entryPrice: 100, exitTime: t + 60_000,
+        exitPrice: 50, qty: 1, fees: 0, spreadCost: 0, slippageCost: 0,
+        pnl: -0.5 * engine.accounts[0].allocation, r: nil, exitReason: .stop),
+      symbol: 0, time: t + 60_000, portfolio: runner.kernel)
+    #expect(engine.accounts[0].killed)
+    #expect(runner.applyControl(detail: try #require(controls.first?.detailJSON), time: t))
+    #expect(!engine.accounts[0].killed)
   }
 }
 

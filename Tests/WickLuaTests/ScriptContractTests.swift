@@ -16,7 +16,7 @@ import WickCore
     let s = try LuaStrategy(path: "strategies/ma_cross.lua")
     #expect(s.manifest.name == "ma_cross")
     #expect(s.manifest.timeframe?.description == "1m")
-    #expect(s.warmup == 60)
+    #expect(s.warmup == 1440)  // its 24 h volume sum (WarmupFunctionTests)
     #expect(
       s.params.map(\.name) == [
         "allow_short", "eval_every", "min_quote_volume", "period", "stop_pct", "take_pct",

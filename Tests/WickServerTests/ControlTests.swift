@@ -159,6 +159,50 @@ import Testing
     }
   }
 
+  /// A killed account gets a reset button (CSRF like every control); the reset is queued with
+  /// the user's reason, and one that cannot apply is rejected with why.
+  @Test func aKilledAccountIsResetFromItsButtonWithAReason() async throws {
+    let f = try LedgerFixture()
+    try await dashboard(f).onLoopback { client in
+      let browser = Browser(client)
+      var page = try await unlock(browser, run: f.paperRun)
+      #expect(!page.body.contains("Reset account"))
+      var csrf = try #require(Browser.csrf(page.body))
+      func reset(_ account: String, _ reason: String, csrf: String) async throws -> Browser.Page {
+        try await browser.post(
+          "/runs/\(f.paperRun)/commands",
+          [("csrf", csrf), ("kind", "reset_account"), ("account", account), ("reason", reason)])
+      }
+      let live = try await reset("main", "looks fine", csrf: csrf)
+      #expect(live.status == .unprocessableEntity)
+      #expect(live.body.contains("account 'main' is not killed"), "\(live.body)")
+      // The runner's risk engine killed it.
+      try f.execute(
+        #"UPDATE runs SET state_json = '{"accounts":[{"account":"main","decay_factor":1,"daily_loss_used":0,"killed":true,"kill_reason":"drawdown 31% from peak 10400"}]}' WHERE id = ?"#,
+        [f.paperRun])
+      page = try await browser.get("/runs/\(f.paperRun)")
+      #expect(page.body.contains("<button type=\"submit\">Reset account main</button>"))
+      #expect(page.body.contains(#"<input type="hidden" name="account" value="main">"#))
+      csrf = try #require(Browser.csrf(page.body))
+      let forged = try await reset("main", "reviewed", csrf: "0123456789abcdef")
+      #expect(forged.status == .forbidden)
+      for (account, reason, why) in [
+        ("main", "  ", "say why account 'main' may trade again"),
+        ("other", "reviewed", "no account 'other' in run \(f.paperRun) (accounts: main)"),
+      ] {
+        let r = try await reset(account, reason, csrf: csrf)
+        #expect(r.status == .unprocessableEntity, "\(account)")
+        #expect(r.body.contains(why), "\(r.body)")
+      }
+      let ok = try await reset("main", "stop was too tight; reviewed", csrf: csrf)
+      #expect(ok.status == .accepted, "\(ok.body)")
+      let queued = try #require(try f.commands().last)
+      #expect(queued.kind == "reset_account" && queued.status == "pending")
+      #expect(queued.payloadJSON == #"{"account":"main","reason":"stop was too tight; reviewed"}"#)
+      #expect(try f.commands().filter { $0.status == "rejected" }.count == 3)
+    }
+  }
+
   @Test func commandsGoOnlyToRunningOrPausedRuns() async throws {
     let f = try LedgerFixture()
     try await dashboard(f).onLoopback { client in

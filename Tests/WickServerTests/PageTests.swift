@@ -78,6 +78,43 @@ import WickData
     }
   }
 
+  /// The "killed accounts" count and the account table give one answer: a runner's state (its
+  /// risk engine, which kills and resets) over the accounts row it inserted at start.
+  @Test func killedAccountsCountAgreesWithTheAccountTable() async throws {
+    let f = try LedgerFixture()
+    func killed(_ page: String) -> (count: String, row: String)? {
+      guard let stat = page.range(of: "killed accounts"),
+        let row = page.components(separatedBy: "<tr>").first(where: {
+          $0.contains("<td class=\"l\">main</td>")
+        })
+      else { return nil }
+      return (String(page[stat.upperBound...].prefix(80)), row)
+    }
+    // The runner's engine killed the account; the row still says 0.
+    try f.execute(
+      #"UPDATE runs SET state_json = '{"accounts":[{"account":"main","decay_factor":1,"daily_loss_used":0,"killed":true,"kill_reason":"drawdown 31% from peak 10400"}]}' WHERE id = ?"#,
+      [f.paperRun])
+    try await dashboard(f).onLoopback { client in
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      let k = try #require(killed(page.body))
+      #expect(k.count.contains("<b class=\"neg\">1</b>"), "\(k.count)")
+      #expect(
+        k.row.contains("<b class=\"neg\">killed</b> drawdown 31% from peak 10400"), "\(k.row)")
+    }
+    // Reset since: the runner's state says live again, whatever the row says.
+    try f.execute(
+      #"UPDATE runs SET state_json = '{"accounts":[{"account":"main","decay_factor":1,"daily_loss_used":0,"killed":false}]}' WHERE id = ?"#,
+      [f.paperRun])
+    try f.execute(
+      "UPDATE accounts SET killed = 1, kill_reason = 'old' WHERE run_id = ?", [f.paperRun])
+    try await dashboard(f).onLoopback { client in
+      let page = try await Browser(client).get("/runs/\(f.paperRun)")
+      let k = try #require(killed(page.body))
+      #expect(!k.count.contains("neg"), "\(k.count)")
+      #expect(k.row.contains("<td>no</td>") && !k.row.contains("killed"), "\(k.row)")
+    }
+  }
+
   @Test func unknownRunIs404() async throws {
     let f = try LedgerFixture()
     try await dashboard(f).onLoopback { client in

@@ -21,6 +21,7 @@ public final class Ledger: @unchecked Sendable {
       InstrumentsSchema.register(&$0)
       NotifySchema.register(&$0)
       OrderTypesSchema.register(&$0)
+      CommandKindsSchema.register(&$0)
     }
   }
 

@@ -457,6 +457,13 @@ public final class LedgerJournal: KernelJournal {
     return all[riskEventsSeen...]
   }
 
+  /// Writes what was noted between candles with the state as it is now at `time`: a control
+  /// that changed what `state_json` shows (an account reset) is on the dashboard at once.
+  public func commitNotes(stateAt time: Int64) throws {
+    if ledger != nil { batch.stateJSON = stateJSON?(time) }
+    try flushPending()
+  }
+
   /// Writes incidents raised outside a candle (a command, a shutdown) right away.
   public func flushIncidents() throws { try flushPending() }
 

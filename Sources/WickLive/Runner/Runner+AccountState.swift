@@ -16,7 +16,8 @@ extension Runner {
           Self.accountJSON(
             name: a.name, symbol: spec.symbols[a.symbol],
             decay: engine.config.risk.decayFactor(lossStreak: a.lossStreak),
-            streak: a.lossStreak, lossUsed: a.dailyLossUsed, killed: a.killed))
+            streak: a.lossStreak, lossUsed: a.dailyLossUsed, killed: a.killed,
+            killReason: a.killReason))
         if a.maxDailyLoss > 0 { limit = limit.map { min($0, a.maxDailyLoss) } ?? a.maxDailyLoss }
       }
     } else {
@@ -42,12 +43,13 @@ extension Runner {
   }
 
   static func accountJSON(
-    name: String, symbol: String, decay: Double, streak: Int, lossUsed: Double, killed: Bool
+    name: String, symbol: String, decay: Double, streak: Int, lossUsed: Double, killed: Bool,
+    killReason: String? = nil
   ) -> String {
     DecisionJSON.object([
       ("account", .string(name)), ("symbol", .string(symbol)), ("decay_factor", .number(decay)),
       ("loss_streak", .int(Int64(streak))), ("daily_loss_used", .number(lossUsed)),
-      ("killed", .bool(killed)),
+      ("killed", .bool(killed)), ("kill_reason", killed ? killReason.map { .string($0) } : nil),
     ])
   }
 }

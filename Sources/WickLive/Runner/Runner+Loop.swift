@@ -166,6 +166,33 @@ extension Runner {
     recovery.missing.append(missing)
   }
 
+  /// A new version's warmup grew past the history the kernel keeps (a raised param behind a
+  /// `warmup` function): deepen it from the candle cache, topped up over REST while live, so
+  /// that the reload replays the full warmup and `ctx:history` reaches it. Candles the run went
+  /// on without stay out, as in `handleCached`; a resume re-applies the swap on the same cache.
+  func deepenHistory(to depth: Int) {
+    let tf = spec.timeframe
+    guard let exchange = try? spec.marketAPI().storageName else { return }
+    let missing = recovery.missingRanges(symbols: spec.symbols)
+    let fetcher = phase.session?.fetcher
+    kernel.deepenHistory(to: depth) { i, before, count in
+      let symbol = spec.symbols[i]
+      let from = before - Int64(count) * tf.milliseconds
+      if let fetcher {
+        _ = try? FetcherBackfill(fetcher: fetcher, timeframe: tf).topUp(
+          symbol: symbol, from: from, to: before)
+      }
+      let key = SeriesKey(exchange: exchange, symbol: symbol, timeframe: tf)
+      guard let cursor = try? store.cursor(series: key, from: from, to: before) else { return [] }
+      var out: [Candle] = []
+      while let c = try? cursor.next() {
+        if !missing.isEmpty, missing[i].contains(where: { $0.contains(c.time) }) { continue }
+        out.append(c)
+      }
+      return out
+    }
+  }
+
   /// Closes the live stream.
   public func endSession() {
     cancelReoptimize()
@@ -260,6 +287,10 @@ extension Runner {
         try ledger.completeCommand(c.id, status: "done", outcome: outcome)
         output("\(c.kind): \(outcome)")
         return .halted(outcome)
+      case "reset_account":
+        let (status, outcome) = resetAccount(payload: c.payloadJSON, source: c.source, time: t)
+        try ledger.completeCommand(c.id, status: status, outcome: outcome)
+        output("reset_account: \(outcome)")
       case "set_param":
         let (status, outcome) = setParam(payload: c.payloadJSON, time: t)
         if status == "done" { try recordVersion(time: t, source: "set_param") }

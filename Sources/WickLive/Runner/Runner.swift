@@ -97,6 +97,7 @@ public final class Runner {
       overrides: scripts.overrides, paramsFile: spec.paramsFile, checkInterval: .infinity
     ) { [scripts] extra in try scripts.build(extra) }
     strategy.onEvent = { [scripts] in scripts.lastReloadMessage = $0 }
+    strategy.deepenHistory = { [unowned self] in self.deepenHistory(to: $0) }
     let s = strategy.current
     let fills =
       config.map {
@@ -347,6 +348,8 @@ public final class Runner {
     case .success(.emergencyStop):
       flattenAll(time: time, reason: "emergency stop")
       applied = true
+    case .success(.resetAccount(let account, _)):
+      applied = resetAccount(named: account, time: time)
     case .failure(let refused):
       journal.incident(time: time, kind: "control_refused", detail: refused.reason)
       applied = false

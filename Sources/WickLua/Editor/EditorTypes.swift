@@ -42,7 +42,7 @@ public enum EditorTypes {
     ---@field version? string|number
     ---@field timeframe? string base timeframe such as "1m", "5m", "1h"
     ---@field symbols? string[] default symbols; the CLI or config may override them
-    ---@field warmup? integer candles replayed before trading (and after a hot reload)
+    ---@field warmup? integer|table<string, integer>|fun(p: table): integer|table<string, integer> candles replayed before trading (and after a hot reload); a function of the resolved params when a window follows a param
     ---@field params? table<string, wick.ParamDeclaration>
     ---@field init? fun(ctx: wick.Context) once per run, and after each reload
     ---@field on_candle? fun(ctx: wick.Context, c: wick.Candle) each closed candle

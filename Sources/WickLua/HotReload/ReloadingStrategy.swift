@@ -26,6 +26,11 @@ public final class ReloadingStrategy: Strategy {
   /// "reloaded …" or "reload failed: …", for the runner's log and incidents.
   public var onEvent: ((String) -> Void)?
   public private(set) var reloads = 0
+  /// Called with a new version's warmup (in base candles) before it warms: a runner deepens the
+  /// host's history from its candle cache, so that a version whose warmup grew with a param
+  /// (`warmup = function(p) ... end`) replays its full length. Without it the replay has what
+  /// the host kept (the warmup the run started with).
+  public var deepenHistory: ((_ depth: Int) -> Void)?
 
   public var name: String { current.name }
   public var warmup: Int { current.warmup }
@@ -129,15 +134,16 @@ public final class ReloadingStrategy: Strategy {
         throw WickError.invalidArgument(
           "the new version declares other timeframes: restart the run to change them")
       }
+      deepenHistory?(fresh.warmup)
       let replay = ReplayHost(host)
       try fresh.start(host: replay)
-      try warm(fresh, host: replay)
+      let replayed = try warm(fresh, host: replay)
       if let state = current.exportState() { fresh.importState(state) }
       current = fresh
       reloads += 1
       watcher.watch(fresh.sourceFiles + extraFiles)
       onEvent?(
-        "reloaded \(fresh.name) (\(reason)); replayed \(fresh.warmup) candles, state carried over")
+        "reloaded \(fresh.name) (\(reason)); replayed \(replayed) candles, state carried over")
       return true
     } catch {
       watcher.watch(current.sourceFiles + extraFiles)  // don't retry the same broken version every candle
@@ -147,8 +153,9 @@ public final class ReloadingStrategy: Strategy {
   }
 
   /// Replays the last `warmup` closed candles of every symbol and timeframe in the order a run
-  /// delivers them (close time, then timeframe, then symbol), intents suppressed.
-  private func warm(_ s: LuaStrategy, host: ReplayHost) throws {
+  /// delivers them (close time, then timeframe, then symbol), intents suppressed. Returns the
+  /// base candles replayed per symbol (the most any symbol had).
+  private func warm(_ s: LuaStrategy, host: ReplayHost) throws -> Int {
     let lengths = (s.timeframes.isEmpty ? [host.baseTimeframe ?? .oneMinute] : s.timeframes)
       .map(\.milliseconds)
     var events: [(close: Int64, timeframe: Int, symbol: Int, candle: Candle)] = []
@@ -160,6 +167,10 @@ public final class ReloadingStrategy: Strategy {
       }
     }
     events.sort { ($0.close, $0.timeframe, $0.symbol) < ($1.close, $1.timeframe, $1.symbol) }
+    let replayed =
+      host.symbols.indices.map { i in
+        events.count { $0.timeframe == 0 && $0.symbol == i }
+      }.max() ?? 0
     if s.wantsBars {
       var k = 0
       while k < events.count {
@@ -189,6 +200,7 @@ public final class ReloadingStrategy: Strategy {
         }
       }
     }
+    return replayed
   }
 }
 

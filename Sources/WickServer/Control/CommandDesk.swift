@@ -12,7 +12,9 @@ struct CommandDesk: Sendable {
   let catalog: ParamCatalog
 
   /// The command kinds the dashboard sends.
-  static let kinds: Set<String> = ["emergency_stop", "stop", "pause", "resume", "set_param"]
+  static let kinds: Set<String> = [
+    "emergency_stop", "stop", "pause", "resume", "set_param", "reset_account",
+  ]
 
   enum Outcome: Sendable, Equatable {
     /// Queued for the runner, with its `run_commands.id`.
@@ -21,7 +23,13 @@ struct CommandDesk: Sendable {
     case rejected(id: Int64?, reason: String)
   }
 
-  func submit(run: Int64, kind: String, name: String?, value: String?) throws -> Outcome {
+  /// - Parameters:
+  ///   - name, value: `set_param`'s parameter and value.
+  ///   - account, reason: `reset_account`'s killed account and why it may trade again.
+  func submit(
+    run: Int64, kind: String, name: String?, value: String?, account: String? = nil,
+    reason: String? = nil
+  ) throws -> Outcome {
     guard Self.kinds.contains(kind) else {
       return .rejected(
         id: nil,
@@ -40,12 +48,18 @@ struct CommandDesk: Sendable {
       }
       if kind == "set_param" {
         payload = try paramPayload(detail, name: name, value: value)
+      } else if kind == "reset_account" {
+        payload = try resetPayload(detail, account: account, reason: reason)
       }
     } catch {
       let reason = (error as? WickError)?.description ?? "\(error)"
       let id = try store.recordCommand(
         run: run, kind: kind,
-        payloadJSON: rejectedPayload(name: name, value: value, fallback: payload),
+        payloadJSON: kind == "reset_account"
+          ? JSONValue.object([
+            ("account", .string(account ?? "")), ("reason", .string(reason ?? "")),
+          ]).json
+          : rejectedPayload(name: name, value: value, fallback: payload),
         status: "rejected", outcome: "rejected by the dashboard: \(reason)")
       return .rejected(id: id, reason: reason)
     }
@@ -75,6 +89,26 @@ struct CommandDesk: Sendable {
     let typed: ParamValue = Double(raw).map(ParamValue.number) ?? .string(raw)
     let checked = try spec.validate(typed, source: "dashboard")
     return JSONValue.object([("name", .string(name)), ("value", JSONValue(checked))]).json
+  }
+
+  /// `{"account":"ma_cross:BTCUSDT","reason":"…"}` for an account the page shows killed, with
+  /// the user's reason (recorded with the reset).
+  private func resetPayload(_ d: RunDetail, account: String?, reason: String?) throws -> String {
+    guard let name = account?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+      throw WickError.invalidArgument("choose the account to reset")
+    }
+    guard let row = d.accounts.first(where: { $0.name == name }) else {
+      throw WickError.invalidArgument(
+        "no account '\(name)' in run \(d.summary.id) (accounts: \(d.accounts.map(\.name).joined(separator: ", ")))"
+      )
+    }
+    guard RiskSnapshot(stateJSON: d.stateJSON).kill(of: row) != nil else {
+      throw WickError.invalidArgument("account '\(name)' is not killed")
+    }
+    guard let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !why.isEmpty else {
+      throw WickError.invalidArgument("say why account '\(name)' may trade again")
+    }
+    return JSONValue.object([("account", .string(name)), ("reason", .string(why))]).json
   }
 
   private func rejectedPayload(name: String?, value: String?, fallback: String) -> String {

@@ -132,7 +132,7 @@ enum RunPage {
     )
     out += stat(
       "halted", d.summary.status == "halted" || state.halted ? "<b class=\"neg\">yes</b>" : "no")
-    let killed = d.accounts.filter(\.killed).count
+    let killed = d.accounts.filter { state.kill(of: $0) != nil }.count
     out += stat("killed accounts", killed > 0 ? "<b class=\"neg\">\(killed)</b>" : "0")
     out += "</div>"
     if let error = state.strategyError {
@@ -145,7 +145,7 @@ enum RunPage {
       for a in d.accounts {
         let s = state.accounts[a.name]
         out += """
-          <tr><td class="l">\(HTML.text(a.name))</td><td>\(HTML.text(a.symbol))</td><td>\(HTML.money(a.allocation))</td><td>\(s?.decayFactor.map { "×" + String(format: "%.2f", $0) } ?? "—")</td><td>\(s?.dailyLossUsed.map(HTML.money) ?? "—")</td><td>\(a.killed || s?.killed == true ? "<b class=\"neg\">killed</b>" + (a.killReason.map { " " + HTML.text($0) } ?? "") : "no")</td></tr>
+          <tr><td class="l">\(HTML.text(a.name))</td><td>\(HTML.text(a.symbol))</td><td>\(HTML.money(a.allocation))</td><td>\(s?.decayFactor.map { "×" + String(format: "%.2f", $0) } ?? "—")</td><td>\(s?.dailyLossUsed.map(HTML.money) ?? "—")</td><td>\(state.kill(of: a).map { "<b class=\"neg\">killed</b>" + ($0.isEmpty ? "" : " " + HTML.text($0)) } ?? "no")</td></tr>
           """
       }
       out += "</tbody></table></div>"
@@ -202,8 +202,8 @@ enum RunPage {
     """
   }
 
-  /// Emergency stop (two taps), pause/resume and the parameter form, for runs that are running
-  /// or paused and a visitor who unlocked the controls.
+  /// Emergency stop (two taps), pause/resume, a reset per killed account and the parameter
+  /// form, for runs that are running or paused and a visitor who unlocked the controls.
   static func controls(_ d: RunDetail, session: PageSession, params: ParamChoices) -> String {
     let s = d.summary
     guard s.isActive else {
@@ -234,6 +234,17 @@ enum RunPage {
       </form>
 
       """
+    // A killed account trades again only when the user resets it, saying why.
+    let state = RiskSnapshot(stateJSON: d.stateJSON)
+    for a in d.accounts where state.kill(of: a) != nil {
+      out += """
+        <form class="cmd reset" method="post" action="\(action)">\(csrf)<input type="hidden" name="kind" value="reset_account"><input type="hidden" name="account" value="\(HTML.attr(a.name))">
+        <label>Why may \(HTML.text(a.name)) trade again? <input name="reason" autocomplete="off" required></label>
+        <button type="submit">Reset account \(HTML.text(a.name))</button>
+        </form>
+
+        """
+    }
     switch params {
     case .unavailable(let why):
       out += "<p class=\"muted\">Parameters cannot be changed here: \(HTML.text(why))</p>"
@@ -262,12 +273,26 @@ enum RunPage {
 /// `account` (or `name`) and `decay_factor` / `daily_loss_used` / `killed`, at any depth, and the
 /// flags `halted` and `daily_loss_limit` (or `max_daily_loss`) anywhere.
 struct RiskSnapshot {
-  struct Account { var decayFactor: Double?, dailyLossUsed: Double?, killed: Bool? }
+  struct Account {
+    var decayFactor: Double?, dailyLossUsed: Double?, killed: Bool?
+    var killReason: String? = nil
+  }
   var accounts: [String: Account] = [:]
   var halted = false
   var dailyLossLimit: Double?
   /// The runner's `strategy_error`: the script failed and the strategy is halted.
   var strategyError: String?
+
+  /// Whether account `a` is killed, with the reason ("" when none is known), or nil: the one
+  /// answer the "killed accounts" count and the account table both show. A runner's state (its
+  /// risk engine now, a reset included) wins; without one, the accounts row (a saved backtest's
+  /// accounts as they ended).
+  func kill(of a: AccountRow) -> String? {
+    if let s = accounts[a.name], let killed = s.killed {
+      return killed ? (s.killReason ?? a.killReason ?? "") : nil
+    }
+    return a.killed ? (a.killReason ?? "") : nil
+  }
 
   init(stateJSON: String?) {
     guard let value = JSONValue.parse(stateJSON) else { return }
@@ -292,9 +317,11 @@ struct RiskSnapshot {
       if let name, v["decay_factor"] != nil || v["daily_loss_used"] != nil || v["killed"] != nil {
         var killed: Bool? = nil
         if case .bool(let b) = v["killed"] ?? .null { killed = b }
+        var reason: String? = nil
+        if case .string(let r) = v["kill_reason"] ?? .null { reason = r }
         accounts[name] = Account(
           decayFactor: v["decay_factor"]?.number ?? v["size_decay"]?.number,
-          dailyLossUsed: v["daily_loss_used"]?.number, killed: killed)
+          dailyLossUsed: v["daily_loss_used"]?.number, killed: killed, killReason: reason)
       }
       fields.forEach { visit($0.value) }
     default: break

@@ -164,6 +164,15 @@ extension TradingKernel: StrategyHost, PortfolioView {
     venue.restingOrder(symbol: symbol).map { [$0] } ?? []
   }
 
+  /// Keeps `depth` base candles per symbol for `ctx:history` and a reload's replay from now on,
+  /// filled from `earlier(symbol, before, count)`: a new version whose warmup follows a raised
+  /// param warms on its full length. The candles given count as seen for the warmup.
+  public func deepenHistory(
+    to depth: Int, earlier: (_ symbol: Int, _ before: Int64, _ count: Int) -> [Candle]
+  ) {
+    histories.deepen(to: depth, earlier: earlier)
+  }
+
   public func history(symbol: Int, count: Int) -> [Candle] {
     histories.last(symbol: symbol, count)
   }
