@@ -9,7 +9,7 @@ BENCH_VENV_LOG := out/compare-venv.log
 VECTORBT_VENV_LOG := out/vectorbt-venv.log
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz-toml fuzz-csv fuzz-params fuzz-bybit-rest fuzz-bybit-ws fuzz-binance-rest \
-  fuzz-binance-ws fuzz-lua-host fuzz-dashboard
+  fuzz-binance-ws fuzz-lua-host fuzz-dashboard fuzz-dashboard-routes
 # libFuzzer with ASan and UBSan on the Swift and the C code (the vendored Lua included). The fuzz
 # package (Fuzz/) has its own build folder, so the normal debug build is left as it is.
 FUZZ_BUILD := --sanitize=address -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library \

@@ -15,7 +15,13 @@ let exchanges: Target.Dependency = .product(name: "WickExchanges", package: "Wic
 let package = Package(
   name: "WickFuzz",
   platforms: [.macOS(.v14)],
-  dependencies: [.package(name: "Wick", path: "..")],
+  dependencies: [
+    .package(name: "Wick", path: ".."),
+    // The server's own HTTP decoder and an in-memory channel for fuzz-dashboard-routes (the
+    // same versions Wick resolves).
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+  ],
   targets: [
     // What the targets share: the input as text, a transport that answers with the input.
     .target(
@@ -32,6 +38,15 @@ let package = Package(
     .executableTarget(
       name: "fuzz-dashboard",
       dependencies: ["FuzzSupport", .product(name: "WickDashboard", package: "Wick")]),
+    .executableTarget(
+      name: "fuzz-dashboard-routes",
+      dependencies: [
+        "FuzzSupport", .product(name: "WickDashboard", package: "Wick"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

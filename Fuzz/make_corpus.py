@@ -193,3 +193,28 @@ put("fuzz-lua-host", '''return {
 put("fuzz-dashboard", "token=s3cr3t%20t0ken&csrf=3f2a9c&next=%2Fruns%2F12")
 put("fuzz-dashboard", "csrf=abc&command=pause&run=7&params%5Bperiod%5D=120&note=a+b%2Bc")
 put("fuzz-dashboard", "wick_session=6b1f0e0c2d9a4f7e; theme=dark\nother=1; wick_session=")
+
+# --- Dashboard routes: whole requests as a browser (or an attacker) sends them. `<fz` marks what
+# must never reach a page unescaped.
+def request(method, target, headers=(), body=""):
+    head = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1:8080", *headers]
+    if body:
+        head.append(f"Content-Length: {len(body.encode())}")
+        head.append("Content-Type: application/x-www-form-urlencoded")
+    put("fuzz-dashboard-routes", "\r\n".join(head) + "\r\n\r\n" + body)
+
+for target in ["/", "/runs", "/runs/1", "/runs/1/report", "/runs/1/events?after=0-0",
+               "/sweeps", "/sweeps/1?sort=<fz>&dir=asc", "/metrics", "/assets/dashboard.css",
+               "/runs/<fz>", "/runs/1/../../etc/passwd", "/assets/..%2f..%2fwick.sqlite",
+               "/runs/99999999999999999999", "/runs?next=<fz>"]:
+    request("GET", target)
+request("HEAD", "/runs/1")
+request("GET", "/runs/1", ["Cookie: wick_session=<fz>; wick_session=x"])
+request("GET", "/runs/1/events", ["Last-Event-ID: <fz>-1"])
+request("POST", "/login", ["Origin: http://127.0.0.1:8080", "Cookie: wick_session=0123"],
+        "csrf=<fz>&next=%2Fruns%2F1&token=guess")
+request("POST", "/login", ["Sec-Fetch-Site: cross-site"], "csrf=a&next=//evil.example&token=x")
+request("POST", "/logout", ["Origin: null"], "csrf=a")
+request("POST", "/runs/1/commands", ["Origin: http://127.0.0.1:8080"],
+        "csrf=a&command=set_params&param.period=<fz>&note=<fz>")
+request("POST", "/runs/1/commands", [], "command=pause")
