@@ -13,17 +13,17 @@ public final class Ledger: @unchecked Sendable {
 
   public init(store: CandleStore) throws {
     database = store.database
-    try store.migrate {
-      LedgerSchema.register(&$0)
-      RunnerSchema.register(&$0)
-      LivebookSchema.register(&$0)
-      MultirunSchema.register(&$0)
-      InstrumentsSchema.register(&$0)
-      NotifySchema.register(&$0)
-      OrderTypesSchema.register(&$0)
-      CommandKindsSchema.register(&$0)
+    try store.migrate { migrator in
+      for register in Self.schemas { register(&migrator) }
     }
   }
+
+  /// The ledger's migrations, oldest first (a test builds a ledger as it was before the last).
+  static let schemas: [@Sendable (inout DatabaseMigrator) -> Void] = [
+    LedgerSchema.register, RunnerSchema.register, LivebookSchema.register,
+    MultirunSchema.register, InstrumentsSchema.register, NotifySchema.register,
+    OrderTypesSchema.register, CommandKindsSchema.register,
+  ]
 
   /// One account of a run, as the risk layer saw it.
   public struct AccountRecord: Sendable {

@@ -12,14 +12,9 @@ import Testing
     let path = dir.path("w.sqlite")
     // A ledger as it was before v7.
     let old = try CandleStore(path: path)
-    try old.migrate {
-      LedgerSchema.register(&$0)
-      RunnerSchema.register(&$0)
-      LivebookSchema.register(&$0)
-      MultirunSchema.register(&$0)
-      InstrumentsSchema.register(&$0)
-      NotifySchema.register(&$0)
-      OrderTypesSchema.register(&$0)
+    try old.migrate { migrator in
+      // The seven migrations before v7.
+      for register in Ledger.schemas.prefix(7) { register(&migrator) }
     }
     let id = try old.database.write { db in
       try db.execute(
