@@ -16,8 +16,19 @@ public final class RequestLatency: @unchecked Sendable {
     public init() {}
   }
 
+  /// Requests to one host since its last `takePeak`, and the slowest of them.
+  public struct Peak: Sendable, Equatable {
+    public var count = 0
+    public var slowest = 0.0
+    public init(count: Int = 0, slowest: Double = 0) {
+      self.count = count
+      self.slowest = slowest
+    }
+  }
+
   private let lock = NSLock()
   private var tallies: [String: Tally] = [:]
+  private var peaks: [String: Peak] = [:]
 
   public init() {}
 
@@ -29,7 +40,18 @@ public final class RequestLatency: @unchecked Sendable {
       t.count += 1
       t.sum += seconds
       tallies[host] = t
+      var peak = peaks[host, default: Peak()]
+      peak.count += 1
+      peak.slowest = max(peak.slowest, seconds)
+      peaks[host] = peak
     }
+  }
+
+  /// The requests to `host` since the last call for it (nil: none), for a runner's
+  /// latency-breach check of its own exchange. Apart from `drain`: one process may hold several
+  /// runners (a run group, the tests), and each reads only its exchange's host.
+  public func takePeak(host: String) -> Peak? {
+    lock.withLock { peaks.removeValue(forKey: host) }
   }
 
   /// What accumulated since the last drain, and forget it.

@@ -1,3 +1,4 @@
+import Foundation
 import WickCore
 import WickData
 
@@ -38,8 +39,17 @@ extension Runner {
     try journal.flushIncidents()
   }
 
-  /// Moves the process's request latencies into the ledger, where `wick serve` reads them.
+  /// Moves the process's request latencies into the ledger, where `wick serve` reads them, and
+  /// records a `latency_breach` incident when the run's exchange answered slower than the limit.
   func flushRequestLatency() {
     try? ledger.addRequestLatency(RequestLatency.shared.drain())
+    guard let watch = latencyWatch, journal != nil else { return }
+    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    guard
+      let detail = latencyWatch?.breach(RequestLatency.shared.takePeak(host: watch.host), now: now)
+    else { return }
+    journal.incident(time: now, kind: "latency_breach", detail: detail)
+    output("warning: \(detail)")
+    try? journal.flushIncidents()
   }
 }

@@ -60,6 +60,8 @@ public final class Runner {
   /// `[notify]` routes (Runner+Notify.swift), and what wakes the delivery thread after a write.
   public var notifications: NotificationRoutes?
   public var onNotify: (() -> Void)?
+  /// Slow exchange requests as incidents (Runner+Notify.swift); set from the config by `prepare`.
+  var latencyWatch: LatencyWatch?
 
   public init(spec: RunSpec, output: @escaping (String) -> Void) throws {
     self.spec = spec
@@ -146,6 +148,13 @@ public final class Runner {
   /// Creates or resumes the run; returns its id (print it before anything else).
   public func prepare() throws -> Int64 {
     let config = try spec.configPath.map { try RunPlan.config(at: $0, forRun: spec.argsJSON) }
+    let limit = config?.exchanges[spec.exchange]?.latencyBreachSeconds
+    latencyWatch = LatencyWatch(
+      host: RequestLatency.host(of: try spec.marketAPI().baseURL),
+      limit: limit ?? LatencyWatch.defaultLimit,
+      setting: limit == nil
+        ? "the default; [exchange.\(spec.exchange)] latency_breach_seconds sets it"
+        : "[exchange.\(spec.exchange)] latency_breach_seconds")
     if let existing = try ledger.resumable(argsJSON: spec.argsJSON) {
       // A live run re-handles its recorded candles too, but its venue replays the ledger's fills
       // (nothing is sent, no simulated fill), then reconciles with the exchange (`LiveVenue`).

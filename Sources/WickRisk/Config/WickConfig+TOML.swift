@@ -93,7 +93,8 @@ extension WickConfig {
           reason: "[exchange.\(name)] base_url: expected an http(s) URL")
       }
       config.exchanges[name] = ExchangeEndpoint(
-        baseURL: url, testnet: try r.bool("testnet") ?? false)
+        baseURL: url, testnet: try r.bool("testnet") ?? false,
+        latencyBreachSeconds: try r.number("latency_breach_seconds", in: 0...3600))
     }
     try root.section("sandbox") { r in
       try r.read("callback_seconds", in: 0.001...3600, into: &config.sandbox.callbackSeconds)

@@ -43,9 +43,13 @@ public struct DashboardConfig: Sendable, Equatable {
 public struct ExchangeEndpoint: Sendable, Equatable {
   public var baseURL: String?
   public var testnet: Bool
-  public init(baseURL: String? = nil, testnet: Bool = false) {
+  /// A request slower than this (seconds) is a `latency_breach` incident of the run; nil: the
+  /// default (2 s), 0: off.
+  public var latencyBreachSeconds: Double?
+  public init(baseURL: String? = nil, testnet: Bool = false, latencyBreachSeconds: Double? = nil) {
     self.baseURL = baseURL
     self.testnet = testnet
+    self.latencyBreachSeconds = latencyBreachSeconds
   }
 }
 
