@@ -387,6 +387,35 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
       try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal'") >= 1)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
+
+  /// `[costs] reject_probability` applies to paper as to backtests: the venue rejects entries at
+  /// random, seeded with `[costs] seed`, and each reject is a venue refusal and a rejected order.
+  @Test func paperRunsDrawTheConfiguredRandomRejects() async throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [costs]
+    reject_probability = 0.99
+    seed = 7
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 12)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    let rejects = try w.scalar(
+      "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal' AND detail_json LIKE '%random_reject%'"
+    )
+    #expect(rejects >= 2)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'rejected'")
+        == rejects)
+    #expect(try w.scalar("SELECT COUNT(*) FROM positions WHERE run_id = \(id)") == 0)
+    // The replay draws the same rejects from the same seed.
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
 }
 
 @Suite(.serialized) struct BinancePaperTests {
