@@ -32,7 +32,7 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     guard let i = config.instruments[symbols[symbol]],
       i.lotStep > 0 || i.minQty > 0 || i.minNotional > 0
     else { return nil }
-    return LotRules(lotStep: i.lotStep, minQty: i.minQty, minNotional: i.minNotional)
+    return i.lotRules
   }
 
   /// - Parameters:
@@ -119,13 +119,10 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
         ),
         account: account.name, time: time)
     }
-    let risk = intent.risk ?? config.risk.riskPerTrade
-    guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
-      return refuse(
-        Refusal(
-          "risk_out_of_range",
-          "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]"),
-        account: account.name, time: time)
+    let risk: Double
+    switch riskFraction(intent.risk) {
+    case .success(let r): risk = r
+    case .failure(let r): return refuse(r, account: account.name, time: time)
     }
     let sizer = SizeCalculator(
       leverage: leverage, instrument: config.instruments[symbol] ?? InstrumentSpec(),
@@ -155,6 +152,18 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
       }
       return .accepted(qty: qty)
     }
+  }
+
+  public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
+    let risk = requested ?? config.risk.riskPerTrade
+    guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
+      return .failure(
+        Refusal(
+          "risk_out_of_range",
+          "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]")
+      )
+    }
+    return .success(risk)
   }
 
   public func admit(

@@ -55,6 +55,10 @@ public protocol RiskGate: AnyObject {
   /// sized by their spread, but the account, governor and cap rules still apply to every leg.
   func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView)
     -> Refusal?
+  /// The fraction of equity an entry risks when it asks for `requested` (nil: the configured
+  /// default), or the refusal when it is outside the configured range. Single entries and pair
+  /// entries are held to the same range.
+  func riskFraction(_ requested: Double?) -> Result<Double, Refusal>
   /// Leverage used for margin: initial margin = notional / leverage.
   var leverage: Double { get }
   /// Human-readable list of the limits in force, for the summary.

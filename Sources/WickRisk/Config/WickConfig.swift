@@ -160,4 +160,8 @@ public struct InstrumentSpec: Sendable, Equatable {
     self.minNotional = minNotional
     self.tickSize = tickSize
   }
+  /// The quantity rules sizing applies (`LotRules.fit`).
+  public var lotRules: LotRules {
+    LotRules(lotStep: lotStep, minQty: minQty, minNotional: minNotional)
+  }
 }

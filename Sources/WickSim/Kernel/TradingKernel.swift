@@ -317,8 +317,9 @@ extension TradingKernel: BookListener {
 public protocol KernelJournal: AnyObject {
   /// An entry intent and the host's answer (accepted with its size, or refused with the reason).
   func entryDecided(_ intent: OrderIntent, outcome: IntentOutcome, time: Int64)
-  /// A pair entry and the host's answer.
-  func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, time: Int64)
+  /// A pair entry and the host's answer; `qtyShort` is the short leg's size as sized (the
+  /// accepted `qty` is the long leg's), 0 when refused.
+  func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, qtyShort: Double, time: Int64)
   /// An exit asked by the strategy or forced by the risk layer.
   func exitRequested(symbol: Int, reason: String?, time: Int64)
   /// A partial exit asked by the strategy (`ctx:exit{fraction = ...}`).
