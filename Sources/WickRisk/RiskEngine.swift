@@ -181,16 +181,12 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     for leg in legs {
       if let r = accountRefusal(leg.symbol) { return refused(r) }
     }
-    // Positions already open plus the new legs must fit the portfolio cap as a unit.
-    let open =
-      portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count
-      + portfolio.pendingEntries
-    if open + legs.count > config.governor.maxConcurrentPositions {
-      return refused(
-        Refusal(
-          "max_positions",
-          "\(open) positions open; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"
-        ))
+    // The legs are one position toward the portfolio cap, as an open pair is.
+    if let r = governor.positionsRefusal(
+      open: portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count,
+      portfolio: portfolio)
+    {
+      return refused(r)
     }
     for leg in legs {
       let price = portfolio.lastPrice(symbol: leg.symbol)

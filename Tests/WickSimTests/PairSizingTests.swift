@@ -6,7 +6,7 @@ import WickRisk
 
 /// `ctx:enter_pair` is sized and validated like a single entry (the same kernel serves backtest,
 /// paper and live): legs rounded down to the lot step, refused below the minimums, the script's
-/// risk held to the configured range.
+/// risk held to the configured range; a pair is one position toward the portfolio cap.
 @Suite struct PairSizingTests {
   /// Every symbol flat at its price for `n` one-minute candles.
   func flat(_ prices: [Double], n: Int = 6) -> [[Candle]] {
@@ -122,6 +122,35 @@ import WickRisk
       if i == 1 { seen.outcomes.append(host.enterPair(plain)) }
     }
     #expect(seen.outcomes.first.map { close($0.acceptedQty, 10_000 * 0.005 / 6) } == true)
+  }
+
+  /// Seed 002: "Maximum 5 concurrent positions" of pairs. With a cap of 2, two pairs (four legs)
+  /// are open at once, pending or filled; a third pair and a single entry are refused.
+  @Test func aPairIsOnePositionTowardTheCap() throws {
+    let gate = engine(6) { $0.governor.maxConcurrentPositions = 2 }
+    let pairs = [(0, 1), (2, 3), (4, 5)].map {
+      PairIntent(
+        long: $0.0, short: $0.1, hedge: 1, entryZ: -2, stopZ: -4, spreadStd: 3, risk: 0.01)
+    }
+    let (r, seen) = try run(prices: [100, 50, 100, 50, 100, 50], risk: gate) { i, host, seen in
+      if i == 1 { seen.outcomes += pairs.map { host.enterPair($0) } }
+      if i == 3 {
+        seen.outcomes.append(host.enterPair(pairs[2]))
+        seen.outcomes.append(
+          host.enter(OrderIntent(symbol: 4, side: .long, stop: 90, tag: "single")))
+      }
+    }
+    #expect(r.error == nil)
+    #expect(seen.outcomes.map { $0.acceptedQty != nil } == [true, true, false, false, false])
+    for case .refused(let refusal) in seen.outcomes {
+      #expect(refusal.code == "max_positions")
+    }
+    #expect(
+      seen.outcomes.last
+        == .refused(
+          Refusal("max_positions", "4 positions open and 0 pending, 2 pairs counted once (limit 2)")
+        ))
+    #expect(seen.qty.map { $0 != nil } == [true, true, true, true, false, false])
   }
 }
 

@@ -15,10 +15,14 @@ public protocol PortfolioView: AnyObject {
   /// Signed notional (long +, short −) of the limit entries resting at the venue, at their
   /// limit prices: the exposure rules count them as if filled.
   var restingNotional: Double { get }
+  /// Pairs (`ctx:enter_pair`) among the open positions and pending entries: a pair's two legs
+  /// are one position toward `max_concurrent_positions`, so the cap counts one less per pair.
+  var pairedUnits: Int { get }
 }
 
 extension PortfolioView {
   public var restingNotional: Double { 0 }
+  public var pairedUnits: Int { 0 }
 }
 
 /// An intent with what it takes to size it: the engine's expected entry price is the last close,

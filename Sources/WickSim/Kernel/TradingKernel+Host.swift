@@ -16,6 +16,23 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
   public func marginInUse() -> Double { book.marginInUse(leverage: risk.leverage) }
 
+  /// Pairs whose two legs are both open, or both waiting at the venue: each is one position,
+  /// though the book holds, and `pendingEntries` counts, two legs.
+  public var pairedUnits: Int {
+    var n = 0
+    for long in pairPartner.indices {
+      let short = pairPartner[long]
+      guard short > long, pairPartner[short] == long else { continue }  // each pair once
+      let open = (book.positions[long] != nil, book.positions[short] != nil)
+      if open == (true, true)
+        || (open == (false, false) && venue.pairBusy(long: long, short: short))
+      {
+        n += 1
+      }
+    }
+    return n
+  }
+
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
   private func warming(_ symbol: Int) -> Bool {
     histories.seen[symbol] < strategy.warmup || (multiTimeframe && higher!.warming(symbol))
@@ -70,6 +87,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
       portfolio: self)
     switch outcome {
     case .accepted(let qty):
+      if !intent.add { pairPartner[s] = -1 }
       venue.submit(entry: EntryOrder(intent: intent, qty: qty, decidedAt: now))
       if intent.limit != nil { book.countLimitOrder(placed: 1) }
     case .refused(let r): count(r)
@@ -184,6 +202,8 @@ extension TradingKernel: StrategyHost, PortfolioView {
     var qtyShort = 0.0
     do {
       let order = try decidePair(pair)
+      pairPartner[pair.long] = pair.short
+      pairPartner[pair.short] = pair.long
       venue.submit(pair: order)
       outcome = .accepted(qty: order.qtyLong)
       qtyShort = order.qtyShort

@@ -60,6 +60,10 @@ public final class TradingKernel {
   public internal(set) var offSchedule = false
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.
   public private(set) var strategyError: String?
+  /// Per symbol: the other leg of the pair last accepted on it (-1: its last entry was not a
+  /// pair leg). Two symbols naming each other are one pair: one position toward
+  /// `max_concurrent_positions` (`pairedUnits`).
+  var pairPartner: [Int]
 
   /// The current time slice, `slice[0..<sliceCount]`: room for one candle per symbol, allocated
   /// once and owned here, so handing it to the venue costs no reference counting.
@@ -78,6 +82,7 @@ public final class TradingKernel {
     self.venue = venue
     let n = symbols.count
     book = Book(symbols: symbols, cash: initialEquity)
+    pairPartner = Array(repeating: -1, count: n)
     histories = CandleRings(symbols: n, capacity: historyDepth)
     tracker = EquityTracker(initialEquity: initialEquity, chartLimit: chartPoints)
     bars = Array(
