@@ -24,10 +24,10 @@ public final class FixedFractionSizer: RiskGate {
 
   public func review(_ request: RiskRequest, portfolio: PortfolioView) -> IntentOutcome {
     let intent = request.intent
-    let risk = intent.risk ?? riskPerTrade
-    if risk <= 0 || risk > maxRiskPerTrade {
-      return .refused(
-        Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
+    let risk: Double
+    switch riskFraction(intent.risk) {
+    case .success(let r): risk = r
+    case .failure(let refusal): return .refused(refusal)
     }
     if intent.stop == nil && requireStop {
       return .refused(Refusal("missing_stop", "an entry needs a stop (require_stop is on)"))
@@ -42,6 +42,15 @@ public final class FixedFractionSizer: RiskGate {
     case .success(let qty): return .accepted(qty: qty)
     case .failure(let refusal): return .refused(refusal)
     }
+  }
+
+  public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
+    let risk = requested ?? riskPerTrade
+    if risk <= 0 || risk > maxRiskPerTrade {
+      return .failure(
+        Refusal("risk_out_of_range", "risk \(risk) is outside (0, \(maxRiskPerTrade)]"))
+    }
+    return .success(risk)
   }
 
   /// Sizing-only mode has no account or portfolio limits to apply to pre-sized legs.

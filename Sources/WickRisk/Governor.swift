@@ -35,12 +35,7 @@ public struct Governor: Sendable {
     // A resting limit entry counts as if filled: toward the positions (pendingEntries) and the
     // net exposure at its limit price.
     net += portfolio.restingNotional
-    if !adding, open + portfolio.pendingEntries >= config.maxConcurrentPositions {
-      return Refusal(
-        "max_positions",
-        "\(open) positions open and \(portfolio.pendingEntries) pending (limit \(config.maxConcurrentPositions))"
-      )
-    }
+    if !adding, let r = positionsRefusal(open: open, portfolio: portfolio) { return r }
     let equity = portfolio.equity()
     let after = abs(net + side.sign * notional)
     if equity > 0, after > config.maxNetExposurePct * equity, after > abs(net) {
@@ -50,6 +45,19 @@ public struct Governor: Sendable {
       )
     }
     return nil
+  }
+
+  /// `max_concurrent_positions` for one more position (a single entry, or a pair as a unit)
+  /// beside the `open` ones and the portfolio's pending entries, a pair's two legs counting once.
+  public func positionsRefusal(open: Int, portfolio: PortfolioView) -> Refusal? {
+    let pending = portfolio.pendingEntries
+    let pairs = portfolio.pairedUnits
+    guard open + pending - pairs >= config.maxConcurrentPositions else { return nil }
+    return Refusal(
+      "max_positions",
+      "\(open) positions open and \(pending) pending"
+        + (pairs > 0 ? ", \(pairs) pair\(pairs == 1 ? "" : "s") counted once" : "")
+        + " (limit \(config.maxConcurrentPositions))")
   }
 
   public mutating func claim(symbol: String, account: String) { owners[symbol] = account }

@@ -47,6 +47,9 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
 
   public var leverage: Double { engine.leverage }
   public func lotRules(symbol: Int) -> LotRules? { engine.lotRules(symbol: symbol) }
+  public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
+    engine.riskFraction(requested)
+  }
   public var limitsInForce: [String] { limits }
   public var statePoints: [RiskStatePoint] { engine.statePoints }
 

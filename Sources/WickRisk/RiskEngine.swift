@@ -32,7 +32,7 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     guard let i = config.instruments[symbols[symbol]],
       i.lotStep > 0 || i.minQty > 0 || i.minNotional > 0
     else { return nil }
-    return LotRules(lotStep: i.lotStep, minQty: i.minQty, minNotional: i.minNotional)
+    return i.lotRules
   }
 
   /// - Parameters:
@@ -119,13 +119,10 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
         ),
         account: account.name, time: time)
     }
-    let risk = intent.risk ?? config.risk.riskPerTrade
-    guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
-      return refuse(
-        Refusal(
-          "risk_out_of_range",
-          "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]"),
-        account: account.name, time: time)
+    let risk: Double
+    switch riskFraction(intent.risk) {
+    case .success(let r): risk = r
+    case .failure(let r): return refuse(r, account: account.name, time: time)
     }
     let sizer = SizeCalculator(
       leverage: leverage, instrument: config.instruments[symbol] ?? InstrumentSpec(),
@@ -157,6 +154,18 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     }
   }
 
+  public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
+    let risk = requested ?? config.risk.riskPerTrade
+    guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
+      return .failure(
+        Refusal(
+          "risk_out_of_range",
+          "risk \(formatNumber(risk)) is outside (0, \(formatNumber(config.risk.maxRiskPerTrade))]")
+      )
+    }
+    return .success(risk)
+  }
+
   public func admit(
     legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView
   ) -> Refusal? {
@@ -172,16 +181,12 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     for leg in legs {
       if let r = accountRefusal(leg.symbol) { return refused(r) }
     }
-    // Positions already open plus the new legs must fit the portfolio cap as a unit.
-    let open =
-      portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count
-      + portfolio.pendingEntries
-    if open + legs.count > config.governor.maxConcurrentPositions {
-      return refused(
-        Refusal(
-          "max_positions",
-          "\(open) positions open; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"
-        ))
+    // The legs are one position toward the portfolio cap, as an open pair is.
+    if let r = governor.positionsRefusal(
+      open: portfolio.symbols.indices.filter { portfolio.position(symbol: $0) != nil }.count,
+      portfolio: portfolio)
+    {
+      return refused(r)
     }
     for leg in legs {
       let price = portfolio.lastPrice(symbol: leg.symbol)

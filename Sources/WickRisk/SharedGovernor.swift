@@ -69,17 +69,14 @@ public final class SharedGovernor {
     return nil
   }
 
-  /// The cross-run verdict on pair legs, as one unit (max positions counts both).
+  /// The cross-run verdict on pair legs, as one unit (one position toward max positions).
   public func refusal(legs: [(symbol: String, side: Side)], account: String, time: Int64)
     -> Refusal?
   {
     if let r = haltRefusal(time: time) { return r }
-    let open = portfolio.openPositions + portfolio.pendingEntries
-    if open + legs.count > config.governor.maxConcurrentPositions {
-      return Refusal(
-        "max_positions",
-        "\(open) positions open or pending across runs; \(legs.count) more exceed the limit \(config.governor.maxConcurrentPositions)"
-      )
+    // The legs are one position toward the cap, as every run's open pairs are.
+    if let r = governor.positionsRefusal(open: portfolio.openPositions, portfolio: portfolio) {
+      return Refusal(r.code, r.detail + " across runs")
     }
     var unit = governor
     unit.config.maxConcurrentPositions = Int.max  // counted for the unit above
@@ -172,5 +169,6 @@ public final class GroupPortfolio: PortfolioView {
   public func equity() -> Double { governor.totalEquity }
   public func marginInUse() -> Double { books.reduce(0) { $0 + $1.marginInUse() } }
   public var pendingEntries: Int { books.reduce(0) { $0 + $1.pendingEntries } }
+  public var pairedUnits: Int { books.reduce(0) { $0 + $1.pairedUnits } }
   var openPositions: Int { symbols.indices.filter { position(symbol: $0) != nil }.count }
 }

@@ -55,26 +55,6 @@ public struct SizeCalculator: Sendable {
       qty = min(budget / distance, qty)
     }
     if maxPositionValue > 0 { qty = min(qty, (maxPositionValue - openNotional) / entry) }
-    if instrument.lotStep > 0 {
-      qty = (qty / instrument.lotStep + 1e-9).rounded(.down) * instrument.lotStep
-    }
-    guard qty > 0, qty.isFinite else {
-      return .failure(Refusal("zero_size", "the size rounds to zero"))
-    }
-    if instrument.minQty > 0, qty < instrument.minQty {
-      return .failure(
-        Refusal(
-          "below_min_qty",
-          "size \(formatNumber(qty)) is below the minimum quantity \(formatNumber(instrument.minQty))"
-        ))
-    }
-    if instrument.minNotional > 0, qty * entry < instrument.minNotional {
-      return .failure(
-        Refusal(
-          "below_min_notional",
-          "notional \(formatNumber(qty * entry)) is below the minimum \(formatNumber(instrument.minNotional))"
-        ))
-    }
-    return .success(qty)
+    return instrument.lotRules.fit(qty, price: entry)
   }
 }

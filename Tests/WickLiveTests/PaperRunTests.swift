@@ -366,6 +366,35 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
       try w.scalar("SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal'") >= 1)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
   }
+
+  /// `[costs] reject_probability` applies to paper as to backtests: the venue rejects entries at
+  /// random, seeded with `[costs] seed`, and each reject is a venue refusal and a rejected order.
+  @Test func paperRunsDrawTheConfiguredRandomRejects() async throws {
+    let w = try PaperWorld()
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try """
+    [costs]
+    reject_probability = 0.99
+    seed = 7
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 12)
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await w.push(w.history..<(w.history + 12))
+    #expect(try await finished().get() == .stopAfter)
+    let rejects = try w.scalar(
+      "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal' AND detail_json LIKE '%random_reject%'"
+    )
+    #expect(rejects >= 2)
+    #expect(
+      try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND status = 'rejected'")
+        == rejects)
+    #expect(try w.scalar("SELECT COUNT(*) FROM positions WHERE run_id = \(id)") == 0)
+    // The replay draws the same rejects from the same seed.
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
 }
 
 @Suite(.serialized) struct BinancePaperTests {
@@ -421,6 +450,78 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
     #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 5)
     #expect(try w.ledger().run(id)?.symbols == ["BTCUSDT", "ETHUSDT"])
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+  }
+}
+
+/// `ctx:enter_pair` in a paper run is sized as in a backtest and as live sends it: each leg
+/// rounded down to its `[instrument]` lot step, a leg below its minimum refusing the pair.
+@Suite(.serialized) struct PaperPairSizingTests {
+  static let script = """
+    return {
+      name = "pair", timeframe = "1m", symbols = { "BTCUSDT", "ETHUSDT" }, warmup = 3,
+      on_bars = function(ctx, t, bars)
+        ctx.state.n = (ctx.state.n or 0) + 1
+        if ctx.state.n == 5 then
+          ctx:enter_pair{ long = "BTCUSDT", short = "ETHUSDT", hedge = 0.37, entry_z = -2,
+                          stop_z = -4, spread_std = 3, risk = 0.01 }
+        end
+      end,
+    }
+    """
+
+  /// A paper session of the pair script under `instruments`; returns the world and the run id.
+  func session(instruments: String) async throws -> (PaperWorld, Int64) {
+    let w = try PaperWorld(script: Self.script)
+    let other = w.secondSymbol
+    try CandleStore(path: w.db).write(
+      Array(other[(w.history - 3)..<w.history]),
+      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
+    )
+    let config = w.dir.appendingPathComponent("wick.toml").path
+    try instruments.write(toFile: config, atomically: true, encoding: .utf8)
+    var spec = w.spec(stopAfter: 6)
+    spec.symbols = ["BTCUSDT", "ETHUSDT"]
+    spec.configPath = config
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    let progress = try RunProgress(db: w.db, run: id)
+    for i in w.history..<(w.history + 6) {
+      await w.ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], w.candles[i]]) {
+        progress.reached(w.candles[i].time)
+      }
+    }
+    #expect(try await finished().get() == .stopAfter)
+    #expect(try Runner.replay(run: id, dbPath: w.db).identical)
+    return (w, id)
+  }
+
+  @Test func pairLegsAreRoundedDownToTheirLotSteps() async throws {
+    let (w, id) = try await session(
+      instruments: "[instrument.BTCUSDT]\nlot_step = 0.1\n[instrument.ETHUSDT]\nlot_step = 0.1\n")
+    // 1 % of 10 000 over 2 z × 3: 16.67 → 16.6 long; 0.37 × 16.6 = 6.142 → 6.1 short.
+    for (symbol, qty) in [("BTCUSDT", 16.6), ("ETHUSDT", 6.1)] {
+      #expect(
+        try w.scalar(
+          "SELECT COUNT(*) FROM orders WHERE run_id = \(id) AND symbol = '\(symbol)' AND type = 'market' AND abs(qty - \(qty)) < 1e-9"
+        ) == 1)
+      #expect(
+        try w.scalar(
+          "SELECT COUNT(*) FROM positions WHERE run_id = \(id) AND symbol = '\(symbol)' AND abs(qty - \(qty)) < 1e-9"
+        ) == 1)
+    }
+  }
+
+  @Test func aLegBelowItsMinimumRefusesThePair() async throws {
+    let (w, id) = try await session(
+      instruments:
+        "[instrument.BTCUSDT]\nlot_step = 0.1\n[instrument.ETHUSDT]\nmin_notional = 5000\n")
+    #expect(
+      try w.scalar(
+        "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal' AND detail_json LIKE '%below_min_notional%ETHUSDT leg%'"
+      ) == 1)
+    #expect(try w.scalar("SELECT COUNT(*) FROM orders WHERE run_id = \(id)") == 0)
+    #expect(try w.scalar("SELECT COUNT(*) FROM positions WHERE run_id = \(id)") == 0)
   }
 }
 

@@ -65,6 +65,11 @@ import WickCore
     ("[sessions]\nasia = \"08:00-08:00\"\n", 2, "[sessions] asia: expected a UTC window"),
     ("[sessions]\nnew_york = 13\n", 2, "[sessions] new_york: expected a UTC window"),
     ("[sessions]\ntokyo = \"00:00-09:00\"\n", 2, "unknown key 'tokyo' in [sessions]"),
+    // A symbol holds one netted position: a second position on a pair cannot exist.
+    (
+      "[governor]\nmax_concurrent_positions = 5\none_position_per_pair = false\n", 3,
+      "[governor] one_position_per_pair: false is not supported"
+    ),
   ])
   func errorsNameTheKeyAndLine(text: String, line: Int, reason: String) {
     do {

@@ -220,6 +220,9 @@ final class RulesGate: RiskGate {
   func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView)
     -> Refusal?
   { nil }
+  func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
+    sizer.riskFraction(requested)
+  }
   var leverage: Double { 3 }
   var limitsInForce: [String] { [] }
   func lotRules(symbol: Int) -> LotRules? { rules }

@@ -15,10 +15,14 @@ public protocol PortfolioView: AnyObject {
   /// Signed notional (long +, short −) of the limit entries resting at the venue, at their
   /// limit prices: the exposure rules count them as if filled.
   var restingNotional: Double { get }
+  /// Pairs (`ctx:enter_pair`) among the open positions and pending entries: a pair's two legs
+  /// are one position toward `max_concurrent_positions`, so the cap counts one less per pair.
+  var pairedUnits: Int { get }
 }
 
 extension PortfolioView {
   public var restingNotional: Double { 0 }
+  public var pairedUnits: Int { 0 }
 }
 
 /// An intent with what it takes to size it: the engine's expected entry price is the last close,
@@ -55,6 +59,10 @@ public protocol RiskGate: AnyObject {
   /// sized by their spread, but the account, governor and cap rules still apply to every leg.
   func admit(legs: [(symbol: Int, side: Side, qty: Double)], time: Int64, portfolio: PortfolioView)
     -> Refusal?
+  /// The fraction of equity an entry risks when it asks for `requested` (nil: the configured
+  /// default), or the refusal when it is outside the configured range. Single entries and pair
+  /// entries are held to the same range.
+  func riskFraction(_ requested: Double?) -> Result<Double, Refusal>
   /// Leverage used for margin: initial margin = notional / leverage.
   var leverage: Double { get }
   /// Human-readable list of the limits in force, for the summary.

@@ -9,6 +9,38 @@ public struct LotRules: Sendable, Equatable {
     self.minQty = minQty
     self.minNotional = minNotional
   }
+
+  /// `qty` rounded down to the lot step: never more than asked for.
+  public func roundDown(_ qty: Double) -> Double {
+    lotStep > 0 ? (qty / lotStep + 1e-9).rounded(.down) * lotStep : qty
+  }
+
+  /// An order of `qty` at `price` as the exchange takes it: rounded down to the lot step, and
+  /// refused when that is zero or below the minimum quantity or notional. Single entries
+  /// (`SizeCalculator`) and pair legs are sized through it, so a backtest or a paper run trades
+  /// the quantities live would send.
+  ///
+  ///     LotRules(lotStep: 0.1, minNotional: 5).fit(1.27, price: 10)  // .success(1.2)
+  public func fit(_ qty: Double, price: Double) -> Result<Double, Refusal> {
+    let qty = roundDown(qty)
+    guard qty > 0, qty.isFinite else {
+      return .failure(Refusal("zero_size", "the size rounds to zero"))
+    }
+    if minQty > 0, qty < minQty {
+      return .failure(
+        Refusal(
+          "below_min_qty",
+          "size \(formatNumber(qty)) is below the minimum quantity \(formatNumber(minQty))"))
+    }
+    if minNotional > 0, qty * price < minNotional {
+      return .failure(
+        Refusal(
+          "below_min_notional",
+          "notional \(formatNumber(qty * price)) is below the minimum \(formatNumber(minNotional))"
+        ))
+    }
+    return .success(qty)
+  }
 }
 
 /// How `ctx:exit{fraction = f}` is carried out, decided by the kernel when the script asks, so
@@ -38,7 +70,7 @@ public enum PartialClose: Equatable, Sendable {
     var part = qty * fraction
     let floor: Double
     if let rules {
-      if rules.lotStep > 0 { part = (part / rules.lotStep + 1e-9).rounded(.down) * rules.lotStep }
+      part = rules.roundDown(part)
       var m = max(rules.lotStep, rules.minQty)
       if rules.minNotional > 0, price > 0 { m = max(m, rules.minNotional / price) }
       floor = m

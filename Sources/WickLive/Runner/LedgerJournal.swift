@@ -167,10 +167,12 @@ public final class LedgerJournal: KernelJournal {
     }
   }
 
-  public func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, time: Int64) {
+  public func pairDecided(
+    _ pair: PairIntent, outcome: IntentOutcome, qtyShort: Double, time: Int64
+  ) {
     switch outcome {
     case .accepted(let qty):
-      let legs = [(pair.long, "pl", "buy", qty), (pair.short, "ps", "sell", qty * pair.hedge)]
+      let legs = [(pair.long, "pl", "buy", qty), (pair.short, "ps", "sell", qtyShort)]
       for (s, kind, side, q) in legs {
         let id = EntryOrder.clientOrderID(run: run, time: time, symbol: symbols[s], kind: kind)
         entryIDs[s] = id

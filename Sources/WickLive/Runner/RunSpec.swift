@@ -85,10 +85,22 @@ public enum VenueFactory {
   nonisolated(unsafe) public static var liveVenue:
     ((_ spec: RunSpec, _ credentials: LiveCredentials, _ leverage: Double) throws -> Venue)? = nil
 
-  public static func make(spec: RunSpec, fills: FillModel, leverage: Double) throws -> Venue {
+  /// - Parameter costs: the config's `[costs]`: a paper venue fills with its fees, spread and
+  ///   slippage and rejects orders at random with its `reject_probability`, seeded with its
+  ///   `seed` as a backtest is (so a paper run, its resume and its replay draw the same rejects).
+  ///   Nil (no config): the default fill model and no rejects.
+  public static func make(spec: RunSpec, costs: CostsConfig?, leverage: Double) throws -> Venue {
     switch spec.mode {
     case .paper:
-      return SimulatedVenue(fills: fills, margin: MarginModel(), funding: nil, leverage: leverage)
+      let fills =
+        costs.map {
+          FillModel(
+            takerFeeBps: $0.takerFeeBps, makerFeeBps: $0.makerFeeBps, spreadBps: $0.spreadBps,
+            slippageBps: $0.slippageBps)
+        } ?? FillModel()
+      return SimulatedVenue(
+        fills: fills, margin: MarginModel(), funding: nil, leverage: leverage,
+        rejectProbability: costs?.rejectProbability ?? 0, rejectSeed: costs?.seed ?? 0)
     case .live:
       if let liveVenue {
         return try liveVenue(

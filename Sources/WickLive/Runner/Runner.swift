@@ -101,17 +101,12 @@ public final class Runner {
     strategy.onEvent = { [scripts] in scripts.lastReloadMessage = $0 }
     strategy.deepenHistory = { [unowned self] in self.deepenHistory(to: $0) }
     let s = strategy.current
-    let fills =
-      config.map {
-        FillModel(
-          takerFeeBps: $0.costs.takerFeeBps, makerFeeBps: $0.costs.makerFeeBps,
-          spreadBps: $0.costs.spreadBps, slippageBps: $0.costs.slippageBps)
-      } ?? FillModel()
     var config = config
     venue =
       try recovery.recordedVenue
       ?? VenueFactory.make(
-        spec: spec, fills: fills, leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
+        spec: spec, costs: config?.costs,
+        leverage: config?.risk.leverage ?? FixedFractionSizer().leverage)
     attachFunding()
     // Live: the exchange's lot step, minimums and tick size feed sizing, unless configured.
     if var c = config {

@@ -60,6 +60,12 @@ extension WickConfig {
       try r.read(
         "max_concurrent_positions", in: 1...10_000, into: &config.governor.maxConcurrentPositions)
       try r.read("one_position_per_pair", into: &config.governor.onePositionPerPair)
+      if !config.governor.onePositionPerPair, let e = r.table.entry("one_position_per_pair") {
+        throw r.fail(
+          e,
+          "false is not supported: a symbol holds one netted position (the exchanges' one-way mode), so a pair's legs cannot hold a second pair position; set it to true or leave it out"
+        )
+      }
     }
     try root.section("caps") { r in
       try r.read("max_position_value", in: 0...1e12, into: &config.caps.maxPositionValue)

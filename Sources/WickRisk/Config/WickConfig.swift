@@ -123,7 +123,10 @@ public struct GovernorConfig: Sendable, Equatable {
   public var maxNetExposurePct = 1.0
   /// New entries are refused for this long after a breach.
   public var cooldownMinutes = 60.0
+  /// Open positions and pending entries; a pair's two legs are one position.
   public var maxConcurrentPositions = 5
+  /// Always true: a symbol holds one netted position, so a pair's legs (busy while the pair is
+  /// open or pending) cannot take a second pair; the config check refuses false.
   public var onePositionPerPair = true
   public init() {}
 }
@@ -163,5 +166,9 @@ public struct InstrumentSpec: Sendable, Equatable {
     self.minQty = minQty
     self.minNotional = minNotional
     self.tickSize = tickSize
+  }
+  /// The quantity rules sizing applies (`LotRules.fit`).
+  public var lotRules: LotRules {
+    LotRules(lotStep: lotStep, minQty: minQty, minNotional: minNotional)
   }
 }

@@ -16,6 +16,23 @@ extension TradingKernel: StrategyHost, PortfolioView {
   }
   public func marginInUse() -> Double { book.marginInUse(leverage: risk.leverage) }
 
+  /// Pairs whose two legs are both open, or both waiting at the venue: each is one position,
+  /// though the book holds, and `pendingEntries` counts, two legs.
+  public var pairedUnits: Int {
+    var n = 0
+    for long in pairPartner.indices {
+      let short = pairPartner[long]
+      guard short > long, pairPartner[short] == long else { continue }  // each pair once
+      let open = (book.positions[long] != nil, book.positions[short] != nil)
+      if open == (true, true)
+        || (open == (false, false) && venue.pairBusy(long: long, short: short))
+      {
+        n += 1
+      }
+    }
+    return n
+  }
+
   /// Intents before a symbol has `warmup` closed candles are suppressed (not counted as refusals).
   private func warming(_ symbol: Int) -> Bool {
     histories.seen[symbol] < strategy.warmup || (multiTimeframe && higher!.warming(symbol))
@@ -70,6 +87,7 @@ extension TradingKernel: StrategyHost, PortfolioView {
       portfolio: self)
     switch outcome {
     case .accepted(let qty):
+      if !intent.add { pairPartner[s] = -1 }
       venue.submit(entry: EntryOrder(intent: intent, qty: qty, decidedAt: now))
       if intent.limit != nil { book.countLimitOrder(placed: 1) }
     case .refused(let r): count(r)
@@ -189,50 +207,77 @@ extension TradingKernel: StrategyHost, PortfolioView {
       return .refused(Refusal("warmup", "intents are suppressed during the warmup"))
     }
     if offSchedule { return Self.offScheduleRefusal }
-    let outcome = decidePair(pair)
-    journal?.pairDecided(pair, outcome: outcome, time: now)
+    let outcome: IntentOutcome
+    var qtyShort = 0.0
+    do {
+      let order = try decidePair(pair)
+      pairPartner[pair.long] = pair.short
+      pairPartner[pair.short] = pair.long
+      venue.submit(pair: order)
+      outcome = .accepted(qty: order.qtyLong)
+      qtyShort = order.qtyShort
+    } catch {
+      outcome = refuse(error)
+    }
+    journal?.pairDecided(pair, outcome: outcome, qtyShort: qtyShort, time: now)
     return outcome
   }
 
-  private func decidePair(_ pair: PairIntent) -> IntentOutcome {
+  /// The pair's order with both legs sized, or why it is refused.
+  private func decidePair(_ pair: PairIntent) throws(Refusal) -> PairOrder {
     if book.positions[pair.long] != nil || book.positions[pair.short] != nil
       || venue.pairBusy(long: pair.long, short: pair.short)
     {
-      return refuse(
-        Refusal(
-          "pair_open",
-          "one position per pair: a leg of \(symbols[pair.long])/\(symbols[pair.short]) is busy"))
+      throw Refusal(
+        "pair_open",
+        "one position per pair: a leg of \(symbols[pair.long])/\(symbols[pair.short]) is busy")
     }
     if entriesPaused {
-      return refuse(Refusal("paused", "the run is paused: no new entries until resume"))
+      throw Refusal("paused", "the run is paused: no new entries until resume")
     }
     let pl = book.lastPrices[pair.long]
     let ps = book.lastPrices[pair.short]
-    guard pl > 0, ps > 0 else { return refuse(Refusal("no_price", "no price yet for a pair leg")) }
+    guard pl > 0, ps > 0 else {
+      throw Refusal("no_price", "no price yet for a pair leg")
+    }
     // Size the long leg so that moving from the entry z to the stop z loses `risk` of equity:
     // the spread (long − hedge × short) moves by |stop_z − entry_z| × spread_std per unit.
     let eq = equity()
-    let riskFraction = pair.risk ?? 0.02
     guard let stopZ = pair.stopZ, let entryZ = pair.entryZ, let std = pair.spreadStd, std > 0,
       abs(stopZ - entryZ) > 0
     else {
-      return refuse(
-        Refusal(
-          "missing_stop", "a pair entry needs entry_z, stop_z and spread_std to size its risk"))
+      throw Refusal(
+        "missing_stop", "a pair entry needs entry_z, stop_z and spread_std to size its risk")
     }
+    // The script's risk is held to the range single entries are (default risk_per_trade).
+    let riskFraction = try risk.riskFraction(pair.risk).get()
     var qty = eq * riskFraction / (abs(stopZ - entryZ) * std)
     let notionalPerUnit = pl + pair.hedge * ps
     qty = min(qty, eq * risk.leverage / notionalPerUnit)
-    guard qty > 0, qty.isFinite else { return refuse(Refusal("zero_size", "pair size is \(qty)")) }
+    guard qty > 0, qty.isFinite else {
+      throw Refusal("zero_size", "pair size is \(qty)")
+    }
+    // Each leg as the exchange takes it, like a single entry: rounded down to its lot step,
+    // refused below its minimums. The short leg is hedge × the rounded long leg, as live sends
+    // it; a refused leg refuses the pair (both legs or neither).
+    let qtyLong = try fitLeg(qty, symbol: pair.long, price: pl).get()
+    let qtyShort = try fitLeg(qtyLong * pair.hedge, symbol: pair.short, price: ps).get()
     if let r = risk.admit(
-      legs: [(pair.long, .long, qty), (pair.short, .short, qty * pair.hedge)], time: now,
+      legs: [(pair.long, .long, qtyLong), (pair.short, .short, qtyShort)], time: now,
       portfolio: self)
     {
-      return refuse(r)
+      throw r
     }
-    venue.submit(
-      pair: PairOrder(intent: pair, qtyLong: qty, qtyShort: qty * pair.hedge, decidedAt: now))
-    return .accepted(qty: qty)
+    return PairOrder(intent: pair, qtyLong: qtyLong, qtyShort: qtyShort, decidedAt: now)
+  }
+
+  /// A pair leg of `qty` under its instrument's rules (`LotRules.fit`; none known: as it is),
+  /// a refusal naming the leg.
+  private func fitLeg(_ qty: Double, symbol s: Int, price: Double) -> Result<Double, Refusal> {
+    guard let rules = risk.lotRules(symbol: s) else { return .success(qty) }
+    return rules.fit(qty, price: price).mapError {
+      Refusal($0.code, "\(symbols[s]) leg: \($0.detail)")
+    }
   }
 
   public func exitPair(long: Int, short: Int, reason: String?) -> Bool {

@@ -60,6 +60,10 @@ public final class TradingKernel {
   public internal(set) var offSchedule = false
   /// Set when the strategy failed: it is no longer called; the book and the venue carry on.
   public private(set) var strategyError: String?
+  /// Per symbol: the other leg of the pair last accepted on it (-1: its last entry was not a
+  /// pair leg). Two symbols naming each other are one pair: one position toward
+  /// `max_concurrent_positions` (`pairedUnits`).
+  var pairPartner: [Int]
 
   /// The current time slice, `slice[0..<sliceCount]`: room for one candle per symbol, allocated
   /// once and owned here, so handing it to the venue costs no reference counting.
@@ -78,6 +82,7 @@ public final class TradingKernel {
     self.venue = venue
     let n = symbols.count
     book = Book(symbols: symbols, cash: initialEquity)
+    pairPartner = Array(repeating: -1, count: n)
     histories = CandleRings(symbols: n, capacity: historyDepth)
     tracker = EquityTracker(initialEquity: initialEquity, chartLimit: chartPoints)
     bars = Array(
@@ -317,8 +322,9 @@ extension TradingKernel: BookListener {
 public protocol KernelJournal: AnyObject {
   /// An entry intent and the host's answer (accepted with its size, or refused with the reason).
   func entryDecided(_ intent: OrderIntent, outcome: IntentOutcome, time: Int64)
-  /// A pair entry and the host's answer.
-  func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, time: Int64)
+  /// A pair entry and the host's answer; `qtyShort` is the short leg's size as sized (the
+  /// accepted `qty` is the long leg's), 0 when refused.
+  func pairDecided(_ pair: PairIntent, outcome: IntentOutcome, qtyShort: Double, time: Int64)
   /// An exit asked by the strategy or forced by the risk layer.
   func exitRequested(symbol: Int, reason: String?, time: Int64)
   /// A partial exit asked by the strategy (`ctx:exit{fraction = ...}`).
