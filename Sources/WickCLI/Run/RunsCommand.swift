@@ -3,11 +3,12 @@ import Foundation
 import WickCore
 import WickData
 
-/// `wick runs ls`: paper and live runs with their mode, status, equity and open positions.
+/// `wick runs ls`: paper and live runs with their mode, status, equity and open positions;
+/// `wick runs show ID` and `wick runs trades ID`: one run's metrics and closed trades.
 public struct RunsCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "runs", abstract: "Paper and live runs in the ledger.",
-    subcommands: [RunsList.self])
+    subcommands: [RunsList.self, RunsShow.self, RunsTrades.self])
   public init() {}
 }
 

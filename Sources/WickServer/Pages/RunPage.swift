@@ -31,6 +31,8 @@ enum RunPage {
       <div id="controls">\(controls(d, session: session, params: params))</div>
       <section><h2>Risk</h2><div id="risk">\(risk(d))</div></section>
       </div></div>
+      <section><h2>Performance</h2><div id="performance">\(performance(d))</div></section>
+      <section><h2>Closed trades</h2>\(closedTrades(d))</section>
       <section><h2>Recent signals</h2>
       <div class="scroll"><table><thead><tr><th>candle</th><th>kind</th><th>symbol</th><th class="l">detail</th></tr></thead>
       <tbody id="signals">\(d.signals.map(decisionRow).joined())</tbody></table></div></section>
@@ -110,10 +112,60 @@ enum RunPage {
       out += """
         <div class="position"><div><b>\(HTML.text(p.symbol))</b> <span class="\(p.side == "long" ? "pos" : "neg")">\(HTML.text(p.side))</span> \(HTML.qty(p.qty)) @ \(HTML.price(p.entry))</div>\
         <div>stop <b class="stop">\(HTML.price(p.stop))</b> · take <b>\(HTML.price(p.take))</b></div>\
+        \(unrealised(p, mark: d.marks[p.symbol]))\
         <div class="muted small">opened \(HTML.time(p.openedAt)) · \(HTML.text(p.account))</div></div>
         """
     }
     return out + "</div>"
+  }
+
+  /// The open position's PnL at the last price the ledger has (before exit fees).
+  static func unrealised(_ p: PositionRow, mark: Double?) -> String {
+    guard let mark else { return "<div class=\"muted\">unrealised — (no price yet)</div>" }
+    let pnl = p.unrealised(at: mark)
+    return
+      "<div>unrealised <b class=\"unrealised \(HTML.tone(pnl))\">\(HTML.signedMoney(pnl))</b> <span class=\"muted\">at \(HTML.price(mark))</span></div>"
+  }
+
+  /// The run's metrics, with the backtest's keys and labels (computed from the ledger for a
+  /// paper or live run, as stored for a saved backtest).
+  static func performance(_ d: RunDetail) -> String {
+    guard let p = d.performance else { return "" }
+    var out = "<div class=\"stats\">"
+    for row in p.metrics.displayRows { out += stat(row.label, HTML.text(row.value)) }
+    out += "</div>"
+    out +=
+      p.stored
+      ? "<p class=\"muted small\">As computed when the backtest was saved.</p>"
+      : "<p class=\"muted small\">From the ledger: equity at each handled candle, trades net of fees; the same formulas and keys as a backtest's (<code>wick runs show \(d.summary.id) --json</code>).</p>"
+    return out
+  }
+
+  /// How many closed trades the page lists (newest first); `wick runs trades` exports them all.
+  static let closedTradeLimit = 200
+
+  static func closedTrades(_ d: RunDetail) -> String {
+    let trades = d.performance?.trades ?? []
+    guard !trades.isEmpty else { return "<p class=\"muted\">No closed trades yet.</p>" }
+    let shown = trades.suffix(closedTradeLimit).reversed()
+    var out =
+      trades.count > shown.count
+      ? "<p class=\"muted\">\(trades.count) closed trades; the last \(shown.count) shown (all: <code>wick runs trades \(d.summary.id) --csv FILE</code>).</p>"
+      : "<p class=\"muted\">\(trades.count) closed trade\(trades.count == 1 ? "" : "s").</p>"
+    out += """
+      <div class="scroll"><table id="closed-trades"><thead><tr><th>exit</th><th>symbol</th><th>side</th><th>qty</th><th>entry time</th><th>entry</th><th>exit price</th><th>pnl</th><th>R</th><th>fees</th><th>reason</th></tr></thead><tbody>
+      """
+    for c in shown {
+      let t = c.trade
+      out += """
+        <tr><td>\(HTML.time(t.exitTime))</td><td>\(HTML.text(t.symbol))</td><td>\(HTML.text(t.side.rawValue))\(t.partial ? " <small>(part)</small>" : "")</td>\
+        <td>\(HTML.qty(t.qty))</td><td>\(HTML.time(t.entryTime))</td><td>\(HTML.price(t.entryPrice))</td><td>\(HTML.price(t.exitPrice))</td>\
+        <td class="\(HTML.tone(t.pnl))">\(HTML.signedMoney(t.pnl))</td><td>\(t.r.map { String(format: "%.2f", $0) } ?? "—")</td>\
+        <td>\(HTML.money(t.fees))</td><td>\(HTML.text(c.exitReason))</td></tr>
+
+        """
+    }
+    return out + "</tbody></table></div>"
   }
 
   /// Daily loss used, size decay, kill and halt flags: from the accounts table, today's PnL and

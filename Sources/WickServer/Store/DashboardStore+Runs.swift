@@ -60,7 +60,7 @@ extension DashboardStore {
   /// curve and the event lists (the live stream's state check reads only the current state).
   public func run(_ id: Int64, today: String? = nil, history: Bool = true) throws -> RunDetail? {
     let today = today ?? utcDay(nowMilliseconds())
-    return try read { db in
+    return try read { db -> RunDetail? in
       guard
         let row = try Row.fetchOne(
           db,
@@ -89,12 +89,13 @@ extension DashboardStore {
               (SELECT SUM(pnl) FROM daily_pnl WHERE run_id = :id AND account IS NOT NULL AND day = :today), 0)
             """, arguments: ["id": id, "today": today]) ?? 0
       let decisions = history ? try recentDecisions(db, run: id, limit: 60) : []
-      return RunDetail(
+      let open = try positions(db, run: id, active: true, limit: 200)
+      var detail = RunDetail(
         summary: Self.summary(row), paramsJSON: row["params_json"], scriptPath: row["script_path"],
         argsJSON: row["args_json"], stateJSON: row["state_json"], error: row["error"],
         metricsJSON: row["metrics_json"], accounts: accounts,
         equity: history ? try equitySeries(db, run: id) : [],
-        openPositions: try positions(db, run: id, active: true, limit: 200),
+        openPositions: open,
         closedPositions: try positions(db, run: id, active: false, limit: 20),
         signals: decisions.filter { $0.kind != "refusal" },
         refusals: history ? try recentDecisions(db, run: id, limit: 30, kind: "refusal") : [],
@@ -120,6 +121,9 @@ extension DashboardStore {
         lastCandleTime: try row["last_time"]
           ?? Int64.fetchOne(
             db, sql: "SELECT MAX(candle_time) FROM decisions WHERE run_id = ?", arguments: [id]))
+      detail.marks = try marks(db, run: id, symbols: Set(open.map(\.symbol)))
+      if history { detail.performance = try performance(db, run: id) }
+      return detail
     }
   }
 

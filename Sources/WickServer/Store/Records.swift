@@ -47,6 +47,10 @@ public struct RunDetail: Sendable {
   /// Realised loss so far today (positive number; 0 when flat or up).
   public var todayLoss: Double
   public var lastCandleTime: Int64?
+  /// The last price the ledger has for each open position's symbol (unrealised PnL).
+  public var marks: [String: Double] = [:]
+  /// The run's metrics and closed trades (nil without `history`).
+  public var performance: RunPerformance?
 }
 
 public struct AccountRow: Sendable, Equatable {
@@ -71,6 +75,11 @@ public struct PositionRow: Sendable, Equatable {
   public var exitPrice: Double?
   public var pnl: Double?
   public var exitReason: String?
+
+  /// The open position's PnL at `mark`, before exit fees: (mark − entry) × qty, negated short.
+  public func unrealised(at mark: Double) -> Double {
+    (mark - entry) * qty * (side == "short" ? -1 : 1)
+  }
 }
 
 /// A row of `decisions` (rowid-free: the cursor is `seq`).
