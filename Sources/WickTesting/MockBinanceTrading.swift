@@ -119,7 +119,7 @@ public final class MockBinanceTrading: @unchecked Sendable {
   /// Events for the user data streams, sent once the lock is released.
   var _outbox: [String] = []
   var market = MarketState()
-  private var _partial: [String: Double] = [:]
+  private var _partial: [String: (fraction: Double, idSuffix: String)] = [:]
   private var _requests: [String] = []
   private var _weight = 0
   var ids: Int64 = 1000
@@ -205,9 +205,10 @@ public final class MockBinanceTrading: @unchecked Sendable {
     get { lock.withLock { _orderFaults } }
     set { lock.withLock { _orderFaults = newValue } }
   }
-  /// The next market order on `symbol` fills only `fraction`; the rest expires.
-  public func partialFillThenExpire(_ symbol: String, fraction: Double) {
-    lock.withLock { _partial[symbol] = fraction }
+  /// The next market order on `symbol` (whose client order id ends with `idSuffix`, when given)
+  /// fills only `fraction`; the rest expires.
+  public func partialFillThenExpire(_ symbol: String, fraction: Double, idSuffix: String = "") {
+    lock.withLock { _partial[symbol] = (fraction, idSuffix) }
   }
   /// A funding settlement booked on the account.
   public func settleFunding(_ symbol: String, time: Int64, amount: Double) {
@@ -605,9 +606,10 @@ public final class MockBinanceTrading: @unchecked Sendable {
     ids += 1
     var filled = qty
     var status = "FILLED"
-    if let fraction = _partial.removeValue(forKey: symbol) {
+    if let partial = _partial[symbol], clientID.hasSuffix(partial.idSuffix) {
+      _partial[symbol] = nil
       let step = _instruments[symbol]?.stepSize ?? 0.001
-      filled = ((qty * fraction) / step).rounded(.down) * step
+      filled = ((qty * partial.fraction) / step).rounded(.down) * step
       status = "EXPIRED"
     }
     let o = Order(

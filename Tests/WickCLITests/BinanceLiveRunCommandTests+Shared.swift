@@ -148,15 +148,10 @@ extension BinanceLiveRunCommandTests {
     // hedge ratio; both legs stay open under their stops.
     (p, first) = try w.launch(["--stop-after", "8"])
     #expect(first == "run: 1 (resumed)", "\(w.errors)")
-    var armed = false
-    for _ in 0..<8 {
-      // Armed while both legs are flat, so the next ETHUSDT order is a pair's short leg.
-      if !armed, w.binance.positionAmount("ETHUSDT") == 0, w.position == 0 {
-        w.binance.partialFillThenExpire("ETHUSDT", fraction: 0.4)
-        armed = true
-      }
-      #expect(w.pushNext(), "\(w.errors)")
-    }
+    // The next pair's short leg, whenever the run sends it: waiting to arm the mock until both
+    // legs looked flat raced the runner, which under ThreadSanitizer lagged the pushes.
+    w.binance.partialFillThenExpire("ETHUSDT", fraction: 0.4, idSuffix: "-ETHUSDT-ps")
+    for _ in 0..<8 { #expect(w.pushNext(), "\(w.errors)") }
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(w.errors)")
     w.checkExchange("after a trimmed pair")

@@ -5,6 +5,7 @@ import Testing
 import WickCore
 import WickData
 import WickOptimize
+import WickTesting
 
 @testable import WickCLI
 
@@ -527,6 +528,11 @@ import WickOptimize
     """
   }
 
+  /// The per-callback budget (and hard deadline) of the failing-set sweeps: tight, so that the
+  /// stalling set fails fast; it stretches with `testTimeScale`, since under ThreadSanitizer on
+  /// a loaded machine the healthy sets' callbacks outlasted 0.05 s too.
+  static let budget = 0.05 * testTimeScale
+
   /// Runs a sweep of `script` over x = 1, 2, 3 on one worker with `sandbox` as the config's
   /// [sandbox]; expects exit status 1 (a set failed) and returns the output directory.
   func sweepWithAFailingSet(_ f: Fixture, script: String, sandbox: String) throws -> String {
@@ -565,7 +571,8 @@ import WickOptimize
   @Test func aSetThatRunsOutOfTimeIsRecordedFailedAndTheRestRank() throws {
     let f = try Fixture()
     let out = try sweepWithAFailingSet(
-      f, script: Self.stallingScript("while true do end"), sandbox: "callback_seconds = 0.05")
+      f, script: Self.stallingScript("while true do end"),
+      sandbox: "callback_seconds = \(Self.budget)")
     try expectOneFailedSet(out, error: "time limit exceeded")
     // The same command runs the failed set again and keeps the finished ones (a time limit
     // depends on the machine's load).
@@ -587,7 +594,9 @@ import WickOptimize
       script: Self.stallingScript(
         "load(ctx.source)",
         initBody: "if ctx.params.x == 2 then ctx.source = string.rep('a = 1 ', 4e6) end"),
-      sandbox: "callback_seconds = 0.05\nhard_deadline_seconds = 0.05\nmemory_mb = 512")
+      sandbox:
+        "callback_seconds = \(Self.budget)\nhard_deadline_seconds = \(Self.budget)\nmemory_mb = 512"
+    )
     try expectOneFailedSet(out, error: "the strategy's Lua state was abandoned")
   }
 
@@ -638,7 +647,7 @@ import WickOptimize
     let f = try Fixture()
     try Self.stallingScript("while true do end").write(
       toFile: f.path("stall.lua"), atomically: true, encoding: .utf8)
-    try "[sandbox]\ncallback_seconds = 0.05\n".write(
+    try "[sandbox]\ncallback_seconds = \(Self.budget)\n".write(
       toFile: f.path("wick.toml"), atomically: true, encoding: .utf8)
     let common = [f.path("stall.lua"), "--db", f.db, "--config", f.path("wick.toml")]
     let queue = f.path("queue.json")
