@@ -85,6 +85,32 @@ final class PaperWorld {
     }
   }
 
+  /// A paper session on BTCUSDT and ETHUSDT (`secondSymbol`) that stops after `count` candles,
+  /// each slice's ETH candle delivered before its BTC one (a slice is complete only with both).
+  /// The REST mock serves one symbol, so ETH's last three candles before the session are put in
+  /// the cache: the runner asks REST for nothing of it. Returns the run id once it stopped.
+  func twoSymbolSession(candles count: Int, configPath: String? = nil) async throws -> Int64 {
+    let other = secondSymbol
+    try CandleStore(path: db).write(
+      Array(other[(history - 3)..<history]),
+      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
+    )
+    var spec = spec(stopAfter: count)
+    spec.symbols = ["BTCUSDT", "ETHUSDT"]
+    spec.configPath = configPath
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    let progress = try RunProgress(db: db, run: id)
+    for i in history..<(history + count) {
+      await ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], candles[i]]) {
+        progress.reached(self.candles[i].time)
+      }
+    }
+    #expect(try await finished().get() == .stopAfter)
+    return id
+  }
+
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
@@ -427,26 +453,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 @Suite(.serialized) struct MultiSymbolPaperTests {
   @Test func twoSymbolsAreHandledAsAlignedSlices() async throws {
     let w = try PaperWorld()
-    let other = w.secondSymbol
-    // The REST mock serves one symbol's candles: the second symbol's warm-up is in the cache
-    // already, so the runner asks REST for nothing of it.
-    try CandleStore(path: w.db).write(
-      Array(other[(w.history - 3)..<w.history]),
-      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
-    )
-    var spec = w.spec(stopAfter: 5)
-    spec.symbols = ["BTCUSDT", "ETHUSDT"]
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    let progress = try RunProgress(db: w.db, run: id)
-    for i in w.history..<(w.history + 5) {
-      // ETH's candle arrives first, then BTC's: a slice is complete only with both.
-      await w.ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], w.candles[i]]) {
-        progress.reached(w.candles[i].time)
-      }
-    }
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.twoSymbolSession(candles: 5)
     #expect(try w.scalar("SELECT COUNT(*) FROM equity_snapshots WHERE run_id = \(id)") == 3 + 5)
     #expect(try w.ledger().run(id)?.symbols == ["BTCUSDT", "ETHUSDT"])
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
@@ -472,26 +479,9 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
   /// A paper session of the pair script under `instruments`; returns the world and the run id.
   func session(instruments: String) async throws -> (PaperWorld, Int64) {
     let w = try PaperWorld(script: Self.script)
-    let other = w.secondSymbol
-    try CandleStore(path: w.db).write(
-      Array(other[(w.history - 3)..<w.history]),
-      series: SeriesKey(exchange: "bybit", symbol: "ETHUSDT", timeframe: .oneMinute), replace: false
-    )
     let config = w.dir.appendingPathComponent("wick.toml").path
     try instruments.write(toFile: config, atomically: true, encoding: .utf8)
-    var spec = w.spec(stopAfter: 6)
-    spec.symbols = ["BTCUSDT", "ETHUSDT"]
-    spec.configPath = config
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    let progress = try RunProgress(db: w.db, run: id)
-    for i in w.history..<(w.history + 6) {
-      await w.ws.deliver(symbols: ["ETHUSDT", "BTCUSDT"], candles: [other[i], w.candles[i]]) {
-        progress.reached(w.candles[i].time)
-      }
-    }
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.twoSymbolSession(candles: 6, configPath: config)
     #expect(try Runner.replay(run: id, dbPath: w.db).identical)
     return (w, id)
   }
