@@ -28,7 +28,7 @@ import WickTesting
       [[notify.webhook]]
       url = "\(r.url)/all"
       """)
-    let d = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let d = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     d.start()
     defer { d.stop(drain: 0) }
     try incident(l, d.routes)
@@ -76,7 +76,7 @@ import WickTesting
       "[notify.telegram]\nchat_id = -1001234\napi_url = \"\(r.url)\"\n",
       environment: ["WICK_TELEGRAM_TOKEN": token])
     let log = Lines()
-    let d = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let d = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     d.log = log.append
     d.start()
     defer { d.stop(drain: 0) }
@@ -121,7 +121,7 @@ import WickTesting
     #expect(results.count == 1 && !results[0].delivered)
     #expect(results[0].detail == "HTTP 400: Bad Request: chat not found")
     #expect(results[0].sink == "[notify.telegram]")
-    let d = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let d = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     d.start()
     defer { d.stop(drain: 0) }
     try incident(l, d.routes)
@@ -138,7 +138,7 @@ import WickTesting
     dead.server.stop()
     let l = try NotifyLedger()
     let s = try sinks("[notify.webhook]\nurl = \"http://127.0.0.1:\(port)/x\"\n")
-    let d = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let d = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     d.backoff = 0.05
     d.start()
     defer { d.stop(drain: 0) }
@@ -164,7 +164,7 @@ import WickTesting
     let s = try sinks(
       "[notify.webhook]\nurl = \"\(r.url)/w\"\n[notify.slack]\nurl = \"\(r.url)/s\"\n")
     // The first process: the receiver is down, the rows stay in the outbox.
-    let first = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let first = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     first.backoff = 0.05
     first.start()
     for i in 0..<5 { try incident(l, first.routes, kind: "k\(i)") }
@@ -180,11 +180,11 @@ import WickTesting
 
     // The restarted process, on a fresh connection, sends each row once.
     r.down = false
-    let second = NotifyDispatcher(ledger: try l.reopened(), sinks: s, runs: [l.run])
+    let second = dispatcher(ledger: try l.reopened(), sinks: s, runs: [l.run])
     second.start()
     #expect(await eventually { r.hits.count == 10 })
     second.stop(drain: 1)
-    let third = NotifyDispatcher(ledger: try l.reopened(), sinks: s, runs: [l.run])
+    let third = dispatcher(ledger: try l.reopened(), sinks: s, runs: [l.run])
     third.start()
     try await Task.sleep(nanoseconds: 500_000_000)
     third.stop(drain: 0)
@@ -203,13 +203,13 @@ import WickTesting
     let l = try NotifyLedger()
     let both = try sinks(
       "[notify.webhook]\nurl = \"\(r.url)/w\"\n[notify.slack]\nurl = \"\(r.url)/s\"\n")
-    try incident(l, NotifyDispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
+    try incident(l, dispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
     #expect(try l.ledger.outboxCounts() == ["pending": 2])
     // The config now has the webhook only.
     r.down = false
     let webhookOnly = try sinks("[notify.webhook]\nurl = \"\(r.url)/w\"\n")
     let lines = LineCollector()
-    let d = NotifyDispatcher(ledger: try l.reopened(), sinks: webhookOnly, runs: [])
+    let d = dispatcher(ledger: try l.reopened(), sinks: webhookOnly, runs: [])
     d.log = { lines.add($0) }
     d.serve(runs: [l.run])
     d.start()
@@ -223,7 +223,7 @@ import WickTesting
     #expect(
       lines.all.contains("notify: 1 undelivered notification dropped (sink no longer in [notify])"))
     // Without any sink left, nothing is sent and the rest is dropped too.
-    try incident(l, NotifyDispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
+    try incident(l, dispatcher(ledger: l.ledger, sinks: both, runs: [l.run]).routes)
     NotifyDispatcher.dropOrphans(ledger: l.ledger, runs: [l.run], sinks: [], log: { lines.add($0) })
     #expect(try l.ledger.outboxCounts() == ["delivered": 1, "failed": 3])
   }

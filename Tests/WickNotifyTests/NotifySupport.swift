@@ -87,6 +87,14 @@ func sinks(_ toml: String, environment: [String: String] = [:]) throws -> [Notif
     try WickConfig.parse(toml, path: "wick.toml").notify, environment: environment)
 }
 
+/// A dispatcher whose daily summary hour is twelve hours away: a test counting what was
+/// delivered must not also get the summary, which every sink without an `events` filter
+/// receives during that hour (these tests failed between 00:00 and 01:00 UTC).
+func dispatcher(ledger: RunLedger, sinks: [NotifySink], runs: [Int64]?) -> NotifyDispatcher {
+  let hour = Int(Date().timeIntervalSince1970 / 3600) % 24
+  return NotifyDispatcher(ledger: ledger, sinks: sinks, runs: runs, dailyHourUTC: (hour + 12) % 24)
+}
+
 final class Lines: @unchecked Sendable {
   private let lock = NSLock()
   private var storage: [String] = []

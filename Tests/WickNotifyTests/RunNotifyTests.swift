@@ -39,7 +39,7 @@ import WickTesting
       spec.dbPath = dir.appendingPathComponent("w.sqlite").path
       spec.stopAfter = command == nil ? range.count : nil
       let runner = try Runner(spec: spec, output: { _ in })
-      let d = NotifyDispatcher(ledger: runner.ledger, sinks: s, runs: [])
+      let d = dispatcher(ledger: runner.ledger, sinks: s, runs: [])
       runner.notifications = d.routes
       runner.onNotify = d.wake
       let id = try runner.prepare()
@@ -96,7 +96,7 @@ import WickTesting
     let r = try Receiver()
     let l = try NotifyLedger()
     let s = try sinks("[notify.webhook]\nurl = \"\(r.url)/i\"\nevents = [\"incident\"]\n")
-    let d = NotifyDispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
+    let d = dispatcher(ledger: l.ledger, sinks: s, runs: [l.run])
     d.start()
     defer { d.stop(drain: 0) }
     let journal = LedgerJournal(run: l.run, ledger: l.ledger, symbols: ["BTCUSDT"])
