@@ -19,6 +19,9 @@ public struct WickCommand: ParsableCommand {
         wick run        trade on closed candles, paper by default; crash-safe
         wick runs ls    paper and live runs: status, equity, open positions
         wick stop       halt running runs (--flatten closes everything first)
+        wick pause      pause a run's entries (wick resume allows them again)
+        wick set-param  change a running run's params, checked like the dashboard
+        wick reset-account  let a killed virtual account trade again, with a reason
         wick replay     re-run a recorded session through the backtest kernel
         wick serve      the dashboard: runs, charts, controls, sweeps
         wick notify     test the [notify] sinks (Telegram, Discord, Slack, ntfy, webhook)
@@ -37,6 +40,10 @@ public struct WickCommand: ParsableCommand {
       PairsCommand.self,
       RunCommand.self,
       StopCommand.self,
+      PauseCommand.self,
+      ResumeCommand.self,
+      SetParamCommand.self,
+      ResetAccountCommand.self,
       RunsCommand.self,
       ReplayCommand.self,
       OptimizeCommand.self,

@@ -10,7 +10,8 @@ import WickCore
 public struct CointegrationScan: Sendable {
   /// Every tested pair, most significant first.
   public var scores: [PairScore]
-  /// The pairs kept (p-value at or below the threshold, at most `maxPairs`).
+  /// The pairs kept (p-value at or below the threshold; with `distinctSymbols` none sharing a
+  /// symbol with a better-ranked kept pair; at most `maxPairs`), most significant first.
   public var selected: [PairScore]
   /// Times at which every symbol has a candle (what was tested).
   public var aligned: Int
@@ -20,8 +21,12 @@ public struct CointegrationScan: Sendable {
   /// Fewer aligned candles than this and the test means nothing.
   public static let minimumAligned = 50
 
+  /// - Parameter distinctSymbols: keep a pair only when neither symbol is in a better-ranked pair
+  ///   already kept. A strategy holds one position per symbol, so such a pair would be refused
+  ///   (`pair_open`) whenever the better one is open. Applied before `maxPairs`.
   public static func run(
-    symbols: [String], candles: [[Candle]], pvalue: Double, maxPairs: Int? = nil
+    symbols: [String], candles: [[Candle]], pvalue: Double, maxPairs: Int? = nil,
+    distinctSymbols: Bool = false
   ) throws -> CointegrationScan {
     precondition(symbols.count == candles.count)
     var closes: [[Int64: Double]] = []
@@ -41,10 +46,22 @@ public struct CointegrationScan: Sendable {
     let scores = PairScanner.scan(
       symbols: symbols, closes: closes.map { s in common.map { s[$0]! } })
     var selected = scores.filter { $0.pValue <= pvalue }
+    if distinctSymbols { selected = Self.sharingNoSymbol(selected) }
     if let maxPairs { selected = Array(selected.prefix(maxPairs)) }
     return CointegrationScan(
       scores: scores, selected: selected, aligned: common.count,
       dropped: closes.map { $0.count - common.count })
+  }
+
+  /// The pairs, in their order, that share no symbol with an earlier pair kept (greedy: a pair
+  /// dropped for overlap does not block the ones after it).
+  static func sharingNoSymbol(_ ranked: [PairScore]) -> [PairScore] {
+    var used: Set<String> = []
+    return ranked.filter { p in
+      guard !used.contains(p.a), !used.contains(p.b) else { return false }
+      used.formUnion([p.a, p.b])
+      return true
+    }
   }
 
   /// `{"pairs": [...]}` — a params file for zscore_pairs.lua (its `pairs` param). `keeping` are

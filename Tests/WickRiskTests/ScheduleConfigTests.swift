@@ -17,6 +17,7 @@ import WickCore
       lookback = "180d"
       pvalue = 0.01
       max_pairs = 3
+      distinct_symbols = true
       out = "pairs.json"
       """, path: "w.toml")
     #expect(c.schedule.evalEvery == (try Timeframe(parsing: "15m")))
@@ -26,11 +27,22 @@ import WickCore
     #expect(job.timeframe == (try Timeframe(parsing: "4h")))
     #expect(job.lookback == (try Timeframe(parsing: "180d")))
     #expect(job.pvalue == 0.01 && job.maxPairs == 3 && job.out == "pairs.json")
+    #expect(job.distinctSymbols)
+    #expect(
+      c.schedule.summary.last
+        == "schedule: pairs re-scan every 1mo on 180d of history, p ≤ 0.01, sharing no symbol, at most 3 pairs"
+    )
+    #expect {
+      try WickConfig.parse("[schedule.pairs_rescan]\ndistinct_symbols = 1\n", path: "w.toml")
+    } throws: {
+      "\($0)".contains("w.toml:2") && "\($0)".contains("distinct_symbols: expected true or false")
+    }
     // Defaults: every month, 90 days of the run's own candles, p ≤ 0.05, the run's params file.
     let defaults = try #require(
       try WickConfig.parse("[schedule.pairs_rescan]\n", path: "w.toml").schedule.pairsRescan)
     #expect(defaults == PairsRescanConfig())
     #expect(defaults.lookback.milliseconds == 90 * 86_400_000 && defaults.pvalue == 0.05)
+    #expect(!defaults.distinctSymbols)
     #expect(try WickConfig.parse("", path: "w.toml").schedule == ScheduleConfig())
   }
 

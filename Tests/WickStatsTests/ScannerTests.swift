@@ -85,3 +85,23 @@ import WickLua
     }
   }
 }
+
+/// `distinctSymbols`: greedy by rank, so a pair dropped for overlap does not block later ones.
+@Suite struct DistinctPairsTests {
+  func score(_ a: String, _ b: String, _ p: Double) -> PairScore {
+    PairScore(
+      a: a, b: b, hedgeRatio: 1, adfStatistic: -4, pValue: p, halfLife: 5, observations: 100)
+  }
+
+  @Test func aPairDroppedForOverlapDoesNotBlockTheNext() {
+    let ranked = [
+      score("A", "B", 0.001), score("B", "C", 0.002), score("C", "D", 0.003),
+      score("D", "A", 0.004), score("E", "F", 0.01),
+    ]
+    #expect(
+      CointegrationScan.sharingNoSymbol(ranked).map { "\($0.a)/\($0.b)" } == [
+        "A/B", "C/D", "E/F",
+      ])
+    #expect(CointegrationScan.sharingNoSymbol([]).isEmpty)
+  }
+}

@@ -12,7 +12,8 @@ public struct PairsCommand: ParsableCommand {
   public init() {}
 }
 
-/// `wick pairs scan --symbols A,B,C --timeframe 4h --from ISO --to ISO [--pvalue 0.05] [--out pairs.json]`
+/// `wick pairs scan --symbols A,B,C --timeframe 4h --from ISO --to ISO [--pvalue 0.05] [--max-pairs N]
+/// [--distinct-symbols] [--out pairs.json]`
 struct PairsScan: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scan",
@@ -32,6 +33,14 @@ struct PairsScan: ParsableCommand {
   @Option(help: "End time (ISO-8601 UTC, exclusive).") var to: String?
   @Option(help: "Keep pairs with a p-value at or below this.") var pvalue: Double = 0.05
   @Option(help: "Write the selected pairs as a params file (JSON).") var out: String?
+  @Option(
+    help: "Keep at most this many pairs, the most significant (default: every one that passes).")
+  var maxPairs: Int?
+  @Flag(
+    help:
+      "Keep only pairs sharing no symbol with a better-ranked kept pair (the strategy would refuse them with pair_open while that one is open)."
+  )
+  var distinctSymbols = false
 
   func run() throws {
     try reportingErrors {
@@ -43,6 +52,9 @@ struct PairsScan: ParsableCommand {
       }
       guard pvalue > 0, pvalue <= 1 else {
         throw WickError.invalidArgument("--pvalue \(pvalue): expected (0, 1]")
+      }
+      if let maxPairs, maxPairs < 1 {
+        throw WickError.invalidArgument("--max-pairs \(maxPairs): expected a whole number ≥ 1")
       }
       let tf = try Timeframe(parsing: timeframe)
       let cache = try store.openStore(mustExist: true)
@@ -57,20 +69,36 @@ struct PairsScan: ParsableCommand {
         candles.append(series)
       }
       // Aligned by time: only times at which every symbol has a candle are tested.
-      let scan = try CointegrationScan.run(symbols: names, candles: candles, pvalue: pvalue)
+      let scan = try CointegrationScan.run(
+        symbols: names, candles: candles, pvalue: pvalue, maxPairs: maxPairs,
+        distinctSymbols: distinctSymbols)
       if scan.dropped.contains(where: { $0 > 0 }) {
         printError(
           "aligned \(scan.aligned) times; dropped "
             + zip(names, scan.dropped).map { "\($0) \($1)" }.joined(separator: ", "))
       }
       print(table(scan.scores))
-      print(
-        "\(scan.selected.count) of \(scan.scores.count) pairs at p ≤ \(formatNumber(pvalue))")
+      print(summary(scan))
       if let out {
         try OutputFile.write(CointegrationScan.paramsJSON(scan.selected), to: out)
         print("wrote \(out)")
       }
     }
+  }
+
+  /// "2 of 3 pairs at p ≤ 0.05", and with a limit what it left out: "1 of 3 pairs kept (2 at
+  /// p ≤ 0.05, sharing no symbol, at most 1)".
+  private func summary(_ scan: CointegrationScan) -> String {
+    let passing = "at p ≤ \(formatNumber(pvalue))"
+    guard maxPairs != nil || distinctSymbols else {
+      return "\(scan.selected.count) of \(scan.scores.count) pairs \(passing)"
+    }
+    let passed = scan.scores.filter { $0.pValue <= pvalue }.count
+    let limits =
+      (distinctSymbols ? [", sharing no symbol"] : [])
+      + (maxPairs.map { [", at most \($0)"] } ?? [])
+    return
+      "\(scan.selected.count) of \(scan.scores.count) pairs kept (\(passed) \(passing)\(limits.joined()))"
   }
 
   private func table(_ scores: [PairScore]) -> String {

@@ -35,13 +35,7 @@ public struct StopCommand: ParsableCommand {
       let deadline = Date().addingTimeInterval(timeout)
       var unanswered = 0
       for (runID, command) in ids {
-        var answer: RunLedger.Command? = nil
-        while Date() < deadline {
-          answer = try ledger.command(command)
-          if answer?.status != "pending" { break }
-          Thread.sleep(forTimeInterval: 0.2)
-        }
-        if let a = answer, a.status != "pending" {
+        if let a = try awaitAnswer(ledger, command: command, until: deadline) {
           print("run \(runID): \(a.status): \(a.outcome ?? "")")
         } else {
           unanswered += 1

@@ -59,7 +59,8 @@ struct PairsRescan {
     let to = due - timeframe.milliseconds + 1
     let series = try universe.map { try candles($0, timeframe, from, to) }
     let scan = try CointegrationScan.run(
-      symbols: universe, candles: series, pvalue: config.pvalue, maxPairs: config.maxPairs)
+      symbols: universe, candles: series, pvalue: config.pvalue, maxPairs: config.maxPairs,
+      distinctSymbols: config.distinctSymbols)
     guard !scan.selected.isEmpty else {
       let best = scan.scores.first.map { String(format: "%.4f", $0.pValue) } ?? "-"
       throw WickError.data(

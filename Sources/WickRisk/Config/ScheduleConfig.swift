@@ -47,6 +47,7 @@ public struct ScheduleConfig: Sendable, Equatable {
     if let job = pairsRescan {
       lines.append(
         "schedule: pairs re-scan every \(job.every) on \(job.lookback) of history, p ≤ \(formatNumber(job.pvalue))"
+          + (job.distinctSymbols ? ", sharing no symbol" : "")
           + (job.maxPairs.map { ", at most \($0) pairs" } ?? ""))
     }
     if let job = reoptimize {
@@ -83,6 +84,9 @@ public struct PairsRescanConfig: Sendable, Equatable {
   public var pvalue = 0.05
   /// Keep at most this many (the most significant); nil: all.
   public var maxPairs: Int?
+  /// Keep only pairs sharing no symbol with a better-ranked kept one (`wick pairs scan
+  /// --distinct-symbols`).
+  public var distinctSymbols = false
   /// The params file rewritten; nil: the run's `--params` file.
   public var out: String?
   public init() {}
@@ -104,7 +108,10 @@ extension WickConfig {
     }
     try r.section("pairs_rescan") { p in
       var job = PairsRescanConfig()
-      for key in ["every", "symbols", "timeframe", "lookback", "pvalue", "max_pairs", "out"] {
+      for key in [
+        "every", "symbols", "timeframe", "lookback", "pvalue", "max_pairs", "distinct_symbols",
+        "out",
+      ] {
         s.lines["pairs_rescan." + key] = line(p, key)
       }
       s.lines["pairs_rescan"] = p.table.line
@@ -133,6 +140,7 @@ extension WickConfig {
       }
       if let v = try p.number("pvalue", in: 0.000001...1) { job.pvalue = v }
       job.maxPairs = try p.integer("max_pairs", in: 1...10_000)
+      job.distinctSymbols = try p.bool("distinct_symbols") ?? false
       if let out = try p.string("out") {
         guard out.lowercased().hasSuffix(".json") else {
           throw s.error("pairs_rescan.out", "'\(out)': expected a JSON params file (.json)")

@@ -3,16 +3,25 @@ import GRDB
 import WickCore
 import WickLua
 
-/// Turns a control request from the page into a `run_commands` row. The runner polls pending
-/// rows and writes the outcome; a request the dashboard refuses (a parameter outside the
-/// script's declared range, a run that is not running) is recorded as `rejected` with the
-/// reason, so the page's command list shows every attempt.
-struct CommandDesk: Sendable {
+/// Turns a control request into a `run_commands` row: the dashboard's forms and the CLI's
+/// `wick pause`, `wick resume`, `wick set-param` and `wick reset-account` share its checks. The
+/// runner polls pending rows and writes the outcome. A request the dashboard refuses (a parameter
+/// outside the script's declared range, a run that is not running) is recorded as `rejected`
+/// with the reason, so the page's command list shows every attempt; the CLI prints the reason
+/// and records nothing.
+public struct CommandDesk: Sendable {
   let store: DashboardStore
   let catalog: ParamCatalog
 
+  init(store: DashboardStore, catalog: ParamCatalog) {
+    self.store = store
+    self.catalog = catalog
+  }
+
+  public init(store: DashboardStore) { self.init(store: store, catalog: ParamCatalog()) }
+
   /// The command kinds the dashboard sends.
-  static let kinds: Set<String> = [
+  public static let kinds: Set<String> = [
     "emergency_stop", "stop", "pause", "resume", "set_param", "reset_account",
   ]
 
@@ -23,6 +32,13 @@ struct CommandDesk: Sendable {
     case rejected(id: Int64?, reason: String)
   }
 
+  /// A command that passed the checks, ready to queue.
+  public struct Checked: Sendable, Equatable {
+    public var run: Int64
+    public var kind: String
+    public var payloadJSON: String
+  }
+
   /// - Parameters:
   ///   - name, value: `set_param`'s parameter and value.
   ///   - account, reason: `reset_account`'s killed account and why it may trade again.
@@ -31,45 +47,82 @@ struct CommandDesk: Sendable {
     reason: String? = nil
   ) throws -> Outcome {
     guard Self.kinds.contains(kind) else {
-      return .rejected(
-        id: nil,
-        reason:
-          "unknown command '\(kind)' (expected one of \(Self.kinds.sorted().joined(separator: ", ")))"
-      )
+      return .rejected(id: nil, reason: Self.unknownKind(kind))
     }
-    guard let detail = try store.run(run) else {
+    guard let detail = try store.run(run, history: false) else {
       return .rejected(id: nil, reason: "there is no run \(run)")
     }
-    var payload = "{}"
+    let payload: String
     do {
-      guard detail.summary.isActive else {
-        throw WickError.invalidArgument(
-          "run \(run) is \(detail.summary.status): commands go to running or paused runs")
-      }
-      if kind == "set_param" {
-        payload = try paramPayload(detail, name: name, value: value)
-      } else if kind == "reset_account" {
-        payload = try resetPayload(detail, account: account, reason: reason)
-      }
+      payload = try self.payload(
+        detail, kind: kind, name: name, value: value, account: account, reason: reason,
+        source: "dashboard")
     } catch {
-      let reason = (error as? WickError)?.description ?? "\(error)"
+      let why = (error as? WickError)?.description ?? "\(error)"
       let id = try store.recordCommand(
         run: run, kind: kind,
         payloadJSON: kind == "reset_account"
           ? JSONValue.object([
             ("account", .string(account ?? "")), ("reason", .string(reason ?? "")),
           ]).json
-          : rejectedPayload(name: name, value: value, fallback: payload),
-        status: "rejected", outcome: "rejected by the dashboard: \(reason)")
-      return .rejected(id: id, reason: reason)
+          : rejectedPayload(name: name, value: value, fallback: "{}"),
+        status: "rejected", outcome: "rejected by the dashboard: \(why)")
+      return .rejected(id: id, reason: why)
     }
     return .queued(
       try store.recordCommand(
         run: run, kind: kind, payloadJSON: payload, status: "pending", outcome: nil))
   }
 
+  /// The dashboard's checks without its record of refusals: the checked command, or the reason
+  /// it is refused (`WickError.invalidArgument`). `source` prefixes a parameter's error.
+  public func check(
+    run: Int64, kind: String, name: String? = nil, value: String? = nil, account: String? = nil,
+    reason: String? = nil, source: String
+  ) throws -> Checked {
+    guard Self.kinds.contains(kind) else { throw WickError.invalidArgument(Self.unknownKind(kind)) }
+    guard let detail = try store.run(run, history: false) else {
+      throw WickError.invalidArgument("there is no run \(run) in \(store.path)")
+    }
+    return Checked(
+      run: run, kind: kind,
+      payloadJSON: try payload(
+        detail, kind: kind, name: name, value: value, account: account, reason: reason,
+        source: source))
+  }
+
+  /// Queues a checked command for its runner; returns its `run_commands.id`.
+  public func queue(_ c: Checked, source: String) throws -> Int64 {
+    try store.recordCommand(
+      run: c.run, kind: c.kind, payloadJSON: c.payloadJSON, status: "pending", outcome: nil,
+      source: source)
+  }
+
+  private static func unknownKind(_ kind: String) -> String {
+    "unknown command '\(kind)' (expected one of \(kinds.sorted().joined(separator: ", ")))"
+  }
+
+  /// The payload a runner reads, once the run is active and the command's details pass.
+  private func payload(
+    _ detail: RunDetail, kind: String, name: String?, value: String?, account: String?,
+    reason: String?, source: String
+  ) throws -> String {
+    guard detail.summary.isActive else {
+      throw WickError.invalidArgument(
+        "run \(detail.summary.id) is \(detail.summary.status): commands go to running or paused runs"
+      )
+    }
+    switch kind {
+    case "set_param": return try paramPayload(detail, name: name, value: value, source: source)
+    case "reset_account": return try resetPayload(detail, account: account, reason: reason)
+    default: return "{}"
+    }
+  }
+
   /// `{"name":"period","value":20}` once the value passes the script's declaration.
-  private func paramPayload(_ d: RunDetail, name: String?, value: String?) throws -> String {
+  private func paramPayload(_ d: RunDetail, name: String?, value: String?, source: String)
+    throws -> String
+  {
     guard let name = name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
       throw WickError.invalidArgument("choose a parameter")
     }
@@ -87,7 +140,7 @@ struct CommandDesk: Sendable {
       throw WickError.invalidArgument("param '\(name)' is a list: change it in the params file")
     }
     let typed: ParamValue = Double(raw).map(ParamValue.number) ?? .string(raw)
-    let checked = try spec.validate(typed, source: "dashboard")
+    let checked = try spec.validate(typed, source: source)
     return JSONValue.object([("name", .string(name)), ("value", JSONValue(checked))]).json
   }
 
@@ -130,9 +183,11 @@ extension JSONValue {
 }
 
 extension DashboardStore {
-  /// Inserts a `run_commands` row from the dashboard and returns its id.
+  /// Inserts a `run_commands` row (from the dashboard unless `source` says otherwise) and returns
+  /// its id.
   func recordCommand(
-    run: Int64, kind: String, payloadJSON: String, status: String, outcome: String?
+    run: Int64, kind: String, payloadJSON: String, status: String, outcome: String?,
+    source: String = "dashboard"
   )
     throws -> Int64
   {
@@ -141,9 +196,11 @@ extension DashboardStore {
       try db.execute(
         sql: """
           INSERT INTO run_commands (run_id, kind, payload_json, source, created_at, status, outcome, handled_at)
-          VALUES (?, ?, ?, 'dashboard', ?, ?, ?, ?)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           """,
-        arguments: [run, kind, payloadJSON, now, status, outcome, status == "pending" ? nil : now])
+        arguments: [
+          run, kind, payloadJSON, source, now, status, outcome, status == "pending" ? nil : now,
+        ])
       return db.lastInsertedRowID
     }
   }
