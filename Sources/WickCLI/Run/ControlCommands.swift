@@ -76,6 +76,17 @@ func awaitAnswer(_ ledger: RunLedger, command id: Int64, until deadline: Date) t
   }
 }
 
+extension ControlOptions {
+  /// Checks and queues a command that carries nothing but its kind (pause, resume) for `run`,
+  /// with `wick KIND` as its source.
+  func queue(_ kind: String, run: Int64) throws {
+    let source = "wick \(kind)"
+    let desk = try desk()
+    let checked = try desk.check(run: run, kind: kind, source: source)
+    try send([(checked, kind)], desk: desk, source: source)
+  }
+}
+
 /// `wick pause RUN`: no new entries; open positions keep their stops and exits.
 public struct PauseCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
@@ -88,11 +99,7 @@ public struct PauseCommand: ParsableCommand {
   public init() {}
 
   public func run() throws {
-    try reportingErrors {
-      let desk = try control.desk()
-      let checked = try desk.check(run: runID, kind: "pause", source: "wick pause")
-      try control.send([(checked, "pause")], desk: desk, source: "wick pause")
-    }
+    try reportingErrors { try control.queue("pause", run: runID) }
   }
 }
 
@@ -107,11 +114,7 @@ public struct ResumeCommand: ParsableCommand {
   public init() {}
 
   public func run() throws {
-    try reportingErrors {
-      let desk = try control.desk()
-      let checked = try desk.check(run: runID, kind: "resume", source: "wick resume")
-      try control.send([(checked, "resume")], desk: desk, source: "wick resume")
-    }
+    try reportingErrors { try control.queue("resume", run: runID) }
   }
 }
 
