@@ -126,8 +126,9 @@ public struct SetParamCommand: ParsableCommand {
     abstract: "Change a running run's params (checked against the script's declaration).",
     discussion: """
       Each NAME=VALUE must name a param the script declares, with a value of its type within its \
-      declared range; if any is refused, none is queued. The runner swaps each one in between \
-      candles (one command per param, in the order given) and replays the warmup.
+      declared range; if any is refused, none is queued. The runner swaps them all in together \
+      between candles (one command, one reload that replays the warmup), or none of them when the \
+      script refuses the new combination.
       """)
 
   @Argument(help: ArgumentHelp("The run's id (wick runs ls).", valueName: "run")) var runID: Int64
@@ -137,12 +138,11 @@ public struct SetParamCommand: ParsableCommand {
 
   public init() {}
 
-  /// `NAME=VALUE` pairs, split at the first `=`.
+  /// `NAME=VALUE` pairs, split at the first `=` (a name given twice is the desk's refusal).
   static func parse(_ assignments: [String]) throws -> [(name: String, value: String)] {
     guard !assignments.isEmpty else {
       throw WickError.invalidArgument("give at least one NAME=VALUE, e.g. every=5")
     }
-    var seen: Set<String> = []
     return try assignments.map { text in
       guard let eq = text.firstIndex(of: "=") else {
         throw WickError.invalidArgument("'\(text)': expected NAME=VALUE, e.g. every=5")
@@ -152,9 +152,6 @@ public struct SetParamCommand: ParsableCommand {
       guard !name.isEmpty, !value.isEmpty else {
         throw WickError.invalidArgument("'\(text)': expected NAME=VALUE with both parts")
       }
-      guard seen.insert(name).inserted else {
-        throw WickError.invalidArgument("param '\(name)' is given twice")
-      }
       return (name, value)
     }
   }
@@ -163,14 +160,10 @@ public struct SetParamCommand: ParsableCommand {
     try reportingErrors {
       let changes = try Self.parse(assignments)
       let desk = try control.desk()
-      let checked = try changes.map {
-        (
-          try desk.check(
-            run: runID, kind: "set_param", name: $0.name, value: $0.value, source: "wick set-param"),
-          label: "set_param \($0.name)=\($0.value)"
-        )
-      }
-      try control.send(checked, desk: desk, source: "wick set-param")
+      // One command for all the pairs: the runner swaps them in together, or none.
+      let checked = try desk.check(run: runID, params: changes, source: "wick set-param")
+      let label = "set_param " + changes.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+      try control.send([(checked, label)], desk: desk, source: "wick set-param")
     }
   }
 }

@@ -306,33 +306,61 @@ extension Runner {
     return nil
   }
 
-  /// `{"name": ..., "value": ...}` validated against the script's declaration and applied through
-  /// hot reload. Returns the command's status and outcome.
+  /// A `set_param` payload's changes applied together: validated against the script's
+  /// declaration and swapped in through one hot reload (one recorded version, one decision), or
+  /// none of them when the new version does not load. Returns the command's status and outcome.
   func setParam(payload: String, time: Int64) -> (String, String) {
-    guard
-      let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
-      let name = object["name"] as? String, let raw = object["value"]
-    else { return ("rejected", "payload must be {\"name\": ..., \"value\": ...}") }
     let parsed: [(name: String, value: ParamValue, source: String)]
-    do {
-      let value = DecisionJSON.anyJSON(raw)
-      parsed = try ParamsFile.parseJSON(
-        Data("{\(DecisionJSON.quote(name)):\(value)}".utf8), path: "set_param")
-    } catch { return ("rejected", "\(error)") }
+    switch Self.paramChanges(payload: payload) {
+    case .success(let changes): parsed = changes
+    case .failure(let refused): return ("rejected", refused.reason)
+    }
+    let changed = Set(parsed.map(\.name))
     let current = strategy.current.params.map {
       (name: $0.name, value: $0.value, source: "running")
     }
-    let next = current.filter { $0.name != name } + parsed.map { ($0.name, $0.value, "set_param") }
+    let next = current.filter { !changed.contains($0.name) } + parsed
+    let described = parsed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
     scripts.lastReloadMessage = ""
     guard strategy.reload(params: next, host: kernel) else {
+      let why = scripts.lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: "")
+      // One param alone: the message as before; several: say that none of them applied.
       return (
-        "rejected", scripts.lastReloadMessage.replacingOccurrences(of: "reload failed, ", with: "")
+        "rejected", parsed.count == 1 ? why : "\(described) refused together, none applied: \(why)"
       )
     }
     scripts.overrides = next
-    return (
-      "done", "\(name) = \(parsed.first.map { "\($0.value)" } ?? "?"); swapped between candles"
-    )
+    return ("done", "\(described); swapped between candles")
+  }
+
+  /// The params a `set_param` payload changes, in name order: `{"params": {"fast": 5, "slow":
+  /// 8}}` (several, applied as one change: `wick set-param` with several NAME=VALUE) or
+  /// `{"name": "fast", "value": 5}` (one: the dashboard's form, and every older ledger).
+  static func paramChanges(payload: String) -> Result<
+    [(name: String, value: ParamValue, source: String)], RunControl.Refused
+  > {
+    let shape = #"payload must be {"name": ..., "value": ...} or {"params": {NAME: VALUE, ...}}"#
+    guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+    else { return .failure(.init(reason: shape)) }
+    let pairs: [(String, Any)]
+    if let params = object["params"] as? [String: Any], object["name"] == nil {
+      pairs = params.map { ($0.key, $0.value) }
+    } else if let name = object["name"] as? String, let raw = object["value"],
+      object["params"] == nil
+    {
+      pairs = [(name, raw)]
+    } else {
+      return .failure(.init(reason: shape))
+    }
+    guard !pairs.isEmpty else { return .failure(.init(reason: "set_param names no param")) }
+    let text = pairs.map { "\(DecisionJSON.quote($0.0)):\(DecisionJSON.anyJSON($0.1))" }
+    do {
+      let parsed = try ParamsFile.parseJSON(
+        Data("{\(text.joined(separator: ","))}".utf8), path: "set_param")
+      return .success(parsed.map { ($0.name, $0.value, "set_param") })
+    } catch {
+      return .failure(.init(reason: "\(error)"))
+    }
   }
 }
 

@@ -55,7 +55,7 @@ public struct CommandDesk: Sendable {
     let payload: String
     do {
       payload = try self.payload(
-        detail, kind: kind, name: name, value: value, account: account, reason: reason,
+        detail, kind: kind, changes: [(name, value)], account: account, reason: reason,
         source: "dashboard")
     } catch {
       let why = (error as? WickError)?.description ?? "\(error)"
@@ -80,6 +80,27 @@ public struct CommandDesk: Sendable {
     run: Int64, kind: String, name: String? = nil, value: String? = nil, account: String? = nil,
     reason: String? = nil, source: String
   ) throws -> Checked {
+    try check(
+      run: run, kind: kind, changes: [(name, value)], account: account, reason: reason,
+      source: source)
+  }
+
+  /// Several param changes as one `set_param` command: the runner swaps them in together (one
+  /// reload), or none of them, so a script that checks params against each other (`fast <
+  /// slow`) never sees half of the change. Each is checked as `check` does; one refusal refuses
+  /// all.
+  public func check(run: Int64, params: [(name: String, value: String)], source: String) throws
+    -> Checked
+  {
+    try check(
+      run: run, kind: "set_param", changes: params.map { ($0.name, $0.value) }, account: nil,
+      reason: nil, source: source)
+  }
+
+  private func check(
+    run: Int64, kind: String, changes: [(name: String?, value: String?)], account: String?,
+    reason: String?, source: String
+  ) throws -> Checked {
     guard Self.kinds.contains(kind) else { throw WickError.invalidArgument(Self.unknownKind(kind)) }
     guard let detail = try store.run(run, history: false) else {
       throw WickError.invalidArgument("there is no run \(run) in \(store.path)")
@@ -87,8 +108,7 @@ public struct CommandDesk: Sendable {
     return Checked(
       run: run, kind: kind,
       payloadJSON: try payload(
-        detail, kind: kind, name: name, value: value, account: account, reason: reason,
-        source: source))
+        detail, kind: kind, changes: changes, account: account, reason: reason, source: source))
   }
 
   /// Queues a checked command for its runner; returns its `run_commands.id`.
@@ -104,8 +124,8 @@ public struct CommandDesk: Sendable {
 
   /// The payload a runner reads, once the run is active and the command's details pass.
   private func payload(
-    _ detail: RunDetail, kind: String, name: String?, value: String?, account: String?,
-    reason: String?, source: String
+    _ detail: RunDetail, kind: String, changes: [(name: String?, value: String?)],
+    account: String?, reason: String?, source: String
   ) throws -> String {
     guard detail.summary.isActive else {
       throw WickError.invalidArgument(
@@ -113,35 +133,51 @@ public struct CommandDesk: Sendable {
       )
     }
     switch kind {
-    case "set_param": return try paramPayload(detail, name: name, value: value, source: source)
+    case "set_param": return try paramPayload(detail, changes, source: source)
     case "reset_account": return try resetPayload(detail, account: account, reason: reason)
     default: return "{}"
     }
   }
 
-  /// `{"name":"period","value":20}` once the value passes the script's declaration.
-  private func paramPayload(_ d: RunDetail, name: String?, value: String?, source: String)
-    throws -> String
-  {
-    guard let name = name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-      throw WickError.invalidArgument("choose a parameter")
+  /// `{"name":"period","value":20}` for one change, `{"params":{"fast":5,"slow":8}}` for
+  /// several (applied together), once every value passes the script's declaration.
+  private func paramPayload(
+    _ d: RunDetail, _ changes: [(name: String?, value: String?)], source: String
+  ) throws -> String {
+    guard !changes.isEmpty else { throw WickError.invalidArgument("choose a parameter") }
+    var specs: [ParamSpec]?
+    var seen: Set<String> = []
+    let checked: [(key: String, value: JSONValue)] = try changes.map { change in
+      guard let name = change.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+        throw WickError.invalidArgument("choose a parameter")
+      }
+      guard let raw = change.value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+        throw WickError.invalidArgument("param '\(name)': enter a value")
+      }
+      guard seen.insert(name).inserted else {
+        throw WickError.invalidArgument("param '\(name)' is given twice")
+      }
+      if specs == nil {
+        specs = try catalog.specs(
+          scriptPath: d.scriptPath,
+          symbols: d.summary.symbols.split(separator: ",").map(String.init))
+      }
+      let declared = specs ?? []
+      guard let spec = declared.first(where: { $0.name == name }) else {
+        throw WickError.invalidArgument(
+          "unknown param '\(name)' (the strategy declares: \(declared.map(\.name).joined(separator: ", ")))"
+        )
+      }
+      if case .list = spec.kind {
+        throw WickError.invalidArgument("param '\(name)' is a list: change it in the params file")
+      }
+      let typed: ParamValue = Double(raw).map(ParamValue.number) ?? .string(raw)
+      return (name, JSONValue(try spec.validate(typed, source: source)))
     }
-    guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
-      throw WickError.invalidArgument("param '\(name)': enter a value")
+    if checked.count == 1, let (name, value) = checked.first {
+      return JSONValue.object([("name", .string(name)), ("value", value)]).json
     }
-    let specs = try catalog.specs(
-      scriptPath: d.scriptPath, symbols: d.summary.symbols.split(separator: ",").map(String.init))
-    guard let spec = specs.first(where: { $0.name == name }) else {
-      throw WickError.invalidArgument(
-        "unknown param '\(name)' (the strategy declares: \(specs.map(\.name).joined(separator: ", ")))"
-      )
-    }
-    if case .list = spec.kind {
-      throw WickError.invalidArgument("param '\(name)' is a list: change it in the params file")
-    }
-    let typed: ParamValue = Double(raw).map(ParamValue.number) ?? .string(raw)
-    let checked = try spec.validate(typed, source: source)
-    return JSONValue.object([("name", .string(name)), ("value", JSONValue(checked))]).json
+    return JSONValue.object([("params", .object(checked))]).json
   }
 
   /// `{"account":"ma_cross:BTCUSDT","reason":"…"}` for an account the page shows killed, with
