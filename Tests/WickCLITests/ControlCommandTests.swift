@@ -172,6 +172,53 @@ import WickTesting
     kill(p.processIdentifier, SIGTERM)
     p.waitUntilExit()
   }
+
+  /// `wick set-param RUN fast=5 slow=8` is one command the runner swaps in as one change (each
+  /// step alone breaks the script's `fast < slow <= 2 * fast`); a run started with a relative
+  /// script path records it absolute, so the check works from any directory.
+  @Test func severalParamsAreOneChangeAndTheScriptIsFoundFromAnyDirectory() throws {
+    let w = try World()
+    try #require(FileManager.default.isExecutableFile(atPath: w.wick.path))
+    let script = w.dir.appendingPathComponent("flip.lua")
+    try linkedParamsScript.write(to: script, atomically: true, encoding: .utf8)
+    // The script named relative to this process's directory, as a user types it.
+    let cwd = FileManager.default.currentDirectoryPath
+    let relative =
+      String(repeating: "../", count: cwd.split(separator: "/").count) + script.path.dropFirst()
+    var args = w.arguments()
+    args[1] = relative
+    let (p, _, first) = try w.launch(args)
+    try #require(first == "run: 1", "\(w.errors)")
+    for _ in 0..<3 { try #require(w.pushNext(), "\(w.errors)") }
+    #expect(try w.ledgerText("SELECT script_path FROM runs WHERE id = 1") == script.path)
+
+    // From another directory (the run's folder): the desk reads the script by its absolute path.
+    var (code, said) = try w.runWick(
+      ["set-param", "1", "fast=5", "slow=8", "--db", w.db, "--wait", "20"], directory: w.dir)
+    #expect(code == 0, "\(said)")
+    #expect(
+      said == "run 1: set_param fast=5 slow=8: done: fast = 5, slow = 8; swapped between candles\n")
+    #expect(
+      try w.int(
+        "SELECT COUNT(*) FROM script_versions WHERE run_id = 1 AND source = 'set_param' AND params_json LIKE '%\"fast\":5%' AND params_json LIKE '%\"slow\":8%'"
+      ) == 1, "\(w.dump("SELECT params_json FROM script_versions"))")
+    // Declared range passed, but the script refuses the combination: nothing changes.
+    (code, said) = try w.runWick(["set-param", "1", "fast=2", "--db", w.db, "--wait", "20"])
+    #expect(code == 1 && said.contains("set_param fast=2: rejected: "), "\(said)")
+    #expect(said.contains("fast must be below slow"), "\(said)")
+    // Off its range: refused before anything is queued.
+    (code, said) = try w.runWick(["set-param", "1", "fast=6", "slow=30", "--db", w.db])
+    #expect(code == 1 && said.contains("param 'slow': 30 is above the maximum 20"), "\(said)")
+    #expect(try w.int("SELECT COUNT(*) FROM run_commands WHERE kind = 'set_param'") == 2)
+    #expect(
+      try w.ledgerText("SELECT payload_json FROM run_commands ORDER BY id LIMIT 1")
+        == #"{"params":{"fast":5,"slow":8}}"#)
+    #expect(w.pushNext(), "\(w.errors)")
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    (code, said) = try w.runWick(["replay", "1", "--db", w.db])
+    #expect(code == 0 && said.contains("identical"), "\(said)")
+  }
 }
 
 extension RunProcessWorld {

@@ -79,12 +79,16 @@ extension RunProcessWorld {
   }
 
   /// Runs `wick` with `args` to the end (stdin closed; stderr with stdout) and returns its exit
-  /// status and output. `environment` nil: this process's environment.
-  func runWick(_ args: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+  /// status and output. `environment` nil: this process's environment; `directory` nil: this
+  /// process's current directory.
+  func runWick(
+    _ args: [String], environment: [String: String]? = nil, directory: URL? = nil
+  ) throws -> (Int32, String) {
     let p = Process()
     p.executableURL = wick
     p.arguments = args
     if let environment { p.environment = environment }
+    if let directory { p.currentDirectoryURL = directory }
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out

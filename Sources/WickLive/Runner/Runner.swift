@@ -178,7 +178,9 @@ public final class Runner {
       let s = strategy.current
       runID = try ledger.createRun(
         RunLedger.NewRun(
-          kind: spec.mode.rawValue, strategy: s.name, scriptPath: spec.strategyPath,
+          // Absolute, so the dashboard and `wick set-param` find it from any directory.
+          kind: spec.mode.rawValue, strategy: s.name,
+          scriptPath: URL(fileURLWithPath: spec.strategyPath).standardizedFileURL.path,
           exchange: spec.exchange, paramsJSON: DecisionJSON.params(s.params),
           symbols: spec.symbols, timeframe: spec.timeframe.description,
           initialEquity: kernel.initialEquity, argsJSON: spec.argsJSON,

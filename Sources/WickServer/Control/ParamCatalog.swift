@@ -17,7 +17,17 @@ final class ParamCatalog: @unchecked Sendable {
     }
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
     guard let modified = attributes?[.modificationDate] as? Date else {
-      throw WickError.invalidFile(path: path, line: nil, reason: "cannot read the strategy script")
+      guard !path.hasPrefix("/") else {
+        throw WickError.invalidFile(
+          path: path, line: nil, reason: "cannot read the strategy script")
+      }
+      // Runs started before the ledger recorded absolute paths have the path as typed.
+      let cwd = FileManager.default.currentDirectoryPath
+      throw WickError.invalidFile(
+        path: path, line: nil,
+        reason:
+          "cannot read the strategy script: the ledger records this relative path as typed at `wick run` (the ledger does not say from which directory), and it is not found from \(cwd); run this from the directory `wick run` ran in"
+      )
     }
     lock.lock()
     let hit = cache[path]
