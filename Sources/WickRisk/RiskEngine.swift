@@ -113,11 +113,9 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
           account: account.name, time: time)
       }
     }
-    if let stop = capsDailyStop {
+    if let r = capsDailyStopRefusal {
       governor.breach(at: time)
-      return refuse(
-        Refusal("daily_loss_cap", "\(stop) (entries resume at the daily reset)"),
-        account: account.name, time: time)
+      return refuse(r, account: account.name, time: time)
     }
     if config.caps.maxDailyLoss > 0, dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss
     {
@@ -164,6 +162,11 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     }
   }
 
+  /// After `[caps] flatten_on_daily_loss` flattened everything today: single entries and pairs.
+  private var capsDailyStopRefusal: Refusal? {
+    capsDailyStop.map { Refusal("daily_loss_cap", "\($0) (entries resume at the daily reset)") }
+  }
+
   public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
     let risk = requested ?? config.risk.riskPerTrade
     guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
@@ -188,9 +191,7 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
       return refused(
         Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"))
     }
-    if let stop = capsDailyStop {
-      return refused(Refusal("daily_loss_cap", "\(stop) (entries resume at the daily reset)"))
-    }
+    if let r = capsDailyStopRefusal { return refused(r) }
     for leg in legs {
       if let r = accountRefusal(leg.symbol) { return refused(r) }
     }
@@ -285,9 +286,11 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     }
     // `flatten_on_daily_loss` (seed 005's "closes positions on loss limits"): the daily limit
     // closes positions through the kill's flatten, and entries wait for the daily reset.
+    // Off (the default), the candle path skips the loop.
     for i in accounts.indices
-    where accounts[i].checkDailyLoss(
-      equity: accounts[i].equity(unrealized: unrealized(i, portfolio)))
+    where config.risk.flattenOnDailyLoss
+      && accounts[i].checkDailyLoss(
+        equity: accounts[i].equity(unrealized: unrealized(i, portfolio)))
     {
       touch(i)
       let stop = "\(accounts[i].name) \(accounts[i].dailyStop ?? "")"
