@@ -34,12 +34,16 @@ public final class GroupRiskGate: ClaimingRiskGate, RiskJournal {
     own.governor.maxConcurrentPositions = Int.max / 2
     own.governor.cooldownMinutes = 0
     own.caps.maxDailyLoss = 0
+    own.caps.flattenOnDailyLoss = false
     own.caps.maxTotalLoss = 0
     engine = RiskEngine(
       config: own, strategy: strategy, symbols: symbols, initialEquity: initialEquity)
     limits =
       RiskEngine(config: config, strategy: strategy, symbols: symbols, initialEquity: initialEquity)
       .limitsInForce + ["governor and caps shared by every run of the process"]
+      // The shared cap's flatten is not a cross-run decision Wick records yet: said, not hidden.
+      + (config.caps.flattenOnDailyLoss
+        ? ["[caps] flatten_on_daily_loss: across runs the daily cap refuses entries only"] : [])
     self.shared = shared
     self.symbols = symbols
     member = shared.join(initialEquity: initialEquity)

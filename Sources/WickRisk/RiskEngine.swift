@@ -20,6 +20,8 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
   var cachedRefusals: [(stamp: Int, refusal: Refusal?)?]
   var lastRefusalEvent: [String: String] = [:]
   var dayStartEquity: Double
+  /// Why `[caps] flatten_on_daily_loss` flattened everything today (entries wait for the reset).
+  var capsDailyStop: String?
   var flattenPending = false
   /// One owner per symbol beyond this run (the ledger); nil in backtests.
   public var claims: SymbolClaims?
@@ -50,12 +52,14 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
       let configured = config.accounts.first {
         $0.symbol == symbol && ($0.strategy == nil || $0.strategy == strategy)
       }
-      return VirtualAccount(
+      var account = VirtualAccount(
         name: configured?.name ?? "\(strategy):\(symbol)", symbol: i,
         allocation: configured?.allocation ?? initialEquity / Double(symbols.count),
         maxDailyLoss: configured?.maxDailyLoss ?? config.risk.maxDailyLoss,
         maxDrawdownPct: configured?.maxDrawdownPct ?? config.risk.maxDrawdownPct,
         maxTradesPerDay: configured?.maxTradesPerDay ?? config.risk.maxTradesPerDay)
+      account.flattenOnDailyLoss = config.risk.flattenOnDailyLoss
+      return account
     }
   }
 
@@ -109,6 +113,10 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
           account: account.name, time: time)
       }
     }
+    if let r = capsDailyStopRefusal {
+      governor.breach(at: time)
+      return refuse(r, account: account.name, time: time)
+    }
     if config.caps.maxDailyLoss > 0, dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss
     {
       governor.breach(at: time)
@@ -154,6 +162,11 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     }
   }
 
+  /// After `[caps] flatten_on_daily_loss` flattened everything today: single entries and pairs.
+  private var capsDailyStopRefusal: Refusal? {
+    capsDailyStop.map { Refusal("daily_loss_cap", "\($0) (entries resume at the daily reset)") }
+  }
+
   public func riskFraction(_ requested: Double?) -> Result<Double, Refusal> {
     let risk = requested ?? config.risk.riskPerTrade
     guard risk > 0, risk <= config.risk.maxRiskPerTrade else {
@@ -178,6 +191,7 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
       return refused(
         Refusal("emergency_stop", "trading is halted after the total-loss emergency stop"))
     }
+    if let r = capsDailyStopRefusal { return refused(r) }
     for leg in legs {
       if let r = accountRefusal(leg.symbol) { return refused(r) }
     }
@@ -244,13 +258,14 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     if currentDay != day {
       if currentDay != nil {
         for i in accounts.indices {
-          accounts[i].resetDay()
+          accounts[i].resetDay(equity: accounts[i].equity(unrealized: unrealized(i, portfolio)))
           touch(i)
           snapshot(i, time)
         }
       }
       currentDay = day
       dayStartEquity = portfolio.equity()
+      capsDailyStop = nil
     }
     var flatten: [(Int, String)] = []
     // Drawdown kill switch on marked equity: the account is killed and its position closed.
@@ -267,6 +282,41 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
         if portfolio.position(symbol: i) != nil {
           flatten.append((i, "account killed: \(accounts[i].killReason ?? "")"))
         }
+      }
+    }
+    // `flatten_on_daily_loss` (seed 005's "closes positions on loss limits"): the daily limit
+    // closes positions through the kill's flatten, and entries wait for the daily reset.
+    // Off (the default), the candle path skips the loop.
+    for i in accounts.indices
+    where config.risk.flattenOnDailyLoss
+      && accounts[i].checkDailyLoss(
+        equity: accounts[i].equity(unrealized: unrealized(i, portfolio)))
+    {
+      touch(i)
+      let stop = "\(accounts[i].name) \(accounts[i].dailyStop ?? "")"
+      events.append(
+        RiskEvent(
+          time: time, kind: .dailyLoss, account: accounts[i].name,
+          detail: "daily loss limit: \(stop): flatten until the daily reset"))
+      if portfolio.position(symbol: i) != nil, !flatten.contains(where: { $0.0 == i }) {
+        flatten.append((i, "daily loss limit: \(stop)"))
+      }
+    }
+    if !halted, capsDailyStop == nil, config.caps.flattenOnDailyLoss,
+      config.caps.maxDailyLoss > 0,
+      dayStartEquity - portfolio.equity() >= config.caps.maxDailyLoss
+    {
+      let stop =
+        "real equity lost \(formatNumber(dayStartEquity - portfolio.equity())) since the daily reset (cap \(formatNumber(config.caps.maxDailyLoss)))"
+      capsDailyStop = stop
+      governor.breach(at: time)
+      events.append(
+        RiskEvent(
+          time: time, kind: .dailyLoss, account: "*",
+          detail: "daily loss cap: \(stop): flatten until the daily reset"))
+      for i in symbols.indices
+      where portfolio.position(symbol: i) != nil && !flatten.contains(where: { $0.0 == i }) {
+        flatten.append((i, "daily loss cap: \(stop)"))
       }
     }
     // Seed 004's emergency stop: total loss over the cap flattens everything and halts.
@@ -319,7 +369,7 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     if r.maxDailyLoss > 0 {
       out.append(
         "daily loss limit \(formatNumber(r.maxDailyLoss)) per account (reset \(r.dailyResetHourUTC):00 UTC)"
-      )
+          + (r.flattenOnDailyLoss ? ", flattens the account's position" : ""))
     }
     if r.maxTradesPerDay > 0 { out.append("max \(r.maxTradesPerDay) trades per day per account") }
     let g = config.governor
@@ -331,7 +381,11 @@ public final class RiskEngine: ClaimingRiskGate, RiskJournal {
     if c.maxPositionValue > 0 {
       out.append("max position value \(formatNumber(c.maxPositionValue))")
     }
-    if c.maxDailyLoss > 0 { out.append("absolute daily loss cap \(formatNumber(c.maxDailyLoss))") }
+    if c.maxDailyLoss > 0 {
+      out.append(
+        "absolute daily loss cap \(formatNumber(c.maxDailyLoss))"
+          + (c.flattenOnDailyLoss ? ", flattens every position" : ""))
+    }
     if c.maxTotalLoss > 0 {
       out.append("emergency stop at total loss \(formatNumber(c.maxTotalLoss))")
     }

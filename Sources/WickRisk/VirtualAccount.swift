@@ -17,6 +17,13 @@ public struct VirtualAccount: Sendable, Equatable {
   public var lossStreak = 0
   public var killed = false
   public var killReason: String?
+  /// Close the position when the marked daily loss reaches `maxDailyLoss`
+  /// (`[risk] flatten_on_daily_loss`).
+  public var flattenOnDailyLoss = false
+  /// Marked equity at the last daily reset: the marked daily loss is measured from it.
+  public var dayStartEquity: Double
+  /// Why the account was flattened on its daily loss limit today (entries wait for the reset).
+  public var dailyStop: String?
 
   public init(
     name: String, symbol: Int, allocation: Double, maxDailyLoss: Double, maxDrawdownPct: Double,
@@ -29,6 +36,7 @@ public struct VirtualAccount: Sendable, Equatable {
     self.maxDrawdownPct = maxDrawdownPct
     self.maxTradesPerDay = maxTradesPerDay
     peak = allocation
+    dayStartEquity = allocation
   }
 
   /// Allocation plus realised and unrealised PnL.
@@ -43,6 +51,9 @@ public struct VirtualAccount: Sendable, Equatable {
       return Refusal(
         "account_killed", "\(name) is killed: \(killReason ?? "drawdown") (reset it to trade again)"
       )
+    }
+    if let dailyStop {
+      return Refusal("daily_loss_limit", "\(name) \(dailyStop) (entries resume at the daily reset)")
     }
     if maxDailyLoss > 0, dailyLossUsed >= maxDailyLoss {
       return Refusal(
@@ -75,9 +86,24 @@ public struct VirtualAccount: Sendable, Equatable {
     return true
   }
 
-  public mutating func resetDay() {
+  /// Starts a new day at marked `equity`.
+  public mutating func resetDay(equity: Double) {
     dailyPnl = 0
     tradesToday = 0
+    dayStartEquity = equity
+    dailyStop = nil
+  }
+
+  /// With `flattenOnDailyLoss`: when the marked loss since the daily reset reached the limit,
+  /// stops the account for the day and returns true (once a day). Marked, not realised: an open
+  /// position's loss counts, or a position could lose far past the limit before it closes.
+  public mutating func checkDailyLoss(equity: Double) -> Bool {
+    guard flattenOnDailyLoss, maxDailyLoss > 0, dailyStop == nil, !killed else { return false }
+    let lost = dayStartEquity - equity
+    guard lost >= maxDailyLoss else { return false }
+    dailyStop =
+      "lost \(formatNumber(lost)) since the daily reset, marked (limit \(formatNumber(maxDailyLoss)))"
+    return true
   }
 
   /// The user's reset of a killed account.

@@ -18,6 +18,24 @@ import WickCore
     #expect(c.sessions == .standard)  // ... and so do its sessions
   }
 
+  @Test func flattenOnDailyLossIsReadAndOffByDefault() throws {
+    #expect(!WickConfig().risk.flattenOnDailyLoss && !WickConfig().caps.flattenOnDailyLoss)
+    let c = try WickConfig.parse(
+      """
+      [risk]
+      flatten_on_daily_loss = true
+      [account.a]
+      symbol = "BTCUSDT"
+      allocation = 100
+      max_daily_loss = 5
+      [caps]
+      max_daily_loss = 20
+      flatten_on_daily_loss = true
+      """, path: "w.toml")
+    // An account's own limit is enough for the [risk] key.
+    #expect(c.risk.flattenOnDailyLoss && c.caps.flattenOnDailyLoss)
+  }
+
   @Test func sessionWindowsAreRead() throws {
     let c = try WickConfig.parse(
       "[sessions]\nasia = \"00:00-09:00\"\nnew_york = \"12:30-24:00\"\n", path: "w.toml")
@@ -65,6 +83,19 @@ import WickCore
     ("[sessions]\nasia = \"08:00-08:00\"\n", 2, "[sessions] asia: expected a UTC window"),
     ("[sessions]\nnew_york = 13\n", 2, "[sessions] new_york: expected a UTC window"),
     ("[sessions]\ntokyo = \"00:00-09:00\"\n", 2, "unknown key 'tokyo' in [sessions]"),
+    (
+      "[risk]\nflatten_on_daily_loss = 1\n", 2,
+      "[risk] flatten_on_daily_loss: expected true or false"
+    ),
+    // A flatten with no daily limit to act on would silently do nothing.
+    (
+      "[risk]\nmax_daily_loss = 0\nflatten_on_daily_loss = true\n", 3,
+      "[risk] flatten_on_daily_loss: no daily loss limit to act on"
+    ),
+    (
+      "[caps]\nflatten_on_daily_loss = true\n", 2,
+      "[caps] flatten_on_daily_loss: no daily loss cap to act on"
+    ),
     // A symbol holds one netted position: a second position on a pair cannot exist.
     (
       "[governor]\nmax_concurrent_positions = 5\none_position_per_pair = false\n", 3,

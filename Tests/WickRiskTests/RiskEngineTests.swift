@@ -131,6 +131,36 @@ func qty(_ o: IntentOutcome) -> Double? { if case .accepted(let q) = o { q } els
     #expect(qty(review(e, p, time: t0 + day)) != nil)
   }
 
+  /// `flatten_on_daily_loss`: the loss is marked and counted from the daily reset, so a
+  /// position carried over from yesterday brings only today's move into today's limit.
+  @Test func dailyLossFlattenCountsTodaysMarkedLossOnly() {
+    let e = engine {
+      $0.risk.maxDailyLoss = 50
+      $0.risk.flattenOnDailyLoss = true
+    }
+    let p = FakePortfolio()
+    p.positions[0] = position(0, .long, qty: 10, entry: 100)
+    p.prices[0] = 97  // −30 on day 1
+    #expect(e.advance(to: t0, portfolio: p).isEmpty)
+    #expect(e.advance(to: t0 + day, portfolio: p).isEmpty)  // the reset marks 4 970
+    p.prices[0] = 93  // −70 since entry, −40 today
+    #expect(e.advance(to: t0 + day + 60_000, portfolio: p).isEmpty)
+    p.prices[0] = 91.9  // −51 today
+    let flatten = e.advance(to: t0 + day + 120_000, portfolio: p)
+    #expect(flatten.map(\.symbol) == [0])
+    #expect(flatten.first?.reason.hasPrefix("daily loss limit: s:BTCUSDT lost 5") == true)
+    #expect(e.advance(to: t0 + day + 180_000, portfolio: p).isEmpty)  // once a day
+    #expect(e.events.filter { $0.kind == .dailyLoss }.count == 1)
+    p.positions[0] = nil
+    p.cash -= 81
+    guard case .refused(let r) = review(e, p, time: t0 + day + 240_000) else {
+      Issue.record("an entry was accepted after the daily flatten")
+      return
+    }
+    #expect(r.code == "daily_loss_limit" && r.detail.contains("entries resume at the daily reset"))
+    #expect(qty(review(e, p, time: t0 + 2 * day)) != nil)
+  }
+
   @Test func killSwitchAtThirtyPercentDrawdownFlattensAndStays() {
     let e = engine()
     let p = FakePortfolio()

@@ -78,7 +78,11 @@ extension RiskGate {
 
 /// Something the risk layer did or saw, for the log, the report and persistence.
 public struct RiskEvent: Sendable, Equatable {
-  public enum Kind: String, Sendable { case refusal, kill, breach, emergency, reset }
+  public enum Kind: String, Sendable {
+    case refusal, kill, breach, emergency, reset
+    /// A daily loss limit closed positions (`flatten_on_daily_loss`).
+    case dailyLoss = "daily_loss"
+  }
   public var time: Int64
   public var kind: Kind
   public var account: String

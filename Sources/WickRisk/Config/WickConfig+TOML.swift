@@ -17,6 +17,7 @@ extension WickConfig {
     let doc = try TOMLParser.parse(text, path: path)
     var config = WickConfig()
     var root = SectionReader(table: doc, name: "", path: path)
+    var flattenEntry: TOMLTable.Entry?
     if let t = try root.section(
       "risk",
       { r in
@@ -26,6 +27,8 @@ extension WickConfig {
         try r.read("max_leverage", in: 1...100, into: &config.risk.maxLeverage)
         try r.read("require_stop", into: &config.risk.requireStop)
         try r.read("max_daily_loss", in: 0...1e12, into: &config.risk.maxDailyLoss)
+        try r.read("flatten_on_daily_loss", into: &config.risk.flattenOnDailyLoss)
+        flattenEntry = r.table.entry("flatten_on_daily_loss")
         try r.read("max_drawdown_pct", in: 0.01...1, into: &config.risk.maxDrawdownPct)
         try r.read("max_trades_per_day", in: 0...100_000, into: &config.risk.maxTradesPerDay)
         try r.read("daily_reset_hour_utc", in: 0...23, into: &config.risk.dailyResetHourUTC)
@@ -52,6 +55,16 @@ extension WickConfig {
       account.maxTradesPerDay = try r.integer("max_trades_per_day", in: 0...100_000)
       config.accounts.append(account)
     }
+    // The flatten acts on a daily limit: without one anywhere it would silently do nothing.
+    if config.risk.flattenOnDailyLoss, config.risk.maxDailyLoss == 0,
+      !config.accounts.contains(where: { ($0.maxDailyLoss ?? 0) > 0 }), let e = flattenEntry
+    {
+      throw WickError.invalidFile(
+        path: path, line: e.line,
+        reason:
+          "[risk] flatten_on_daily_loss: no daily loss limit to act on; set [risk] max_daily_loss (or an account's) above 0"
+      )
+    }
     try root.section("governor") { r in
       try r.read("one_account_per_symbol", into: &config.governor.oneAccountPerSymbol)
       try r.read("no_opposing_exposure", into: &config.governor.noOpposingExposure)
@@ -71,6 +84,12 @@ extension WickConfig {
       try r.read("max_position_value", in: 0...1e12, into: &config.caps.maxPositionValue)
       try r.read("max_daily_loss", in: 0...1e12, into: &config.caps.maxDailyLoss)
       try r.read("max_total_loss", in: 0...1e12, into: &config.caps.maxTotalLoss)
+      try r.read("flatten_on_daily_loss", into: &config.caps.flattenOnDailyLoss)
+      if config.caps.flattenOnDailyLoss, config.caps.maxDailyLoss == 0,
+        let e = r.table.entry("flatten_on_daily_loss")
+      {
+        throw r.fail(e, "no daily loss cap to act on; set [caps] max_daily_loss above 0")
+      }
     }
     try root.section("costs") { r in
       try r.read("taker_fee_bps", in: 0...1000, into: &config.costs.takerFeeBps)

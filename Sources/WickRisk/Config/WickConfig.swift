@@ -65,6 +65,10 @@ public struct RiskConfig: Sendable, Equatable {
   public var requireStop = true
   /// Realised loss per account per day that stops new entries (quote currency; 0 = off).
   public var maxDailyLoss = 0.0
+  /// When an account's marked loss since the daily reset reaches its daily loss limit, close its
+  /// position at market (off: the limit only refuses new entries). Entries stay refused until
+  /// the reset either way.
+  public var flattenOnDailyLoss = false
   /// Drawdown from the account's peak equity that kills it (stays killed until reset).
   public var maxDrawdownPct = 0.30
   /// Entries per account per day (0 = off).
@@ -82,7 +86,7 @@ public struct RiskConfig: Sendable, Equatable {
     a.riskPerTrade == b.riskPerTrade && a.maxRiskPerTrade == b.maxRiskPerTrade
       && a.defaultLeverage == b.defaultLeverage
       && a.maxLeverage == b.maxLeverage && a.requireStop == b.requireStop
-      && a.maxDailyLoss == b.maxDailyLoss
+      && a.maxDailyLoss == b.maxDailyLoss && a.flattenOnDailyLoss == b.flattenOnDailyLoss
       && a.maxDrawdownPct == b.maxDrawdownPct && a.maxTradesPerDay == b.maxTradesPerDay
       && a.dailyResetHourUTC == b.dailyResetHourUTC && a.minStopDistancePct == b.minStopDistancePct
       && a.lossStreakDecay.map(\.losses) == b.lossStreakDecay.map(\.losses)
@@ -135,6 +139,9 @@ public struct GovernorConfig: Sendable, Equatable {
 public struct AbsoluteCaps: Sendable, Equatable {
   public var maxPositionValue = 0.0
   public var maxDailyLoss = 0.0
+  /// When the real equity's loss since the daily reset reaches `maxDailyLoss`, close every
+  /// position at market (off: the cap only refuses new entries until the reset).
+  public var flattenOnDailyLoss = false
   /// Total loss that triggers the emergency stop: flatten everything and halt.
   public var maxTotalLoss = 0.0
   public init() {}

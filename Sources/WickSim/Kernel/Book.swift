@@ -69,10 +69,14 @@ public final class Book {
   /// The kernel that owns this book. Unowned, not weak: a weak reference would give the kernel a
   /// side table, and every retain and release of it (several per candle) would take the slow path.
   public unowned var listener: BookListener?
+  /// Per symbol: the instrument's quantity rules (nil: unknown). The venue applies them to an
+  /// order it shrinks to the available balance, as sizing applied them to the order.
+  public internal(set) var lotRules: [LotRules?]
 
   public init(symbols: [String], cash: Double) {
     self.symbols = symbols
     let n = symbols.count
+    lotRules = Array(repeating: nil, count: n)
     values = .allocate(capacity: max(n, 1))
     values.initialize(
       repeating: Position(

@@ -92,6 +92,7 @@ public final class TradingKernel {
       repeating: SymbolCandle(
         symbol: 0, candle: Candle(time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0)))
     book.listener = self
+    book.lotRules = symbols.indices.map { risk.lotRules(symbol: $0) }
     venue.attach(book: self.book)
   }
 

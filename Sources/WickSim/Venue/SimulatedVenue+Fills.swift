@@ -52,12 +52,14 @@ extension SimulatedVenue {
         time: time)
       return false
     }
-    let qty = requested * affordableFraction(legs: [(side, requested, price)])
-    guard qty > 0 else {
-      refuse(
-        Refusal(
-          "insufficient_margin", "no available balance for the initial margin of \(symbols[s])"),
-        symbol: s, time: time)
+    let qty: Double
+    switch affordable(
+      requested, fraction: affordableFraction(legs: [(side, requested, price)]), symbol: s,
+      price: price)
+    {
+    case .success(let q): qty = q
+    case .failure(let r):
+      refuse(r, symbol: s, time: time)
       return false
     }
     let fill =
@@ -90,13 +92,13 @@ extension SimulatedVenue {
         time: time)
       return
     }
-    let qty = order.qty * affordableFraction(legs: [(p.side, order.qty, price)])
-    guard qty > 0 else {
-      refuse(
-        Refusal(
-          "insufficient_margin", "no available balance for the initial margin of \(symbols[s])"),
-        symbol: s, time: time)
-      return
+    let qty: Double
+    switch affordable(
+      order.qty, fraction: affordableFraction(legs: [(p.side, order.qty, price)]), symbol: s,
+      price: price)
+    {
+    case .success(let q): qty = q
+    case .failure(let r): return refuse(r, symbol: s, time: time)
     }
     let fill =
       maker
@@ -235,6 +237,28 @@ extension SimulatedVenue {
     return need <= available ? 1 : available / need
   }
 
+  /// `qty` of symbol `s` times `fraction` (the share of it the available balance carries), as
+  /// the exchange takes it: an order shrunk below its sized quantity goes through the
+  /// instrument's rules again (`LotRules.fit`, as sizing did: rounded down to the lot step,
+  /// refused below the minimums), so a backtest never fills a quantity live could not send. An
+  /// order that fits whole keeps the quantity sizing gave it.
+  func affordable(_ qty: Double, fraction: Double, symbol s: Int, price: Double)
+    -> Result<Double, Refusal>
+  {
+    guard fraction > 0 else {
+      return .failure(
+        Refusal(
+          "insufficient_margin", "no available balance for the initial margin of \(symbols[s])"))
+    }
+    guard fraction < 1, let rules = book.lotRules[s] else { return .success(qty * fraction) }
+    return rules.fit(qty * fraction, price: price).mapError {
+      Refusal(
+        "insufficient_margin",
+        "the available balance carries \(formatNumber(qty * fraction)) of \(formatNumber(qty)) \(symbols[s]): \($0.detail)"
+      )
+    }
+  }
+
   /// Pair entries fill only at a time when both legs have a candle (both legs or neither).
   func executePairsAtOpen(slice: UnsafeBufferPointer<SymbolCandle>, time: Int64) {
     var opens = [Double?](repeating: nil, count: symbols.count)
@@ -265,15 +289,27 @@ extension SimulatedVenue {
           symbol: nil, time: time)
         continue
       }
+      // Each shrunk leg is fitted to its instrument's rules; both fill or neither does.
+      let qtyLong: Double
+      let qtyShort: Double
+      switch (
+        affordable(pair.qtyLong, fraction: scale, symbol: i.long, price: pl),
+        affordable(pair.qtyShort, fraction: scale, symbol: i.short, price: ps)
+      ) {
+      case (.success(let l), .success(let s)): (qtyLong, qtyShort) = (l, s)
+      case (.failure(let r), _), (_, .failure(let r)):
+        refuse(Refusal(r.code, "pair: \(r.detail)"), symbol: nil, time: time)
+        continue
+      }
       let legIntent = { (symbol: Int, side: Side) in
         OrderIntent(symbol: symbol, side: side, stop: nil, tag: i.tag)
       }
       withoutRejects {
         open(
-          symbol: i.long, side: .long, qty: pair.qtyLong * scale, at: pl, time: time,
+          symbol: i.long, side: .long, qty: qtyLong, at: pl, time: time,
           intent: legIntent(i.long, .long))
         open(
-          symbol: i.short, side: .short, qty: pair.qtyShort * scale, at: ps, time: time,
+          symbol: i.short, side: .short, qty: qtyShort, at: ps, time: time,
           intent: legIntent(i.short, .short))
       }
     }
