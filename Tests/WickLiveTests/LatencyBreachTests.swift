@@ -32,17 +32,9 @@ import WickTesting
 
   @Test func aPaperRunWhoseExchangeAnswersSlowlyRecordsALatencyBreach() async throws {
     let w = try PaperWorld()
-    let config = w.dir.appendingPathComponent("wick.toml").path
-    try "[exchange.bybit]\nlatency_breach_seconds = 0.1\n".write(
-      toFile: config, atomically: true, encoding: .utf8)
     w.rest.alwaysFault = .slow(0.3)
-    var spec = w.spec(stopAfter: 2)
-    spec.configPath = config
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 2))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(
+      candles: 2, config: "[exchange.bybit]\nlatency_breach_seconds = 0.1\n")
     #expect(
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'latency_breach' AND detail LIKE '%(limit 0.10 s, [exchange.bybit] latency_breach_seconds)'"

@@ -32,19 +32,13 @@ import WickTesting
       }
     }
     let w = try PaperWorld(start: first, script: Self.alwaysLong, candles: candles)
-    let config = w.dir.appendingPathComponent("wick.toml").path
-    try """
-    [risk]
-    max_daily_loss = 50
-    flatten_on_daily_loss = true
-    """.write(toFile: config, atomically: true, encoding: .utf8)
-    var spec = w.spec(stopAfter: 12)
-    spec.configPath = config
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(
+      candles: 12,
+      config: """
+        [risk]
+        max_daily_loss = 50
+        flatten_on_daily_loss = true
+        """)
     let t = { (i: Int) in candles[i].time }
     // 10 units bought at 100 (+ costs) are 60 down at 23:53's close: closed at 23:54's open.
     #expect(

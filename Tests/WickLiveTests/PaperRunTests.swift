@@ -111,6 +111,23 @@ final class PaperWorld {
     return id
   }
 
+  /// A paper session that stops after `count` candles, pushed one by one, under the config
+  /// `toml` (written beside the script; none when nil). Returns the run id once it stopped.
+  func session(candles count: Int, config toml: String? = nil) async throws -> Int64 {
+    var spec = spec(stopAfter: count)
+    if let toml {
+      let path = dir.appendingPathComponent("wick.toml").path
+      try toml.write(toFile: path, atomically: true, encoding: .utf8)
+      spec.configPath = path
+    }
+    let runner = try Runner(spec: spec, output: { _ in })
+    let id = try runner.prepare()
+    let finished = start(runner)
+    await push(history..<(history + count))
+    #expect(try await finished().get() == .stopAfter)
+    return id
+  }
+
   func ledger() throws -> RunLedger { try RunLedger(store: try CandleStore(path: db)) }
 
   func execute(_ sql: String) throws {
@@ -141,11 +158,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 @Suite(.serialized) struct PaperRunTests {
   @Test func aPaperSessionWritesTheLedgerAndReplaysIdentically() async throws {
     let w = try PaperWorld()
-    let runner = try Runner(spec: w.spec(stopAfter: 12), output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(candles: 12)
 
     let row = try #require(try w.ledger().run(id))
     #expect(row.kind == "paper" && row.status == "stopped")
@@ -326,11 +339,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
       with:
         "ctx.state.n = (ctx.state.n or 0) + 1\n      if ctx.state.n == 9 then error(\"boom\") end"
     ).write(toFile: w.script, atomically: true, encoding: .utf8)
-    let runner = try Runner(spec: w.spec(stopAfter: 10), output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 10))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(candles: 10)
     let detail = try #require(try w.ledger().run(id))
     #expect(detail.status == "stopped")
     #expect(
@@ -355,11 +364,7 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
       with:
         "ctx.state.n = (ctx.state.n or 0) + 1\n      if ctx.state.n == 6 then while true do end end"
     ).write(toFile: w.script, atomically: true, encoding: .utf8)
-    let runner = try Runner(spec: w.spec(stopAfter: 6), output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 6))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(candles: 6)
     #expect(
       try w.scalar(
         "SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'strategy_error'") == 1)
@@ -370,20 +375,14 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
 @Suite(.serialized) struct RunnerRiskTests {
   @Test func theRiskEnginesEmergencyStopIsAnIncidentAndReplays() async throws {
     let w = try PaperWorld()
-    let config = w.dir.appendingPathComponent("wick.toml").path
-    try """
-    [risk]
-    risk_per_trade = 0.02
-    [caps]
-    max_total_loss = 0.01
-    """.write(toFile: config, atomically: true, encoding: .utf8)
-    var spec = w.spec(stopAfter: 12)
-    spec.configPath = config
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(
+      candles: 12,
+      config: """
+        [risk]
+        risk_per_trade = 0.02
+        [caps]
+        max_total_loss = 0.01
+        """)
     // Seed 004's total-loss cap: the first losing trade trips it; entries stop for good.
     #expect(
       try w.scalar("SELECT COUNT(*) FROM incidents WHERE run_id = \(id) AND kind = 'emergency'")
@@ -397,19 +396,13 @@ func start(_ runner: Runner) -> () async -> Result<Runner.Ending, Error> {
   /// random, seeded with `[costs] seed`, and each reject is a venue refusal and a rejected order.
   @Test func paperRunsDrawTheConfiguredRandomRejects() async throws {
     let w = try PaperWorld()
-    let config = w.dir.appendingPathComponent("wick.toml").path
-    try """
-    [costs]
-    reject_probability = 0.99
-    seed = 7
-    """.write(toFile: config, atomically: true, encoding: .utf8)
-    var spec = w.spec(stopAfter: 12)
-    spec.configPath = config
-    let runner = try Runner(spec: spec, output: { _ in })
-    let id = try runner.prepare()
-    let finished = start(runner)
-    await w.push(w.history..<(w.history + 12))
-    #expect(try await finished().get() == .stopAfter)
+    let id = try await w.session(
+      candles: 12,
+      config: """
+        [costs]
+        reject_probability = 0.99
+        seed = 7
+        """)
     let rejects = try w.scalar(
       "SELECT COUNT(*) FROM decisions WHERE run_id = \(id) AND kind = 'refusal' AND detail_json LIKE '%random_reject%'"
     )
