@@ -124,7 +124,11 @@ compare: release
 
 # Builds the libFuzzer targets (Fuzz/) and runs each for FUZZ_SECONDS from the seed corpus in
 # Fuzz/Corpus; prints executions and findings per target (also in out/fuzz/summary.txt).
+# SwiftPM keeps the fuzz package's build plan (Fuzz/.build/debug.yaml) while its own manifest is
+# unchanged, and then never sees a source file added to Wick itself (seen: "cannot find type" after
+# a pull); removing the plan makes it plan again, in seconds.
 fuzz: deps
+	rm -f Fuzz/.build/debug.yaml
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD)
 	Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN) $(FUZZ_TARGETS)
 
@@ -137,6 +141,7 @@ fuzz: deps
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 	sanitizers/tsan-tests.sh $(TSAN_SCRATCH)/debug '$(SANITIZE_FILTER)'
+	rm -f Fuzz/.build/debug.yaml
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD) --product fuzz-lua-host
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/sanitizers/ubsan.supp" \
 	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/fuzz-lua-host Fuzz/Corpus/fuzz-lua-host/* sanitizers/lua/*.lua
