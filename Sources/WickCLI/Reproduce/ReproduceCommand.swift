@@ -9,10 +9,10 @@ public struct ReproduceCommand: ParsableCommand {
     commandName: "reproduce",
     abstract: "Re-run a backtest from its --json result and check the metrics and trades match.",
     discussion: """
-      Runs the script, params, range, costs and config the result's "reproduce" object records
-      (paths as recorded, relative to where the backtest ran), then compares. Exits 1 when the
-      metrics or trades differ; either way it names every input that is no longer the same:
-      the Wick version, the script's or a plugin's SHA-256, the config's, a param, a cost, or a
+      Runs the script, params, range, costs and config the result's "reproduce" object records \
+      (paths as recorded, relative to where the backtest ran), then compares. Exits 1 when the \
+      metrics or trades differ; either way it names every input that is no longer the same: \
+      the Wick version, the script's or a plugin's SHA-256, the config's, a param, a cost, or a \
       series' candles (count, range, fingerprint).
 
       Example:

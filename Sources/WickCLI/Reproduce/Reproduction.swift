@@ -72,7 +72,9 @@ struct Reproduction {
     if let db { job.dbPath = db }
     let outcome = try job.run()
     let again = try document(
-      Data(ResultJSON.encodeUTF8(outcome.result, metrics: outcome.metrics, reproduce: outcome.reproduce)),
+      Data(
+        ResultJSON.encodeUTF8(
+          outcome.result, metrics: outcome.metrics, reproduce: outcome.reproduce)),
       path: "the re-run's result")
     var r = Reproduction()
     r.trades = outcome.result.trades.count
@@ -103,7 +105,8 @@ struct Reproduction {
       .offset
     {
       outputDifferences.append(
-        "trades: trade \(i + 1) differs (\(oldTrades.count) trades recorded, \(newTrades.count) now)")
+        "trades: trade \(i + 1) differs (\(oldTrades.count) trades recorded, \(newTrades.count) now)"
+      )
     } else if oldTrades.count != newTrades.count {
       outputDifferences.append("trades: \(oldTrades.count) recorded, \(newTrades.count) now")
     }
