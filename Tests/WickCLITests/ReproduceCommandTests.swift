@@ -142,6 +142,16 @@ import WickReport
     #expect(r.inputDifferences.count == 2, "\(r.report)")
   }
 
+  @Test func htmlReportShowsTheInputs() throws {
+    let f = try Fixture()
+    try BacktestCommand.parse([
+      "strategies/ma_cross.lua", "--db", f.db, "--html", f.path("r.html"), "--quiet",
+    ]).run()
+    let html = try String(contentsOfFile: f.path("r.html"), encoding: .utf8)
+    #expect(html.contains("<h2>Reproduce</h2><pre>{\"version\": \""))
+    #expect(html.contains("\"fingerprint\": \""))
+  }
+
   @Test func aResultWithoutReproduceIsAClearError() throws {
     let f = try Fixture()
     try #"{"strategy": "x"}"#.write(toFile: f.path("old.json"), atomically: true, encoding: .utf8)

@@ -129,7 +129,8 @@ public struct BacktestCommand: ParsableCommand {
     if let html {
       try OutputFile.write(
         HTMLReport.render(
-          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet),
+          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet,
+          reproduce: outcome.reproduce?.json),
         to: html, durable: false)
       print("html: \(html)")
     }
