@@ -14,10 +14,11 @@ import WickReport
 
   /// Runs `wick backtest` with `args` into `out` and returns the parsed result.
   @discardableResult
-  func backtest(_ f: Fixture, _ args: [String], out: String) throws -> [String: Any] {
-    try BacktestCommand.parse(
-      args + ["--db", f.db, "--json", out, "--param", "min_quote_volume=0", "--quiet"]
-    ).run()
+  func backtest(
+    _ f: Fixture, _ args: [String], out: String,
+    extra: [String] = ["--param", "min_quote_volume=0"]
+  ) throws -> [String: Any] {
+    try BacktestCommand.parse(args + extra + ["--db", f.db, "--json", out, "--quiet"]).run()
     let data = try Data(contentsOf: URL(fileURLWithPath: out))
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
   }
@@ -110,6 +111,24 @@ import WickReport
     #expect(r.reproduced)  // a comment changes no trade
     #expect(r.inputDifferences.count == 1)
     #expect(r.inputDifferences.first?.hasPrefix("script \(s) changed (script_sha256 ") == true)
+  }
+
+  @Test func aChangedPluginIsNamed() throws {
+    let f = try Fixture()
+    let doc = try backtest(
+      f, ["strategies/vol_breakout.lua", "--timeframe", "1m", "--symbol", "BTCUSDT"],
+      out: f.path("r.json"), extra: [])
+    let plugins = (doc["reproduce"] as? [String: Any])?["plugins"] as? [String: String]
+    let exits = try SHA256.hex(file: "plugins/exits.lua")
+    #expect(plugins?["exits"] == exits)
+    #expect(plugins?["levels"] == (try SHA256.hex(file: "plugins/levels.lua")))
+    // The shipped plugin stays as it is: the result says it ran another version of it.
+    let text = try String(contentsOfFile: f.path("r.json"), encoding: .utf8)
+    let older = String(repeating: "0", count: 64)
+    try text.replacingOccurrences(of: exits, with: older)
+      .write(toFile: f.path("r.json"), atomically: true, encoding: .utf8)
+    let r = try Reproduction.run(file: f.path("r.json"))
+    #expect(r.inputDifferences == ["plugin exits changed (sha256 \(older) → \(exits))"])
   }
 
   @Test func aChangedCandleIsNamed() throws {
