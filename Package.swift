@@ -172,6 +172,7 @@ let package = Package(
       dependencies: [
         "WickCore", "WickLua", "WickData", "WickSim", "WickRisk", "WickReport", "WickStats",
         "WickOptimize", "WickServer", "WickLive", "WickBybit", "WickBinance", "WickNotify",
+        "CCrypto",  // SHA-256 of the script, plugins and config a backtest records
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ], swiftSettings: wiring),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WickCore
 
 /// `wick`: the command-line entry point. Only wiring lives in this module: parsing arguments,
 /// opening the cache, handing work to the library modules and printing their results.
@@ -13,6 +14,7 @@ public struct WickCommand: ParsableCommand {
         wick data       the candle cache: synth, import, fetch, repair, resample, ls
         wick backtest   run a strategy over cached candles with costs and risk limits
         wick report     compare two backtest results side by side (--html)
+        wick reproduce  re-run a backtest from its --json result; name what changed
         wick optimize   sweep params (grid, random, walk-forward); shards and merge
         wick pairs      find cointegrated pairs for pairs strategies
         wick config     check a wick.toml risk and cost config
@@ -32,10 +34,12 @@ public struct WickCommand: ParsableCommand {
       Live trading: wick run --live on Bybit (testnet unless --mainnet), keys from \
       WICK_BYBIT_API_KEY and WICK_BYBIT_API_SECRET. Guides: docs/ in the repository.
       """,
+    version: WickVersion.current,
     subcommands: [
       DataCommand.self,
       BacktestCommand.self,
       ReportCommand.self,
+      ReproduceCommand.self,
       ConfigCommand.self,
       PairsCommand.self,
       RunCommand.self,

@@ -15,7 +15,8 @@ public enum HTMLReport {
 
   public static func render(
     _ r: BacktestResult, metrics m: Metrics, prices: [PriceBuckets] = [],
-    tearsheet: Tearsheet? = nil, scripts: InteractiveChart.Scripts = .inline
+    tearsheet: Tearsheet? = nil, scripts: InteractiveChart.Scripts = .inline,
+    reproduce: String? = nil
   ) -> String {
     let sheet = tearsheet ?? Tearsheet(r, prices: prices)
     let e = HTMLEscape.text
@@ -143,6 +144,10 @@ public enum HTMLReport {
     if r.trades.count > tradeLimit {
       html +=
         "<p class=\"muted\">\(r.trades.count - tradeLimit) more trades are in the JSON result.</p>\n"
+    }
+    if let reproduce {
+      // The inputs that re-run this result (`wick reproduce`), as the JSON records them.
+      html += "<h2>Reproduce</h2><pre>\(e(reproduce))</pre>\n"
     }
     if !r.logs.isEmpty {
       html += "<h2>Log</h2><pre>" + r.logs.suffix(2_000).map(e).joined(separator: "\n") + "</pre>\n"

@@ -8,50 +8,55 @@ import WickCore
 ///      "final_equity": ..., "trades": [{"symbol", "side", "entry_time", "entry_price", "exit_time",
 ///      "exit_price", "qty", "fees", "spread", "slippage", "funding", "pnl", "r", "exit_reason",
 ///      "exit_note", "tag", "entry_type", "position", "partial"}], "metrics": {...},
-///      "refusals": {...}, "limits": [...], "error": null, "orders": {...},
+///      "refusals": {...}, "limits": [...], "error": null, "reproduce": {...}, "orders": {...},
 ///      "equity": [[time, value], ...], "underwater": [[time, drawdown from the peak], ...]}
 ///
 /// A trade row is one close of a position: `position` numbers the position (1, 2, …), so a
 /// partial close (`partial: true`) and the final close of the same position share it.
 public enum ResultJSON {
-  public static func encode(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil)
-    -> String
-  {
-    String(decoding: encodeUTF8(r, metrics: metrics, tearsheet: tearsheet), as: UTF8.self)
+  public static func encode(
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil, reproduce: Reproduce? = nil
+  ) -> String {
+    String(
+      decoding: encodeUTF8(r, metrics: metrics, tearsheet: tearsheet, reproduce: reproduce),
+      as: UTF8.self)
   }
 
   /// The same text as `encode`, as UTF-8 bytes (what a file gets; no String in between).
-  public static func encodeUTF8(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil)
-    -> [UInt8]
-  {
-    writer(r, metrics: metrics, tearsheet: tearsheet).bytes
+  public static func encodeUTF8(
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil, reproduce: Reproduce? = nil
+  ) -> [UInt8] {
+    writer(r, metrics: metrics, tearsheet: tearsheet, reproduce: reproduce).bytes
   }
 
   /// Calls `body` with the UTF-8 text of `encode`, borrowed from the writer's buffer: a file
   /// write then copies the megabytes of a long trade list no further.
   public static func withUTF8<R>(
-    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil,
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil, reproduce: Reproduce? = nil,
     _ body: (UnsafeBufferPointer<UInt8>) throws -> R
   ) rethrows -> R {
-    try writer(r, metrics: metrics, tearsheet: tearsheet).withBytes(body)
+    try writer(r, metrics: metrics, tearsheet: tearsheet, reproduce: reproduce).withBytes(body)
   }
 
   /// The text of `encode` in parts whose concatenation is the document, borrowed for `body`.
   /// With a `stream` that saw every trade of `r`, its text is spliced in as the trades array:
   /// nothing is left to write for them but the file.
   public static func withUTF8Parts<R>(
-    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil,
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet? = nil, reproduce: Reproduce? = nil,
     trades stream: TradeJSONStream?, _ body: ([UnsafeBufferPointer<UInt8>]) throws -> R
   ) rethrows -> R {
     guard let streamed = stream?.finish(matching: r.trades) else {
-      return try withUTF8(r, metrics: metrics, tearsheet: tearsheet) { try body([$0]) }
+      return try withUTF8(r, metrics: metrics, tearsheet: tearsheet, reproduce: reproduce) {
+        try body([$0])
+      }
     }
     var head = JSONWriter(capacity: 8_192)
     self.head(r, &head)
     head.raw("[")
     var tail = JSONWriter(capacity: 8_192 + r.equity.count * 88)
     tail.raw(r.trades.isEmpty ? "]" : "\n  ]")
-    self.tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &tail)
+    self.tail(
+      r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), reproduce: reproduce, &tail)
     return try head.withBytes { h in
       try streamed.withBytes { t in try tail.withBytes { try body([h, t, $0]) } }
     }
@@ -61,11 +66,13 @@ public enum ResultJSON {
   /// long list is written without the buffer growing (and copying itself) on the way.
   static let bytesPerTrade = 480
 
-  static func writer(_ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet?) -> JSONWriter {
+  static func writer(
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet?, reproduce: Reproduce?
+  ) -> JSONWriter {
     var w = JSONWriter(capacity: 8_192 + r.trades.count * bytesPerTrade + r.equity.count * 88)
     head(r, &w)
     trades(r.trades, &w)
-    tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), &w)
+    tail(r, metrics: metrics, tearsheet: tearsheet ?? Tearsheet(r), reproduce: reproduce, &w)
     return w
   }
 
@@ -119,7 +126,8 @@ public enum ResultJSON {
 
   /// Everything after the trades array, from `"metrics"` to the end.
   private static func tail(
-    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet, _ w: inout JSONWriter
+    _ r: BacktestResult, metrics: Metrics, tearsheet: Tearsheet, reproduce: Reproduce?,
+    _ w: inout JSONWriter
   ) {
     key("metrics", &w)
     w.raw("{")
@@ -148,6 +156,11 @@ public enum ResultJSON {
     w.raw("]")
     key("error", &w)
     if let e = r.error { w.string(e) } else { w.raw("null") }
+    // Only a run that knows its inputs (`wick backtest`) writes it; the other keys stay as they were.
+    if let reproduce {
+      key("reproduce", &w)
+      reproduce.write(&w)
+    }
     key("orders", &w)
     orders(r, &w)
     key("risk_events", &w)
@@ -385,8 +398,9 @@ public enum ResultJSON {
     return w.text
   }
 
-  /// The metrics as a JSON object (for the ledger).
-  public static func metrics(_ m: Metrics) -> String {
+  /// The metrics as a JSON object (for the ledger); with `reproduce`, that object under
+  /// `"reproduce"` after them (readers of the metrics look up their keys and skip it).
+  public static func metrics(_ m: Metrics, reproduce: Reproduce? = nil) -> String {
     var w = JSONWriter()
     w.raw("{")
     for (i, f) in m.fields.enumerated() {
@@ -394,6 +408,10 @@ public enum ResultJSON {
       w.string(f.key)
       w.raw(": ")
       w.number(f.value)
+    }
+    if let reproduce {
+      w.raw(", \"reproduce\": ")
+      reproduce.write(&w)
     }
     w.raw("}")
     return w.text

@@ -161,6 +161,14 @@ import WickData
     }
   }
 
+  @Test func savedBacktestReportShowsWhatReproducesIt() {
+    let stored = #"{"net_return": 0.1, "reproduce": {"version": "0.12.0", "script_sha256": "ab"}}"#
+    let text = DashboardStore.reproduceText(metricsJSON: stored)
+    #expect(text?.contains("\"script_sha256\" : \"ab\"") == true, "\(text ?? "nil")")
+    // A run saved before Wick recorded it has no section.
+    #expect(DashboardStore.reproduceText(metricsJSON: #"{"net_return": 0.1}"#) == nil)
+  }
+
   @Test func assetsAreServedByWickItself() async throws {
     let f = try LedgerFixture()
     try await dashboard(f).onLoopback { client in

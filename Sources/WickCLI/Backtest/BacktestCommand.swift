@@ -66,7 +66,25 @@ public struct BacktestCommand: ParsableCommand {
         ? nil : { line in FileHandle.standardError.write(Data(("log " + line + "\n").utf8)) },
       save: save, recordPrices: html != nil || json != nil, streamTradesJSON: json != nil && !watch)
     try simulation.apply(to: &job)
+    job.rerunArguments = rerunArguments(configPath: job.riskConfigPath)
     return job
+  }
+
+  /// The arguments that repeat this run (`reproduce.arguments`): the data and simulation flags as
+  /// typed, with the config made explicit (the one read, else `--no-config`, so that a re-run
+  /// elsewhere does not pick up another ./wick.toml). Params are recorded apart, as resolved.
+  func rerunArguments(configPath: String?) -> [String] {
+    var args = [strategy]
+    for case (let flag, let v?) in [
+      ("--symbol", symbol), ("--symbols", symbols), ("--timeframe", timeframe),
+      ("--exchange", exchange), ("--from", from), ("--to", to),
+    ] {
+      args += [flag, v]
+    }
+    var sim = simulation
+    sim.config = configPath
+    sim.noConfig = configPath == nil
+    return args + sim.arguments + ["--seed", String(seed), "--db", db]
   }
 
   public func run() throws {
@@ -101,7 +119,8 @@ public struct BacktestCommand: ParsableCommand {
       sessions: job.riskConfig?.sessions ?? .standard)
     if let json {
       try ResultJSON.withUTF8Parts(
-        outcome.result, metrics: outcome.metrics, tearsheet: tearsheet, trades: outcome.tradesJSON
+        outcome.result, metrics: outcome.metrics, tearsheet: tearsheet,
+        reproduce: outcome.reproduce, trades: outcome.tradesJSON
       ) { parts in
         try OutputFile.write(parts: parts, to: json, durable: false)
       }
@@ -110,7 +129,8 @@ public struct BacktestCommand: ParsableCommand {
     if let html {
       try OutputFile.write(
         HTMLReport.render(
-          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet),
+          outcome.result, metrics: outcome.metrics, prices: outcome.prices, tearsheet: tearsheet,
+          reproduce: outcome.reproduce?.json),
         to: html, durable: false)
       print("html: \(html)")
     }

@@ -20,6 +20,8 @@ struct BacktestJob {
   var to: Int64?
   var paramsFile: String?
   var paramAssignments: [String] = []
+  /// Params applied after the params file and `--param` (`wick reproduce`: the recorded ones).
+  var paramOverrides: [(name: String, value: ParamValue, source: String)] = []
   var fills = FillModel()
   var initialEquity = 10_000.0
   var riskPerTrade = 0.01
@@ -42,6 +44,8 @@ struct BacktestJob {
   var recordPrices = false
   /// Format the trades for `--json` on another core while the simulation runs.
   var streamTradesJSON = false
+  /// The `wick backtest` arguments that repeat this run, recorded in `Outcome.reproduce`.
+  var rerunArguments: [String] = []
 
   struct Outcome {
     var result: BacktestResult
@@ -57,6 +61,8 @@ struct BacktestJob {
     var regimes: [RegimeTape] = []
     /// The trades' JSON, written during the run (when `streamTradesJSON` was on).
     var tradesJSON: TradeJSONStream?
+    /// The inputs as applied, hashed and fingerprinted: `"reproduce"` in the result.
+    var reproduce: Reproduce? = nil
   }
 
   /// Loads the script with its params; throws on any script or params error. `extra` values
@@ -67,6 +73,7 @@ struct BacktestJob {
     var overrides: [(name: String, value: ParamValue, source: String)] = []
     if let paramsFile { overrides += try ParamsFile.load(path: paramsFile) }
     overrides += try paramAssignments.map(parseParamAssignment)
+    overrides += paramOverrides
     overrides += extra
     let sandbox = riskConfig?.sandbox ?? SandboxConfig()
     return try LuaStrategy(
@@ -209,11 +216,17 @@ struct BacktestJob {
 
   func run() throws -> Outcome {
     let started = Date()
-    let strategy = try loadStrategy()
+    // Read once: the text hashed is the text run, even if the file is saved meanwhile.
+    var job = self
+    job.strategySource = try strategySource ?? ScriptText.read(path: strategyPath)
+    let strategy = try job.loadStrategy()
     strategy.onLog = onLog
     let store = try CandleStore(path: dbPath)
     let market = try market(for: strategy, store: store)
-    var cursors = try market.keys.map { try store.cursor(series: $0, from: from, to: to) }
+    let fingerprints = try market.keys.map {
+      FingerprintCursor(try store.cursor(series: $0, from: from, to: to))
+    }
+    var cursors: [CandleCursor] = fingerprints
     let recorders =
       recordPrices
       ? cursors.indices.map {
@@ -240,6 +253,9 @@ struct BacktestJob {
       )
     }
     let metrics = Metrics.compute(result)
+    let reproduce = try self.reproduce(
+      strategy, script: job.strategySource!, market: market, params: result.params,
+      candles: fingerprints.map(\.fingerprint))
     var runID: Int64? = nil
     if save {
       let accounts = (risk as? RiskEngine)?.accounts.map {
@@ -248,7 +264,7 @@ struct BacktestJob {
           killReason: $0.killReason)
       }
       runID = try Ledger(store: store).saveBacktest(
-        result, metricsJSON: ResultJSON.metrics(metrics),
+        result, metricsJSON: ResultJSON.metrics(metrics, reproduce: reproduce),
         paramsJSON: ResultJSON.params(result.params),
         accounts: accounts ?? [])
     }
@@ -256,6 +272,27 @@ struct BacktestJob {
       result: result, metrics: metrics, sourceFiles: strategy.sourceFiles,
       seconds: Date().timeIntervalSince(started),
       savedRun: runID, prices: recorders.map(\.prices), regimes: recorders.compactMap(\.regimes),
-      tradesJSON: tradesJSON)
+      tradesJSON: tradesJSON, reproduce: reproduce)
+  }
+
+  /// What the run applied and read, for `"reproduce"`.
+  func reproduce(
+    _ strategy: LuaStrategy, script: String, market: Market,
+    params: [(name: String, value: ParamValue)], candles: [CandleFingerprint]
+  ) throws -> Reproduce {
+    Reproduce(
+      arguments: rerunArguments, script: strategyPath, scriptSHA256: SHA256.hex(script),
+      plugins: strategy.pluginTexts.map { ($0.key, SHA256.hex($0.value)) },
+      config: riskConfigPath, configSHA256: try riskConfigPath.map { try SHA256.hex(file: $0) },
+      params: params,
+      costs: Reproduce.Costs(
+        takerFeeBps: fills.takerFeeBps, makerFeeBps: fills.makerFeeBps,
+        spreadBps: fills.spreadBps, slippageBps: fills.slippageBps,
+        rejectProbability: rejectProbability, seed: seed, fundingRateConstant: fundingRate,
+        fundingStoredRates: market.rates.map(\.count).reduce(0, +)),
+      candles: zip(market.keys, candles).map {
+        Reproduce.Series(
+          exchange: $0.exchange, symbol: $0.symbol, timeframe: $0.timeframe, fingerprint: $1)
+      })
   }
 }

@@ -10,7 +10,7 @@ extension DashboardStore {
   /// equity curve, so they match the report `--html` wrote). Per-trade spread, slippage, funding
   /// and R are not in the ledger and show as 0 / none. nil when there is no such backtest.
   public func backtestReport(_ id: Int64) throws -> String? {
-    let loaded = try read { db -> (BacktestResult, Metrics?, String?)? in
+    let loaded = try read { db -> (BacktestResult, Metrics?, String?, String?)? in
       guard
         let run = try Row.fetchOne(
           db, sql: "SELECT * FROM runs WHERE id = ? AND kind = 'backtest'", arguments: [id])
@@ -85,15 +85,31 @@ extension DashboardStore {
         ],
         error: run["error"])
       result.riskEvents = events
-      return (result, metrics, run["exchange"] as String?)
+      return (result, metrics, run["exchange"] as String?, run["metrics_json"] as String?)
     }
-    guard let (result, metrics, exchange) = loaded else { return nil }
+    guard let (result, metrics, exchange, metricsJSON) = loaded else { return nil }
     // The interactive chart, from the cache's candles of the run's span (none: no chart).
     let prices = try chartPrices(
       symbols: result.symbols, timeframe: result.timeframe, exchange: exchange,
       from: result.firstTime, to: result.lastTime.map { $0 + result.timeframe.milliseconds })
     return HTMLReport.render(
-      result, metrics: metrics ?? Metrics.compute(result), prices: prices, scripts: .dashboard)
+      result, metrics: metrics ?? Metrics.compute(result), prices: prices, scripts: .dashboard,
+      reproduce: metricsJSON.flatMap { Self.reproduceText(metricsJSON: $0) })
+  }
+}
+
+extension DashboardStore {
+  /// The `reproduce` object a saved backtest stored beside its metrics, as indented JSON (nil:
+  /// a run saved before Wick recorded it).
+  static func reproduceText(metricsJSON: String) -> String? {
+    guard
+      let object = try? JSONSerialization.jsonObject(with: Data(metricsJSON.utf8))
+        as? [String: Any],
+      let reproduce = object["reproduce"],
+      let data = try? JSONSerialization.data(
+        withJSONObject: reproduce, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    else { return nil }
+    return String(decoding: data, as: UTF8.self)
   }
 }
 
