@@ -1,6 +1,7 @@
 import CCrypto
 import Foundation
 import WickCore
+import WickLive
 
 /// SHA-256 through the system's libcrypto (linked already for request signing), as lowercase
 /// hex: what a backtest records for its script, plugins and config file.
@@ -14,7 +15,7 @@ enum SHA256 {
       EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil)
     }
     precondition(ok == 1, "EVP_Digest(SHA-256) failed")
-    return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    return RequestSigning.hex(digest.prefix(Int(length)))
   }
 
   static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
